@@ -1,0 +1,133 @@
+/**
+ * The instrumented connection's public shape. Suites talk only to this
+ * interface (through a `Connect` factory handed to them by the engine), so
+ * they never import `ws` and can be driven against any implementation.
+ */
+import type { ErrorCode } from '../errors.js'
+
+/** Payload kinds a probe can carry; a protocol that cannot carry one says why. */
+export type PayloadKind = 'text' | 'json' | 'binary' | 'large'
+
+export type ReadyState = 'CONNECTING' | 'OPEN' | 'CLOSING' | 'CLOSED'
+
+export interface StateChange {
+  state: ReadyState
+  /** Monotonic ms (Clock.nowMs) when the state was entered. */
+  atMs: number
+}
+
+export interface HandshakeInfo {
+  /** HTTP status of the upgrade response (101 on success). */
+  status: number
+  /** Subprotocol the server selected ('' when none). */
+  protocol: string
+  /** Sec-WebSocket-Extensions the server accepted ('' when none). */
+  extensions: string
+  /** From starting the connect to the open event, in ms. */
+  connectTimeMs: number
+}
+
+export interface CloseInfo {
+  /** Close code received (1005 when the peer sent none, 1006 when the TCP connection dropped). */
+  code: number
+  reason: string
+  /** True when a close frame was exchanged before the TCP connection ended. */
+  wasClean: boolean
+  /** Who started the close. */
+  initiatedBy: 'client' | 'server' | 'network'
+}
+
+export interface RoundTrip {
+  /** Probe id (unique per connection). */
+  id: number
+  /** Time from the send call to the matching reply, in ms. */
+  rttMs: number
+  /** True when the reply carried exactly what was sent (echo) or matched the reply rule (json). */
+  intact: boolean
+  /** Bytes sent in the probe. */
+  bytes: number
+}
+
+export interface ConnectionStats {
+  messagesSent: number
+  messagesReceived: number
+  /** Replies matched to probes. */
+  repliesMatched: number
+  /** Messages that matched no probe (banners, broadcasts); counted and ignored. */
+  unsolicited: number
+  /** Probes that got no reply in time. */
+  timeouts: number
+  pingsSent: number
+  pongsReceived: number
+  bytesSent: number
+  bytesReceived: number
+  errors: number
+}
+
+export interface ConnectionOptions {
+  /** Defaults to the run's target. */
+  url?: string
+  subprotocols?: string[]
+  headers?: Record<string, string>
+  handshakeTimeoutMs?: number
+  /** A label shown in reports (e.g. `conn_1`). */
+  label?: string
+  /**
+   * When false, round trips and errors on this connection are not added to
+   * the run's metrics (used by probes that provoke errors on purpose).
+   */
+  record?: boolean
+}
+
+export interface ProbeOptions {
+  kind?: PayloadKind
+  /** Reply timeout in ms (defaults to thresholds.messageTimeoutMs). */
+  timeoutMs?: number
+  /** Payload size in bytes for text/binary/large (defaults per kind). */
+  bytes?: number
+}
+
+export interface Connection {
+  readonly label: string
+  readonly handshake: HandshakeInfo
+  readonly readyState: ReadyState
+  /** Every state entered, in order, starting with CONNECTING. */
+  readonly states: readonly StateChange[]
+  readonly stats: Readonly<ConnectionStats>
+  /** Resolves once, when the connection is CLOSED. */
+  readonly closed: Promise<CloseInfo>
+  /**
+   * Sends one probe through the run's probe protocol and resolves with its
+   * round trip, or rejects with a HealthError (WSH_ERR_MESSAGE_TIMEOUT,
+   * WSH_ERR_CONNECTION_LOST). Rejects with WSH_ERR_PROTOCOL when the
+   * protocol cannot carry `kind` (check `canCarry` first).
+   */
+  probe(options?: ProbeOptions): Promise<RoundTrip>
+  /** Sends an RFC 6455 ping and resolves with the pong's RTT in ms (rejects WSH_ERR_PONG_TIMEOUT). */
+  ping(timeoutMs?: number): Promise<number>
+  /** Sends raw data with no expectations (counted as sent). */
+  send(data: string | Buffer): Promise<void>
+  /** Starts a closing handshake and resolves when CLOSED (rejects WSH_ERR_CLOSE_TIMEOUT after timeoutMs, then terminates). */
+  close(code?: number, reason?: string, timeoutMs?: number): Promise<CloseInfo>
+  /** Drops the TCP connection without a close frame. */
+  terminate(): void
+  /** Registers a listener for every message (for suites that watch the stream). */
+  onMessage(listener: (data: Buffer, isBinary: boolean) => void): void
+}
+
+/** Returns `true`, or the reason the protocol cannot carry `kind`. */
+export type CanCarry = (kind: PayloadKind) => true | string
+
+/**
+ * Opens an instrumented connection; rejects with a HealthError
+ * (WSH_ERR_CONNECT, WSH_ERR_HANDSHAKE_REJECTED with the HTTP status,
+ * WSH_ERR_HANDSHAKE_TIMEOUT) in bounded time.
+ */
+export type Connect = (options?: ConnectionOptions) => Promise<Connection>
+
+export interface ConnectFailure {
+  code: ErrorCode
+  message: string
+  /** HTTP status when the upgrade was answered with something other than 101. */
+  status?: number
+}

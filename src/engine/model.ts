@@ -1,0 +1,115 @@
+/**
+ * The result model every layer shares: suites produce checks, the engine
+ * assembles suite results, src/report/ renders them. Nothing here measures
+ * or formats.
+ */
+import type { ErrorCode } from '../errors.js'
+
+export const SUITE_IDS = [
+  'connection-lifecycle',
+  'self-healing',
+  'message-delivery',
+  'heartbeat-monitoring',
+  'concurrent-connections',
+  'latency-performance'
+] as const
+
+export type SuiteId = (typeof SUITE_IDS)[number]
+
+export type Status = 'passed' | 'degraded' | 'failed' | 'skipped'
+export type Verdict = 'passed' | 'degraded' | 'failed'
+
+/** How a measured value is compared with its limit. */
+export type ThresholdOp = '<' | '<=' | '>' | '>=' | '=='
+
+export interface Threshold {
+  op: ThresholdOp
+  value: number | string | boolean
+}
+
+/** JSON-safe metric values a suite may report. */
+export type MetricValue =
+  | number
+  | string
+  | boolean
+  | null
+  | MetricValue[]
+  | { [key: string]: MetricValue }
+
+export interface Check {
+  /** Stable kebab-case id within its suite, e.g. `connect-time`. */
+  id: string
+  title: string
+  status: Status
+  /** What was measured; null when nothing could be measured (skipped, or failed before measuring). */
+  value: number | string | boolean | null
+  /** Unit of `value` and `threshold.value`: ms, ratio, count, bytes, msgs/s, score, ... ('' for booleans). */
+  unit: string
+  threshold: Threshold | null
+  /** One line: why it has this status. */
+  message: string
+  /** Set when a failure has a known cause. */
+  code?: ErrorCode
+}
+
+export interface SuiteOutcome {
+  checks: Check[]
+  metrics: { [key: string]: MetricValue }
+}
+
+export interface SuiteResult extends SuiteOutcome {
+  id: SuiteId
+  title: string
+  status: Status
+  critical: boolean
+  durationMs: number
+}
+
+export interface Summary {
+  avg: number | null
+  p50: number | null
+  p95: number | null
+  p99: number | null
+  max: number | null
+  count: number
+}
+
+/** Run-wide metrics, the `metrics` block of the JSON report (DESIGN.md contract). */
+export interface RunMetrics {
+  latencyMs: Summary
+  /** Share of probes (messages and pings) that succeeded, 0-1; null when none was sent. */
+  successRate: number | null
+  /** Share of sent probe messages whose reply arrived intact, 0-1; null when none was sent. */
+  deliveryRate: number | null
+  messagesSent: number
+  messagesReceived: number
+  messagesLost: number
+  reconnections: number
+  recoveryTimeMs: { avg: number | null; max: number | null }
+  connectTimeMs: { avg: number | null; p95: number | null }
+  throughputMsgsPerSec: number | null
+  heartbeat: { sent: number; received: number; successRate: number | null }
+  errors: number
+}
+
+/** The JSON report, schema version 1 (DESIGN.md). Later issues add optional blocks. */
+export interface RunReport {
+  schemaVersion: 1
+  status: Verdict
+  healthScore: number
+  target: string
+  startedAt: string
+  durationMs: number
+  /** Effective config with secrets redacted. */
+  config: { [key: string]: MetricValue }
+  suites: SuiteResult[]
+  metrics: RunMetrics
+  /** Present when the chaos relay ran (issue 5). */
+  chaos?: { [key: string]: MetricValue }
+  /** Present when stress mode ran (issue 6). */
+  stress?: { [key: string]: MetricValue }
+  /** Present when history exists (issue 8). */
+  trend?: { [key: string]: MetricValue }
+  /** Present when the run used discovery (issue 9). */
+  discovery?: { [key: string]: MetricValue }
+}
