@@ -95,7 +95,10 @@ export const ConfigSchema = z
         message: 'expected a ws:// or wss:// URL'
       })
       .optional(),
-    suites: z.array(SuiteIdSchema).min(1).default([...SUITE_IDS]),
+    suites: z
+      .array(SuiteIdSchema)
+      .min(1)
+      .default([...SUITE_IDS]),
     /** Seconds the run spends sampling (latency, heartbeat, concurrency). */
     duration: z.number().int().min(1).max(86_400).default(60),
     connectionCount: z.number().int().min(1).max(100_000).default(10),
@@ -130,10 +133,7 @@ export type Config = z.infer<typeof ConfigSchema>
 export type ConfigInput = z.input<typeof ConfigSchema>
 
 /** Effective settings for one suite, defaults resolved. */
-export function suiteSettings(
-  config: Config,
-  id: SuiteId
-): SuiteSettings & { critical: boolean } {
+export function suiteSettings(config: Config, id: SuiteId): SuiteSettings & { critical: boolean } {
   const own = config.testSuites[id]
   return {
     retryAttempts: own?.retryAttempts ?? 0,

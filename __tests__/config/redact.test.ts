@@ -1,0 +1,43 @@
+import { describe, it, expect } from '@jest/globals'
+import { redactConfig, redactUrl } from '../../src/config/redact.js'
+import { ConfigSchema } from '../../src/config/schema.js'
+
+describe('redactConfig', () => {
+  it('replaces header values and keeps the rest of the effective config', () => {
+    const config = ConfigSchema.parse({
+      url: 'ws://127.0.0.1:9/ws',
+      headers: { Authorization: 'Bearer abc', 'X-Team': 'blue' },
+      chaosSeed: 3
+    })
+    const redacted = redactConfig(config)
+    expect(redacted.headers).toEqual({ Authorization: '***', 'X-Team': '***' })
+    expect(redacted.url).toBe('ws://127.0.0.1:9/ws')
+    expect(redacted.connectionCount).toBe(10)
+    expect(redacted.chaosSeed).toBe(3)
+    expect(redacted.thresholds).toMatchObject({ p99LatencyMs: 1000 })
+    expect(JSON.stringify(redacted)).not.toContain('abc')
+    expect(JSON.stringify(redacted)).not.toContain('blue')
+  })
+
+  it('leaves out unset optional fields so the result is JSON-safe', () => {
+    const redacted = redactConfig(ConfigSchema.parse({}))
+    expect('url' in redacted).toBe(false)
+    expect(JSON.parse(JSON.stringify(redacted))).toEqual(redacted)
+  })
+
+  it('replaces token-like fields wherever they appear', () => {
+    const config = { ...ConfigSchema.parse({}), githubToken: 'ghs_x', apiKey: 'k' }
+    const redacted = redactConfig(config)
+    expect(redacted.githubToken).toBe('***')
+    expect(redacted.apiKey).toBe('***')
+  })
+})
+
+describe('redactUrl', () => {
+  it('hides URL passwords and token-like query parameters', () => {
+    expect(redactUrl('wss://user:pw@host.test/ws?token=abc&room=1')).toBe(
+      'wss://user:***@host.test/ws?token=***&room=1'
+    )
+    expect(redactUrl('ws://host.test:8001/ws')).toBe('ws://host.test:8001/ws')
+  })
+})

@@ -1,0 +1,165 @@
+/**
+ * Parses `ws-health` arguments (DESIGN.md CLI contract) into a command, raw
+ * settings keyed by schema path, and positionals. Values stay raw strings;
+ * loadConfig() validates them with the rest of the configuration.
+ */
+import { parseArgs } from 'node:util'
+import { HealthError } from '../errors.js'
+import { FLAG_KEYS } from './fields.js'
+import type { RawSettings } from './load.js'
+
+export type Command = 'run' | 'serve' | 'discover' | 'merge' | 'help' | 'version'
+
+export interface ParsedArgv {
+  command: Command
+  /**
+   * `run`: schema paths (`url`, `connectionCount`, `chaosMode`, ...) with raw values.
+   * `merge`: `reportPath`. `serve`: `port` (an integer 0-65535, already checked).
+   */
+  flags: RawSettings
+  /** `discover`: at most one DIR; `merge`: one or more report files; otherwise empty. */
+  positionals: string[]
+}
+
+type OptionType = 'string' | 'boolean'
+
+const RUN_OPTIONS: Record<string, OptionType> = {
+  url: 'string',
+  suites: 'string',
+  duration: 'string',
+  connections: 'string',
+  chaos: 'boolean',
+  stress: 'boolean',
+  config: 'string',
+  environment: 'string',
+  protocol: 'string',
+  report: 'string',
+  'fail-on': 'string',
+  seed: 'string'
+}
+
+const COMMANDS: Record<Exclude<Command, 'help' | 'version'>, Record<string, OptionType>> = {
+  run: RUN_OPTIONS,
+  serve: { port: 'string' },
+  discover: {},
+  merge: { report: 'string' }
+}
+
+/** Help text for `ws-health --help`. */
+export function usage(): string {
+  return [
+    'Usage:',
+    '  ws-health run --url URL [--suites all|id,id] [--duration S] [--connections N]',
+    '      [--chaos] [--stress] [--config FILE] [--environment NAME] [--protocol echo|json]',
+    '      [--report FILE] [--fail-on failed|degraded|never] [--seed N]',
+    '        Validate the WebSocket service at URL.',
+    '  ws-health serve [--port N]',
+    '        Start the embedded reference server (port 0 = any free port).',
+    '  ws-health discover [DIR]',
+    '        Find WebSocket endpoints from the project files in DIR.',
+    '  ws-health merge FILE... [--report FILE]',
+    '        Merge JSON reports from several jobs into one.',
+    '  ws-health --help | --version',
+    '',
+    'Settings not given as flags come from environment variables (TEST_DURATION,',
+    'CONNECTION_COUNT, ...), then the config file, then defaults.',
+    '',
+    'Exit codes: 0 healthy, 1 the service failed validation, 2 bad usage or configuration.'
+  ].join('\n')
+}
+
+/**
+ * Parses the arguments after `node cli.js` (process.argv.slice(2)).
+ * @throws HealthError WSH_ERR_CONFIG naming an unknown command or option and listing the allowed ones.
+ */
+export function parseArgv(argv: readonly string[]): ParsedArgv {
+  const [first, ...rest] = argv
+  if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
+    return { command: 'help', flags: {}, positionals: [] }
+  }
+  if (first === 'version' || first === '--version' || first === '-V') {
+    return { command: 'version', flags: {}, positionals: [] }
+  }
+  if (!Object.hasOwn(COMMANDS, first)) {
+    throw new HealthError(
+      'WSH_ERR_CONFIG',
+      `unknown command ${JSON.stringify(first)}; expected one of ${Object.keys(COMMANDS).join(', ')}, --help, --version`
+    )
+  }
+  const command = first as keyof typeof COMMANDS
+  const allowed = COMMANDS[command]
+  const options = Object.fromEntries(
+    Object.entries(allowed).map(([name, type]) => [name, { type }])
+  )
+  const { tokens } = parseArgs({
+    args: [...rest],
+    options: { ...options, help: { type: 'boolean', short: 'h' } },
+    strict: false,
+    allowPositionals: true,
+    tokens: true
+  })
+  const flags: RawSettings = {}
+  const positionals: string[] = []
+  for (const token of tokens) {
+    if (token.kind === 'positional') {
+      positionals.push(token.value)
+      continue
+    }
+    if (token.kind !== 'option') continue
+    if (token.name === 'help') return { command: 'help', flags: {}, positionals: [] }
+    const type = allowed[token.name]
+    if (type === undefined) {
+      const list = Object.keys(allowed).map((name) => `--${name}`)
+      throw new HealthError(
+        'WSH_ERR_CONFIG',
+        `unknown option ${token.rawName} for "ws-health ${command}"; allowed: ${[...list, '--help'].join(', ')}`
+      )
+    }
+    const value = token.value
+    if (
+      type === 'string' &&
+      (value === undefined || (!token.inlineValue && value.startsWith('--')))
+    ) {
+      throw new HealthError('WSH_ERR_CONFIG', `${token.rawName}: expected a value after it`)
+    }
+    flags[flagKey(command, token.name)] = type === 'boolean' ? (value ?? true) : value
+  }
+  checkPositionals(command, positionals)
+  if (command === 'serve' && flags.port !== undefined) flags.port = parsePort(String(flags.port))
+  return { command, flags, positionals }
+}
+
+function flagKey(command: keyof typeof COMMANDS, name: string): string {
+  if (command === 'serve') return name
+  return FLAG_KEYS.get(name)?.path ?? name
+}
+
+function checkPositionals(command: keyof typeof COMMANDS, positionals: string[]): void {
+  const extra = (limit: number) => {
+    const unexpected = positionals.slice(limit).map((p) => JSON.stringify(p))
+    return `unexpected argument${unexpected.length > 1 ? 's' : ''} ${unexpected.join(', ')} for "ws-health ${command}"`
+  }
+  if (command === 'merge' && positionals.length === 0) {
+    throw new HealthError(
+      'WSH_ERR_CONFIG',
+      'ws-health merge: expected one or more report files, got none'
+    )
+  }
+  if ((command === 'run' || command === 'serve') && positionals.length > 0) {
+    throw new HealthError('WSH_ERR_CONFIG', extra(0))
+  }
+  if (command === 'discover' && positionals.length > 1) {
+    throw new HealthError('WSH_ERR_CONFIG', extra(1))
+  }
+}
+
+function parsePort(text: string): number {
+  const port = /^\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new HealthError(
+      'WSH_ERR_CONFIG',
+      `--port: expected an integer from 0 to 65535, got ${JSON.stringify(text)}`
+    )
+  }
+  return port
+}

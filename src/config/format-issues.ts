@@ -1,0 +1,166 @@
+/**
+ * Formats zod issues as `<name>: expected <allowed>, got <value>` using the
+ * name the user typed, so a message points at the line to change.
+ */
+import { z } from 'zod'
+import { ConfigSchema } from './schema.js'
+import { BOOLEAN_WORDS } from './coerce.js'
+
+export interface FormatIssueOptions {
+  /** The name the user typed for a schema path; default: the path in snake_case. */
+  nameOf?: (path: readonly PropertyKey[]) => string
+  /** The value found at a path, shown after `got`. */
+  valueAt?: (path: readonly PropertyKey[]) => unknown
+  /** Paths whose values must never be shown. */
+  isSecret?: (path: readonly PropertyKey[]) => boolean
+  /** Schema the issues came from, to describe what is allowed (default ConfigSchema). */
+  schema?: z.ZodType
+}
+
+/** One line per issue: `<name>: expected <allowed>, got <value>`. */
+export function formatConfigIssues(
+  issues: readonly z.core.$ZodIssue[],
+  options: FormatIssueOptions = {}
+): string[] {
+  const nameOf = options.nameOf ?? defaultName
+  return issues.map((issue) => {
+    const name = nameOf(issue.path)
+    if (issue.code === 'unrecognized_keys') {
+      const where = issue.path.length > 0 ? `${name}: ` : ''
+      return `${where}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`
+    }
+    const got = describeValue(
+      options.valueAt?.(issue.path),
+      options.isSecret?.(issue.path) ?? false
+    )
+    const expected = describeIssue(issue, leafSchema(options.schema ?? ConfigSchema, issue.path))
+    return `${name}: expected ${expected}, got ${got}`
+  })
+}
+
+function defaultName(path: readonly PropertyKey[]): string {
+  return path.map((part) => String(part).replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)).join('.')
+}
+
+/** Shows a value as the user would have typed it, shortened. */
+export function describeValue(value: unknown, secret = false): string {
+  if (value === undefined) return 'nothing'
+  if (secret) return '"***"'
+  const text = typeof value === 'string' ? JSON.stringify(value) : safeJson(value)
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return String(value)
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType | undefined): string {
+  switch (issue.code) {
+    case 'too_small':
+      if (issue.origin === 'array') return `at least ${String(issue.minimum)} item(s)`
+      if (issue.origin === 'string') return 'a non-empty string'
+      return (
+        smallRange(schema) ??
+        `${numberNoun(schema)} ${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}`
+      )
+    case 'too_big':
+      if (issue.origin === 'array') return `at most ${String(issue.maximum)} item(s)`
+      if (issue.origin === 'string') return `at most ${String(issue.maximum)} characters`
+      return (
+        smallRange(schema) ??
+        `${numberNoun(schema)} ${issue.inclusive ? '<=' : '<'} ${String(issue.maximum)}`
+      )
+    case 'invalid_value':
+      return `one of ${issue.values.map(String).join(', ')}${isSuiteList(issue.path) ? ' (or all)' : ''}`
+    case 'custom':
+      return issue.message.replace(/^expected /, '')
+    default:
+      return schema ? describeSchema(schema) : issue.message
+  }
+}
+
+function isSuiteList(path: readonly PropertyKey[]): boolean {
+  return path[0] === 'suites' && path.length === 2
+}
+
+/** The schema of the field at `path`, unwrapped from default/optional. */
+function leafSchema(root: z.ZodType, path: readonly PropertyKey[]): z.ZodType | undefined {
+  let schema: z.ZodType | undefined = unwrap(root)
+  for (const part of path) {
+    if (schema instanceof z.ZodObject) schema = unwrap(schema.shape[String(part)] as z.ZodType)
+    else if (schema instanceof z.ZodArray) schema = unwrap(schema.element as z.ZodType)
+    else if (schema instanceof z.ZodRecord) schema = unwrap(schema.valueType as z.ZodType)
+    else return undefined
+    if (!schema) return undefined
+  }
+  return schema
+}
+
+function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
+  let current = schema
+  while (current instanceof z.ZodDefault || current instanceof z.ZodOptional) {
+    current = current.unwrap() as z.ZodType
+  }
+  return current
+}
+
+interface Bound {
+  value: number
+  inclusive: boolean
+}
+
+function numberBounds(schema: z.ZodNumber): { min?: Bound; max?: Bound } {
+  const bounds: { min?: Bound; max?: Bound } = {}
+  for (const check of schema.def.checks ?? []) {
+    const def = check._zod.def as { check: string; value?: number; inclusive?: boolean }
+    if (typeof def.value !== 'number') continue
+    const bound = { value: def.value, inclusive: def.inclusive ?? true }
+    if (def.check === 'greater_than') bounds.min = bound
+    if (def.check === 'less_than') bounds.max = bound
+  }
+  return bounds
+}
+
+function numberNoun(schema: z.ZodType | undefined): string {
+  return schema instanceof z.ZodNumber && schema.isInt ? 'an integer' : 'a number'
+}
+
+/**
+ * Small ranges (ratios, scores, attempts) are worth showing whole; large upper
+ * bounds are sanity caps, reported only when a value exceeds them.
+ */
+function smallRange(schema: z.ZodType | undefined): string | undefined {
+  if (!(schema instanceof z.ZodNumber)) return undefined
+  const { min, max } = numberBounds(schema)
+  if (!min?.inclusive || !max?.inclusive || max.value > 100) return undefined
+  return `${numberNoun(schema)} from ${String(min.value)} to ${String(max.value)}`
+}
+
+function describeSchema(schema: z.ZodType): string {
+  if (schema instanceof z.ZodNumber) {
+    const { min, max } = numberBounds(schema)
+    const noun = numberNoun(schema)
+    const range = smallRange(schema)
+    if (range) return range
+    if (min) return `${noun} ${min.inclusive ? '>=' : '>'} ${String(min.value)}`
+    if (max) return `${noun} ${max.inclusive ? '<=' : '<'} ${String(max.value)}`
+    return noun
+  }
+  if (schema instanceof z.ZodBoolean) return `a boolean (${BOOLEAN_WORDS})`
+  if (schema instanceof z.ZodEnum) return `one of ${schema.options.map(String).join(', ')}`
+  if (schema instanceof z.ZodArray) {
+    const element = unwrap(schema.element as z.ZodType)
+    if (element instanceof z.ZodEnum) {
+      return `a comma-separated list of ${element.options.map(String).join(', ')}`
+    }
+    return 'a comma-separated list'
+  }
+  if (schema instanceof z.ZodRecord) return 'an object of name/value strings'
+  if (schema instanceof z.ZodObject) return 'an object'
+  if (schema instanceof z.ZodString) return 'a string'
+  return 'a valid value'
+}
