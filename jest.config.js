@@ -9,6 +9,9 @@ export default {
   },
   testMatch: ['**/__tests__/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // Fixture repositories hold package.json files (some malformed on purpose) that jest's
+  // module map must not read as packages.
+  modulePathIgnorePatterns: ['<rootDir>/__tests__/fixtures/discovery/'],
   // Real sockets: a test that waits on a network event gets a generous, bounded limit.
   testTimeout: 30000,
   maxWorkers: 2,

@@ -107,6 +107,12 @@ export interface Connection {
   ping(timeoutMs?: number): Promise<number>
   /** Sends raw data with no expectations (counted as sent). */
   send(data: string | Buffer): Promise<void>
+  /**
+   * Sends `data` as a text frame without UTF-8 validation, so a probe can
+   * send invalid UTF-8 on purpose (message-delivery's protocol-error check).
+   * Absent when the client cannot; that check is then skipped with the reason.
+   */
+  sendTextBytes?(data: Buffer): Promise<void>
   /** Starts a closing handshake and resolves when CLOSED (rejects WSH_ERR_CLOSE_TIMEOUT after timeoutMs, then terminates). */
   close(code?: number, reason?: string, timeoutMs?: number): Promise<CloseInfo>
   /** Drops the TCP connection without a close frame. */

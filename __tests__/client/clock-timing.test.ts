@@ -1,0 +1,67 @@
+import { afterEach, describe, expect, it } from '@jest/globals'
+import { createConnection } from '../../src/client/connection.js'
+import { createProbeProtocol } from '../../src/client/protocol.js'
+import type { Connection } from '../../src/client/types.js'
+import { ConfigSchema } from '../../src/config/schema.js'
+import type { Clock } from '../../src/metrics/clock.js'
+import { createRunRecorder } from '../../src/metrics/run-recorder.js'
+import { startWsServer, type TestServer } from './servers.js'
+
+/** A clock the test moves by hand: durations must come from it, not from wall time. */
+function manualClock(): Clock & { t: number } {
+  const clock = {
+    t: 0,
+    now: () => BigInt(Math.round(clock.t * 1e6)),
+    nowMs: () => clock.t,
+    sleep: () => Promise.resolve()
+  }
+  return clock
+}
+
+const echo = createProbeProtocol(ConfigSchema.parse({}))
+
+describe('durations come from the injected clock', () => {
+  let server: TestServer | undefined
+  let connection: Connection | undefined
+
+  afterEach(async () => {
+    connection?.terminate()
+    connection = undefined
+    await server?.close()
+    server = undefined
+  })
+
+  it('connect time, probe RTT, ping RTT and state times', async () => {
+    const clock = manualClock()
+    // The server moves the clock before it answers; the client reads it when the answer arrives.
+    server = await startWsServer((socket) => {
+      clock.t = 7
+      socket.on('message', (data, isBinary) => {
+        clock.t = 130
+        socket.send(data as Buffer, { binary: isBinary })
+      })
+      socket.on('ping', () => {
+        clock.t = 204.5
+      })
+    })
+    const recorder = createRunRecorder(clock)
+    clock.t = 2
+    connection = await createConnection({ url: server.url, clock, protocol: echo, recorder })
+    expect(connection.handshake.connectTimeMs).toBe(5)
+    clock.t = 100
+    const trip = await connection.probe()
+    expect(trip.rttMs).toBe(30)
+    clock.t = 200
+    expect(await connection.ping()).toBe(4.5)
+    expect(connection.states).toEqual([
+      { state: 'CONNECTING', atMs: 2 },
+      { state: 'OPEN', atMs: 7 }
+    ])
+    expect(recorder.toRunMetrics(1000)).toMatchObject({
+      latencyMs: { avg: 30, max: 30, count: 1 },
+      connectTimeMs: { avg: 5, p95: 5 },
+      throughputMsgsPerSec: 1
+    })
+    expect(Array.from(recorder.pingRtts.values())).toEqual([4.5])
+  })
+})

@@ -1,0 +1,124 @@
+import { describe, expect, it } from '@jest/globals'
+import { createProbeProtocol, MATCH_FIFO, NO_MATCH } from '../../src/client/protocol.js'
+import { ConfigSchema, type ConfigInput } from '../../src/config/schema.js'
+
+function protocolOf(input: ConfigInput) {
+  return createProbeProtocol(ConfigSchema.parse(input))
+}
+
+describe('echo protocol', () => {
+  const echo = protocolOf({ largePayloadBytes: 2 * 1024 * 1024 })
+
+  it('carries every kind', () => {
+    for (const kind of ['text', 'json', 'binary', 'large'] as const)
+      expect(echo.canCarry(kind)).toBe(true)
+  })
+
+  it.each([
+    ['text', false],
+    ['json', false],
+    ['binary', true],
+    ['large', true]
+  ] as const)('embeds the id in a %s probe and matches the echo', (kind, binary) => {
+    const sent = echo.encode(4242, kind)
+    expect(sent.binary).toBe(binary)
+    expect(echo.match(Buffer.from(sent.data), binary)).toBe(4242)
+    expect(echo.intact(Buffer.from(sent.data), binary, sent)).toBe(true)
+  })
+
+  it('sizes probes: default text 64 bytes, large from config, explicit bytes', () => {
+    expect(echo.encode(1, 'text').data.length).toBe(64)
+    expect(echo.encode(1, 'large').data.length).toBe(2 * 1024 * 1024)
+    expect(echo.encode(1, 'binary', 1000).data.length).toBe(1000)
+    expect(JSON.parse(echo.encode(7, 'json').data.toString())).toMatchObject({ wshId: 7 })
+  })
+
+  it('flags a reply whose bytes differ as not intact', () => {
+    const sent = echo.encode(9, 'binary')
+    const corrupted = Buffer.from(sent.data)
+    corrupted[corrupted.length - 1] ^= 0xff
+    expect(echo.match(corrupted, true)).toBe(9)
+    expect(echo.intact(corrupted, true, sent)).toBe(false)
+    expect(echo.intact(sent.data.subarray(0, 100), true, sent)).toBe(false)
+  })
+
+  it('treats anything without a probe header as unsolicited', () => {
+    for (const text of [
+      'hello',
+      'wsh:',
+      'wsh:x1:',
+      '{"type":"connection_established"}',
+      '{"wshId":"1",'
+    ]) {
+      expect(echo.match(Buffer.from(text), false)).toBe(NO_MATCH)
+    }
+    expect(echo.match(Buffer.from([1, 2, 3, 4, 5, 6, 7, 8, 9]), true)).toBe(NO_MATCH)
+  })
+
+  it('rejects out-of-range ids and sizes with a RangeError naming the option', () => {
+    expect(() => echo.encode(-1, 'text')).toThrow(/id: got -1/)
+    expect(() => echo.encode(1, 'text', 3)).toThrow(/bytes: got 3/)
+    expect(() => echo.encode(1, 'binary', 4)).toThrow(/bytes: got 4/)
+  })
+})
+
+describe('json protocol', () => {
+  const json = protocolOf({ protocol: 'json' })
+
+  it('cannot carry binary or large payloads and says why', () => {
+    expect(json.canCarry('text')).toBe(true)
+    expect(json.canCarry('json')).toBe(true)
+    expect(json.canCarry('binary')).toBe(
+      'protocol json carries only its JSON template; binary payloads cannot be echoed'
+    )
+    expect(json.canCarry('large')).toMatch(/large payloads cannot be echoed/)
+    expect(() => json.encode(1, 'binary')).toThrow(RangeError)
+  })
+
+  it('fills the template with the id', () => {
+    expect(json.encode(12, 'text').data.toString()).toBe('{"type":"ping","id":"12"}')
+    expect(json.encode(13, 'json').binary).toBe(false)
+  })
+
+  it('correlates a pong by its id (string or number) and falls back to FIFO without one', () => {
+    expect(json.match(Buffer.from('{"type":"pong","id":"12"}'), false)).toBe(12)
+    expect(json.match(Buffer.from('{"id":5,"type":"pong"}'), false)).toBe(5)
+    expect(json.match(Buffer.from('{"type":"pong"}'), false)).toBe(MATCH_FIFO)
+    expect(json.match(Buffer.from('{"type":"pong","id":"abc"}'), false)).toBe(MATCH_FIFO)
+  })
+
+  it('never mistakes banners, broadcasts or noise for replies', () => {
+    for (const text of [
+      '{"type":"connection_established","id":"1"}',
+      '{"type":"broadcast","text":"pong"}',
+      '{"type":"ping","id":"3"}',
+      'pong',
+      '{"type":"pong"',
+      '[1,2]'
+    ]) {
+      expect(json.match(Buffer.from(text), false)).toBe(NO_MATCH)
+    }
+    expect(json.match(Buffer.from('{"type":"pong"}'), true)).toBe(NO_MATCH)
+  })
+
+  it('honours a custom template, nested match field and id field', () => {
+    const custom = protocolOf({
+      protocol: 'json',
+      json: {
+        template: '{"op":"hb","meta":{"seq":{{id}}}}',
+        matchField: 'result.kind',
+        matchValue: 'ack',
+        idField: 'meta.seq'
+      }
+    })
+    expect(JSON.parse(custom.encode(3, 'text').data.toString())).toEqual({
+      op: 'hb',
+      meta: { seq: 3 }
+    })
+    expect(custom.match(Buffer.from('{"result":{"kind":"ack"},"meta":{"seq":3}}'), false)).toBe(3)
+    expect(custom.match(Buffer.from('{"result":{"kind":"ack"}}'), false)).toBe(MATCH_FIFO)
+    expect(custom.match(Buffer.from('{"result":{"kind":"nack"},"meta":{"seq":3}}'), false)).toBe(
+      NO_MATCH
+    )
+  })
+})

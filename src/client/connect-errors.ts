@@ -1,0 +1,72 @@
+/**
+ * Turns what `ws` and the socket layer throw while connecting into
+ * HealthErrors with stable codes and actionable messages.
+ */
+import { HealthError, type ErrorCode } from '../errors.js'
+import type { ConnectFailure } from './types.js'
+
+/** A connect-time HealthError; `status` is the HTTP status when the upgrade was refused. */
+export type ConnectError = HealthError & { status?: number }
+
+const SOCKET_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset by peer',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'DNS lookup failed',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'TCP connect timed out',
+  EPIPE: 'connection closed while writing',
+  ECONNABORTED: 'connection aborted'
+}
+
+// The exact text ws uses when its handshakeTimeout fires (lib/websocket.js).
+const WS_HANDSHAKE_TIMEOUT = /handshake has timed out/i
+
+export function handshakeRejected(url: string, status: number): ConnectError {
+  const error: ConnectError = new HealthError(
+    'WSH_ERR_HANDSHAKE_REJECTED',
+    `handshake rejected: HTTP ${status} from ${url} (expected 101 Switching Protocols)`
+  )
+  error.status = status
+  return error
+}
+
+export function handshakeTimedOut(url: string, timeoutMs: number): ConnectError {
+  return new HealthError(
+    'WSH_ERR_HANDSHAKE_TIMEOUT',
+    `handshake with ${url} timed out after ${timeoutMs} ms (raise handshake-timeout-ms if the service is slow to accept)`
+  )
+}
+
+/** Classifies an 'error' emitted while CONNECTING. */
+export function connectError(url: string, timeoutMs: number, error: unknown): ConnectError {
+  if (error instanceof HealthError) return error
+  const err = error as NodeJS.ErrnoException
+  const message = err instanceof Error ? err.message : String(error)
+  if (WS_HANDSHAKE_TIMEOUT.test(message)) return handshakeTimedOut(url, timeoutMs)
+  const code = typeof err?.code === 'string' ? err.code : undefined
+  if (code !== undefined) {
+    const reason = SOCKET_REASONS[code] ?? message
+    return new HealthError('WSH_ERR_CONNECT', `cannot connect to ${url}: ${code} (${reason})`, {
+      cause: error
+    })
+  }
+  // ws handshake validation failures (bad Sec-WebSocket-Accept, subprotocol
+  // the client did not offer, ...): the service answered, but wrongly.
+  return new HealthError('WSH_ERR_PROTOCOL', `handshake with ${url} failed: ${message}`, {
+    cause: error
+  })
+}
+
+/** The ConnectFailure shape (code, message, status) of any connect rejection. */
+export function toConnectFailure(error: unknown): ConnectFailure {
+  if (error instanceof HealthError) {
+    const status = (error as ConnectError).status
+    return status === undefined
+      ? { code: error.code, message: error.message }
+      : { code: error.code, message: error.message, status }
+  }
+  const code: ErrorCode = 'WSH_ERR_INTERNAL'
+  return { code, message: error instanceof Error ? error.message : String(error) }
+}

@@ -1,0 +1,100 @@
+/**
+ * Latency samples on the hot path: appended to a preallocated Float64Array
+ * (doubling when full) with a plain-number counter, so recording a sample
+ * allocates nothing. Statistics run once, on a sorted copy, when asked.
+ */
+import { quantileSorted } from 'simple-statistics'
+import type { Summary } from '../engine/model.js'
+
+/** Initial capacity in samples; doubling amortises growth to O(1) per add. */
+export const DEFAULT_INITIAL_CAPACITY = 1024
+
+export interface SampleRecorder {
+  /** Number of samples recorded. */
+  readonly count: number
+  /** Appends one sample (ms). Non-finite values are rejected with a RangeError. */
+  add(ms: number): void
+  /** The samples in insertion order, as a view (valid until the next add). */
+  values(): Float64Array
+  /** avg, p50, p95, p99, max and count; all null (count 0) when empty. */
+  summary(): Summary
+  /** Appends every sample of `other`. */
+  merge(other: SampleRecorder): void
+}
+
+export interface SampleRecorderOptions {
+  /** Preallocated capacity in samples (default 1024). */
+  initialCapacity?: number
+}
+
+/** Creates an empty sample recorder. */
+export function createSampleRecorder(options: SampleRecorderOptions = {}): SampleRecorder {
+  const initial = options.initialCapacity ?? DEFAULT_INITIAL_CAPACITY
+  if (!Number.isInteger(initial) || initial < 1) {
+    throw new RangeError(`initialCapacity: got ${initial}; expected an integer >= 1`)
+  }
+  return new Float64SampleRecorder(initial)
+}
+
+class Float64SampleRecorder implements SampleRecorder {
+  private buffer: Float64Array
+  private size = 0
+
+  constructor(capacity: number) {
+    this.buffer = new Float64Array(capacity)
+  }
+
+  get count(): number {
+    return this.size
+  }
+
+  add(ms: number): void {
+    if (!Number.isFinite(ms)) throw new RangeError(`sample: got ${ms}; expected a finite number`)
+    if (this.size === this.buffer.length) this.grow(this.size + 1)
+    this.buffer[this.size++] = ms
+  }
+
+  values(): Float64Array {
+    return this.buffer.subarray(0, this.size)
+  }
+
+  summary(): Summary {
+    return summarize(this.values())
+  }
+
+  merge(other: SampleRecorder): void {
+    const incoming = other.values()
+    const needed = this.size + incoming.length
+    if (needed > this.buffer.length) this.grow(needed)
+    // Copy first: `other` may be this recorder, whose view grow() replaced.
+    this.buffer.set(incoming.slice(), this.size)
+    this.size = needed
+  }
+
+  private grow(minimum: number): void {
+    let capacity = this.buffer.length * 2
+    while (capacity < minimum) capacity *= 2
+    const next = new Float64Array(capacity)
+    next.set(this.buffer.subarray(0, this.size))
+    this.buffer = next
+  }
+}
+
+/** Summary of any list of samples (ms); sorts a copy once. */
+export function summarize(samples: ArrayLike<number>): Summary {
+  const count = samples.length
+  if (count === 0) return { avg: null, p50: null, p95: null, p99: null, max: null, count: 0 }
+  const sorted = Float64Array.from(samples).sort()
+  let sum = 0
+  for (let i = 0; i < count; i++) sum += sorted[i]
+  // simple-statistics takes number[]; one conversion per summary, not per sample.
+  const list = Array.from(sorted)
+  return {
+    avg: sum / count,
+    p50: quantileSorted(list, 0.5),
+    p95: quantileSorted(list, 0.95),
+    p99: quantileSorted(list, 0.99),
+    max: sorted[count - 1],
+    count
+  }
+}

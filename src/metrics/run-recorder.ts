@@ -1,0 +1,175 @@
+/**
+ * The run's metrics sink: every recorded connection reports here, and the
+ * engine turns the totals into the report's RunMetrics. Counters are plain
+ * numbers and samples go to typed arrays, so recording allocates nothing.
+ */
+import type { ErrorCode } from '../errors.js'
+import type { RunMetrics } from '../engine/model.js'
+import type { Clock } from './clock.js'
+import { createSampleRecorder, type SampleRecorder } from './recorder.js'
+
+/** Raw totals, for suites and the engine (RunMetrics is derived from these). */
+export interface RunCounters {
+  /** Probe messages sent. */
+  messagesSent: number
+  /** Probe replies received and matched. */
+  messagesReceived: number
+  /** Matched replies that carried what the probe expected. */
+  intactReplies: number
+  /** Probes that got no reply (timeout, or connection lost while pending). */
+  messagesLost: number
+  /** Messages that answered no probe (banners, broadcasts, late replies). */
+  unsolicited: number
+  pingsSent: number
+  pongsReceived: number
+  /** Connection attempts that failed (refused, rejected, timed out). */
+  connectFailures: number
+  errors: number
+  reconnections: number
+  bytesSent: number
+  bytesReceived: number
+  /** Connections currently open (a gauge, kept even for unrecorded connections). */
+  openConnections: number
+}
+
+export interface RunRecorder {
+  readonly clock: Clock
+  readonly counters: Readonly<RunCounters>
+  /** Errors by code. */
+  readonly errorsByCode: ReadonlyMap<ErrorCode, number>
+  /** Round-trip times of probe messages (ms). */
+  readonly latency: SampleRecorder
+  /** Successful connect times (ms). */
+  readonly connectTimes: SampleRecorder
+  /** RFC 6455 ping round-trip times (ms). */
+  readonly pingRtts: SampleRecorder
+  /** Times from losing a connection to having it back (ms). */
+  readonly recoveryTimes: SampleRecorder
+  recordConnect(connectTimeMs: number): void
+  recordConnectFailure(code: ErrorCode): void
+  recordProbeSent(bytes: number): void
+  recordRoundTrip(rttMs: number, intact: boolean, bytesReceived: number): void
+  recordProbeLost(): void
+  recordUnsolicited(bytes: number): void
+  recordPingSent(): void
+  recordPong(rttMs: number): void
+  recordError(code: ErrorCode): void
+  /** One reconnection that took `recoveryMs` from loss to open again. */
+  recordReconnect(recoveryMs: number): void
+  recordOpened(): void
+  recordClosed(): void
+  /**
+   * The report's metrics block. `elapsedMs` is the sampling time the
+   * throughput is measured over. Rates are null when nothing was attempted.
+   */
+  toRunMetrics(elapsedMs: number): RunMetrics
+}
+
+/** Creates an empty run recorder on `clock`. */
+export function createRunRecorder(clock: Clock): RunRecorder {
+  const counters: RunCounters = {
+    messagesSent: 0,
+    messagesReceived: 0,
+    intactReplies: 0,
+    messagesLost: 0,
+    unsolicited: 0,
+    pingsSent: 0,
+    pongsReceived: 0,
+    connectFailures: 0,
+    errors: 0,
+    reconnections: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+    openConnections: 0
+  }
+  const errorsByCode = new Map<ErrorCode, number>()
+  const latency = createSampleRecorder()
+  const connectTimes = createSampleRecorder({ initialCapacity: 64 })
+  const pingRtts = createSampleRecorder({ initialCapacity: 256 })
+  const recoveryTimes = createSampleRecorder({ initialCapacity: 16 })
+
+  function recordError(code: ErrorCode): void {
+    counters.errors++
+    errorsByCode.set(code, (errorsByCode.get(code) ?? 0) + 1)
+  }
+
+  return {
+    clock,
+    counters,
+    errorsByCode,
+    latency,
+    connectTimes,
+    pingRtts,
+    recoveryTimes,
+    recordConnect(ms) {
+      connectTimes.add(ms)
+    },
+    recordConnectFailure(code) {
+      counters.connectFailures++
+      recordError(code)
+    },
+    recordProbeSent(bytes) {
+      counters.messagesSent++
+      counters.bytesSent += bytes
+    },
+    recordRoundTrip(rttMs, intact, bytes) {
+      counters.messagesReceived++
+      if (intact) counters.intactReplies++
+      counters.bytesReceived += bytes
+      latency.add(rttMs)
+    },
+    recordProbeLost() {
+      counters.messagesLost++
+    },
+    recordUnsolicited(bytes) {
+      counters.unsolicited++
+      counters.bytesReceived += bytes
+    },
+    recordPingSent() {
+      counters.pingsSent++
+    },
+    recordPong(rttMs) {
+      counters.pongsReceived++
+      pingRtts.add(rttMs)
+    },
+    recordError,
+    recordReconnect(recoveryMs) {
+      counters.reconnections++
+      recoveryTimes.add(recoveryMs)
+    },
+    recordOpened() {
+      counters.openConnections++
+    },
+    recordClosed() {
+      counters.openConnections--
+    },
+    toRunMetrics(elapsedMs) {
+      const attempted = counters.messagesSent + counters.pingsSent
+      const succeeded = counters.intactReplies + counters.pongsReceived
+      const connect = connectTimes.summary()
+      const recovery = recoveryTimes.summary()
+      return {
+        latencyMs: latency.summary(),
+        successRate: attempted === 0 ? null : succeeded / attempted,
+        deliveryRate:
+          counters.messagesSent === 0 ? null : counters.intactReplies / counters.messagesSent,
+        messagesSent: counters.messagesSent,
+        messagesReceived: counters.messagesReceived,
+        messagesLost: counters.messagesLost,
+        reconnections: counters.reconnections,
+        recoveryTimeMs: { avg: recovery.avg, max: recovery.max },
+        connectTimeMs: { avg: connect.avg, p95: connect.p95 },
+        throughputMsgsPerSec:
+          counters.messagesSent === 0 || !(elapsedMs > 0)
+            ? null
+            : counters.messagesReceived / (elapsedMs / 1000),
+        heartbeat: {
+          sent: counters.pingsSent,
+          received: counters.pongsReceived,
+          successRate: counters.pingsSent === 0 ? null : counters.pongsReceived / counters.pingsSent
+        },
+        errors: counters.errors
+      }
+    }
+  }
+}
