@@ -1,0 +1,101 @@
+import { describe, it, expect, beforeEach, afterEach } from '@jest/globals'
+import { mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { appendRecord, readHistory } from '../../src/history/file-store.js'
+import type { Clock } from '../../src/metrics/clock.js'
+import { makeRecord } from './make-record.js'
+
+let dir: string
+let file: string
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'wsh-history-'))
+  file = join(dir, 'nested', 'history.jsonl')
+})
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+/** Sleeps resolve at once: lock waits are counted, not timed. */
+const instantClock: Clock = {
+  now: () => 0n,
+  nowMs: () => 0,
+  sleep: () => Promise.resolve()
+}
+
+describe('file store', () => {
+  it('reads a missing file as an empty history', async () => {
+    expect(await readHistory(file)).toEqual({ records: [], skippedLines: [], warnings: [] })
+  })
+
+  it('appends JSON lines and keeps only the last N runs', async () => {
+    for (let i = 0; i < 7; i++) {
+      const result = await appendRecord(file, makeRecord(i), { keep: 5 })
+      expect(result.count).toBe(Math.min(i + 1, 5))
+    }
+    const text = await readFile(file, 'utf8')
+    expect(text.trimEnd().split('\n')).toHaveLength(5)
+    const { records } = await readHistory(file)
+    expect(records.map((r) => r.runId)).toEqual(['1002', '1003', '1004', '1005', '1006'])
+    // Atomic write leaves no temp file or lock behind.
+    expect((await readdir(join(dir, 'nested'))).sort()).toEqual(['history.jsonl'])
+  })
+
+  it('skips corrupt lines with a warning naming them, and drops them on the next write', async () => {
+    await appendRecord(file, makeRecord(0))
+    await appendRecord(file, makeRecord(1))
+    const good = (await readFile(file, 'utf8')).trimEnd().split('\n')
+    const text = [good[0], '{"v":1,"time":"trunc', good[1], '{"v":99}', ''].join('\n')
+    await writeFile(file, text)
+    const read = await readHistory(file)
+    expect(read.records.map((r) => r.runId)).toEqual(['1000', '1001'])
+    expect(read.skippedLines).toEqual([2, 4])
+    expect(read.warnings).toHaveLength(1)
+    expect(read.warnings[0]).toContain('line 2, 4')
+    const appended = await appendRecord(file, makeRecord(2))
+    expect(appended.warnings).toEqual(read.warnings)
+    expect((await readHistory(file)).skippedLines).toEqual([])
+  })
+
+  it('loses nothing when two async writers append at once', async () => {
+    const writer = async (offset: number): Promise<void> => {
+      for (let i = 0; i < 15; i++) await appendRecord(file, makeRecord(offset + i), { keep: 100 })
+    }
+    await Promise.all([writer(0), writer(100)])
+    const { records, skippedLines } = await readHistory(file)
+    expect(skippedLines).toEqual([])
+    expect(records).toHaveLength(30)
+    const ids = new Set(records.map((r) => r.runId))
+    for (let i = 0; i < 15; i++) {
+      expect(ids.has(String(1000 + i))).toBe(true)
+      expect(ids.has(String(1100 + i))).toBe(true)
+    }
+  })
+
+  it('waits for a held lock and fails after its attempts with a clear error', async () => {
+    await appendRecord(file, makeRecord(0))
+    await writeFile(`${file}.lock`, '12345')
+    await expect(
+      appendRecord(file, makeRecord(1), { lockAttempts: 3, clock: instantClock })
+    ).rejects.toMatchObject({
+      code: 'WSH_ERR_REPORT',
+      message: expect.stringContaining('after 3 attempts')
+    })
+    expect((await readHistory(file)).records).toHaveLength(1)
+  })
+
+  it('takes over a stale lock left by a crashed writer', async () => {
+    await appendRecord(file, makeRecord(0))
+    await writeFile(`${file}.lock`, '12345')
+    const old = new Date(Date.now() - 120_000)
+    await utimes(`${file}.lock`, old, old)
+    await appendRecord(file, makeRecord(1), { lockAttempts: 2, clock: instantClock })
+    expect((await readHistory(file)).records).toHaveLength(2)
+  })
+
+  it('rejects a bad keep naming the option', async () => {
+    await expect(appendRecord(file, makeRecord(0), { keep: 0 })).rejects.toThrow(/keep: got 0/)
+  })
+})

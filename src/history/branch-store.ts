@@ -1,0 +1,256 @@
+/**
+ * History in a branch of the repository (`history_branch`), like a gh-pages
+ * data branch, written through the contents API. Two jobs writing at once
+ * race on the file's blob sha: the loser gets 409 (or 422), re-reads the
+ * file, re-appends its record and tries again, so no run is lost.
+ *
+ * The token needs `contents: write`. It is handed to Octokit and never
+ * appears in a message: errors are rebuilt from status and API text, and any
+ * echo of the token is masked.
+ */
+import { getOctokit } from '@actions/github'
+import { systemClock, type Clock } from '../metrics/clock.js'
+import { HealthError, describeError } from '../errors.js'
+import type { HistoryRecord } from './record.js'
+import {
+  DEFAULT_KEEP,
+  checkKeep,
+  parseHistory,
+  serializeHistory,
+  trimHistory,
+  type HistoryReadResult
+} from './jsonl.js'
+
+export interface BranchLocation {
+  token: string
+  /** REST API root; pass the config's value (GITHUB_API_URL on a runner). Default DEFAULT_API_URL. */
+  apiUrl?: string
+  owner: string
+  repo: string
+  /** Branch holding the history, e.g. `ws-health-history`; created from the default branch if missing. */
+  branch: string
+  /** File path inside the branch, e.g. `history/ws-health.jsonl`. */
+  path: string
+}
+
+export interface BranchAppendOptions extends BranchLocation {
+  record: HistoryRecord
+  /** Keep only the last N runs (default DEFAULT_KEEP = 100). */
+  keep?: number
+  /** Extra attempts after a conflicting write (default 5). */
+  maxRetries?: number
+  /** First wait before retrying a conflict, doubled per attempt with jitter (ms, default 200). */
+  retryDelayMs?: number
+  /** Commit message (default names the run time). */
+  message?: string
+  clock?: Clock
+}
+
+export interface BranchAppendResult {
+  /** PUT attempts made (1 when there was no conflict). */
+  attempts: number
+  /** Records in the file after the write. */
+  count: number
+  /** True when this call created the branch. */
+  createdBranch: boolean
+  /** Sha of the commit that added the record, when the API returned it. */
+  commitSha: string | null
+  warnings: string[]
+}
+
+export const DEFAULT_API_URL = 'https://api.github.com'
+export const DEFAULT_MAX_RETRIES = 5
+export const DEFAULT_RETRY_DELAY_MS = 200
+/** Caps the doubling so a busy branch is retried within seconds, not minutes. */
+const MAX_RETRY_DELAY_MS = 2_000
+
+type Octokit = ReturnType<typeof getOctokit>
+
+interface FileState {
+  text: string
+  /** Blob sha of the current file; null when the file does not exist yet. */
+  sha: string | null
+  /** False when the branch itself does not exist. */
+  branchExists: boolean
+}
+
+function statusOf(error: unknown): number | null {
+  const status = (error as { status?: unknown } | null)?.status
+  return typeof status === 'number' ? status : null
+}
+
+function mask(text: string, token: string): string {
+  return token.length > 0 ? text.split(token).join('***') : text
+}
+
+function apiError(error: unknown, what: string, location: BranchLocation): HealthError {
+  const status = statusOf(error)
+  const where = `${location.owner}/${location.repo}@${location.branch}:${location.path}`
+  let advice = ''
+  if (status === 401) advice = '; the token was rejected (check github_token)'
+  if (status === 403) {
+    advice =
+      '; the token needs `contents: write` permission (workflow `permissions: contents: write`)'
+  }
+  if (status === 404)
+    advice = `; check that ${location.owner}/${location.repo} exists and the token can see it`
+  const detail = mask(describeError(error), location.token)
+  return new HealthError(
+    'WSH_ERR_GITHUB',
+    `history branch: ${what} ${where} failed${status === null ? '' : ` (HTTP ${status})`}: ${detail}${advice}`
+  )
+}
+
+function client(location: BranchLocation): Octokit {
+  if (location.token === '') {
+    throw new HealthError(
+      'WSH_ERR_CONFIG',
+      'github_token: got an empty token; the history branch needs one'
+    )
+  }
+  const apiUrl = location.apiUrl ?? DEFAULT_API_URL
+  return getOctokit(location.token, { baseUrl: apiUrl.replace(/\/+$/, '') })
+}
+
+async function branchExists(octokit: Octokit, location: BranchLocation): Promise<boolean> {
+  try {
+    await octokit.rest.git.getRef({
+      owner: location.owner,
+      repo: location.repo,
+      ref: `heads/${location.branch}`
+    })
+    return true
+  } catch (error) {
+    if (statusOf(error) === 404) return false
+    throw apiError(error, 'reading branch of', location)
+  }
+}
+
+async function readState(octokit: Octokit, location: BranchLocation): Promise<FileState> {
+  const { owner, repo, path, branch } = location
+  let data: unknown
+  try {
+    data = (await octokit.rest.repos.getContent({ owner, repo, path, ref: branch })).data
+  } catch (error) {
+    if (statusOf(error) !== 404) throw apiError(error, 'reading', location)
+    return { text: '', sha: null, branchExists: await branchExists(octokit, location) }
+  }
+  const file = data as { type?: string; sha?: string; content?: string; encoding?: string }
+  if (Array.isArray(data) || file.type !== 'file' || typeof file.sha !== 'string') {
+    throw new HealthError(
+      'WSH_ERR_CONFIG',
+      `history_branch: ${path} on ${branch} is not a file; choose a file path for the history`
+    )
+  }
+  let content = file.content ?? ''
+  // Files over 1 MB come back without content (encoding "none"); fetch the blob instead.
+  if (file.encoding !== 'base64') {
+    try {
+      const blob = await octokit.rest.git.getBlob({ owner, repo, file_sha: file.sha })
+      content = blob.data.content
+    } catch (error) {
+      throw apiError(error, 'reading blob of', location)
+    }
+  }
+  return {
+    text: Buffer.from(content, 'base64').toString('utf8'),
+    sha: file.sha,
+    branchExists: true
+  }
+}
+
+async function createBranch(octokit: Octokit, location: BranchLocation): Promise<boolean> {
+  const { owner, repo, branch } = location
+  let sha: string
+  try {
+    const repoInfo = await octokit.rest.repos.get({ owner, repo })
+    const base = await octokit.rest.git.getRef({
+      owner,
+      repo,
+      ref: `heads/${repoInfo.data.default_branch}`
+    })
+    sha = base.data.object.sha
+  } catch (error) {
+    throw apiError(error, 'reading the default branch to create', location)
+  }
+  try {
+    await octokit.rest.git.createRef({ owner, repo, ref: `refs/heads/${branch}`, sha })
+    return true
+  } catch (error) {
+    // 422 "Reference already exists": a concurrent writer created it first; that is fine.
+    if (statusOf(error) === 422) return false
+    throw apiError(error, 'creating branch for', location)
+  }
+}
+
+/**
+ * Reads the history stored in a branch; a missing branch or file is an empty history.
+ * @throws HealthError WSH_ERR_GITHUB on API failure (403 names `contents: write`)
+ */
+export async function readHistoryFromBranch(location: BranchLocation): Promise<HistoryReadResult> {
+  const state = await readState(client(location), location)
+  return parseHistory(state.text, `${location.branch}:${location.path}`)
+}
+
+/**
+ * Appends one record to the history file in a branch, keeping the last
+ * `keep` runs, creating the branch from the default branch when missing, and
+ * retrying a conflicting write (409/422) by re-reading and re-appending.
+ * @throws RangeError for a bad `keep`/`maxRetries`; HealthError WSH_ERR_GITHUB
+ *   when the API fails or conflicts persist after `maxRetries` retries
+ */
+export async function appendRecordToBranch(
+  options: BranchAppendOptions
+): Promise<BranchAppendResult> {
+  const keep = options.keep ?? DEFAULT_KEEP
+  checkKeep(keep)
+  const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES
+  if (!Number.isInteger(maxRetries) || maxRetries < 0) {
+    throw new RangeError(`maxRetries: got ${maxRetries}; expected an integer >= 0`)
+  }
+  const retryDelayMs = options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS
+  if (!Number.isFinite(retryDelayMs) || retryDelayMs < 0) {
+    throw new RangeError(`retryDelayMs: got ${retryDelayMs}; expected a number >= 0 (ms)`)
+  }
+  const clock = options.clock ?? systemClock
+  const octokit = client(options)
+  const { owner, repo, branch, path } = options
+  let createdBranch = false
+  let lastConflict: unknown = null
+
+  for (let attempt = 1; attempt <= maxRetries + 1; attempt++) {
+    const state = await readState(octokit, options)
+    if (!state.branchExists) createdBranch = (await createBranch(octokit, options)) || createdBranch
+    const existing = parseHistory(state.text, `${branch}:${path}`)
+    const records = trimHistory([...existing.records, options.record], keep)
+    try {
+      const response = await octokit.rest.repos.createOrUpdateFileContents({
+        owner,
+        repo,
+        path,
+        branch,
+        // [skip ci]: a token other than GITHUB_TOKEN would otherwise start workflows on the data branch.
+        message: options.message ?? `ws-health: record run of ${options.record.time} [skip ci]`,
+        content: Buffer.from(serializeHistory(records), 'utf8').toString('base64'),
+        ...(state.sha === null ? {} : { sha: state.sha })
+      })
+      return {
+        attempts: attempt,
+        count: records.length,
+        createdBranch,
+        commitSha: response.data.commit.sha ?? null,
+        warnings: existing.warnings
+      }
+    } catch (error) {
+      const status = statusOf(error)
+      // 409: the sha is stale; 422: the file appeared since we read it (no sha sent).
+      if (status !== 409 && status !== 422) throw apiError(error, 'writing', options)
+      lastConflict = error
+      if (attempt <= maxRetries) {
+        const delay = Math.min(retryDelayMs * 2 ** (attempt - 1), MAX_RETRY_DELAY_MS)
+        await clock.sleep(delay / 2 + Math.random() * (delay / 2))
+      }
+    }
+  }
+  throw apiError(lastConflict, `writing (still conflicting after ${maxRetries} retries)`, options)
+}

@@ -1,0 +1,166 @@
+/**
+ * History in a local JSON-lines file (`history_file` / `--history FILE`).
+ *
+ * Persisting it across workflow runs with actions/cache: a cache entry is
+ * immutable, so save under a new key per run and restore the newest entry by
+ * prefix:
+ *
+ * ```yaml
+ * - uses: actions/cache/restore@v4
+ *   with:
+ *     path: .ws-health/history.jsonl
+ *     key: ws-health-history-${{ github.run_id }}-${{ github.run_attempt }}
+ *     restore-keys: ws-health-history-
+ * - uses: org/websocket-health-action@v1
+ *   with:
+ *     url: ws://localhost:8001/ws
+ *     history_file: .ws-health/history.jsonl
+ * - uses: actions/cache/save@v4
+ *   if: always()
+ *   with:
+ *     path: .ws-health/history.jsonl
+ *     key: ws-health-history-${{ github.run_id }}-${{ github.run_attempt }}
+ * ```
+ *
+ * Two jobs running at once each restore the same entry and save their own,
+ * so the later restore sees only one of them; jobs that run concurrently
+ * should use the branch store (branch-store.ts), which retries on conflict.
+ * Within one machine, writers serialize on a lock file next to the history.
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
+import { systemClock, type Clock } from '../metrics/clock.js'
+import { HealthError, describeError } from '../errors.js'
+import type { HistoryRecord } from './record.js'
+import {
+  DEFAULT_KEEP,
+  checkKeep,
+  parseHistory,
+  serializeHistory,
+  trimHistory,
+  type HistoryReadResult
+} from './jsonl.js'
+
+export interface AppendOptions {
+  /** Keep only the last N runs (default DEFAULT_KEEP = 100). */
+  keep?: number
+  /** Attempts to take the lock before giving up (default 400, about 10 s). */
+  lockAttempts?: number
+  /** A lock file older than this is left by a crashed writer and is removed (ms, default 30 000). */
+  staleLockMs?: number
+  /** Waits between lock attempts; tests may inject a manual clock. */
+  clock?: Clock
+}
+
+export const DEFAULT_LOCK_ATTEMPTS = 400
+/** Between lock attempts: short, because a writer holds the lock for one read and one write. */
+const LOCK_RETRY_MS = 25
+export const DEFAULT_STALE_LOCK_MS = 30_000
+
+export interface AppendResult {
+  /** Records in the file after the append. */
+  count: number
+  /** Warnings from reading the existing file (skipped lines). */
+  warnings: string[]
+}
+
+/**
+ * Reads a history file; a missing file is an empty history, a corrupt line
+ * is skipped with a warning naming its line number.
+ * @throws HealthError WSH_ERR_REPORT when the file exists but cannot be read
+ */
+export async function readHistory(path: string): Promise<HistoryReadResult> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return { records: [], skippedLines: [], warnings: [] }
+    }
+    throw new HealthError(
+      'WSH_ERR_REPORT',
+      `history file ${path} could not be read: ${describeError(error)}`,
+      { cause: error }
+    )
+  }
+  return parseHistory(text, path)
+}
+
+/** Writes `text` to `path` through a temp file and rename, so readers never see half a file. */
+export async function writeFileAtomic(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true })
+  const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
+  try {
+    await writeFile(temp, text, 'utf8')
+    await rename(temp, path)
+  } catch (error) {
+    await unlink(temp).catch(() => undefined)
+    throw error
+  }
+}
+
+async function acquireLock(
+  lockPath: string,
+  attempts: number,
+  staleMs: number,
+  clock: Clock
+): Promise<() => Promise<void>> {
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    try {
+      const handle = await open(lockPath, 'wx')
+      await handle.writeFile(String(process.pid))
+      await handle.close()
+      return () => unlink(lockPath).catch(() => undefined)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    }
+    // File mtimes are wall-clock, so staleness is judged with Date (not a duration we report).
+    const info = await stat(lockPath).catch(() => null)
+    if (info && Date.now() - info.mtimeMs > staleMs) {
+      await unlink(lockPath).catch(() => undefined)
+      continue
+    }
+    await clock.sleep(LOCK_RETRY_MS / 2 + Math.random() * LOCK_RETRY_MS)
+  }
+  throw new HealthError(
+    'WSH_ERR_REPORT',
+    `history lock ${lockPath} is held by another writer after ${attempts} attempts; ` +
+      'remove the lock file if no other ws-health run is writing this history'
+  )
+}
+
+/**
+ * Appends one record to a history file, keeping the last `keep` runs.
+ * Concurrent writers (async or separate processes on one machine) serialize
+ * on `<path>.lock`, so none loses a record. Corrupt lines are dropped.
+ * @throws RangeError when `keep` is not a positive integer
+ */
+export async function appendRecord(
+  path: string,
+  record: HistoryRecord,
+  options: AppendOptions = {}
+): Promise<AppendResult> {
+  const keep = options.keep ?? DEFAULT_KEEP
+  checkKeep(keep)
+  const attempts = options.lockAttempts ?? DEFAULT_LOCK_ATTEMPTS
+  if (!Number.isInteger(attempts) || attempts < 1) {
+    throw new RangeError(`lockAttempts: got ${attempts}; expected a positive integer`)
+  }
+  const file = resolve(path)
+  await mkdir(dirname(file), { recursive: true })
+  const release = await acquireLock(
+    `${file}.lock`,
+    attempts,
+    options.staleLockMs ?? DEFAULT_STALE_LOCK_MS,
+    options.clock ?? systemClock
+  )
+  try {
+    const existing = await readHistory(file)
+    const records = trimHistory([...existing.records, record], keep)
+    await writeFileAtomic(file, serializeHistory(records))
+    return { count: records.length, warnings: existing.warnings }
+  } finally {
+    await release()
+  }
+}
