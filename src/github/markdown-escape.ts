@@ -1,0 +1,76 @@
+/**
+ * Escaping for text that the service under test (or a user) controls, before
+ * it lands in an issue or comment: check messages, close reasons, the target
+ * URL. Such text must read as plain words, never as markup, a link, an image,
+ * raw HTML, a mention that pings a team, or a reference that cross-links
+ * another issue.
+ */
+
+/** Default cap on one escaped fragment, in characters (GitHub bodies max out at 65 536). */
+export const DEFAULT_FRAGMENT_MAX_CHARS = 500
+
+// eslint-disable-next-line no-control-regex -- stripping control characters is the point
+const CONTROL_CHARS = /[\u0000-\u001F\u007F\u2028\u2029]+/g
+
+/** Zero-width space: breaks `@team` and `#123` auto-linking without changing what a reader sees. */
+const ZWSP = '\u200B'
+
+// Characters CommonMark/GFM give a meaning to inline; a backslash makes each literal.
+// `<`, `>` and `&` are turned into entities instead (a backslash does not stop raw HTML in every renderer).
+const MARKDOWN_PUNCTUATION = /[\\`*_{}[\]()#+!|~]/g
+
+/**
+ * Collapses a fragment to one line of at most `maxChars` characters: newlines,
+ * tabs and other control characters become single spaces, so the text cannot
+ * open a heading, list, table row or code fence on a line of its own.
+ */
+export function toSingleLine(text: string, maxChars = DEFAULT_FRAGMENT_MAX_CHARS): string {
+  if (!Number.isInteger(maxChars) || maxChars < 1) {
+    throw new RangeError(`maxChars: got ${maxChars}; expected an integer >= 1`)
+  }
+  const line = text.replace(CONTROL_CHARS, ' ').replace(/ {2,}/g, ' ').trim()
+  return line.length > maxChars ? `${line.slice(0, maxChars - 1)}…` : line
+}
+
+/**
+ * Makes untrusted text safe to embed inline in GitHub-flavoured markdown.
+ * @param text any value; non-strings are converted with String()
+ * @param maxChars cap on the result's visible length before escaping (default 500)
+ */
+export function escapeMarkdown(text: unknown, maxChars = DEFAULT_FRAGMENT_MAX_CHARS): string {
+  const line = toSingleLine(String(text), maxChars)
+  return line
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(MARKDOWN_PUNCTUATION, (ch) => `\\${ch}`)
+    .replace(/@(?=[A-Za-z0-9_-])/g, `@${ZWSP}`)
+    .replace(/#(?=\d)/g, `#${ZWSP}`)
+    .replace(/:\/\//g, `:${ZWSP}//`)
+}
+
+/**
+ * Issue titles are not rendered as markdown, but they are shown in
+ * notifications and e-mail subjects: keep them to one line, short, and free
+ * of mentions.
+ * @param maxChars cap in characters (GitHub's own limit is 256)
+ */
+export function toIssueTitle(text: string, maxChars = 200): string {
+  return toSingleLine(text.replace(/@(?=[A-Za-z0-9_-])/g, `@${ZWSP}`), maxChars)
+}
+
+/**
+ * Wraps untrusted text in an inline code span, where GitHub renders nothing:
+ * no links, no HTML, no mentions. The fence is one backtick longer than the
+ * longest run inside, as CommonMark requires. Not for table cells.
+ * @param maxChars cap on the text's length (default 500)
+ */
+export function inlineCode(text: unknown, maxChars = DEFAULT_FRAGMENT_MAX_CHARS): string {
+  const line = toSingleLine(String(text), maxChars)
+  if (line === '') return '_(empty)_'
+  const longestRun = Math.max(0, ...(line.match(/`+/g) ?? []).map((run) => run.length))
+  const fence = '`'.repeat(longestRun + 1)
+  // A space on each side keeps a leading or trailing backtick from merging with the fence.
+  const pad = line.startsWith('`') || line.endsWith('`') ? ' ' : ''
+  return `${fence}${pad}${line}${pad}${fence}`
+}
