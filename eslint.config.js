@@ -9,6 +9,8 @@ const layering = {
   'src/suites/**': ['ws', '@actions/*', '**/report/**', '**/github/**'],
   'src/report/**': ['ws', '**/client/**', '**/chaos/**', '**/server/**'],
   'src/engine/**': ['@actions/*', '**/report/**', '**/github/**'],
+  'src/github/**': ['ws', '**/client/**', '**/suites/**', '**/report/**'],
+  'src/history/**': ['ws', '**/client/**', '**/suites/**', '**/report/**'],
   'src/cli.ts': ['@actions/*']
 }
 
