@@ -1,0 +1,267 @@
+/**
+ * The runner with fake suites and fake connect: order, budgets, deadlines,
+ * retries, throwing suites and unavailable suites. Limits are milliseconds.
+ */
+import { describe, expect, it } from '@jest/globals'
+import type { Connect } from '../../src/client/types.js'
+import type { ConfigInput } from '../../src/config/schema.js'
+import { measure } from '../../src/engine/checks.js'
+import type { SuiteId } from '../../src/engine/model.js'
+import { runSuites, suiteBudgets, type RunTiming } from '../../src/engine/runner.js'
+import type { Suite, SuiteContext } from '../../src/suites/types.js'
+import { makeCheck, makeConfig } from '../fixtures/builders.js'
+
+const connect: Connect = () => Promise.reject(new Error('fake suites never connect'))
+const canCarry = () => true as const
+const FAST: Partial<RunTiming> = {
+  durationMs: 100,
+  suiteGraceMs: 100,
+  runSlackMs: 5_000,
+  reportReserveMs: 0,
+  abortGraceMs: 50
+}
+
+function fake(
+  id: SuiteId,
+  run: (
+    ctx: SuiteContext
+  ) => Promise<Suite extends { run(c: SuiteContext): infer R } ? Awaited<R> : never>,
+  durationWeight = 1
+): Suite {
+  return { id, title: id, durationWeight, run }
+}
+
+const passing = (id: SuiteId, weight = 1) =>
+  fake(id, async () => ({ checks: [makeCheck()], metrics: { ran: true } }), weight)
+
+function run(suites: Suite[], config: ConfigInput, timing: Partial<RunTiming> = FAST) {
+  return runSuites({
+    config: makeConfig(config),
+    registry: new Map(suites.map((s) => [s.id, s])),
+    target: 'ws://127.0.0.1:1/ws',
+    connect,
+    canCarry,
+    timing
+  })
+}
+
+const passingSuite = passing('latency-performance')
+
+describe('runSuites', () => {
+  it('runs the selected suites in config order and computes the verdict', async () => {
+    const seen: string[] = []
+    const result = await runSuites({
+      config: makeConfig({ suites: ['latency-performance', 'connection-lifecycle'] }),
+      registry: new Map(
+        [
+          passing('connection-lifecycle'),
+          passing('latency-performance'),
+          passing('message-delivery')
+        ].map((s) => [s.id, s])
+      ),
+      target: 'ws://127.0.0.1:1/ws',
+      connect,
+      canCarry,
+      timing: FAST,
+      onSuiteStart: (suite) => seen.push(`start ${suite.id}`),
+      onSuiteEnd: (suite) => seen.push(`end ${suite.id}`)
+    })
+    expect(result.suites.map((s) => s.id)).toEqual(['latency-performance', 'connection-lifecycle'])
+    expect(seen).toEqual([
+      'start latency-performance',
+      'end latency-performance',
+      'start connection-lifecycle',
+      'end connection-lifecycle'
+    ])
+    expect(result.status).toBe('passed')
+    expect(result.suites[0]).toMatchObject({
+      status: 'passed',
+      critical: false,
+      metrics: { ran: true, attempts: 1 }
+    })
+    expect(result.suites[1].critical).toBe(true)
+  })
+
+  it('splits the duration by durationWeight', () => {
+    const registry = new Map(
+      [
+        passing('heartbeat-monitoring', 1),
+        passing('latency-performance', 3),
+        passing('connection-lifecycle', 0)
+      ].map((s) => [s.id, s])
+    )
+    const budgets = suiteBudgets(
+      ['heartbeat-monitoring', 'latency-performance', 'connection-lifecycle'],
+      registry,
+      4000
+    )
+    expect(Object.fromEntries(budgets)).toEqual({
+      'heartbeat-monitoring': 1000,
+      'latency-performance': 3000,
+      'connection-lifecycle': 0
+    })
+  })
+
+  it('hands each suite its budget and a live signal', async () => {
+    let seen: { budgetMs: number; aborted: boolean } | undefined
+    const suite = fake('latency-performance', async (ctx) => {
+      seen = { budgetMs: ctx.budgetMs, aborted: ctx.signal.aborted }
+      return { checks: [makeCheck()], metrics: {} }
+    })
+    await run([suite], { suites: ['latency-performance'] })
+    expect(seen).toEqual({ budgetMs: 100, aborted: false })
+  })
+
+  it('cuts a suite that never resolves and reports it failed with WSH_ERR_DEADLINE', async () => {
+    const hung = fake('heartbeat-monitoring', () => new Promise(() => undefined))
+    const result = await run([hung, passing('latency-performance')], {
+      suites: ['heartbeat-monitoring', 'latency-performance']
+    })
+    const [cut, next] = result.suites
+    expect(cut.status).toBe('failed')
+    expect(cut.checks).toEqual([
+      expect.objectContaining({ id: 'deadline', status: 'failed', code: 'WSH_ERR_DEADLINE' })
+    ])
+    expect(cut.checks[0].message).toMatch(
+      /suite heartbeat-monitoring exceeded its deadline of \d+ ms/
+    )
+    expect(next.status).toBe('passed')
+    expect(result.status).toBe('failed')
+  })
+
+  it('keeps the checks a cut suite returns when it honours the abort', async () => {
+    const partial = fake(
+      'heartbeat-monitoring',
+      (ctx) =>
+        new Promise((resolve) => {
+          ctx.signal.addEventListener('abort', () =>
+            resolve({ checks: [makeCheck({ id: 'measured-before-cut' })], metrics: { pings: 3 } })
+          )
+        })
+    )
+    const result = await run([partial], { suites: ['heartbeat-monitoring'] })
+    expect(result.suites[0].checks.map((c) => c.id)).toEqual(['measured-before-cut', 'deadline'])
+    expect(result.suites[0].metrics).toMatchObject({ pings: 3 })
+    expect(result.suites[0].status).toBe('failed')
+  })
+
+  it('uses test_suites.<id>.timeout (seconds) as the suite deadline', async () => {
+    const hung = fake('heartbeat-monitoring', () => new Promise(() => undefined))
+    const result = await run(
+      [hung],
+      {
+        suites: ['heartbeat-monitoring'],
+        testSuites: { 'heartbeat-monitoring': { timeout: 0.05 } }
+      },
+      { ...FAST, suiteGraceMs: 60_000 }
+    )
+    expect(result.suites[0].checks[0].message).toContain('deadline of 50 ms')
+  })
+
+  it('bounds the whole run even when suite deadlines are longer', async () => {
+    const hung = fake('heartbeat-monitoring', () => new Promise(() => undefined))
+    const result = await run(
+      [hung, passingSuite],
+      { suites: ['heartbeat-monitoring', 'latency-performance'] },
+      { durationMs: 50, suiteGraceMs: 60_000, runSlackMs: 50, reportReserveMs: 0, abortGraceMs: 10 }
+    )
+    expect(result.runDeadlineHit).toBe(true)
+    expect(result.suites[1].checks).toEqual([
+      expect.objectContaining({
+        code: 'WSH_ERR_DEADLINE',
+        message: expect.stringMatching(/^not started: the run/)
+      })
+    ])
+    expect(result.suites[0].checks[0]).toMatchObject({
+      code: 'WSH_ERR_DEADLINE',
+      message: expect.stringContaining('the run')
+    })
+  })
+
+  it('reports a throwing suite as failed with the reason and carries on', async () => {
+    const throwing = fake('message-delivery', async () => {
+      throw new TypeError('boom')
+    })
+    const result = await run([throwing, passing('latency-performance')], {
+      suites: ['message-delivery', 'latency-performance']
+    })
+    expect(result.suites[0]).toMatchObject({ status: 'failed' })
+    expect(result.suites[0].checks[0]).toMatchObject({
+      id: 'suite-error',
+      code: 'WSH_ERR_INTERNAL',
+      message: 'suite threw: boom'
+    })
+    expect(result.suites[1].status).toBe('passed')
+  })
+
+  it('retries a failed suite retry_attempts times and keeps the last outcome', async () => {
+    let calls = 0
+    const flaky = fake('message-delivery', async () => {
+      calls++
+      const value = calls < 3 ? 0.5 : 1
+      return {
+        checks: [measure({ id: 'rate', title: 'rate', value, unit: 'ratio', op: '>=', limit: 1 })],
+        metrics: {}
+      }
+    })
+    const result = await run([flaky], {
+      suites: ['message-delivery'],
+      testSuites: { 'message-delivery': { retryAttempts: 2 } }
+    })
+    expect(calls).toBe(3)
+    expect(result.suites[0]).toMatchObject({ status: 'passed', metrics: { attempts: 3 } })
+  })
+
+  it('does not retry beyond retry_attempts', async () => {
+    let calls = 0
+    const failing = fake('message-delivery', async () => {
+      calls++
+      return { checks: [makeCheck({ status: 'failed' })], metrics: {} }
+    })
+    const result = await run([failing], {
+      suites: ['message-delivery'],
+      testSuites: { 'message-delivery': { retryAttempts: 1 } }
+    })
+    expect(calls).toBe(2)
+    expect(result.suites[0]).toMatchObject({ status: 'failed', metrics: { attempts: 2 } })
+  })
+
+  it('reports a selected suite missing from the registry as skipped, never passed', async () => {
+    const result = await run([], { suites: ['self-healing'] })
+    expect(result.suites[0]).toMatchObject({ id: 'self-healing', status: 'skipped' })
+    expect(result.suites[0].checks[0].message).toContain('not available')
+    expect(result.status).toBe('degraded')
+  })
+
+  it('survives observers that throw', async () => {
+    const result = await runSuites({
+      config: makeConfig({ suites: ['latency-performance'] }),
+      registry: new Map([[passingSuite.id, passingSuite]]),
+      target: 'ws://127.0.0.1:1/ws',
+      connect,
+      canCarry,
+      timing: FAST,
+      onSuiteStart: () => {
+        throw new Error('display broke')
+      },
+      onSuiteEnd: () => {
+        throw new Error('display broke')
+      }
+    })
+    expect(result.suites[0].status).toBe('passed')
+  })
+
+  it('honours critical from config', async () => {
+    const failing = fake('latency-performance', async () => ({
+      checks: [makeCheck({ status: 'failed' })],
+      metrics: {}
+    }))
+    const relaxed = await run([failing], { suites: ['latency-performance'] })
+    expect(relaxed.status).toBe('degraded')
+    const strict = await run([failing], {
+      suites: ['latency-performance'],
+      testSuites: { 'latency-performance': { critical: true } }
+    })
+    expect(strict.status).toBe('failed')
+  })
+})

@@ -1,0 +1,54 @@
+import { describe, expect, it } from '@jest/globals'
+import type { Status } from '../../src/engine/model.js'
+import { exitCodeFor, failsRun, overallVerdict, suiteStatus } from '../../src/engine/verdict.js'
+import { makeCheck } from '../fixtures/builders.js'
+
+const checks = (...statuses: Status[]) => statuses.map((status) => makeCheck({ status }))
+const suite = (status: Status, critical = true) => ({ status, critical })
+
+describe('suiteStatus', () => {
+  it.each<[Status[], Status]>([
+    [['passed', 'degraded', 'failed', 'skipped'], 'failed'],
+    [['passed', 'degraded', 'skipped'], 'degraded'],
+    [['passed', 'skipped'], 'passed'],
+    [['passed'], 'passed'],
+    [['skipped', 'skipped'], 'skipped'],
+    [[], 'skipped']
+  ])('%j -> %s', (given, expected) => {
+    expect(suiteStatus(checks(...given))).toBe(expected)
+  })
+})
+
+describe('overallVerdict', () => {
+  it('fails when a critical suite failed', () => {
+    expect(overallVerdict([suite('passed'), suite('failed', true)])).toBe('failed')
+  })
+  it('degrades when only a non-critical suite failed', () => {
+    expect(overallVerdict([suite('passed'), suite('failed', false)])).toBe('degraded')
+  })
+  it('degrades when a suite is degraded', () => {
+    expect(overallVerdict([suite('passed'), suite('degraded')])).toBe('degraded')
+  })
+  it('passes when every suite passed or was skipped', () => {
+    expect(overallVerdict([suite('passed'), suite('skipped')])).toBe('passed')
+  })
+  it('never passes a run that measured nothing', () => {
+    expect(overallVerdict([suite('skipped')])).toBe('degraded')
+    expect(overallVerdict([])).toBe('degraded')
+  })
+})
+
+describe('exit decision', () => {
+  it.each([
+    ['passed', 'failed', 0],
+    ['degraded', 'failed', 0],
+    ['failed', 'failed', 1],
+    ['passed', 'degraded', 0],
+    ['degraded', 'degraded', 1],
+    ['failed', 'degraded', 1],
+    ['failed', 'never', 0]
+  ] as const)('%s with fail-on %s -> exit %d', (verdict, failOn, code) => {
+    expect(exitCodeFor(verdict, failOn)).toBe(code)
+    expect(failsRun(verdict, failOn)).toBe(code === 1)
+  })
+})

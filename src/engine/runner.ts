@@ -1,0 +1,267 @@
+/**
+ * Runs the selected suites in order, each with its share of the duration and
+ * a deadline, retries failed ones, and bounds the whole run so it ends within
+ * `duration` + 60 s whatever the service does. A suite that throws or hangs
+ * becomes a failed suite with the reason; the run itself never crashes.
+ */
+import type { CanCarry, Connect } from '../client/types.js'
+import { suiteSettings, type Config } from '../config/schema.js'
+import { describeError, isHealthError } from '../errors.js'
+import { systemClock, type Clock } from '../metrics/clock.js'
+import type { Suite } from '../suites/types.js'
+import { failedToMeasure, skipped } from './checks.js'
+import {
+  ABORT_GRACE_MS,
+  REPORT_RESERVE_MS,
+  RUN_SLACK_MS,
+  SUITE_GRACE_MS,
+  abortable,
+  createDeadline,
+  deadlineError,
+  pause
+} from './deadline.js'
+import type { Check, SuiteId, SuiteOutcome, SuiteResult, Verdict } from './model.js'
+import { overallVerdict, suiteStatus } from './verdict.js'
+
+/** Time limits of a run; the defaults implement DESIGN.md, tests shrink them. */
+export interface RunTiming {
+  /** Sampling time shared by the suites, in ms (default: config.duration * 1000). */
+  durationMs: number
+  /** Added to a suite's budget for its fixed work, in ms (default SUITE_GRACE_MS + thresholds.messageTimeoutMs). */
+  suiteGraceMs?: number
+  /** The run is cut at durationMs + runSlackMs - reportReserveMs, in ms. */
+  runSlackMs: number
+  reportReserveMs: number
+  /** Time a suite past its deadline gets to return its partial checks, in ms. */
+  abortGraceMs: number
+}
+
+export const DEFAULT_TIMING: Omit<RunTiming, 'durationMs' | 'suiteGraceMs'> = {
+  runSlackMs: RUN_SLACK_MS,
+  reportReserveMs: REPORT_RESERVE_MS,
+  abortGraceMs: ABORT_GRACE_MS
+}
+
+export interface RunSuitesOptions {
+  config: Config
+  /** Suites by id (src/suites/registry.ts); selected ids missing here are reported skipped. */
+  registry: ReadonlyMap<SuiteId, Suite>
+  /** The URL suites talk to (service or chaos relay). */
+  target: string
+  connect: Connect
+  canCarry: CanCarry
+  clock?: Clock
+  /** Aborts the whole run (e.g. SIGINT); running suites are cut like at a deadline. */
+  signal?: AbortSignal
+  onSuiteStart?(suite: Suite, attempt: number): void
+  onSuiteEnd?(result: SuiteResult): void
+  onProgress?(id: SuiteId, done: number, total: number, note?: string): void
+  /** Overrides of the time limits (tests use milliseconds). */
+  timing?: Partial<RunTiming>
+}
+
+export interface RunSuitesResult {
+  /** One result per selected suite, in run order. */
+  suites: SuiteResult[]
+  /** Overall verdict from src/engine/verdict.ts. */
+  status: Verdict
+  /** Wall time of the suites, in ms (from the injected clock). */
+  durationMs: number
+  /** True when the run deadline cut at least one suite. */
+  runDeadlineHit: boolean
+}
+
+/** Selected suite ids in config order, without duplicates. */
+export function selectedSuiteIds(config: Config): SuiteId[] {
+  return [...new Set(config.suites)]
+}
+
+/**
+ * Each suite's sampling budget: its share of `durationMs` by durationWeight
+ * among the selected suites (ms, 0 for fixed-work suites).
+ */
+export function suiteBudgets(
+  ids: readonly SuiteId[],
+  registry: ReadonlyMap<SuiteId, Suite>,
+  durationMs: number
+): Map<SuiteId, number> {
+  const weights = ids.map((id) => Math.max(0, registry.get(id)?.durationWeight ?? 0))
+  const total = weights.reduce((sum, weight) => sum + weight, 0)
+  return new Map(
+    ids.map((id, index) => [id, total > 0 ? (durationMs * weights[index]) / total : 0])
+  )
+}
+
+/** Runs the selected suites; never rejects. */
+export async function runSuites(options: RunSuitesOptions): Promise<RunSuitesResult> {
+  const { config, registry } = options
+  const clock = options.clock ?? systemClock
+  const timing: RunTiming = {
+    ...DEFAULT_TIMING,
+    durationMs: config.duration * 1000,
+    ...options.timing
+  }
+  const runLimitMs = Math.max(0, timing.durationMs + timing.runSlackMs - timing.reportReserveMs)
+  const runDeadline = createDeadline(runLimitMs, 'the run', options.signal)
+  const startMs = clock.nowMs()
+  const ids = selectedSuiteIds(config)
+  const budgets = suiteBudgets(ids, registry, timing.durationMs)
+  const results: SuiteResult[] = []
+  try {
+    for (const id of ids) {
+      const suite = registry.get(id)
+      const result = suite
+        ? await runWithRetries(
+            suite,
+            budgets.get(id) ?? 0,
+            runDeadline.signal,
+            timing,
+            options,
+            clock
+          )
+        : notAvailable(id, config)
+      results.push(result)
+      notify(() => options.onSuiteEnd?.(result))
+    }
+  } finally {
+    runDeadline.dispose()
+  }
+  return {
+    suites: results,
+    status: overallVerdict(results),
+    durationMs: clock.nowMs() - startMs,
+    runDeadlineHit: runDeadline.signal.aborted
+  }
+}
+
+function notAvailable(id: SuiteId, config: Config): SuiteResult {
+  return {
+    id,
+    title: id,
+    status: 'skipped',
+    critical: suiteSettings(config, id).critical,
+    durationMs: 0,
+    checks: [
+      skipped('available', 'suite available', `suite ${id} is not available in this version`)
+    ],
+    metrics: {}
+  }
+}
+
+async function runWithRetries(
+  suite: Suite,
+  budgetMs: number,
+  runSignal: AbortSignal,
+  timing: RunTiming,
+  options: RunSuitesOptions,
+  clock: Clock
+): Promise<SuiteResult> {
+  const settings = suiteSettings(options.config, suite.id)
+  const startMs = clock.nowMs()
+  let outcome: SuiteOutcome = { checks: [], metrics: {} }
+  let attempts = 0
+  for (let attempt = 0; attempt <= settings.retryAttempts; attempt++) {
+    if (runSignal.aborted) {
+      // Past the run deadline a suite (or a retry) would only be cut at once.
+      if (attempt === 0) outcome = notStarted(runSignal.reason)
+      break
+    }
+    attempts++
+    notify(() => options.onSuiteStart?.(suite, attempt))
+    // Without a configured timeout a suite gets its budget, its fixed-work grace and
+    // one full message timeout, so a single slow reply is judged, not cut.
+    const graceMs =
+      timing.suiteGraceMs ?? SUITE_GRACE_MS + options.config.thresholds.messageTimeoutMs
+    const limitMs = settings.timeout !== undefined ? settings.timeout * 1000 : budgetMs + graceMs
+    outcome = await runOnce(suite, budgetMs, limitMs, runSignal, timing, options, clock)
+    if (suiteStatus(outcome.checks) !== 'failed') break
+  }
+  return {
+    id: suite.id,
+    title: suite.title,
+    status: suiteStatus(outcome.checks),
+    critical: settings.critical,
+    durationMs: clock.nowMs() - startMs,
+    checks: outcome.checks,
+    metrics: { ...outcome.metrics, attempts }
+  }
+}
+
+async function runOnce(
+  suite: Suite,
+  budgetMs: number,
+  limitMs: number,
+  runSignal: AbortSignal,
+  timing: RunTiming,
+  options: RunSuitesOptions,
+  clock: Clock
+): Promise<SuiteOutcome> {
+  const deadline = createDeadline(limitMs, `suite ${suite.id}`, runSignal)
+  const { signal } = deadline
+  const running = Promise.resolve().then(() =>
+    suite.run({
+      config: options.config,
+      target: options.target,
+      connect: options.connect,
+      canCarry: options.canCarry,
+      clock,
+      signal,
+      budgetMs,
+      progress: (done, total, note) =>
+        notify(() => options.onProgress?.(suite.id, done, total, note))
+    })
+  )
+  try {
+    const outcome = await abortable(running, signal)
+    return normalise(outcome)
+  } catch (error) {
+    if (!signal.aborted) return thrown(error)
+    // Cut at the deadline: give the suite a moment to return what it measured.
+    const cutReason = isHealthError(signal.reason)
+      ? signal.reason
+      : deadlineError(`suite ${suite.id}`, limitMs)
+    const grace = new AbortController()
+    const partial = await Promise.race([
+      running.then(normalise, () => null),
+      pause(timing.abortGraceMs, grace.signal).then(() => null)
+    ])
+    grace.abort()
+    return {
+      checks: [
+        ...(partial?.checks ?? []),
+        failedToMeasure('deadline', 'finished within its deadline', cutReason)
+      ],
+      metrics: partial?.metrics ?? {}
+    }
+  } finally {
+    deadline.dispose()
+  }
+}
+
+function notStarted(reason: unknown): SuiteOutcome {
+  const check = failedToMeasure('deadline', 'finished within its deadline', reason)
+  check.message = `not started: ${check.message}`
+  return { checks: [check], metrics: {} }
+}
+
+function normalise(outcome: SuiteOutcome): SuiteOutcome {
+  if (!outcome || !Array.isArray(outcome.checks)) {
+    return thrown(new TypeError('suite returned no checks'))
+  }
+  return { checks: outcome.checks, metrics: outcome.metrics ?? {} }
+}
+
+function thrown(error: unknown): SuiteOutcome {
+  const check: Check = failedToMeasure('suite-error', 'ran without an internal error', error)
+  if (!isHealthError(error)) check.message = `suite threw: ${describeError(error)}`
+  return { checks: [check], metrics: {} }
+}
+
+/** Calls an observer; a throwing progress or report callback must not end the run. */
+function notify(call: () => void): void {
+  try {
+    call()
+  } catch {
+    // Observers only display; the results are unaffected.
+  }
+}

@@ -1,0 +1,276 @@
+/**
+ * connection-lifecycle: the handshake completes, connects are fast, the
+ * state machine runs CONNECTING -> OPEN -> CLOSING -> CLOSED, a 1000 close
+ * is acknowledged, nothing leaks, and reused connections keep answering.
+ */
+import type { Connection } from '../client/types.js'
+import { failedToMeasure, measure, verify } from '../engine/checks.js'
+import type { Check, MetricValue } from '../engine/model.js'
+import { closeQuietly, connectWithin, runProbes } from '../engine/probes.js'
+import { describeError } from '../errors.js'
+import { summarize } from '../metrics/recorder.js'
+import type { Suite, SuiteContext } from './types.js'
+
+/** Connects timed for the connect-time check; five keeps the suite quick while max ~ p95. */
+export const CONNECT_SAMPLES = 5
+/** Sequential probes over one reused connection. */
+export const REUSE_PROBES = 50
+/** Connections in the round-robin pool, and rounds over it. */
+export const POOL_SIZE = 3
+export const POOL_ROUNDS = 10
+/** Time given to sockets to finish closing before leftovers count as leaks (ms). */
+export const LEAK_SETTLE_MS = 2_000
+/** Poll step while waiting for sockets to close (ms). */
+const LEAK_POLL_MS = 25
+
+const EXPECTED_STATES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'] as const
+
+const CHECKS = {
+  handshake: 'handshake completes (101)',
+  connectTime: 'connect time',
+  states: 'state transitions CONNECTING->OPEN->CLOSING->CLOSED',
+  close: 'graceful close 1000 acknowledged',
+  leaks: 'no leaked connections after close',
+  pool: 'pooled and reused connections keep working'
+} as const
+type CheckKey = keyof typeof CHECKS
+const CHECK_IDS: Record<CheckKey, string> = {
+  handshake: 'handshake',
+  connectTime: 'connect-time',
+  states: 'state-transitions',
+  close: 'graceful-close',
+  leaks: 'no-leaks',
+  pool: 'connection-reuse'
+}
+
+/** Counts TCP socket handles of this process (null where Node cannot tell). */
+function socketHandles(): number | null {
+  if (typeof process.getActiveResourcesInfo !== 'function') return null
+  return process
+    .getActiveResourcesInfo()
+    .filter((name) => name === 'TCPSocketWrap' || name === 'TLSWrap').length
+}
+
+async function run(
+  ctx: SuiteContext
+): Promise<{ checks: Check[]; metrics: { [key: string]: MetricValue } }> {
+  const { thresholds } = ctx.config
+  const margin = thresholds.degradedMargin
+  const checks = new Map<CheckKey, Check>()
+  const metrics: { [key: string]: MetricValue } = {}
+  const owned: Connection[] = []
+  const baselineHandles = socketHandles()
+  const open = async (label: string): Promise<Connection> => {
+    const connection = await connectWithin(ctx.connect, { label }, ctx.signal)
+    owned.push(connection)
+    return connection
+  }
+  const fail = (key: CheckKey, error: unknown): void => {
+    if (!checks.has(key)) checks.set(key, failedToMeasure(CHECK_IDS[key], CHECKS[key], error))
+  }
+  const result = (): { checks: Check[]; metrics: { [key: string]: MetricValue } } => ({
+    checks: (Object.keys(CHECKS) as CheckKey[]).flatMap((key) => checks.get(key) ?? []),
+    metrics
+  })
+
+  let first: Connection
+  try {
+    first = await open('lifecycle_1')
+  } catch (error) {
+    // Nothing else can be measured without a handshake; every check says why.
+    for (const key of Object.keys(CHECKS) as CheckKey[]) fail(key, error)
+    metrics.handshakeError = describeError(error)
+    return result()
+  }
+  const { handshake } = first
+  metrics.handshake = {
+    status: handshake.status,
+    subprotocol: handshake.protocol,
+    extensions: handshake.extensions,
+    connectTimeMs: handshake.connectTimeMs
+  }
+  checks.set(
+    'handshake',
+    verify({
+      id: CHECK_IDS.handshake,
+      title: CHECKS.handshake,
+      ok: handshake.status === 101,
+      value: handshake.status,
+      expected: 101,
+      message: `HTTP ${handshake.status}; subprotocol "${handshake.protocol}", extensions "${handshake.extensions}"`,
+      code: 'WSH_ERR_HANDSHAKE_REJECTED'
+    })
+  )
+
+  try {
+    // Reuse: one connection answers many sequential probes; pool: a few
+    // connections used round-robin all keep answering.
+    // One unanswered probe already fails the check: stop there rather than wait out every timeout.
+    const probeOptions = {
+      timeoutMs: thresholds.messageTimeoutMs,
+      signal: ctx.signal,
+      clock: ctx.clock,
+      stopOnFailure: true
+    }
+    const reuse = await runProbes(first, { ...probeOptions, count: REUSE_PROBES })
+    const pool = [first]
+    for (let i = 1; i < POOL_SIZE; i++) pool.push(await open(`lifecycle_pool_${i + 1}`))
+    let poolSent = 0
+    let poolIntact = 0
+    let firstError: unknown = reuse.firstError
+    const stop = (): boolean => ctx.signal.aborted || firstError !== undefined
+    for (let round = 0; round < POOL_ROUNDS && !stop(); round++) {
+      for (const connection of pool) {
+        const trip = await runProbes(connection, { ...probeOptions, count: 1 })
+        poolSent += trip.sent
+        poolIntact += trip.intact
+        firstError ??= trip.firstError
+      }
+      ctx.progress(round + 1, POOL_ROUNDS, 'reused connections')
+    }
+    const sent = reuse.sent + poolSent
+    const answered = reuse.intact + poolIntact
+    metrics.reuse = {
+      probes: reuse.sent,
+      intact: reuse.intact,
+      poolSize: POOL_SIZE,
+      poolProbes: poolSent,
+      poolIntact
+    }
+    checks.set(
+      'pool',
+      measure({
+        id: CHECK_IDS.pool,
+        title: CHECKS.pool,
+        value: sent === 0 ? null : answered / sent,
+        unit: 'ratio',
+        op: '>=',
+        limit: 1,
+        margin,
+        code: 'WSH_ERR_MESSAGE_TIMEOUT',
+        detail: `${answered} of ${sent} probes answered intact${firstError ? `; first error: ${describeError(firstError)}` : ''}`
+      })
+    )
+    for (const connection of pool.slice(1)) await closeQuietly(connection)
+  } catch (error) {
+    fail('pool', error)
+  }
+
+  try {
+    const times = [handshake.connectTimeMs]
+    for (let i = 1; i < CONNECT_SAMPLES && !ctx.signal.aborted; i++) {
+      const connection = await open(`lifecycle_connect_${i + 1}`)
+      times.push(connection.handshake.connectTimeMs)
+      await closeQuietly(connection)
+    }
+    const summary = summarize(times)
+    metrics.connectTimeMs = {
+      avg: summary.avg,
+      p95: summary.p95,
+      max: summary.max,
+      count: summary.count
+    }
+    checks.set(
+      'connectTime',
+      measure({
+        id: CHECK_IDS.connectTime,
+        title: CHECKS.connectTime,
+        value: summary.max,
+        unit: 'ms',
+        op: '<',
+        limit: thresholds.connectTimeMs,
+        margin,
+        code: 'WSH_ERR_HANDSHAKE_TIMEOUT',
+        detail: `slowest of ${summary.count} connects`
+      })
+    )
+  } catch (error) {
+    fail('connectTime', error)
+  }
+
+  try {
+    const info = await first.close(1000, 'ws-health lifecycle check')
+    const states = first.states.map((change) => change.state)
+    const sequence = states.join('->')
+    metrics.close = {
+      code: info.code,
+      reason: info.reason,
+      wasClean: info.wasClean,
+      initiatedBy: info.initiatedBy
+    }
+    checks.set(
+      'states',
+      verify({
+        id: CHECK_IDS.states,
+        title: CHECKS.states,
+        ok: sequence === EXPECTED_STATES.join('->'),
+        value: sequence,
+        expected: EXPECTED_STATES.join('->'),
+        message: `observed ${sequence}`,
+        code: 'WSH_ERR_PROTOCOL'
+      })
+    )
+    checks.set(
+      'close',
+      verify({
+        id: CHECK_IDS.close,
+        title: CHECKS.close,
+        ok: info.code === 1000 && info.wasClean,
+        value: info.code,
+        expected: 1000,
+        message: `close code ${info.code}, ${info.wasClean ? 'clean' : 'not clean'} (initiated by ${info.initiatedBy})`,
+        code: 'WSH_ERR_CLOSE_TIMEOUT'
+      })
+    )
+  } catch (error) {
+    fail('states', error)
+    fail('close', error)
+  }
+
+  for (const connection of owned) await closeQuietly(connection)
+  try {
+    const leaked = await settleLeaks(ctx, owned, baselineHandles)
+    metrics.leaks = leaked
+    checks.set(
+      'leaks',
+      measure({
+        id: CHECK_IDS.leaks,
+        title: CHECKS.leaks,
+        value: leaked.connections + leaked.sockets,
+        unit: 'count',
+        op: '==',
+        limit: 0,
+        code: 'WSH_ERR_CONNECTION_LOST',
+        detail: `${leaked.connections} of ${owned.length} connections not closed, ${leaked.sockets} sockets above baseline`
+      })
+    )
+  } catch (error) {
+    fail('leaks', error)
+  }
+  return result()
+}
+
+/** Waits (bounded) for owned connections and socket handles to return to baseline. */
+async function settleLeaks(
+  ctx: SuiteContext,
+  owned: readonly Connection[],
+  baselineHandles: number | null
+): Promise<{ connections: number; sockets: number }> {
+  const stopAt = ctx.clock.nowMs() + LEAK_SETTLE_MS
+  for (;;) {
+    const connections = owned.filter((connection) => connection.readyState !== 'CLOSED').length
+    const handles = socketHandles()
+    const sockets =
+      handles === null || baselineHandles === null ? 0 : Math.max(0, handles - baselineHandles)
+    if ((connections === 0 && sockets === 0) || ctx.clock.nowMs() >= stopAt)
+      return { connections, sockets }
+    await ctx.clock.sleep(LEAK_POLL_MS, ctx.signal)
+  }
+}
+
+export const connectionLifecycleSuite: Suite = {
+  id: 'connection-lifecycle',
+  title: 'Connection lifecycle',
+  durationWeight: 0,
+  run
+}

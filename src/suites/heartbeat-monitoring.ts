@@ -1,0 +1,198 @@
+/**
+ * heartbeat-monitoring: RFC 6455 pings spread over the suite's budget, each
+ * answered by a pong in time; heartbeat p99 and success rate; the health
+ * score of what was measured; and the application-level JSON ping/pong when
+ * the probe protocol is json.
+ */
+import type { Connection } from '../client/types.js'
+import { suiteSettings } from '../config/schema.js'
+import { failedToMeasure, measure, skipped } from '../engine/checks.js'
+import type { Check, MetricValue } from '../engine/model.js'
+import { closeQuietly, connectWithin, runProbes } from '../engine/probes.js'
+import { describeError } from '../errors.js'
+import { healthBand, healthScore } from '../metrics/health-score.js'
+import { summarize } from '../metrics/recorder.js'
+import type { Suite, SuiteContext } from './types.js'
+
+/** Pings aimed for within the budget when no ping_interval is configured: enough for a p99 to mean something. */
+export const TARGET_PINGS = 100
+/** Floor on the derived interval (ms), so a long budget never turns into a ping flood. */
+export const MIN_PING_INTERVAL_MS = 20
+/** Pings always sent, even past the budget: one miss must not decide the suite alone. */
+export const MIN_PINGS = 3
+/** Upper bound on pings in one run, whatever the interval and budget. */
+export const MAX_PINGS = 100_000
+/** Application-level JSON ping/pong round trips when the protocol is json. */
+export const APP_HEARTBEATS = 5
+
+const IDS = {
+  pong: { id: 'ping-pong', title: 'RFC 6455 ping answered by pong in time' },
+  p99: { id: 'heartbeat-p99', title: 'heartbeat p99' },
+  success: { id: 'heartbeat-success-rate', title: 'heartbeat success rate' },
+  score: { id: 'health-score', title: 'health score' },
+  app: { id: 'app-heartbeat', title: 'application-level heartbeat (JSON ping/pong)' }
+} as const
+
+type Outcome = { checks: Check[]; metrics: { [key: string]: MetricValue } }
+
+/** The ping interval in ms: ping_interval (s) when configured, else the budget spread over TARGET_PINGS. */
+export function pingIntervalMs(ctx: Pick<SuiteContext, 'config' | 'budgetMs'>): number {
+  const configured = suiteSettings(ctx.config, 'heartbeat-monitoring').pingInterval
+  if (configured !== undefined) return configured * 1000
+  return Math.max(MIN_PING_INTERVAL_MS, ctx.budgetMs / TARGET_PINGS)
+}
+
+async function run(ctx: SuiteContext): Promise<Outcome> {
+  const { thresholds } = ctx.config
+  const margin = thresholds.degradedMargin
+  const settings = suiteSettings(ctx.config, 'heartbeat-monitoring')
+  const pongTimeoutMs =
+    settings.pongTimeout !== undefined ? settings.pongTimeout * 1000 : thresholds.pongTimeoutMs
+  const intervalMs = pingIntervalMs(ctx)
+  let connection: Connection
+  try {
+    connection = await connectWithin(ctx.connect, { label: 'heartbeat_1' }, ctx.signal)
+  } catch (error) {
+    const checks = Object.values(IDS).map(({ id, title }) => failedToMeasure(id, title, error))
+    return { checks, metrics: { connectError: describeError(error) } }
+  }
+  const rtts: number[] = []
+  let sent = 0
+  let firstError: unknown
+  const startMs = ctx.clock.nowMs()
+  const stopAtMs = startMs + ctx.budgetMs
+  const planned = Math.min(MAX_PINGS, Math.max(MIN_PINGS, Math.floor(ctx.budgetMs / intervalMs)))
+  try {
+    for (let i = 0; i < planned && !ctx.signal.aborted && connection.readyState === 'OPEN'; i++) {
+      if (i >= MIN_PINGS && ctx.clock.nowMs() >= stopAtMs) break
+      const pingStart = ctx.clock.nowMs()
+      sent++
+      try {
+        rtts.push(await connection.ping(pongTimeoutMs))
+      } catch (error) {
+        firstError ??= error
+      }
+      ctx.progress(i + 1, planned, 'pings')
+      const wait = pingStart + intervalMs - ctx.clock.nowMs()
+      if (wait > 0 && i + 1 < planned) await ctx.clock.sleep(wait, ctx.signal)
+    }
+  } catch {
+    // Aborted while waiting between pings: judge what was measured.
+  }
+  const checks: Check[] = []
+  const summary = summarize(rtts)
+  const received = rtts.length
+  const successRate = sent === 0 ? null : received / sent
+  const missed = `${sent - received} of ${sent} pings got no pong within ${pongTimeoutMs} ms`
+  const noPong = (id: string, title: string): Check =>
+    failedToMeasure(id, title, firstError ?? new Error('no ping could be sent'))
+  checks.push(
+    received === 0
+      ? noPong(IDS.pong.id, IDS.pong.title)
+      : measure({
+          ...IDS.pong,
+          value: summary.max,
+          unit: 'ms',
+          op: '<',
+          limit: pongTimeoutMs,
+          margin,
+          code: 'WSH_ERR_PONG_TIMEOUT',
+          detail: `slowest pong; ${missed}`
+        })
+  )
+  checks.push(
+    received === 0
+      ? noPong(IDS.p99.id, IDS.p99.title)
+      : measure({
+          ...IDS.p99,
+          value: summary.p99,
+          unit: 'ms',
+          op: '<',
+          limit: thresholds.heartbeatP99Ms,
+          margin
+        })
+  )
+  checks.push(
+    measure({
+      ...IDS.success,
+      value: successRate,
+      unit: 'ratio',
+      op: '>=',
+      limit: thresholds.heartbeatSuccessRate,
+      margin,
+      code: 'WSH_ERR_PONG_TIMEOUT',
+      detail: missed
+    })
+  )
+  const score = healthScore({
+    successRate,
+    avgLatencyMs: summary.avg,
+    reconnections: 0,
+    errors: connection.stats.errors
+  })
+  checks.push(
+    measure({
+      ...IDS.score,
+      value: score,
+      unit: 'score',
+      op: '>',
+      limit: thresholds.healthScore,
+      margin,
+      detail: `from ${sent} pings (band ${healthBand(score)})`
+    })
+  )
+  checks.push(await appHeartbeat(ctx, connection))
+  await closeQuietly(connection)
+  return {
+    checks,
+    metrics: {
+      heartbeat: { sent, received, successRate, intervalMs, pongTimeoutMs },
+      pongRttMs: { ...summary },
+      healthScore: score,
+      healthBand: healthBand(score)
+    }
+  }
+}
+
+async function appHeartbeat(ctx: SuiteContext, connection: Connection): Promise<Check> {
+  const { id, title } = IDS.app
+  if (ctx.config.protocol !== 'json') {
+    return skipped(
+      id,
+      title,
+      'the probe protocol is echo; set protocol json for an application-level JSON ping/pong'
+    )
+  }
+  if (connection.readyState !== 'OPEN' || ctx.signal.aborted) {
+    return failedToMeasure(
+      id,
+      title,
+      new Error(`connection ${connection.label} is ${connection.readyState}`)
+    )
+  }
+  const result = await runProbes(connection, {
+    count: APP_HEARTBEATS,
+    kind: 'json',
+    timeoutMs: ctx.config.thresholds.messageTimeoutMs,
+    signal: ctx.signal,
+    clock: ctx.clock
+  })
+  return measure({
+    id,
+    title,
+    value: result.sent === 0 ? null : result.intact / result.sent,
+    unit: 'ratio',
+    op: '>=',
+    limit: ctx.config.thresholds.heartbeatSuccessRate,
+    margin: ctx.config.thresholds.degradedMargin,
+    code: 'WSH_ERR_MESSAGE_TIMEOUT',
+    detail: `${result.intact} of ${result.sent} JSON pings answered${result.firstError ? `; ${describeError(result.firstError)}` : ''}`
+  })
+}
+
+export const heartbeatMonitoringSuite: Suite = {
+  id: 'heartbeat-monitoring',
+  title: 'Heartbeat monitoring',
+  durationWeight: 1,
+  run
+}

@@ -1,0 +1,190 @@
+/**
+ * message-delivery: text, JSON, binary and large payloads round-trip intact,
+ * order is preserved per connection, every message is delivered in time, and
+ * a protocol error gets a clean close rather than a hang.
+ */
+import type { Connection, PayloadKind } from '../client/types.js'
+import { failedToMeasure, measure, skipped, verify } from '../engine/checks.js'
+import type { Check, MetricValue } from '../engine/model.js'
+import { closeQuietly, connectWithin, runProbes, type ProbeRunResult } from '../engine/probes.js'
+import { describeError } from '../errors.js'
+import type { Suite, SuiteContext } from './types.js'
+import { protocolErrorCheck } from './protocol-error-probe.js'
+
+/** Probes for the delivery-rate check: enough to resolve a 1 % loss. */
+export const DELIVERY_PROBES = 100
+/** Probes pipelined at once in the delivery run. */
+export const DELIVERY_CONCURRENCY = 20
+/** Probes pipelined per ordering wave, and waves sent. */
+export const ORDER_WAVE = 20
+export const ORDER_WAVES = 3
+
+const PAYLOADS: { kind: PayloadKind; id: string; title: string }[] = [
+  { kind: 'text', id: 'text-round-trip', title: 'text message round-trips intact' },
+  { kind: 'json', id: 'json-round-trip', title: 'JSON message round-trips intact' },
+  { kind: 'binary', id: 'binary-round-trip', title: 'binary message round-trips intact' },
+  { kind: 'large', id: 'large-round-trip', title: 'large (> 1 MiB) message round-trips intact' }
+]
+
+const ORDER = { id: 'order-preserved', title: 'order preserved per connection' }
+const RATE = { id: 'delivery-rate', title: 'delivery rate' }
+const TIMEOUT = { id: 'message-timeout', title: 'every reply within the message timeout' }
+
+type Outcome = { checks: Check[]; metrics: { [key: string]: MetricValue } }
+
+async function run(ctx: SuiteContext): Promise<Outcome> {
+  const { thresholds, largePayloadBytes } = ctx.config
+  const checks: Check[] = []
+  const metrics: { [key: string]: MetricValue } = {}
+  const base = { timeoutMs: thresholds.messageTimeoutMs, signal: ctx.signal, clock: ctx.clock }
+  let connection: Connection
+  try {
+    connection = await connectWithin(ctx.connect, { label: 'delivery_1' }, ctx.signal)
+  } catch (error) {
+    const all = [...PAYLOADS, ORDER, RATE, TIMEOUT]
+    for (const { id, title } of all) checks.push(failedToMeasure(id, title, error))
+    return { checks, metrics: { connectError: describeError(error) } }
+  }
+  const runs: ProbeRunResult[] = []
+  try {
+    const payloads: { [key: string]: MetricValue } = {}
+    const carried = PAYLOADS.filter(({ kind, id, title }) => {
+      const carry = ctx.canCarry(kind)
+      if (carry !== true) checks.push(skipped(id, title, carry))
+      return carry === true
+    })
+    // Pipelined: each probe has its own timeout, so a silent service costs one timeout, not four.
+    const trips = await Promise.all(
+      carried.map(({ kind }) =>
+        runProbes(connection, {
+          ...base,
+          count: 1,
+          kind,
+          bytes: kind === 'large' ? largePayloadBytes : undefined
+        })
+      )
+    )
+    carried.forEach(({ kind, id, title }, index) => {
+      const trip = trips[index]
+      runs.push(trip)
+      payloads[kind] = {
+        intact: trip.intact === 1,
+        rttMs: trip.rttsMs[0] ?? null,
+        bytes: trip.bytes
+      }
+      checks.push(
+        trip.replies === 0
+          ? failedToMeasure(id, title, trip.firstError ?? new Error('no reply'))
+          : verify({
+              id,
+              title,
+              ok: trip.intact === 1,
+              value: trip.intact === 1,
+              message:
+                trip.intact === 1
+                  ? `${trip.bytes} bytes came back intact`
+                  : 'the reply differs from what was sent',
+              code: 'WSH_ERR_PROTOCOL'
+            })
+      )
+    })
+    metrics.payloads = payloads
+    ctx.progress(1, 3, 'payload kinds')
+    const silent = trips.length > 0 && trips.every((trip) => trip.replies === 0)
+    if (silent) {
+      // Nothing was answered: ordering and delivery would only wait out more timeouts.
+      throw trips[0].firstError ?? new Error('no probe was answered')
+    }
+
+    const order = await runProbes(connection, {
+      ...base,
+      count: ORDER_WAVE * ORDER_WAVES,
+      concurrency: ORDER_WAVE
+    })
+    runs.push(order)
+    metrics.ordering = {
+      waves: ORDER_WAVES,
+      waveSize: ORDER_WAVE,
+      outOfOrderWaves: order.outOfOrderWaves,
+      replies: order.replies
+    }
+    checks.push(
+      order.replies === 0
+        ? failedToMeasure(ORDER.id, ORDER.title, order.firstError ?? new Error('no reply'))
+        : verify({
+            id: ORDER.id,
+            title: ORDER.title,
+            ok: order.outOfOrderWaves === 0 && order.intact === order.replies,
+            value: order.outOfOrderWaves,
+            unit: 'count',
+            expected: 0,
+            message:
+              order.outOfOrderWaves === 0
+                ? `${order.replies} pipelined replies came back in send order`
+                : `${order.outOfOrderWaves} of ${ORDER_WAVES} waves of ${ORDER_WAVE} pipelined probes came back out of order`,
+            code: 'WSH_ERR_PROTOCOL'
+          })
+    )
+    ctx.progress(2, 3, 'ordering')
+
+    const delivery = await runProbes(connection, {
+      ...base,
+      count: DELIVERY_PROBES,
+      concurrency: DELIVERY_CONCURRENCY
+    })
+    runs.push(delivery)
+    metrics.delivery = {
+      sent: delivery.sent,
+      intact: delivery.intact,
+      timeouts: delivery.timeouts,
+      failures: delivery.failures
+    }
+    checks.push(
+      measure({
+        id: RATE.id,
+        title: RATE.title,
+        value: delivery.sent === 0 ? null : delivery.intact / delivery.sent,
+        unit: 'ratio',
+        op: '>=',
+        limit: thresholds.deliveryRate,
+        margin: thresholds.degradedMargin,
+        code: delivery.timeouts > 0 ? 'WSH_ERR_MESSAGE_TIMEOUT' : 'WSH_ERR_PROTOCOL',
+        detail: `${delivery.intact} of ${delivery.sent} delivered intact, ${delivery.timeouts} timed out`
+      })
+    )
+    ctx.progress(3, 3, 'delivery rate')
+  } catch (error) {
+    const have = new Set(checks.map((check) => check.id))
+    for (const { id, title } of [...PAYLOADS, ORDER, RATE]) {
+      if (!have.has(id)) checks.push(failedToMeasure(id, title, error))
+    }
+  } finally {
+    await closeQuietly(connection)
+  }
+
+  const sent = runs.reduce((sum, r) => sum + r.sent, 0)
+  const timeouts = runs.reduce((sum, r) => sum + r.timeouts, 0)
+  const slowest = Math.max(0, ...runs.flatMap((r) => r.rttsMs))
+  metrics.slowestReplyMs = slowest
+  checks.push(
+    measure({
+      id: TIMEOUT.id,
+      title: TIMEOUT.title,
+      value: sent === 0 ? null : timeouts,
+      unit: 'count',
+      op: '==',
+      limit: 0,
+      code: 'WSH_ERR_MESSAGE_TIMEOUT',
+      detail: `${timeouts} of ${sent} probes got no reply within ${thresholds.messageTimeoutMs} ms; slowest reply ${Math.round(slowest)} ms`
+    })
+  )
+  checks.push(await protocolErrorCheck(ctx))
+  return { checks, metrics }
+}
+
+export const messageDeliverySuite: Suite = {
+  id: 'message-delivery',
+  title: 'Message delivery',
+  durationWeight: 0,
+  run
+}

@@ -1,0 +1,27 @@
+/**
+ * Suite id -> implementation. Suites later issues add (self-healing,
+ * concurrent-connections) register here; a selected id missing from the
+ * registry is reported skipped by the runner, never faked.
+ */
+import type { SuiteId } from '../engine/model.js'
+import { connectionLifecycleSuite } from './connection-lifecycle.js'
+import { heartbeatMonitoringSuite } from './heartbeat-monitoring.js'
+import { latencyPerformanceSuite } from './latency-performance.js'
+import { messageDeliverySuite } from './message-delivery.js'
+import type { Suite } from './types.js'
+
+/** The built-in suites, in DESIGN.md order. */
+export const BUILT_IN_SUITES: readonly Suite[] = [
+  connectionLifecycleSuite,
+  messageDeliverySuite,
+  heartbeatMonitoringSuite,
+  latencyPerformanceSuite
+]
+
+/** A fresh registry of the built-in suites plus `extra` (which replace built-ins with the same id). */
+export function createSuiteRegistry(extra: readonly Suite[] = []): Map<SuiteId, Suite> {
+  return new Map([...BUILT_IN_SUITES, ...extra].map((suite) => [suite.id, suite]))
+}
+
+/** The default registry (built-in suites by id). */
+export const SUITES: ReadonlyMap<SuiteId, Suite> = createSuiteRegistry()
