@@ -1,0 +1,58 @@
+/**
+ * Public shape of the chaos relay: its options, fault counters, decision
+ * log and controls. The behaviour lives in relay.ts.
+ */
+import type { Clock } from '../metrics/clock.js'
+import type { FaultConfig, FaultDecision, FaultOverrides } from './faults.js'
+
+export interface ChaosRelayOptions {
+  /** Service URL (ws:// or wss://). Clients dial `relay.url`, which carries the same path and query. */
+  target: string
+  /** 32-bit seed; default randomSeed() (read it back from `relay.seed` and print it). */
+  seed?: number
+  /** Overrides on top of `base` (default: the seed's scenarios, DEFAULT_FAULTS). */
+  faults?: FaultOverrides
+  /** Starting fault set the overrides apply to (pass NO_FAULTS to enable faults one by one). */
+  base?: Readonly<FaultConfig>
+  clock?: Clock
+  /** Upstream handshake limit, ms (default 10000). */
+  handshakeTimeoutMs?: number
+}
+
+export interface InjectedFaults {
+  disconnects: number
+  delays: number
+  losses: number
+  slowResponses: number
+  outages: number
+}
+
+export interface RelayDecision extends FaultDecision {
+  /** 0-based index of the relayed connection. */
+  connection: number
+  /** 0-based index of the data message on that connection (both directions). */
+  message: number
+}
+
+export interface ChaosRelay {
+  /** ws://127.0.0.1:port plus the target's path and query. */
+  readonly url: string
+  readonly port: number
+  readonly seed: number
+  readonly faults: Readonly<FaultConfig>
+  readonly injected: Readonly<InjectedFaults>
+  /** Upgrades accepted, refused (outage, disconnect window) and open now. */
+  readonly connections: Readonly<{ accepted: number; refused: number; open: number }>
+  /** Fault decisions so far, in order (the first MAX_DECISION_LOG). */
+  decisions(): readonly RelayDecision[]
+  /**
+   * true: outage until turned off; a number: outage for that many ms (relay
+   * clock); false: end it. Starting one drops every open connection; during
+   * it new upgrades get HTTP 503.
+   */
+  setOutage(on: boolean | number): void
+  /** Drops every open connection abruptly (no close frame); returns how many. */
+  dropAll(): number
+  /** Stops accepting, drops everything, clears every timer. */
+  close(): Promise<void>
+}

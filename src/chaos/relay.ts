@@ -1,0 +1,280 @@
+/**
+ * The chaos relay: an in-process WebSocket-aware proxy on 127.0.0.1 between
+ * a client and the service under test. It forwards the upgrade (path, query,
+ * subprotocols, headers), messages both ways (text stays text, binary stays
+ * binary), pings, pongs and close codes, and injects faults decided by a
+ * seeded random source: latency with jitter, loss, abrupt disconnects, slow
+ * responses, a bandwidth limit and an outage window.
+ *
+ * Reproducibility: each relayed connection gets its own random stream
+ * (deriveSeed(seed, connection index)) and draws exactly four numbers per
+ * data message in a fixed order (see createFaultPlanner), so the same seed
+ * and the same message sequence give the same decisions.
+ */
+import { createServer, type IncomingMessage } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import WebSocket, { WebSocketServer } from 'ws'
+import { systemClock } from '../metrics/clock.js'
+import {
+  createFaultPlanner,
+  DEFAULT_FAULTS,
+  resolveFaults,
+  type Direction,
+  type FaultDecision
+} from './faults.js'
+import { deliverTo, forwardedHeaders, offeredProtocols, refuse } from './forwarding.js'
+import { createPipe, type Pipe } from './pipe.js'
+import { createRandom, deriveSeed, randomSeed } from './random.js'
+import type { ChaosRelay, ChaosRelayOptions, InjectedFaults, RelayDecision } from './relay-types.js'
+import { createTokenBucket } from './token-bucket.js'
+
+export type * from './relay-types.js'
+
+export const MAX_DECISION_LOG = 10_000
+export const DEFAULT_RELAY_HANDSHAKE_TIMEOUT_MS = 10_000
+
+interface Link {
+  index: number
+  upstream: WebSocket
+  client: WebSocket | undefined
+  plan: (direction: Direction) => FaultDecision
+  messages: number
+  toServer: Pipe | undefined
+  toClient: Pipe | undefined
+  abort: AbortController
+}
+
+/**
+ * Starts a relay on 127.0.0.1 (ephemeral port) in front of `target`.
+ * Resolves once it listens.
+ */
+export async function startChaosRelay(options: ChaosRelayOptions): Promise<ChaosRelay> {
+  const target = new URL(options.target)
+  if (target.protocol !== 'ws:' && target.protocol !== 'wss:') {
+    throw new RangeError(`target: got ${options.target}; expected a ws:// or wss:// URL`)
+  }
+  const clock = options.clock ?? systemClock
+  const seed = options.seed ?? randomSeed()
+  createRandom(seed) // validates the seed (RangeError naming it)
+  const faults = resolveFaults(options.faults, options.base ?? DEFAULT_FAULTS)
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_RELAY_HANDSHAKE_TIMEOUT_MS
+  const injected: InjectedFaults = {
+    disconnects: 0,
+    delays: 0,
+    losses: 0,
+    slowResponses: 0,
+    outages: 0
+  }
+  const connections = { accepted: 0, refused: 0, open: 0 }
+  const log: RelayDecision[] = []
+  const links = new Set<Link>()
+  const rawSockets = new Set<Socket>()
+  const upstreamProtocol = new WeakMap<IncomingMessage, string>()
+  let nextIndex = 0
+  let outageUntilMs = 0
+  let refuseUntilMs = 0
+  let closed = false
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    autoPong: false,
+    clientTracking: false,
+    handleProtocols: (_offered, request) => upstreamProtocol.get(request) || false
+  })
+  const server = createServer((_req, res) => {
+    res.writeHead(426, { 'content-type': 'text/plain' }).end('WebSocket upgrade required\n')
+  })
+  server.on('connection', (socket: Socket) => {
+    rawSockets.add(socket)
+    socket.once('close', () => rawSockets.delete(socket))
+  })
+
+  const inOutage = (): boolean => clock.nowMs() < outageUntilMs
+
+  function kill(link: Link): void {
+    link.abort.abort()
+    link.client?.terminate()
+    link.upstream.terminate()
+    links.delete(link)
+  }
+
+  function onData(link: Link, direction: Direction, data: Buffer, isBinary: boolean): void {
+    // Frames parsed from the same chunk can still surface after a kill; they were never delivered.
+    if (!links.has(link)) return
+    const decision = link.plan(direction)
+    if (log.length < MAX_DECISION_LOG) {
+      log.push({ ...decision, connection: link.index, message: link.messages })
+    }
+    link.messages += 1
+    if (decision.disconnect) {
+      injected.disconnects += 1
+      refuseUntilMs = Math.max(
+        refuseUntilMs,
+        clock.nowMs() + faults.randomDisconnect.reconnectDelayMs
+      )
+      kill(link)
+      return
+    }
+    if (decision.lose) {
+      injected.losses += 1
+      return
+    }
+    if (decision.delayMs > 0) injected.delays += 1
+    if (decision.slowMs > 0) injected.slowResponses += 1
+    const pipe = direction === 'client-to-server' ? link.toServer : link.toClient
+    pipe?.push({ kind: 'message', data, isBinary }, decision.delayMs + decision.slowMs)
+  }
+
+  function wire(link: Link, client: WebSocket, early: Array<[Buffer, boolean]>): void {
+    const { upstream, abort } = link
+    const bucket = (): ReturnType<typeof createTokenBucket> | undefined =>
+      faults.bandwidth.bytesPerSecond > 0
+        ? createTokenBucket(faults.bandwidth.bytesPerSecond, clock)
+        : undefined
+    link.client = client
+    link.toServer = createPipe((frame) => deliverTo(upstream, frame), clock, abort.signal, bucket())
+    link.toClient = createPipe((frame) => deliverTo(client, frame), clock, abort.signal, bucket())
+    connections.open += 1
+    client.on('message', (data: Buffer, isBinary: boolean) =>
+      onData(link, 'client-to-server', data, isBinary)
+    )
+    client.on('ping', (data: Buffer) => link.toServer?.push({ kind: 'ping', data }))
+    client.on('pong', (data: Buffer) => link.toServer?.push({ kind: 'pong', data }))
+    upstream.on('ping', (data: Buffer) => link.toClient?.push({ kind: 'ping', data }))
+    upstream.on('pong', (data: Buffer) => link.toClient?.push({ kind: 'pong', data }))
+    client.on('error', () => undefined)
+    // A leg that ends without a close frame (1006) takes the other down the same way; after a
+    // clean close the link is forgotten (and its pipe timers cancelled) once both legs are closed.
+    const settle = (code: number): void => {
+      const bothClosed =
+        client.readyState === WebSocket.CLOSED && upstream.readyState === WebSocket.CLOSED
+      if (code === 1006 || bothClosed) kill(link)
+    }
+    client.on('close', (code: number, reason: Buffer) => {
+      connections.open -= 1
+      link.toServer?.push({ kind: 'close', code, reason: reason.toString() })
+      settle(code)
+    })
+    upstream.on('close', (code: number, reason: Buffer) => {
+      link.toClient?.push({ kind: 'close', code, reason: reason.toString() })
+      settle(code)
+    })
+    for (const [data, isBinary] of early) onData(link, 'server-to-client', data, isBinary)
+  }
+
+  server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
+    socket.on('error', () => undefined)
+    if (closed) {
+      socket.destroy()
+      return
+    }
+    if (inOutage() || clock.nowMs() < refuseUntilMs) {
+      connections.refused += 1
+      refuse(socket, 503, 'Service Unavailable')
+      return
+    }
+    const index = nextIndex++
+    const headers = forwardedHeaders(request)
+    const offered = offeredProtocols(request)
+    const upstreamUrl = new URL(request.url ?? '/', `${target.protocol}//${target.host}`)
+    const upstream = new WebSocket(upstreamUrl, offered, {
+      headers,
+      perMessageDeflate: false,
+      autoPong: false,
+      handshakeTimeout: handshakeTimeoutMs
+    })
+    const link: Link = {
+      index,
+      upstream,
+      client: undefined,
+      plan: createFaultPlanner(faults, createRandom(deriveSeed(seed, index)).next),
+      messages: 0,
+      toServer: undefined,
+      toClient: undefined,
+      abort: new AbortController()
+    }
+    links.add(link)
+    // Messages the service sends right after its handshake wait here until the client leg is up.
+    const early: Array<[Buffer, boolean]> = []
+    upstream.on('message', (data: Buffer, isBinary: boolean) => {
+      if (link.client) onData(link, 'server-to-client', data, isBinary)
+      else early.push([data, isBinary])
+    })
+    upstream.on('unexpected-response', (_req, res) => {
+      res.resume()
+      refuse(socket, res.statusCode ?? 502, res.statusMessage ?? 'Bad Gateway')
+      links.delete(link)
+      upstream.terminate()
+    })
+    upstream.on('error', () => {
+      if (!link.client) {
+        links.delete(link)
+        refuse(socket, 502, 'Bad Gateway')
+      }
+    })
+    socket.once('close', () => {
+      if (!link.client) kill(link)
+    })
+    upstream.once('open', () => {
+      if (socket.destroyed || closed || !links.has(link)) {
+        kill(link)
+        return
+      }
+      upstreamProtocol.set(request, upstream.protocol)
+      wss.handleUpgrade(request, socket, head, (client) => {
+        connections.accepted += 1
+        wire(link, client, early)
+      })
+    })
+  })
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const port = (server.address() as AddressInfo).port
+
+  function dropAll(): number {
+    const count = links.size
+    for (const link of [...links]) kill(link)
+    return count
+  }
+
+  return {
+    url: `ws://127.0.0.1:${port}${target.pathname}${target.search}`,
+    port,
+    seed,
+    faults,
+    injected,
+    connections,
+    decisions: () => log,
+    setOutage(on) {
+      if (on === false) {
+        outageUntilMs = 0
+        return
+      }
+      if (typeof on === 'number' && (!Number.isFinite(on) || on < 0)) {
+        throw new RangeError(`outage: got ${on}; expected ms >= 0, true or false`)
+      }
+      if (!inOutage()) injected.outages += 1
+      outageUntilMs = on === true ? Number.POSITIVE_INFINITY : clock.nowMs() + on
+      dropAll()
+    },
+    dropAll,
+    async close() {
+      if (closed) return
+      closed = true
+      dropAll()
+      for (const socket of rawSockets) socket.destroy()
+      wss.close()
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })
+    }
+  }
+}

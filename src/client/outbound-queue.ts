@@ -1,0 +1,63 @@
+/**
+ * Messages the reconnecting client owes the service: everything sent and not
+ * yet acknowledged, in send order. A message stays here until its ack
+ * arrives, so a message lost with a dropped connection is sent again on the
+ * next connection (at-least-once; the receiver dedupes by id).
+ */
+
+export interface OutboundMessage {
+  readonly id: string
+  readonly data: string | Buffer
+  /** Times it was written to a socket (1 = sent once, > 1 = resent). */
+  writes: number
+  /** Connection generation it was last written on (-1 = never written). */
+  generation: number
+}
+
+export interface OutboundQueue {
+  /** Unacknowledged messages. */
+  readonly size: number
+  readonly maxSize: number
+  /** Adds a message; returns false (and adds nothing) when the queue is full. */
+  push(id: string, data: string | Buffer): boolean
+  /** Removes an acknowledged message; false when the id is unknown (duplicate or stray ack). */
+  ack(id: string): boolean
+  has(id: string): boolean
+  /** Generation a pending message was last written on (-1 never; undefined when not pending). */
+  generationOf(id: string): number | undefined
+  /** Up to `limit` messages not yet written on connection `generation`, in send order. */
+  unsentOn(generation: number, limit?: number): OutboundMessage[]
+}
+
+/** Default bound: enough for any probe burst, small enough that a dead link cannot exhaust memory. */
+export const DEFAULT_MAX_QUEUE = 10_000
+
+export function createOutboundQueue(maxSize: number = DEFAULT_MAX_QUEUE): OutboundQueue {
+  if (!Number.isInteger(maxSize) || maxSize < 1) {
+    throw new RangeError(`maxQueue: got ${maxSize}; expected an integer >= 1`)
+  }
+  // Map keeps insertion order, which is send order.
+  const pending = new Map<string, OutboundMessage>()
+  return {
+    get size() {
+      return pending.size
+    },
+    maxSize,
+    push(id, data) {
+      if (pending.size >= maxSize || pending.has(id)) return false
+      pending.set(id, { id, data, writes: 0, generation: -1 })
+      return true
+    },
+    ack: (id) => pending.delete(id),
+    has: (id) => pending.has(id),
+    generationOf: (id) => pending.get(id)?.generation,
+    unsentOn(generation, limit = Number.POSITIVE_INFINITY) {
+      const out: OutboundMessage[] = []
+      for (const message of pending.values()) {
+        if (out.length >= limit) break
+        if (message.generation !== generation) out.push(message)
+      }
+      return out
+    }
+  }
+}
