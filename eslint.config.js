@@ -15,7 +15,7 @@ const layering = {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/results.json'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/results.json', 'bench/.build/', 'bench/.artillery/', '.package-build/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

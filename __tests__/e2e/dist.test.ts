@@ -1,0 +1,225 @@
+/**
+ * The committed bundles end to end, as a runner and a user run them:
+ * `node dist/index.js` with INPUT_*, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY,
+ * and `node dist/cli.js`. dist/ is rebuilt first when it is missing or older
+ * than a source file (CI's check-dist then proves it equals a fresh build).
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startReferenceServer, type ReferenceServer } from '../../src/server/reference-server.js'
+import { closedPortUrl, startRefusingServer, type TestServer } from '../fixtures/faulty-servers.js'
+import { expectReportContract } from '../fixtures/report-contract.js'
+
+const ROOT = process.cwd()
+const ACTION = join(ROOT, 'dist', 'index.js')
+const CLI = join(ROOT, 'dist', 'cli.js')
+/** A child that outlives this has hung: DESIGN.md bounds a run by duration + 60 s. */
+const CHILD_LIMIT_MS = 60_000
+const BUILD_LIMIT_MS = 180_000
+
+interface Finished {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name)
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs)
+  }
+  return newest
+}
+
+function distIsFresh(): boolean {
+  if (!existsSync(ACTION) || !existsSync(CLI)) return false
+  const built = Math.min(statSync(ACTION).mtimeMs, statSync(CLI).mtimeMs)
+  return built >= newestMtime(join(ROOT, 'src'))
+}
+
+/** The machine's environment without action inputs or seed variables, plus `extra`. */
+function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [name, value] of Object.entries(process.env)) {
+    if (name.startsWith('INPUT_') || name.startsWith('GITHUB_') || name === 'NODE_OPTIONS') continue
+    if (
+      /^(TEST_DURATION|CONNECTION_COUNT|CHAOS_MODE|STRESS_TEST|LATENCY_THRESHOLD_MS|SUCCESS_THRESHOLD)$/.test(
+        name
+      )
+    )
+      continue
+    env[name] = value
+  }
+  return { ...env, ...extra }
+}
+
+/** Runs `node script args` asynchronously (the test's own servers must keep answering). */
+function runNode(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<Finished> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], { env, cwd: dir })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`${script} ${args.join(' ')} did not finish within ${CHILD_LIMIT_MS} ms`))
+    }, CHILD_LIMIT_MS)
+    child.once('error', reject)
+    child.once('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
+/** Parses the GITHUB_OUTPUT file (`name<<delimiter\nvalue\ndelimiter`). */
+function parseOutputFile(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {}
+  const pattern = /^([^\n<]+)<<(\S+)\n([\s\S]*?)\n\2$/gm
+  for (const match of text.matchAll(pattern)) outputs[match[1] as string] = match[3] as string
+  return outputs
+}
+
+let dir = ''
+let server: ReferenceServer | TestServer | undefined
+
+beforeAll(() => {
+  if (distIsFresh()) return
+  const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'package.mjs')], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: BUILD_LIMIT_MS
+  })
+  if (built.status !== 0) throw new Error(`npm run package failed:\n${built.stderr}`)
+}, BUILD_LIMIT_MS)
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'wsh-dist-'))
+})
+
+afterEach(async () => {
+  await server?.close()
+  server = undefined
+})
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+describe('node dist/index.js (the action)', () => {
+  async function runAction(inputs: Record<string, string>) {
+    const outputFile = join(dir, `output-${Date.now()}.txt`)
+    const summaryFile = join(dir, `summary-${Date.now()}.md`)
+    await writeFile(outputFile, '')
+    await writeFile(summaryFile, '')
+    const env: Record<string, string> = {
+      GITHUB_OUTPUT: outputFile,
+      GITHUB_STEP_SUMMARY: summaryFile,
+      RUNNER_TEMP: dir
+    }
+    for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
+    const finished = await runNode(ACTION, [], childEnv(env))
+    return {
+      ...finished,
+      outputs: parseOutputFile(await readFile(outputFile, 'utf8')),
+      summary: await readFile(summaryFile, 'utf8')
+    }
+  }
+
+  it('validates the reference server: outputs, JSON report and step summary', async () => {
+    server = await startReferenceServer()
+    const result = await runAction({ url: server.url, duration: '2' })
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    // Every suite runs; the critical ones must pass. A non-critical suite may
+    // degrade on a loaded test machine, which fail_on: failed allows.
+    expect(['passed', 'degraded']).toContain(result.outputs.status)
+    expect(Number(result.outputs.health_score)).toBeGreaterThan(0)
+    expect(Number.isFinite(Number(result.outputs.p95_latency_ms))).toBe(true)
+    expect(result.outputs.connection_lifecycle_status).toBe('passed')
+    expect(result.outputs.message_delivery_status).toBe('passed')
+    expect(result.outputs.report_path).toBe(join(dir, 'ws-health-report.json'))
+    const report = JSON.parse(await readFile(result.outputs.report_path as string, 'utf8'))
+    expectReportContract(report as Record<string, unknown>)
+    for (const title of ['Connection Lifecycle', 'Message Delivery', 'Heartbeat Monitoring']) {
+      expect(result.summary).toMatch(new RegExp(`### ✅ ${title}: PASSED`))
+    }
+    expect(result.summary).toContain('| Check | Value | Threshold | Status | Details |')
+    expect(result.summary).toContain('### Key Metrics')
+  })
+
+  it('fails the step with the reason for a closed port', async () => {
+    const result = await runAction({ url: await closedPortUrl(), duration: '1' })
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(/::error::WebSocket health FAILED.*refused/)
+    expect(result.outputs.status).toBe('failed')
+    expect(result.summary).toContain('### ❌ Connection Lifecycle: FAILED')
+  })
+})
+
+describe('node dist/cli.js', () => {
+  it('run: passes the reference server and writes --report (exit 0)', async () => {
+    server = await startReferenceServer()
+    const reportPath = join(dir, 'cli', 'report.json')
+    const result = await runNode(
+      CLI,
+      [
+        'run',
+        '--url',
+        server.url,
+        '--duration',
+        '1',
+        '--suites',
+        'connection-lifecycle,message-delivery,heartbeat-monitoring',
+        '--report',
+        reportPath
+      ],
+      childEnv({})
+    )
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain('✅ Verdict: PASSED')
+    expectReportContract(JSON.parse(await readFile(reportPath, 'utf8')) as Record<string, unknown>)
+  })
+
+  it('run: a closed port is exit 1 with the reason, in bounded time', async () => {
+    const result = await runNode(
+      CLI,
+      ['run', '--url', await closedPortUrl(), '--duration', '1'],
+      childEnv({})
+    )
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/^ws-health: FAILED .*ECONNREFUSED/m)
+  })
+
+  it('run: an upgrade refused with 503 is exit 1 naming HTTP 503', async () => {
+    server = await startRefusingServer(503)
+    const result = await runNode(CLI, ['run', '--url', server.url, '--duration', '1'], childEnv({}))
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('HTTP 503')
+  })
+
+  it('a bad flag is exit 2 with one clear line, no stack trace', async () => {
+    const result = await runNode(
+      CLI,
+      ['run', '--url', 'ws://127.0.0.1:1/ws', '--bogus'],
+      childEnv({})
+    )
+    expect(result.code).toBe(2)
+    expect(result.stderr.split('\n')[0]).toMatch(/^ws-health: unknown option --bogus/)
+    expect(result.stderr).not.toMatch(/^\s+at /m)
+    expect(result.stdout).toBe('')
+  })
+
+  it('--help prints usage (exit 0)', async () => {
+    const result = await runNode(CLI, ['--help'], childEnv({}))
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain('ws-health run --url URL')
+  })
+})

@@ -1,0 +1,49 @@
+import { describe, expect, it } from '@jest/globals'
+import {
+  formatDuration,
+  formatMs,
+  formatNumber,
+  formatPercent,
+  formatThreshold,
+  formatValue,
+  suiteTitle
+} from '../../src/report/format.js'
+
+describe('format', () => {
+  it('rounds and trims numbers, and says n/a for anything unmeasured', () => {
+    expect(formatNumber(45.234)).toBe('45.23')
+    expect(formatNumber(100)).toBe('100')
+    expect(formatNumber(-0.001)).toBe('0')
+    expect(formatNumber(null)).toBe('n/a')
+    expect(formatNumber(Number.NaN)).toBe('n/a')
+    expect(formatNumber(Number.POSITIVE_INFINITY)).toBe('n/a')
+  })
+
+  it('adds units', () => {
+    expect(formatMs(12.345)).toBe('12.35 ms')
+    expect(formatMs(0.0144)).toBe('0.014 ms')
+    expect(formatMs(null)).toBe('n/a')
+    expect(formatPercent(0.985)).toBe('98.5%')
+    expect(formatDuration(850)).toBe('850 ms')
+    expect(formatDuration(12_345)).toBe('12.3 s')
+  })
+
+  it('shows check values and thresholds in their unit', () => {
+    expect(formatValue(0.95, 'ratio')).toBe('95%')
+    expect(formatValue(3, 'count')).toBe('3')
+    expect(formatValue(92.5, 'score')).toBe('92.5')
+    expect(formatValue(1200, 'msgs/s')).toBe('1200 msgs/s')
+    expect(formatValue(true, '')).toBe('yes')
+    expect(formatValue('CONNECTING->OPEN', '')).toBe('CONNECTING->OPEN')
+    expect(formatValue(null, 'ms')).toBe('n/a')
+    expect(formatThreshold({ op: '>=', value: 0.95 }, 'ratio')).toBe('>= 95%')
+    expect(formatThreshold(null, 'ms')).toBe('—')
+  })
+
+  it("uses the seed's suite names", () => {
+    expect(suiteTitle({ id: 'latency-performance', title: 'latency and performance' })).toBe(
+      'Latency & Performance'
+    )
+    expect(suiteTitle({ id: 'custom', title: 'Custom' })).toBe('Custom')
+  })
+})

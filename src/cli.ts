@@ -1,0 +1,174 @@
+/**
+ * The ws-health CLI (dist/cli.js): argv -> src/config -> the same engine as
+ * the action -> console report, optional JSON report, and the verdict as the
+ * exit code (0 healthy, 1 the service failed validation, 2 bad usage or
+ * configuration, or an internal error). It never imports @actions/core.
+ */
+import { realpathSync } from 'node:fs'
+import { pathToFileURL } from 'node:url'
+import { parseArgv, usage, type ParsedArgv } from './config/argv.js'
+import { loadConfig } from './config/load.js'
+import { runHealthCheck } from './engine/run.js'
+import { exitCodeFor } from './engine/verdict.js'
+import { HealthError, describeError, isHealthError } from './errors.js'
+import { systemClock } from './metrics/clock.js'
+import { renderConsole } from './report/console.js'
+import { writeJsonReport } from './report/json.js'
+import { createProgressLine, type ProgressStream } from './report/progress.js'
+import { verdictLine } from './report/verdict-line.js'
+import { startReferenceServer } from './server/reference-server.js'
+
+/** Kept equal to package.json's version (a test checks it). */
+export const VERSION = '0.1.0'
+
+export const EXIT = { healthy: 0, failed: 1, usage: 2 } as const
+
+/** Commands declared by the CLI contract that later issues implement. */
+const NOT_YET: Partial<Record<ParsedArgv['command'], number>> = { discover: 9, merge: 7 }
+
+export interface CliIo {
+  stdout: ProgressStream
+  stderr: ProgressStream
+  env: NodeJS.ProcessEnv
+  /** Stops `serve` and interrupts `run` (default: SIGINT or SIGTERM). */
+  stop?: AbortSignal
+}
+
+const processIo: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }
+
+/**
+ * Runs one CLI invocation and resolves with its exit code; never rejects and
+ * never prints a stack trace.
+ */
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const stop = io.stop ? { signal: io.stop, dispose: () => undefined } : processStopSignal()
+  try {
+    const parsed = parseArgv(argv)
+    switch (parsed.command) {
+      case 'help':
+        io.stdout.write(`${usage()}\n`)
+        return EXIT.healthy
+      case 'version':
+        io.stdout.write(`ws-health ${VERSION}\n`)
+        return EXIT.healthy
+      case 'run':
+        return await runCommand(parsed, io, stop.signal)
+      case 'serve':
+        return await serveCommand(parsed, io, stop.signal)
+      case 'discover':
+      case 'merge':
+        io.stderr.write(
+          `ws-health ${parsed.command}: not yet implemented (issue ${NOT_YET[parsed.command]})\n`
+        )
+        return EXIT.usage
+    }
+  } catch (error) {
+    io.stderr.write(`${errorLine(error)}\n`)
+    if (isHealthError(error) && error.code === 'WSH_ERR_CONFIG') {
+      io.stderr.write('Run "ws-health --help" for usage.\n')
+    }
+    return EXIT.usage
+  } finally {
+    stop.dispose()
+  }
+}
+
+/** One line for any error: ours carry their message, anything else is internal. */
+function errorLine(error: unknown): string {
+  if (isHealthError(error)) return `ws-health: ${error.message}`
+  if ((error as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE') {
+    return `ws-health: ${describeError(error)} (choose another --port, or 0 for any free port)`
+  }
+  return `ws-health: internal error (WSH_ERR_INTERNAL): ${describeError(error)}`
+}
+
+async function runCommand(parsed: ParsedArgv, io: CliIo, signal: AbortSignal): Promise<number> {
+  const config = loadConfig({ flags: parsed.flags, env: io.env })
+  const progress = createProgressLine(io.stderr, { clock: systemClock })
+  let report
+  try {
+    report = await runHealthCheck(config, { onProgress: progress.update, signal })
+  } finally {
+    progress.stop()
+  }
+  io.stdout.write(`${renderConsole(report, { color: useColor(io) })}\n`)
+  if (config.reportPath !== undefined) {
+    let written: string
+    try {
+      written = await writeJsonReport(config.reportPath, report)
+    } catch (error) {
+      throw new HealthError(
+        'WSH_ERR_REPORT',
+        `could not write --report ${config.reportPath}: ${describeError(error)}`,
+        { cause: error }
+      )
+    }
+    io.stdout.write(`Report written to ${written}\n`)
+  }
+  const code = exitCodeFor(report.status, config.failOn)
+  if (code !== EXIT.healthy) io.stderr.write(`ws-health: ${verdictLine(report)}\n`)
+  return code
+}
+
+async function serveCommand(parsed: ParsedArgv, io: CliIo, signal: AbortSignal): Promise<number> {
+  const port = typeof parsed.flags.port === 'number' ? parsed.flags.port : undefined
+  const server = await startReferenceServer({ port })
+  try {
+    io.stdout.write(`ws-health reference server listening on ${server.url}\n`)
+    io.stdout.write('Press Ctrl+C to stop.\n')
+    if (!signal.aborted) {
+      await new Promise<void>((resolve) =>
+        signal.addEventListener('abort', () => resolve(), { once: true })
+      )
+    }
+  } finally {
+    await server.close()
+  }
+  return EXIT.healthy
+}
+
+function useColor(io: CliIo): boolean {
+  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false
+  if (io.env.FORCE_COLOR !== undefined) return io.env.FORCE_COLOR !== '0'
+  return io.stdout.isTTY === true
+}
+
+/** Aborted on SIGINT or SIGTERM while a command runs; listeners removed by dispose(). */
+function processStopSignal(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController()
+  const onSignal = (name: NodeJS.Signals) => () =>
+    controller.abort(new HealthError('WSH_ERR_DEADLINE', `interrupted by ${name}`))
+  const onInt = onSignal('SIGINT')
+  const onTerm = onSignal('SIGTERM')
+  process.once('SIGINT', onInt)
+  process.once('SIGTERM', onTerm)
+  return {
+    signal: controller.signal,
+    dispose() {
+      process.off('SIGINT', onInt)
+      process.off('SIGTERM', onTerm)
+    }
+  }
+}
+
+/** True when this module is the process entry (node dist/cli.js, or a bin symlink to it). */
+function isEntry(): boolean {
+  const entry = process.argv[1]
+  if (entry === undefined) return false
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(entry)).href
+  } catch {
+    return false
+  }
+}
+
+/** Time a finished command's process may take to drain its output before it is ended (ms). */
+const EXIT_GRACE_MS = 5_000
+
+if (isEntry()) {
+  process.exitCode = await main(process.argv.slice(2))
+  // The verdict is final: a socket or timer left behind by a misbehaving
+  // service must not keep the process (and a CI job) alive. Unref'd, so a
+  // clean exit never waits for it.
+  setTimeout(() => process.exit(), EXIT_GRACE_MS).unref()
+}

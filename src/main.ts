@@ -1,0 +1,76 @@
+/**
+ * The action's glue: inputs -> config -> runHealthCheck -> JSON report,
+ * outputs, console log and step summary. Nothing runs on import; src/index.ts
+ * calls run(). Only this file calls core.setFailed, once.
+ */
+import * as core from '@actions/core'
+import { join } from 'node:path'
+import { readActionInputs } from './config/inputs.js'
+import { loadConfig } from './config/load.js'
+import { runHealthCheck } from './engine/run.js'
+import { failsRun } from './engine/verdict.js'
+import type { RunReport } from './engine/model.js'
+import { describeError, isHealthError } from './errors.js'
+import { renderConsole } from './report/console.js'
+import { writeJsonReport } from './report/json.js'
+import { toOutputs } from './report/outputs.js'
+import { buildErrorSummary, buildStepSummary } from './report/step-summary.js'
+import { verdictLine } from './report/verdict-line.js'
+
+/** File name of the JSON report when `report_path` is empty. */
+export const DEFAULT_REPORT_FILE = 'ws-health-report.json'
+
+/** `report_path`, or ws-health-report.json in RUNNER_TEMP (the working directory outside Actions). */
+export function defaultReportPath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.RUNNER_TEMP || process.cwd(), DEFAULT_REPORT_FILE)
+}
+
+/** Runs the action; resolves even when the check fails (the failure is set on the step). */
+export async function run(): Promise<void> {
+  let summary: string | undefined
+  let failure: string | undefined
+  try {
+    const config = loadConfig({ inputs: readActionInputs() })
+    const report = await runHealthCheck(config)
+    const reportPath = await writeReport(config.reportPath ?? defaultReportPath(), report)
+    for (const [name, value] of Object.entries(toOutputs(report, { reportPath }))) {
+      core.setOutput(name, value)
+    }
+    core.info(renderConsole(report, { color: false }))
+    summary = buildStepSummary(report)
+    if (failsRun(report.status, config.failOn)) {
+      failure = `WebSocket health ${verdictLine(report)} (fail_on: ${config.failOn})`
+    }
+  } catch (error) {
+    // A config error is the user's to fix; anything else is ours and says so.
+    failure = isHealthError(error)
+      ? describeError(error)
+      : `ws-health internal error (WSH_ERR_INTERNAL): ${describeError(error)}`
+    summary = buildErrorSummary(failure)
+  } finally {
+    await writeSummary(summary)
+  }
+  if (failure !== undefined) core.setFailed(failure)
+}
+
+/** Writes the JSON report; a write failure warns and leaves report_path empty. */
+async function writeReport(path: string, report: RunReport): Promise<string> {
+  try {
+    return await writeJsonReport(path, report)
+  } catch (error) {
+    core.warning(
+      `could not write the JSON report to ${path} (report_path): ${describeError(error)}`
+    )
+    return ''
+  }
+}
+
+/** The summary is a side channel: failing to write it warns and never changes the verdict. */
+async function writeSummary(markdown: string | undefined): Promise<void> {
+  if (markdown === undefined) return
+  try {
+    await core.summary.addRaw(markdown, true).write()
+  } catch (error) {
+    core.warning(`could not write the step summary: ${describeError(error)}`)
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Action outputs, one per metric (DESIGN.md). Values are plain numbers a
+ * workflow can compare (`45.23`, ratios 0-1), or `n/a` when the run did not
+ * measure the metric, never a made-up 0.
+ */
+import { SUITE_IDS, type RunReport, type SuiteId } from '../engine/model.js'
+import { formatNumber } from './format.js'
+
+/** `<suite>_status` of a suite the run did not select. */
+export const NOT_RUN = 'not-run'
+
+export interface OutputExtras {
+  /** Absolute path of the JSON report written for this run ('' when none). */
+  reportPath?: string
+  /** Number of the failure issue opened or updated (issue 7; '' until then). */
+  issueNumber?: number | null
+}
+
+/** `connection-lifecycle` -> `connection_lifecycle_status`. */
+export function suiteStatusOutputName(id: SuiteId): string {
+  return `${id.replace(/-/g, '_')}_status`
+}
+
+/** Every output name, in the order action.yml declares them. */
+export const OUTPUT_NAMES: readonly string[] = [
+  'status',
+  'health_score',
+  'avg_latency_ms',
+  'p50_latency_ms',
+  'p95_latency_ms',
+  'p99_latency_ms',
+  'success_rate',
+  'delivery_rate',
+  'reconnections',
+  'recovery_time_ms',
+  'connect_time_ms',
+  'messages_sent',
+  'messages_received',
+  'throughput',
+  'report_path',
+  'issue_number',
+  ...SUITE_IDS.map(suiteStatusOutputName)
+]
+
+/**
+ * All outputs as strings. Latencies in ms (2 decimals), rates as 0-1 ratios
+ * (4 decimals), throughput in messages/s (2 decimals), health score 0-100
+ * (1 decimal); `recovery_time_ms` and `connect_time_ms` are averages.
+ */
+export function toOutputs(report: RunReport, extras: OutputExtras = {}): Record<string, string> {
+  const { metrics } = report
+  const outputs: Record<string, string> = {
+    status: report.status,
+    health_score: formatNumber(report.healthScore, 1),
+    avg_latency_ms: formatNumber(metrics.latencyMs.avg),
+    p50_latency_ms: formatNumber(metrics.latencyMs.p50),
+    p95_latency_ms: formatNumber(metrics.latencyMs.p95),
+    p99_latency_ms: formatNumber(metrics.latencyMs.p99),
+    success_rate: formatNumber(metrics.successRate, 4),
+    delivery_rate: formatNumber(metrics.deliveryRate, 4),
+    reconnections: String(metrics.reconnections),
+    recovery_time_ms: formatNumber(metrics.recoveryTimeMs.avg),
+    connect_time_ms: formatNumber(metrics.connectTimeMs.avg),
+    messages_sent: String(metrics.messagesSent),
+    messages_received: String(metrics.messagesReceived),
+    throughput: formatNumber(metrics.throughputMsgsPerSec),
+    report_path: extras.reportPath ?? '',
+    issue_number:
+      extras.issueNumber === undefined || extras.issueNumber === null
+        ? ''
+        : String(extras.issueNumber)
+  }
+  for (const id of SUITE_IDS) {
+    const suite = report.suites.find((candidate) => candidate.id === id)
+    outputs[suiteStatusOutputName(id)] = suite ? suite.status : NOT_RUN
+  }
+  return outputs
+}

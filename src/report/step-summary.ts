@@ -1,0 +1,128 @@
+/**
+ * The GitHub step summary as Markdown: overall verdict with health score and
+ * band, one table per suite (check, value, threshold, status), key metrics
+ * and a mermaid chart of the latency distribution. Returned as a string so
+ * main.ts writes it with one `core.summary.addRaw(...).write()` and tests
+ * read it without the Actions runtime.
+ */
+import type { RunReport, SuiteResult } from '../engine/model.js'
+import { healthBand } from '../metrics/health-score.js'
+import {
+  STATUS_ICONS,
+  formatDuration,
+  formatMs,
+  formatNumber,
+  formatPercent,
+  formatScore,
+  formatThreshold,
+  formatThroughput,
+  formatValue,
+  statusLabel,
+  suiteTitle
+} from './format.js'
+
+/** Escapes text for one Markdown table cell. */
+export function tableCell(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
+}
+
+function suiteSection(suite: SuiteResult): string[] {
+  const critical = suite.critical ? 'critical' : 'non-critical'
+  const lines = [
+    `### ${STATUS_ICONS[suite.status]} ${suiteTitle(suite)}: ${statusLabel(suite.status)}`,
+    '',
+    `_${critical}, ${formatDuration(suite.durationMs)}_`,
+    '',
+    '| Check | Value | Threshold | Status | Details |',
+    '| --- | --- | --- | --- | --- |'
+  ]
+  for (const check of suite.checks) {
+    lines.push(
+      `| ${[
+        tableCell(check.title),
+        tableCell(formatValue(check.value, check.unit)),
+        tableCell(formatThreshold(check.threshold, check.unit)),
+        `${STATUS_ICONS[check.status]} ${check.status}`,
+        tableCell(check.code ? `${check.message} (${check.code})` : check.message)
+      ].join(' | ')} |`
+    )
+  }
+  if (suite.checks.length === 0) lines.push('| (no checks) | | | | |')
+  lines.push('')
+  return lines
+}
+
+/** A bar chart of avg/p50/p95/p99/max; empty when no latency was measured. */
+function latencyChart(report: RunReport): string[] {
+  const { latencyMs } = report.metrics
+  const bars: Array<[string, number | null]> = [
+    ['avg', latencyMs.avg],
+    ['p50', latencyMs.p50],
+    ['p95', latencyMs.p95],
+    ['p99', latencyMs.p99],
+    ['max', latencyMs.max]
+  ]
+  if (latencyMs.count === 0 || bars.some(([, value]) => value === null)) return []
+  return [
+    '```mermaid',
+    'xychart-beta',
+    '  title "Round-trip latency (ms)"',
+    `  x-axis [${bars.map(([name]) => name).join(', ')}]`,
+    '  y-axis "ms"',
+    `  bar [${bars.map(([, value]) => formatNumber(value)).join(', ')}]`,
+    '```',
+    ''
+  ]
+}
+
+/** The whole step summary as Markdown. */
+export function buildStepSummary(report: RunReport): string {
+  const { metrics } = report
+  const lines = [
+    '## 📊 WebSocket Health Report',
+    '',
+    `**${STATUS_ICONS[report.status]} Verdict: ${statusLabel(report.status)}** · Health score **${formatScore(report.healthScore)}** (${healthBand(report.healthScore)})`,
+    '',
+    `Target \`${report.target}\` · started ${report.startedAt} · ${formatDuration(report.durationMs)}`,
+    ''
+  ]
+  for (const suite of report.suites) {
+    lines.push(`- ${STATUS_ICONS[suite.status]} ${suiteTitle(suite)}: ${statusLabel(suite.status)}`)
+  }
+  if (report.suites.length === 0) lines.push('- (no suite ran)')
+  lines.push('')
+  for (const suite of report.suites) lines.push(...suiteSection(suite))
+  lines.push(
+    '### Key Metrics',
+    '',
+    '| Metric | Value |',
+    '| --- | --- |',
+    `| Average Latency | ${formatMs(metrics.latencyMs.avg)} |`,
+    `| P50 Latency | ${formatMs(metrics.latencyMs.p50)} |`,
+    `| P95 Latency | ${formatMs(metrics.latencyMs.p95)} |`,
+    `| P99 Latency | ${formatMs(metrics.latencyMs.p99)} |`,
+    `| Success Rate | ${formatPercent(metrics.successRate)} |`,
+    `| Delivery Rate | ${formatPercent(metrics.deliveryRate)} |`,
+    `| Messages | ${metrics.messagesSent} sent, ${metrics.messagesReceived} received, ${metrics.messagesLost} lost |`,
+    `| Heartbeats | ${metrics.heartbeat.received}/${metrics.heartbeat.sent} (${formatPercent(metrics.heartbeat.successRate)}) |`,
+    `| Connect Time | avg ${formatMs(metrics.connectTimeMs.avg)}, p95 ${formatMs(metrics.connectTimeMs.p95)} |`,
+    `| Throughput | ${formatThroughput(metrics.throughputMsgsPerSec)} |`,
+    `| Reconnections | ${metrics.reconnections} |`,
+    `| Errors | ${metrics.errors} |`,
+    ''
+  )
+  lines.push(...latencyChart(report))
+  return lines.join('\n')
+}
+
+/** A short summary for a run that never started (bad configuration). */
+export function buildErrorSummary(message: string): string {
+  return [
+    '## 📊 WebSocket Health Report',
+    '',
+    `**❌ The run did not start:** ${message}`,
+    '',
+    'Fix the input named above and re-run; see the README for inputs and allowed values.',
+    ''
+  ].join('\n')
+}

@@ -1,0 +1,29 @@
+/**
+ * One line that says why a run did not pass, for `core.setFailed` and the
+ * CLI's last line: the verdict, then each failed or degraded suite with the
+ * first check that missed and its reason.
+ */
+import type { RunReport } from '../engine/model.js'
+import { formatScore, statusLabel, suiteTitle } from './format.js'
+
+/** At most this many suites are named; the rest are counted. */
+export const MAX_REASONS = 3
+
+/** e.g. `FAILED (health 40/100): Connection Lifecycle: Handshake: handshake rejected: HTTP 503`. */
+export function verdictLine(report: RunReport): string {
+  const head = `${statusLabel(report.status)} (health ${formatScore(report.healthScore)})`
+  const missed = report.suites.filter(
+    (suite) => suite.status === 'failed' || suite.status === 'degraded'
+  )
+  if (missed.length === 0) return head
+  const reasons = missed.slice(0, MAX_REASONS).map((suite) => {
+    const check =
+      suite.checks.find((candidate) => candidate.status === 'failed') ??
+      suite.checks.find((candidate) => candidate.status === 'degraded')
+    return check
+      ? `${suiteTitle(suite)}: ${check.title}: ${check.message}`
+      : `${suiteTitle(suite)}: ${suite.status}`
+  })
+  const more = missed.length > MAX_REASONS ? `; and ${missed.length - MAX_REASONS} more` : ''
+  return `${head}: ${reasons.join('; ')}${more}`
+}
