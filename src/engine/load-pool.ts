@@ -1,0 +1,357 @@
+/**
+ * A pool of instrumented connections that opens at a bounded rate and keeps
+ * every connection exchanging probes: the shared engine of the
+ * concurrent-connections suite and stress mode. The client must not be the
+ * bottleneck, so per-connection state is a handful of numbers, reply
+ * handlers are bound once per connection, and sends are batched: one
+ * scheduler tick (and one setImmediate flush after replies) serves every
+ * connection, never a timer per connection.
+ */
+import { setMaxListeners } from 'node:events'
+import type { Connection, RoundTrip } from '../client/types.js'
+import { isHealthError } from '../errors.js'
+import { isFdExhausted } from './fd-limit.js'
+import type { GrowResult, LoadPool, LoadPoolOptions, LoadSlot, PoolTotals } from './load-types.js'
+import { closeQuietly, connectWithin } from './probes.js'
+
+export * from './load-types.js'
+
+/** Period of the scheduler that paces probes and heartbeats, in ms. */
+export const TICK_MS = 5
+/** Handshakes in flight at once while opening, whatever the open rate. */
+export const MAX_PENDING_OPENS = 256
+/** A service that refused this many opens in a row will not accept the rest: stop trying. */
+export const MAX_CONSECUTIVE_OPEN_FAILURES = 20
+/** Reconnections per connection after a drop; bounded so a flapping service cannot loop us. */
+export const MAX_RECONNECTS = 3
+const GOLDEN = 0.6180339887
+
+function checkOptions(options: LoadPoolOptions): void {
+  const { openRatePerSec, window, intervalMs, heartbeatIntervalMs, timeoutMs } = options
+  if (!(openRatePerSec > 0)) {
+    throw new RangeError(`openRatePerSec: got ${openRatePerSec}; expected a number > 0`)
+  }
+  if (!Number.isInteger(window) || window < 1) {
+    throw new RangeError(`window: got ${window}; expected an integer >= 1`)
+  }
+  for (const [name, value] of [
+    ['intervalMs', intervalMs],
+    ['heartbeatIntervalMs', heartbeatIntervalMs]
+  ] as const) {
+    if (!(value >= 0)) throw new RangeError(`${name}: got ${value}; expected a number >= 0`)
+  }
+  if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs: got ${timeoutMs}; expected ms > 0`)
+}
+
+/** Creates an empty pool; nothing opens until `grow`. */
+export function createLoadPool(options: LoadPoolOptions): LoadPool {
+  checkOptions(options)
+  const { clock, signal } = options
+  // Every pending handshake and the scheduler's sleep listen on the signal; that many is expected.
+  setMaxListeners(MAX_PENDING_OPENS + 16, signal)
+  const slots: LoadSlot[] = []
+  const totals: PoolTotals = {
+    sent: 0,
+    replies: 0,
+    timeouts: 0,
+    failures: 0,
+    drops: 0,
+    openAttempts: 0,
+    openFailures: 0
+  }
+  const probeOptions = { kind: options.kind, bytes: options.bytes, timeoutMs: options.timeoutMs }
+  const ready: LoadSlot[] = []
+  let flushScheduled = false
+  let driving = false
+  let closing = false
+  let firstOpenError: unknown
+  let nextIndex = 0
+
+  const pool: LoadPool = {
+    slots,
+    totals,
+    get firstOpenError() {
+      return firstOpenError
+    },
+    sink: undefined,
+    grow,
+    drive,
+    settle,
+    openCount,
+    closeAll
+  }
+
+  function openCount(): number {
+    let open = 0
+    for (const slot of slots) if (slot.connection?.readyState === 'OPEN') open++
+    return open
+  }
+
+  function send(slot: LoadSlot, connection: Connection, now: number): void {
+    slot.inFlight++
+    slot.sent++
+    totals.sent++
+    slot.nextSendAtMs = now + options.intervalMs
+    const bound = handlers.get(slot)
+    if (bound !== undefined) connection.probe(probeOptions).then(bound.reply, bound.fail)
+  }
+
+  /** Sends what each slot may send now; called per tick and after replies. */
+  function serve(slot: LoadSlot, now: number): void {
+    const connection = slot.connection
+    if (connection === undefined || connection.readyState !== 'OPEN') return
+    if (options.heartbeatIntervalMs > 0 && now >= slot.nextPingAtMs) {
+      slot.nextPingAtMs = now + options.heartbeatIntervalMs
+      slot.pingsSent++
+      connection.ping().then(
+        () => slot.pongs++,
+        () => undefined
+      )
+    }
+    while (slot.inFlight < options.window && now >= slot.nextSendAtMs) send(slot, connection, now)
+  }
+
+  function flush(): void {
+    flushScheduled = false
+    if (!driving) {
+      ready.length = 0
+      return
+    }
+    const now = clock.nowMs()
+    for (let i = 0; i < ready.length; i++) serve(ready[i], now)
+    ready.length = 0
+  }
+
+  // Reply handlers are built once per slot, not per message (STYLE.md §5).
+  const handlers = new Map<LoadSlot, { reply(trip: RoundTrip): void; fail(error: unknown): void }>()
+  function bind(slot: LoadSlot): void {
+    handlers.set(slot, {
+      reply(trip) {
+        slot.inFlight--
+        slot.replies++
+        totals.replies++
+        slot.rttSumMs += trip.rttMs
+        if (trip.rttMs > slot.rttMaxMs) slot.rttMaxMs = trip.rttMs
+        const sink = pool.sink
+        if (sink !== undefined) {
+          sink.rtts.add(trip.rttMs)
+          sink.times?.add(clock.nowMs())
+        }
+        again(slot)
+      },
+      fail(error) {
+        slot.inFlight--
+        if (isHealthError(error) && error.code === 'WSH_ERR_MESSAGE_TIMEOUT') {
+          slot.timeouts++
+          totals.timeouts++
+        } else {
+          slot.failures++
+          totals.failures++
+        }
+        again(slot)
+      }
+    })
+  }
+
+  function again(slot: LoadSlot): void {
+    if (!driving) return
+    ready.push(slot)
+    if (!flushScheduled) {
+      flushScheduled = true
+      setImmediate(flush)
+    }
+  }
+
+  function watch(slot: LoadSlot, connection: Connection): void {
+    void connection.closed.then((info) => {
+      if (closing || slot.connection !== connection) return
+      slot.drops++
+      totals.drops++
+      slot.lastDropCode = info.code
+      if (slot.reconnections < MAX_RECONNECTS && !signal.aborted) void reopen(slot)
+    })
+  }
+
+  async function reopen(slot: LoadSlot): Promise<void> {
+    try {
+      const connection = await connectWithin(
+        options.connect,
+        { label: slot.label, record: options.record },
+        signal
+      )
+      if (closing) {
+        connection.terminate()
+        return
+      }
+      slot.reconnections++
+      slot.connection = connection
+      watch(slot, connection)
+    } catch {
+      // The drop is already counted; a failed reopen leaves the slot closed.
+    }
+  }
+
+  async function openOne(index: number): Promise<boolean> {
+    totals.openAttempts++
+    try {
+      const connection = await connectWithin(
+        options.connect,
+        { label: `${options.labelPrefix}${index + 1}`, record: options.record },
+        signal
+      )
+      if (closing) {
+        connection.terminate()
+        return false
+      }
+      const now = clock.nowMs()
+      const slot: LoadSlot = {
+        label: connection.label,
+        connection,
+        openedAtMs: now,
+        sent: 0,
+        replies: 0,
+        timeouts: 0,
+        failures: 0,
+        rttSumMs: 0,
+        rttMaxMs: 0,
+        inFlight: 0,
+        nextSendAtMs: now,
+        nextPingAtMs: now,
+        pingsSent: 0,
+        pongs: 0,
+        drops: 0,
+        reconnections: 0,
+        lastDropCode: 0,
+        activeMs: 0,
+        // Golden-ratio phases spread sends over one interval, so paced
+        // connections never fire in lockstep bursts the client itself caused.
+        phase: (index * GOLDEN) % 1
+      }
+      bind(slot)
+      slots.push(slot)
+      watch(slot, connection)
+      return true
+    } catch (error) {
+      // Cut by the deadline is not a refusal by the service.
+      if (signal.aborted) return false
+      totals.openFailures++
+      firstOpenError ??= error
+      return false
+    }
+  }
+
+  async function grow(
+    total: number,
+    onOpened?: (open: number) => void,
+    untilMs = Infinity
+  ): Promise<GrowResult> {
+    const result: GrowResult = {
+      open: 0,
+      attempted: 0,
+      failed: 0,
+      fdExhausted: false,
+      outOfTime: false
+    }
+    const startMs = clock.nowMs()
+    const pending = new Set<Promise<void>>()
+    let consecutiveFailures = 0
+    let started = 0
+    let stop = false
+    const wanted = Math.max(0, total - slots.length)
+    while (!stop && started < wanted && !signal.aborted && clock.nowMs() < untilMs) {
+      // Token bucket: at most openRatePerSec per second since growing began.
+      const allowed = Math.floor(((clock.nowMs() - startMs) * options.openRatePerSec) / 1000) + 1
+      let batch = Math.min(allowed - started, wanted - started, MAX_PENDING_OPENS - pending.size)
+      while (batch-- > 0) {
+        const index = nextIndex++
+        started++
+        result.attempted++
+        const attempt: Promise<void> = openOne(index).then((ok) => {
+          pending.delete(attempt)
+          if (ok) {
+            consecutiveFailures = 0
+            onOpened?.(slots.length)
+            return
+          }
+          if (signal.aborted) return
+          result.failed++
+          consecutiveFailures++
+          if (isFdExhausted(firstOpenError)) result.fdExhausted = true
+          if (result.fdExhausted || consecutiveFailures >= MAX_CONSECUTIVE_OPEN_FAILURES) {
+            stop = true
+          }
+        })
+        pending.add(attempt)
+      }
+      try {
+        await clock.sleep(TICK_MS, signal)
+      } catch {
+        break
+      }
+    }
+    result.outOfTime = !stop && started < wanted && !signal.aborted
+    // Bounded: each attempt settles within the handshake timeout or at abort.
+    await Promise.all(pending)
+    result.open = openCount()
+    return result
+  }
+
+  async function drive(untilMs: number, onTick?: () => void): Promise<void> {
+    driving = true
+    const startMs = clock.nowMs()
+    // Sends that fell due while the pool was idle (growing) would fire as one
+    // burst; re-phase them from now instead.
+    for (const slot of slots) {
+      if (slot.nextSendAtMs < startMs) slot.nextSendAtMs = startMs + slot.phase * options.intervalMs
+      if (slot.nextPingAtMs < startMs) {
+        slot.nextPingAtMs = startMs + slot.phase * options.heartbeatIntervalMs
+      }
+    }
+    try {
+      while (!signal.aborted && clock.nowMs() < untilMs) {
+        const now = clock.nowMs()
+        for (let i = 0; i < slots.length; i++) serve(slots[i], now)
+        onTick?.()
+        try {
+          await clock.sleep(Math.min(TICK_MS, Math.max(0, untilMs - now)), signal)
+        } catch {
+          break
+        }
+      }
+    } finally {
+      driving = false
+      const endMs = clock.nowMs()
+      for (const slot of slots) {
+        if (slot.connection?.readyState === 'OPEN') {
+          slot.activeMs += endMs - Math.max(startMs, slot.openedAtMs)
+        }
+      }
+    }
+  }
+
+  function inFlight(): number {
+    let total = 0
+    for (const slot of slots) if (slot.connection?.readyState === 'OPEN') total += slot.inFlight
+    return total
+  }
+
+  async function settle(untilMs: number): Promise<void> {
+    while (!signal.aborted && inFlight() > 0 && clock.nowMs() < untilMs) {
+      try {
+        await clock.sleep(TICK_MS, signal)
+      } catch {
+        break
+      }
+    }
+  }
+
+  async function closeAll(): Promise<void> {
+    closing = true
+    driving = false
+    await Promise.all(
+      slots.map((slot) => (slot.connection ? closeQuietly(slot.connection) : undefined))
+    )
+  }
+
+  return pool
+}

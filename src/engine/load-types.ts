@@ -1,0 +1,108 @@
+/**
+ * The load pool's public shapes (options, per-connection slot, totals),
+ * kept apart from its scheduler so both stay small. See load-pool.ts.
+ */
+import type { Connect, Connection, PayloadKind } from '../client/types.js'
+import type { Clock } from '../metrics/clock.js'
+import type { SampleRecorder } from '../metrics/recorder.js'
+
+export interface LoadPoolOptions {
+  connect: Connect
+  clock: Clock
+  signal: AbortSignal
+  /** Labels are `<prefix><n>`, 1-based. */
+  labelPrefix: string
+  /** Connections opened per second at most (> 0). */
+  openRatePerSec: number
+  /** Whether probes count in the run's metrics (stress passes false: it overloads on purpose). */
+  record?: boolean
+  /** Probes in flight per connection (>= 1). */
+  window: number
+  /** Minimum ms between probe sends on one connection (0 = send as soon as a slot frees). */
+  intervalMs: number
+  /** ms between RFC 6455 pings per connection (0 = none). */
+  heartbeatIntervalMs: number
+  kind?: PayloadKind
+  bytes?: number
+  /** Per-probe reply timeout in ms. */
+  timeoutMs: number
+}
+
+/** One connection's figures; plain numbers so thousands stay light. */
+export interface LoadSlot {
+  readonly label: string
+  connection: Connection | undefined
+  /** Clock.nowMs when the connection (first) opened. */
+  openedAtMs: number
+  sent: number
+  replies: number
+  timeouts: number
+  failures: number
+  rttSumMs: number
+  rttMaxMs: number
+  inFlight: number
+  nextSendAtMs: number
+  nextPingAtMs: number
+  pingsSent: number
+  pongs: number
+  drops: number
+  reconnections: number
+  /** Close code of the last drop (0 when none). */
+  lastDropCode: number
+  /** ms this connection was open while the pool was driving traffic (the time its throughput is measured over). */
+  activeMs: number
+  /** Phase 0-1 of its sends within one interval, fixed per connection. */
+  readonly phase: number
+}
+
+export interface PoolTotals {
+  sent: number
+  replies: number
+  timeouts: number
+  failures: number
+  drops: number
+  openAttempts: number
+  openFailures: number
+}
+
+export interface GrowResult {
+  /** Connections open after growing. */
+  open: number
+  attempted: number
+  failed: number
+  /** True when the OS ran out of file descriptors (EMFILE/ENFILE). */
+  fdExhausted: boolean
+  /** True when `untilMs` passed before every wanted connection was attempted. */
+  outOfTime: boolean
+}
+
+export interface LoadPool {
+  readonly slots: readonly LoadSlot[]
+  readonly totals: Readonly<PoolTotals>
+  /** First error an open attempt failed with. */
+  readonly firstOpenError: unknown
+  /** Where replies' RTTs (ms) and their arrival times (Clock.nowMs) go; undefined = nowhere. */
+  sink: { rtts: SampleRecorder; times?: SampleRecorder } | undefined
+  /**
+   * Opens connections until `total` exist, at the bounded rate; stops early
+   * on refusals, EMFILE, or once Clock.nowMs passes `untilMs`.
+   */
+  grow(total: number, onOpened?: (open: number) => void, untilMs?: number): Promise<GrowResult>
+  /** Drives probes and heartbeats on every open connection until Clock.nowMs >= untilMs or abort. */
+  drive(untilMs: number, onTick?: () => void): Promise<void>
+  /**
+   * Waits, sending nothing new, until every probe in flight has settled or
+   * Clock.nowMs passes `untilMs`; replies still go to `sink`, so a step's
+   * slow replies count in that step instead of vanishing from it.
+   */
+  settle(untilMs: number): Promise<void>
+  /** Open connections now. */
+  openCount(): number
+  /** Closes every connection (bounded in time); never rejects. */
+  closeAll(): Promise<void>
+}
+
+/** Average RTT of a slot in ms; null before its first reply. */
+export function slotAvgLatencyMs(slot: LoadSlot): number | null {
+  return slot.replies === 0 ? null : slot.rttSumMs / slot.replies
+}

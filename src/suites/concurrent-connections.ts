@@ -1,0 +1,253 @@
+/**
+ * concurrent-connections: opens connection_count connections at a bounded
+ * rate in ramp steps, keeps every one exchanging paced probes, and checks
+ * that all opened, none dropped, every one was served fairly (Jain's index
+ * and max/median spread of throughput and latency) and that p95 latency
+ * stayed stable from the first ramp step to the last.
+ */
+import { failedToMeasure, measure, skipped, verify } from '../engine/checks.js'
+import { connectionBudget, readFdLimit } from '../engine/fd-limit.js'
+import { createLoadPool } from '../engine/load-pool.js'
+import type { Check, MetricValue } from '../engine/model.js'
+import { fairness, perConnectionMetrics } from '../engine/per-connection.js'
+import { rampTargets, runStep, type StepFigures } from '../engine/ramp.js'
+import { HealthError, describeError } from '../errors.js'
+import type { Suite, SuiteContext } from './types.js'
+
+/** Ramp steps from a quarter of the connections to all of them. */
+export const RAMP_STEPS = 4
+/** Each connection sends at most one probe per this many ms, so the offered load stays modest. */
+export const MIN_PROBE_INTERVAL_MS = 100
+/**
+ * Offered load across all connections stays under this (msgs/s): the suite
+ * measures concurrency, not capacity (stress mode does that), so latency
+ * may only grow with connections if the service struggles with them.
+ */
+export const MAX_SUITE_RATE = 5_000
+/** Heartbeat (RFC 6455 ping) period per connection, in ms, and at least this many probe intervals. */
+export const HEARTBEAT_INTERVAL_MS = 1_000
+export const HEARTBEAT_INTERVALS = 5
+/** A step samples at least this many probe intervals, so every connection is heard in every step. */
+export const STEP_INTERVALS = 2
+/** A step samples at least this long (ms), whatever the budget. */
+export const MIN_STEP_MS = 150
+/** Latencies under this share of the p95 limit count as equal for fairness and stability. */
+export const LATENCY_FLOOR_SHARE = 0.05
+
+const IDS = {
+  opened: { id: 'all-opened', title: 'all connections opened' },
+  drops: { id: 'no-drops', title: 'no connection dropped' },
+  served: { id: 'all-served', title: 'every connection served' },
+  throughput: { id: 'fairness-throughput', title: 'throughput fair across connections' },
+  latency: { id: 'fairness-latency', title: 'latency fair across connections' },
+  stable: { id: 'latency-stable', title: 'latency stable as connections grow' }
+} as const
+
+type Outcome = { checks: Check[]; metrics: { [key: string]: MetricValue } }
+
+function round(value: number | null): number | null {
+  return value === null ? null : Math.round(value * 100) / 100
+}
+
+async function run(ctx: SuiteContext): Promise<Outcome> {
+  const { config, clock } = ctx
+  const { thresholds } = config
+  const total = config.connectionCount
+  const margin = thresholds.degradedMargin
+  const floorMs = Math.max(1, thresholds.p95LatencyMs * LATENCY_FLOOR_SHARE)
+  const intervalMs = Math.max(MIN_PROBE_INTERVAL_MS, (total * 1000) / MAX_SUITE_RATE)
+  const pool = createLoadPool({
+    connect: ctx.connect,
+    clock,
+    signal: ctx.signal,
+    labelPrefix: 'conn_',
+    openRatePerSec: config.openRatePerSec,
+    window: 1,
+    intervalMs,
+    heartbeatIntervalMs: Math.max(HEARTBEAT_INTERVAL_MS, HEARTBEAT_INTERVALS * intervalMs),
+    timeoutMs: thresholds.messageTimeoutMs
+  })
+  // Never plan past the process's descriptors: EMFILE mid-run would be our failure, not the service's.
+  const fdBudget = connectionBudget(readFdLimit())
+  const planned = Math.max(1, Math.min(total, fdBudget))
+  const targets = rampTargets(planned, RAMP_STEPS)
+  const openMs = (total * 1000) / config.openRatePerSec
+  // Every connection must send at least once per step (phases spread over one interval).
+  const stepMs = Math.max(
+    MIN_STEP_MS,
+    STEP_INTERVALS * intervalMs,
+    (ctx.budgetMs - openMs) / targets.length
+  )
+  const steps: StepFigures[] = []
+  let attempted = 0
+  let fdExhausted = planned < total
+  try {
+    for (const [index, target] of targets.entries()) {
+      if (ctx.signal.aborted) break
+      const step = await runStep(pool, {
+        connections: target,
+        sampleMs: stepMs,
+        settleMs: Math.min(thresholds.messageTimeoutMs, stepMs),
+        clock,
+        onOpened: (open) => {
+          if (open % 50 === 0) ctx.progress(open, total, 'opening connections')
+        }
+      })
+      attempted += step.grow.attempted
+      fdExhausted ||= step.grow.fdExhausted
+      steps.push(step.figures)
+      ctx.progress(index + 1, targets.length, `ramp step ${index + 1} of ${targets.length}`)
+      // A refusing service will not take the next step's connections either.
+      if (step.grow.failed > 0) break
+    }
+  } finally {
+    await pool.closeAll()
+  }
+
+  const slots = pool.slots
+  const opened = slots.length
+  const totals = pool.totals
+  const checks: Check[] = []
+  const openError = pool.firstOpenError
+  const refusal = fdExhausted
+    ? `stopped at ${opened} connections: file-descriptor limit (raise ulimit -n to open ${total})`
+    : totals.openFailures > 0
+      ? `service refused connections after ${opened} opened: ${describeError(openError)} (${totals.openFailures} of ${attempted} attempts failed)`
+      : opened < total && ctx.signal.aborted
+        ? `cut at ${opened} of ${total} connections by the suite deadline`
+        : `${opened} of ${total} opened`
+  checks.push(
+    measure({
+      ...IDS.opened,
+      value: opened,
+      unit: 'count',
+      op: '>=',
+      limit: total,
+      code: opened < total ? errorCodeOf(openError) : undefined,
+      detail: refusal
+    })
+  )
+  if (opened === 0) {
+    const reason = openError ?? new HealthError('WSH_ERR_CONNECT', refusal)
+    for (const key of ['drops', 'served', 'throughput', 'latency', 'stable'] as const) {
+      checks.push(failedToMeasure(IDS[key].id, IDS[key].title, reason))
+    }
+    return { checks, metrics: { connections: { target: total, opened, attempted }, steps } }
+  }
+  const dropCodes = [...new Set(slots.filter((s) => s.drops > 0).map((s) => s.lastDropCode))]
+  checks.push(
+    verify({
+      ...IDS.drops,
+      ok: totals.drops === 0,
+      value: totals.drops,
+      unit: 'count',
+      expected: 0,
+      message:
+        totals.drops === 0
+          ? `0 of ${opened} connections dropped`
+          : `${totals.drops} drops across ${opened} connections (close codes ${dropCodes.join(', ')})`,
+      code: 'WSH_ERR_CONNECTION_LOST'
+    })
+  )
+  const fair = fairness(slots, floorMs)
+  checks.push(
+    verify({
+      ...IDS.served,
+      ok: fair.served === opened,
+      value: fair.served,
+      unit: 'count',
+      expected: opened,
+      message: `${fair.served} of ${opened} connections got at least one reply (${totals.timeouts} probes timed out, ${totals.failures} failed)`,
+      code: fair.served === opened ? undefined : 'WSH_ERR_MESSAGE_TIMEOUT'
+    })
+  )
+  const fairnessCheck = (
+    key: 'throughput' | 'latency',
+    jain: number | null,
+    spread: number | null
+  ): Check =>
+    jain === null
+      ? failedToMeasure(IDS[key].id, IDS[key].title, new Error('no replies to compare'))
+      : measure({
+          ...IDS[key],
+          value: jain,
+          unit: 'ratio',
+          op: '>=',
+          limit: thresholds.minFairness,
+          margin,
+          detail: `Jain's index over ${opened} connections; max/median ${round(spread)}`
+        })
+  checks.push(fairnessCheck('throughput', fair.throughputJain, fair.throughputSpread))
+  checks.push(fairnessCheck('latency', fair.latencyJain, fair.latencySpread))
+  checks.push(stabilityCheck(steps, floorMs, thresholds.maxDegradation, margin))
+
+  return {
+    checks,
+    metrics: {
+      connections: {
+        target: total,
+        opened,
+        attempted,
+        openFailures: totals.openFailures,
+        drops: totals.drops,
+        reconnections: slots.reduce((sum, s) => sum + s.reconnections, 0),
+        fdExhausted
+      },
+      probes: {
+        sent: totals.sent,
+        replies: totals.replies,
+        timeouts: totals.timeouts,
+        failures: totals.failures,
+        intervalMs
+      },
+      steps,
+      fairness: { ...fair },
+      perConnection: perConnectionMetrics(slots)
+    }
+  }
+}
+
+/** First vs last ramp step p95, both raised to the floor so loopback noise is not growth. */
+function stabilityCheck(
+  steps: readonly StepFigures[],
+  floorMs: number,
+  maxDegradation: number,
+  margin: number
+): Check {
+  const measured = steps.filter((s) => s.p95Ms !== null)
+  if (steps.length < 2 || measured.length < 2) {
+    return skipped(
+      IDS.stable.id,
+      IDS.stable.title,
+      `${measured.length} ramp steps with replies; two are needed to compare first and last`
+    )
+  }
+  const first = measured[0]
+  const last = measured[measured.length - 1]
+  const base = Math.max(first.p95Ms ?? 0, floorMs)
+  const growth = (Math.max(last.p95Ms ?? 0, floorMs) - base) / base
+  return measure({
+    ...IDS.stable,
+    value: growth,
+    unit: 'ratio',
+    op: '<=',
+    limit: maxDegradation,
+    margin,
+    detail: `p95 ${round(first.p95Ms)} ms at ${first.connections} connections, ${round(last.p95Ms)} ms at ${last.connections} (below ${round(floorMs)} ms counts as ${round(floorMs)})`
+  })
+}
+
+function errorCodeOf(error: unknown): Check['code'] {
+  return error instanceof HealthError
+    ? error.code
+    : error === undefined
+      ? undefined
+      : 'WSH_ERR_CONNECT'
+}
+
+export const concurrentConnectionsSuite: Suite = {
+  id: 'concurrent-connections',
+  title: 'Concurrent connections',
+  durationWeight: 2,
+  run
+}
