@@ -1,0 +1,59 @@
+import { describe, expect, it } from '@jest/globals'
+import { analyzeTrend, toReportTrend } from '../../src/history/trend.js'
+import { toHistoryRecord } from '../../src/history/record.js'
+import {
+  trendMarkdown,
+  trendSummarySection,
+  trendTextLines
+} from '../../src/report/trend-section.js'
+import { makeConfig } from '../fixtures/builders.js'
+import { makeReport, makeRunMetrics } from '../fixtures/reports.js'
+
+function reportWithP95(run: number, p95: number) {
+  const base = makeRunMetrics()
+  return makeReport({
+    startedAt: new Date(Date.UTC(2026, 10, 1, run)).toISOString(),
+    metrics: { ...base, latencyMs: { ...base.latencyMs, p95 } }
+  })
+}
+
+function recordWithP95(run: number, p95: number) {
+  return toHistoryRecord(reportWithP95(run, p95))
+}
+
+describe('trend section', () => {
+  it('is absent from a report without history', () => {
+    expect(trendSummarySection(makeReport())).toEqual([])
+  })
+
+  it('says baselines need more runs, and charts nothing from a single run', () => {
+    const trend = analyzeTrend([], recordWithP95(0, 50), makeConfig())
+    const text = trendMarkdown(trend).join('\n')
+    expect(text).toContain('_0 previous run(s) of this target in the history._')
+    expect(text).toContain('_Baselines need at least 5 earlier runs of this target._')
+    expect(text).not.toContain('xychart-beta')
+    expect(text).toContain(
+      'No regression against the baseline and no predicted threshold crossing.'
+    )
+  })
+
+  it('charts the runs with the baseline band clamped at 0 and the threshold', () => {
+    const p95s = [10, 30, 5, 35, 8, 12]
+    const history = p95s.slice(0, -1).map((p95, run) => recordWithP95(run, p95))
+    const report = reportWithP95(5, p95s[5]!)
+    const current = toHistoryRecord(report)
+    const trend = analyzeTrend(history, current, makeConfig({ thresholds: { p95LatencyMs: 300 } }))
+    report.trend = toReportTrend(trend)
+    report.config = { ...report.config, regressionK: 3, thresholds: { p95LatencyMs: 300 } }
+    const text = trendSummarySection(report).join('\n')
+    expect(text).toContain('title "p95 latency (ms), last 6 runs"')
+    expect(text).toContain('  line [10, 30, 5, 35, 8, 12]')
+    expect(text).toContain('  line [300, 300, 300, 300, 300, 300]')
+    // Median 10 ± a wide noise band (3 × 7.4 ms): the lower edge stops at 0 ms, never below.
+    expect(text).toMatch(/ {2}line \[0, 0, 0, 0, 0, 0\]/)
+    expect(text).toContain('| p95 latency | 10 ms ± 22.2 ms | 5 | 12 ms |')
+    const lines = trendTextLines(trend).join('\n')
+    expect(lines).toContain('Regressions: none')
+    expect(lines).toContain('Predictions: none')
+  })
+})

@@ -1,0 +1,85 @@
+/**
+ * The action's discovery and history parts, kept out of src/main.ts so its
+ * glue stays short: the target when `url` is empty (discovered in
+ * GITHUB_WORKSPACE), annotations for discovery warnings and trend alerts,
+ * and the run history after a run. Never calls core.setFailed.
+ */
+import * as core from '@actions/core'
+import { actionWorkspace, runEnvironment } from './config/environment.js'
+import type { Config } from './config/schema.js'
+import type { DiscoveryError } from './discovery/describe.js'
+import { describeWarning } from './discovery/describe.js'
+import { resolveTarget, toReportDiscovery } from './discovery/resolve-target.js'
+import type { DiscoveryWarning } from './discovery/types.js'
+import { runHealthCheck } from './engine/run.js'
+import type { RunReport } from './engine/model.js'
+import { isHealthError } from './errors.js'
+import type { Severity } from './history/baseline.js'
+import { keepRunHistory } from './history/run-history.js'
+import { buildDiscoveryFailureSummary } from './report/discovery-section.js'
+
+/** Discovery warnings as annotations on the project file and line they concern. */
+function annotateDiscoveryWarnings(warnings: readonly DiscoveryWarning[]): void {
+  for (const warning of warnings) {
+    const onFile = !warning.file.startsWith('env ')
+    core.warning(describeWarning(warning), {
+      title: 'ws-health discovery',
+      ...(onFile ? { file: warning.file, startLine: warning.line } : {})
+    })
+  }
+}
+
+/**
+ * Runs the health check against `url`, or against the endpoint discovered in
+ * GITHUB_WORKSPACE when `url` is empty, and records the discovery on the report.
+ * @throws HealthError WSH_ERR_DISCOVERY (listing what was tried) when nothing was found
+ */
+export async function runActionCheck(config: Config): Promise<RunReport> {
+  const env = runEnvironment()
+  const target = await resolveTarget(config, { dir: actionWorkspace(env), env })
+  if (target.discovery) {
+    annotateDiscoveryWarnings(target.discovery.warnings)
+    core.info(`No url given; discovered ${target.url}`)
+  }
+  const report = await runHealthCheck({ ...config, url: target.url })
+  if (target.discovery) report.discovery = toReportDiscovery(target.discovery)
+  return report
+}
+
+/**
+ * The step summary for a run that discovery could not start (what was tried,
+ * why each was rejected), with its warnings annotated; undefined for any other error.
+ */
+export function discoveryFailureSummary(error: unknown): string | undefined {
+  if (!isHealthError(error) || error.code !== 'WSH_ERR_DISCOVERY') return undefined
+  const result = (error as DiscoveryError).discovery
+  if (result === undefined) return undefined
+  annotateDiscoveryWarnings(result.warnings)
+  return buildDiscoveryFailureSummary(result)
+}
+
+const ANNOTATE: Record<Severity, (message: string, props: core.AnnotationProperties) => void> = {
+  critical: (message, props) => core.error(message, props),
+  warning: (message, props) => core.warning(message, props),
+  info: (message, props) => core.notice(message, props)
+}
+
+/**
+ * Keeps the run history (history_file / history_branch): sets report.trend,
+ * annotates each trend alert (critical as error, warning, info as notice;
+ * none of them fails the step) and resolves with the `predictive_alert`
+ * value. History problems are warnings.
+ */
+export async function keepActionHistory(report: RunReport, config: Config): Promise<boolean> {
+  const { outcome, warnings } = await keepRunHistory(report, config, {
+    env: runEnvironment(),
+    token: config.githubToken
+  })
+  for (const warning of warnings) core.warning(warning, { title: 'ws-health history' })
+  if (outcome === null) return false
+  for (const alert of outcome.alerts) {
+    ANNOTATE[alert.severity](alert.text, { title: `ws-health trend (${alert.severity})` })
+  }
+  if (outcome.count !== null) core.info(`Run history: ${outcome.count} run(s) kept`)
+  return outcome.predictive
+}

@@ -1,0 +1,99 @@
+/**
+ * The CLI's discovery and history parts, kept out of src/cli.ts so its
+ * glue stays short: `ws-health discover [DIR]`, `ws-health history FILE`,
+ * the run's target when --url is missing, and the run history after a run.
+ */
+import type { CliIo } from './cli.js'
+import type { ParsedArgv } from './config/argv.js'
+import { loadConfig } from './config/load.js'
+import type { Config } from './config/schema.js'
+import { describeDiscovery, describeWarning } from './discovery/describe.js'
+import {
+  discoverWithConfig,
+  resolveTarget,
+  toReportDiscovery,
+  type ResolvedTarget
+} from './discovery/resolve-target.js'
+import type { RunReport } from './engine/model.js'
+import { isHealthError } from './errors.js'
+import { keepRunHistory, type HistoryOutcome } from './history/run-history.js'
+import { viewHistory } from './report/history-command.js'
+
+const EXIT_FOUND = 0
+const EXIT_NOT_FOUND = 1
+
+/** The directory a command works in: io.cwd (tests) or the process's working directory. */
+export function workingDir(io: CliIo): string {
+  return io.cwd ?? process.cwd()
+}
+
+/**
+ * `ws-health discover [DIR]`: prints the candidates, every attempt and the
+ * chosen URL. Exit 0 when an endpoint upgraded, 1 when none did; a DIR that
+ * does not exist is a usage error (HealthError WSH_ERR_CONFIG, exit 2).
+ */
+export async function discoverCommand(
+  parsed: ParsedArgv,
+  io: CliIo,
+  signal: AbortSignal
+): Promise<number> {
+  const dir = parsed.positionals[0] ?? workingDir(io)
+  const config = loadConfig({ env: io.env, cwd: dir })
+  const result = await discoverWithConfig(config, { dir, env: io.env, signal })
+  io.stdout.write(`${describeDiscovery(result).join('\n')}\n`)
+  return result.url === null ? EXIT_NOT_FOUND : EXIT_FOUND
+}
+
+/** `ws-health history FILE`: the trend analysis of a history file (exit 0; 2 for a bad FILE). */
+export async function historyCommand(parsed: ParsedArgv, io: CliIo): Promise<number> {
+  const file = parsed.positionals[0] ?? ''
+  const config = loadConfig({ flags: parsed.flags, env: io.env, cwd: workingDir(io) })
+  const view = await viewHistory(file, config)
+  for (const warning of view.warnings) io.stderr.write(`ws-health: warning: ${warning}\n`)
+  io.stdout.write(`${view.lines.join('\n')}\n`)
+  return EXIT_FOUND
+}
+
+/**
+ * The URL a run checks: --url, or discovery in the working directory.
+ * Discovery warnings (malformed project files) go to stderr with file:line.
+ * Null when discovery found nothing: the WSH_ERR_DISCOVERY message listing
+ * what was tried is on stderr and the run is a failure (exit 1), never a pass.
+ */
+export async function resolveRunTarget(
+  config: Config,
+  io: CliIo,
+  signal: AbortSignal
+): Promise<ResolvedTarget | null> {
+  let target: ResolvedTarget
+  try {
+    target = await resolveTarget(config, { dir: workingDir(io), env: io.env, signal })
+  } catch (error) {
+    if (!isHealthError(error) || error.code !== 'WSH_ERR_DISCOVERY') throw error
+    io.stderr.write(`ws-health: ${error.message}\n`)
+    return null
+  }
+  if (target.discovery) {
+    for (const warning of target.discovery.warnings) {
+      io.stderr.write(`ws-health: warning: ${describeWarning(warning)}\n`)
+    }
+    io.stderr.write(`ws-health: no --url given; discovered ${target.url}\n`)
+  }
+  return target
+}
+
+/** Records discovery on the report, then keeps the run history (--history); warnings go to stderr. */
+export async function finishRunReport(
+  report: RunReport,
+  config: Config,
+  target: ResolvedTarget,
+  io: CliIo
+): Promise<HistoryOutcome | null> {
+  if (target.discovery) report.discovery = toReportDiscovery(target.discovery)
+  const { outcome, warnings } = await keepRunHistory(report, config, {
+    env: io.env,
+    token: config.githubToken || io.env.GITHUB_TOKEN || io.env.GH_TOKEN || undefined
+  })
+  for (const warning of warnings) io.stderr.write(`ws-health: warning: ${warning}\n`)
+  return outcome
+}

@@ -1,0 +1,67 @@
+/**
+ * `ws-health history FILE`: the trend analysis of a history file in the
+ * terminal, for its newest run against the earlier runs of the same target
+ * (last runs, baselines, regressions, predictions), as the summary shows it.
+ */
+import { stat } from 'node:fs/promises'
+import type { Config } from '../config/schema.js'
+import { HealthError, describeError } from '../errors.js'
+import { readHistory } from '../history/file-store.js'
+import { analyzeTrend } from '../history/trend.js'
+import { trendTextLines } from './trend-section.js'
+
+export interface HistoryView {
+  lines: string[]
+  /** Skipped lines and other problems with the file. */
+  warnings: string[]
+}
+
+/**
+ * Reads `file` and describes its newest run's trend.
+ * @param config thresholds and baseline knobs (the same config a run would use)
+ * @throws HealthError WSH_ERR_CONFIG when the file does not exist or is not a file;
+ *   WSH_ERR_REPORT when it cannot be read
+ */
+export async function viewHistory(file: string, config: Config): Promise<HistoryView> {
+  const info = await stat(file).catch((error: unknown) => {
+    throw new HealthError(
+      'WSH_ERR_CONFIG',
+      `ws-health history: cannot open ${JSON.stringify(file)}: ${describeError(error)}`
+    )
+  })
+  if (!info.isFile()) {
+    throw new HealthError(
+      'WSH_ERR_CONFIG',
+      `ws-health history: ${JSON.stringify(file)} is not a file`
+    )
+  }
+  const { records, warnings } = await readHistory(file)
+  const current = records[records.length - 1]
+  if (current === undefined) {
+    return { lines: [`History ${file}: no runs recorded yet.`], warnings }
+  }
+  const previous = records.slice(0, -1)
+  const others = new Set(records.filter((r) => r.target !== current.target).map((r) => r.target))
+  const trend = analyzeTrend(previous, current, config, {
+    regression: { k: config.regressionK, minRelativeChange: config.regressionMinChange }
+  })
+  const lines = [
+    `History ${file}: ${records.length} run(s); newest ${current.time} against ${current.target} (${current.status}, health score ${current.healthScore})`
+  ]
+  if (others.size > 0) {
+    lines.push(
+      `(runs against ${others.size} other target(s) are in the file and not analysed here)`
+    )
+  }
+  lines.push(
+    ...trendTextLines(trend, {
+      k: config.regressionK,
+      thresholds: {
+        p95LatencyMs: config.thresholds.p95LatencyMs,
+        successRate: config.thresholds.successRate,
+        healthScore: config.thresholds.healthScore
+      }
+    })
+  )
+  return { lines, warnings }
+}
