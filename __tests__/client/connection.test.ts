@@ -61,7 +61,13 @@ describe('connection against the reference server', () => {
   it('logs CONNECTING, OPEN, CLOSING, CLOSED and a clean client close with 1000', async () => {
     const c = await connect()
     const info = await c.close(1000, 'done')
-    expect(info).toEqual({ code: 1000, reason: 'done', wasClean: true, initiatedBy: 'client' })
+    expect(info).toEqual({
+      code: 1000,
+      reason: 'done',
+      wasClean: true,
+      initiatedBy: 'client',
+      serverClosedTcp: true
+    })
     expect(c.states.map((s) => s.state)).toEqual(['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'])
     const times = c.states.map((s) => s.atMs)
     expect([...times].sort((a, b) => a - b)).toEqual(times)
@@ -229,6 +235,12 @@ describe('connection against faulty servers', () => {
     const c = await createConnection({ url: server.url, clock: systemClock, protocol: echo })
     sockets.push(c)
     const info = await c.closed
-    expect(info).toEqual({ code: 4001, reason: 'bye', wasClean: true, initiatedBy: 'server' })
+    expect(info).toEqual({
+      code: 4001,
+      reason: 'bye',
+      wasClean: true,
+      initiatedBy: 'server',
+      serverClosedTcp: true
+    })
   })
 })

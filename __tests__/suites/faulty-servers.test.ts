@@ -20,6 +20,12 @@ import { check, runSuite } from './harness.js'
 
 /** Small limits so a fault shows up in milliseconds, not the seed's seconds. */
 const FAST_LIMITS = { thresholds: { messageTimeoutMs: 400, pongTimeoutMs: 200 } }
+/**
+ * For runs where every answer is expected: generous limits cost nothing
+ * (answers come at once), and a loaded machine cannot turn a slow healthy
+ * reply into a false failure.
+ */
+const GENEROUS_LIMITS = { thresholds: { messageTimeoutMs: 5_000, pongTimeoutMs: 2_000 } }
 
 let server: TestServer | undefined
 afterEach(async () => {
@@ -45,25 +51,27 @@ describe('heartbeat-monitoring against a server that never answers ping', () => 
 describe('message-delivery against a server that drops every 3rd message', () => {
   it('fails the delivery rate, naming the timeouts', async () => {
     server = await startDroppingServer(3)
+    // Each wave with a dropped probe waits out one timeout: 400 ms keeps the
+    // run short while leaving the answered probes (and the 1.1 MB one) ample time.
     const { result } = await runSuite('message-delivery', server.url, {
-      thresholds: { messageTimeoutMs: 150 }
+      thresholds: { messageTimeoutMs: 400 }
     })
     expect(result.status).toBe('failed')
     const rate = check(result, 'delivery-rate')
     expect(rate).toMatchObject({ status: 'failed', code: 'WSH_ERR_MESSAGE_TIMEOUT' })
-    expect(rate.value).toBeGreaterThan(0.6)
-    expect(rate.value).toBeLessThan(0.7)
-    expect(check(result, 'message-timeout')).toMatchObject({
-      status: 'failed',
-      code: 'WSH_ERR_MESSAGE_TIMEOUT'
-    })
+    // Exactly every 3rd message is dropped: 33 or 34 of the 100 delivery probes.
+    expect(rate.value).toBeGreaterThanOrEqual(0.66)
+    expect(rate.value).toBeLessThanOrEqual(0.67)
+    const timeout = check(result, 'message-timeout')
+    expect(timeout).toMatchObject({ status: 'failed', code: 'WSH_ERR_MESSAGE_TIMEOUT' })
+    expect(timeout.value).toBeGreaterThanOrEqual(33)
   })
 })
 
 describe('message-delivery against a server that swaps pairs of replies', () => {
   it('fails the ordering check while every reply still arrives', async () => {
     server = await startReorderingServer()
-    const { result } = await runSuite('message-delivery', server.url, FAST_LIMITS)
+    const { result } = await runSuite('message-delivery', server.url, GENEROUS_LIMITS)
     expect(result.status).toBe('failed')
     const order = check(result, 'order-preserved')
     expect(order).toMatchObject({ status: 'failed', value: 3 })
@@ -82,7 +90,8 @@ describe('latency-performance against a server that answers after 100 ms', () =>
     expect(check(result, 'latency-p50').status).toBe('failed')
     expect(check(result, 'latency-p50').value).toBeGreaterThanOrEqual(100)
     expect(check(result, 'latency-p95').status).toBe('failed')
-    expect(check(result, 'throughput').status).toBe('passed')
+    // Slow, not lossy: every sampled probe was answered.
+    expect(check(result, 'probe-success-rate')).toMatchObject({ status: 'passed', value: 1 })
   })
 
   it('passes the same run against 300 ms limits (the delay is what failed it)', async () => {
@@ -162,7 +171,7 @@ describe('a server that completes the handshake but never answers a message', ()
 
   it('passes heartbeat-monitoring under protocol echo: RFC 6455 pings still work', async () => {
     server = await startMuteServer()
-    const { result } = await runSuite('heartbeat-monitoring', server.url, FAST_LIMITS)
+    const { result } = await runSuite('heartbeat-monitoring', server.url, GENEROUS_LIMITS)
     expect(result.status).toBe('passed')
     expect(check(result, 'app-heartbeat').status).toBe('skipped')
   })

@@ -2,6 +2,7 @@
  * Turns what `ws` and the socket layer throw while connecting into
  * HealthErrors with stable codes and actionable messages.
  */
+import { redactUrl } from '../config/redact.js'
 import { HealthError, type ErrorCode } from '../errors.js'
 import type { ConnectFailure } from './types.js'
 
@@ -23,7 +24,15 @@ const SOCKET_REASONS: Record<string, string> = {
 // The exact text ws uses when its handshakeTimeout fires (lib/websocket.js).
 const WS_HANDSHAKE_TIMEOUT = /handshake has timed out/i
 
+/*
+ * Every message names the URL through redactUrl: a URL may carry a password
+ * or a token, and these messages end up in logs, reports and issues. Callers
+ * that already redacted pass the safe form; redacting it again is harmless.
+ */
+
+/** The upgrade was answered with HTTP `status` instead of 101. */
 export function handshakeRejected(url: string, status: number): ConnectError {
+  url = redactUrl(url)
   const error: ConnectError = new HealthError(
     'WSH_ERR_HANDSHAKE_REJECTED',
     `handshake rejected: HTTP ${status} from ${url} (expected 101 Switching Protocols)`
@@ -32,7 +41,9 @@ export function handshakeRejected(url: string, status: number): ConnectError {
   return error
 }
 
+/** The handshake did not complete within `timeoutMs` (ms). */
 export function handshakeTimedOut(url: string, timeoutMs: number): ConnectError {
+  url = redactUrl(url)
   return new HealthError(
     'WSH_ERR_HANDSHAKE_TIMEOUT',
     `handshake with ${url} timed out after ${timeoutMs} ms (raise handshake-timeout-ms if the service is slow to accept)`
@@ -42,6 +53,7 @@ export function handshakeTimedOut(url: string, timeoutMs: number): ConnectError 
 /** Classifies an 'error' emitted while CONNECTING. */
 export function connectError(url: string, timeoutMs: number, error: unknown): ConnectError {
   if (error instanceof HealthError) return error
+  url = redactUrl(url)
   const err = error as NodeJS.ErrnoException
   const message = err instanceof Error ? err.message : String(error)
   if (WS_HANDSHAKE_TIMEOUT.test(message)) return handshakeTimedOut(url, timeoutMs)

@@ -7,6 +7,7 @@
  */
 import WebSocket from 'ws'
 import type { ClientRequest, IncomingMessage } from 'node:http'
+import { redactUrl } from '../config/redact.js'
 import { HealthError, type ErrorCode } from '../errors.js'
 import type { Clock } from '../metrics/clock.js'
 import type { RunRecorder } from '../metrics/run-recorder.js'
@@ -112,6 +113,8 @@ class InstrumentedConnection implements Connection {
 
   private readonly ws: WebSocket
   private readonly url: string
+  /** The URL as it may appear in messages: credentials and token-like parameters replaced. */
+  private readonly safeUrl: string
   private readonly clock: Clock
   private readonly protocol: ProbeProtocol
   private readonly recorder: RunRecorder | undefined
@@ -130,12 +133,17 @@ class InstrumentedConnection implements Connection {
   private handshakeTimer: NodeJS.Timeout | undefined
   private wasOpen = false
   private closeInitiator: CloseInfo['initiatedBy'] | undefined
+  /** The service's FIN arrived: it ended the TCP connection itself. */
+  private serverEndedTcp = false
+  /** The last reply was correlated by its own id (not first in first out). */
+  private matchedById = false
   private resolveOpen!: (connection: Connection) => void
   private rejectOpen!: (error: Error) => void
   private resolveClosed!: (info: CloseInfo) => void
 
   constructor(options: CreateConnectionOptions) {
     this.url = options.url
+    this.safeUrl = redactUrl(options.url)
     this.label = options.label ?? 'conn'
     this.clock = options.clock
     this.protocol = options.protocol
@@ -168,7 +176,7 @@ class InstrumentedConnection implements Connection {
         this.recordFailure('WSH_ERR_PONG_TIMEOUT')
         return new HealthError(
           'WSH_ERR_PONG_TIMEOUT',
-          `ping ${id} on ${this.label} got no pong from ${this.url} within ${limit} ms (pong-timeout-ms)`
+          `ping ${id} on ${this.label} got no pong from ${this.safeUrl} within ${limit} ms (pong-timeout-ms)`
         )
       },
       answered: (rttMs) => {
@@ -186,16 +194,24 @@ class InstrumentedConnection implements Connection {
         maxPayload
       })
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error)
+      const raw = error instanceof Error ? error.message : String(error)
+      // ws quotes the URL in its messages; only the redacted form may appear.
+      const message = raw.split(this.url).join(this.safeUrl)
       // ws throws synchronously only for a URL or subprotocol list it cannot use.
       const field = /subprotocol/i.test(message)
         ? `subprotocols: got ${JSON.stringify(options.subprotocols)}`
-        : `url: got "${this.url}"`
+        : `url: got "${this.safeUrl}"`
       const failure = new HealthError('WSH_ERR_CONFIG', `${field}; ${message}`)
       this.ws = undefined as unknown as WebSocket
       this.fail(failure)
       this.readyState = 'CLOSED'
-      this.resolveClosed({ code: 1006, reason: message, wasClean: false, initiatedBy: 'client' })
+      this.resolveClosed({
+        code: 1006,
+        reason: message,
+        wasClean: false,
+        initiatedBy: 'client',
+        serverClosedTcp: false
+      })
       return
     }
     this.ws = ws
@@ -282,12 +298,19 @@ class InstrumentedConnection implements Connection {
     return new Promise<CloseInfo>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.ws.terminate()
-        reject(
-          new HealthError(
-            'WSH_ERR_CLOSE_TIMEOUT',
-            `closing handshake with ${this.url} did not complete within ${limit} ms; the connection was dropped`
-          )
-        )
+        // Dropping the socket makes ws emit 'close' at once. A close frame that
+        // did come back (code other than 1006) means the handshake completed and
+        // only the service's TCP close is missing: resolve, with serverClosedTcp false.
+        void this.closed.then((info) => {
+          if (info.code !== 1006) resolve(info)
+          else
+            reject(
+              new HealthError(
+                'WSH_ERR_CLOSE_TIMEOUT',
+                `closing handshake with ${this.safeUrl} did not complete within ${limit} ms; the connection was dropped`
+              )
+            )
+        })
       }, limit)
       void this.closed.then((info) => {
         clearTimeout(timer)
@@ -309,6 +332,8 @@ class InstrumentedConnection implements Connection {
   // ------------------------------------------------------------ ws events
 
   private readonly onUpgrade = (response: IncomingMessage): void => {
+    // The upgraded socket is the one ws keeps; its 'end' is the service's FIN.
+    response.socket.once('end', this.onTcpEnd)
     const headers = response.headers
     this.handshake.status = response.statusCode ?? 0
     this.handshake.protocol = headerText(headers['sec-websocket-protocol'])
@@ -322,7 +347,7 @@ class InstrumentedConnection implements Connection {
     const status = response.statusCode ?? 0
     this.handshake.status = status
     response.resume()
-    this.fail(handshakeRejected(this.url, status))
+    this.fail(handshakeRejected(this.safeUrl, status))
     this.ws.terminate()
   }
 
@@ -342,7 +367,7 @@ class InstrumentedConnection implements Connection {
 
   private readonly onError = (error: Error): void => {
     if (!this.settled) {
-      this.fail(connectError(this.url, this.handshakeTimeoutMs, error))
+      this.fail(connectError(this.safeUrl, this.handshakeTimeoutMs, error))
       return
     }
     // Echoes of a failed opening (e.g. terminate after a rejected upgrade) are not new errors.
@@ -362,7 +387,7 @@ class InstrumentedConnection implements Connection {
     if (!this.settled) {
       this.fail(
         connectError(
-          this.url,
+          this.safeUrl,
           this.handshakeTimeoutMs,
           new Error('connection closed before the handshake completed')
         )
@@ -371,7 +396,7 @@ class InstrumentedConnection implements Connection {
     this.enter('CLOSED')
     if (wasOpen) this.gauge?.recordClosed()
     const reason = reasonBuffer.toString('utf8')
-    const detail = `connection ${this.label} to ${this.url} closed (code ${code}${reason ? `: ${reason}` : ''})`
+    const detail = `connection ${this.label} to ${this.safeUrl} closed (code ${code}${reason ? `: ${reason}` : ''})`
     for (const [id, probe] of this.pending) {
       this.pending.delete(id)
       clearTimeout(probe.timer)
@@ -384,7 +409,8 @@ class InstrumentedConnection implements Connection {
       reason,
       // ws reports 1006 exactly when no close frame arrived before the TCP connection ended.
       wasClean: code !== 1006,
-      initiatedBy: this.closeInitiator ?? (code === 1006 ? 'network' : 'server')
+      initiatedBy: this.closeInitiator ?? (code === 1006 ? 'network' : 'server'),
+      serverClosedTcp: this.serverEndedTcp
     })
   }
 
@@ -411,7 +437,17 @@ class InstrumentedConnection implements Connection {
     const intact = this.protocol.intact(data, isBinary, probe.sent)
     stats.repliesMatched++
     this.recorder?.recordRoundTrip(rttMs, intact, data.length)
-    probe.resolve({ id: this.matchedId, rttMs, intact, bytes: probe.sent.data.length })
+    probe.resolve({
+      id: this.matchedId,
+      rttMs,
+      intact,
+      bytes: probe.sent.data.length,
+      matchedById: this.matchedById
+    })
+  }
+
+  private readonly onTcpEnd = (): void => {
+    this.serverEndedTcp = true
   }
 
   private readonly onPong = (payload: Buffer): void => {
@@ -432,9 +468,9 @@ class InstrumentedConnection implements Connection {
     if (id === NO_MATCH) return undefined
     // A json service may echo an id field of its own: a reply to an id we
     // never sent is correlated first in first out, like one with no id.
-    if (id === MATCH_FIFO || (this.protocol.name === 'json' && id >= this.nextProbeId)) {
-      id = this.pending.keys().next().value as number
-    }
+    const fifo = id === MATCH_FIFO || (this.protocol.name === 'json' && id >= this.nextProbeId)
+    if (fifo) id = this.pending.keys().next().value as number
+    this.matchedById = !fifo
     const probe = this.pending.get(id)
     if (probe !== undefined) {
       this.pending.delete(id)
@@ -453,7 +489,7 @@ class InstrumentedConnection implements Connection {
     probe.reject(
       new HealthError(
         'WSH_ERR_MESSAGE_TIMEOUT',
-        `probe ${id} on ${this.label} got no reply from ${this.url} within ${probe.timeoutMs} ms (message-timeout-ms)`
+        `probe ${id} on ${this.label} got no reply from ${this.safeUrl} within ${probe.timeoutMs} ms (message-timeout-ms)`
       )
     )
   }
@@ -471,7 +507,7 @@ class InstrumentedConnection implements Connection {
   private notOpen(what: string): HealthError {
     return new HealthError(
       'WSH_ERR_CONNECTION_LOST',
-      `cannot ${what} on ${this.label}: connection to ${this.url} is ${this.readyState}`
+      `cannot ${what} on ${this.label}: connection to ${this.safeUrl} is ${this.readyState}`
     )
   }
 
@@ -482,7 +518,7 @@ class InstrumentedConnection implements Connection {
 
   handshakeDeadline(): void {
     if (this.settled) return
-    this.fail(handshakeTimedOut(this.url, this.handshakeTimeoutMs))
+    this.fail(handshakeTimedOut(this.safeUrl, this.handshakeTimeoutMs))
     this.ws.terminate()
   }
 

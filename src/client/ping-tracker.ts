@@ -20,7 +20,9 @@ export interface PingTracker {
   readonly size: number
   /** Registers a ping and hands its payload to `send`; resolves with the RTT in ms. */
   start(timeoutMs: number, send: (payload: Buffer) => void): Promise<number>
-  /** Settles the ping a pong answers; pongs that answer none are ignored. */
+  /** Pongs that answered no pending ping (unsolicited keepalives, late or foreign payloads). */
+  readonly unsolicited: number
+  /** Settles the ping whose payload a pong echoes exactly; any other pong is counted as unsolicited. */
   settle(payload: Buffer): void
   /** Rejects every pending ping (the connection closed). */
   rejectAll(error: (id: number) => Error): void
@@ -41,11 +43,16 @@ export function createPingTracker(hooks: PingTrackerHooks): PingTracker {
 class Pings implements PingTracker {
   private readonly pending = new Map<number, PendingPing>()
   private nextId = 0
+  private unsolicitedCount = 0
 
   constructor(private readonly hooks: PingTrackerHooks) {}
 
   get size(): number {
     return this.pending.size
+  }
+
+  get unsolicited(): number {
+    return this.unsolicitedCount
   }
 
   start(timeoutMs: number, send: (payload: Buffer) => void): Promise<number> {
@@ -61,12 +68,16 @@ class Pings implements PingTracker {
   }
 
   settle(payload: Buffer): void {
-    let id = -1
-    if (payload.length === PING_ID_BYTES) id = payload.readUInt32BE(0)
-    // A peer that answers with an empty pong still answered: oldest ping first.
-    else if (this.pending.size > 0) id = this.pending.keys().next().value as number
-    const ping = this.pending.get(id)
-    if (ping === undefined) return
+    // RFC 6455 §5.5.3: a pong answering a ping echoes its payload exactly, and
+    // unsolicited pongs (any payload) are allowed as a keepalive. Only an
+    // exact echo of a pending ping's id answers it; everything else is counted.
+    const ping =
+      payload.length === PING_ID_BYTES ? this.pending.get(payload.readUInt32BE(0)) : undefined
+    if (ping === undefined) {
+      this.unsolicitedCount++
+      return
+    }
+    const id = payload.readUInt32BE(0)
     this.pending.delete(id)
     clearTimeout(ping.timer)
     const rttMs = this.hooks.clock.nowMs() - ping.startMs

@@ -35,6 +35,12 @@ export interface CloseInfo {
   wasClean: boolean
   /** Who started the close. */
   initiatedBy: 'client' | 'server' | 'network'
+  /**
+   * True when the service ended the TCP connection itself (its FIN arrived)
+   * before the client gave up waiting and dropped it; false when the client
+   * had to drop it. Absent when the client cannot observe the TCP layer.
+   */
+  serverClosedTcp?: boolean
 }
 
 export interface RoundTrip {
@@ -46,6 +52,12 @@ export interface RoundTrip {
   intact: boolean
   /** Bytes sent in the probe. */
   bytes: number
+  /**
+   * True when the reply named the probe's own id (echo, or json with the id
+   * field echoed); false when it was matched first in first out, so its
+   * position says nothing about ordering. Absent when the client cannot tell.
+   */
+  matchedById?: boolean
 }
 
 export interface ConnectionStats {

@@ -6,14 +6,17 @@
 import type { Connect, Connection, ConnectionOptions, PayloadKind } from '../client/types.js'
 import { HealthError, isHealthError } from '../errors.js'
 import type { Clock } from '../metrics/clock.js'
+import { createSampleRecorder } from '../metrics/recorder.js'
 import { abortable, withTimeout } from './deadline.js'
 
-/** Added to a probe's own timeout before the engine gives up on it: the client times out first. */
+/** Added to a close's own timeout before the engine gives up on it: the client times out first. */
 export const PROBE_SLACK_MS = 1_000
 /** A close handshake that takes longer than this is abandoned and the socket terminated. */
 export const CLOSE_TIMEOUT_MS = 3_000
 /** Upper bound on probes in one call, whatever the budget: keeps every loop bounded in count. */
 export const MAX_PROBES = 1_000_000
+/** Sample buffers start this large (or at `count`) and double as needed. */
+const INITIAL_SAMPLES = 1024
 
 export interface ProbeRunOptions {
   /** Probes to send at most (>= 1). */
@@ -43,10 +46,14 @@ export interface ProbeRunResult {
   timeouts: number
   /** Probes that failed otherwise (connection lost, protocol error). */
   failures: number
-  /** Round-trip times of replies, in ms, in arrival order. */
-  rttsMs: number[]
+  /** Probes still in flight when the signal aborted (neither answered nor timed out). */
+  abandoned: number
+  /** Replies matched first in first out (no id to correlate by), so their order proves nothing. */
+  fifoReplies: number
+  /** Round-trip times of replies, in ms, in arrival order (a view on the run's sample buffer). */
+  rttsMs: Float64Array
   /** Clock.nowMs at each reply, in arrival order (for degradation over time). */
-  atMs: number[]
+  atMs: Float64Array
   /** Bytes carried by the replied probes. */
   bytes: number
   /** Waves whose replies resolved out of send order. */
@@ -61,6 +68,11 @@ export interface ProbeRunResult {
  * Sends up to `count` probes over `connection` in pipelined waves and
  * tallies what came back. Never rejects; stops at `count`, `stopAtMs`,
  * a lost connection or an aborted signal.
+ *
+ * Each probe is bounded by the client's own reply timeout (the Connection
+ * contract); this loop adds no timer per probe and one abort listener per
+ * call, so a wave of any concurrency costs no extra timers or listeners.
+ * Samples go to Float64Array-backed recorders: nothing is allocated per reply.
  */
 export async function runProbes(
   connection: Connection,
@@ -75,98 +87,125 @@ export async function runProbes(
     throw new RangeError(`runProbes: concurrency must be an integer >= 1, got ${concurrency}`)
   }
   const { clock, signal } = options
-  const result: ProbeRunResult = {
+  const rtts = createSampleRecorder({ initialCapacity: Math.min(count, INITIAL_SAMPLES) })
+  const at = createSampleRecorder({ initialCapacity: Math.min(count, INITIAL_SAMPLES) })
+  const tally = {
     sent: 0,
     replies: 0,
     intact: 0,
     timeouts: 0,
     failures: 0,
-    rttsMs: [],
-    atMs: [],
+    abandoned: 0,
+    fifoReplies: 0,
     bytes: 0,
     outOfOrderWaves: 0,
+    firstError: undefined as unknown,
     aborted: false
   }
-  const limitMs = options.timeoutMs + PROBE_SLACK_MS
-  while (result.sent < count) {
-    if (signal.aborted) {
-      result.aborted = true
-      break
-    }
-    if (result.sent > 0 && options.stopAtMs !== undefined && clock.nowMs() >= options.stopAtMs)
-      break
-    if (connection.readyState !== 'OPEN') {
-      result.firstError ??= new HealthError(
-        'WSH_ERR_CONNECTION_LOST',
-        `connection ${connection.label} is ${connection.readyState}`
-      )
-      break
-    }
-    const wave = Math.min(concurrency, count - result.sent)
-    const arrival: number[] = []
-    const pending: Promise<void>[] = []
-    for (let i = 0; i < wave; i++) {
-      result.sent++
-      const probe = connection.probe({
-        kind: options.kind,
-        bytes: options.bytes,
-        timeoutMs: options.timeoutMs
-      })
-      const bounded = withTimeout(
-        probe,
-        limitMs,
-        () => probeTimeout(connection.label, limitMs),
-        signal
-      )
-      pending.push(
-        bounded.then(
-          (trip) => {
-            arrival.push(i)
-            result.replies++
-            if (trip.intact) result.intact++
-            result.rttsMs.push(trip.rttMs)
-            result.atMs.push(clock.nowMs())
-            result.bytes += trip.bytes
-          },
-          (error: unknown) => {
-            if (signal.aborted && error === signal.reason) {
-              result.aborted = true
-              return
-            }
-            if (isHealthError(error) && error.code === 'WSH_ERR_MESSAGE_TIMEOUT') result.timeouts++
-            else result.failures++
-            result.firstError ??= error
-          }
+  // One listener for the whole call: a wave waits for its probes or the abort, whichever is first.
+  let onAbort: () => void = noop
+  const abortedWait = new Promise<void>((resolve) => {
+    onAbort = resolve
+  })
+  if (signal.aborted) onAbort()
+  else signal.addEventListener('abort', onAbort, { once: true })
+  const arrival: number[] = []
+  const pending: Promise<void>[] = []
+  let wave = 0
+  let settledInWave = 0
+  try {
+    while (tally.sent < count) {
+      if (signal.aborted) {
+        tally.aborted = true
+        break
+      }
+      if (tally.sent > 0 && options.stopAtMs !== undefined && clock.nowMs() >= options.stopAtMs)
+        break
+      if (connection.readyState !== 'OPEN') {
+        tally.firstError ??= new HealthError(
+          'WSH_ERR_CONNECTION_LOST',
+          `connection ${connection.label} is ${connection.readyState}`
         )
-      )
+        break
+      }
+      const size = Math.min(concurrency, count - tally.sent)
+      const thisWave = ++wave
+      settledInWave = 0
+      arrival.length = 0
+      pending.length = 0
+      for (let i = 0; i < size; i++) {
+        tally.sent++
+        const index = i
+        pending.push(
+          connection
+            .probe({ kind: options.kind, bytes: options.bytes, timeoutMs: options.timeoutMs })
+            .then(
+              (trip) => {
+                // A probe of a wave abandoned on abort settles late: it no longer counts.
+                if (thisWave !== wave || tally.aborted) return
+                settledInWave++
+                arrival.push(index)
+                tally.replies++
+                if (trip.intact) tally.intact++
+                if (trip.matchedById === false) tally.fifoReplies++
+                rtts.add(trip.rttMs)
+                at.add(clock.nowMs())
+                tally.bytes += trip.bytes
+              },
+              (error: unknown) => {
+                if (thisWave !== wave || tally.aborted) return
+                settledInWave++
+                if (isHealthError(error) && error.code === 'WSH_ERR_MESSAGE_TIMEOUT')
+                  tally.timeouts++
+                else tally.failures++
+                tally.firstError ??= error
+              }
+            )
+        )
+      }
+      await Promise.race([Promise.all(pending), abortedWait])
+      if (signal.aborted && settledInWave < size) {
+        tally.aborted = true
+        tally.abandoned += size - settledInWave
+        break
+      }
+      // Missing replies are counted elsewhere; order is judged on what arrived.
+      if (arrival.some((index, position) => position > 0 && index < arrival[position - 1])) {
+        tally.outOfOrderWaves++
+      }
+      options.onWave?.(tally.sent)
+      if (options.stopOnFailure && tally.replies < tally.sent) break
     }
-    await Promise.all(pending)
-    // Missing replies are counted elsewhere; order is judged on what arrived.
-    if (arrival.some((index, position) => position > 0 && index < arrival[position - 1])) {
-      result.outOfOrderWaves++
-    }
-    options.onWave?.(result.sent)
-    if (result.aborted) break
-    if (options.stopOnFailure && result.replies < result.sent) break
+  } finally {
+    signal.removeEventListener('abort', onAbort)
   }
-  return result
+  const { firstError, ...counts } = tally
+  return {
+    ...counts,
+    ...(firstError === undefined ? {} : { firstError }),
+    rttsMs: rtts.values(),
+    atMs: at.values()
+  }
 }
 
-function probeTimeout(label: string, ms: number): HealthError {
-  return new HealthError('WSH_ERR_MESSAGE_TIMEOUT', `no reply on ${label} within ${ms} ms`)
-}
+function noop(): void {}
 
 /**
- * Closes `connection` with `code` if it is still open, bounded in time:
- * a peer that never answers the close frame gets its socket terminated.
+ * Closes `connection` with `code` if it is still open, bounded in time
+ * (`timeoutMs`, ms): a peer that never answers the close frame, or never
+ * ends the TCP connection after it, gets its socket terminated.
  * Never rejects.
  */
-export async function closeQuietly(connection: Connection, code = 1000): Promise<void> {
+export async function closeQuietly(
+  connection: Connection,
+  code = 1000,
+  timeoutMs = CLOSE_TIMEOUT_MS
+): Promise<void> {
   if (connection.readyState === 'CLOSED') return
   try {
     await withTimeout(
-      connection.close(code, '', CLOSE_TIMEOUT_MS),
-      CLOSE_TIMEOUT_MS + PROBE_SLACK_MS,
+      connection.close(code, '', timeoutMs),
+      timeoutMs + PROBE_SLACK_MS,
       () =>
         new HealthError('WSH_ERR_CLOSE_TIMEOUT', `close of ${connection.label} did not complete`)
     )

@@ -11,14 +11,14 @@ import type { Check, MetricValue } from '../engine/model.js'
 import { closeQuietly, connectWithin, runProbes } from '../engine/probes.js'
 import { describeError } from '../errors.js'
 import { healthBand, healthScore } from '../metrics/health-score.js'
-import { summarize } from '../metrics/recorder.js'
+import { createSampleRecorder, summarize } from '../metrics/recorder.js'
 import type { Suite, SuiteContext } from './types.js'
 
 /** Pings aimed for within the budget when no ping_interval is configured: enough for a p99 to mean something. */
 export const TARGET_PINGS = 100
 /** Floor on the derived interval (ms), so a long budget never turns into a ping flood. */
 export const MIN_PING_INTERVAL_MS = 20
-/** Pings always sent, even past the budget: one miss must not decide the suite alone. */
+/** Pings always sent: one miss must not decide the suite alone (a configured interval is capped so they fit the budget). */
 export const MIN_PINGS = 3
 /** Upper bound on pings in one run, whatever the interval and budget. */
 export const MAX_PINGS = 100_000
@@ -35,11 +35,27 @@ const IDS = {
 
 type Outcome = { checks: Check[]; metrics: { [key: string]: MetricValue } }
 
-/** The ping interval in ms: ping_interval (s) when configured, else the budget spread over TARGET_PINGS. */
+/**
+ * The ping interval in ms: ping_interval (s) when configured, else the budget
+ * spread over TARGET_PINGS. A configured interval is capped at
+ * budgetMs / MIN_PINGS: the suite always sends MIN_PINGS pings, and with the
+ * seed's 15 s interval a short run would otherwise spend 30 s or more
+ * waiting between them, far past its budget.
+ */
 export function pingIntervalMs(ctx: Pick<SuiteContext, 'config' | 'budgetMs'>): number {
   const configured = suiteSettings(ctx.config, 'heartbeat-monitoring').pingInterval
-  if (configured !== undefined) return configured * 1000
+  if (configured !== undefined) {
+    return Math.min(configured * 1000, Math.max(MIN_PING_INTERVAL_MS, ctx.budgetMs / MIN_PINGS))
+  }
   return Math.max(MIN_PING_INTERVAL_MS, ctx.budgetMs / TARGET_PINGS)
+}
+
+/**
+ * The success-rate limit for a heartbeat measurement: its own threshold, but
+ * never below thresholds.successRate, the run-wide floor on any success rate.
+ */
+export function heartbeatSuccessLimit(thresholds: SuiteContext['config']['thresholds']): number {
+  return Math.max(thresholds.heartbeatSuccessRate, thresholds.successRate)
 }
 
 async function run(ctx: SuiteContext): Promise<Outcome> {
@@ -82,34 +98,44 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
   const checks: Check[] = []
   const summary = summarize(rtts)
   const received = rtts.length
+  const unanswered = sent - received
+  // A ping with no pong counts as a sample at the pong timeout: the slowest
+  // it could have been while still counting. Without this, p99 would only
+  // describe the pings that were answered and hide every loss.
+  const withLosses = createSampleRecorder({ initialCapacity: Math.max(1, sent) })
+  for (const rtt of rtts) withLosses.add(rtt)
+  for (let i = 0; i < unanswered; i++) withLosses.add(pongTimeoutMs)
+  const judged = withLosses.summary()
   const successRate = sent === 0 ? null : received / sent
-  const missed = `${sent - received} of ${sent} pings got no pong within ${pongTimeoutMs} ms`
-  const noPong = (id: string, title: string): Check =>
+  const missed = `${unanswered} of ${sent} pings got no pong within ${pongTimeoutMs} ms`
+  const why = firstError === undefined ? '' : `; first: ${describeError(firstError)}`
+  const noPing = (id: string, title: string): Check =>
     failedToMeasure(id, title, firstError ?? new Error('no ping could be sent'))
   checks.push(
-    received === 0
-      ? noPong(IDS.pong.id, IDS.pong.title)
+    sent === 0
+      ? noPing(IDS.pong.id, IDS.pong.title)
       : measure({
           ...IDS.pong,
-          value: summary.max,
-          unit: 'ms',
-          op: '<',
-          limit: pongTimeoutMs,
-          margin,
+          value: unanswered,
+          unit: 'count',
+          op: '==',
+          limit: 0,
           code: 'WSH_ERR_PONG_TIMEOUT',
-          detail: `slowest pong; ${missed}`
+          detail: `${missed}; slowest pong ${summary.max === null ? 'none' : `${Math.round(summary.max)} ms`}${why}`
         })
   )
   checks.push(
-    received === 0
-      ? noPong(IDS.p99.id, IDS.p99.title)
+    sent === 0
+      ? noPing(IDS.p99.id, IDS.p99.title)
       : measure({
           ...IDS.p99,
-          value: summary.p99,
+          value: judged.p99,
           unit: 'ms',
           op: '<',
           limit: thresholds.heartbeatP99Ms,
-          margin
+          margin,
+          ...(unanswered > 0 ? { code: 'WSH_ERR_PONG_TIMEOUT' as const } : {}),
+          detail: `${sent} pings, ${unanswered} unanswered counted at ${pongTimeoutMs} ms`
         })
   )
   checks.push(
@@ -118,7 +144,7 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
       value: successRate,
       unit: 'ratio',
       op: '>=',
-      limit: thresholds.heartbeatSuccessRate,
+      limit: heartbeatSuccessLimit(thresholds),
       margin,
       code: 'WSH_ERR_PONG_TIMEOUT',
       detail: missed
@@ -146,7 +172,7 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
   return {
     checks,
     metrics: {
-      heartbeat: { sent, received, successRate, intervalMs, pongTimeoutMs },
+      heartbeat: { sent, received, unanswered, successRate, intervalMs, pongTimeoutMs },
       pongRttMs: { ...summary },
       healthScore: score,
       healthBand: healthBand(score)
@@ -183,7 +209,7 @@ async function appHeartbeat(ctx: SuiteContext, connection: Connection): Promise<
     value: result.sent === 0 ? null : result.intact / result.sent,
     unit: 'ratio',
     op: '>=',
-    limit: ctx.config.thresholds.heartbeatSuccessRate,
+    limit: heartbeatSuccessLimit(ctx.config.thresholds),
     margin: ctx.config.thresholds.degradedMargin,
     code: 'WSH_ERR_MESSAGE_TIMEOUT',
     detail: `${result.intact} of ${result.sent} JSON pings answered${result.firstError ? `; ${describeError(result.firstError)}` : ''}`

@@ -32,6 +32,11 @@ const TIMEOUT = { id: 'message-timeout', title: 'every reply within the message 
 
 type Outcome = { checks: Check[]; metrics: { [key: string]: MetricValue } }
 
+/** The payload check's title under protocol json, where replies are matched, not compared. */
+function jsonTitle(kind: PayloadKind): string {
+  return `${kind} probe answered by a matching reply`
+}
+
 async function run(ctx: SuiteContext): Promise<Outcome> {
   const { thresholds, largePayloadBytes } = ctx.config
   const checks: Check[] = []
@@ -64,28 +69,46 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
         })
       )
     )
+    // Under json the service answers with its own message, not an echo: all
+    // that can be measured is that a reply matching the reply rule came back.
+    const json = ctx.config.protocol === 'json'
+    const rule = `${ctx.config.json.matchField} == "${ctx.config.json.matchValue}"`
     carried.forEach(({ kind, id, title }, index) => {
       const trip = trips[index]
       runs.push(trip)
       payloads[kind] = {
         intact: trip.intact === 1,
-        rttMs: trip.rttsMs[0] ?? null,
+        rttMs: trip.rttsMs.length > 0 ? trip.rttsMs[0] : null,
         bytes: trip.bytes
       }
       checks.push(
         trip.replies === 0
-          ? failedToMeasure(id, title, trip.firstError ?? new Error('no reply'))
-          : verify({
+          ? failedToMeasure(
               id,
-              title,
-              ok: trip.intact === 1,
-              value: trip.intact === 1,
-              message:
-                trip.intact === 1
-                  ? `${trip.bytes} bytes came back intact`
-                  : 'the reply differs from what was sent',
-              code: 'WSH_ERR_PROTOCOL'
-            })
+              json ? jsonTitle(kind) : title,
+              trip.firstError ?? new Error('no reply')
+            )
+          : json
+            ? verify({
+                id,
+                title: jsonTitle(kind),
+                ok: trip.replies === 1,
+                value: trip.replies,
+                unit: 'count',
+                expected: 1,
+                message: `reply matched (${rule}); protocol json compares no payload, so intactness is not measured`
+              })
+            : verify({
+                id,
+                title,
+                ok: trip.intact === 1,
+                value: trip.intact === 1,
+                message:
+                  trip.intact === 1
+                    ? `${trip.bytes} bytes came back intact`
+                    : 'the reply differs from what was sent',
+                code: 'WSH_ERR_PROTOCOL'
+              })
       )
     })
     metrics.payloads = payloads
@@ -111,19 +134,27 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
     checks.push(
       order.replies === 0
         ? failedToMeasure(ORDER.id, ORDER.title, order.firstError ?? new Error('no reply'))
-        : verify({
-            id: ORDER.id,
-            title: ORDER.title,
-            ok: order.outOfOrderWaves === 0 && order.intact === order.replies,
-            value: order.outOfOrderWaves,
-            unit: 'count',
-            expected: 0,
-            message:
-              order.outOfOrderWaves === 0
-                ? `${order.replies} pipelined replies came back in send order`
-                : `${order.outOfOrderWaves} of ${ORDER_WAVES} waves of ${ORDER_WAVE} pipelined probes came back out of order`,
-            code: 'WSH_ERR_PROTOCOL'
-          })
+        : order.fifoReplies > 0
+          ? // Replies without the probe's id are matched first in first out:
+            // whatever order they come in, they line up, so order is unmeasured.
+            skipped(
+              ORDER.id,
+              ORDER.title,
+              `${order.fifoReplies} of ${order.replies} replies carried no probe id (json id field "${ctx.config.json.idField}" not echoed), so they were matched first in first out and their order cannot be judged`
+            )
+          : verify({
+              id: ORDER.id,
+              title: ORDER.title,
+              ok: order.outOfOrderWaves === 0 && order.intact === order.replies,
+              value: order.outOfOrderWaves,
+              unit: 'count',
+              expected: 0,
+              message:
+                order.outOfOrderWaves === 0
+                  ? `${order.replies} pipelined replies came back in send order`
+                  : `${order.outOfOrderWaves} of ${ORDER_WAVES} waves of ${ORDER_WAVE} pipelined probes came back out of order`,
+              code: 'WSH_ERR_PROTOCOL'
+            })
     )
     ctx.progress(2, 3, 'ordering')
 
@@ -162,20 +193,27 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
     await closeQuietly(connection)
   }
 
-  const sent = runs.reduce((sum, r) => sum + r.sent, 0)
+  // Probes cut by the suite deadline were not given their timeout: not judged.
+  const sent = runs.reduce((sum, r) => sum + r.sent - r.abandoned, 0)
+  const replies = runs.reduce((sum, r) => sum + r.replies, 0)
   const timeouts = runs.reduce((sum, r) => sum + r.timeouts, 0)
-  const slowest = Math.max(0, ...runs.flatMap((r) => r.rttsMs))
+  // Every probe without a reply counts, whether it timed out or was lost to a drop.
+  const unanswered = sent - replies
+  let slowest = 0
+  for (const r of runs)
+    for (let i = 0; i < r.rttsMs.length; i++) slowest = Math.max(slowest, r.rttsMs[i])
   metrics.slowestReplyMs = slowest
   checks.push(
     measure({
       id: TIMEOUT.id,
       title: TIMEOUT.title,
-      value: sent === 0 ? null : timeouts,
+      value: sent === 0 ? null : unanswered,
       unit: 'count',
       op: '==',
       limit: 0,
-      code: 'WSH_ERR_MESSAGE_TIMEOUT',
-      detail: `${timeouts} of ${sent} probes got no reply within ${thresholds.messageTimeoutMs} ms; slowest reply ${Math.round(slowest)} ms`
+      code:
+        timeouts > 0 || unanswered === 0 ? 'WSH_ERR_MESSAGE_TIMEOUT' : 'WSH_ERR_CONNECTION_LOST',
+      detail: `${unanswered} of ${sent} probes got no reply within ${thresholds.messageTimeoutMs} ms (${timeouts} timed out, ${unanswered - timeouts} lost when the connection failed); slowest reply ${Math.round(slowest)} ms`
     })
   )
   checks.push(await protocolErrorCheck(ctx))

@@ -9,6 +9,7 @@ import type { Check } from '../engine/model.js'
 import { closeQuietly, connectWithin } from '../engine/probes.js'
 import { HealthError } from '../errors.js'
 import { withTimeout } from '../engine/deadline.js'
+import type { CloseInfo } from '../client/types.js'
 import type { SuiteContext } from './types.js'
 
 /** Time the service gets to close after a protocol error (ms); a healthy one closes in one round trip. */
@@ -57,9 +58,16 @@ export async function protocolErrorCheck(
       )
     }
     const clientErrorsBefore = connection.stats.errors
-    await connection.sendTextBytes(INVALID_UTF8)
+    const sendTextBytes = connection.sendTextBytes.bind(connection)
+    const opened = connection
+    // Sending and the wait for the close share one limit: a send that never
+    // completes (a service that stops reading) must not hang the suite either.
+    const sendThenClosed = async (): Promise<CloseInfo> => {
+      await sendTextBytes(INVALID_UTF8)
+      return opened.closed
+    }
     const info = await withTimeout(
-      connection.closed,
+      sendThenClosed(),
       closeWithinMs,
       () =>
         new HealthError(
