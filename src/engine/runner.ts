@@ -4,11 +4,12 @@
  * `duration` + 60 s whatever the service does. A suite that throws or hangs
  * becomes a failed suite with the reason; the run itself never crashes.
  */
+import type { OpenSocket } from '../client/socket-opener.js'
 import type { CanCarry, Connect } from '../client/types.js'
 import { suiteSettings, type Config } from '../config/schema.js'
 import { describeError, isHealthError } from '../errors.js'
 import { systemClock, type Clock } from '../metrics/clock.js'
-import type { Suite } from '../suites/types.js'
+import type { ServiceControl, Suite } from '../suites/types.js'
 import { failedToMeasure, skipped } from './checks.js'
 import {
   ABORT_GRACE_MS,
@@ -51,6 +52,12 @@ export interface RunSuitesOptions {
   connect: Connect
   canCarry: CanCarry
   clock?: Clock
+  /** Raw socket opener for reconnecting clients (default openWsSocket). */
+  openSocket?: OpenSocket
+  /** Records a reconnection (ms of recovery) in the run's metrics. */
+  recordReconnect?(recoveryMs: number): void
+  /** The service started by server_command, if any. */
+  service?: ServiceControl
   /** Aborts the whole run (e.g. SIGINT); running suites are cut like at a deadline. */
   signal?: AbortSignal
   onSuiteStart?(suite: Suite, attempt: number): void
@@ -206,6 +213,9 @@ async function runOnce(
       canCarry: options.canCarry,
       clock,
       signal,
+      openSocket: options.openSocket,
+      recordReconnect: options.recordReconnect,
+      service: options.service,
       budgetMs,
       progress: (done, total, note) =>
         notify(() => options.onProgress?.(suite.id, done, total, note))

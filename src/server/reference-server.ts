@@ -3,17 +3,29 @@
  * `ws-health serve`, the demo and the tests. It echoes text and binary
  * (large frames included), answers the json probe protocol's
  * `{"type":"ping","id":X}` with `{"type":"pong","id":X}`, answers RFC 6455
- * pings (ws does that), closes gracefully and accepts any path.
+ * pings (ws does that), closes gracefully and accepts any path. With
+ * `resume: true` it also serves the session-resume protocol
+ * (resume-protocol.ts): a `session` greeting on connect, then
+ * resume/set/get answered ahead of the echo.
  */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
+import {
+  createResumeSession,
+  createResumeStore,
+  tokenFromRequest,
+  type ResumeSession,
+  type ResumeStore
+} from './resume-protocol.js'
 
 /** Defaults: loopback only, so a demo never exposes a port by accident. */
 export const REFERENCE_SERVER_DEFAULTS = {
   port: 0,
   host: '127.0.0.1',
   banner: false,
+  // Off by default: an unsolicited greeting would break plain echo clients.
+  resume: false,
   /** Accepts the largest probe config allows (64 MiB). */
   maxPayload: 64 * 1024 * 1024
 } as const
@@ -26,6 +38,12 @@ export interface ReferenceServerOptions {
   banner?: boolean
   /** Largest accepted message in bytes. */
   maxPayload?: number
+  /**
+   * Serve the session-resume protocol: greet every connection with
+   * `{"type":"session","token":T,"resumed":bool}` and answer
+   * resume/set/get messages (default false: plain echo clients get no greeting).
+   */
+  resume?: boolean
 }
 
 export interface ReferenceServerStats {
@@ -37,6 +55,8 @@ export interface ReferenceServerStats {
   bytesReceived: number
   /** Application-level JSON pings answered. */
   jsonPings: number
+  /** Connections that resumed an earlier session (resume mode only). */
+  resumed: number
 }
 
 export interface ReferenceServer {
@@ -44,6 +64,8 @@ export interface ReferenceServer {
   url: string
   port: number
   readonly stats: Readonly<ReferenceServerStats>
+  /** The session store (resume mode only). */
+  readonly sessions: ResumeStore | undefined
   /** Terminates every client and resolves when the port is released. */
   close(): Promise<void>
 }
@@ -97,8 +119,10 @@ export async function startReferenceServer(
     open: 0,
     messagesReceived: 0,
     bytesReceived: 0,
-    jsonPings: 0
+    jsonPings: 0,
+    resumed: 0
   }
+  const sessions = settings.resume ? createResumeStore() : undefined
   const http: Server = createServer((_req, res) => {
     res.writeHead(426, { 'content-type': 'text/plain' })
     res.end('this is a WebSocket endpoint; connect with ws://\n')
@@ -106,7 +130,13 @@ export async function startReferenceServer(
   // No `path`: the server accepts an upgrade on any path (/ws, /, ...).
   const wss = new WebSocketServer({ server: http, maxPayload: settings.maxPayload })
 
-  wss.on('connection', (socket) => {
+  wss.on('connection', (socket, request) => {
+    let session: ResumeSession | undefined
+    if (sessions) {
+      session = createResumeSession(sessions, { token: tokenFromRequest(request) })
+      if (session.resumed) stats.resumed++
+      socket.send(session.greeting())
+    }
     stats.connections++
     stats.open++
     socket.on('close', () => {
@@ -119,6 +149,15 @@ export async function startReferenceServer(
       stats.messagesReceived++
       stats.bytesReceived += data.length
       if (!isBinary) {
+        if (session && data[0] === OPEN_BRACE) {
+          const wasResumed = session.resumed
+          const reply = session.handle(data.toString('utf8'))
+          if (reply !== undefined) {
+            if (session.resumed && !wasResumed) stats.resumed++
+            socket.send(reply)
+            return
+          }
+        }
         for (const handler of TEXT_HANDLERS) if (handler(socket, data, stats)) return
       }
       socket.send(data, { binary: isBinary })
@@ -143,6 +182,7 @@ export async function startReferenceServer(
     url: `ws://${host}:${port}/ws`,
     port,
     stats,
+    sessions,
     close() {
       closing ??= new Promise<void>((resolve) => {
         for (const client of wss.clients) client.terminate()

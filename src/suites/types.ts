@@ -3,10 +3,21 @@
  * checks and metrics. It never imports ws, @actions/core or Date; deadlines
  * and cancellation come from the engine through `signal`.
  */
+import type { OpenSocket } from '../client/socket-opener.js'
 import type { CanCarry, Connect } from '../client/types.js'
 import type { Config } from '../config/schema.js'
 import type { Clock } from '../metrics/clock.js'
 import type { SuiteId, SuiteOutcome } from '../engine/model.js'
+
+/** The service under test when ws-health started it (server_command). */
+export interface ServiceControl {
+  /**
+   * Crashes the service (SIGKILL to its process group) and starts it again.
+   * Resolves with Clock.nowMs() of the crash and of the first accepted
+   * handshake afterwards; rejects (WSH_ERR_SERVER_START) when it does not come back.
+   */
+  restart(): Promise<{ crashedAtMs: number; readyAtMs: number }>
+}
 
 export interface SuiteContext {
   config: Config
@@ -21,6 +32,15 @@ export interface SuiteContext {
   signal: AbortSignal
   /** Milliseconds this suite may spend sampling (its share of `duration`). */
   budgetMs: number
+  /**
+   * Opens raw sockets for reconnecting clients (default openWsSocket), so a
+   * suite that must reconnect by itself still never imports ws.
+   */
+  openSocket?: OpenSocket
+  /** Records one reconnection and its recovery time (ms) in the run's metrics. */
+  recordReconnect?(recoveryMs: number): void
+  /** Present when the run started the service (server_command). */
+  service?: ServiceControl
   /** Progress for long suites (done of total steps); the CLI shows it, nothing else depends on it. */
   progress(done: number, total: number, note?: string): void
 }

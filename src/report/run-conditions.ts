@@ -1,0 +1,43 @@
+/**
+ * One-line descriptions of the conditions a run ran under: chaos mode (seed
+ * and injected faults) and a service started by server_command (its log
+ * file). Shared by the console output and the step summary.
+ */
+import type { MetricValue, RunReport } from '../engine/model.js'
+import { formatMs } from './format.js'
+
+function count(block: { [key: string]: MetricValue } | undefined, key: string): number {
+  const value = block?.[key]
+  return typeof value === 'number' ? value : 0
+}
+
+/** "Chaos: on, seed 42: 3 disconnects, ..." or undefined when chaos mode was off. */
+export function chaosLine(report: RunReport): string | undefined {
+  if (!report.chaos) return undefined
+  const injected = report.chaos.injected as { [key: string]: MetricValue } | undefined
+  const parts = [
+    `${count(injected, 'disconnects')} disconnects`,
+    `${count(injected, 'delays')} delays`,
+    `${count(injected, 'losses')} losses`,
+    `${count(injected, 'slowResponses')} slow responses`,
+    `${count(injected, 'outages')} outages`
+  ]
+  return `Chaos: on, seed ${String(report.chaos.seed)} (replay with chaos_seed / --seed); injected ${parts.join(', ')}`
+}
+
+/** "Service: started by server_command, ready in 310 ms, 1 restart; log: /tmp/..." or undefined. */
+export function serviceLine(report: RunReport): string | undefined {
+  if (!report.service) return undefined
+  const { logPath, readyMs, restarts } = report.service
+  const ready =
+    typeof readyMs === 'number' ? `ready in ${formatMs(readyMs)}` : 'did not become ready'
+  const restarted = typeof restarts === 'number' && restarts > 0 ? `, ${restarts} restart(s)` : ''
+  const log = typeof logPath === 'string' ? `; log: ${logPath}` : ''
+  return `Service: started by server_command, ${ready}${restarted}${log}`
+}
+
+/** "avg 120 ms, max 300 ms" of the run's recovery times. */
+export function recoveryText(report: RunReport): string {
+  const { avg, max } = report.metrics.recoveryTimeMs
+  return `avg ${formatMs(avg)}, max ${formatMs(max)}`
+}

@@ -1,0 +1,137 @@
+/**
+ * How the self-healing suite builds its reconnecting clients from config:
+ * the backoff and breaker policy, the resume carrier, and how a message is
+ * acknowledged under the run's probe protocol.
+ */
+import type { BackoffOptions } from '../client/backoff.js'
+import { createReconnectingClient, type ReconnectingClient } from '../client/reconnecting-client.js'
+import type { ResumeOptions } from '../client/resume-options.js'
+import type { Config } from '../config/schema.js'
+import { createRandom } from '../chaos/random.js'
+import type { SuiteContext } from './types.js'
+
+/** Unacknowledged messages a suite client may hold (the suite sends far fewer). */
+const SUITE_MAX_QUEUE = 20_000
+/** Messages written and not yet acknowledged per connection. */
+export const SUITE_MAX_IN_FLIGHT = 4
+
+/** The suite's backoff policy (config self_healing.*), attempts from max_reconnect_attempts. */
+export function suiteBackoff(config: Config, maxAttempts: number): BackoffOptions {
+  const sh = config.selfHealing
+  return {
+    initialDelayMs: sh.initialDelayMs,
+    factor: sh.backoffFactor,
+    maxDelayMs: Math.max(sh.maxDelayMs, sh.initialDelayMs),
+    jitter: sh.jitter,
+    maxAttempts
+  }
+}
+
+/** Resume carrier for the clients, or undefined when the check is off. */
+export function resumeOptions(config: Config): ResumeOptions | undefined {
+  const sh = config.selfHealing
+  if (sh.resume === 'off') return undefined
+  return {
+    // `auto` resumes by query parameter, the carrier the reference protocol reads first.
+    via: sh.resume === 'auto' ? 'query' : sh.resume,
+    ...(sh.resumeName ? { name: sh.resumeName } : {}),
+    tokenField: sh.resumeTokenField,
+    messageType: 'session'
+  }
+}
+
+/**
+ * How a message is acknowledged: under `echo` the echo carries the id;
+ * under `json` the template is sent with the id field set, and the service
+ * must echo that id in its reply. `reason` says why acked delivery cannot be
+ * checked.
+ */
+export interface AckMode {
+  idField: string
+  body: (n: number) => Record<string, unknown> | string
+  reason?: string
+}
+
+export function ackMode(config: Config): AckMode {
+  if (config.protocol === 'echo') return { idField: 'id', body: (n) => `self-healing ${n}` }
+  const idField = config.json.idField
+  if (idField.includes('.')) {
+    return {
+      idField,
+      body: () => '',
+      reason: `json_id_field ${idField} is a nested path; acked resend needs a top-level id field`
+    }
+  }
+  let template: unknown
+  try {
+    template = JSON.parse(
+      config.json.template.replaceAll('{{id}}', 'x').replaceAll('{{payload}}', 'x')
+    )
+  } catch {
+    template = undefined
+  }
+  if (template === null || typeof template !== 'object' || Array.isArray(template)) {
+    return {
+      idField,
+      body: () => '',
+      reason: 'json_template is not a JSON object, so the client cannot add a message id'
+    }
+  }
+  const base = { ...(template as Record<string, unknown>) }
+  delete base[idField]
+  return { idField, body: () => ({ ...base }) }
+}
+
+export interface ClientPlan {
+  /** Message id prefix; distinct per client. */
+  name: string
+  maxAttempts: number
+  breaker: boolean
+  resume: ResumeOptions | undefined
+  idField: string
+  /** Jitter stream index, so each client's delays are reproducible from the seed. */
+  stream: number
+}
+
+/** A reconnecting client to `url` (the suite's relay) following the suite's policy. */
+export function suiteClient(ctx: SuiteContext, url: string, plan: ClientPlan): ReconnectingClient {
+  const { config } = ctx
+  const seed = ((config.chaosSeed ?? 0x5eed) + plan.stream * 0x9e3779b1) >>> 0
+  return createReconnectingClient({
+    url,
+    clock: ctx.clock,
+    ...(ctx.openSocket ? { open: ctx.openSocket } : {}),
+    headers: config.headers,
+    subprotocols: config.subprotocols,
+    handshakeTimeoutMs: config.handshakeTimeoutMs,
+    backoff: suiteBackoff(config, plan.maxAttempts),
+    maxReconnectAttempts: plan.maxAttempts,
+    breaker: plan.breaker
+      ? {
+          failureThreshold: config.selfHealing.breakerThreshold,
+          resetTimeoutMs: config.selfHealing.breakerResetMs
+        }
+      : null,
+    random: createRandom(seed).next,
+    ...(plan.resume ? { resume: plan.resume } : {}),
+    idPrefix: `sh${plan.name}`,
+    idField: plan.idField,
+    maxQueue: SUITE_MAX_QUEUE,
+    // A small window: under chaos every relayed message risks a disconnect, and a large window
+    // rewritten after each reconnect would never get all its acks back.
+    maxInFlight: SUITE_MAX_IN_FLIGHT,
+    // Any close the client did not start is a loss to heal from, a clean 1000 from a restarting service too.
+    shouldReconnect: () => true
+  })
+}
+
+/** Upper bound of a whole recovery under the suite's policy (ms): every delay at its max, plus a handshake each. */
+export function retryBudgetMs(config: Config, attempts: number): number {
+  const sh = config.selfHealing
+  let total = 0
+  for (let i = 1; i <= attempts; i++) {
+    const base = Math.min(sh.initialDelayMs * sh.backoffFactor ** (i - 1), sh.maxDelayMs)
+    total += Math.min(base * (1 + sh.jitter), sh.maxDelayMs)
+  }
+  return total
+}

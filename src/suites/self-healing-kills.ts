@@ -1,0 +1,154 @@
+/**
+ * The self-healing suite's kill phase: connections killed mid-stream through
+ * the relay, a soak that heals whatever drops the service (or chaos) causes,
+ * and the count of acknowledged messages lost across all of it.
+ */
+import type { ReconnectingClient, RecoveryRecord } from '../client/reconnecting-client.js'
+import type { ChaosRelay } from '../chaos/relay.js'
+import { waitForReconnect } from '../engine/recovery-steps.js'
+import { describeError } from '../errors.js'
+import type { KillObservation, LossObservation } from './self-healing-checks.js'
+import { retryBudgetMs, type AckMode } from './self-healing-clients.js'
+import type { SuiteContext } from './types.js'
+
+/**
+ * Acks missing this long (ms) mean a message was lost on a live connection: longer than the
+ * seed's slow response (2000 ms) plus its largest network delay (500 ms).
+ */
+export const ACK_STALL_MS = 3_000
+/** Reconnects forced by stalled acks, at most. */
+export const MAX_STALL_DROPS = 5
+/** Longest the loss check waits for the last acks (ms), so the suite stays inside its deadline. */
+export const LOSS_WAIT_CAP_MS = 10_000
+/** Ack-wait rounds, at most (each at most ACK_STALL_MS). */
+const MAX_ACK_ROUNDS = 50
+/** Soak loop step (ms): how often the suite sends and looks at its client between kills. */
+export const SOAK_STEP_MS = 50
+
+export async function killPhase(
+  client: ReconnectingClient,
+  relay: ChaosRelay,
+  ack: AckMode,
+  ackReason: string | undefined,
+  ctx: SuiteContext
+): Promise<KillObservation> {
+  const { config, clock, signal } = ctx
+  const kills = config.selfHealing.kills
+  const total = config.selfHealing.messages
+  const perKill = Math.ceil(total / (kills + 1))
+  const waitMs =
+    config.thresholds.reconnectTimeMs + retryBudgetMs(config, config.maxReconnectAttempts)
+  const recoveries: RecoveryRecord[] = []
+  const firstRecord = client.stats.recoveries.length
+  let counter = 1
+  const burst = (count: number): void => {
+    if (ackReason !== undefined || client.state === 'failed' || client.state === 'closed') return
+    for (let i = 0; i < count && counter <= total; i++) client.send(ack.body(counter++))
+  }
+  const natural = (): RecoveryRecord[] =>
+    client.stats.recoveries.slice(firstRecord).filter((r) => r.succeeded && !recoveries.includes(r))
+  for (let k = 1; k <= kills; k++) {
+    burst(perKill)
+    const before = client.stats.reconnections
+    const seen = client.stats.recoveries.length
+    relay.dropAll() // mid-stream: the burst above is still in flight
+    const result = await waitForReconnect(client, before, waitMs, clock, signal)
+    if (!result.ok || result.value !== 'recovered') {
+      const error =
+        client.failure ??
+        new Error(result.ok ? 'client gave up' : `no reconnect within ${waitMs} ms (${result.why})`)
+      return {
+        recoveries,
+        natural: natural(),
+        kills,
+        failure: { during: `kill ${k} of ${kills}`, error }
+      }
+    }
+    const record = client.stats.recoveries.slice(seen).find((r) => r.succeeded)
+    if (record) recoveries.push(record)
+    ctx.progress(k, kills + 2, 'connection killed and healed')
+  }
+  // Soak for the suite's share of the duration: drops the service (or chaos) causes on its own
+  // are healed and counted too, with the rest of the messages spread over the window.
+  const soakStart = clock.nowMs()
+  const soakSteps = Math.floor(ctx.budgetMs / SOAK_STEP_MS)
+  for (let step = 0; step < soakSteps && !signal.aborted; step++) {
+    if (client.state === 'failed' || client.state === 'closed') break
+    if (client.state === 'open')
+      burst(Math.ceil((total - counter + 1) / Math.max(1, soakSteps - step)))
+    if (clock.nowMs() - soakStart >= ctx.budgetMs) break
+    try {
+      await clock.sleep(SOAK_STEP_MS, signal)
+    } catch {
+      break
+    }
+  }
+  burst(total) // whatever is left when the window is short
+  if (client.state === 'reconnecting')
+    await waitForReconnect(client, client.stats.reconnections, waitMs, clock, signal)
+  if (client.state === 'failed') {
+    return {
+      recoveries,
+      natural: natural(),
+      kills,
+      failure: { during: 'a drop the service caused', error: client.failure }
+    }
+  }
+  return { recoveries, natural: natural(), kills }
+}
+
+export async function lossObservation(
+  client: ReconnectingClient,
+  ackReason: string | undefined,
+  kill: KillObservation,
+  waitMs: number,
+  ctx: SuiteContext
+): Promise<LossObservation> {
+  if (ackReason !== undefined) return { kind: 'skipped', reason: ackReason }
+  let error: string | undefined
+  let stallDrops = 0
+  const startMs = ctx.clock.nowMs()
+  const hardStopMs =
+    startMs + Math.min(LOSS_WAIT_CAP_MS, Math.max(waitMs, ctx.config.thresholds.messageTimeoutMs))
+  let stopAtMs = Math.min(
+    hardStopMs,
+    startMs + Math.max(waitMs, ctx.config.thresholds.messageTimeoutMs / 3)
+  )
+  // A client still reconnecting resends its unacknowledged messages once it is back. A message
+  // lost on a live connection (chaos message loss) is only resent after a reconnect, so when acks
+  // stall the client drops its connection, as a real client's ack timeout would. Rounds that make
+  // progress extend the wait, up to message_timeout.
+  for (let round = 0; round < MAX_ACK_ROUNDS; round++) {
+    if (client.state !== 'open' && client.state !== 'reconnecting') {
+      error = `client ${client.state} after the kills: ${describeError(client.failure)}`
+      break
+    }
+    const remaining = stopAtMs - ctx.clock.nowMs()
+    const acked = client.stats.messagesAcked
+    try {
+      await client.waitForAcks(Math.max(1, Math.min(ACK_STALL_MS, remaining)))
+      error = undefined
+      break
+    } catch (e) {
+      error = describeError(e)
+    }
+    if (ctx.signal.aborted) break
+    if (client.stats.messagesAcked > acked) {
+      stopAtMs = Math.min(hardStopMs, Math.max(stopAtMs, ctx.clock.nowMs() + 2 * ACK_STALL_MS))
+    } else if (client.state === 'open' && stallDrops < MAX_STALL_DROPS) {
+      stallDrops += 1
+      client.drop()
+    }
+    if (ctx.clock.nowMs() >= stopAtMs) break
+  }
+  const { messagesSent, messagesAcked, resends } = client.stats
+  return {
+    kind: 'measured',
+    sent: messagesSent,
+    acked: messagesAcked,
+    resends,
+    kills: kill.recoveries.length,
+    stallDrops,
+    ...(error ? { error } : {})
+  }
+}

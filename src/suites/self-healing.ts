@@ -1,0 +1,189 @@
+/**
+ * self-healing: breaks connections on purpose through a relay in front of
+ * the target and measures how clients heal. Kills connections mid-stream
+ * (reconnect time, acked messages resent, session state resumed), holds an
+ * outage longer than the retry budget (the client gives up after
+ * max_reconnect_attempts; a breaker-guarded client opens its circuit and
+ * closes it through half-open when the service returns), and with
+ * server_command crashes and restarts the service itself.
+ */
+import type { ReconnectingClient } from '../client/reconnecting-client.js'
+import { NO_FAULTS } from '../chaos/faults.js'
+import { startChaosRelay, type ChaosRelay } from '../chaos/relay.js'
+import { failedToMeasure } from '../engine/checks.js'
+import type { Check, MetricValue } from '../engine/model.js'
+import { startWithin, until } from '../engine/recovery-steps.js'
+import { describeError } from '../errors.js'
+import { summarize } from '../metrics/recorder.js'
+import {
+  CHECK,
+  backoffCheck,
+  delaySamples,
+  lossCheck,
+  reconnectCheck,
+  restartCheck,
+  resumeCheck
+} from './self-healing-checks.js'
+import { ackMode, resumeOptions, suiteClient } from './self-healing-clients.js'
+import { killPhase, lossObservation } from './self-healing-kills.js'
+import { runOutage } from './self-healing-outage.js'
+import { restartPhase } from './self-healing-restart.js'
+import { probeAck, readState, setState } from './self-healing-state.js'
+import type { Suite, SuiteContext } from './types.js'
+
+/** Longest wait for a reply to a probe or state message (ms); bounded by message_timeout too. */
+export const REPLY_WAIT_MS = 5_000
+
+type Outcome = { checks: Check[]; metrics: { [key: string]: MetricValue } }
+
+async function run(ctx: SuiteContext): Promise<Outcome> {
+  const { config } = ctx
+  let relay: ChaosRelay
+  try {
+    // A faithful relay the suite controls: its dropAll()/setOutage() break connections on demand.
+    relay = await startChaosRelay({
+      target: ctx.target,
+      base: NO_FAULTS,
+      clock: ctx.clock,
+      seed: config.chaosSeed ?? 0,
+      handshakeTimeoutMs: config.handshakeTimeoutMs
+    })
+  } catch (error) {
+    return {
+      checks: Object.values(CHECK).map(({ id, title }) => failedToMeasure(id, title, error)),
+      metrics: { relayError: describeError(error) }
+    }
+  }
+  const clients: ReconnectingClient[] = []
+  try {
+    return await phases(ctx, relay, clients)
+  } finally {
+    await Promise.all(clients.map((client) => client.close().catch(() => undefined)))
+    await relay.close()
+  }
+}
+
+async function phases(
+  ctx: SuiteContext,
+  relay: ChaosRelay,
+  clients: ReconnectingClient[]
+): Promise<Outcome> {
+  const { config, clock, signal } = ctx
+  const margin = config.thresholds.degradedMargin
+  const replyWaitMs = Math.min(REPLY_WAIT_MS, config.thresholds.messageTimeoutMs)
+  const ack = ackMode(config)
+  const resume = resumeOptions(config)
+  const maxAttempts = config.maxReconnectAttempts
+  const track = (client: ReconnectingClient): ReconnectingClient => {
+    clients.push(client)
+    return client
+  }
+
+  const main = track(
+    suiteClient(ctx, relay.url, {
+      name: 'k',
+      maxAttempts,
+      breaker: false,
+      resume,
+      idField: ack.idField,
+      stream: 0
+    })
+  )
+  const startError = await startWithin(main, config.thresholds.connectTimeMs, clock, signal)
+  if (startError !== undefined) {
+    return {
+      checks: Object.values(CHECK).map(({ id, title }) => failedToMeasure(id, title, startError)),
+      metrics: { connectError: describeError(startError) }
+    }
+  }
+
+  // One acked probe first: it tells whether the service acks by id, and a resume greeting,
+  // sent before any reply on the same connection, has arrived once it returns.
+  const ackReason = ack.reason ?? (await probeAck(main, ack, replyWaitMs, ctx))
+  if (resume && main.resumeToken === undefined) {
+    await until(() => main.resumeToken, ack.reason || ackReason ? 500 : 0, clock, signal)
+  }
+  const state = await setState(main, resume !== undefined, ack.idField, replyWaitMs, ctx)
+
+  const kill = await killPhase(main, relay, ack, ackReason, ctx)
+  const loss = await lossObservation(main, ackReason, kill, replyWaitMs, ctx)
+  const resumed = await readState(main, state, ack.idField, replyWaitMs, ctx)
+  const unforcedDrops =
+    main.stats.recoveries.filter((r) => r.cause === 'drop').length - kill.recoveries.length
+  // Done with it: the outage below would otherwise drop it too and count as its failure.
+  await main.close()
+
+  const outage = kill.failure
+    ? undefined
+    : await runOutage(ctx, relay, track, ack.idField, maxAttempts)
+  const restart = kill.failure
+    ? undefined
+    : await restartPhase(ctx, relay, track, ack, resume !== undefined, replyWaitMs)
+
+  const killRecords = [...kill.recoveries, ...kill.natural]
+  const restartRecords = restart?.records ?? []
+  for (const record of [...killRecords, ...restartRecords]) {
+    ctx.recordReconnect?.(record.timeToReconnectMs ?? 0)
+  }
+  const recoveryTimes = [...killRecords, ...restartRecords].map((r) => r.timeToReconnectMs ?? 0)
+  const recovery = summarize(recoveryTimes)
+  const allRecords = clients.flatMap((c) => c.stats.recoveries.filter((r) => r.cause === 'drop'))
+  const succeeded = allRecords.filter((r) => r.succeeded)
+  const notMeasured = (id: string, title: string): Check =>
+    failedToMeasure(id, title, new Error('not run: the service did not heal from the first kill'))
+
+  const checks: Check[] = [
+    reconnectCheck(kill, config.thresholds, margin),
+    backoffCheck(delaySamples(clients.flatMap((c) => c.stats.recoveries)), main.backoff),
+    outage ? outage.givesUp : notMeasured(CHECK.givesUp.id, CHECK.givesUp.title),
+    outage ? outage.breaker : notMeasured(CHECK.breaker.id, CHECK.breaker.title),
+    resumeCheck(resumed),
+    lossCheck(loss),
+    restartCheck(
+      restart?.observation ?? {
+        kind: 'skipped',
+        reason: 'not run: the service did not heal from the first kill'
+      },
+      config.thresholds,
+      margin
+    )
+  ]
+  return {
+    checks,
+    metrics: {
+      reconnections: succeeded.length,
+      forcedReconnections: kill.recoveries.length + restartRecords.length,
+      unforcedDrops,
+      recoveryTimeMs: { avg: recovery.avg, max: recovery.max },
+      attemptsPerRecovery:
+        succeeded.length > 0
+          ? succeeded.reduce((sum, r) => sum + r.attempts, 0) / succeeded.length
+          : null,
+      breakerTransitions: (outage?.transitions ?? []).map((t) => ({
+        from: t.from,
+        to: t.to,
+        atMs: t.atMs
+      })),
+      messagesLost: loss.kind === 'measured' ? loss.sent - loss.acked : null,
+      messagesSent: loss.kind === 'measured' ? loss.sent : null,
+      resends: main.stats.resends,
+      ackTimeoutReconnects: loss.kind === 'measured' ? loss.stallDrops : null,
+      outageMs: outage?.outageMs ?? null,
+      retryBudgetMs: outage?.retryBudgetMs ?? null,
+      resume:
+        resumed.kind === 'measured'
+          ? { via: resume?.via ?? null, survived: resumed.survived }
+          : null,
+      restart: restart?.metrics ?? null,
+      relay: { accepted: relay.connections.accepted, refused: relay.connections.refused }
+    }
+  }
+}
+
+export const selfHealingSuite: Suite = {
+  id: 'self-healing',
+  title: 'Self-healing and recovery',
+  // Kills, one outage and an optional restart are fixed work; the soak between them takes a share.
+  durationWeight: 1,
+  run
+}
