@@ -1,0 +1,30 @@
+/**
+ * The report's mergeable block, taken from a run recorder at the end of a
+ * run: histograms of the recorded samples plus the two counts that the
+ * metrics block rounds away, so merged reports recompute every figure.
+ */
+import type { LatencyHistograms } from '../engine/model.js'
+import { histogramOf } from './histogram.js'
+import type { RunRecorder } from './run-recorder.js'
+
+/**
+ * Histograms of the recorder's latency, connect-time and recovery samples.
+ * @param throughputWindowMs the sampling time passed to toRunMetrics (ms)
+ */
+export function runHistograms(
+  recorder: RunRecorder,
+  throughputWindowMs: number
+): LatencyHistograms {
+  return {
+    latencyMs: histogramOf(nonNegative(recorder.latency.values())).toJSON(),
+    connectTimeMs: histogramOf(nonNegative(recorder.connectTimes.values())).toJSON(),
+    recoveryTimeMs: histogramOf(nonNegative(recorder.recoveryTimes.values())).toJSON(),
+    throughputWindowMs,
+    intactReplies: recorder.counters.intactReplies
+  }
+}
+
+/** Durations from a monotonic clock are >= 0; a stepped test clock must not break the report. */
+function nonNegative(values: Float64Array): Float64Array {
+  return values.map((value) => Math.max(0, value))
+}

@@ -1,0 +1,59 @@
+/**
+ * `ws-health merge FILE... [--report FILE] [--fail-on ...]`: reads the
+ * reports (the shell expands globs), merges them, prints the console report,
+ * optionally writes the merged JSON report, and returns the exit code for
+ * the merged verdict. A bad or missing file is WSH_ERR_REPORT naming it.
+ */
+import type { ParsedArgv } from '../config/argv.js'
+import { loadConfig } from '../config/load.js'
+import { exitCodeFor } from '../engine/verdict.js'
+import type { RunReport } from '../engine/model.js'
+import { HealthError, describeError } from '../errors.js'
+import { renderConsole } from './console.js'
+import { writeJsonReport } from './json.js'
+import { mergeReports } from './merge.js'
+import { readReportFiles } from './report-files.js'
+import { verdictLine } from './verdict-line.js'
+
+export interface MergeIo {
+  stdout: { write(text: string): unknown }
+  stderr: { write(text: string): unknown }
+  env: NodeJS.ProcessEnv
+}
+
+/** Reads and merges report files, naming each in errors. */
+export async function mergeReportFiles(paths: readonly string[]): Promise<RunReport> {
+  return mergeReports(await readReportFiles(paths), { names: paths })
+}
+
+/**
+ * Runs the merge command.
+ * @returns 0 healthy, 1 the merged verdict fails under --fail-on
+ * @throws HealthError WSH_ERR_REPORT (bad file) or WSH_ERR_CONFIG (bad flag): exit code 2 in the CLI
+ */
+export async function runMergeCommand(
+  parsed: ParsedArgv,
+  io: MergeIo,
+  color: boolean
+): Promise<number> {
+  const config = loadConfig({ flags: parsed.flags, env: io.env })
+  const report = await mergeReportFiles(parsed.positionals)
+  io.stdout.write(`Merged ${parsed.positionals.length} reports for ${report.target}\n`)
+  io.stdout.write(`${renderConsole(report, { color })}\n`)
+  if (config.reportPath !== undefined) {
+    let written: string
+    try {
+      written = await writeJsonReport(config.reportPath, report)
+    } catch (error) {
+      throw new HealthError(
+        'WSH_ERR_REPORT',
+        `could not write --report ${config.reportPath}: ${describeError(error)}`,
+        { cause: error }
+      )
+    }
+    io.stdout.write(`Report written to ${written}\n`)
+  }
+  const code = exitCodeFor(report.status, config.failOn)
+  if (code !== 0) io.stderr.write(`ws-health: ${verdictLine(report)}\n`)
+  return code
+}

@@ -1,0 +1,262 @@
+/**
+ * Merge mode: several jobs' reports (a per-suite matrix, or shards of one
+ * suite's connections) become one report. Counts are summed, rates are
+ * recomputed from the summed counts, and percentiles come from the merged
+ * latency histograms (src/metrics/histogram.ts), never from averaging
+ * percentiles. Status and health score use the engine's own functions.
+ *
+ * Rules for a suite that appears in several reports (shards): its checks are
+ * combined by id keeping the worst one, its status follows from those checks
+ * (suiteStatus), it is critical if any shard says so, its duration is the
+ * longest shard's (shards run side by side), and count-like numeric suite
+ * metrics are summed (the rest are the first shard's; each shard's own block
+ * is kept under `shards`).
+ */
+import {
+  SUITE_IDS,
+  type Check,
+  type LatencyHistograms,
+  type MetricValue,
+  type RunMetrics,
+  type RunReport,
+  type Status,
+  type Summary,
+  type SuiteResult
+} from '../engine/model.js'
+import { overallVerdict, suiteStatus } from '../engine/verdict.js'
+import { HealthError } from '../errors.js'
+import { healthScore } from '../metrics/health-score.js'
+import { createHistogram, histogramFromJson, type Histogram } from '../metrics/histogram.js'
+
+export interface MergeOptions {
+  /** Names of the reports (file paths) for error messages, same order as `reports`. */
+  names?: readonly string[]
+}
+
+/** Worse statuses rank higher; a measured result outranks a skipped one. */
+const RANK: Record<Status, number> = { skipped: 0, passed: 1, degraded: 2, failed: 3 }
+
+/** Suite-metric keys whose integer values are counts, so shards add up. */
+const COUNT_KEY =
+  /^(target|opened|attempted|count|sent|received|lost|drops?|dropped|errors?|failures|messages\w*|connections|reconnections|served|total\w*)$/i
+
+/**
+ * Merges reports into one.
+ * @throws HealthError WSH_ERR_REPORT when there are none, or they differ in
+ *   schemaVersion or target, or one lacks the `latencyHistogram` block.
+ */
+export function mergeReports(reports: readonly RunReport[], options: MergeOptions = {}): RunReport {
+  const name = (index: number): string =>
+    options.names?.[index] ?? `report ${index + 1} of ${reports.length}`
+  const first = reports[0]
+  if (first === undefined) throw new HealthError('WSH_ERR_REPORT', 'no reports to merge')
+  reports.forEach((report, index) => {
+    if (report.schemaVersion !== first.schemaVersion) {
+      throw new HealthError(
+        'WSH_ERR_REPORT',
+        `${name(index)}: schemaVersion ${String(report.schemaVersion)} differs from ${name(0)}'s ${String(first.schemaVersion)}; merge reports written by the same ws-health version`
+      )
+    }
+    if (report.target !== first.target) {
+      throw new HealthError(
+        'WSH_ERR_REPORT',
+        `${name(index)}: target ${report.target} differs from ${name(0)}'s ${first.target}; only reports of one service merge into one verdict`
+      )
+    }
+    if (report.latencyHistogram === undefined) {
+      throw new HealthError(
+        'WSH_ERR_REPORT',
+        `${name(index)}: has no latencyHistogram block (written by an older ws-health?); percentiles cannot be merged without it, so re-run that job with this version`
+      )
+    }
+    for (const key of ['latencyMs', 'connectTimeMs', 'recoveryTimeMs'] as const) {
+      try {
+        histogramFromJson(report.latencyHistogram[key])
+      } catch (error) {
+        throw new HealthError(
+          'WSH_ERR_REPORT',
+          `${name(index)}: latencyHistogram.${key}: ${error instanceof Error ? error.message : String(error)}`
+        )
+      }
+    }
+  })
+
+  const suites = mergeSuites(reports)
+  const { metrics, latencyHistogram } = mergeMetrics(reports)
+  const starts = reports.map((r) => Date.parse(r.startedAt)).filter(Number.isFinite)
+  const ends = reports.map((r) => Date.parse(r.startedAt) + r.durationMs).filter(Number.isFinite)
+  const startMs = starts.length > 0 ? Math.min(...starts) : Number.NaN
+  const merged: RunReport = {
+    schemaVersion: first.schemaVersion,
+    status: overallVerdict(suites),
+    healthScore: healthScore({
+      successRate: metrics.successRate,
+      avgLatencyMs: metrics.latencyMs.avg,
+      reconnections: metrics.reconnections,
+      errors: metrics.errors
+    }),
+    target: first.target,
+    startedAt: Number.isFinite(startMs) ? new Date(startMs).toISOString() : first.startedAt,
+    durationMs: Number.isFinite(startMs)
+      ? Math.max(...ends) - startMs
+      : Math.max(...reports.map((r) => r.durationMs)),
+    config: mergedConfig(first.config, suites, reports.length),
+    suites,
+    metrics,
+    latencyHistogram
+  }
+  // Optional blocks (chaos, stress, trend, discovery) come from the first report that has them.
+  for (const key of ['chaos', 'stress', 'trend', 'discovery'] as const) {
+    const block = reports.find((r) => r[key] !== undefined)?.[key]
+    if (block !== undefined) merged[key] = block
+  }
+  return merged
+}
+
+function mergedConfig(
+  config: RunReport['config'],
+  suites: readonly SuiteResult[],
+  count: number
+): RunReport['config'] {
+  // The shard a job ran is not a property of the merged run.
+  const { shard: _shard, ...rest } = config
+  void _shard
+  return { ...rest, suites: suites.map((s) => s.id), mergedReports: count }
+}
+
+function mergeSuites(reports: readonly RunReport[]): SuiteResult[] {
+  const groups = new Map<string, SuiteResult[]>()
+  for (const report of reports) {
+    for (const suite of report.suites)
+      groups.set(suite.id, [...(groups.get(suite.id) ?? []), suite])
+  }
+  const order = (id: string): number => {
+    const index = (SUITE_IDS as readonly string[]).indexOf(id)
+    return index < 0 ? SUITE_IDS.length : index
+  }
+  return [...groups.values()]
+    .sort((a, b) => order((a[0] as SuiteResult).id) - order((b[0] as SuiteResult).id))
+    .map(mergeSuite)
+}
+
+function mergeSuite(shards: SuiteResult[]): SuiteResult {
+  const first = shards[0] as SuiteResult
+  if (shards.length === 1) return first
+  const checks = new Map<string, Check>()
+  for (const suite of shards) {
+    for (const check of suite.checks) {
+      const seen = checks.get(check.id)
+      if (seen === undefined || RANK[check.status] > RANK[seen.status]) checks.set(check.id, check)
+    }
+  }
+  const merged = [...checks.values()].map((check) => ({
+    ...check,
+    message: `${check.message} (worst of ${shards.length} shards)`
+  }))
+  const status = suiteStatus(merged)
+  return {
+    id: first.id,
+    title: first.title,
+    // A suite every shard skipped stays skipped; nothing is upgraded to a pass.
+    status,
+    critical: shards.some((s) => s.critical),
+    durationMs: Math.max(...shards.map((s) => s.durationMs)),
+    checks: merged,
+    metrics: {
+      ...sumCounts(shards.map((s) => s.metrics)),
+      shards: shards.map((s) => s.metrics)
+    }
+  }
+}
+
+/** First block's shape, with count-like integers summed across blocks. */
+function sumCounts(blocks: { [key: string]: MetricValue }[]): { [key: string]: MetricValue } {
+  const out: { [key: string]: MetricValue } = { ...(blocks[0] ?? {}) }
+  for (const [key, value] of Object.entries(out)) {
+    if (typeof value === 'number' && Number.isInteger(value) && COUNT_KEY.test(key)) {
+      const values = blocks.map((b) => b[key])
+      if (values.every((v) => typeof v === 'number')) {
+        out[key] = (values as number[]).reduce((a, b) => a + b, 0)
+      }
+    } else if (isObject(value)) {
+      const nested = blocks.map((b) => b[key])
+      if (nested.every(isObject)) out[key] = sumCounts(nested)
+    }
+  }
+  return out
+}
+
+function isObject(value: unknown): value is { [key: string]: MetricValue } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function mergeMetrics(reports: readonly RunReport[]): {
+  metrics: RunMetrics
+  latencyHistogram: LatencyHistograms
+} {
+  const blocks = reports.map((r) => r.latencyHistogram as LatencyHistograms)
+  const merge = (pick: (b: LatencyHistograms) => unknown): Histogram => {
+    const histograms = blocks.map((b) => histogramFromJson(pick(b)))
+    const total = createHistogram((histograms[0] as Histogram).relativeError)
+    for (const h of histograms) total.merge(h)
+    return total
+  }
+  const latency = merge((b) => b.latencyMs)
+  const connect = merge((b) => b.connectTimeMs)
+  const recovery = merge((b) => b.recoveryTimeMs)
+  const sum = (pick: (m: RunMetrics) => number): number =>
+    reports.reduce((total, r) => total + pick(r.metrics), 0)
+  const sent = sum((m) => m.messagesSent)
+  const received = sum((m) => m.messagesReceived)
+  const pingsSent = sum((m) => m.heartbeat.sent)
+  const pongs = sum((m) => m.heartbeat.received)
+  const intact = blocks.reduce((total, b) => total + b.intactReplies, 0)
+  // Throughput over the jobs' sampling time laid end to end: the figure one
+  // job running every suite would have measured (conservative for shards).
+  const windowMs = blocks.reduce((total, b) => total + b.throughputWindowMs, 0)
+  const attempted = sent + pingsSent
+  const metrics: RunMetrics = {
+    latencyMs: summaryOf(latency),
+    successRate: attempted === 0 ? null : (intact + pongs) / attempted,
+    deliveryRate: sent === 0 ? null : intact / sent,
+    messagesSent: sent,
+    messagesReceived: received,
+    messagesLost: sum((m) => m.messagesLost),
+    reconnections: sum((m) => m.reconnections),
+    recoveryTimeMs: { avg: mean(recovery), max: recovery.max },
+    connectTimeMs: { avg: mean(connect), p95: connect.quantile(0.95) },
+    throughputMsgsPerSec: sent === 0 || !(windowMs > 0) ? null : received / (windowMs / 1000),
+    heartbeat: {
+      sent: pingsSent,
+      received: pongs,
+      successRate: pingsSent === 0 ? null : pongs / pingsSent
+    },
+    errors: sum((m) => m.errors)
+  }
+  return {
+    metrics,
+    latencyHistogram: {
+      latencyMs: latency.toJSON(),
+      connectTimeMs: connect.toJSON(),
+      recoveryTimeMs: recovery.toJSON(),
+      throughputWindowMs: windowMs,
+      intactReplies: intact
+    }
+  }
+}
+
+function mean(histogram: Histogram): number | null {
+  return histogram.count === 0 ? null : histogram.sum / histogram.count
+}
+
+/** The metrics block's latency summary from a histogram: avg and max exact, percentiles within its error. */
+export function summaryOf(histogram: Histogram): Summary {
+  return {
+    avg: mean(histogram),
+    p50: histogram.quantile(0.5),
+    p95: histogram.quantile(0.95),
+    p99: histogram.quantile(0.99),
+    max: histogram.max,
+    count: histogram.count
+  }
+}
