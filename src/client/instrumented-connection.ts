@@ -57,6 +57,8 @@ export interface CreateConnectionOptions extends ConnectionOptions {
 }
 
 const SEND_TEXT = { binary: false } as const
+/** Shared default for probe(): no object per call. */
+const NO_PROBE_OPTIONS: ProbeOptions = Object.freeze({})
 const SEND_BINARY = { binary: true } as const
 /** ws's own handshake timer normally fires first; the backstop waits this much longer. */
 const HANDSHAKE_BACKSTOP_SLACK_MS = 50
@@ -65,7 +67,8 @@ interface PendingProbe {
   startMs: number
   sent: EncodedProbe
   timeoutMs: number
-  timer: NodeJS.Timeout
+  /** Clock ms after which the probe times out. */
+  deadlineMs: number
   resolve(trip: RoundTrip): void
   reject(error: Error): void
 }
@@ -231,7 +234,7 @@ class InstrumentedConnection implements Connection {
     )
   }
 
-  probe(options: ProbeOptions = {}): Promise<RoundTrip> {
+  probe(options: ProbeOptions = NO_PROBE_OPTIONS): Promise<RoundTrip> {
     const kind = options.kind ?? 'text'
     const carry = this.protocol.canCarry(kind)
     if (carry !== true) return Promise.reject(new HealthError('WSH_ERR_PROTOCOL', carry))
@@ -245,8 +248,12 @@ class InstrumentedConnection implements Connection {
       return Promise.reject(error)
     }
     return new Promise<RoundTrip>((resolve, reject) => {
-      const timer = setTimeout(onProbeTimeout, timeoutMs, this, id)
-      this.pending.set(id, { startMs: this.clock.nowMs(), sent, timeoutMs, timer, resolve, reject })
+      const startMs = this.clock.nowMs()
+      const deadlineMs = startMs + timeoutMs
+      this.pending.set(id, { startMs, sent, timeoutMs, deadlineMs, resolve, reject })
+      // One timer per connection, armed for the earliest deadline: a timer
+      // per probe cost a Timeout object and a timer-list insert and remove per message.
+      if (deadlineMs < this.probeTimerAtMs) this.armProbeTimer(deadlineMs, startMs)
       this.stats.messagesSent++
       this.stats.bytesSent += sent.data.length
       this.recorder?.recordProbeSent(sent.data.length)
@@ -397,9 +404,10 @@ class InstrumentedConnection implements Connection {
     if (wasOpen) this.gauge?.recordClosed()
     const reason = reasonBuffer.toString('utf8')
     const detail = `connection ${this.label} to ${this.safeUrl} closed (code ${code}${reason ? `: ${reason}` : ''})`
+    clearTimeout(this.probeTimer)
+    this.probeTimerAtMs = Number.POSITIVE_INFINITY
     for (const [id, probe] of this.pending) {
       this.pending.delete(id)
-      clearTimeout(probe.timer)
       this.recorder?.recordProbeLost()
       probe.reject(this.lost(`probe ${id} got no reply: ${detail}`))
     }
@@ -433,7 +441,6 @@ class InstrumentedConnection implements Connection {
       return
     }
     const rttMs = this.clock.nowMs() - probe.startMs
-    clearTimeout(probe.timer)
     const intact = this.protocol.intact(data, isBinary, probe.sent)
     stats.repliesMatched++
     this.recorder?.recordRoundTrip(rttMs, intact, data.length)
@@ -461,6 +468,33 @@ class InstrumentedConnection implements Connection {
   // ------------------------------------------------------------ internals
 
   private matchedId = -1
+  private probeTimer: NodeJS.Timeout | undefined
+  /** Deadline the probe timer is armed for (Infinity when none). */
+  private probeTimerAtMs = Number.POSITIVE_INFINITY
+
+  private armProbeTimer(atMs: number, nowMs: number): void {
+    clearTimeout(this.probeTimer)
+    this.probeTimerAtMs = atMs
+    this.probeTimer = setTimeout(onProbeDeadline, Math.max(0, atMs - nowMs), this)
+    // Pending probes exist only while the socket is open, and the socket keeps
+    // the process alive; an idle connection's stale deadline must not.
+    this.probeTimer.unref()
+  }
+
+  /** The probe timer fired: time out every probe past its deadline, re-arm for the next. */
+  sweepProbes(): void {
+    // The armed deadline has passed by the timer's account even if the
+    // injected clock disagrees (a manual clock in tests), so never re-arm for it.
+    const now = Math.max(this.clock.nowMs(), this.probeTimerAtMs)
+    this.probeTimer = undefined
+    this.probeTimerAtMs = Number.POSITIVE_INFINITY
+    let next = Number.POSITIVE_INFINITY
+    for (const [id, probe] of this.pending) {
+      if (probe.deadlineMs <= now) this.timeoutProbe(id)
+      else if (probe.deadlineMs < next) next = probe.deadlineMs
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.armProbeTimer(next, this.clock.nowMs())
+  }
 
   /** Finds and removes the pending probe a message answers; sets matchedId. */
   private correlate(data: Buffer, isBinary: boolean): PendingProbe | undefined {
@@ -535,8 +569,8 @@ function onHandshakeDeadline(connection: InstrumentedConnection): void {
   connection.handshakeDeadline()
 }
 
-function onProbeTimeout(connection: InstrumentedConnection, id: number): void {
-  connection.timeoutProbe(id)
+function onProbeDeadline(connection: InstrumentedConnection): void {
+  connection.sweepProbes()
 }
 
 function headerText(value: string | string[] | undefined): string {

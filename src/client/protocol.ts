@@ -94,6 +94,21 @@ function readDigits(data: Buffer, from: number, stop: number): number {
   return value
 }
 
+function digitCount(id: number): number {
+  let n = 1
+  for (let v = id; v >= 10; v = Math.floor(v / 10)) n++
+  return n
+}
+
+/** Writes `id` in decimal ASCII into data[from, end). */
+function writeDigits(data: Buffer, from: number, id: number, end: number): void {
+  let v = id
+  for (let i = end - 1; i >= from; i--) {
+    data[i] = CHAR_0 + (v % 10)
+    v = Math.floor(v / 10)
+  }
+}
+
 function startsWith(data: Buffer, prefix: Buffer): boolean {
   return (
     data.length >= prefix.length && data.compare(prefix, 0, prefix.length, 0, prefix.length) === 0
@@ -120,10 +135,16 @@ function createEchoProtocol(largePayloadBytes: number): ProbeProtocol {
       checkId(id)
       switch (kind) {
         case 'text': {
-          const head = `wsh:${id}:`
-          const size = checkBytes(bytes ?? DEFAULT_PAYLOAD_BYTES.text, head.length, kind)
-          const data = Buffer.alloc(size, 0x61)
-          data.write(head, 0, 'latin1')
+          const headBytes = TEXT_PREFIX.length + digitCount(id) + 1
+          const size = checkBytes(bytes ?? DEFAULT_PAYLOAD_BYTES.text, headBytes, kind)
+          // allocUnsafe slices Node's shared pool for small sizes; Buffer.alloc
+          // would create an ArrayBuffer (and GC work) per probe. The head is
+          // written byte by byte: no string is built per probe.
+          const data = Buffer.allocUnsafe(size)
+          TEXT_PREFIX.copy(data, 0)
+          writeDigits(data, TEXT_PREFIX.length, id, headBytes - 1)
+          data[headBytes - 1] = 0x3a // ':'
+          data.fill(0x61, headBytes)
           return { data, binary: false }
         }
         case 'json': {

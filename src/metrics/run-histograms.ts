@@ -26,5 +26,9 @@ export function runHistograms(
 
 /** Durations from a monotonic clock are >= 0; a stepped test clock must not break the report. */
 function nonNegative(values: Float64Array): Float64Array {
-  return values.map((value) => Math.max(0, value))
+  // Copy only when a value needs clamping: 10^6 samples cost a pass, not a copy.
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] < 0) return values.map((value) => Math.max(0, value))
+  }
+  return values
 }
