@@ -14,17 +14,21 @@ import { HealthError, describeError, isHealthError } from './errors.js'
 import { systemClock } from './metrics/clock.js'
 import { renderConsole } from './report/console.js'
 import { writeJsonReport } from './report/json.js'
+import { runMergeCommand } from './report/merge-command.js'
 import { createProgressLine, type ProgressStream } from './report/progress.js'
 import { verdictLine } from './report/verdict-line.js'
 import { startReferenceServer } from './server/reference-server.js'
+import {
+  discoverCommand,
+  finishRunReport,
+  historyCommand,
+  resolveRunTarget
+} from './cli-commands.js'
 
 /** Kept equal to package.json's version (a test checks it). */
 export const VERSION = '0.1.0'
 
 export const EXIT = { healthy: 0, failed: 1, usage: 2 } as const
-
-/** Commands declared by the CLI contract that later issues implement. */
-const NOT_YET: Partial<Record<ParsedArgv['command'], number>> = { discover: 9, merge: 7 }
 
 export interface CliIo {
   stdout: ProgressStream
@@ -32,6 +36,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv
   /** Stops `serve` and interrupts `run` (default: SIGINT or SIGTERM). */
   stop?: AbortSignal
+  /** Working directory for discovery and config files (default process.cwd()). */
+  cwd?: string
 }
 
 const processIo: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }
@@ -56,11 +62,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       case 'serve':
         return await serveCommand(parsed, io, stop.signal)
       case 'discover':
+        return await discoverCommand(parsed, io, stop.signal)
+      case 'history':
+        return await historyCommand(parsed, io)
       case 'merge':
-        io.stderr.write(
-          `ws-health ${parsed.command}: not yet implemented (issue ${NOT_YET[parsed.command]})\n`
-        )
-        return EXIT.usage
+        return await runMergeCommand(parsed, io, useColor(io))
     }
   } catch (error) {
     io.stderr.write(`${errorLine(error)}\n`)
@@ -83,14 +89,20 @@ function errorLine(error: unknown): string {
 }
 
 async function runCommand(parsed: ParsedArgv, io: CliIo, signal: AbortSignal): Promise<number> {
-  const config = loadConfig({ flags: parsed.flags, env: io.env })
+  const config = loadConfig({ flags: parsed.flags, env: io.env, cwd: io.cwd })
+  const target = await resolveRunTarget(config, io, signal)
+  if (target === null) return EXIT.failed
   const progress = createProgressLine(io.stderr, { clock: systemClock })
   let report
   try {
-    report = await runHealthCheck(config, { onProgress: progress.update, signal })
+    report = await runHealthCheck(
+      { ...config, url: target.url },
+      { onProgress: progress.update, signal }
+    )
   } finally {
     progress.stop()
   }
+  await finishRunReport(report, config, target, io)
   io.stdout.write(`${renderConsole(report, { color: useColor(io) })}\n`)
   if (config.reportPath !== undefined) {
     let written: string
@@ -112,7 +124,8 @@ async function runCommand(parsed: ParsedArgv, io: CliIo, signal: AbortSignal): P
 
 async function serveCommand(parsed: ParsedArgv, io: CliIo, signal: AbortSignal): Promise<number> {
   const port = typeof parsed.flags.port === 'number' ? parsed.flags.port : undefined
-  const server = await startReferenceServer({ port })
+  // Resume on: `serve` is the self-healing suite's reference peer (session state across reconnects).
+  const server = await startReferenceServer({ port, resume: true })
   try {
     io.stdout.write(`ws-health reference server listening on ${server.url}\n`)
     io.stdout.write('Press Ctrl+C to stop.\n')

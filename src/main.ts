@@ -7,7 +7,6 @@ import * as core from '@actions/core'
 import { join } from 'node:path'
 import { readActionInputs } from './config/inputs.js'
 import { loadConfig } from './config/load.js'
-import { runHealthCheck } from './engine/run.js'
 import { failsRun } from './engine/verdict.js'
 import type { RunReport } from './engine/model.js'
 import { describeError, isHealthError } from './errors.js'
@@ -16,6 +15,10 @@ import { writeJsonReport } from './report/json.js'
 import { toOutputs } from './report/outputs.js'
 import { buildErrorSummary, buildStepSummary } from './report/step-summary.js'
 import { verdictLine } from './report/verdict-line.js'
+import { mergeReportFiles } from './report/merge-command.js'
+import { expandGlobs } from './report/report-files.js'
+import { issueSummaryLine, syncActionIssue } from './github/action-issue.js'
+import { discoveryFailureSummary, keepActionHistory, runActionCheck } from './action-extras.js'
 
 /** File name of the JSON report when `report_path` is empty. */
 export const DEFAULT_REPORT_FILE = 'ws-health-report.json'
@@ -31,13 +34,33 @@ export async function run(): Promise<void> {
   let failure: string | undefined
   try {
     const config = loadConfig({ inputs: readActionInputs() })
-    const report = await runHealthCheck(config)
+    // merge_reports: combine other jobs' reports instead of running suites.
+    const report =
+      config.mergeReports !== undefined
+        ? await mergeReportFiles(await expandGlobs(config.mergeReports))
+        : await runActionCheck(config)
+    // History is a side channel too: it warns and never changes the verdict.
+    const predictiveAlert = await keepActionHistory(report, config)
     const reportPath = await writeReport(config.reportPath ?? defaultReportPath(), report)
-    for (const [name, value] of Object.entries(toOutputs(report, { reportPath }))) {
+    // A side channel: it warns (issues: write) and never changes the verdict.
+    const issue = await syncActionIssue({
+      config,
+      report,
+      env: process.env,
+      log: { info: (m) => core.info(m), warning: (m) => core.warning(m) }
+    })
+    const outputs = toOutputs(report, {
+      reportPath,
+      issueNumber: issue?.issueNumber ?? null,
+      predictiveAlert
+    })
+    for (const [name, value] of Object.entries(outputs)) {
       core.setOutput(name, value)
     }
     core.info(renderConsole(report, { color: false }))
-    summary = buildStepSummary(report)
+    summary = [buildStepSummary(report), issueSummaryLine(issue)]
+      .filter((s) => s !== '')
+      .join('\n\n')
     if (failsRun(report.status, config.failOn)) {
       failure = `WebSocket health ${verdictLine(report)} (fail_on: ${config.failOn})`
     }
@@ -46,7 +69,7 @@ export async function run(): Promise<void> {
     failure = isHealthError(error)
       ? describeError(error)
       : `ws-health internal error (WSH_ERR_INTERNAL): ${describeError(error)}`
-    summary = buildErrorSummary(failure)
+    summary = discoveryFailureSummary(error) ?? buildErrorSummary(failure)
   } finally {
     await writeSummary(summary)
   }

@@ -93,13 +93,14 @@ describe('parseArgv', () => {
     expect(parseArgv(['-h']).command).toBe('help')
     expect(parseArgv(['run', '--url', 'ws://x', '--help']).command).toBe('help')
     expect(parseArgv(['--version']).command).toBe('version')
-    expect(usage()).toContain('ws-health run --url URL')
+    expect(usage()).toContain('ws-health run [--url URL]')
+    expect(usage()).toContain('ws-health history FILE')
     expect(usage()).toContain('merge FILE... [--report FILE]')
   })
 
   it('rejects an unknown command, listing the commands', () => {
     expect(argvError(['start'])).toBe(
-      'unknown command "start"; expected one of run, serve, discover, merge, --help, --version'
+      'unknown command "start"; expected one of run, serve, discover, history, merge, --help, --version'
     )
   })
 

@@ -86,10 +86,10 @@ describe('bad values name the field, the value and what is allowed', () => {
     )
   })
 
-  it('rejects an input that a later release implements', () => {
-    expect(configError({ inputs: { createIssue: 'true' } })).toContain(
-      'create_issue: not implemented yet (coming in a later release); remove it'
-    )
+  it('rejects a shard outside 1 <= K <= N and a bad issue_on, naming each input', () => {
+    const message = configError({ inputs: { shard: '0/2', issueOn: 'always' } })
+    expect(message).toMatch(/shard: expected K\/N with integers 1 <= K <= N.*got "0\/2"/)
+    expect(message).toMatch(/issue_on: expected one of failed, degraded, got "always"/)
   })
 })
 

@@ -55,17 +55,25 @@ describe('readActionInputs', () => {
     expect(error.message).toContain('connection_count: expected an integer >= 1, got "ten"')
   })
 
-  it('rejects inputs of later releases but never reads github_token', () => {
-    setInput('github_token', 'ghs_secret')
-    expect(readActionInputs()).toEqual({})
-    setInput('server_command', 'npm start')
-    setInput('max_connections', '500')
-    const error = thrown(() =>
-      loadConfig({ env: {}, cwd: fixture('none'), inputs: readActionInputs() })
-    )
-    expect(error.message).toContain('server_command: not implemented yet')
-    expect(error.message).toContain('max_connections: not implemented yet')
-    expect(error.message).not.toContain('ghs_secret')
+  it('reads github_token as a masked secret and never shows it in errors', () => {
+    const writes: string[] = []
+    jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      writes.push(String(chunk))
+      return true
+    })
+    setInput('github_token', 'ghs_secretvalue1234')
+    setInput('merge_reports', 'reports/*.json')
+    setInput('shard', '5/3')
+    const raw = readActionInputs()
+    jest.restoreAllMocks()
+    expect(writes.join('')).toContain('::add-mask::ghs_secretvalue1234')
+    expect(raw).toMatchObject({
+      githubToken: 'ghs_secretvalue1234',
+      mergeReports: 'reports/*.json'
+    })
+    const error = thrown(() => loadConfig({ env: {}, cwd: fixture('none'), inputs: raw }))
+    expect(error.message).toMatch(/shard: expected K\/N with integers 1 <= K <= N.*got "5\/3"/)
+    expect(error.message).not.toContain('ghs_secretvalue1234')
   })
 
   it('registers header values as secrets so the runner masks them', () => {

@@ -90,10 +90,12 @@ describe('ws-health run', () => {
     expect(io.err()).toMatch(/^ws-health: .*duration.*"ten"/)
   })
 
-  it('refuses to run without a URL instead of inventing a result (exit 2)', async () => {
-    const io = captureIo()
-    expect(await main(['run'], io)).toBe(EXIT.usage)
-    expect(io.err()).toContain('ws-health: url is required')
+  it('without a URL discovers in the working directory and fails when nothing is found (exit 1)', async () => {
+    const io = { ...captureIo(), cwd: dir }
+    expect(await main(['run'], io)).toBe(EXIT.failed)
+    expect(io.err()).toContain('ws-health: no WebSocket endpoint discovered')
+    expect(io.err()).toContain('no candidate ports found')
+    expect(io.out()).toBe('')
   })
 })
 
@@ -101,7 +103,7 @@ describe('other commands', () => {
   it('prints usage for --help and the package version for --version', async () => {
     const help = captureIo()
     expect(await main(['--help'], help)).toBe(EXIT.healthy)
-    expect(help.out()).toContain('ws-health run --url URL')
+    expect(help.out()).toContain('ws-health run [--url URL]')
     const version = captureIo()
     expect(await main(['--version'], version)).toBe(EXIT.healthy)
     const pkg = JSON.parse(await readFile('package.json', 'utf8')) as { version: string }
@@ -109,29 +111,35 @@ describe('other commands', () => {
     expect(version.out()).toBe(`ws-health ${pkg.version}\n`)
   })
 
-  it('says discover and merge are not implemented yet (exit 2)', async () => {
-    const discover = captureIo()
-    expect(await main(['discover'], discover)).toBe(EXIT.usage)
-    expect(discover.err()).toBe('ws-health discover: not yet implemented (issue 9)\n')
+  it('merge names a report file it cannot read (exit 2); __tests__/merge covers merging', async () => {
     const merge = captureIo()
-    expect(await main(['merge', 'a.json'], merge)).toBe(EXIT.usage)
-    expect(merge.err()).toBe('ws-health merge: not yet implemented (issue 7)\n')
+    expect(await main(['merge', join(dir, 'absent.json')], merge)).toBe(EXIT.usage)
+    expect(merge.err()).toMatch(/^ws-health: .*absent\.json: cannot read the report/)
   })
 
-  it('serves the reference server until stopped', async () => {
+  it('serves the reference server, with session resume, until stopped', async () => {
     const io = captureIo()
     const serving = main(['serve', '--port', '0'], io)
-    const url = await waitForUrl(io.out)
-    const { default: WebSocket } = await import('ws')
-    const client = new WebSocket(url)
-    const echoed = await new Promise<string>((resolve, reject) => {
-      client.once('open', () => client.send('hello'))
-      client.once('message', (data) => resolve(String(data)))
-      client.once('error', reject)
-    })
-    client.close()
-    expect(echoed).toBe('hello')
-    io.stopper.abort()
+    try {
+      const url = await waitForUrl(io.out)
+      const { default: WebSocket } = await import('ws')
+      const client = new WebSocket(url)
+      // serve enables resume, so the first message is the session greeting, then the echo.
+      const [greeting, echoed] = await new Promise<string[]>((resolve, reject) => {
+        const received: string[] = []
+        client.once('open', () => client.send('hello'))
+        client.on('message', (data) => {
+          received.push(String(data))
+          if (received.length === 2) resolve(received)
+        })
+        client.once('error', reject)
+      })
+      client.close()
+      expect(JSON.parse(greeting!)).toMatchObject({ type: 'session', resumed: false })
+      expect(echoed).toBe('hello')
+    } finally {
+      io.stopper.abort()
+    }
     expect(await serving).toBe(EXIT.healthy)
   })
 })

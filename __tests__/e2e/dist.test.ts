@@ -5,41 +5,22 @@
  * than a source file (CI's check-dist then proves it equals a fresh build).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
-import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startReferenceServer, type ReferenceServer } from '../../src/server/reference-server.js'
 import { closedPortUrl, startRefusingServer, type TestServer } from '../fixtures/faulty-servers.js'
 import { expectReportContract } from '../fixtures/report-contract.js'
+import { ACTION, BUILD_LIMIT_MS, CLI, ensureFreshDist } from '../fixtures/dist-build.js'
 
-const ROOT = process.cwd()
-const ACTION = join(ROOT, 'dist', 'index.js')
-const CLI = join(ROOT, 'dist', 'cli.js')
 /** A child that outlives this has hung: DESIGN.md bounds a run by duration + 60 s. */
 const CHILD_LIMIT_MS = 60_000
-const BUILD_LIMIT_MS = 180_000
 
 interface Finished {
   code: number | null
   stdout: string
   stderr: string
-}
-
-function newestMtime(dir: string): number {
-  let newest = 0
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name)
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs)
-  }
-  return newest
-}
-
-function distIsFresh(): boolean {
-  if (!existsSync(ACTION) || !existsSync(CLI)) return false
-  const built = Math.min(statSync(ACTION).mtimeMs, statSync(CLI).mtimeMs)
-  return built >= newestMtime(join(ROOT, 'src'))
 }
 
 /** The machine's environment without action inputs or seed variables, plus `extra`. */
@@ -89,15 +70,8 @@ function parseOutputFile(text: string): Record<string, string> {
 let dir = ''
 let server: ReferenceServer | TestServer | undefined
 
-beforeAll(() => {
-  if (distIsFresh()) return
-  const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'package.mjs')], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: BUILD_LIMIT_MS
-  })
-  if (built.status !== 0) throw new Error(`npm run package failed:\n${built.stderr}`)
-}, BUILD_LIMIT_MS)
+// Locked: other test files (issue-dist.test.ts) may rebuild dist/ in parallel.
+beforeAll(ensureFreshDist, BUILD_LIMIT_MS)
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'wsh-dist-'))
@@ -220,6 +194,6 @@ describe('node dist/cli.js', () => {
   it('--help prints usage (exit 0)', async () => {
     const result = await runNode(CLI, ['--help'], childEnv({}))
     expect(result.code).toBe(0)
-    expect(result.stdout).toContain('ws-health run --url URL')
+    expect(result.stdout).toContain('ws-health run [--url URL]')
   })
 })

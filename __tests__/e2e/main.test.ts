@@ -104,10 +104,15 @@ describe('run (action glue)', () => {
     expect(core.summaryWrites[0]).toContain('"ten"')
   })
 
-  it('refuses to run without a url rather than inventing a result', async () => {
+  it('without a url discovers in GITHUB_WORKSPACE and fails listing what was tried, never a pass', async () => {
+    process.env.GITHUB_WORKSPACE = dir
     setInputs(QUICK_INPUTS)
     await run()
-    expect(String(core.setFailed.mock.calls[0]?.[0])).toContain('url is required')
+    expect(core.setFailed).toHaveBeenCalledTimes(1)
+    expect(String(core.setFailed.mock.calls[0]?.[0])).toContain('no WebSocket endpoint discovered')
+    expect(core.setOutput).not.toHaveBeenCalled()
+    expect(core.summaryWrites[0]).toContain('### 🔎 Endpoint discovery')
+    expect(core.summaryWrites[0]).toContain('**No WebSocket endpoint found**')
   })
 
   it('never prints the github token', async () => {

@@ -28,6 +28,7 @@ const DESIGN_OUTPUTS = [
   'throughput',
   'report_path',
   'issue_number',
+  'predictive_alert',
   'connection_lifecycle_status',
   'self_healing_status',
   'message_delivery_status',
@@ -66,7 +67,8 @@ describe('toOutputs', () => {
       messages_received: '200',
       throughput: '123.46',
       report_path: '/tmp/r.json',
-      issue_number: ''
+      issue_number: '',
+      predictive_alert: 'false'
     })
   })
 
@@ -103,5 +105,10 @@ describe('toOutputs', () => {
 
   it('passes the issue number through when one is known', () => {
     expect(toOutputs(makeReport(), { issueNumber: 42 }).issue_number).toBe('42')
+  })
+
+  it('sets predictive_alert to true only when a prediction was raised', () => {
+    expect(toOutputs(makeReport(), { predictiveAlert: true }).predictive_alert).toBe('true')
+    expect(toOutputs(makeReport(), { predictiveAlert: false }).predictive_alert).toBe('false')
   })
 })

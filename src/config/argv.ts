@@ -8,7 +8,7 @@ import { HealthError } from '../errors.js'
 import { FLAG_KEYS } from './fields.js'
 import type { RawSettings } from './load.js'
 
-export type Command = 'run' | 'serve' | 'discover' | 'merge' | 'help' | 'version'
+export type Command = 'run' | 'serve' | 'discover' | 'merge' | 'history' | 'help' | 'version'
 
 export interface ParsedArgv {
   command: Command
@@ -17,7 +17,7 @@ export interface ParsedArgv {
    * `merge`: `reportPath`. `serve`: `port` (an integer 0-65535, already checked).
    */
   flags: RawSettings
-  /** `discover`: at most one DIR; `merge`: one or more report files; otherwise empty. */
+  /** `discover`: at most one DIR; `merge`: one or more report files; `history`: one FILE. */
   positionals: string[]
 }
 
@@ -30,35 +30,53 @@ const RUN_OPTIONS: Record<string, OptionType> = {
   connections: 'string',
   chaos: 'boolean',
   stress: 'boolean',
+  'max-connections': 'string',
   config: 'string',
   environment: 'string',
   protocol: 'string',
   report: 'string',
   'fail-on': 'string',
-  seed: 'string'
+  seed: 'string',
+  history: 'string',
+  'history-keep': 'string',
+  'discovery-timeout': 'string',
+  shard: 'string',
+  'server-command': 'string',
+  'server-ready-timeout': 'string',
+  'max-reconnect-attempts': 'string'
 }
 
 const COMMANDS: Record<Exclude<Command, 'help' | 'version'>, Record<string, OptionType>> = {
   run: RUN_OPTIONS,
   serve: { port: 'string' },
   discover: {},
-  merge: { report: 'string' }
+  history: { config: 'string', environment: 'string' },
+  merge: { report: 'string', 'fail-on': 'string' }
 }
 
 /** Help text for `ws-health --help`. */
 export function usage(): string {
   return [
     'Usage:',
-    '  ws-health run --url URL [--suites all|id,id] [--duration S] [--connections N]',
+    '  ws-health run [--url URL] [--suites all|id,id] [--duration S] [--connections N]',
     '      [--chaos] [--stress] [--config FILE] [--environment NAME] [--protocol echo|json]',
-    '      [--report FILE] [--fail-on failed|degraded|never] [--seed N]',
-    '        Validate the WebSocket service at URL.',
+    '      [--max-connections N]',
+    '      [--report FILE] [--fail-on failed|degraded|never] [--seed N] [--shard K/N]',
+    '      [--history FILE] [--history-keep N] [--discovery-timeout MS]',
+    '      [--server-command CMD] [--server-ready-timeout S] [--max-reconnect-attempts N]',
+    '        Validate the WebSocket service at URL. Without --url, the endpoint is',
+    '        discovered from the project in the current directory (see discover).',
+    '        --history appends the run to a JSON-lines history and reports trends,',
+    '        regressions and predicted threshold crossings.',
     '  ws-health serve [--port N]',
     '        Start the embedded reference server (port 0 = any free port).',
     '  ws-health discover [DIR]',
-    '        Find WebSocket endpoints from the project files in DIR.',
-    '  ws-health merge FILE... [--report FILE]',
+    '        Find WebSocket endpoints from the project files in DIR (default: the',
+    '        current directory) and probe them on localhost; exit 0 found, 1 not found.',
+    '  ws-health merge FILE... [--report FILE] [--fail-on failed|degraded|never]',
     '        Merge JSON reports from several jobs into one.',
+    '  ws-health history FILE [--config FILE] [--environment NAME]',
+    '        Trend analysis of a history file: last runs, baselines, regressions, predictions.',
     '  ws-health --help | --version',
     '',
     'Settings not given as flags come from environment variables (TEST_DURATION,',
@@ -143,6 +161,12 @@ function checkPositionals(command: keyof typeof COMMANDS, positionals: string[])
     throw new HealthError(
       'WSH_ERR_CONFIG',
       'ws-health merge: expected one or more report files, got none'
+    )
+  }
+  if (command === 'history' && positionals.length !== 1) {
+    throw new HealthError(
+      'WSH_ERR_CONFIG',
+      positionals.length === 0 ? 'ws-health history: expected a history FILE, got none' : extra(1)
     )
   }
   if ((command === 'run' || command === 'serve') && positionals.length > 0) {

@@ -40,6 +40,39 @@ const SUITE_FIELDS = [
   { key: 'critical', file: 'critical', kind: 'boolean' }
 ] as const
 
+/** Chaos fault overrides in the config file: `chaos.<fault>.<field>`. */
+const CHAOS_FIELDS = [
+  { path: 'randomDisconnect.probability', file: 'random_disconnect.probability', kind: 'number' },
+  {
+    path: 'randomDisconnect.reconnectDelayMs',
+    file: 'random_disconnect.reconnect_delay_ms',
+    kind: 'number'
+  },
+  { path: 'networkDelay.probability', file: 'network_delay.probability', kind: 'number' },
+  { path: 'networkDelay.minMs', file: 'network_delay.min_ms', kind: 'number' },
+  { path: 'networkDelay.maxMs', file: 'network_delay.max_ms', kind: 'number' },
+  { path: 'messageLoss.probability', file: 'message_loss.probability', kind: 'number' },
+  { path: 'messageLoss.direction', file: 'message_loss.direction', kind: 'string' },
+  { path: 'slowResponse.probability', file: 'slow_response.probability', kind: 'number' },
+  { path: 'slowResponse.delayMs', file: 'slow_response.delay_ms', kind: 'number' },
+  { path: 'bandwidth.bytesPerSecond', file: 'bandwidth.bytes_per_second', kind: 'number' }
+] as const
+
+/** The self-healing suite's policy in the config file: `self_healing.<field>`. */
+const SELF_HEALING_FIELDS = [
+  { path: 'initialDelayMs', file: 'initial_delay_ms', kind: 'number' },
+  { path: 'backoffFactor', file: 'backoff_factor', kind: 'number' },
+  { path: 'maxDelayMs', file: 'max_delay_ms', kind: 'number' },
+  { path: 'jitter', file: 'jitter', kind: 'number' },
+  { path: 'kills', file: 'kills', kind: 'number' },
+  { path: 'messages', file: 'messages', kind: 'number' },
+  { path: 'breakerThreshold', file: 'breaker_threshold', kind: 'number' },
+  { path: 'breakerResetMs', file: 'breaker_reset_ms', kind: 'number' },
+  { path: 'resume', file: 'resume', kind: 'string' },
+  { path: 'resumeName', file: 'resume_name', kind: 'string' },
+  { path: 'resumeTokenField', file: 'resume_token_field', kind: 'string' }
+] as const
+
 export const FIELDS: readonly FieldSpec[] = [
   { path: 'url', kind: 'string', input: 'url', flag: 'url', env: 'WS_HEALTH_URL', file: ['url'] },
   {
@@ -67,6 +100,14 @@ export const FIELDS: readonly FieldSpec[] = [
     file: ['connection_count']
   },
   {
+    path: 'maxConnections',
+    kind: 'number',
+    input: 'max_connections',
+    flag: 'max-connections',
+    file: ['max_connections']
+  },
+  { path: 'openRatePerSec', kind: 'number', input: 'open_rate', file: ['open_rate'] },
+  {
     path: 'chaosMode',
     kind: 'boolean',
     input: 'chaos_mode',
@@ -75,6 +116,37 @@ export const FIELDS: readonly FieldSpec[] = [
     file: ['chaos_mode']
   },
   { path: 'chaosSeed', kind: 'number', input: 'chaos_seed', flag: 'seed', file: ['chaos_seed'] },
+  ...CHAOS_FIELDS.map((field): FieldSpec => ({
+    path: `chaos.${field.path}`,
+    kind: field.kind,
+    file: [`chaos.${field.file}`]
+  })),
+  {
+    path: 'maxReconnectAttempts',
+    kind: 'number',
+    input: 'max_reconnect_attempts',
+    flag: 'max-reconnect-attempts',
+    file: ['max_reconnect_attempts']
+  },
+  ...SELF_HEALING_FIELDS.map((field): FieldSpec => ({
+    path: `selfHealing.${field.path}`,
+    kind: field.kind,
+    file: [`self_healing.${field.file}`]
+  })),
+  {
+    path: 'serverCommand',
+    kind: 'string',
+    input: 'server_command',
+    flag: 'server-command',
+    file: ['server_command']
+  },
+  {
+    path: 'serverReadyTimeout',
+    kind: 'number',
+    input: 'server_ready_timeout',
+    flag: 'server-ready-timeout',
+    file: ['server_ready_timeout']
+  },
   {
     path: 'stressTest',
     kind: 'boolean',
@@ -130,6 +202,37 @@ export const FIELDS: readonly FieldSpec[] = [
     env: 'WS_HEALTH_ENVIRONMENT'
   },
   { path: 'configFile', kind: 'string', input: 'config', flag: 'config', env: 'WS_HEALTH_CONFIG' },
+  {
+    path: 'discoveryTimeoutMs',
+    kind: 'number',
+    input: 'discovery_timeout_ms',
+    flag: 'discovery-timeout',
+    file: ['discovery_timeout_ms']
+  },
+  { path: 'discoveryPaths', kind: 'list', input: 'discovery_paths', file: ['discovery_paths'] },
+  {
+    path: 'historyFile',
+    kind: 'string',
+    input: 'history_file',
+    flag: 'history',
+    file: ['history_file']
+  },
+  { path: 'historyBranch', kind: 'string', input: 'history_branch', file: ['history_branch'] },
+  { path: 'historyPath', kind: 'string', input: 'history_path', file: ['history_path'] },
+  {
+    path: 'historyKeep',
+    kind: 'number',
+    input: 'history_keep',
+    flag: 'history-keep',
+    file: ['history_keep']
+  },
+  { path: 'regressionK', kind: 'number', input: 'regression_k', file: ['regression_k'] },
+  {
+    path: 'regressionMinChange',
+    kind: 'number',
+    input: 'regression_min_change',
+    file: ['regression_min_change']
+  },
   // Thresholds: the seed documents both the short and the max_/min_ forms.
   {
     path: 'thresholds.connectTimeMs',
@@ -198,20 +301,15 @@ export const FIELDS: readonly FieldSpec[] = [
       file: [`test_suites.${id}.${field.file}`]
     }))
   ),
-  // Declared in action.yml for later issues. Each moves into ConfigSchema (and
-  // loses `stage`) when it is implemented, so nothing pretends to work before.
-  { path: 'createIssue', kind: 'boolean', input: 'create_issue', stage: 'coming' },
-  { path: 'issueOn', kind: 'string', input: 'issue_on', stage: 'coming' },
-  { path: 'issueLabels', kind: 'list', input: 'issue_labels', stage: 'coming' },
-  { path: 'issueAssignees', kind: 'list', input: 'issue_assignees', stage: 'coming' },
-  { path: 'githubToken', kind: 'string', input: 'github_token', secret: true, stage: 'reserved' },
-  { path: 'serverCommand', kind: 'string', input: 'server_command', stage: 'coming' },
-  { path: 'serverReadyTimeout', kind: 'number', input: 'server_ready_timeout', stage: 'coming' },
-  { path: 'mergeReports', kind: 'string', input: 'merge_reports', stage: 'coming' },
-  { path: 'shard', kind: 'string', input: 'shard', stage: 'coming' },
-  { path: 'historyFile', kind: 'string', input: 'history_file', stage: 'coming' },
-  { path: 'historyBranch', kind: 'string', input: 'history_branch', stage: 'coming' },
-  { path: 'maxConnections', kind: 'number', input: 'max_connections', stage: 'coming' }
+  // Failure issue, merge mode and sharding (issue 7). The token is a secret:
+  // masked when read, redacted in reports.
+  { path: 'createIssue', kind: 'boolean', input: 'create_issue', file: ['create_issue'] },
+  { path: 'issueOn', kind: 'string', input: 'issue_on', file: ['issue_on'] },
+  { path: 'issueLabels', kind: 'list', input: 'issue_labels', file: ['issue_labels'] },
+  { path: 'issueAssignees', kind: 'list', input: 'issue_assignees', file: ['issue_assignees'] },
+  { path: 'githubToken', kind: 'string', input: 'github_token', secret: true },
+  { path: 'mergeReports', kind: 'string', input: 'merge_reports' },
+  { path: 'shard', kind: 'string', input: 'shard', flag: 'shard' }
 ]
 
 const byPath = new Map(FIELDS.map((spec) => [spec.path, spec]))

@@ -21,6 +21,7 @@ export function readActionInputs(): RawSettings {
     const value = core.getInput(spec.input)
     if (value === '') continue
     if (spec.kind === 'headers') maskHeaderValues(value)
+    else if (spec.secret) core.setSecret(value)
     raw[spec.path] = value
   }
   return raw

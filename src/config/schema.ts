@@ -8,20 +8,32 @@ import { SUITE_IDS, type SuiteId } from '../engine/model.js'
 
 export const SuiteIdSchema = z.enum(SUITE_IDS)
 
-const positiveMs = z.number().int().positive()
+/**
+ * Upper bounds on times. Node timers take a 32-bit delay: 2^31 ms or more
+ * fires after 1 ms, so an unbounded timeout would silently become none.
+ * Ten minutes is far above any sane handshake, reply or pong timeout; a day
+ * bounds durations and suite timeouts (a health check is not a soak test).
+ */
+export const MAX_TIMEOUT_MS = 600_000
+export const MAX_TIMEOUT_S = MAX_TIMEOUT_MS / 1000
+export const MAX_DURATION_S = 86_400
+
+const positiveMs = z.number().int().positive().max(MAX_TIMEOUT_MS)
+/** A latency limit in ms (not a timer, but a limit above the longest timeout could never be hit). */
+const latencyLimitMs = z.number().positive().max(MAX_TIMEOUT_MS)
 const ratio = z.number().min(0).max(1)
 
 /** Per-suite settings, the seed's `test_suites.<id>` block. */
 export const SuiteSettingsSchema = z
   .object({
     /** Hard limit for the suite in seconds (it is also cut by the run deadline). */
-    timeout: z.number().positive().optional(),
+    timeout: z.number().positive().max(MAX_DURATION_S).optional(),
     /** Extra attempts for a suite whose verdict is failed (0 = run once). */
     retryAttempts: z.number().int().min(0).max(5).default(0),
     /** Seconds between heartbeat pings. */
-    pingInterval: z.number().positive().optional(),
+    pingInterval: z.number().positive().max(MAX_TIMEOUT_S).optional(),
     /** Seconds to wait for a pong. */
-    pongTimeout: z.number().positive().optional(),
+    pongTimeout: z.number().positive().max(MAX_TIMEOUT_S).optional(),
     /** A failed critical suite fails the run; a failed non-critical one degrades it. */
     critical: z.boolean().optional()
   })
@@ -43,10 +55,15 @@ export const ThresholdsSchema = z
   .object({
     /** Handshake must complete within this (seed: < 10 s). */
     connectTimeMs: positiveMs.default(10_000),
-    p50LatencyMs: z.number().positive().default(100),
-    p95LatencyMs: z.number().positive().default(500),
-    p99LatencyMs: z.number().positive().default(1000),
-    /** Share of probes that must succeed (seed SUCCESS_THRESHOLD). */
+    p50LatencyMs: latencyLimitMs.default(100),
+    p95LatencyMs: latencyLimitMs.default(500),
+    p99LatencyMs: latencyLimitMs.default(1000),
+    /**
+     * Share of probes that must succeed (seed SUCCESS_THRESHOLD): the run-wide
+     * floor on every success rate a suite measures. latency-performance's
+     * probe-success-rate must reach it; heartbeat-monitoring's success rates
+     * must reach the higher of it and heartbeatSuccessRate.
+     */
     successRate: ratio.default(0.95),
     /** Share of messages that must be delivered (seed: 100 %). */
     deliveryRate: ratio.default(1),
@@ -54,7 +71,7 @@ export const ThresholdsSchema = z
     messageTimeoutMs: positiveMs.default(30_000),
     /** RFC 6455 pong must arrive within this (seed: < 5 s). */
     pongTimeoutMs: positiveMs.default(5_000),
-    heartbeatP99Ms: z.number().positive().default(1000),
+    heartbeatP99Ms: latencyLimitMs.default(1000),
     heartbeatSuccessRate: ratio.default(0.95),
     /** Minimum health score (seed: > 80). */
     healthScore: z.number().min(0).max(100).default(80),
@@ -71,6 +88,27 @@ export const ThresholdsSchema = z
     degradedMargin: z.number().min(0).max(1).default(0.1)
   })
   .strict()
+  .superRefine((t, ctx) => {
+    // Percentile limits out of order would let a run pass p99 while failing p50, which reads as a bug.
+    // A limit that failed its own rule is already reported once.
+    if (!(t.p50LatencyMs > 0 && t.p95LatencyMs > 0 && t.p99LatencyMs > 0)) return
+    if (t.p50LatencyMs > t.p95LatencyMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['p95LatencyMs'],
+        input: t.p95LatencyMs,
+        message: `at least the p50 limit (${t.p50LatencyMs} ms)`
+      })
+    }
+    if (t.p95LatencyMs > t.p99LatencyMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['p99LatencyMs'],
+        input: t.p99LatencyMs,
+        message: `at least the p95 limit (${t.p95LatencyMs} ms)`
+      })
+    }
+  })
 
 export type Thresholds = z.infer<typeof ThresholdsSchema>
 
@@ -83,6 +121,78 @@ export const JsonProtocolSchema = z
     matchValue: z.string().default('pong'),
     /** Field that correlates a reply with its probe; replies without it are matched first in first out. */
     idField: z.string().min(1).default('id')
+  })
+  .strict()
+
+const chaosProbability = ratio.optional()
+/** Matches the relay's own bound on any added delay (src/chaos/faults.ts MAX_FAULT_DELAY_MS). */
+const chaosDelayMs = z.number().min(0).max(60_000).optional()
+
+/**
+ * Chaos fault overrides from the config file (`chaos.<fault>.<field>`);
+ * anything unset keeps the seed's scenario (src/chaos/faults.ts DEFAULT_FAULTS).
+ */
+export const ChaosFaultsSchema = z
+  .object({
+    randomDisconnect: z
+      .object({ probability: chaosProbability, reconnectDelayMs: chaosDelayMs })
+      .strict()
+      .default({}),
+    networkDelay: z
+      .object({ probability: chaosProbability, minMs: chaosDelayMs, maxMs: chaosDelayMs })
+      .strict()
+      .default({}),
+    messageLoss: z
+      .object({
+        probability: chaosProbability,
+        direction: z.enum(['both', 'client-to-server', 'server-to-client']).optional()
+      })
+      .strict()
+      .default({}),
+    slowResponse: z
+      .object({ probability: chaosProbability, delayMs: chaosDelayMs })
+      .strict()
+      .default({}),
+    bandwidth: z
+      .object({ bytesPerSecond: z.number().min(0).optional() })
+      .strict()
+      .default({})
+  })
+  .strict()
+
+/**
+ * The self-healing suite's client policy. Shorter than the client library's
+ * defaults (500 ms initial, 10 s cap) so the suite's outage, which must
+ * outlast the whole retry budget, stays a few seconds long.
+ */
+export const SelfHealingSchema = z
+  .object({
+    /** Delay before the first reconnect attempt, ms. */
+    initialDelayMs: z.number().int().min(1).max(60_000).default(100),
+    /** Growth of the delay per attempt. */
+    backoffFactor: z.number().min(1).max(10).default(2),
+    /** Cap on any single delay, ms. */
+    maxDelayMs: z.number().int().min(1).max(60_000).default(2_000),
+    /** Jitter as a ratio of the base delay (0.2 = +/- 20 %). */
+    jitter: ratio.default(0.2),
+    /** Connections killed mid-stream through the relay. */
+    kills: z.number().int().min(1).max(20).default(3),
+    /** Acknowledged messages sent across the kills (messages-lost check). */
+    messages: z.number().int().min(1).max(10_000).default(30),
+    /** Consecutive failures that open the circuit breaker. */
+    breakerThreshold: z.number().int().min(1).max(100).default(2),
+    /** Time the breaker stays open before its half-open trial, ms. */
+    breakerResetMs: z.number().int().min(1).max(60_000).default(500),
+    /**
+     * Session resume: `auto` detects a `{"type":"session","token":...}`
+     * greeting and resumes by query parameter; `query`, `header` and
+     * `message` force that carrier; `off` skips the state check.
+     */
+    resume: z.enum(['auto', 'off', 'query', 'header', 'message']).default('auto'),
+    /** Query parameter or header carrying the token back (default `resume` / `x-resume-token`). */
+    resumeName: z.string().min(1).optional(),
+    /** Reply field holding the token. */
+    resumeTokenField: z.string().min(1).default('token')
   })
   .strict()
 
@@ -102,8 +212,21 @@ export const ConfigSchema = z
     /** Seconds the run spends sampling (latency, heartbeat, concurrency). */
     duration: z.number().int().min(1).max(86_400).default(60),
     connectionCount: z.number().int().min(1).max(100_000).default(10),
+    /** Stress mode ramps connections up to this (also capped by the process's file-descriptor limit). */
+    maxConnections: z.number().int().min(1).max(100_000).default(1000),
+    /** Connections opened per second at most, so opening never floods the service's accept queue. */
+    openRatePerSec: z.number().positive().max(100_000).default(200),
     chaosMode: z.boolean().default(false),
     chaosSeed: z.number().int().min(0).max(0xffffffff).optional(),
+    /** Fault overrides for chaos mode (config file `chaos.*`). */
+    chaos: ChaosFaultsSchema.default(ChaosFaultsSchema.parse({})),
+    /** Reconnect attempts per recovery before giving up (seed: 5). */
+    maxReconnectAttempts: z.number().int().min(1).max(100).default(5),
+    selfHealing: SelfHealingSchema.default(SelfHealingSchema.parse({})),
+    /** Shell command that starts the service under test (run in the working directory). */
+    serverCommand: z.string().trim().min(1).optional(),
+    /** Seconds to wait for server_command to accept WebSocket handshakes at `url`. */
+    serverReadyTimeout: z.number().positive().max(3_600).default(30),
     stressTest: z.boolean().default(false),
     protocol: z.enum(['echo', 'json']).default('echo'),
     json: JsonProtocolSchema.default(JsonProtocolSchema.parse({})),
@@ -123,10 +246,54 @@ export const ConfigSchema = z
     reportPath: z.string().min(1).optional(),
     environment: z.string().min(1).optional(),
     configFile: z.string().min(1).optional(),
+    /** Limit for each discovery probe (TCP check, handshake) when `url` is not given, ms. */
+    discoveryTimeoutMs: z.number().int().min(1).max(60_000).default(2_000),
+    /** Paths discovery tries on each candidate port (after paths found in the project). */
+    discoveryPaths: z
+      .array(z.string().regex(/^\/\S*$/, { message: 'expected paths starting with /' }))
+      .min(1)
+      .optional(),
+    /** JSON-lines run history (src/history/file-store.ts), read before and appended after a run. */
+    historyFile: z.string().min(1).optional(),
+    /** Branch holding the run history, written through the contents API (wins over historyFile). */
+    historyBranch: z.string().min(1).optional(),
+    /** File path of the history inside historyBranch. */
+    historyPath: z.string().min(1).default('ws-health/history.jsonl'),
+    /** Runs the history keeps; older ones are dropped. */
+    historyKeep: z.number().int().min(1).max(10_000).default(100),
+    /** Width of a baseline's noise band, in scaled MADs (src/history/baseline.ts). */
+    regressionK: z.number().min(0).max(100).default(3),
+    /** A regression must also be worse than the baseline median by this share (0.2 = 20 %). */
+    regressionMinChange: z.number().min(0).max(100).default(0.2),
     thresholds: ThresholdsSchema.default(ThresholdsSchema.parse({})),
-    testSuites: z.partialRecord(SuiteIdSchema, SuiteSettingsSchema).default({})
+    testSuites: z.partialRecord(SuiteIdSchema, SuiteSettingsSchema).default({}),
+    // Failure issue (issue 7). Unset create_issue = on when a token is present.
+    createIssue: z.boolean().optional(),
+    issueOn: z.enum(['failed', 'degraded']).default('failed'),
+    issueLabels: z.array(z.string().trim().min(1).max(50)).default([]),
+    issueAssignees: z.array(z.string().trim().min(1)).max(10).default([]),
+    /** Token for the GitHub API (issues: write); redacted in reports, masked in logs. */
+    githubToken: z.string().min(1).optional(),
+    /** Glob(s) of JSON reports to merge instead of running suites. */
+    mergeReports: z.string().trim().min(1).optional(),
+    /** `K/N`: this job runs shard K of N (src/engine/shard.ts). */
+    shard: z
+      .string()
+      .trim()
+      .refine((value) => SHARD_PATTERN.test(value) && shardIsInRange(value), {
+        message: 'expected K/N with integers 1 <= K <= N <= 1000, e.g. 2/4'
+      })
+      .optional()
   })
   .strict()
+
+/** `K/N` as typed in `shard` / `--shard`. */
+export const SHARD_PATTERN = /^(\d{1,4})\/(\d{1,4})$/
+
+function shardIsInRange(value: string): boolean {
+  const [, k, n] = SHARD_PATTERN.exec(value) ?? []
+  return Number(k) >= 1 && Number(k) <= Number(n) && Number(n) <= 1000
+}
 
 export type Config = z.infer<typeof ConfigSchema>
 /** What sources provide before defaults apply. */

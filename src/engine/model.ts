@@ -29,12 +29,7 @@ export interface Threshold {
 
 /** JSON-safe metric values a suite may report. */
 export type MetricValue =
-  | number
-  | string
-  | boolean
-  | null
-  | MetricValue[]
-  | { [key: string]: MetricValue }
+  number | string | boolean | null | MetricValue[] | { [key: string]: MetricValue }
 
 export interface Check {
   /** Stable kebab-case id within its suite, e.g. `connect-time`. */
@@ -112,4 +107,37 @@ export interface RunReport {
   trend?: { [key: string]: MetricValue }
   /** Present when the run used discovery (issue 9). */
   discovery?: { [key: string]: MetricValue }
+  /** Present when the run started the service (server_command): log file, readiness, restarts. */
+  service?: { [key: string]: MetricValue }
+  /** Mergeable latency histograms (issue 7): lets `ws-health merge` recompute percentiles exactly. */
+  latencyHistogram?: LatencyHistograms
+}
+
+/** A log-bucketed histogram as stored in the report (src/metrics/histogram.ts). */
+export type HistogramJson = {
+  /** Every value read back is within this share of a recorded value (0.01 = 1 %). */
+  relativeError: number
+  count: number
+  /** Exact sum of the values (ms). */
+  sum: number
+  min: number | null
+  max: number | null
+  /** Values of (almost) 0 ms. */
+  zeroCount: number
+  /** Non-empty buckets as [index, count]: bucket i holds (gamma^(i-1), gamma^i] ms. */
+  buckets: [number, number][]
+}
+
+/** The report's `latencyHistogram` block: what merging needs beyond the metrics block. */
+export type LatencyHistograms = {
+  /** Probe round-trip times (metrics.latencyMs). */
+  latencyMs: HistogramJson
+  /** Successful connect times (metrics.connectTimeMs). */
+  connectTimeMs: HistogramJson
+  /** Times from losing a connection to having it back (metrics.recoveryTimeMs). */
+  recoveryTimeMs: HistogramJson
+  /** The sampling time throughput was measured over (ms). */
+  throughputWindowMs: number
+  /** Probe replies that carried what the probe expected (deliveryRate's numerator). */
+  intactReplies: number
 }

@@ -6,20 +6,36 @@
  */
 import { createConnector, connectionOptionsFromConfig } from '../client/connection.js'
 import { createProbeProtocol } from '../client/protocol.js'
-import type { Config } from '../config/schema.js'
+import { suiteSettings, type Config } from '../config/schema.js'
 import { redactConfig, redactUrl } from '../config/redact.js'
-import { HealthError } from '../errors.js'
+import { HealthError, isHealthError } from '../errors.js'
 import { systemClock, type Clock } from '../metrics/clock.js'
 import { healthScore } from '../metrics/health-score.js'
 import { createRunRecorder } from '../metrics/run-recorder.js'
+import { runHistograms } from '../metrics/run-histograms.js'
+import { applyShard } from './shard.js'
 import { SUITES } from '../suites/registry.js'
 import type { Suite } from '../suites/types.js'
+import type { ChaosRelay } from '../chaos/relay.js'
+import { chaosReport, startChaosMode } from './chaos-mode.js'
+import { failedToMeasure } from './checks.js'
 import type { RunReport, SuiteId, SuiteResult } from './model.js'
-import { runSuites, selectedSuiteIds, type RunTiming } from './runner.js'
+import { runSuites, selectedSuiteIds, type RunSuitesResult, type RunTiming } from './runner.js'
+import { startService, type RunningService } from './service.js'
+import { overallVerdict } from './verdict.js'
+import { splitDuration } from './stress.js'
+import {
+  runStressPhase,
+  verdictWithStress,
+  type StressEffect,
+  type StressOverrides
+} from './stress-phase.js'
+import { REPORT_RESERVE_MS, RUN_SLACK_MS } from './deadline.js'
 
 /** Where a run is, for a progress line; nothing else depends on it. */
 export interface RunProgress {
-  suite: SuiteId
+  /** The running suite, or 'stress' while stress mode runs after the suites. */
+  suite: SuiteId | 'stress'
   /** 1-based position of the suite among the selected ones. */
   index: number
   count: number
@@ -41,6 +57,10 @@ export interface RunDeps {
   registry?: ReadonlyMap<SuiteId, Suite>
   /** Time-limit overrides for tests (ms). */
   timing?: Partial<RunTiming>
+  /** Working directory of server_command (default process.cwd()). */
+  cwd?: string
+  /** Stress-mode overrides for tests (fd limit, descriptors per connection, step time, scenarios). */
+  stress?: StressOverrides
 }
 
 /**
@@ -48,12 +68,14 @@ export interface RunDeps {
  * Resolves within `duration` + 60 s; rejects only for a configuration it
  * cannot run (HealthError WSH_ERR_CONFIG).
  */
-export async function runHealthCheck(config: Config, deps: RunDeps = {}): Promise<RunReport> {
+export async function runHealthCheck(whole: Config, deps: RunDeps = {}): Promise<RunReport> {
+  // `shard: K/N` narrows the suites and connections this job runs (src/engine/shard.ts).
+  const config = applyShard(whole)
   const url = config.url
   if (url === undefined) {
     throw new HealthError(
       'WSH_ERR_CONFIG',
-      'url is required: pass --url / input url (discovery comes later)'
+      'url is required: pass --url / input url (the CLI and the action discover it when not given)'
     )
   }
   const clock = deps.clock ?? systemClock
@@ -63,53 +85,127 @@ export async function runHealthCheck(config: Config, deps: RunDeps = {}): Promis
 
   const protocol = createProbeProtocol(config)
   const recorder = createRunRecorder(clock)
-  const connect = createConnector({
-    url,
-    clock,
-    protocol,
-    recorder,
-    ...connectionOptionsFromConfig(config)
-  })
-
-  const ids = selectedSuiteIds(config)
-  const indexOf = (id: SuiteId): number => ids.indexOf(id) + 1
-  const onProgress = deps.onProgress
-  const result = await runSuites({
-    config,
-    registry: deps.registry ?? SUITES,
-    target: url,
-    connect,
-    canCarry: protocol.canCarry,
-    clock,
-    // Reconnecting clients (self-healing) report their recoveries into the run's metrics.
-    recordReconnect: (recoveryMs) => recorder.recordReconnect(recoveryMs),
-    signal: deps.signal,
-    timing: deps.timing,
-    onSuiteStart: onProgress
-      ? (suite) =>
-          onProgress({
-            suite: suite.id,
-            index: indexOf(suite.id),
-            count: ids.length,
-            done: 0,
-            total: 1
-          })
-      : undefined,
-    onProgress: onProgress
-      ? (id, done, total, note) =>
-          onProgress({ suite: id, index: indexOf(id), count: ids.length, done, total, note })
-      : undefined,
-    onSuiteEnd: deps.onSuiteEnd
-  })
+  const registry = deps.registry ?? SUITES
+  let result: RunSuitesResult | undefined
+  let service: RunningService | undefined
+  let relay: ChaosRelay | undefined
+  let chaos: RunReport['chaos']
+  let stress: RunReport['stress']
+  let stressEffect: StressEffect | undefined
+  const sampling = samplingSplit(config, deps.timing)
+  try {
+    // server_command: the run starts the service, and stops it in `finally`.
+    if (config.serverCommand !== undefined) {
+      try {
+        service = await startService({
+          command: config.serverCommand,
+          url,
+          readyTimeoutMs: config.serverReadyTimeout * 1000,
+          cwd: deps.cwd ?? process.cwd(),
+          headers: config.headers,
+          subprotocols: config.subprotocols,
+          clock
+        })
+      } catch (error) {
+        if (!isHealthError(error) || error.code !== 'WSH_ERR_SERVER_START') throw error
+        // A service that does not start failed the validation (exit 1), reported like any other failure.
+        result = notStarted(config, registry, error)
+      }
+    }
+    if (result === undefined) {
+      if (config.chaosMode) relay = await startChaosMode(config, url, clock)
+      // Under chaos every suite talks to the relay; thresholds then judge recovery under faults.
+      const target = relay?.url ?? url
+      const connect = createConnector({
+        url: target,
+        clock,
+        protocol,
+        recorder,
+        ...connectionOptionsFromConfig(config)
+      })
+      const ids = selectedSuiteIds(config)
+      const indexOf = (id: SuiteId): number => ids.indexOf(id) + 1
+      const onProgress = deps.onProgress
+      result = await runSuites({
+        config,
+        registry,
+        target,
+        connect,
+        canCarry: protocol.canCarry,
+        clock,
+        // Reconnecting clients (self-healing) report their recoveries into the run's metrics.
+        recordReconnect: (recoveryMs) => recorder.recordReconnect(recoveryMs),
+        ...(service ? { service } : {}),
+        signal: deps.signal,
+        // Stress mode takes its share of the sampling time after the suites (src/engine/stress.ts).
+        timing: { ...deps.timing, durationMs: sampling.suitesMs },
+        onSuiteStart: onProgress
+          ? (suite) =>
+              onProgress({
+                suite: suite.id,
+                index: indexOf(suite.id),
+                count: ids.length,
+                done: 0,
+                total: 1
+              })
+          : undefined,
+        onProgress: onProgress
+          ? (id, done, total, note) =>
+              onProgress({ suite: id, index: indexOf(id), count: ids.length, done, total, note })
+          : undefined,
+        onSuiteEnd: deps.onSuiteEnd
+      })
+      if (config.stressTest) {
+        const phase = await runStressPhase({
+          config,
+          // Straight to the service, never through the chaos relay (stress-phase.ts says why).
+          url,
+          protocol,
+          clock,
+          budgetMs: sampling.stressMs,
+          endByMs:
+            startMs +
+            sampling.totalMs +
+            (deps.timing?.runSlackMs ?? RUN_SLACK_MS) -
+            (deps.timing?.reportReserveMs ?? REPORT_RESERVE_MS),
+          graceMs: deps.timing?.suiteGraceMs,
+          abortGraceMs: deps.timing?.abortGraceMs,
+          signal: deps.signal,
+          progress: onProgress
+            ? (done, total, note) =>
+                onProgress({
+                  suite: 'stress',
+                  index: ids.length + 1,
+                  count: ids.length + 1,
+                  done,
+                  total,
+                  note
+                })
+            : undefined,
+          overrides: deps.stress
+        })
+        stress = phase.block
+        stressEffect = phase.effect
+      }
+    }
+  } finally {
+    if (relay) {
+      chaos = chaosReport(relay)
+      await relay.close()
+    }
+    await service?.stop()
+  }
 
   const metrics = recorder.toRunMetrics(result.durationMs)
   return {
     schemaVersion: 1,
-    status: result.status,
+    // A breaking point below connection_count degrades a run the suites passed (stress-phase.ts).
+    status: verdictWithStress(result.status, stressEffect),
     healthScore: healthScore({
       successRate: metrics.successRate,
       avgLatencyMs: metrics.latencyMs.avg,
-      reconnections: metrics.reconnections,
+      // Reconnections the self-healing suite forced on purpose are not the service's fault.
+      reconnections: Math.max(0, metrics.reconnections - forcedReconnections(result.suites)),
       errors: metrics.errors
     }),
     // Credentials in the URL (userinfo, token query parameters) never reach a report.
@@ -118,6 +214,51 @@ export async function runHealthCheck(config: Config, deps: RunDeps = {}): Promis
     durationMs: clock.nowMs() - startMs,
     config: redactConfig(config),
     suites: result.suites,
-    metrics
+    metrics,
+    latencyHistogram: runHistograms(recorder, result.durationMs),
+    ...(chaos ? { chaos } : {}),
+    ...(stress ? { stress } : {}),
+    ...(config.serverCommand !== undefined
+      ? {
+          service: {
+            logPath: service?.logPath ?? null,
+            readyMs: service?.readyMs ?? null,
+            restarts: service?.restarts ?? 0
+          }
+        }
+      : {})
   }
+}
+
+/** The run's sampling time (ms) and its split between the suites and stress mode. */
+function samplingSplit(
+  config: Config,
+  timing: Partial<RunTiming> | undefined
+): { totalMs: number; suitesMs: number; stressMs: number } {
+  const totalMs = timing?.durationMs ?? config.duration * 1000
+  return { totalMs, ...splitDuration(totalMs, config.stressTest) }
+}
+
+/** Reconnections the self-healing suite caused itself (kills, restart), from its metrics. */
+function forcedReconnections(suites: readonly SuiteResult[]): number {
+  const forced = suites.find((s) => s.id === 'self-healing')?.metrics.forcedReconnections
+  return typeof forced === 'number' ? forced : 0
+}
+
+/** Every selected suite failed with the reason the service did not start. */
+function notStarted(
+  config: Config,
+  registry: ReadonlyMap<SuiteId, Suite>,
+  error: HealthError
+): RunSuitesResult {
+  const suites: SuiteResult[] = selectedSuiteIds(config).map((id) => ({
+    id,
+    title: registry.get(id)?.title ?? id,
+    status: 'failed',
+    critical: suiteSettings(config, id).critical,
+    durationMs: 0,
+    checks: [failedToMeasure('server-start', 'service started by server_command', error)],
+    metrics: {}
+  }))
+  return { suites, status: overallVerdict(suites), durationMs: 0, runDeadlineHit: false }
 }

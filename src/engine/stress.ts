@@ -22,6 +22,7 @@ import {
   type StressStep
 } from './breaking-point.js'
 import { idleConnections, oversizedMessage, slowReader } from './exhaustion.js'
+import { abortable } from './deadline.js'
 import { connectionBudget, readFdLimit, type FdLimit } from './fd-limit.js'
 import { createLoadPool, type LoadPool } from './load-pool.js'
 import type { MetricValue } from './model.js'
@@ -95,9 +96,14 @@ async function burst(pool: LoadPool, options: StressOptions): Promise<StressStep
   const carriers = pool.slots
     .filter((slot) => slot.connection?.readyState === 'OPEN')
     .slice(0, STRESS_DEFAULTS.burstConnections)
-  const trips = await Promise.allSettled(
-    carriers.map((slot) => slot.connection!.probe({ kind: 'large', bytes, timeoutMs }))
-  )
+  // Probes take no signal: without this a cut run would wait out their timeouts (up to 10 s).
+  const trips = await abortable(
+    Promise.allSettled(
+      carriers.map((slot) => slot.connection!.probe({ kind: 'large', bytes, timeoutMs }))
+    ),
+    options.signal
+  ).catch(() => null)
+  if (trips === null) return null
   let intact = 0
   let maxRttMs: number | null = null
   for (const trip of trips) {

@@ -19,6 +19,10 @@ import {
   statusLabel,
   suiteTitle
 } from './format.js'
+import { discoveryConsoleLines } from './discovery-section.js'
+import { trendConsoleLines } from './trend-section.js'
+import { chaosLine, recoveryText, serviceLine } from './run-conditions.js'
+import { stressConsoleLines, stressLine } from './stress-section.js'
 
 export interface ConsoleOptions {
   /** ANSI colours (only for a terminal that supports them). */
@@ -185,9 +189,13 @@ export function renderConsole(report: RunReport, options: ConsoleOptions): strin
     `Target:   ${report.target}`,
     `Started:  ${report.startedAt}`,
     `Duration: ${formatDuration(report.durationMs)}`,
+    ...[chaosLine(report), serviceLine(report), stressLine(report)].filter(
+      (line) => line !== undefined
+    ),
     ''
   ]
 
+  lines.push(...discoveryConsoleLines(report))
   const connections = connectionLines(report)
   if (connections.length > 0) lines.push('📊 Connection Metrics:', ...connections, '')
 
@@ -205,6 +213,8 @@ export function renderConsole(report: RunReport, options: ConsoleOptions): strin
   if (report.suites.length === 0) lines.push('(no suite ran)')
   lines.push('')
 
+  lines.push(...stressConsoleLines(report))
+  lines.push(...trendConsoleLines(report))
   lines.push(
     'Key Metrics:',
     `- Average Latency: ${formatMs(metrics.latencyMs.avg)}`,
@@ -216,6 +226,7 @@ export function renderConsole(report: RunReport, options: ConsoleOptions): strin
     `- Connect Time: avg ${formatMs(metrics.connectTimeMs.avg)}, p95 ${formatMs(metrics.connectTimeMs.p95)}`,
     `- Throughput: ${formatThroughput(metrics.throughputMsgsPerSec)}`,
     `- Reconnections: ${metrics.reconnections}`,
+    `- Recovery Time: ${recoveryText(report)}`,
     `- Errors: ${metrics.errors}`,
     '',
     `Health Score: ${formatScore(report.healthScore)} (${healthBand(report.healthScore)})`,

@@ -20,7 +20,14 @@ export const REPORT_KEYS = [
 ] as const
 
 /** Optional blocks later issues add; written only when present. */
-export const OPTIONAL_REPORT_KEYS = ['chaos', 'stress', 'trend', 'discovery'] as const
+export const OPTIONAL_REPORT_KEYS = [
+  'chaos',
+  'stress',
+  'trend',
+  'discovery',
+  'latencyHistogram',
+  'service'
+] as const
 
 function suiteJson(suite: SuiteResult): Record<string, unknown> {
   return {

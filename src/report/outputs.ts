@@ -14,6 +14,8 @@ export interface OutputExtras {
   reportPath?: string
   /** Number of the failure issue opened or updated (issue 7; '' until then). */
   issueNumber?: number | null
+  /** True when the trend analysis predicted a threshold crossing (`predictive_alert`). */
+  predictiveAlert?: boolean
 }
 
 /** `connection-lifecycle` -> `connection_lifecycle_status`. */
@@ -39,6 +41,7 @@ export const OUTPUT_NAMES: readonly string[] = [
   'throughput',
   'report_path',
   'issue_number',
+  'predictive_alert',
   ...SUITE_IDS.map(suiteStatusOutputName)
 ]
 
@@ -68,7 +71,8 @@ export function toOutputs(report: RunReport, extras: OutputExtras = {}): Record<
     issue_number:
       extras.issueNumber === undefined || extras.issueNumber === null
         ? ''
-        : String(extras.issueNumber)
+        : String(extras.issueNumber),
+    predictive_alert: extras.predictiveAlert === true ? 'true' : 'false'
   }
   for (const id of SUITE_IDS) {
     const suite = report.suites.find((candidate) => candidate.id === id)

@@ -20,6 +20,10 @@ import {
   statusLabel,
   suiteTitle
 } from './format.js'
+import { discoverySummarySection } from './discovery-section.js'
+import { trendSummarySection } from './trend-section.js'
+import { chaosLine, recoveryText, serviceLine } from './run-conditions.js'
+import { stressLine, stressSummarySection } from './stress-section.js'
 
 /** Escapes text for one Markdown table cell. */
 export function tableCell(text: string): string {
@@ -86,6 +90,9 @@ export function buildStepSummary(report: RunReport): string {
     `Target \`${report.target}\` · started ${report.startedAt} · ${formatDuration(report.durationMs)}`,
     ''
   ]
+  for (const line of [chaosLine(report), serviceLine(report), stressLine(report)]) {
+    if (line !== undefined) lines.push(`> ${line}`, '')
+  }
   for (const suite of report.suites) {
     lines.push(`- ${STATUS_ICONS[suite.status]} ${suiteTitle(suite)}: ${statusLabel(suite.status)}`)
   }
@@ -108,10 +115,13 @@ export function buildStepSummary(report: RunReport): string {
     `| Connect Time | avg ${formatMs(metrics.connectTimeMs.avg)}, p95 ${formatMs(metrics.connectTimeMs.p95)} |`,
     `| Throughput | ${formatThroughput(metrics.throughputMsgsPerSec)} |`,
     `| Reconnections | ${metrics.reconnections} |`,
+    `| Recovery Time | ${recoveryText(report)} |`,
     `| Errors | ${metrics.errors} |`,
     ''
   )
   lines.push(...latencyChart(report))
+  lines.push(...stressSummarySection(report))
+  lines.push(...trendSummarySection(report), ...discoverySummarySection(report))
   return lines.join('\n')
 }
 

@@ -5,6 +5,7 @@
  */
 import type { RunReport } from '../engine/model.js'
 import { formatScore, statusLabel, suiteTitle } from './format.js'
+import { stressVerdictReason } from './stress-section.js'
 
 /** At most this many suites are named; the rest are counted. */
 export const MAX_REASONS = 3
@@ -15,7 +16,9 @@ export function verdictLine(report: RunReport): string {
   const missed = report.suites.filter(
     (suite) => suite.status === 'failed' || suite.status === 'degraded'
   )
-  if (missed.length === 0) return head
+  // A breaking point below connection_count degrades a run whose suites passed (src/engine/stress-phase.ts).
+  const stress = stressVerdictReason(report)
+  if (missed.length === 0) return stress ? `${head}: ${stress}` : head
   const reasons = missed.slice(0, MAX_REASONS).map((suite) => {
     const check =
       suite.checks.find((candidate) => candidate.status === 'failed') ??
@@ -25,5 +28,5 @@ export function verdictLine(report: RunReport): string {
       : `${suiteTitle(suite)}: ${suite.status}`
   })
   const more = missed.length > MAX_REASONS ? `; and ${missed.length - MAX_REASONS} more` : ''
-  return `${head}: ${reasons.join('; ')}${more}`
+  return `${head}: ${reasons.join('; ')}${more}${stress ? `; ${stress}` : ''}`
 }

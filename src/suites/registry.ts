@@ -4,17 +4,21 @@
  * registry is reported skipped by the runner, never faked.
  */
 import type { SuiteId } from '../engine/model.js'
+import { concurrentConnectionsSuite } from './concurrent-connections.js'
 import { connectionLifecycleSuite } from './connection-lifecycle.js'
 import { heartbeatMonitoringSuite } from './heartbeat-monitoring.js'
 import { latencyPerformanceSuite } from './latency-performance.js'
 import { messageDeliverySuite } from './message-delivery.js'
+import { selfHealingSuite } from './self-healing.js'
 import type { Suite } from './types.js'
 
 /** The built-in suites, in DESIGN.md order. */
 export const BUILT_IN_SUITES: readonly Suite[] = [
   connectionLifecycleSuite,
+  selfHealingSuite,
   messageDeliverySuite,
   heartbeatMonitoringSuite,
+  concurrentConnectionsSuite,
   latencyPerformanceSuite
 ]
 

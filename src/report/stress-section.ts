@@ -1,0 +1,259 @@
+/**
+ * The report's `stress` block in words: a one-line "Stress: on" condition
+ * for the head of each report, a console section and a step-summary section
+ * (table of ramp steps, breaking point and verdict, how stress bore on the
+ * run's verdict, degradation, the exhaustion scenarios with what the service
+ * did, and mermaid charts of p95 latency and msgs/s against connections).
+ * Text the service controls (close reasons, errors) is escaped.
+ */
+import type { StressReport, StressStep } from '../engine/breaking-point.js'
+import type { MetricValue, RunReport } from '../engine/model.js'
+import type { StressEffect } from '../engine/stress-phase.js'
+import { escapeMarkdown, toSingleLine } from '../github/markdown-escape.js'
+import { NOT_AVAILABLE, formatDuration, formatMs, formatNumber, formatPercent } from './format.js'
+
+/** The stress block as written by src/engine/stress-phase.ts. */
+export type StressView = StressReport & { effect?: StressEffect }
+
+/** Scenario keys in the order they ran, with their titles. */
+export const SCENARIO_TITLES: Record<string, string> = {
+  idleConnections: 'Many idle connections',
+  slowReader: 'Slow reader',
+  oversizedMessage: 'Oversized message'
+}
+
+const STEP_HEADERS = [
+  'Connections',
+  'Msgs/s',
+  'P50',
+  'P95',
+  'Error rate',
+  'Sent',
+  'Replies',
+  'Errors',
+  'Opens failed',
+  'Drops',
+  'Large burst',
+  'Time'
+] as const
+
+/** RunReport.stress read back as the StressReport it was written from; null when absent or malformed. */
+export function stressFromReport(report: RunReport): StressView | null {
+  const stress = report.stress
+  if (
+    stress === undefined ||
+    !Array.isArray(stress.steps) ||
+    typeof stress.verdict !== 'string' ||
+    typeof stress.limits !== 'object' ||
+    stress.limits === null
+  ) {
+    return null
+  }
+  return stress as unknown as StressView
+}
+
+/** "Stress: on — no breaking point up to ..." for the head of the report; undefined when stress mode was off. */
+export function stressLine(report: RunReport): string | undefined {
+  const stress = stressFromReport(report)
+  if (!stress) return undefined
+  const effect = stress.effect?.degradesRun ? ' (degrades the run)' : ''
+  return `Stress: on — ${stress.verdict}${effect}`
+}
+
+function burstText(step: StressStep): string {
+  const burst = step.burst
+  if (!burst) return 'not sent'
+  return `${burst.intact}/${burst.sent} intact, max ${formatMs(burst.maxRttMs)}`
+}
+
+function stepCells(step: StressStep): string[] {
+  return [
+    String(step.connections),
+    formatNumber(step.msgsPerSec, 1),
+    formatMs(step.p50Ms),
+    formatMs(step.p95Ms),
+    formatPercent(step.errorRate, 2),
+    String(step.sent),
+    String(step.replies),
+    String(step.errors),
+    `${step.openFailures}/${step.openAttempts}`,
+    String(step.drops),
+    burstText(step),
+    formatDuration(step.durationMs)
+  ]
+}
+
+function isBreakingStep(stress: StressView, step: StressStep): boolean {
+  const bp = stress.breakingPoint
+  return bp !== null && step === stress.steps.at(-1) && bp.connections === step.connections
+}
+
+function limitsText(stress: StressView): string {
+  const l = stress.limits
+  const fd =
+    l.fdSource === 'proc'
+      ? `file-descriptor soft limit ${l.fdSoftLimit} (room for ${l.fdBudget} connections)`
+      : l.fdSource === 'fallback'
+        ? `file-descriptor limit unknown, assumed ${l.fdSoftLimit} (room for ${l.fdBudget} connections)`
+        : 'file-descriptor limit not read'
+  return `ramp to at most ${l.plannedMax} connections (max_connections ${l.maxConnections}, ${fd}); breaks at p95 > ${formatMs(l.p95LimitMs)} or error rate > ${formatPercent(l.errorRateLimit, 2)}`
+}
+
+function num(value: MetricValue | undefined): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null
+}
+
+/** Latency against load and against time, in one line each; empty when not measured. */
+function degradationLines(stress: StressView): string[] {
+  const lines: string[] = []
+  const load = stress.degradation.againstLoad
+  if (load) {
+    lines.push(
+      `p95 against load: ${formatNumber(load.slopeMsPerConnection, 3)} ms per extra connection (r² ${formatNumber(load.r2, 2)})`
+    )
+  }
+  const time = stress.degradation.overTime
+  if (time) {
+    const slope = num(time.slopeMsPerSec)
+    const change = num(time.relativeChange)
+    lines.push(
+      `latency over time (highest step that held): ${slope === null ? NOT_AVAILABLE : `${formatNumber(slope, 3)} ms/s`}, first to last window ${formatMs(num(time.firstWindowMedian))} → ${formatMs(num(time.lastWindowMedian))}${change === null ? '' : ` (${change >= 0 ? '+' : ''}${formatPercent(change)})`}`
+    )
+  }
+  return lines
+}
+
+function scenarioEntries(stress: StressView): [string, string, string][] {
+  const entries: [string, string, string][] = []
+  const keys = [
+    ...Object.keys(SCENARIO_TITLES),
+    ...Object.keys(stress.scenarios).filter((key) => !(key in SCENARIO_TITLES))
+  ]
+  for (const key of keys) {
+    const scenario = stress.scenarios[key]
+    if (!scenario) continue
+    const outcome = typeof scenario.outcome === 'string' ? scenario.outcome : NOT_AVAILABLE
+    const observed = typeof scenario.observed === 'string' ? scenario.observed : ''
+    entries.push([SCENARIO_TITLES[key] ?? key, outcome, observed])
+  }
+  return entries
+}
+
+/** The stress section of the console report; empty when stress mode was off. */
+export function stressConsoleLines(report: RunReport): string[] {
+  const stress = stressFromReport(report)
+  if (!stress) return []
+  const lines = [
+    '🔥 Stress Mode (on):',
+    `  • Verdict: ${stress.verdict}`,
+    ...(stress.effect ? [`  • Effect on the run: ${stress.effect.note}`] : []),
+    `  • Limits: ${limitsText(stress)}`
+  ]
+  if (stress.steps.length > 0) {
+    const rows = [STEP_HEADERS.slice(), ...stress.steps.map(stepCells)]
+    const widths = STEP_HEADERS.map((_h, i) => Math.max(...rows.map((row) => row[i].length)))
+    rows.forEach((row, index) => {
+      const mark = index > 0 && isBreakingStep(stress, stress.steps[index - 1]) ? '✗' : ' '
+      lines.push(`  ${mark} ${row.map((cell, i) => cell.padEnd(widths[i])).join('  ')}`.trimEnd())
+    })
+  }
+  for (const line of degradationLines(stress)) lines.push(`  • ${line}`)
+  for (const [title, outcome, observed] of scenarioEntries(stress)) {
+    lines.push(`  • ${title}: ${outcome}${observed ? ` — ${toSingleLine(observed)}` : ''}`)
+  }
+  lines.push('')
+  return lines
+}
+
+/** A mermaid xychart of one figure per step against connections; empty below two points. */
+function stepChart(
+  title: string,
+  yLabel: string,
+  points: [number, number][],
+  limit?: number
+): string[] {
+  if (points.length < 2) return []
+  const lines = [
+    '```mermaid',
+    'xychart-beta',
+    `  title "${title}"`,
+    `  x-axis "connections" [${points.map(([x]) => String(x)).join(', ')}]`,
+    `  y-axis "${yLabel}"`,
+    `  line [${points.map(([, y]) => formatNumber(y)).join(', ')}]`
+  ]
+  if (limit !== undefined)
+    lines.push(`  line [${points.map(() => formatNumber(limit)).join(', ')}]`)
+  lines.push('```', '')
+  return lines
+}
+
+/** The stress section of the step summary (Markdown lines); empty when stress mode was off. */
+export function stressSummarySection(report: RunReport): string[] {
+  const stress = stressFromReport(report)
+  if (!stress) return []
+  const lines = [
+    '### 🔥 Stress mode: on',
+    '',
+    `**${stress.breakingPoint ? '❌' : '✅'} ${escapeMarkdown(stress.verdict)}**`,
+    ''
+  ]
+  if (stress.effect) {
+    const icon = stress.effect.degradesRun ? '⚠️' : 'ℹ️'
+    lines.push(`${icon} Effect on the verdict: ${escapeMarkdown(stress.effect.note)}`, '')
+  }
+  lines.push(`_${escapeMarkdown(limitsText(stress))}_`, '')
+  if (stress.steps.length > 0) {
+    lines.push(
+      `| Step | ${STEP_HEADERS.join(' | ')} |`,
+      `| --- | ${STEP_HEADERS.map(() => '---').join(' | ')} |`
+    )
+    stress.steps.forEach((step, index) => {
+      const mark = isBreakingStep(stress, step) ? '❌ breaking point' : '✅'
+      lines.push(
+        `| ${index + 1} ${mark} | ${stepCells(step)
+          .map((cell) => escapeMarkdown(cell))
+          .join(' | ')} |`
+      )
+    })
+    lines.push('')
+  }
+  const degradation = degradationLines(stress)
+  if (degradation.length > 0) {
+    for (const line of degradation) lines.push(`- ${escapeMarkdown(line)}`)
+    lines.push('')
+  }
+  const scenarios = scenarioEntries(stress)
+  if (scenarios.length > 0) {
+    lines.push('| Scenario | Outcome | What the service did |', '| --- | --- | --- |')
+    for (const [title, outcome, observed] of scenarios) {
+      lines.push(
+        `| ${escapeMarkdown(title)} | ${escapeMarkdown(outcome)} | ${escapeMarkdown(observed || NOT_AVAILABLE)} |`
+      )
+    }
+    lines.push('')
+  }
+  const p95Points = stress.steps
+    .filter((step) => step.p95Ms !== null)
+    .map((step): [number, number] => [step.connections, step.p95Ms as number])
+  lines.push(
+    ...stepChart(
+      'Stress: p95 latency (ms) by connections, with the p95 limit',
+      'ms',
+      p95Points,
+      stress.limits.p95LimitMs
+    ),
+    ...stepChart(
+      'Stress: throughput (msgs/s) by connections',
+      'msgs/s',
+      stress.steps.map((step): [number, number] => [step.connections, step.msgsPerSec])
+    )
+  )
+  return lines
+}
+
+/** "Stress: breaking point at ... (below connection_count 10)" when stress degraded the run; else undefined. */
+export function stressVerdictReason(report: RunReport): string | undefined {
+  const stress = stressFromReport(report)
+  if (!stress?.effect?.degradesRun) return undefined
+  return `Stress: ${stress.verdict} (below connection_count ${stress.effect.connectionCount})`
+}
