@@ -9,14 +9,11 @@ import { pathToFileURL } from 'node:url'
 import { parseArgv, usage, type ParsedArgv } from './config/argv.js'
 import { loadConfig } from './config/load.js'
 import { runHealthCheck } from './engine/run.js'
-import { exitCodeFor } from './engine/verdict.js'
 import { HealthError, describeError, isHealthError } from './errors.js'
 import { systemClock } from './metrics/clock.js'
-import { renderConsole } from './report/console.js'
-import { writeJsonReport } from './report/json.js'
+import { emitCliReport } from './report/cli-report.js'
 import { runMergeCommand } from './report/merge-command.js'
 import { createProgressLine, type ProgressStream } from './report/progress.js'
-import { verdictLine } from './report/verdict-line.js'
 import { startReferenceServer } from './server/reference-server.js'
 import {
   discoverCommand,
@@ -103,23 +100,7 @@ async function runCommand(parsed: ParsedArgv, io: CliIo, signal: AbortSignal): P
     progress.stop()
   }
   await finishRunReport(report, config, target, io)
-  io.stdout.write(`${renderConsole(report, { color: useColor(io) })}\n`)
-  if (config.reportPath !== undefined) {
-    let written: string
-    try {
-      written = await writeJsonReport(config.reportPath, report)
-    } catch (error) {
-      throw new HealthError(
-        'WSH_ERR_REPORT',
-        `could not write --report ${config.reportPath}: ${describeError(error)}`,
-        { cause: error }
-      )
-    }
-    io.stdout.write(`Report written to ${written}\n`)
-  }
-  const code = exitCodeFor(report.status, config.failOn)
-  if (code !== EXIT.healthy) io.stderr.write(`ws-health: ${verdictLine(report)}\n`)
-  return code
+  return emitCliReport(report, config, io, useColor(io))
 }
 
 async function serveCommand(parsed: ParsedArgv, io: CliIo, signal: AbortSignal): Promise<number> {

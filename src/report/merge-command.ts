@@ -6,14 +6,10 @@
  */
 import type { ParsedArgv } from '../config/argv.js'
 import { loadConfig } from '../config/load.js'
-import { exitCodeFor } from '../engine/verdict.js'
 import type { RunReport } from '../engine/model.js'
-import { HealthError, describeError } from '../errors.js'
-import { renderConsole } from './console.js'
-import { writeJsonReport } from './json.js'
+import { emitCliReport } from './cli-report.js'
 import { mergeReports } from './merge.js'
 import { readReportFiles } from './report-files.js'
-import { verdictLine } from './verdict-line.js'
 
 export interface MergeIo {
   stdout: { write(text: string): unknown }
@@ -39,21 +35,5 @@ export async function runMergeCommand(
   const config = loadConfig({ flags: parsed.flags, env: io.env })
   const report = await mergeReportFiles(parsed.positionals)
   io.stdout.write(`Merged ${parsed.positionals.length} reports for ${report.target}\n`)
-  io.stdout.write(`${renderConsole(report, { color })}\n`)
-  if (config.reportPath !== undefined) {
-    let written: string
-    try {
-      written = await writeJsonReport(config.reportPath, report)
-    } catch (error) {
-      throw new HealthError(
-        'WSH_ERR_REPORT',
-        `could not write --report ${config.reportPath}: ${describeError(error)}`,
-        { cause: error }
-      )
-    }
-    io.stdout.write(`Report written to ${written}\n`)
-  }
-  const code = exitCodeFor(report.status, config.failOn)
-  if (code !== 0) io.stderr.write(`ws-health: ${verdictLine(report)}\n`)
-  return code
+  return emitCliReport(report, config, io, color)
 }
