@@ -1,0 +1,162 @@
+/**
+ * README.md stays true to the code: its inputs and outputs tables list
+ * exactly what action.yml declares (same names, same order, same defaults),
+ * the flag / env / file-key columns match the name table (src/config/fields.ts),
+ * every suite check id and error code is documented, the CLI usage block is
+ * usage() verbatim, the example config file loads, and the set-up block that
+ * a new user copies comes first.
+ */
+import { describe, it, expect } from '@jest/globals'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parse } from 'yaml'
+import { usage } from '../../src/config/argv.js'
+import { FIELDS } from '../../src/config/fields.js'
+import { loadConfig } from '../../src/config/load.js'
+import { ERROR_CODES } from '../../src/errors.js'
+import { SUITE_IDS } from '../../src/engine/model.js'
+import { OUTPUT_NAMES } from '../../src/report/outputs.js'
+
+interface ActionYml {
+  inputs: Record<string, { description: string; default?: string }>
+  outputs: Record<string, { description: string }>
+}
+
+const ROOT = process.cwd()
+const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+const action = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as ActionYml
+
+/** The lines of the `## title` section, up to the next `## ` heading. */
+function section(title: string): string[] {
+  const lines = readme.split('\n')
+  const start = lines.findIndex((line) => line === `## ${title}`)
+  expect({ title, found: start >= 0 }).toEqual({ title, found: true })
+  const end = lines.findIndex((line, i) => i > start && line.startsWith('## '))
+  return lines.slice(start + 1, end < 0 ? undefined : end)
+}
+
+/** Rows of the first Markdown table in `lines` whose header starts with `firstHeader`, as cells. */
+function table(lines: readonly string[], firstHeader: string): string[][] {
+  const header = lines.findIndex((line) => line.startsWith(`| ${firstHeader} |`))
+  expect({ firstHeader, found: header >= 0 }).toEqual({ firstHeader, found: true })
+  const rows: string[][] = []
+  for (const line of lines.slice(header + 2)) {
+    if (!line.startsWith('|')) break
+    // Split on unescaped pipes; `\|` stays inside a cell.
+    rows.push(
+      line
+        .slice(1, -1)
+        .split(/(?<!\\)\|/)
+        .map((cell) => cell.trim())
+    )
+  }
+  return rows
+}
+
+/** `` `name` `` -> name; '' stays ''. */
+function unquote(cell: string): string {
+  return cell.replace(/^`(.*)`$/, '$1')
+}
+
+/** The default action.yml shows for an input: its runner default, else "Default: `X`" / "Default: none". */
+function actionDefault(name: string): string {
+  const input = action.inputs[name]
+  if (input?.default !== undefined) return `\`${input.default}\``
+  const match = /Default: (?:`([^`]*)`|none)/.exec(input?.description ?? '')
+  expect({ name, match: match !== null }).toEqual({ name, match: true })
+  return match?.[1] === undefined ? 'none' : `\`${match[1]}\``
+}
+
+describe('README inputs table', () => {
+  const rows = table(section('Inputs'), 'Input')
+
+  it('lists every action.yml input, in order, and nothing else', () => {
+    expect(rows.map((row) => unquote(row[0] ?? ''))).toEqual(Object.keys(action.inputs))
+  })
+
+  it("shows action.yml's default for each input", () => {
+    for (const row of rows) {
+      const name = unquote(row[0] ?? '')
+      expect({ name, default: row[4] }).toEqual({ name, default: actionDefault(name) })
+    }
+  })
+
+  it('names the flag, environment variable and config-file keys of src/config/fields.ts', () => {
+    for (const row of rows) {
+      const name = unquote(row[0] ?? '')
+      const spec = FIELDS.find((field) => field.input === name)
+      expect({ name, flag: row[1], env: row[2], file: row[3] }).toEqual({
+        name,
+        flag: spec?.flag ? `\`--${spec.flag}\`` : '',
+        env: spec?.env ? `\`${spec.env}\`` : '',
+        file: (spec?.file ?? []).map((key) => `\`${key}\``).join(', ')
+      })
+    }
+  })
+})
+
+describe('README outputs table', () => {
+  const rows = table(section('Outputs'), 'Output')
+
+  it('lists every action.yml output, in order, and nothing else', () => {
+    const names = rows.map((row) => unquote(row[0] ?? ''))
+    expect(names).toEqual(Object.keys(action.outputs))
+    expect(names).toEqual([...OUTPUT_NAMES])
+  })
+})
+
+describe('README reference sections', () => {
+  it('starts with the two set-up commands as its first code block', () => {
+    const first = /```[a-z]*\n([\s\S]*?)```/.exec(readme)
+    const commands = (first?.[1] ?? '')
+      .split('\n')
+      .map((line) => line.replace(/\s+#.*$/, '').trim())
+      .filter((line) => line !== '')
+    expect(commands).toEqual(['npm ci && npm run demo', 'npm ci && npm test'])
+  })
+
+  it('documents every error code of src/errors.ts', () => {
+    const codes = table(section('Error codes'), 'Code').map((row) => unquote(row[0] ?? ''))
+    expect(codes).toEqual(Object.keys(ERROR_CODES))
+  })
+
+  it('shows usage() verbatim in the CLI section', () => {
+    expect(section('CLI').join('\n')).toContain(`\`\`\`\n${usage()}\n\`\`\``)
+  })
+
+  it('has a checks table for each of the six suites', () => {
+    const suites = section('The suites')
+    for (const id of SUITE_IDS) {
+      const heading = suites.indexOf(`### ${id}`)
+      expect({ id, heading: heading >= 0 }).toEqual({ id, heading: true })
+      expect(table(suites.slice(heading), 'Check').length).toBeGreaterThan(0)
+    }
+  })
+
+  it('has an example config file that loads, top level and every environment', () => {
+    const example = /```json\n([\s\S]*?)```/.exec(section('Configuration').join('\n'))
+    expect(example).not.toBeNull()
+    const text = example?.[1] ?? ''
+    const environments = Object.keys(
+      (JSON.parse(text) as { environments?: Record<string, unknown> }).environments ?? {}
+    )
+    expect(environments.length).toBeGreaterThan(0)
+    const dir = mkdtempSync(join(tmpdir(), 'ws-health-readme-'))
+    try {
+      const file = join(dir, 'config.json')
+      writeFileSync(file, text)
+      const top = loadConfig({ flags: { configFile: file }, env: {}, cwd: dir })
+      expect(top.thresholds.p99LatencyMs).toBe(900)
+      expect(top.thresholds.successRate).toBe(0.99)
+      expect(top.testSuites['heartbeat-monitoring']?.retryAttempts).toBe(1)
+      for (const environment of environments) {
+        expect(() =>
+          loadConfig({ flags: { configFile: file, environment }, env: {}, cwd: dir })
+        ).not.toThrow()
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
