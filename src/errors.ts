@@ -33,7 +33,7 @@ export const ERROR_CODES = {
   WSH_ERR_DISCOVERY: 'no endpoint discovered',
   /** A GitHub API call failed (never changes the verdict). */
   WSH_ERR_GITHUB: 'GitHub API error',
-  /** A report file could not be read or merged. */
+  /** A report or history file could not be read, written or merged. */
   WSH_ERR_REPORT: 'report error',
   /** Anything unexpected inside ws-health itself. */
   WSH_ERR_INTERNAL: 'internal error'

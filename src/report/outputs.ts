@@ -12,7 +12,7 @@ export const NOT_RUN = 'not-run'
 export interface OutputExtras {
   /** Absolute path of the JSON report written for this run ('' when none). */
   reportPath?: string
-  /** Number of the failure issue opened or updated (issue 7; '' until then). */
+  /** Number of the failure issue this run opened, commented on or closed ('' when none). */
   issueNumber?: number | null
   /** True when the trend analysis predicted a threshold crossing (`predictive_alert`). */
   predictiveAlert?: boolean

@@ -1,7 +1,6 @@
 /**
- * Suite id -> implementation. Suites later issues add (self-healing,
- * concurrent-connections) register here; a selected id missing from the
- * registry is reported skipped by the runner, never faked.
+ * Suite id -> implementation, for the six built-in suites. A selected id
+ * missing from the registry is reported skipped by the runner, never faked.
  */
 import type { SuiteId } from '../engine/model.js'
 import { concurrentConnectionsSuite } from './concurrent-connections.js'
