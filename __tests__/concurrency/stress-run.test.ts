@@ -63,7 +63,13 @@ describe('stress mode in a run', () => {
     }
     const report = await runHealthCheck(
       // 20 opens per second cannot reach 400 connections in a 400 ms share: the ramp must stop, not overrun.
-      stressConfig(server.url, { connectionCount: 4, maxConnections: 400, openRatePerSec: 20 }),
+      stressConfig(server.url, {
+        connectionCount: 4,
+        maxConnections: 400,
+        openRatePerSec: 20,
+        // No healthy in-process echo reaches these, however busy the runner.
+        thresholds: { p95LatencyMs: 5_000, p99LatencyMs: 5_000 }
+      }),
       { timing, stress: { descriptorsPerConnection: 2, stepMs: 100 } }
     )
     const stress = stressFromReport(report)
@@ -83,20 +89,21 @@ describe('stress mode in a run', () => {
   }, 20_000)
 
   it('reports the breaking point of a server that slows with load in the summary, the console and the JSON report', async () => {
-    const server = await startLoadSensitiveServer(20)
+    // 40 ms per open connection: 8 -> 320 ms leaves 160 ms for a busy runner's jitter under 480 ms.
+    const server = await startLoadSensitiveServer(40)
     closers.push(() => server.close())
     const report = await runHealthCheck(
       stressConfig(server.url, {
         connectionCount: 2,
         maxConnections: 64,
-        thresholds: { p95LatencyMs: 250 }
+        thresholds: { p95LatencyMs: 480 }
       }),
       { timing: TIMING, stress: IN_PROCESS }
     )
-    // 20 ms per open connection: 2 -> 40 ms, 4 -> 80, 8 -> 160, 16 -> 320 ms > 250 ms.
+    // 2 -> 80 ms, 4 -> 160, 8 -> 320, 16 -> 640 ms > 480 ms.
     const stress = stressFromReport(report)
     expect(stress?.steps.map((s) => s.connections)).toEqual([2, 4, 8, 16])
-    expect(stress?.breakingPoint).toMatchObject({ connections: 16, reason: 'p95', limit: 250 })
+    expect(stress?.breakingPoint).toMatchObject({ connections: 16, reason: 'p95', limit: 480 })
     // Breaking at 16 connections is above connection_count (2): information, not a verdict.
     expect(stress?.effect?.degradesRun).toBe(false)
     expect(report.suites[0]?.status).toBe('passed')
@@ -113,7 +120,7 @@ describe('stress mode in a run', () => {
     const text = renderConsole(report, { color: false })
     expect(text).toContain('🔥 Stress Mode (on):')
     expect(text).toMatch(
-      /Verdict: breaking point at 16 connections, [\d.]+ msgs\/s: p95 [\d.]+ ms > 250 ms/
+      /Verdict: breaking point at 16 connections, [\d.]+ msgs\/s: p95 [\d.]+ ms > 480 ms/
     )
     expect(text).toMatch(/✗ 16 /)
 
@@ -127,11 +134,11 @@ describe('stress mode in a run', () => {
     expect(json.config.stressTest).toBe(true)
     expect(json.stress.steps).toHaveLength(4)
     expect(json.stress.steps[3]).toMatchObject({ connections: 16 })
-    expect(json.stress.steps[3]?.p95Ms).toBeGreaterThan(250)
+    expect(json.stress.steps[3]?.p95Ms).toBeGreaterThan(480)
     expect(json.stress.breakingPoint).toMatchObject({ connections: 16, reason: 'p95' })
     expect(json.stress.verdict).toBe(stress?.verdict)
     expect(json.stress.effect.degradesRun).toBe(false)
-    expect(json.stress.limits).toMatchObject({ maxConnections: 64, p95LimitMs: 250 })
+    expect(json.stress.limits).toMatchObject({ maxConnections: 64, p95LimitMs: 480 })
   }, 20_000)
 
   it('degrades a passing run when the breaking point is below connection_count', async () => {

@@ -34,7 +34,7 @@ export interface SlowReaderResult {
   openError?: string
   sentMessages: number
   sentBytes: number
-  /** Messages read after resuming, within drainMs. */
+  /** Messages received from the pause on (replies to what it sent), within holdMs + drainMs. */
   receivedMessages: number
   receivedBytes: number
   /** Close code when the service closed the connection (null when it stayed open). */
@@ -42,8 +42,16 @@ export interface SlowReaderResult {
   closeReason: string
 }
 
-/** Opens a slow reader, runs it and closes it; never rejects, bounded by the times given. */
+/** Our own close handshake gets this long before the socket is terminated, in ms. */
+export const CLOSE_WAIT_MS = 2_000
+
+/**
+ * Opens a slow reader, runs it and closes it; never rejects, bounded by the
+ * times given (and `signal`, which also cuts the opening handshake). The
+ * drain ends early once a reply arrived for every message sent.
+ */
 export async function runSlowReader(options: SlowReaderOptions): Promise<SlowReaderResult> {
+  const { clock, signal } = options
   const result: SlowReaderResult = {
     opened: false,
     sentMessages: 0,
@@ -53,6 +61,7 @@ export async function runSlowReader(options: SlowReaderOptions): Promise<SlowRea
     closeCode: null,
     closeReason: ''
   }
+  if (signal.aborted) return { ...result, openError: 'aborted before opening' }
   const ws = new WebSocket(options.url, options.subprotocols ?? [], {
     handshakeTimeout: options.handshakeTimeoutMs,
     headers: options.headers
@@ -67,19 +76,42 @@ export async function runSlowReader(options: SlowReaderOptions): Promise<SlowRea
   ws.on('error', (error: Error) => {
     result.openError ??= error.message
   })
+  // Messages before the pause (a banner, say) are not replies to the slow reader's sends.
+  let counting = false
+  let drained: () => void = () => undefined
+  const allReplied = new Promise<void>((resolve) => {
+    drained = resolve
+  })
   ws.on('message', (data: Buffer) => {
+    if (!counting) return
     result.receivedMessages++
     result.receivedBytes += data.length
+    if (result.sentMessages > 0 && result.receivedMessages >= result.sentMessages) drained()
   })
+  const onAbort = (): void => {
+    result.openError ??= 'aborted while opening'
+    ws.terminate()
+  }
+  signal.addEventListener('abort', onAbort, { once: true })
   const opened = await new Promise<boolean>((resolve) => {
     ws.once('open', () => resolve(true))
     void closed.then(() => resolve(false))
   })
-  if (!opened) return result
+  signal.removeEventListener('abort', onAbort)
+  if (!opened || signal.aborted) {
+    if (opened) ws.terminate()
+    await closed
+    return { ...result, opened: false, closeCode: null, closeReason: '' }
+  }
   result.opened = true
-  const { clock, signal } = options
+  // Cancels this run's own sleeps when the service closes first, so no timer outlives it.
+  const sleeps = new AbortController()
+  const cutSleeps = (): void => sleeps.abort()
+  signal.addEventListener('abort', cutSleeps, { once: true })
+  const pause = (ms: number): Promise<void> => clock.sleep(ms, sleeps.signal).catch(() => undefined)
   let closedByService = false
   try {
+    counting = true
     ws.pause()
     for (let i = 0; i < options.messages && ws.readyState === WebSocket.OPEN; i++) {
       const data = options.message(i)
@@ -87,15 +119,20 @@ export async function runSlowReader(options: SlowReaderOptions): Promise<SlowRea
       result.sentMessages++
       result.sentBytes += data.length
     }
-    await Promise.all([options.whilePaused?.(), clock.sleep(options.holdMs, signal)])
-    ws.resume()
-    await Promise.race([closed, clock.sleep(options.drainMs, signal)])
+    const holding = Promise.race([closed, pause(options.holdMs)])
+    await Promise.all([options.whilePaused?.().catch(() => undefined), holding])
+    if (!signal.aborted && ws.readyState === WebSocket.OPEN) {
+      ws.resume()
+      await Promise.race([closed, allReplied, pause(options.drainMs)])
+    }
   } catch {
-    // Aborted: report what was seen so far.
+    // A throwing message builder: report what was seen so far.
   } finally {
+    sleeps.abort()
+    signal.removeEventListener('abort', cutSleeps)
     closedByService = result.closeCode !== null
     if (ws.readyState === WebSocket.OPEN) ws.close(1000)
-    const timer = setTimeout(() => ws.terminate(), 2_000)
+    const timer = setTimeout(() => ws.terminate(), CLOSE_WAIT_MS)
     await closed
     clearTimeout(timer)
   }

@@ -21,6 +21,19 @@ export const OVERSIZE_MIN_BYTES = 16 * 1024 * 1024
 export const OVERSIZE_MAX_BYTES = 64 * 1024 * 1024
 /** Longest wait for the replies that judge whether idle connections are still served, in ms. */
 export const IDLE_SETTLE_MS = 5_000
+/**
+ * Shortest reply timeout for the probes that check others are still served
+ * while the slow reader stalls, in ms. The hold can be 100 ms when the budget
+ * is small, and a busy CI runner alone can delay a loopback reply that long:
+ * timing out there would report "others-starved" for the runner's load.
+ */
+export const OTHERS_PROBE_MIN_TIMEOUT_MS = 1_000
+/**
+ * Longest the slow reader reads after resuming, in ms; it stops as soon as
+ * every reply arrived, so this only bounds a service that lost some. 16 MiB
+ * of queued replies need more than a short hold to drain on a busy runner.
+ */
+export const SLOW_READER_DRAIN_MS = 3_000
 /** Longest wait for the oversized message's reply, in ms. */
 export const OVERSIZE_TIMEOUT_MS = 10_000
 
@@ -107,7 +120,7 @@ export async function slowReader(ctx: ScenarioContext, holdMs: number): Promise<
     messages,
     message: () => (echo ? payload : jsonProbe),
     holdMs,
-    drainMs: holdMs,
+    drainMs: Math.max(holdMs, SLOW_READER_DRAIN_MS),
     async whilePaused() {
       try {
         const other = await connectWithin(
@@ -117,7 +130,10 @@ export async function slowReader(ctx: ScenarioContext, holdMs: number): Promise<
         )
         const probes = await runProbes(other, {
           count: 5,
-          timeoutMs: Math.min(config.thresholds.messageTimeoutMs, holdMs),
+          timeoutMs: Math.min(
+            config.thresholds.messageTimeoutMs,
+            Math.max(OTHERS_PROBE_MIN_TIMEOUT_MS, holdMs)
+          ),
           signal: ctx.signal,
           clock: ctx.clock
         })

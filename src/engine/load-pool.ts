@@ -57,7 +57,8 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
     failures: 0,
     drops: 0,
     openAttempts: 0,
-    openFailures: 0
+    openFailures: 0,
+    fdFailures: 0
   }
   const probeOptions = { kind: options.kind, bytes: options.bytes, timeoutMs: options.timeoutMs }
   const ready: LoadSlot[] = []
@@ -65,7 +66,10 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
   let driving = false
   let closing = false
   let firstOpenError: unknown
+  let firstFdError: unknown
   let nextIndex = 0
+  // Start of the metering window (drive + settle), NaN outside it.
+  let meterFromMs = Number.NaN
 
   const pool: LoadPool = {
     slots,
@@ -73,12 +77,30 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
     get firstOpenError() {
       return firstOpenError
     },
+    get firstFdError() {
+      return firstFdError
+    },
     sink: undefined,
     grow,
     drive,
     settle,
     openCount,
     closeAll
+  }
+
+  /** Credits `slot`'s uncredited uptime inside the metering window up to `now`. */
+  function credit(slot: LoadSlot, now: number): void {
+    if (Number.isNaN(slot.upSinceMs)) return
+    if (!Number.isNaN(meterFromMs))
+      slot.activeMs += Math.max(0, now - Math.max(slot.upSinceMs, meterFromMs))
+    slot.upSinceMs = now
+  }
+
+  function stopMetering(): void {
+    if (Number.isNaN(meterFromMs)) return
+    const now = clock.nowMs()
+    for (const slot of slots) credit(slot, now)
+    meterFromMs = Number.NaN
   }
 
   function openCount(): number {
@@ -165,6 +187,8 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
   function watch(slot: LoadSlot, connection: Connection): void {
     void connection.closed.then((info) => {
       if (closing || slot.connection !== connection) return
+      credit(slot, clock.nowMs())
+      slot.upSinceMs = Number.NaN
       slot.drops++
       totals.drops++
       slot.lastDropCode = info.code
@@ -185,13 +209,15 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
       }
       slot.reconnections++
       slot.connection = connection
+      slot.upSinceMs = clock.nowMs()
       watch(slot, connection)
     } catch {
       // The drop is already counted; a failed reopen leaves the slot closed.
     }
   }
 
-  async function openOne(index: number): Promise<boolean> {
+  /** 'opened', 'failed' (the service refused or failed), 'fd' (EMFILE/ENFILE here) or 'cut' (closing or aborted). */
+  async function openOne(index: number): Promise<'opened' | 'failed' | 'fd' | 'cut'> {
     totals.openAttempts++
     try {
       const connection = await connectWithin(
@@ -201,7 +227,7 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
       )
       if (closing) {
         connection.terminate()
-        return false
+        return 'cut'
       }
       const now = clock.nowMs()
       const slot: LoadSlot = {
@@ -223,6 +249,7 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
         reconnections: 0,
         lastDropCode: 0,
         activeMs: 0,
+        upSinceMs: now,
         // Golden-ratio phases spread sends over one interval, so paced
         // connections never fire in lockstep bursts the client itself caused.
         phase: (index * GOLDEN) % 1
@@ -230,13 +257,20 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
       bind(slot)
       slots.push(slot)
       watch(slot, connection)
-      return true
+      return 'opened'
     } catch (error) {
       // Cut by the deadline is not a refusal by the service.
-      if (signal.aborted) return false
+      if (signal.aborted) return 'cut'
+      // Running out of descriptors is this process's limit: it must not
+      // count as the service refusing (nor feed a step's error rate).
+      if (isFdExhausted(error)) {
+        totals.fdFailures++
+        firstFdError ??= error
+        return 'fd'
+      }
       totals.openFailures++
       firstOpenError ??= error
-      return false
+      return 'failed'
     }
   }
 
@@ -249,9 +283,11 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
       open: 0,
       attempted: 0,
       failed: 0,
+      fdFailed: 0,
       fdExhausted: false,
       outOfTime: false
     }
+    stopMetering()
     const startMs = clock.nowMs()
     const pending = new Set<Promise<void>>()
     let consecutiveFailures = 0
@@ -266,20 +302,23 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
         const index = nextIndex++
         started++
         result.attempted++
-        const attempt: Promise<void> = openOne(index).then((ok) => {
+        const attempt: Promise<void> = openOne(index).then((outcome) => {
           pending.delete(attempt)
-          if (ok) {
+          if (outcome === 'opened') {
             consecutiveFailures = 0
             onOpened?.(slots.length)
             return
           }
-          if (signal.aborted) return
+          if (outcome === 'cut') return
+          if (outcome === 'fd') {
+            result.fdFailed++
+            result.fdExhausted = true
+            stop = true
+            return
+          }
           result.failed++
           consecutiveFailures++
-          if (isFdExhausted(firstOpenError)) result.fdExhausted = true
-          if (result.fdExhausted || consecutiveFailures >= MAX_CONSECUTIVE_OPEN_FAILURES) {
-            stop = true
-          }
+          if (consecutiveFailures >= MAX_CONSECUTIVE_OPEN_FAILURES) stop = true
         })
         pending.add(attempt)
       }
@@ -299,6 +338,7 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
   async function drive(untilMs: number, onTick?: () => void): Promise<void> {
     driving = true
     const startMs = clock.nowMs()
+    if (Number.isNaN(meterFromMs)) meterFromMs = startMs
     // Sends that fell due while the pool was idle (growing) would fire as one
     // burst; re-phase them from now instead.
     for (const slot of slots) {
@@ -320,12 +360,6 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
       }
     } finally {
       driving = false
-      const endMs = clock.nowMs()
-      for (const slot of slots) {
-        if (slot.connection?.readyState === 'OPEN') {
-          slot.activeMs += endMs - Math.max(startMs, slot.openedAtMs)
-        }
-      }
     }
   }
 
@@ -336,16 +370,22 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
   }
 
   async function settle(untilMs: number): Promise<void> {
-    while (!signal.aborted && inFlight() > 0 && clock.nowMs() < untilMs) {
-      try {
-        await clock.sleep(TICK_MS, signal)
-      } catch {
-        break
+    try {
+      while (!signal.aborted && inFlight() > 0 && clock.nowMs() < untilMs) {
+        try {
+          await clock.sleep(TICK_MS, signal)
+        } catch {
+          break
+        }
       }
+    } finally {
+      // Settle replies count in the slots' throughput, so their wait counts in its time.
+      stopMetering()
     }
   }
 
   async function closeAll(): Promise<void> {
+    stopMetering()
     closing = true
     driving = false
     await Promise.all(

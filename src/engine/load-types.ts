@@ -49,8 +49,15 @@ export interface LoadSlot {
   reconnections: number
   /** Close code of the last drop (0 when none). */
   lastDropCode: number
-  /** ms this connection was open while the pool was driving traffic (the time its throughput is measured over). */
+  /**
+   * ms this connection was open while the pool metered traffic (drive and
+   * the settle after it): the time its throughput is measured over. Credited
+   * on every close and at the end of metering, so a slot that dropped keeps
+   * the time it was up and a reconnected one gains only its new uptime.
+   */
   activeMs: number
+  /** Clock.nowMs since which this slot's uptime is not yet credited to activeMs; NaN while it is down. */
+  upSinceMs: number
   /** Phase 0-1 of its sends within one interval, fixed per connection. */
   readonly phase: number
 }
@@ -62,14 +69,20 @@ export interface PoolTotals {
   failures: number
   drops: number
   openAttempts: number
+  /** Opens the service refused or failed; not those this process could not make (see fdFailures). */
   openFailures: number
+  /** Opens that failed because this process or the system ran out of descriptors (EMFILE/ENFILE). */
+  fdFailures: number
 }
 
 export interface GrowResult {
   /** Connections open after growing. */
   open: number
   attempted: number
+  /** Opens the service refused or failed (descriptor exhaustion is not counted here). */
   failed: number
+  /** Opens that failed with EMFILE/ENFILE: our limit, not the service's. */
+  fdFailed: number
   /** True when the OS ran out of file descriptors (EMFILE/ENFILE). */
   fdExhausted: boolean
   /** True when `untilMs` passed before every wanted connection was attempted. */
@@ -79,8 +92,10 @@ export interface GrowResult {
 export interface LoadPool {
   readonly slots: readonly LoadSlot[]
   readonly totals: Readonly<PoolTotals>
-  /** First error an open attempt failed with. */
+  /** First error an open attempt failed with (descriptor exhaustion excluded). */
   readonly firstOpenError: unknown
+  /** First EMFILE/ENFILE an open attempt failed with. */
+  readonly firstFdError: unknown
   /** Where replies' RTTs (ms) and their arrival times (Clock.nowMs) go; undefined = nowhere. */
   sink: { rtts: SampleRecorder; times?: SampleRecorder } | undefined
   /**
@@ -88,7 +103,11 @@ export interface LoadPool {
    * on refusals, EMFILE, or once Clock.nowMs passes `untilMs`.
    */
   grow(total: number, onOpened?: (open: number) => void, untilMs?: number): Promise<GrowResult>
-  /** Drives probes and heartbeats on every open connection until Clock.nowMs >= untilMs or abort. */
+  /**
+   * Drives probes and heartbeats on every open connection until Clock.nowMs
+   * >= untilMs or abort. Starts metering slots' activeMs; the following
+   * settle (or the next grow / closeAll) ends it.
+   */
   drive(untilMs: number, onTick?: () => void): Promise<void>
   /**
    * Waits, sending nothing new, until every probe in flight has settled or

@@ -23,6 +23,8 @@ export type StepFigures = {
   errors: number
   openAttempts: number
   openFailures: number
+  /** Opens this process could not make (EMFILE/ENFILE); not errors of the service, not in errorRate. Optional: reports written before it existed lack it. */
+  fdFailures?: number
   drops: number
   /** Sampling time of the step in ms, including the wait for its last replies. */
   durationMs: number
@@ -108,10 +110,12 @@ export async function runStep(pool: LoadPool, options: StepOptions): Promise<Ste
   const replies = after.replies - sampling.replies
   const openAttempts = after.openAttempts - before.openAttempts
   const openFailures = after.openFailures - before.openFailures
+  const fdFailures = after.fdFailures - before.fdFailures
   const drops = after.drops - before.drops
   const probeErrors = after.timeouts - sampling.timeouts + (after.failures - sampling.failures)
   const errors = probeErrors + openFailures + drops
-  const attempts = sent + openAttempts
+  // Opens that never reached the service (out of descriptors here) are not attempts on it.
+  const attempts = sent + openAttempts - fdFailures
   const summary = rtts.summary()
   return {
     figures: {
@@ -125,6 +129,7 @@ export async function runStep(pool: LoadPool, options: StepOptions): Promise<Ste
       errors,
       openAttempts,
       openFailures,
+      fdFailures,
       drops,
       durationMs
     },

@@ -185,7 +185,8 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
       if (figures.burst) {
         const failed = figures.burst.sent - figures.burst.intact
         figures.errors += failed
-        const attempts = figures.sent + figures.openAttempts + figures.burst.sent
+        const attempts =
+          figures.sent + figures.openAttempts - (figures.fdFailures ?? 0) + figures.burst.sent
         figures.errorRate = attempts === 0 ? null : Math.min(1, figures.errors / attempts)
       }
       report.steps.push(figures)
@@ -194,13 +195,16 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
         targets.length,
         `stress step ${index + 1}: ${figures.connections} connections`
       )
-      report.breakingPoint = breaking(figures, config)
-      if (report.breakingPoint) break
-      lastGood = { rtts: step.rtts, times: step.times }
+      // Out of descriptors is this process's limit, not the service's breaking
+      // point: the step ran short of its target at a limit of ours, so it is
+      // reported but not judged.
       if (step.grow.fdExhausted) {
         report.stoppedAt = { connections: pool.openCount(), reason: 'file-descriptor limit' }
         break
       }
+      report.breakingPoint = breaking(figures, config)
+      if (report.breakingPoint) break
+      lastGood = { rtts: step.rtts, times: step.times }
       if (step.grow.failed > 0) {
         report.stoppedAt = { connections: pool.openCount(), reason: 'service refused connections' }
         break
