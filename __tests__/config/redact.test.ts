@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals'
-import { redactConfig, redactUrl } from '../../src/config/redact.js'
+import { redactConfig, redactText, redactUrl } from '../../src/config/redact.js'
 import { ConfigSchema } from '../../src/config/schema.js'
 
 describe('redactConfig', () => {
@@ -39,5 +39,46 @@ describe('redactUrl', () => {
       'wss://user:***@host.test/ws?token=***&room=1'
     )
     expect(redactUrl('ws://host.test:8001/ws')).toBe('ws://host.test:8001/ws')
+  })
+})
+
+describe('redactUrl covers every credential-bearing parameter', () => {
+  const names = [
+    'token',
+    'access_token',
+    'key',
+    'apikey',
+    'api_key',
+    'secret',
+    'password',
+    'pass',
+    'auth',
+    'jwt',
+    'session',
+    'session_id',
+    'sid',
+    'sig',
+    'signature',
+    'resume',
+    'x-resume-token'
+  ]
+  it.each(names)('masks ?%s=', (name) => {
+    const out = redactUrl(`wss://host.test/ws?${name}=SECRETVALUE&room=1`)
+    expect(out).not.toContain('SECRETVALUE')
+    expect(out).toContain('room=1')
+  })
+
+  it('drops user-info when asked, masks the password otherwise', () => {
+    expect(redactUrl('wss://u:pw@host.test/ws')).toBe('wss://u:***@host.test/ws')
+    expect(redactUrl('wss://u:pw@host.test/ws', { dropUserinfo: true })).toBe('wss://host.test/ws')
+  })
+
+  it('redactText masks URLs inside free text and listed secrets', () => {
+    const text = redactText('cannot connect to ws://h.test/?jwt=abc.def.ghi: boom RAWTOKEN', [
+      'RAWTOKEN'
+    ])
+    expect(text).not.toContain('abc.def.ghi')
+    expect(text).not.toContain('RAWTOKEN')
+    expect(text).toContain('boom')
   })
 })

@@ -65,3 +65,17 @@ describe('describeApiFailure', () => {
     expect(httpStatusOf(new Error('x'))).toBeUndefined()
   })
 })
+
+describe('describeApiFailure on a secondary rate limit', () => {
+  it('429 is reported as a rate limit, not as a generic failure', () => {
+    const text = describeApiFailure(
+      requestError(429, 'You have exceeded a secondary rate limit', { 'retry-after': '60' }),
+      'create the failure issue',
+      'o/r',
+      []
+    )
+    expect(text).toContain('GitHub answered 429 (rate limit exceeded')
+    expect(text).toContain('updated by a later run')
+    expect(text).not.toContain('permissions: issues: write')
+  })
+})

@@ -216,6 +216,35 @@ describe('syncFailureIssue lifecycle', () => {
     expect(await sync(failingReport())).toMatchObject({ issueNumber: 3, action: 'commented' })
   })
 
+  it('two runs failing at once end with one open issue: the newer closes as a duplicate', async () => {
+    await start()
+    const key = issueKey(WORKFLOW, 'ws://127.0.0.1:8001/ws')
+    // A concurrent run's issue that this run's first search does not see yet.
+    const older = fake.addIssue({
+      title: 'older',
+      body: `${keyMarker(key)}\n${LATEST_START}\nold\n${LATEST_END}`,
+      labels: ['websocket-health'],
+      hiddenFromSearches: 1
+    })
+
+    const result = await sync(failingReport())
+
+    expect(result).toEqual({
+      issueNumber: older.number,
+      action: 'commented',
+      issueUrl: `https://github.com/octo-org/octo-repo/issues/${older.number}`
+    })
+    const duplicate = fake.issues.find((i) => i.number !== older.number)!
+    expect(duplicate.state).toBe('closed')
+    expect(duplicate.stateReason).toBe('not_planned')
+    expect(duplicate.comments.map((c) => c.body).join('\n')).toContain(`#${older.number}`)
+    expect(older.state).toBe('open')
+    expect(older.comments).toHaveLength(1)
+    expect(fake.issues.filter((i) => i.state === 'open')).toHaveLength(1)
+    // The next failing run finds the older issue.
+    expect(await sync(failingReport())).toMatchObject({ issueNumber: older.number })
+  })
+
   it('a rotating token in the target query neither opens a new issue nor reaches GitHub', async () => {
     await start()
     const target = (t: string): RunReport =>

@@ -1,4 +1,7 @@
 import { describe, it, expect, beforeEach, afterEach } from '@jest/globals'
+import { createServer, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { HealthError } from '../../src/errors.js'
 import { appendRecordToBranch, readHistoryFromBranch } from '../../src/history/branch-store.js'
 import { serializeHistory } from '../../src/history/jsonl.js'
 import type { Clock } from '../../src/metrics/clock.js'
@@ -134,5 +137,55 @@ describe('branch store', () => {
     await expect(
       appendRecordToBranch({ ...location(), token: '', record: makeRecord(0) })
     ).rejects.toMatchObject({ code: 'WSH_ERR_CONFIG' })
+  })
+})
+
+describe('branch store against a GitHub that never answers', () => {
+  let silent: Server
+  let held: ServerResponse[] = []
+
+  beforeEach(async () => {
+    // Accepts every request and never responds: Octokit alone would wait forever.
+    silent = createServer((_req, res) => {
+      held.push(res)
+    })
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  })
+
+  afterEach(async () => {
+    for (const res of held) res.destroy()
+    held = []
+    silent.closeAllConnections()
+    await new Promise<void>((resolve) => silent.close(() => resolve()))
+  })
+
+  function silentLocation() {
+    const port = (silent.address() as AddressInfo).port
+    return { ...location(), apiUrl: `http://127.0.0.1:${port}`, timeoutMs: 200 }
+  }
+
+  it('fails an append with WSH_ERR_GITHUB naming the timeout, without the token', async () => {
+    const error = await appendRecordToBranch({
+      ...silentLocation(),
+      record: makeRecord(0)
+    }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(HealthError)
+    expect((error as HealthError).code).toBe('WSH_ERR_GITHUB')
+    expect((error as Error).message).toMatch(/did not answer within 200 ms/)
+    expect((error as Error).message).not.toContain(TOKEN)
+    expect(held.length).toBeGreaterThan(0)
+  })
+
+  it('fails a read the same way', async () => {
+    await expect(readHistoryFromBranch(silentLocation())).rejects.toMatchObject({
+      code: 'WSH_ERR_GITHUB',
+      message: expect.stringMatching(/timed out/)
+    })
+  })
+
+  it('rejects a bad timeoutMs naming it', async () => {
+    await expect(readHistoryFromBranch({ ...silentLocation(), timeoutMs: 0 })).rejects.toThrow(
+      /timeoutMs: got 0/
+    )
   })
 })

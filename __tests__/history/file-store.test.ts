@@ -2,7 +2,7 @@ import { describe, it, expect, beforeEach, afterEach } from '@jest/globals'
 import { mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { appendRecord, readHistory } from '../../src/history/file-store.js'
+import { acquireFileLock, appendRecord, readHistory } from '../../src/history/file-store.js'
 import type { Clock } from '../../src/metrics/clock.js'
 import { makeRecord } from './make-record.js'
 
@@ -93,6 +93,36 @@ describe('file store', () => {
     await utimes(`${file}.lock`, old, old)
     await appendRecord(file, makeRecord(1), { lockAttempts: 2, clock: instantClock })
     expect((await readHistory(file)).records).toHaveLength(2)
+  })
+
+  it('lets exactly one of several writers take over a stale lock at a time', async () => {
+    const old = new Date(Date.now() - 120_000)
+    for (let round = 0; round < 15; round++) {
+      const roundFile = join(dir, `race-${round}.jsonl`)
+      await writeFile(`${roundFile}.lock`, 'crashed-writer')
+      await utimes(`${roundFile}.lock`, old, old)
+      // Every writer sees the same stale lock at once; only one may hold the lock at a time,
+      // so every record survives (two holders would read the same file and one would be lost).
+      await Promise.all(
+        [0, 1, 2, 3].map((w) => appendRecord(roundFile, makeRecord(w), { keep: 100 }))
+      )
+      const { records } = await readHistory(roundFile)
+      expect(records.map((r) => r.runId).sort()).toEqual(['1000', '1001', '1002', '1003'])
+      const left = (await readdir(dir)).filter((name) => name.startsWith(`race-${round}.jsonl.`))
+      expect(left).toEqual([]) // no lock or taken-over lock left behind
+    }
+  })
+
+  it('release leaves a lock that another writer has taken over', async () => {
+    const lock = join(dir, 'held.lock')
+    const release = await acquireFileLock(lock, 1, 30_000, instantClock)
+    // This holder ran past staleLockMs and another writer took the lock over.
+    await writeFile(lock, 'the-new-holder')
+    await release()
+    expect(await readFile(lock, 'utf8')).toBe('the-new-holder')
+    const mine = await acquireFileLock(join(dir, 'mine.lock'), 1, 30_000, instantClock)
+    await mine()
+    expect(await readdir(dir)).toEqual(['held.lock'])
   })
 
   it('rejects a bad keep naming the option', async () => {

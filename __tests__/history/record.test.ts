@@ -113,3 +113,13 @@ describe('toHistoryRecord', () => {
     expect(JSON.stringify(record)).not.toContain('NaN')
   })
 })
+
+describe('history record target', () => {
+  it('never keeps a credential of the target URL', () => {
+    const record = toHistoryRecord(
+      makeReport({ target: 'wss://user:pw@host.test/ws?jwt=JWTVALUE&resume=RESUMEVALUE&room=1' })
+    )
+    expect(record.target).not.toMatch(/JWTVALUE|RESUMEVALUE|:pw@/)
+    expect(record.target).toContain('room=1')
+  })
+})

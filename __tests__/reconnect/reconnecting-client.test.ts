@@ -8,6 +8,9 @@ import { createManualClock } from './manual-clock.js'
 import { ackingDedupe, closedPort, startServer, waitFor, type TestServer } from './servers.js'
 
 const mid = (): number => 0.5
+/** Auto-advanced time jumps past every ack deadline at once; these tests resend only on reconnect. */
+const NO_ACK_TIMEOUT = 0
+
 let servers: TestServer[] = []
 let clients: ReconnectingClient[] = []
 
@@ -40,6 +43,7 @@ describe('reconnecting client against a closed port', () => {
       createReconnectingClient({
         url: `ws://127.0.0.1:${port}/`,
         clock,
+        ackTimeoutMs: NO_ACK_TIMEOUT,
         random: mid,
         breaker: null
       })
@@ -68,6 +72,7 @@ describe('reconnecting client against a closed port', () => {
       createReconnectingClient({
         url: `ws://127.0.0.1:${port}/`,
         clock,
+        ackTimeoutMs: NO_ACK_TIMEOUT,
         random: mid,
         maxReconnectAttempts: 4,
         breaker: { failureThreshold: 3, resetTimeoutMs: 5000 }
@@ -108,7 +113,13 @@ describe('reconnecting client against a live server', () => {
     servers.push(server)
     const clock = createManualClock({ autoAdvance: true })
     const client = track(
-      createReconnectingClient({ url: server.url, clock, random: mid, breaker: null })
+      createReconnectingClient({
+        url: server.url,
+        clock,
+        ackTimeoutMs: NO_ACK_TIMEOUT,
+        random: mid,
+        breaker: null
+      })
     )
     // Sent while the client is disconnected (during the backoff wait): queued, delivered after reconnect.
     clock.beforeWake = () => {
@@ -138,6 +149,7 @@ describe('reconnecting client against a live server', () => {
       createReconnectingClient({
         url: server.url,
         clock,
+        ackTimeoutMs: NO_ACK_TIMEOUT,
         random: mid,
         maxReconnectAttempts: 10,
         breaker: { failureThreshold: 2, resetTimeoutMs: 3000 }
@@ -172,7 +184,13 @@ describe('reconnecting client against a live server', () => {
     servers.push(server)
     const clock = createManualClock({ autoAdvance: true })
     const client = track(
-      createReconnectingClient({ url: server.url, clock, random: mid, maxReconnectAttempts: 2 })
+      createReconnectingClient({
+        url: server.url,
+        clock,
+        ackTimeoutMs: NO_ACK_TIMEOUT,
+        random: mid,
+        maxReconnectAttempts: 2
+      })
     )
     await client.start()
     await server.close()

@@ -13,6 +13,9 @@ import {
 import { createManualClock } from './manual-clock.js'
 import { startServer, waitFor, type TestServer } from './servers.js'
 
+/** Auto-advanced time jumps past every ack deadline at once; these tests resend only on reconnect. */
+const NO_ACK_TIMEOUT = 0
+
 let servers: TestServer[] = []
 let clients: ReconnectingClient[] = []
 
@@ -96,6 +99,7 @@ describe('session state survives a reconnect', () => {
     const client = createReconnectingClient({
       url: server.url,
       clock,
+      ackTimeoutMs: NO_ACK_TIMEOUT,
       random: () => 0.5,
       breaker: null,
       resume: { via }
@@ -132,6 +136,7 @@ describe('session state survives a reconnect', () => {
     const client = createReconnectingClient({
       url: server.url,
       clock,
+      ackTimeoutMs: NO_ACK_TIMEOUT,
       random: () => 0.5,
       breaker: null
     })

@@ -42,12 +42,28 @@ export function forwardClose(ws: WebSocket, code: number, reason: string): void 
   }
 }
 
-export function deliverTo(ws: WebSocket, frame: Frame): void {
-  if (ws.readyState !== WebSocket.OPEN) return
-  if (frame.kind === 'message') ws.send(frame.data, { binary: frame.isBinary })
-  else if (frame.kind === 'close') forwardClose(ws, frame.code, frame.reason)
+/**
+ * Sends `frame` on `ws`; `written` runs once the frame left the process (the
+ * socket's write callback) or at once when nothing was sent, so the pipe's
+ * byte count follows what the destination has really taken.
+ */
+export function deliverTo(
+  ws: WebSocket,
+  frame: Frame,
+  written: () => void = () => undefined
+): void {
+  if (ws.readyState !== WebSocket.OPEN) {
+    written()
+    return
+  }
+  if (frame.kind === 'message') {
+    ws.send(frame.data, { binary: frame.isBinary }, () => written())
+    return
+  }
+  if (frame.kind === 'close') forwardClose(ws, frame.code, frame.reason)
   else if (frame.kind === 'ping') ws.ping(frame.data)
   else ws.pong(frame.data)
+  written()
 }
 
 /** The client's upgrade headers minus the ones ws sets itself. */

@@ -3,6 +3,13 @@
  * arrived, each no earlier than its release time, so added latency never
  * reorders a stream (TCP would not either). One pending timer per pipe, and
  * it is cancelled through the relay's AbortSignal on close.
+ *
+ * Backpressure: the pipe counts the message bytes it holds, queued or handed
+ * to the destination socket and not yet written out (the send callback
+ * clears them). Above `highWaterBytes` it asks the relay to pause the
+ * source socket, below `lowWaterBytes` to resume it, so a fast sender and a
+ * slow reader cannot make the relay buffer without limit; above
+ * `maxQueuedBytes` it reports an overflow and accepts nothing more.
  */
 import type { Clock } from '../metrics/clock.js'
 import { MAX_FAULT_DELAY_MS } from './faults.js'
@@ -13,22 +20,68 @@ export type Frame =
   | { kind: 'ping' | 'pong'; data: Buffer }
   | { kind: 'close'; code: number; reason: string }
 
+/** Hands a frame to the destination; calls `written` once it left the process (or was dropped). */
+export type Deliver = (frame: Frame, written: () => void) => void
+
+export interface PipeFlow {
+  /** Pause the source above this many held bytes. */
+  highWaterBytes: number
+  /** Resume the source at or below this many held bytes. */
+  lowWaterBytes: number
+  /** Hard cap: above it the pipe overflows (the relay closes the connection with 1009). */
+  maxQueuedBytes: number
+  /** true: pause the source; false: resume it. */
+  onPressure(paused: boolean): void
+  /** Called once when the cap is exceeded; the pipe drops everything from then on. */
+  onOverflow(): void
+}
+
 export interface Pipe {
   /** Queues a frame to leave after `delayMs` (capped), behind every earlier frame. */
   push(frame: Frame, delayMs?: number): void
   /** Frames waiting. */
   readonly size: number
+  /** Message bytes held now: queued plus handed to the socket and not yet written. */
+  readonly queuedBytes: number
+  /** Largest queuedBytes seen. */
+  readonly peakQueuedBytes: number
 }
 
 export function createPipe(
-  deliver: (frame: Frame) => void,
+  deliver: Deliver,
   clock: Clock,
   signal: AbortSignal,
-  bucket?: TokenBucket
+  bucket?: TokenBucket,
+  flow?: PipeFlow
 ): Pipe {
   const queue: Array<{ frame: Frame; releaseAtMs: number }> = []
   let lastReleaseMs = 0
   let pumping = false
+  let held = 0
+  let peak = 0
+  let paused = false
+  let overflowed = false
+
+  const sizeOf = (frame: Frame): number => (frame.kind === 'message' ? frame.data.length : 0)
+
+  function release(bytes: number): void {
+    held -= bytes
+    if (paused && held <= (flow?.lowWaterBytes ?? 0) && !overflowed) {
+      paused = false
+      flow?.onPressure(false)
+    }
+  }
+
+  function send(frame: Frame): void {
+    const bytes = sizeOf(frame)
+    let done = false
+    deliver(frame, () => {
+      // Guard: a callback must free its bytes once, whatever the socket does.
+      if (done) return
+      done = true
+      release(bytes)
+    })
+  }
 
   async function pump(): Promise<void> {
     pumping = true
@@ -42,17 +95,32 @@ export function createPipe(
           if (throttle > 0) await clock.sleep(Math.min(throttle, MAX_FAULT_DELAY_MS), signal)
         }
         queue.shift()
-        if (!signal.aborted) deliver(head.frame)
+        if (!signal.aborted) send(head.frame)
       }
     } catch {
       // Aborted: the relay is closing and drops what is queued.
     } finally {
       pumping = false
+      if (signal.aborted) queue.length = 0
     }
   }
 
   return {
     push(frame, delayMs = 0) {
+      if (signal.aborted || overflowed) return
+      const bytes = sizeOf(frame)
+      held += bytes
+      peak = Math.max(peak, held)
+      if (flow && held > flow.maxQueuedBytes) {
+        overflowed = true
+        queue.length = 0
+        flow.onOverflow()
+        return
+      }
+      if (flow && !paused && held > flow.highWaterBytes) {
+        paused = true
+        flow.onPressure(true)
+      }
       const now = clock.nowMs()
       const releaseAtMs = Math.max(now + Math.min(delayMs, MAX_FAULT_DELAY_MS), lastReleaseMs)
       lastReleaseMs = releaseAtMs
@@ -60,13 +128,19 @@ export function createPipe(
       // Fast path: nothing ahead and nothing to wait for, deliver in this tick.
       if (!pumping && queue.length === 1 && releaseAtMs <= now && !bucket) {
         queue.shift()
-        deliver(frame)
+        send(frame)
         return
       }
       if (!pumping) void pump()
     },
     get size() {
       return queue.length
+    },
+    get queuedBytes() {
+      return held
+    },
+    get peakQueuedBytes() {
+      return peak
     }
   }
 }

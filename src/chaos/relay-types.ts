@@ -17,6 +17,26 @@ export interface ChaosRelayOptions {
   clock?: Clock
   /** Upstream handshake limit, ms (default 10000). */
   handshakeTimeoutMs?: number
+  /**
+   * Bytes one direction of one connection may hold (queued for delay or
+   * bandwidth, or written and not yet flushed) before the relay closes the
+   * connection with 1009 (default DEFAULT_RELAY_MAX_QUEUED_BYTES, 64 MiB).
+   */
+  maxQueuedBytes?: number
+  /** Held bytes above which the sending socket is paused (default 1 MiB, at most maxQueuedBytes). */
+  highWaterBytes?: number
+  /** Held bytes at or below which it is resumed (default min(256 KiB, highWaterBytes / 4)). */
+  lowWaterBytes?: number
+}
+
+/** Backpressure counters over every relayed connection. */
+export interface RelayFlowStats {
+  /** Most bytes any one pipe held at once. */
+  peakQueuedBytes: number
+  /** Times a source socket was paused because its pipe passed the high-water mark. */
+  pauses: number
+  /** Connections closed with 1009 because a pipe passed maxQueuedBytes. */
+  overflows: number
 }
 
 export interface InjectedFaults {
@@ -28,9 +48,13 @@ export interface InjectedFaults {
 }
 
 export interface RelayDecision extends FaultDecision {
-  /** 0-based index of the relayed connection. */
+  /** 0-based index of the relayed connection, in the order upgrades reached the relay. */
   connection: number
-  /** 0-based index of the data message on that connection (both directions). */
+  /**
+   * 0-based index of the data message on that connection (both directions,
+   * in arrival order, so it can differ between runs; the decisions of one
+   * direction, in order, do not).
+   */
   message: number
 }
 
@@ -43,6 +67,8 @@ export interface ChaosRelay {
   readonly injected: Readonly<InjectedFaults>
   /** Upgrades accepted, refused (outage, disconnect window) and open now. */
   readonly connections: Readonly<{ accepted: number; refused: number; open: number }>
+  /** Backpressure: peak bytes held by one pipe, pauses, overflows (1009 closes). */
+  readonly flow: Readonly<RelayFlowStats>
   /** Fault decisions so far, in order (the first MAX_DECISION_LOG). */
   decisions(): readonly RelayDecision[]
   /**

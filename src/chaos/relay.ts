@@ -6,10 +6,17 @@
  * seeded random source: latency with jitter, loss, abrupt disconnects, slow
  * responses, a bandwidth limit and an outage window.
  *
- * Reproducibility: each relayed connection gets its own random stream
- * (deriveSeed(seed, connection index)) and draws exactly four numbers per
- * data message in a fixed order (see createFaultPlanner), so the same seed
- * and the same message sequence give the same decisions.
+ * Reproducibility: each relayed connection gets two random streams, one per
+ * direction (deriveSeed(seed, 2 * index + direction), client-to-server = 0),
+ * and each draws exactly four numbers per data message in a fixed order (see
+ * createFaultPlanner). So the decisions for a direction depend only on the
+ * seed, the connection index and how many messages went that way before,
+ * never on how the two directions interleave in time.
+ *
+ * Limit: the connection index is the order in which upgrades reach the
+ * relay (0, 1, 2, ...). One client, or clients that connect one after the
+ * other, replay exactly; clients that connect at the same instant may swap
+ * indexes (and so swap fault streams) from run to run.
  */
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
@@ -22,22 +29,41 @@ import {
   type Direction,
   type FaultDecision
 } from './faults.js'
-import { deliverTo, forwardedHeaders, offeredProtocols, refuse } from './forwarding.js'
-import { createPipe, type Pipe } from './pipe.js'
+import {
+  deliverTo,
+  forwardClose,
+  forwardedHeaders,
+  offeredProtocols,
+  refuse
+} from './forwarding.js'
+import { createPipe, type Pipe, type PipeFlow } from './pipe.js'
+import { flowLimits, RELAY_OVERFLOW_CLOSE_CODE } from './relay-flow.js'
 import { createRandom, deriveSeed, randomSeed } from './random.js'
-import type { ChaosRelay, ChaosRelayOptions, InjectedFaults, RelayDecision } from './relay-types.js'
+import type {
+  ChaosRelay,
+  ChaosRelayOptions,
+  InjectedFaults,
+  RelayDecision,
+  RelayFlowStats
+} from './relay-types.js'
 import { createTokenBucket } from './token-bucket.js'
 
 export type * from './relay-types.js'
+export {
+  DEFAULT_RELAY_HIGH_WATER_BYTES,
+  DEFAULT_RELAY_LOW_WATER_BYTES,
+  DEFAULT_RELAY_MAX_QUEUED_BYTES,
+  RELAY_OVERFLOW_CLOSE_CODE
+} from './relay-flow.js'
 
 export const MAX_DECISION_LOG = 10_000
 export const DEFAULT_RELAY_HANDSHAKE_TIMEOUT_MS = 10_000
-
 interface Link {
   index: number
   upstream: WebSocket
   client: WebSocket | undefined
-  plan: (direction: Direction) => FaultDecision
+  /** One planner per direction: the directions never share a random stream. */
+  plan: Record<Direction, (direction: Direction) => FaultDecision>
   messages: number
   toServer: Pipe | undefined
   toClient: Pipe | undefined
@@ -58,6 +84,8 @@ export async function startChaosRelay(options: ChaosRelayOptions): Promise<Chaos
   createRandom(seed) // validates the seed (RangeError naming it)
   const faults = resolveFaults(options.faults, options.base ?? DEFAULT_FAULTS)
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_RELAY_HANDSHAKE_TIMEOUT_MS
+  const limits = flowLimits(options)
+  const flowStats: RelayFlowStats = { peakQueuedBytes: 0, pauses: 0, overflows: 0 }
   const injected: InjectedFaults = {
     disconnects: 0,
     delays: 0,
@@ -68,6 +96,10 @@ export async function startChaosRelay(options: ChaosRelayOptions): Promise<Chaos
   const connections = { accepted: 0, refused: 0, open: 0 }
   const log: RelayDecision[] = []
   const links = new Set<Link>()
+  const pipes = new Set<Pipe>()
+  const notePeak = (pipe: Pipe): void => {
+    flowStats.peakQueuedBytes = Math.max(flowStats.peakQueuedBytes, pipe.peakQueuedBytes)
+  }
   const rawSockets = new Set<Socket>()
   const upstreamProtocol = new WeakMap<IncomingMessage, string>()
   let nextIndex = 0
@@ -102,7 +134,7 @@ export async function startChaosRelay(options: ChaosRelayOptions): Promise<Chaos
   function onData(link: Link, direction: Direction, data: Buffer, isBinary: boolean): void {
     // Frames parsed from the same chunk can still surface after a kill; they were never delivered.
     if (!links.has(link)) return
-    const decision = link.plan(direction)
+    const decision = link.plan[direction](direction)
     if (log.length < MAX_DECISION_LOG) {
       log.push({ ...decision, connection: link.index, message: link.messages })
     }
@@ -133,8 +165,48 @@ export async function startChaosRelay(options: ChaosRelayOptions): Promise<Chaos
         ? createTokenBucket(faults.bandwidth.bytesPerSecond, clock)
         : undefined
     link.client = client
-    link.toServer = createPipe((frame) => deliverTo(upstream, frame), clock, abort.signal, bucket())
-    link.toClient = createPipe((frame) => deliverTo(client, frame), clock, abort.signal, bucket())
+    // Each pipe pauses the socket that feeds it; an overflow closes both legs with 1009.
+    const flow = (source: WebSocket): PipeFlow => ({
+      ...limits,
+      onPressure(paused) {
+        if (paused) {
+          flowStats.pauses += 1
+          source.pause()
+        } else source.resume()
+      },
+      onOverflow() {
+        flowStats.overflows += 1
+        abort.abort()
+        forwardClose(client, RELAY_OVERFLOW_CLOSE_CODE, 'relay buffer limit exceeded')
+        forwardClose(upstream, RELAY_OVERFLOW_CLOSE_CODE, 'relay buffer limit exceeded')
+      }
+    })
+    const track = (pipe: Pipe): Pipe => {
+      pipes.add(pipe)
+      abort.signal.addEventListener('abort', () => {
+        notePeak(pipe)
+        pipes.delete(pipe)
+      })
+      return pipe
+    }
+    link.toServer = track(
+      createPipe(
+        (frame, written) => deliverTo(upstream, frame, written),
+        clock,
+        abort.signal,
+        bucket(),
+        flow(client)
+      )
+    )
+    link.toClient = track(
+      createPipe(
+        (frame, written) => deliverTo(client, frame, written),
+        clock,
+        abort.signal,
+        bucket(),
+        flow(upstream)
+      )
+    )
     connections.open += 1
     client.on('message', (data: Buffer, isBinary: boolean) =>
       onData(link, 'client-to-server', data, isBinary)
@@ -188,7 +260,16 @@ export async function startChaosRelay(options: ChaosRelayOptions): Promise<Chaos
       index,
       upstream,
       client: undefined,
-      plan: createFaultPlanner(faults, createRandom(deriveSeed(seed, index)).next),
+      plan: {
+        'client-to-server': createFaultPlanner(
+          faults,
+          createRandom(deriveSeed(seed, 2 * index)).next
+        ),
+        'server-to-client': createFaultPlanner(
+          faults,
+          createRandom(deriveSeed(seed, 2 * index + 1)).next
+        )
+      },
       messages: 0,
       toServer: undefined,
       toClient: undefined,
@@ -197,9 +278,19 @@ export async function startChaosRelay(options: ChaosRelayOptions): Promise<Chaos
     links.add(link)
     // Messages the service sends right after its handshake wait here until the client leg is up.
     const early: Array<[Buffer, boolean]> = []
+    let earlyBytes = 0
     upstream.on('message', (data: Buffer, isBinary: boolean) => {
       if (link.client) onData(link, 'server-to-client', data, isBinary)
-      else early.push([data, isBinary])
+      else {
+        // Bounded like a pipe: a service flooding before the client leg is up is cut off.
+        earlyBytes += data.length
+        if (earlyBytes > limits.maxQueuedBytes) {
+          flowStats.overflows += 1
+          kill(link)
+          return
+        }
+        early.push([data, isBinary])
+      }
     })
     upstream.on('unexpected-response', (_req, res) => {
       res.resume()
@@ -252,6 +343,10 @@ export async function startChaosRelay(options: ChaosRelayOptions): Promise<Chaos
     injected,
     connections,
     decisions: () => log,
+    get flow() {
+      for (const pipe of pipes) notePeak(pipe)
+      return flowStats
+    },
     setOutage(on) {
       if (on === false) {
         outageUntilMs = 0

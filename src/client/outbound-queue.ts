@@ -12,6 +12,10 @@ export interface OutboundMessage {
   writes: number
   /** Connection generation it was last written on (-1 = never written). */
   generation: number
+  /** Clock ms by which its ack is due on the current connection (-1 = not waiting). */
+  ackDeadlineMs: number
+  /** Ack deadlines it has missed so far (each one led to a resend on the same connection). */
+  ackTimeouts: number
 }
 
 export interface OutboundQueue {
@@ -27,6 +31,8 @@ export interface OutboundQueue {
   generationOf(id: string): number | undefined
   /** Up to `limit` messages not yet written on connection `generation`, in send order. */
   unsentOn(generation: number, limit?: number): OutboundMessage[]
+  /** Messages written on connection `generation` and not yet acknowledged, in send order. */
+  writtenOn(generation: number): OutboundMessage[]
 }
 
 /** Default bound: enough for any probe burst, small enough that a dead link cannot exhaust memory. */
@@ -45,7 +51,7 @@ export function createOutboundQueue(maxSize: number = DEFAULT_MAX_QUEUE): Outbou
     maxSize,
     push(id, data) {
       if (pending.size >= maxSize || pending.has(id)) return false
-      pending.set(id, { id, data, writes: 0, generation: -1 })
+      pending.set(id, { id, data, writes: 0, generation: -1, ackDeadlineMs: -1, ackTimeouts: 0 })
       return true
     },
     ack: (id) => pending.delete(id),
@@ -56,6 +62,13 @@ export function createOutboundQueue(maxSize: number = DEFAULT_MAX_QUEUE): Outbou
       for (const message of pending.values()) {
         if (out.length >= limit) break
         if (message.generation !== generation) out.push(message)
+      }
+      return out
+    },
+    writtenOn(generation) {
+      const out: OutboundMessage[] = []
+      for (const message of pending.values()) {
+        if (message.generation === generation) out.push(message)
       }
       return out
     }

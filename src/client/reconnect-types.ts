@@ -44,6 +44,20 @@ export interface ReconnectingClientOptions {
   shouldReconnect?: (code: number) => boolean
   /** Waiting for a close handshake before terminating, ms (default 2000). */
   closeTimeoutMs?: number
+  /**
+   * How long a written message waits for its ack before it is written again
+   * on the same connection, ms (default DEFAULT_ACK_TIMEOUT_MS; 0 = never:
+   * only a reconnect resends). Without it a message or ack lost on a live
+   * connection holds its in-flight slot forever, and after `maxInFlight` such
+   * losses the client stalls. Measured on the injected clock.
+   */
+  ackTimeoutMs?: number
+  /**
+   * Resends after missed ack deadlines per message (default
+   * DEFAULT_MAX_ACK_RESENDS). After that the message is given up: removed
+   * from the queue, counted in `messagesAbandoned`, and named in lastError.
+   */
+  maxAckResends?: number
 }
 
 export type ClientState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed' | 'failed'
@@ -80,8 +94,12 @@ export interface ReconnectStats {
   messagesSent: number
   /** Messages acknowledged (each id counted once). */
   messagesAcked: number
-  /** Writes of an already-written message (after a reconnect). */
+  /** Writes of an already-written message (after a reconnect or a missed ack deadline). */
   resends: number
+  /** Ack deadlines missed on a live connection (each one led to a resend or to giving up). */
+  ackTimeouts: number
+  /** Messages given up after `maxAckResends` missed deadlines (they count as lost). */
+  messagesAbandoned: number
   /** Acks for ids no longer pending (the service acked a resend twice). */
   duplicateAcks: number
   /** Attempts the open breaker refused. */
@@ -116,7 +134,11 @@ export interface ReconnectingClient {
   send(body: string | Record<string, unknown>): string
   /** Resolves when a connection is open; rejects when the client closed or failed. */
   whenOpen(): Promise<void>
-  /** Resolves when nothing is pending; rejects WSH_ERR_MESSAGE_TIMEOUT after `timeoutMs` (clock time). */
+  /**
+   * Resolves when nothing is pending; rejects WSH_ERR_MESSAGE_TIMEOUT after
+   * `timeoutMs` (clock time), or once the queue emptied only because messages
+   * were given up after missed ack deadlines.
+   */
   waitForAcks(timeoutMs: number): Promise<void>
   /** Every received message (acks included), with its parsed JSON or undefined. Returns an unsubscribe. */
   onMessage(listener: MessageListener): () => void
@@ -133,3 +155,6 @@ export const MAX_RECOVERY_RECORDS = 1_000
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000
 export const DEFAULT_CLOSE_TIMEOUT_MS = 2_000
 export const DEFAULT_MAX_IN_FLIGHT = 32
+/** Longer than a slow service's reply under chaos (2 s slow response plus delays both ways). */
+export const DEFAULT_ACK_TIMEOUT_MS = 5_000
+export const DEFAULT_MAX_ACK_RESENDS = 3

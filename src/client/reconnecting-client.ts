@@ -7,8 +7,10 @@
  * receiver dedupes by id). Optional session resume sends the service's
  * token back on reconnect. Every wait goes through the injected Clock.
  */
+import { redactText } from '../config/redact.js'
 import { HealthError } from '../errors.js'
 import { systemClock } from '../metrics/clock.js'
+import { createAckTimer, givenUpMessage, resolveAckPolicy, sweepOverdue } from './ack-deadline.js'
 import { createBackoff } from './backoff.js'
 import { createBreaker } from './breaker.js'
 import { createOutboundQueue } from './outbound-queue.js'
@@ -43,10 +45,13 @@ export function createReconnectingClient(options: ReconnectingClientOptions): Re
   if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
     throw new RangeError(`maxInFlight: got ${maxInFlight}; expected an integer >= 1`)
   }
+  const ack = resolveAckPolicy(options)
   const shouldReconnect = options.shouldReconnect ?? ((code: number) => code !== 1000)
   const abort = new AbortController()
   const messageListeners = new Set<MessageListener>()
   const stateListeners = new Set<(state: ClientState, atMs: number) => void>()
+  /** Told when messages leave the queue without an ack arriving (given up), for waitForAcks. */
+  const progressListeners = new Set<() => void>()
   let openWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = []
   const stats: ReconnectStats = {
     attempts: 0,
@@ -56,6 +61,8 @@ export function createReconnectingClient(options: ReconnectingClientOptions): Re
     messagesSent: 0,
     messagesAcked: 0,
     resends: 0,
+    ackTimeouts: 0,
+    messagesAbandoned: 0,
     duplicateAcks: 0,
     circuitRefusals: 0,
     messagesLost: null,
@@ -77,6 +84,7 @@ export function createReconnectingClient(options: ReconnectingClientOptions): Re
     for (const listener of stateListeners) listener(next, atMs)
     if (next === 'open') settleWaiters()
     if (next === 'closed' || next === 'failed') {
+      ackTimer.cancel()
       stats.messagesLost = stats.messagesSent - stats.messagesAcked
       settleWaiters()
     }
@@ -93,7 +101,10 @@ export function createReconnectingClient(options: ReconnectingClientOptions): Re
 
   function noteError(error: unknown): void {
     const code = error instanceof HealthError ? error.code : 'WSH_ERR_CONNECT'
-    stats.lastError = { code, message: error instanceof Error ? error.message : String(error) }
+    const message = error instanceof Error ? error.message : String(error)
+    // The resume token rides in the dialled URL or a header; a custom parameter name would slip
+    // past URL redaction, so the token itself is scrubbed too.
+    stats.lastError = { code, message: redactText(message, token === undefined ? [] : [token]) }
   }
 
   async function connectOnce(): Promise<ClientSocket> {
@@ -164,13 +175,47 @@ export function createReconnectingClient(options: ReconnectingClientOptions): Re
   function flush(): void {
     if (state !== 'open' || !current) return
     if (inFlight >= maxInFlight) return
+    const deadline = clock.nowMs() + ack.ackTimeoutMs
+    let wrote = false
     for (const message of queue.unsentOn(generation, maxInFlight - inFlight)) {
       inFlight += 1
       current.send(message.data)
       message.writes += 1
       if (message.writes > 1) stats.resends += 1
       message.generation = generation
+      message.ackDeadlineMs = deadline
+      wrote = true
     }
+    // Deadlines only grow (now + a constant), so a timer already set is never late for these.
+    if (wrote && ack.ackTimeoutMs > 0 && !ackTimer.armed) ackTimer.armAt(deadline)
+  }
+
+  // One timer per client, set for the earliest ack deadline on the injected clock; when it
+  // fires, every overdue message on the live connection is written again or given up.
+  const ackTimer = createAckTimer(clock, onAckDeadline)
+
+  function onAckDeadline(): void {
+    // Not open: the reconnect rewrites every pending message, and flush() sets a new timer.
+    if (state !== 'open' || !current || abort.signal.aborted) return
+    const sweep = sweepOverdue(queue.writtenOn(generation), clock.nowMs(), ack)
+    stats.ackTimeouts += sweep.resend.length + sweep.giveUp.length
+    for (const message of sweep.resend) {
+      // Lost on a live connection (message or ack): write it again on the same connection.
+      stats.resends += 1
+      current.send(message.data)
+    }
+    for (const message of sweep.giveUp) {
+      // Given up: the slot is freed so later messages still flow; it counts as lost.
+      queue.ack(message.id)
+      inFlight -= 1
+      stats.messagesAbandoned += 1
+      stats.lastError = { code: 'WSH_ERR_MESSAGE_TIMEOUT', message: givenUpMessage(message, ack) }
+    }
+    if (sweep.giveUp.length > 0) {
+      flush()
+      for (const listener of progressListeners) listener()
+    }
+    if (!ackTimer.armed) ackTimer.armAt(sweep.nextDeadlineMs)
   }
 
   function onSocketClose(socket: ClientSocket, code: number): void {
@@ -315,9 +360,19 @@ export function createReconnectingClient(options: ReconnectingClientOptions): Re
       if (queue.size === 0) return
       const timer = new AbortController()
       let check = (): void => undefined
+      const abandonedBefore = stats.messagesAbandoned
       const drained = new Promise<void>((resolve, reject) => {
         check = () => {
-          if (queue.size === 0) resolve()
+          const gaveUp = stats.messagesAbandoned - abandonedBefore
+          // Drained by giving messages up is not drained by acks: say so.
+          if (queue.size === 0 && gaveUp > 0) {
+            reject(
+              new HealthError(
+                'WSH_ERR_MESSAGE_TIMEOUT',
+                `${gaveUp} messages given up unacknowledged after ${ack.maxAckResends} resends each`
+              )
+            )
+          } else if (queue.size === 0) resolve()
           else if (state === 'failed' || state === 'closed') {
             reject(
               failure ??
@@ -328,6 +383,7 @@ export function createReconnectingClient(options: ReconnectingClientOptions): Re
       })
       messageListeners.add(check)
       stateListeners.add(check)
+      progressListeners.add(check)
       const expired = clock.sleep(timeoutMs, timer.signal).then(
         () => {
           throw new HealthError(
@@ -343,6 +399,7 @@ export function createReconnectingClient(options: ReconnectingClientOptions): Re
         // Listeners go first, so a late settle cannot surface as an unhandled rejection.
         messageListeners.delete(check)
         stateListeners.delete(check)
+        progressListeners.delete(check)
         timer.abort()
         drained.catch(() => undefined)
       }

@@ -40,8 +40,36 @@ function toMetric(value: unknown, key: string): MetricValue | undefined {
   return value === null ? null : String(value)
 }
 
-/** Hides the password in userinfo and token-like query parameters. */
-export function redactUrl(url: string): string {
+/**
+ * Query parameter (and header) names whose values are credentials in
+ * practice. ONE list for every sink (reports, history, issues, connect
+ * errors): substrings for the unambiguous words, whole names for the short
+ * ones that would otherwise hit ordinary names. Over-redacting is harmless;
+ * missing one leaks a secret.
+ */
+const SECRET_PARAM_PART =
+  /token|secret|pass|auth|key|jwt|session|resume|cred|cookie|signature|bearer/i
+const SECRET_PARAM_NAME = /^(sid|sig|code|access|ticket|nonce|otp|x-.*-token)$/i
+
+/** True when a query parameter or header named `name` carries a secret. */
+export function isSecretParam(name: string): boolean {
+  return SECRET_PARAM_PART.test(name) || SECRET_PARAM_NAME.test(name)
+}
+
+export interface RedactUrlOptions {
+  /**
+   * Remove user-info entirely instead of masking the password (default false).
+   * Issues use it: `***@host` would render as a mention.
+   */
+  dropUserinfo?: boolean
+}
+
+/**
+ * The one redaction for URLs: the password in user-info becomes `***` (or
+ * user-info is dropped) and every secret-looking query value (isSecretParam)
+ * becomes `***`. A string that is not a URL comes back unchanged.
+ */
+export function redactUrl(url: string, options: RedactUrlOptions = {}): string {
   let parsed: URL
   try {
     parsed = new URL(url)
@@ -49,16 +77,34 @@ export function redactUrl(url: string): string {
     return url
   }
   let changed = false
-  if (parsed.password !== '') {
+  if (options.dropUserinfo === true && (parsed.username !== '' || parsed.password !== '')) {
+    parsed.username = ''
+    parsed.password = ''
+    changed = true
+  } else if (parsed.password !== '') {
     parsed.password = REDACTED
     changed = true
   }
   for (const name of [...parsed.searchParams.keys()]) {
-    if (SECRET_KEY.test(name) || /^(key|sig|signature|auth|access)$/i.test(name)) {
+    if (isSecretParam(name)) {
       parsed.searchParams.set(name, REDACTED)
       changed = true
     }
   }
   // Unchanged URLs keep their exact spelling (URL would add a trailing slash).
   return changed ? parsed.toString() : url
+}
+
+/**
+ * Replaces every URL inside free text (an error message, a close reason)
+ * with its redacted form, and every occurrence of `secrets` (4+ chars) with `***`.
+ */
+export function redactText(text: string, secrets: readonly string[] = []): string {
+  let out = text.replace(/\bwss?:\/\/[^\s'"<>]+|\bhttps?:\/\/[^\s'"<>]+/gi, (match) =>
+    redactUrl(match)
+  )
+  for (const secret of secrets) {
+    if (secret.length >= 4) out = out.split(secret).join(REDACTED)
+  }
+  return out
 }

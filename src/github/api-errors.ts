@@ -13,6 +13,7 @@ export type IssueStep =
   | 'comment on the failure issue'
   | 'update the failure issue'
   | 'close the failure issue'
+  | 'close the duplicate failure issue'
 
 // Token shapes GitHub issues (classic PAT, fine-grained PAT, app/installation, OAuth, refresh).
 const TOKEN_PATTERNS = [/\bgh[pousr]_[A-Za-z0-9]{20,}\b/g, /\bgithub_pat_[A-Za-z0-9_]{20,}\b/g]
@@ -61,8 +62,9 @@ export function describeApiFailure(
   const detail = scrubSecrets(describeError(error), secrets).split('\n')[0] ?? ''
   const head = `Could not ${step} in ${repo}`
   const tail = 'The health verdict is unchanged.'
-  if (status === 403 && isRateLimited(error, detail)) {
-    return `${head}: GitHub answered 403 (rate limit exceeded: ${detail}). The issue will be updated by a later run. ${tail}`
+  // 429 is GitHub's secondary (abuse) rate limit; a 403 is one only when the body or headers say so.
+  if (status === 429 || (status === 403 && isRateLimited(error, detail))) {
+    return `${head}: GitHub answered ${status} (rate limit exceeded: ${detail}). The issue will be updated by a later run. ${tail}`
   }
   if (status === 401 || status === 403) {
     return (

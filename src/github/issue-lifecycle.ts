@@ -9,7 +9,14 @@ import { getOctokit } from '@actions/github'
 import type { RunReport, Verdict } from '../engine/model.js'
 import { HealthError, describeError } from '../errors.js'
 import { describeApiFailure, scrubSecrets, type IssueStep } from './api-errors.js'
-import { createIssue, ensureLabels, findOpenIssue, where, type CallContext } from './issue-api.js'
+import {
+  createIssue,
+  ensureLabels,
+  findOpenIssue,
+  where,
+  type CallContext,
+  type OpenIssue
+} from './issue-api.js'
 import {
   buildFailureComment,
   buildFindings,
@@ -181,7 +188,9 @@ export async function syncFailureIssue(
       repo: options.repo.repo,
       signal: AbortSignal.timeout(options.timeoutMs ?? ISSUE_DEFAULTS.timeoutMs)
     }
-    const open = await findOpenIssue(ctx, labels[0] as string, key, ISSUE_DEFAULTS.maxSearchPages)
+    const search = (): Promise<OpenIssue | null> =>
+      findOpenIssue(ctx, labels[0] as string, key, ISSUE_DEFAULTS.maxSearchPages)
+    let open = await search()
     if (open === null) {
       if (!failing) return partial
       step = 'create the label'
@@ -190,13 +199,30 @@ export async function syncFailureIssue(
       const title = clean(buildIssueTitle(options.workflow, options.report.target))
       const body = clean(buildIssueBody(options.report, run, key))
       const created = await createIssue(ctx, { title, body, labels, assignees })
-      log.info(`Opened failure issue #${created.number}: ${created.htmlUrl}`)
-      const result = {
-        issueNumber: created.number,
-        action: 'created' as const,
-        issueUrl: created.htmlUrl
+      partial = { issueNumber: created.number, action: 'created', issueUrl: created.htmlUrl }
+      // Two failing runs at once can both find nothing and both create. Search again: when an
+      // older issue carries the same marker, it wins; ours is closed as a duplicate pointing to it.
+      // A failed re-check must not turn a created issue into a warning: keep ours then.
+      const older = await search().catch(() => null)
+      if (older === null || older.number >= created.number) {
+        log.info(`Opened failure issue #${created.number}: ${created.htmlUrl}`)
+        return created.warning ? warn(partial, created.warning) : partial
       }
-      return created.warning ? warn(result, created.warning) : result
+      step = 'close the duplicate failure issue'
+      await ctx.octokit.rest.issues.createComment({
+        ...where(ctx),
+        issue_number: created.number,
+        body: `Duplicate of #${older.number}: another run opened it at the same time. Findings continue there.`
+      })
+      await ctx.octokit.rest.issues.update({
+        ...where(ctx),
+        issue_number: created.number,
+        state: 'closed',
+        state_reason: 'not_planned'
+      })
+      log.info(`Closed duplicate failure issue #${created.number} in favour of #${older.number}`)
+      partial = { issueNumber: older.number, action: 'none', issueUrl: older.htmlUrl }
+      open = older
     }
 
     const base = { issueNumber: open.number, issueUrl: open.htmlUrl }

@@ -4,32 +4,26 @@
  * which GitHub does not render.
  */
 import { createHash } from 'node:crypto'
+import { redactUrl } from '../config/redact.js'
 
 export const LATEST_START = '<!-- ws-health:latest:start -->'
 export const LATEST_END = '<!-- ws-health:latest:end -->'
 
-// Query parameters whose values are credentials in practice; their values never reach an issue.
-const SECRET_PARAM = /token|key|secret|pass|auth|sig|session|jwt|cred/i
-
 /**
  * The target as it may be shown and keyed: user-info removed and
- * secret-looking query values replaced by `***`. Keying on this form also keeps a rotating
- * `?token=` from opening a new issue on every run.
+ * secret-looking query values replaced by `***` (the one list in
+ * config/redact.ts, so an issue never shows what a report would hide).
+ * Keying on this form also keeps a rotating `?token=` from opening a new
+ * issue on every run. The result is always in URL.toString() spelling, so
+ * issue keys stay stable.
  */
 export function redactTarget(target: string): string {
-  let url: URL
+  const redacted = redactUrl(target, { dropUserinfo: true })
   try {
-    url = new URL(target)
+    return new URL(redacted).toString()
   } catch {
-    return target
+    return redacted
   }
-  // Credentials in the URL are dropped, not masked: `***@host` would read as a mention.
-  url.username = ''
-  url.password = ''
-  for (const name of [...url.searchParams.keys()]) {
-    if (SECRET_PARAM.test(name)) url.searchParams.set(name, '***')
-  }
-  return url.toString()
 }
 
 /** A stable 16-hex-digit key for (workflow, target). */

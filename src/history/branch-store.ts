@@ -31,6 +31,12 @@ export interface BranchLocation {
   branch: string
   /** File path inside the branch, e.g. `history/ws-health.jsonl`. */
   path: string
+  /**
+   * Bound on the whole operation, every API call and retry wait included, ms
+   * (default DEFAULT_BRANCH_TIMEOUT_MS). Octokit has no timeout of its own: a
+   * GitHub that accepts the connection and never answers would hang the run.
+   */
+  timeoutMs?: number
 }
 
 export interface BranchAppendOptions extends BranchLocation {
@@ -61,6 +67,8 @@ export interface BranchAppendResult {
 export const DEFAULT_API_URL = 'https://api.github.com'
 export const DEFAULT_MAX_RETRIES = 5
 export const DEFAULT_RETRY_DELAY_MS = 200
+/** Whole read or append, all calls and retries included (ms): slow GitHub must not hold the run. */
+export const DEFAULT_BRANCH_TIMEOUT_MS = 30_000
 /** Caps the doubling so a busy branch is retried within seconds, not minutes. */
 const MAX_RETRY_DELAY_MS = 2_000
 
@@ -83,9 +91,28 @@ function mask(text: string, token: string): string {
   return token.length > 0 ? text.split(token).join('***') : text
 }
 
-function apiError(error: unknown, what: string, location: BranchLocation): HealthError {
-  const status = statusOf(error)
+/** The calls of one read or append: the client and the signal that bounds them all. */
+interface Session {
+  octokit: Octokit
+  signal: AbortSignal
+  timeoutMs: number
+}
+
+function apiError(
+  error: unknown,
+  what: string,
+  location: BranchLocation,
+  session?: Session
+): HealthError {
   const where = `${location.owner}/${location.repo}@${location.branch}:${location.path}`
+  if (session?.signal.aborted === true) {
+    return new HealthError(
+      'WSH_ERR_GITHUB',
+      `history branch: ${what} ${where} timed out: GitHub did not answer within ${session.timeoutMs} ms ` +
+        '(raise timeoutMs, or check GITHUB_API_URL and the network)'
+    )
+  }
+  const status = statusOf(error)
   let advice = ''
   if (status === 401) advice = '; the token was rejected (check github_token)'
   if (status === 403) {
@@ -101,6 +128,14 @@ function apiError(error: unknown, what: string, location: BranchLocation): Healt
   )
 }
 
+function session(location: BranchLocation): Session {
+  const timeoutMs = location.timeoutMs ?? DEFAULT_BRANCH_TIMEOUT_MS
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new RangeError(`timeoutMs: got ${timeoutMs}; expected a number > 0 (ms)`)
+  }
+  return { octokit: client(location), signal: AbortSignal.timeout(timeoutMs), timeoutMs }
+}
+
 function client(location: BranchLocation): Octokit {
   if (location.token === '') {
     throw new HealthError(
@@ -112,28 +147,30 @@ function client(location: BranchLocation): Octokit {
   return getOctokit(location.token, { baseUrl: apiUrl.replace(/\/+$/, '') })
 }
 
-async function branchExists(octokit: Octokit, location: BranchLocation): Promise<boolean> {
+async function branchExists(s: Session, location: BranchLocation): Promise<boolean> {
   try {
-    await octokit.rest.git.getRef({
+    await s.octokit.rest.git.getRef({
       owner: location.owner,
       repo: location.repo,
-      ref: `heads/${location.branch}`
+      ref: `heads/${location.branch}`,
+      request: { signal: s.signal }
     })
     return true
   } catch (error) {
     if (statusOf(error) === 404) return false
-    throw apiError(error, 'reading branch of', location)
+    throw apiError(error, 'reading branch of', location, s)
   }
 }
 
-async function readState(octokit: Octokit, location: BranchLocation): Promise<FileState> {
+async function readState(s: Session, location: BranchLocation): Promise<FileState> {
   const { owner, repo, path, branch } = location
+  const request = { signal: s.signal }
   let data: unknown
   try {
-    data = (await octokit.rest.repos.getContent({ owner, repo, path, ref: branch })).data
+    data = (await s.octokit.rest.repos.getContent({ owner, repo, path, ref: branch, request })).data
   } catch (error) {
-    if (statusOf(error) !== 404) throw apiError(error, 'reading', location)
-    return { text: '', sha: null, branchExists: await branchExists(octokit, location) }
+    if (statusOf(error) !== 404 || s.signal.aborted) throw apiError(error, 'reading', location, s)
+    return { text: '', sha: null, branchExists: await branchExists(s, location) }
   }
   const file = data as { type?: string; sha?: string; content?: string; encoding?: string }
   if (Array.isArray(data) || file.type !== 'file' || typeof file.sha !== 'string') {
@@ -146,10 +183,10 @@ async function readState(octokit: Octokit, location: BranchLocation): Promise<Fi
   // Files over 1 MB come back without content (encoding "none"); fetch the blob instead.
   if (file.encoding !== 'base64') {
     try {
-      const blob = await octokit.rest.git.getBlob({ owner, repo, file_sha: file.sha })
+      const blob = await s.octokit.rest.git.getBlob({ owner, repo, file_sha: file.sha, request })
       content = blob.data.content
     } catch (error) {
-      throw apiError(error, 'reading blob of', location)
+      throw apiError(error, 'reading blob of', location, s)
     }
   }
   return {
@@ -159,27 +196,29 @@ async function readState(octokit: Octokit, location: BranchLocation): Promise<Fi
   }
 }
 
-async function createBranch(octokit: Octokit, location: BranchLocation): Promise<boolean> {
+async function createBranch(s: Session, location: BranchLocation): Promise<boolean> {
   const { owner, repo, branch } = location
+  const request = { signal: s.signal }
   let sha: string
   try {
-    const repoInfo = await octokit.rest.repos.get({ owner, repo })
-    const base = await octokit.rest.git.getRef({
+    const repoInfo = await s.octokit.rest.repos.get({ owner, repo, request })
+    const base = await s.octokit.rest.git.getRef({
       owner,
       repo,
-      ref: `heads/${repoInfo.data.default_branch}`
+      ref: `heads/${repoInfo.data.default_branch}`,
+      request
     })
     sha = base.data.object.sha
   } catch (error) {
-    throw apiError(error, 'reading the default branch to create', location)
+    throw apiError(error, 'reading the default branch to create', location, s)
   }
   try {
-    await octokit.rest.git.createRef({ owner, repo, ref: `refs/heads/${branch}`, sha })
+    await s.octokit.rest.git.createRef({ owner, repo, ref: `refs/heads/${branch}`, sha, request })
     return true
   } catch (error) {
     // 422 "Reference already exists": a concurrent writer created it first; that is fine.
-    if (statusOf(error) === 422) return false
-    throw apiError(error, 'creating branch for', location)
+    if (statusOf(error) === 422 && !s.signal.aborted) return false
+    throw apiError(error, 'creating branch for', location, s)
   }
 }
 
@@ -188,7 +227,7 @@ async function createBranch(octokit: Octokit, location: BranchLocation): Promise
  * @throws HealthError WSH_ERR_GITHUB on API failure (403 names `contents: write`)
  */
 export async function readHistoryFromBranch(location: BranchLocation): Promise<HistoryReadResult> {
-  const state = await readState(client(location), location)
+  const state = await readState(session(location), location)
   return parseHistory(state.text, `${location.branch}:${location.path}`)
 }
 
@@ -213,18 +252,18 @@ export async function appendRecordToBranch(
     throw new RangeError(`retryDelayMs: got ${retryDelayMs}; expected a number >= 0 (ms)`)
   }
   const clock = options.clock ?? systemClock
-  const octokit = client(options)
+  const s = session(options)
   const { owner, repo, branch, path } = options
   let createdBranch = false
   let lastConflict: unknown = null
 
   for (let attempt = 1; attempt <= maxRetries + 1; attempt++) {
-    const state = await readState(octokit, options)
-    if (!state.branchExists) createdBranch = (await createBranch(octokit, options)) || createdBranch
+    const state = await readState(s, options)
+    if (!state.branchExists) createdBranch = (await createBranch(s, options)) || createdBranch
     const existing = parseHistory(state.text, `${branch}:${path}`)
     const records = trimHistory([...existing.records, options.record], keep)
     try {
-      const response = await octokit.rest.repos.createOrUpdateFileContents({
+      const response = await s.octokit.rest.repos.createOrUpdateFileContents({
         owner,
         repo,
         path,
@@ -232,7 +271,8 @@ export async function appendRecordToBranch(
         // [skip ci]: a token other than GITHUB_TOKEN would otherwise start workflows on the data branch.
         message: options.message ?? `ws-health: record run of ${options.record.time} [skip ci]`,
         content: Buffer.from(serializeHistory(records), 'utf8').toString('base64'),
-        ...(state.sha === null ? {} : { sha: state.sha })
+        ...(state.sha === null ? {} : { sha: state.sha }),
+        request: { signal: s.signal }
       })
       return {
         attempts: attempt,
@@ -244,13 +284,24 @@ export async function appendRecordToBranch(
     } catch (error) {
       const status = statusOf(error)
       // 409: the sha is stale; 422: the file appeared since we read it (no sha sent).
-      if (status !== 409 && status !== 422) throw apiError(error, 'writing', options)
+      if ((status !== 409 && status !== 422) || s.signal.aborted) {
+        throw apiError(error, 'writing', options, s)
+      }
       lastConflict = error
       if (attempt <= maxRetries) {
         const delay = Math.min(retryDelayMs * 2 ** (attempt - 1), MAX_RETRY_DELAY_MS)
-        await clock.sleep(delay / 2 + Math.random() * (delay / 2))
+        try {
+          await clock.sleep(delay / 2 + Math.random() * (delay / 2), s.signal)
+        } catch (error) {
+          throw apiError(error, 'writing', options, s)
+        }
       }
     }
   }
-  throw apiError(lastConflict, `writing (still conflicting after ${maxRetries} retries)`, options)
+  throw apiError(
+    lastConflict,
+    `writing (still conflicting after ${maxRetries} retries)`,
+    options,
+    s
+  )
 }

@@ -25,10 +25,13 @@
  * Two jobs running at once each restore the same entry and save their own,
  * so the later restore sees only one of them; jobs that run concurrently
  * should use the branch store (branch-store.ts), which retries on conflict.
- * Within one machine, writers serialize on a lock file next to the history.
+ * Within one machine, writers serialize on a lock file next to the history,
+ * holding a random owner id: a stale lock is taken away by an atomic rename
+ * (so only one writer can), and a writer releases the lock only while it
+ * still holds its own id.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises'
+import { link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { systemClock, type Clock } from '../metrics/clock.js'
 import { HealthError, describeError } from '../errors.js'
@@ -100,25 +103,75 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
   }
 }
 
-async function acquireLock(
+/** Releases a lock taken by acquireFileLock. */
+export type ReleaseLock = () => Promise<void>
+
+async function readOwner(path: string): Promise<string | null> {
+  return readFile(path, 'utf8').catch(() => null)
+}
+
+/**
+ * Removes the lock at `lockPath` only if it still holds `owner`: it is
+ * renamed to a unique name first (one rename wins, so two writers can never
+ * both remove it), then checked; a lock that turns out to belong to someone
+ * else is put back with link(), which cannot overwrite a newer lock.
+ * @returns true when the lock was ours (or stale `owner`) and is gone
+ */
+async function removeIfOwned(lockPath: string, owner: string): Promise<boolean> {
+  const aside = `${lockPath}.${randomBytes(8).toString('hex')}.old`
+  try {
+    await rename(lockPath, aside)
+  } catch {
+    return false // gone already, or another writer moved it first
+  }
+  const found = await readOwner(aside)
+  if (found !== owner) {
+    await link(aside, lockPath).catch(() => undefined)
+    await unlink(aside).catch(() => undefined)
+    return false
+  }
+  await unlink(aside).catch(() => undefined)
+  return true
+}
+
+/**
+ * Takes the lock file `lockPath` (exclusive create holding a random owner
+ * id). A lock older than `staleMs` is taken away with removeIfOwned, then
+ * the exclusive create is retried, so exactly one writer wins it. Release
+ * removes the lock only while it still holds this writer's id.
+ * @param attempts tries before WSH_ERR_REPORT
+ * @param staleMs age (ms, file mtime) after which a lock counts as left by a crashed writer
+ */
+export async function acquireFileLock(
   lockPath: string,
   attempts: number,
   staleMs: number,
   clock: Clock
-): Promise<() => Promise<void>> {
+): Promise<ReleaseLock> {
+  const owner = `${process.pid}:${randomBytes(12).toString('hex')}`
   for (let attempt = 0; attempt < attempts; attempt++) {
+    // The id is written to a private file and linked into place: link() is atomic and fails
+    // when the lock exists, so a lock is never seen empty (an empty id would match any other).
+    const mine = `${lockPath}.${randomBytes(8).toString('hex')}.new`
     try {
-      const handle = await open(lockPath, 'wx')
-      await handle.writeFile(String(process.pid))
-      await handle.close()
-      return () => unlink(lockPath).catch(() => undefined)
+      await writeFile(mine, owner, { flag: 'wx' })
+      await link(mine, lockPath)
+      return async () => {
+        await removeIfOwned(lockPath, owner)
+      }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    } finally {
+      await unlink(mine).catch(() => undefined)
     }
+    // Owner first, then age: if the lock is replaced in between, the age is the new lock's
+    // (fresh), never the old lock's age paired with the new owner's id.
+    const staleOwner = await readOwner(lockPath)
     // File mtimes are wall-clock, so staleness is judged with Date (not a duration we report).
     const info = await stat(lockPath).catch(() => null)
-    if (info && Date.now() - info.mtimeMs > staleMs) {
-      await unlink(lockPath).catch(() => undefined)
+    if (info && staleOwner !== null && Date.now() - info.mtimeMs > staleMs) {
+      // Only the lock we judged stale is removed: if it was replaced meanwhile, the ids differ.
+      await removeIfOwned(lockPath, staleOwner)
       continue
     }
     await clock.sleep(LOCK_RETRY_MS / 2 + Math.random() * LOCK_RETRY_MS)
@@ -149,7 +202,7 @@ export async function appendRecord(
   }
   const file = resolve(path)
   await mkdir(dirname(file), { recursive: true })
-  const release = await acquireLock(
+  const release = await acquireFileLock(
     `${file}.lock`,
     attempts,
     options.staleLockMs ?? DEFAULT_STALE_LOCK_MS,

@@ -4,6 +4,7 @@
  * versioned so a later format can still read old history.
  */
 import { z } from 'zod'
+import { redactUrl } from '../config/redact.js'
 import {
   SUITE_IDS,
   type RunReport,
@@ -86,7 +87,8 @@ export function toHistoryRecord(report: RunReport, meta: RecordMeta = {}): Histo
     commit: meta.commit ?? null,
     ref: meta.ref ?? null,
     runId: meta.runId === undefined ? null : String(meta.runId),
-    target: report.target,
+    // Reports already redact, but a record outlives the run (committed to a branch): redact again.
+    target: redactUrl(report.target),
     status: report.status,
     healthScore,
     metrics: {

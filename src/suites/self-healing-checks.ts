@@ -196,8 +196,10 @@ export type LossObservation =
       acked: number
       resends: number
       kills: number
-      /** Reconnects the suite forced because acks stalled (a message lost on a live connection). */
-      stallDrops: number
+      /** Ack deadlines missed on a live connection (each answered by a resend, or by giving up). */
+      ackTimeouts: number
+      /** Messages the client gave up after its last resend (counted in sent - acked). */
+      abandoned: number
       error?: string
     }
 
@@ -210,7 +212,7 @@ export function lossCheck(o: LossObservation): Check {
     op: '==',
     limit: 0,
     code: 'WSH_ERR_CONNECTION_LOST',
-    detail: `${o.acked} of ${o.sent} acknowledged across ${o.kills} kills, ${o.resends} resent, ${o.stallDrops} reconnects after an ack timeout${o.error ? `; ${o.error}` : ''}`
+    detail: `${o.acked} of ${o.sent} acknowledged across ${o.kills} kills, ${o.resends} resent (${o.ackTimeouts} after an ack timeout, ${o.abandoned} given up)${o.error ? `; ${o.error}` : ''}`
   })
 }
 

@@ -14,6 +14,14 @@ import type { SuiteContext } from './types.js'
 const SUITE_MAX_QUEUE = 20_000
 /** Messages written and not yet acknowledged per connection. */
 export const SUITE_MAX_IN_FLIGHT = 4
+/**
+ * Ack deadline of the suite's clients (ms): longer than the seed's slow response (2000 ms) plus
+ * its largest network delay (500 ms), so only a message (or ack) really lost on a live
+ * connection is written again.
+ */
+export const SUITE_ACK_TIMEOUT_MS = 3_000
+/** Resends after missed ack deadlines before a message counts as lost. */
+export const SUITE_MAX_ACK_RESENDS = 5
 
 /** The suite's backoff policy (config self_healing.*), attempts from max_reconnect_attempts. */
 export function suiteBackoff(config: Config, maxAttempts: number): BackoffOptions {
@@ -120,6 +128,10 @@ export function suiteClient(ctx: SuiteContext, url: string, plan: ClientPlan): R
     // A small window: under chaos every relayed message risks a disconnect, and a large window
     // rewritten after each reconnect would never get all its acks back.
     maxInFlight: SUITE_MAX_IN_FLIGHT,
+    // Chaos message loss on a live connection is healed by the client itself: it resends on the
+    // same connection after the ack deadline (a reconnect resends too).
+    ackTimeoutMs: SUITE_ACK_TIMEOUT_MS,
+    maxAckResends: SUITE_MAX_ACK_RESENDS,
     // Any close the client did not start is a loss to heal from, a clean 1000 from a restarting service too.
     shouldReconnect: () => true
   })

@@ -8,16 +8,11 @@ import type { ChaosRelay } from '../chaos/relay.js'
 import { waitForReconnect } from '../engine/recovery-steps.js'
 import { describeError } from '../errors.js'
 import type { KillObservation, LossObservation } from './self-healing-checks.js'
-import { retryBudgetMs, type AckMode } from './self-healing-clients.js'
+import { retryBudgetMs, SUITE_ACK_TIMEOUT_MS, type AckMode } from './self-healing-clients.js'
 import type { SuiteContext } from './types.js'
 
-/**
- * Acks missing this long (ms) mean a message was lost on a live connection: longer than the
- * seed's slow response (2000 ms) plus its largest network delay (500 ms).
- */
-export const ACK_STALL_MS = 3_000
-/** Reconnects forced by stalled acks, at most. */
-export const MAX_STALL_DROPS = 5
+/** One ack-wait round (ms): the clients' ack deadline, so each round can see a resend land. */
+export const ACK_STALL_MS = SUITE_ACK_TIMEOUT_MS
 /** Longest the loss check waits for the last acks (ms), so the suite stays inside its deadline. */
 export const LOSS_WAIT_CAP_MS = 10_000
 /** Ack-wait rounds, at most (each at most ACK_STALL_MS). */
@@ -106,7 +101,6 @@ export async function lossObservation(
 ): Promise<LossObservation> {
   if (ackReason !== undefined) return { kind: 'skipped', reason: ackReason }
   let error: string | undefined
-  let stallDrops = 0
   const startMs = ctx.clock.nowMs()
   const hardStopMs =
     startMs + Math.min(LOSS_WAIT_CAP_MS, Math.max(waitMs, ctx.config.thresholds.messageTimeoutMs))
@@ -114,10 +108,9 @@ export async function lossObservation(
     hardStopMs,
     startMs + Math.max(waitMs, ctx.config.thresholds.messageTimeoutMs / 3)
   )
-  // A client still reconnecting resends its unacknowledged messages once it is back. A message
-  // lost on a live connection (chaos message loss) is only resent after a reconnect, so when acks
-  // stall the client drops its connection, as a real client's ack timeout would. Rounds that make
-  // progress extend the wait, up to message_timeout.
+  // A client still reconnecting resends its unacknowledged messages once it is back; a message
+  // lost on a live connection (chaos message loss) is resent by the client after its ack deadline.
+  // Rounds that make progress extend the wait, up to message_timeout.
   for (let round = 0; round < MAX_ACK_ROUNDS; round++) {
     if (client.state !== 'open' && client.state !== 'reconnecting') {
       error = `client ${client.state} after the kills: ${describeError(client.failure)}`
@@ -135,20 +128,18 @@ export async function lossObservation(
     if (ctx.signal.aborted) break
     if (client.stats.messagesAcked > acked) {
       stopAtMs = Math.min(hardStopMs, Math.max(stopAtMs, ctx.clock.nowMs() + 2 * ACK_STALL_MS))
-    } else if (client.state === 'open' && stallDrops < MAX_STALL_DROPS) {
-      stallDrops += 1
-      client.drop()
     }
     if (ctx.clock.nowMs() >= stopAtMs) break
   }
-  const { messagesSent, messagesAcked, resends } = client.stats
+  const { messagesSent, messagesAcked, resends, ackTimeouts, messagesAbandoned } = client.stats
   return {
     kind: 'measured',
     sent: messagesSent,
     acked: messagesAcked,
     resends,
     kills: kill.recoveries.length,
-    stallDrops,
+    ackTimeouts,
+    abandoned: messagesAbandoned,
     ...(error ? { error } : {})
   }
 }

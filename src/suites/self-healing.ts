@@ -167,7 +167,7 @@ async function phases(
       messagesLost: loss.kind === 'measured' ? loss.sent - loss.acked : null,
       messagesSent: loss.kind === 'measured' ? loss.sent : null,
       resends: main.stats.resends,
-      ackTimeoutReconnects: loss.kind === 'measured' ? loss.stallDrops : null,
+      ackTimeouts: loss.kind === 'measured' ? loss.ackTimeouts : null,
       outageMs: outage?.outageMs ?? null,
       retryBudgetMs: outage?.retryBudgetMs ?? null,
       resume:
