@@ -166,7 +166,8 @@ function originOf(merged: Layer, path: readonly PropertyKey[]) {
 function nameFor(sourced: { name: string } | undefined, path: readonly PropertyKey[]): string {
   const spec = fieldForPath(path)
   if (!spec) return path.map(String).join('.')
-  const base = sourced?.name ?? spec.input ?? spec.path
+  // A key never set (a required one left out) is named as the user would write it.
+  const base = sourced?.name ?? spec.input ?? spec.file?.[0] ?? spec.path
   const depth = spec.path.split('.').length
   // Array positions (suites.2) are shown through the value, not the name.
   const rest = path.slice(depth).filter((part) => typeof part === 'string')

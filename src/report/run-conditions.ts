@@ -1,17 +1,22 @@
 /**
- * One-line descriptions of the conditions a run ran under: chaos mode (seed
- * and injected faults) and a service started by server_command (its log
- * file). Shared by the console output and the step summary.
+ * One-line descriptions of the conditions a run ran under: chaos mode (seed,
+ * injected faults, outage window, relay overflows) and a service started by
+ * server_command (its log file). Shared by the console output and the step
+ * summary.
  */
 import type { MetricValue, RunReport } from '../engine/model.js'
-import { formatMs } from './format.js'
+import { formatDuration, formatMs } from './format.js'
 
 function count(block: { [key: string]: MetricValue } | undefined, key: string): number {
   const value = block?.[key]
   return typeof value === 'number' ? value : 0
 }
 
-/** "Chaos: on, seed 42: 3 disconnects, ..." or undefined when chaos mode was off. */
+/**
+ * "Chaos: on, seed 42: 3 disconnects, ...", plus the outage window when one
+ * was configured and the relay's buffer overflows when there were any;
+ * undefined when chaos mode was off.
+ */
 export function chaosLine(report: RunReport): string | undefined {
   if (!report.chaos) return undefined
   const injected = report.chaos.injected as { [key: string]: MetricValue } | undefined
@@ -22,7 +27,22 @@ export function chaosLine(report: RunReport): string | undefined {
     `${count(injected, 'slowResponses')} slow responses`,
     `${count(injected, 'outages')} outages`
   ]
-  return `Chaos: on, seed ${String(report.chaos.seed)} (replay with chaos_seed / --seed); injected ${parts.join(', ')}`
+  return `Chaos: on, seed ${String(report.chaos.seed)} (replay with chaos_seed / --seed); injected ${parts.join(', ')}${outageText(report.chaos.outage)}${overflowText(report.chaos.flow)}`
+}
+
+/** "; outage window 500 ms from 200 ms after the suites started" when one was configured. */
+function outageText(outage: MetricValue | undefined): string {
+  if (typeof outage !== 'object' || outage === null || Array.isArray(outage)) return ''
+  const window = `; outage window ${formatDuration(count(outage, 'durationMs'))} from ${formatDuration(count(outage, 'startMs'))} after the suites started`
+  // Said plainly when the run ended before the window opened, so no one reads an outage into it.
+  return typeof outage.startedAfterMs === 'number' ? window : `${window} (not reached)`
+}
+
+/** "; 2 relay buffer overflows (closed with 1009)" when the relay had to close connections. */
+function overflowText(flow: MetricValue | undefined): string {
+  if (typeof flow !== 'object' || flow === null || Array.isArray(flow)) return ''
+  const overflows = count(flow, 'overflows')
+  return overflows > 0 ? `; ${overflows} relay buffer overflow(s) (closed with 1009)` : ''
 }
 
 /** "Service: started by server_command, ready in 310 ms, 1 restart; log: /tmp/..." or undefined. */
