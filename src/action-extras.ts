@@ -16,6 +16,7 @@ import type { RunReport } from './engine/model.js'
 import { isHealthError } from './errors.js'
 import type { Severity } from './history/baseline.js'
 import { keepRunHistory } from './history/run-history.js'
+import type { TrendReport } from './history/trend.js'
 import { buildDiscoveryFailureSummary } from './report/discovery-section.js'
 
 /** Discovery warnings as annotations on the project file and line they concern. */
@@ -68,18 +69,21 @@ const ANNOTATE: Record<Severity, (message: string, props: core.AnnotationPropert
  * Keeps the run history (history_file / history_branch): sets report.trend,
  * annotates each trend alert (critical as error, warning, info as notice;
  * none of them fails the step) and resolves with the `predictive_alert`
- * value. History problems are warnings.
+ * value with the trend (for alert_issue). History problems are warnings.
  */
-export async function keepActionHistory(report: RunReport, config: Config): Promise<boolean> {
+export async function keepActionHistory(
+  report: RunReport,
+  config: Config
+): Promise<{ predictive: boolean; trend: TrendReport | null }> {
   const { outcome, warnings } = await keepRunHistory(report, config, {
     env: runEnvironment(),
     token: config.githubToken
   })
   for (const warning of warnings) core.warning(warning, { title: 'ws-health history' })
-  if (outcome === null) return false
+  if (outcome === null) return { predictive: false, trend: null }
   for (const alert of outcome.alerts) {
     ANNOTATE[alert.severity](alert.text, { title: `ws-health trend (${alert.severity})` })
   }
   if (outcome.count !== null) core.info(`Run history: ${outcome.count} run(s) kept`)
-  return outcome.predictive
+  return { predictive: outcome.predictive, trend: outcome.trend }
 }

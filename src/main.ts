@@ -17,7 +17,8 @@ import { buildErrorSummary, buildStepSummary } from './report/step-summary.js'
 import { verdictLine } from './report/verdict-line.js'
 import { mergeReportFiles } from './report/merge-command.js'
 import { expandGlobs } from './report/report-files.js'
-import { issueSummaryLine, syncActionIssue } from './github/action-issue.js'
+import { issueSummaryLine } from './github/action-issue.js'
+import { syncRunIssue } from './github/action-alert-issue.js'
 import { discoveryFailureSummary, keepActionHistory, runActionCheck } from './action-extras.js'
 
 /** File name of the JSON report when `report_path` is empty. */
@@ -40,19 +41,20 @@ export async function run(): Promise<void> {
         ? await mergeReportFiles(await expandGlobs(config.mergeReports))
         : await runActionCheck(config)
     // History is a side channel too: it warns and never changes the verdict.
-    const predictiveAlert = await keepActionHistory(report, config)
+    const history = await keepActionHistory(report, config)
     const reportPath = await writeReport(config.reportPath ?? defaultReportPath(), report)
     // A side channel: it warns (issues: write) and never changes the verdict.
-    const issue = await syncActionIssue({
+    const issue = await syncRunIssue({
       config,
       report,
+      trend: history.trend,
       env: process.env,
       log: { info: (m) => core.info(m), warning: (m) => core.warning(m) }
     })
     const outputs = toOutputs(report, {
       reportPath,
       issueNumber: issue?.issueNumber ?? null,
-      predictiveAlert
+      predictiveAlert: history.predictive
     })
     for (const [name, value] of Object.entries(outputs)) {
       core.setOutput(name, value)

@@ -12,6 +12,7 @@ import { closedPort, copyFixture, removeDir } from '../discovery/fixture-repos.j
 import { makeReport, makeRunMetrics } from '../fixtures/reports.js'
 import { startDelayServer, type DelayServer } from '../history/delay-server.js'
 import { startFakeContentsApi } from '../history/fake-contents-api.js'
+import { startFakeGitHub } from '../fixtures/fake-github.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
 
@@ -258,4 +259,49 @@ describe('action: no url', () => {
     expect(compose?.[1]).toMatchObject({ startLine: expect.any(Number) })
     expect(String(compose?.[0])).toMatch(/^compose\.yaml:\d+: /)
   })
+})
+
+describe('action: alert_issue', () => {
+  it('a passing run with a prediction opens one predicted-problem issue; a repeat stays quiet', async () => {
+    const server: DelayServer = await startDelayServer(60)
+    cleanups.push(() => server.close())
+    const github = await startFakeGitHub()
+    cleanups.push(() => github.close())
+    const history = join(dir, 'history.jsonl')
+    await seedHistory(history, server.url, [10, 20, 30, 40, 50])
+    process.env.GITHUB_REPOSITORY = 'octo-org/octo-repo'
+    process.env.GITHUB_API_URL = github.url
+    process.env.GITHUB_WORKFLOW = 'ws health'
+    process.env.GITHUB_RUN_ID = '4242'
+    setInputs({
+      url: server.url,
+      suites: 'latency-performance',
+      duration: '1',
+      p50_latency_ms: '100',
+      p95_latency_ms: '100',
+      history_file: history,
+      alert_issue: 'true',
+      github_token: 'ghs_FAKEtoken0123456789abcdefSECRET42'
+    })
+    await run()
+    expect(core.setFailed).not.toHaveBeenCalled()
+    expect(outputs().predictive_alert).toBe('true')
+    expect(outputs().issue_number).toBe('1')
+    expect(github.issues).toHaveLength(1)
+    const issue = github.issues[0]!
+    expect(issue.title).toContain('WebSocket health predicted problem')
+    expect(issue.labels).toContain('websocket-health-prediction')
+    expect(issue.body).toMatch(/predicted: p95 latency rising .*crosses 100 ms/)
+    expect(issue.body).toContain('run=4242')
+    expect(core.summaryWrites[0] ?? '').toContain('**Failure issue:**')
+
+    // The next run predicts the same metric: no new issue, no comment.
+    core.resetCoreFixture()
+    process.env.GITHUB_RUN_ID = '4243'
+    await run()
+    expect(core.setFailed).not.toHaveBeenCalled()
+    expect(github.issues).toHaveLength(1)
+    expect(github.issues[0]!.comments).toHaveLength(0)
+    expect(github.issues[0]!.state).toBe('open')
+  }, 30_000)
 })

@@ -55,7 +55,9 @@ const CHAOS_FIELDS = [
   { path: 'messageLoss.direction', file: 'message_loss.direction', kind: 'string' },
   { path: 'slowResponse.probability', file: 'slow_response.probability', kind: 'number' },
   { path: 'slowResponse.delayMs', file: 'slow_response.delay_ms', kind: 'number' },
-  { path: 'bandwidth.bytesPerSecond', file: 'bandwidth.bytes_per_second', kind: 'number' }
+  { path: 'bandwidth.bytesPerSecond', file: 'bandwidth.bytes_per_second', kind: 'number' },
+  { path: 'outage.startMs', file: 'outage.start_ms', kind: 'number' },
+  { path: 'outage.durationMs', file: 'outage.duration_ms', kind: 'number' }
 ] as const
 
 /** The self-healing suite's policy in the config file: `self_healing.<field>`. */
@@ -304,6 +306,7 @@ export const FIELDS: readonly FieldSpec[] = [
   // Failure issue, merge mode and sharding (issue 7). The token is a secret:
   // masked when read, redacted in reports.
   { path: 'createIssue', kind: 'boolean', input: 'create_issue', file: ['create_issue'] },
+  { path: 'alertIssue', kind: 'boolean', input: 'alert_issue', file: ['alert_issue'] },
   { path: 'issueOn', kind: 'string', input: 'issue_on', file: ['issue_on'] },
   { path: 'issueLabels', kind: 'list', input: 'issue_labels', file: ['issue_labels'] },
   { path: 'issueAssignees', kind: 'list', input: 'issue_assignees', file: ['issue_assignees'] },

@@ -156,7 +156,19 @@ export const ChaosFaultsSchema = z
     bandwidth: z
       .object({ bytesPerSecond: z.number().min(0).optional() })
       .strict()
-      .default({})
+      .default({}),
+    /**
+     * Outage window (off unless given; not one of the seed's scenarios):
+     * `startMs` after the suites start, the relay drops every open connection
+     * and refuses new ones with HTTP 503 for `durationMs` (src/engine/chaos-mode.ts).
+     */
+    outage: z
+      .object({
+        startMs: z.number().int().min(0).max(3_600_000).default(0),
+        durationMs: z.number().int().min(1).max(60_000)
+      })
+      .strict()
+      .optional()
   })
   .strict()
 
@@ -269,6 +281,8 @@ export const ConfigSchema = z
     testSuites: z.partialRecord(SuiteIdSchema, SuiteSettingsSchema).default({}),
     // Failure issue (issue 7). Unset create_issue = on when a token is present.
     createIssue: z.boolean().optional(),
+    /** Post predictive alerts (predictions, regressions) of a non-failing run to the failure-issue thread. */
+    alertIssue: z.boolean().default(false),
     issueOn: z.enum(['failed', 'degraded']).default('failed'),
     issueLabels: z.array(z.string().trim().min(1).max(50)).default([]),
     issueAssignees: z.array(z.string().trim().min(1)).max(10).default([]),

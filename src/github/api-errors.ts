@@ -14,6 +14,7 @@ export type IssueStep =
   | 'update the failure issue'
   | 'close the failure issue'
   | 'close the duplicate failure issue'
+  | 'read the failure issue comments'
 
 // Token shapes GitHub issues (classic PAT, fine-grained PAT, app/installation, OAuth, refresh).
 const TOKEN_PATTERNS = [/\bgh[pousr]_[A-Za-z0-9]{20,}\b/g, /\bgithub_pat_[A-Za-z0-9_]{20,}\b/g]
