@@ -1,8 +1,8 @@
 /** Tiny purpose-built servers for client tests (127.0.0.1, port 0). */
 import { createServer, type Server } from 'node:http'
-import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net'
-import type { AddressInfo } from 'node:net'
+import { createServer as createTcpServer, type Socket } from 'node:net'
 import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws'
+import { closedPortUrl, listen, trackSockets } from '../fixtures/faulty-servers.js'
 
 export interface TestServer {
   url: string
@@ -17,12 +17,6 @@ function closeHttp(http: Server, wss?: WebSocketServer): Promise<void> {
     }
     http.close(() => resolve())
     http.closeAllConnections()
-  })
-}
-
-function listen(http: Server | TcpServer): Promise<number> {
-  return new Promise((resolve) => {
-    http.listen(0, '127.0.0.1', () => resolve((http.address() as AddressInfo).port))
   })
 }
 
@@ -56,11 +50,10 @@ export async function startRejectingServer(status: number): Promise<TestServer> 
  * (at most 1000 bytes), which keeps a socket idle timer from firing.
  */
 export async function startSilentTcpServer(trickleMs?: number): Promise<TestServer> {
-  const sockets = new Set<Socket>()
+  const sockets = trackSockets()
   const timers = new Set<NodeJS.Timeout>()
   const tcp = createTcpServer((socket) => {
-    sockets.add(socket)
-    socket.on('error', () => undefined)
+    sockets.track(socket)
     if (trickleMs !== undefined) {
       let sent = 0
       const timer = setInterval(() => {
@@ -69,7 +62,6 @@ export async function startSilentTcpServer(trickleMs?: number): Promise<TestServ
       }, trickleMs)
       timers.add(timer)
     }
-    socket.on('close', () => sockets.delete(socket))
   })
   const port = await listen(tcp)
   return {
@@ -77,19 +69,14 @@ export async function startSilentTcpServer(trickleMs?: number): Promise<TestServ
     close: () =>
       new Promise((resolve) => {
         for (const timer of timers) clearInterval(timer)
-        for (const socket of sockets) socket.destroy()
+        sockets.destroyAll()
         tcp.close(() => resolve())
       })
   }
 }
 
-/** A port that was free a moment ago and has nothing listening now. */
-export async function closedPortUrl(): Promise<string> {
-  const tcp = createTcpServer()
-  const port = await listen(tcp)
-  await new Promise<void>((resolve) => tcp.close(() => resolve()))
-  return `ws://127.0.0.1:${port}/ws`
-}
+/** A port that was free a moment ago and has nothing listening now (the shared fixture). */
+export { closedPortUrl }
 
 /** Accepts TCP connections and closes them at once (a service that hangs up). */
 export async function startHangUpServer(): Promise<TestServer> {

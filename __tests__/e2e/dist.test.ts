@@ -5,7 +5,6 @@
  * than a source file (CI's check-dist then proves it equals a fresh build).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
-import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,59 +12,7 @@ import { startReferenceServer, type ReferenceServer } from '../../src/server/ref
 import { closedPortUrl, startRefusingServer, type TestServer } from '../fixtures/faulty-servers.js'
 import { expectReportContract } from '../fixtures/report-contract.js'
 import { ACTION, BUILD_LIMIT_MS, CLI, ensureFreshDist } from '../fixtures/dist-build.js'
-
-/** A child that outlives this has hung: DESIGN.md bounds a run by duration + 60 s. */
-const CHILD_LIMIT_MS = 60_000
-
-interface Finished {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-/** The machine's environment without action inputs or seed variables, plus `extra`. */
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {}
-  for (const [name, value] of Object.entries(process.env)) {
-    if (name.startsWith('INPUT_') || name.startsWith('GITHUB_') || name === 'NODE_OPTIONS') continue
-    if (
-      /^(TEST_DURATION|CONNECTION_COUNT|CHAOS_MODE|STRESS_TEST|LATENCY_THRESHOLD_MS|SUCCESS_THRESHOLD)$/.test(
-        name
-      )
-    )
-      continue
-    env[name] = value
-  }
-  return { ...env, ...extra }
-}
-
-/** Runs `node script args` asynchronously (the test's own servers must keep answering). */
-function runNode(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { env, cwd: dir })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`${script} ${args.join(' ')} did not finish within ${CHILD_LIMIT_MS} ms`))
-    }, CHILD_LIMIT_MS)
-    child.once('error', reject)
-    child.once('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
-
-/** Parses the GITHUB_OUTPUT file (`name<<delimiter\nvalue\ndelimiter`). */
-function parseOutputFile(text: string): Record<string, string> {
-  const outputs: Record<string, string> = {}
-  const pattern = /^([^\n<]+)<<(\S+)\n([\s\S]*?)\n\2$/gm
-  for (const match of text.matchAll(pattern)) outputs[match[1] as string] = match[3] as string
-  return outputs
-}
+import { childEnv, parseOutputFile, runNode } from '../fixtures/dist-child.js'
 
 let dir = ''
 let server: ReferenceServer | TestServer | undefined
@@ -98,7 +45,7 @@ describe('node dist/index.js (the action)', () => {
       RUNNER_TEMP: dir
     }
     for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
-    const finished = await runNode(ACTION, [], childEnv(env))
+    const finished = await runNode(ACTION, [], childEnv(env), dir)
     return {
       ...finished,
       outputs: parseOutputFile(await readFile(outputFile, 'utf8')),
@@ -154,7 +101,8 @@ describe('node dist/cli.js', () => {
         '--report',
         reportPath
       ],
-      childEnv({})
+      childEnv(),
+      dir
     )
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
@@ -166,7 +114,8 @@ describe('node dist/cli.js', () => {
     const result = await runNode(
       CLI,
       ['run', '--url', await closedPortUrl(), '--duration', '1'],
-      childEnv({})
+      childEnv(),
+      dir
     )
     expect(result.code).toBe(1)
     expect(result.stderr).toMatch(/^ws-health: FAILED .*ECONNREFUSED/m)
@@ -174,7 +123,12 @@ describe('node dist/cli.js', () => {
 
   it('run: an upgrade refused with 503 is exit 1 naming HTTP 503', async () => {
     server = await startRefusingServer(503)
-    const result = await runNode(CLI, ['run', '--url', server.url, '--duration', '1'], childEnv({}))
+    const result = await runNode(
+      CLI,
+      ['run', '--url', server.url, '--duration', '1'],
+      childEnv(),
+      dir
+    )
     expect(result.code).toBe(1)
     expect(result.stderr).toContain('HTTP 503')
   })
@@ -183,7 +137,8 @@ describe('node dist/cli.js', () => {
     const result = await runNode(
       CLI,
       ['run', '--url', 'ws://127.0.0.1:1/ws', '--bogus'],
-      childEnv({})
+      childEnv(),
+      dir
     )
     expect(result.code).toBe(2)
     expect(result.stderr.split('\n')[0]).toMatch(/^ws-health: unknown option --bogus/)
@@ -192,7 +147,7 @@ describe('node dist/cli.js', () => {
   })
 
   it('--help prints usage (exit 0)', async () => {
-    const result = await runNode(CLI, ['--help'], childEnv({}))
+    const result = await runNode(CLI, ['--help'], childEnv(), dir)
     expect(result.code).toBe(0)
     expect(result.stdout).toContain('ws-health run [--url URL]')
   })

@@ -7,7 +7,6 @@
  * and must appear nowhere a person could read it.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
-import { spawn } from 'node:child_process'
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -16,12 +15,12 @@ import { main } from '../../src/cli.js'
 import type { RunReport } from '../../src/engine/model.js'
 import { startReferenceServer, type ReferenceServer } from '../../src/server/reference-server.js'
 import { ACTION, BUILD_LIMIT_MS, ensureFreshDist } from '../fixtures/dist-build.js'
+import { CHILD_LIMIT_MS, childEnv, parseOutputFile, runNode } from '../fixtures/dist-child.js'
 import { startFakeGitHub, type FakeGitHub } from '../fixtures/fake-github.js'
 import { closedPortUrl } from '../fixtures/faulty-servers.js'
 import { captureIo } from './cli-io.js'
 
 const TOKEN = 'wsh-e2e-fake-token-7Qz2Lx9Vb4'
-const CHILD_LIMIT_MS = 60_000
 const QUICK = { duration: '1', suites: 'connection-lifecycle,message-delivery' }
 
 interface ActionRun {
@@ -100,30 +99,6 @@ async function startSwitch(): Promise<Switch> {
   }
 }
 
-/** The machine's environment without action inputs, GitHub or seed variables. */
-function baseEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {}
-  for (const [name, value] of Object.entries(process.env)) {
-    if (/^(INPUT_|GITHUB_|RUNNER_)/.test(name) || name === 'NODE_OPTIONS') continue
-    if (
-      /^(TEST_DURATION|CONNECTION_COUNT|CHAOS_MODE|STRESS_TEST|LATENCY_THRESHOLD_MS|SUCCESS_THRESHOLD)$/.test(
-        name
-      )
-    )
-      continue
-    env[name] = value
-  }
-  return env
-}
-
-function parseOutputFile(text: string): Record<string, string> {
-  const outputs: Record<string, string> = {}
-  for (const match of text.matchAll(/^([^\n<]+)<<(\S+)\n([\s\S]*?)\n\2$/gm)) {
-    outputs[match[1] as string] = match[3] as string
-  }
-  return outputs
-}
-
 async function runAction(inputs: Record<string, string>, apiUrl: string): Promise<ActionRun> {
   const id = ++counter
   const outputFile = join(dir, `output-${id}.txt`)
@@ -131,8 +106,7 @@ async function runAction(inputs: Record<string, string>, apiUrl: string): Promis
   const reportFile = join(dir, `report-${id}.json`)
   await writeFile(outputFile, '')
   await writeFile(summaryFile, '')
-  const env: NodeJS.ProcessEnv = {
-    ...baseEnv(),
+  const env = childEnv({
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
     RUNNER_TEMP: dir,
@@ -145,26 +119,9 @@ async function runAction(inputs: Record<string, string>, apiUrl: string): Promis
     GITHUB_REF_NAME: 'main',
     INPUT_GITHUB_TOKEN: TOKEN,
     INPUT_REPORT_PATH: reportFile
-  }
+  })
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
-  const finished = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
-    (resolve, reject) => {
-      const child = spawn(process.execPath, [ACTION], { env, cwd: dir })
-      let stdout = ''
-      let stderr = ''
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL')
-        reject(new Error(`dist/index.js did not finish within ${CHILD_LIMIT_MS} ms`))
-      }, CHILD_LIMIT_MS)
-      child.once('error', reject)
-      child.once('close', (code) => {
-        clearTimeout(timer)
-        resolve({ code, stdout, stderr })
-      })
-    }
-  )
+  const finished = await runNode(ACTION, [], env, dir)
   const outputText = await readFile(outputFile, 'utf8')
   return {
     ...finished,

@@ -1,41 +1,21 @@
 /**
- * Local RunReport builders for the GitHub tests: a complete plausible report
- * merged with overrides, so each test states only what it varies.
+ * RunReport builders for the GitHub tests, on top of the shared fixture
+ * builders: a passing and a failing report whose numbers the issue-body
+ * assertions quote (health score, latency percentiles, success rate).
  */
-import type { Check, RunReport, SuiteResult } from '../../src/engine/model.js'
+import type { RunReport } from '../../src/engine/model.js'
+import {
+  makeReport,
+  makeReportCheck as check,
+  makeRunMetrics,
+  makeSuiteResult as suite
+} from '../fixtures/reports.js'
 
-export function check(overrides: Partial<Check> = {}): Check {
-  return {
-    id: 'connect-time',
-    title: 'Connect time',
-    status: 'passed',
-    value: 12.5,
-    unit: 'ms',
-    threshold: { op: '<', value: 10_000 },
-    message: 'handshake completed in 12.5 ms',
-    ...overrides
-  }
-}
-
-export function suite(overrides: Partial<SuiteResult> = {}): SuiteResult {
-  return {
-    id: 'connection-lifecycle',
-    title: 'Connection Lifecycle',
-    status: 'passed',
-    critical: true,
-    durationMs: 1200,
-    checks: [check()],
-    metrics: {},
-    ...overrides
-  }
-}
+export { check, suite }
 
 export function passingReport(overrides: Partial<RunReport> = {}): RunReport {
-  return {
-    schemaVersion: 1,
-    status: 'passed',
+  return makeReport({
     healthScore: 97.5,
-    target: 'ws://127.0.0.1:8001/ws',
     startedAt: '2026-11-25T02:00:00.000Z',
     durationMs: 60_000,
     config: {},
@@ -47,22 +27,15 @@ export function passingReport(overrides: Partial<RunReport> = {}): RunReport {
         checks: [check({ id: 'reconnect-time', title: 'Reconnect time', value: 850 })]
       })
     ],
-    metrics: {
+    metrics: makeRunMetrics({
       latencyMs: { avg: 45.23, p50: 42.15, p95: 89.34, p99: 125.67, max: 140, count: 200 },
-      successRate: 0.985,
-      deliveryRate: 1,
-      messagesSent: 200,
-      messagesReceived: 200,
-      messagesLost: 0,
       reconnections: 1,
       recoveryTimeMs: { avg: 850, max: 850 },
       connectTimeMs: { avg: 3.4, p95: 5.5 },
-      throughputMsgsPerSec: 120.5,
-      heartbeat: { sent: 10, received: 10, successRate: 1 },
-      errors: 0
-    },
+      throughputMsgsPerSec: 120.5
+    }),
     ...overrides
-  }
+  })
 }
 
 /** A failed run: self-healing's reconnect check missed its threshold with `message`. */

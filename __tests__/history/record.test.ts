@@ -5,21 +5,24 @@ import {
   toHistoryRecord,
   MAX_SUITE_METRICS
 } from '../../src/history/record.js'
+import {
+  makeReport as makeSharedReport,
+  makeRunMetrics,
+  makeSuiteResult
+} from '../fixtures/reports.js'
 
+/** A degraded run whose numbers the record assertions below quote. */
 function makeReport(overrides: Partial<RunReport> = {}): RunReport {
-  return {
-    schemaVersion: 1,
+  return makeSharedReport({
     status: 'degraded',
     healthScore: 88,
     target: 'ws://127.0.0.1:9/ws',
-    startedAt: '2026-11-25T03:00:00.000Z',
     durationMs: 60_000,
     config: { url: 'ws://127.0.0.1:9/ws' },
     suites: [
-      {
+      makeSuiteResult({
         id: 'latency-performance',
         title: 'Latency',
-        status: 'passed',
         critical: false,
         durationMs: 1000,
         checks: [],
@@ -29,33 +32,27 @@ function makeReport(overrides: Partial<RunReport> = {}): RunReport {
           nested: { a: 1 },
           ...Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`m${i}`, i]))
         }
-      },
-      {
+      }),
+      makeSuiteResult({
         id: 'self-healing',
         title: 'Self-healing',
         status: 'skipped',
-        critical: true,
         durationMs: 0,
-        checks: [],
-        metrics: {}
-      }
+        checks: []
+      })
     ],
-    metrics: {
+    metrics: makeRunMetrics({
       latencyMs: { avg: 12, p50: 10, p95: 30, p99: 45, max: 80, count: 500 },
       successRate: 0.98,
-      deliveryRate: 1,
       messagesSent: 500,
       messagesReceived: 500,
-      messagesLost: 0,
-      reconnections: 2,
       recoveryTimeMs: { avg: 300, max: 450 },
       connectTimeMs: { avg: 4, p95: 9 },
       throughputMsgsPerSec: 250,
-      heartbeat: { sent: 10, received: 10, successRate: 1 },
       errors: 1
-    },
+    }),
     ...overrides
-  }
+  })
 }
 
 describe('toHistoryRecord', () => {

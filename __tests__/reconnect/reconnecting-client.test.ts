@@ -1,29 +1,27 @@
-import { describe, it, expect, afterEach } from '@jest/globals'
+import { describe, it, expect } from '@jest/globals'
 import {
   createReconnectingClient,
-  type ReconnectingClient
+  type ReconnectingClient,
+  type ReconnectingClientOptions
 } from '../../src/client/reconnecting-client.js'
 import { HealthError } from '../../src/errors.js'
 import { createManualClock } from './manual-clock.js'
-import { ackingDedupe, closedPort, startServer, waitFor, type TestServer } from './servers.js'
+import { ackingDedupe, closeAfterEach, closedPort, startServer, waitFor } from './servers.js'
 
 const mid = (): number => 0.5
 /** Auto-advanced time jumps past every ack deadline at once; these tests resend only on reconnect. */
 const NO_ACK_TIMEOUT = 0
 
-let servers: TestServer[] = []
-let clients: ReconnectingClient[] = []
-
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()))
-  await Promise.all(servers.map((s) => s.close()))
-  clients = []
-  servers = []
-})
+const { servers, clients } = closeAfterEach()
 
 function track<T extends ReconnectingClient>(client: T): T {
   clients.push(client)
   return client
+}
+
+/** A tracked client with mid-range jitter that resends only on reconnect; `options` is what the test varies. */
+function reconnectOnlyClient(options: ReconnectingClientOptions): ReconnectingClient {
+  return track(createReconnectingClient({ ackTimeoutMs: NO_ACK_TIMEOUT, random: mid, ...options }))
 }
 
 async function rejection(promise: Promise<unknown>): Promise<HealthError> {
@@ -39,15 +37,7 @@ describe('reconnecting client against a closed port', () => {
   it('backs off 500, 1000, 2000, 4000, 8000 ms and gives up after 5 attempts', async () => {
     const port = await closedPort()
     const clock = createManualClock({ autoAdvance: true })
-    const client = track(
-      createReconnectingClient({
-        url: `ws://127.0.0.1:${port}/`,
-        clock,
-        ackTimeoutMs: NO_ACK_TIMEOUT,
-        random: mid,
-        breaker: null
-      })
-    )
+    const client = reconnectOnlyClient({ url: `ws://127.0.0.1:${port}/`, clock, breaker: null })
     const error = await rejection(client.start())
     expect(error).toBeInstanceOf(HealthError)
     expect(error.code).toBe('WSH_ERR_RECONNECT_EXHAUSTED')
@@ -68,16 +58,12 @@ describe('reconnecting client against a closed port', () => {
   it('names the configured maximum and lets the open breaker stretch the waits', async () => {
     const port = await closedPort()
     const clock = createManualClock({ autoAdvance: true })
-    const client = track(
-      createReconnectingClient({
-        url: `ws://127.0.0.1:${port}/`,
-        clock,
-        ackTimeoutMs: NO_ACK_TIMEOUT,
-        random: mid,
-        maxReconnectAttempts: 4,
-        breaker: { failureThreshold: 3, resetTimeoutMs: 5000 }
-      })
-    )
+    const client = reconnectOnlyClient({
+      url: `ws://127.0.0.1:${port}/`,
+      clock,
+      maxReconnectAttempts: 4,
+      breaker: { failureThreshold: 3, resetTimeoutMs: 5000 }
+    })
     const error = await rejection(client.start())
     expect(error.message).toBe('Reconnection attempts exceeded maximum (4)')
     // Failures 1-3 open the breaker; then each wait is at least its 5 s reset timeout.
@@ -112,15 +98,7 @@ describe('reconnecting client against a live server', () => {
     })
     servers.push(server)
     const clock = createManualClock({ autoAdvance: true })
-    const client = track(
-      createReconnectingClient({
-        url: server.url,
-        clock,
-        ackTimeoutMs: NO_ACK_TIMEOUT,
-        random: mid,
-        breaker: null
-      })
-    )
+    const client = reconnectOnlyClient({ url: server.url, clock, breaker: null })
     // Sent while the client is disconnected (during the backoff wait): queued, delivered after reconnect.
     clock.beforeWake = () => {
       if (client.stats.messagesSent === 2) client.send({ type: 'msg', n: 3 })
@@ -145,16 +123,12 @@ describe('reconnecting client against a live server', () => {
     servers.push(server)
     const port = server.port
     const clock = createManualClock({ autoAdvance: true })
-    const client = track(
-      createReconnectingClient({
-        url: server.url,
-        clock,
-        ackTimeoutMs: NO_ACK_TIMEOUT,
-        random: mid,
-        maxReconnectAttempts: 10,
-        breaker: { failureThreshold: 2, resetTimeoutMs: 3000 }
-      })
-    )
+    const client = reconnectOnlyClient({
+      url: server.url,
+      clock,
+      maxReconnectAttempts: 10,
+      breaker: { failureThreshold: 2, resetTimeoutMs: 3000 }
+    })
     let restarted = false
     clock.beforeWake = async () => {
       // The service returns only once the breaker has opened.
@@ -183,15 +157,7 @@ describe('reconnecting client against a live server', () => {
     const server = await startServer()
     servers.push(server)
     const clock = createManualClock({ autoAdvance: true })
-    const client = track(
-      createReconnectingClient({
-        url: server.url,
-        clock,
-        ackTimeoutMs: NO_ACK_TIMEOUT,
-        random: mid,
-        maxReconnectAttempts: 2
-      })
-    )
+    const client = reconnectOnlyClient({ url: server.url, clock, maxReconnectAttempts: 2 })
     await client.start()
     await server.close()
     client.send({ type: 'msg' })

@@ -1,27 +1,16 @@
-import { describe, it, expect, afterEach } from '@jest/globals'
+import { describe, it, expect } from '@jest/globals'
 import {
   connectError,
   handshakeRejected,
   handshakeTimedOut
 } from '../../src/client/connect-errors.js'
-import {
-  createReconnectingClient,
-  type ReconnectingClient
-} from '../../src/client/reconnecting-client.js'
+import { createReconnectingClient } from '../../src/client/reconnecting-client.js'
 import { openWsSocket, type OpenSocket } from '../../src/client/socket-opener.js'
 import { attachResume } from '../../src/server/resume-protocol.js'
 import { createManualClock } from './manual-clock.js'
-import { startServer, waitFor, type TestServer } from './servers.js'
+import { closeAfterEach, startServer, waitFor } from './servers.js'
 
-let servers: TestServer[] = []
-let clients: ReconnectingClient[] = []
-
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()))
-  await Promise.all(servers.map((s) => s.close()))
-  clients = []
-  servers = []
-})
+const { servers, clients } = closeAfterEach()
 
 describe('connect errors never carry a credential of the URL', () => {
   const url = 'wss://u:pw@h.test/ws?session=S1&sid=S2&jwt=S3&resume=S4&room=1'

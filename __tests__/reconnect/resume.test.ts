@@ -1,7 +1,8 @@
-import { describe, it, expect, afterEach } from '@jest/globals'
+import { describe, it, expect } from '@jest/globals'
 import {
   createReconnectingClient,
-  type ReconnectingClient
+  type ReconnectingClient,
+  type ReconnectingClientOptions
 } from '../../src/client/reconnecting-client.js'
 import type { ResumeVia } from '../../src/client/resume-options.js'
 import {
@@ -11,20 +12,37 @@ import {
   tokenFromRequest
 } from '../../src/server/resume-protocol.js'
 import { createManualClock } from './manual-clock.js'
-import { startServer, waitFor, type TestServer } from './servers.js'
+import { closeAfterEach, startServer, waitFor } from './servers.js'
 
 /** Auto-advanced time jumps past every ack deadline at once; these tests resend only on reconnect. */
 const NO_ACK_TIMEOUT = 0
 
-let servers: TestServer[] = []
-let clients: ReconnectingClient[] = []
+const { servers, clients } = closeAfterEach()
 
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()))
-  await Promise.all(servers.map((s) => s.close()))
-  clients = []
-  servers = []
-})
+/** A client closed after the test, with mid-range jitter and no breaker, that resends only on reconnect. */
+function reconnectOnlyClient(options: ReconnectingClientOptions): ReconnectingClient {
+  const client = createReconnectingClient({
+    ackTimeoutMs: NO_ACK_TIMEOUT,
+    random: () => 0.5,
+    breaker: null,
+    ...options
+  })
+  clients.push(client)
+  return client
+}
+
+/**
+ * Stores `cart` = 3, drops the connection, waits for the reconnect and asks
+ * for `cart` again; resolves once the answer is in `values`.
+ */
+async function setDropAndGet(client: ReconnectingClient, values: unknown[]): Promise<void> {
+  client.send({ type: 'set', key: 'cart', value: 3 })
+  await waitFor(() => client.pending === 0)
+  client.drop()
+  await waitFor(() => client.stats.reconnections === 1)
+  client.send({ type: 'get', key: 'cart' })
+  await waitFor(() => values.length === 1)
+}
 
 describe('resume protocol (pure)', () => {
   it('keeps key/value state per token and answers get/set with the request id', () => {
@@ -96,15 +114,7 @@ describe('session state survives a reconnect', () => {
     servers.push(server)
     const store = attachResume(server.wss)
     const clock = createManualClock({ autoAdvance: true })
-    const client = createReconnectingClient({
-      url: server.url,
-      clock,
-      ackTimeoutMs: NO_ACK_TIMEOUT,
-      random: () => 0.5,
-      breaker: null,
-      resume: { via }
-    })
-    clients.push(client)
+    const client = reconnectOnlyClient({ url: server.url, clock, resume: { via } })
     const values: unknown[] = []
     const heldDuringGreetings: Array<string | undefined> = []
     client.onMessage((_data, _binary, json) => {
@@ -115,12 +125,7 @@ describe('session state survives a reconnect', () => {
     await client.start()
     await waitFor(() => client.resumeToken !== undefined)
     const token = client.resumeToken
-    client.send({ type: 'set', key: 'cart', value: 3 })
-    await waitFor(() => client.pending === 0)
-    client.drop()
-    await waitFor(() => client.stats.reconnections === 1)
-    client.send({ type: 'get', key: 'cart' })
-    await waitFor(() => values.length === 1)
+    await setDropAndGet(client, values)
     expect(values[0]).toMatchObject({ key: 'cart', value: 3, found: true })
     expect(client.resumeToken).toBe(token)
     // The token being resumed is never replaced, not even by the reconnect's own greeting.
@@ -133,25 +138,13 @@ describe('session state survives a reconnect', () => {
     servers.push(server)
     attachResume(server.wss)
     const clock = createManualClock({ autoAdvance: true })
-    const client = createReconnectingClient({
-      url: server.url,
-      clock,
-      ackTimeoutMs: NO_ACK_TIMEOUT,
-      random: () => 0.5,
-      breaker: null
-    })
-    clients.push(client)
+    const client = reconnectOnlyClient({ url: server.url, clock })
     const values: unknown[] = []
     client.onMessage((_d, _b, json) => {
       if ((json as { type?: string })?.type === 'value') values.push(json)
     })
     await client.start()
-    client.send({ type: 'set', key: 'cart', value: 3 })
-    await waitFor(() => client.pending === 0)
-    client.drop()
-    await waitFor(() => client.stats.reconnections === 1)
-    client.send({ type: 'get', key: 'cart' })
-    await waitFor(() => values.length === 1)
+    await setDropAndGet(client, values)
     expect(values[0]).toMatchObject({ found: false })
   })
 })

@@ -4,7 +4,9 @@
  */
 import { createServer, type Server } from 'node:net'
 import type { AddressInfo } from 'node:net'
+import { afterEach } from '@jest/globals'
 import { WebSocketServer, type WebSocket } from 'ws'
+import type { ReconnectingClient } from '../../src/client/reconnecting-client.js'
 
 export interface TestServer {
   wss: WebSocketServer
@@ -85,4 +87,22 @@ export function waitFor(predicate: () => boolean, timeoutMs = 10_000): Promise<v
     }
     tick()
   })
+}
+
+/** What a test pushes here is closed after each test: clients first, then servers. */
+export interface Closables {
+  servers: TestServer[]
+  clients: ReconnectingClient[]
+}
+
+/** Registers an afterEach that closes (and forgets) every client and server pushed to the lists it returns. */
+export function closeAfterEach(): Closables {
+  const closables: Closables = { servers: [], clients: [] }
+  afterEach(async () => {
+    await Promise.all(closables.clients.map((c) => c.close()))
+    await Promise.all(closables.servers.map((s) => s.close()))
+    closables.clients.length = 0
+    closables.servers.length = 0
+  })
+  return closables
 }

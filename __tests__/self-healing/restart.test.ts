@@ -3,16 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createConnector, connectionOptionsFromConfig } from '../../src/client/connection.js'
-import { createProbeProtocol } from '../../src/client/protocol.js'
 import { startService, type RunningService } from '../../src/engine/service.js'
 import { runSuites } from '../../src/engine/runner.js'
-import { systemClock } from '../../src/metrics/clock.js'
-import { createRunRecorder } from '../../src/metrics/run-recorder.js'
 import { SUITES } from '../../src/suites/registry.js'
 import { makeConfig } from '../fixtures/builders.js'
 import { closedPort } from '../reconnect/servers.js'
-import { check, statuses } from '../suites/harness.js'
+import { check, statuses, wireClient } from '../suites/harness.js'
 
 const FIXTURE = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -48,15 +44,7 @@ describe('self-healing with server_command', () => {
       serverReadyTimeout: 10,
       selfHealing: { kills: 1, messages: 5 }
     })
-    const protocol = createProbeProtocol(config)
-    const recorder = createRunRecorder(systemClock)
-    const connect = createConnector({
-      url,
-      clock: systemClock,
-      protocol,
-      recorder,
-      ...connectionOptionsFromConfig(config)
-    })
+    const { protocol, recorder, connect } = wireClient(url, config)
     const run = await runSuites({
       config,
       registry: SUITES,

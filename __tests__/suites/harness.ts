@@ -3,8 +3,9 @@
  * protocol and recorder, with small time limits.
  */
 import { createConnector, connectionOptionsFromConfig } from '../../src/client/connection.js'
-import { createProbeProtocol } from '../../src/client/protocol.js'
-import type { ConfigInput } from '../../src/config/schema.js'
+import { createProbeProtocol, type ProbeProtocol } from '../../src/client/protocol.js'
+import type { Config, ConfigInput } from '../../src/config/schema.js'
+import type { Connect } from '../../src/client/types.js'
 import type { SuiteId, SuiteResult } from '../../src/engine/model.js'
 import { runSuites, type RunSuitesResult, type RunTiming } from '../../src/engine/runner.js'
 import { systemClock } from '../../src/metrics/clock.js'
@@ -14,6 +15,26 @@ import { makeConfig } from '../fixtures/builders.js'
 
 /** Sampling time per suite in tests (ms): long enough for tens of samples, short enough for a quick file. */
 export const TEST_SAMPLING_MS = 600
+
+export interface WiredClient {
+  protocol: ProbeProtocol
+  recorder: RunRecorder
+  connect: Connect
+}
+
+/** The probe protocol, a fresh run recorder and a connector to `url`, as the action wires them from `config`. */
+export function wireClient(url: string, config: Config): WiredClient {
+  const protocol = createProbeProtocol(config)
+  const recorder = createRunRecorder(systemClock)
+  const connect = createConnector({
+    url,
+    clock: systemClock,
+    protocol,
+    recorder,
+    ...connectionOptionsFromConfig(config)
+  })
+  return { protocol, recorder, connect }
+}
 
 export interface SuiteRun {
   result: SuiteResult
@@ -34,15 +55,7 @@ export async function runSuite(
     largePayloadBytes: 1_100_000,
     ...overrides
   })
-  const protocol = createProbeProtocol(config)
-  const recorder = createRunRecorder(systemClock)
-  const connect = createConnector({
-    url,
-    clock: systemClock,
-    protocol,
-    recorder,
-    ...connectionOptionsFromConfig(config)
-  })
+  const { protocol, recorder, connect } = wireClient(url, config)
   const run = await runSuites({
     config,
     registry: SUITES,
@@ -63,15 +76,7 @@ export async function runAll(
   overrides: ConfigInput = {}
 ): Promise<{ runs: RunSuitesResult }> {
   const config = makeConfig({ url, suites: [...SUITES.keys()], duration: 1, ...overrides })
-  const protocol = createProbeProtocol(config)
-  const recorder = createRunRecorder(systemClock)
-  const connect = createConnector({
-    url,
-    clock: systemClock,
-    protocol,
-    recorder,
-    ...connectionOptionsFromConfig(config)
-  })
+  const { protocol, connect } = wireClient(url, config)
   const runs = await runSuites({
     config,
     registry: SUITES,

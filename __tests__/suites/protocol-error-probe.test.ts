@@ -5,9 +5,7 @@
  * bounded time, and a client without the capability is skipped with the reason.
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import WebSocket, { WebSocketServer } from 'ws'
+import WebSocket from 'ws'
 import type { CloseInfo, Connect, Connection } from '../../src/client/types.js'
 import { createConnector, connectionOptionsFromConfig } from '../../src/client/connection.js'
 import { createProbeProtocol } from '../../src/client/protocol.js'
@@ -15,7 +13,7 @@ import { systemClock } from '../../src/metrics/clock.js'
 import { makeConfig } from '../fixtures/builders.js'
 import { startReferenceServer } from '../../src/server/reference-server.js'
 import { protocolErrorCheck } from '../../src/suites/protocol-error-probe.js'
-import type { TestServer } from '../fixtures/faulty-servers.js'
+import { startWsServer, type TestServer } from '../fixtures/faulty-servers.js'
 import { startFayeServer } from '../fixtures/second-implementation.js'
 
 /** A Connection with just what the probe uses, over a raw ws client. */
@@ -60,26 +58,13 @@ function rawConnect(url: string, withTextBytes = true): Connect {
  * A ws server that skips UTF-8 validation: it silently ignores the invalid
  * frame, or (echo) sends it straight back, instead of closing.
  */
-async function startLenientServer(echo = false): Promise<TestServer> {
-  const http = createServer()
-  const wss = new WebSocketServer({ server: http, skipUTF8Validation: true })
-  wss.on('connection', (socket) =>
-    socket.on('message', (data: Buffer, isBinary: boolean) => {
+function startLenientServer(echo = false): Promise<TestServer> {
+  return startWsServer(
+    () => (socket, data, isBinary) => {
       if (echo) socket.send(data, { binary: isBinary })
-    })
+    },
+    { skipUTF8Validation: true }
   )
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
-  const port = (http.address() as AddressInfo).port
-  return {
-    url: `ws://127.0.0.1:${port}/ws`,
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const client of wss.clients) client.terminate()
-        http.close(() => resolve())
-        http.closeAllConnections()
-      })
-  }
 }
 
 let server: TestServer | undefined

@@ -5,10 +5,8 @@
  * Outcomes are stable codes plus one line; src/report/ renders them.
  */
 import { runSlowReader } from '../client/slow-reader.js'
-import type { CanCarry, Connect } from '../client/types.js'
-import type { Config } from '../config/schema.js'
 import { describeError } from '../errors.js'
-import type { Clock } from '../metrics/clock.js'
+import type { SuiteContext } from '../suites/types.js'
 import type { LoadPool } from './load-pool.js'
 import type { MetricValue } from './model.js'
 import { closeQuietly, connectWithin, runProbes } from './probes.js'
@@ -39,15 +37,14 @@ export const OVERSIZE_TIMEOUT_MS = 10_000
 
 export type ScenarioReport = { [key: string]: MetricValue }
 
-export interface ScenarioContext {
-  config: Config
-  /** The service URL (the slow reader dials it directly). */
-  target: string
-  connect: Connect
-  canCarry: CanCarry
-  clock: Clock
-  signal: AbortSignal
-}
+/**
+ * What a scenario needs of the run: the suites' view of it without a budget
+ * (`target` is the service URL; the slow reader dials it directly).
+ */
+export type ScenarioContext = Pick<
+  SuiteContext,
+  'config' | 'target' | 'connect' | 'canCarry' | 'clock' | 'signal'
+>
 
 /**
  * Leaves every connection of `pool` idle for `idleMs`, then drives it for

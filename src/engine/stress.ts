@@ -9,9 +9,6 @@
  * Stress connections are not recorded in the run's metrics: they overload
  * the service on purpose.
  */
-import type { CanCarry, Connect } from '../client/types.js'
-import type { Config } from '../config/schema.js'
-import type { Clock } from '../metrics/clock.js'
 import { degradation } from '../metrics/regression.js'
 import {
   againstLoad,
@@ -21,7 +18,12 @@ import {
   type StressReport,
   type StressStep
 } from './breaking-point.js'
-import { idleConnections, oversizedMessage, slowReader } from './exhaustion.js'
+import {
+  idleConnections,
+  oversizedMessage,
+  slowReader,
+  type ScenarioContext
+} from './exhaustion.js'
 import { abortable } from './deadline.js'
 import { connectionBudget, readFdLimit, type FdLimit } from './fd-limit.js'
 import { createLoadPool, type LoadPool } from './load-pool.js'
@@ -66,16 +68,12 @@ export function splitDuration(
   return { suitesMs: durationMs - stressMs, stressMs }
 }
 
-export interface StressOptions {
-  config: Config
-  /** The service URL (the slow-reader scenario dials it directly). */
-  target: string
-  /** The run's connector; stress passes `record: false` to it. */
-  connect: Connect
-  canCarry: CanCarry
-  clock: Clock
-  /** Aborts stress mode; it returns what it measured. */
-  signal: AbortSignal
+/**
+ * The scenarios' view of the run plus stress mode's own settings. `connect`
+ * is the run's connector (stress passes `record: false` to it); `signal`
+ * aborts stress mode, which then returns what it measured.
+ */
+export interface StressOptions extends ScenarioContext {
   /** Time stress mode may take, in ms. */
   budgetMs: number
   progress?(done: number, total: number, note?: string): void
