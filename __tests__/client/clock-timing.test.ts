@@ -60,7 +60,8 @@ describe('durations come from the injected clock', () => {
     expect(recorder.toRunMetrics(1000)).toMatchObject({
       latencyMs: { avg: 30, max: 30, count: 1 },
       connectTimeMs: { avg: 5, p95: 5 },
-      throughputMsgsPerSec: 1
+      // One reply over the 30 ms the probe was in flight (not over the 1000 ms passed in).
+      throughputMsgsPerSec: 1000 / 30
     })
     expect(Array.from(recorder.pingRtts.values())).toEqual([4.5])
   })

@@ -98,7 +98,10 @@ describe('mergeReports', () => {
     expect(m.heartbeat).toEqual({ sent: 50, received: 48, successRate: 48 / 50 })
     expect(m.reconnections).toBe(2)
     expect(m.errors).toBe(4)
-    expect(m.throughputMsgsPerSec).toBeCloseTo(4_200 / 10, 9)
+    // Both jobs ran at once (same startedAt and duration): their rates add up,
+    // 300/2 s + 3900/8 s, rather than 4200 replies over 10 s laid end to end.
+    expect(m.throughputMsgsPerSec).toBeCloseTo(150 + 487.5, 9)
+    expect(merged.latencyHistogram?.throughputWindowMs).toBeCloseTo((4_200 / 637.5) * 1000, 6)
     const exact = summarize([...a, ...b])
     expect(m.latencyMs.count).toBe(4_300)
     expect(m.latencyMs.max).toBe(exact.max)
@@ -153,6 +156,44 @@ describe('mergeReports', () => {
     expect(suite.durationMs).toBe(500)
     // Non-critical suite failed: degraded, as overallVerdict says.
     expect(merged.status).toBe('degraded')
+  })
+
+  it('throughput: jobs that ran one after another are laid end to end; re-merging is stable', () => {
+    const counts = { sent: 300, intact: 300, pings: 1, pongs: 1, windowMs: 2_000 }
+    const first = { ...reportOf([1], [delivery], counts), durationMs: 5_000 }
+    const second = {
+      ...reportOf([1], [lifecycle], { ...counts, sent: 3_900, intact: 3_900, windowMs: 8_000 }),
+      startedAt: '2026-11-25T03:00:05.000Z',
+      durationMs: 9_000
+    }
+    const merged = mergeReports([second, first])
+    expect(merged.metrics.throughputMsgsPerSec).toBeCloseTo(4_200 / 10, 9)
+    expect(merged.latencyHistogram?.throughputWindowMs).toBe(10_000)
+
+    // A third job overlapping the second: it adds its rate to that group's.
+    const third = {
+      ...reportOf([1], [lifecycle], { ...counts, sent: 100, intact: 100, windowMs: 1_000 }),
+      startedAt: '2026-11-25T03:00:13.000Z',
+      durationMs: 2_000
+    }
+    const three = mergeReports([first, second, third])
+    // Group 1: 300 over 2 s. Group 2: 487.5 + 100 msgs/s for 4000 replies -> 4000/587.5 s.
+    const window = 2 + 4_000 / 587.5
+    expect(three.metrics.throughputMsgsPerSec).toBeCloseTo(4_300 / window, 9)
+    // The merged report merges again to the same figure.
+    expect(mergeReports([three]).metrics.throughputMsgsPerSec).toBeCloseTo(4_300 / window, 9)
+  })
+
+  it('refuses the same report given twice, naming both files', () => {
+    const counts = { sent: 100, intact: 100, pings: 100, pongs: 100, windowMs: 1_000 }
+    const one = reportOf([1, 2], [lifecycle, delivery], counts)
+    const copy = structuredClone(one)
+    const error = thrownBy(() => mergeReports([one, copy], { names: ['m1.json', 'm1-copy.json'] }))
+    expect(isHealthError(error) && error.code).toBe('WSH_ERR_REPORT')
+    expect(error.message).toMatch(/^m1-copy\.json is the same report as m1\.json/)
+    // Another run of the same suites (a different start) still merges.
+    const rerun = { ...copy, startedAt: '2026-11-25T04:00:00.000Z' }
+    expect(mergeReports([one, rerun]).metrics.heartbeat).toMatchObject({ sent: 200 })
   })
 
   it('refuses reports of different targets or without histograms, naming the file', () => {

@@ -1,6 +1,17 @@
 import { describe, expect, it } from '@jest/globals'
-import { systemClock } from '../../src/metrics/clock.js'
+import { systemClock, type Clock } from '../../src/metrics/clock.js'
+import { runHistograms } from '../../src/metrics/run-histograms.js'
 import { createRunRecorder } from '../../src/metrics/run-recorder.js'
+
+function manualClock(): { clock: Clock; at: (ms: number) => void } {
+  let nowMs = 0
+  const clock: Clock = {
+    now: () => BigInt(Math.round(nowMs * 1e6)),
+    nowMs: () => nowMs,
+    sleep: () => Promise.resolve()
+  }
+  return { clock, at: (ms) => (nowMs = ms) }
+}
 
 describe('run recorder', () => {
   it('reports nulls, never made-up numbers, when nothing was measured', () => {
@@ -49,7 +60,6 @@ describe('run recorder', () => {
       reconnections: 2,
       recoveryTimeMs: { avg: 300, max: 400 },
       connectTimeMs: { avg: 20 },
-      throughputMsgsPerSec: 1.5,
       heartbeat: { sent: 2, received: 1, successRate: 0.5 },
       errors: 1
     })
@@ -59,9 +69,50 @@ describe('run recorder', () => {
     expect(r.pingRtts.count).toBe(1)
   })
 
-  it('throughput is null for a zero elapsed time', () => {
-    const r = createRunRecorder(systemClock)
+  it('throughput is null when no probe was in flight for a measurable time', () => {
+    const { clock } = manualClock()
+    const r = createRunRecorder(clock)
     r.recordProbeSent(1)
-    expect(r.toRunMetrics(0).throughputMsgsPerSec).toBeNull()
+    r.recordRoundTrip(0, true, 1)
+    expect(r.toRunMetrics(10_000).throughputMsgsPerSec).toBeNull()
+  })
+
+  it('throughput is replies over the time probes were in flight, not the run time', () => {
+    const { clock, at } = manualClock()
+    const r = createRunRecorder(clock)
+    // Two overlapping probes from 100 to 300 ms: one 200 ms window, not 2 x 150.
+    at(100)
+    r.recordProbeSent(10)
+    at(150)
+    r.recordProbeSent(10)
+    at(250)
+    r.recordRoundTrip(150, true, 10)
+    at(300)
+    r.recordRoundTrip(150, true, 10)
+    // Idle (connecting, a pause between suites) from 300 to 5000 ms: not counted.
+    at(5_000)
+    r.recordProbeSent(10)
+    at(5_050)
+    r.recordProbeLost()
+    at(9_000)
+    r.recordProbeSent(10)
+    at(9_050)
+    r.recordRoundTrip(50, true, 10)
+    at(20_000)
+    expect(r.samplingMs()).toBe(300)
+    // 3 replies over 300 ms in flight; over the 20 s run it would read 0.15/s.
+    expect(r.toRunMetrics(20_000).throughputMsgsPerSec).toBeCloseTo(10, 9)
+    expect(runHistograms(r).throughputWindowMs).toBe(300)
+  })
+
+  it('a probe still in flight at report time counts up to now; stray ends are ignored', () => {
+    const { clock, at } = manualClock()
+    const r = createRunRecorder(clock)
+    r.recordProbeLost() // no probe outstanding: must not open a window
+    at(10)
+    r.recordProbeSent(1)
+    at(60)
+    expect(r.samplingMs()).toBe(50)
+    expect(r.toRunMetrics().throughputMsgsPerSec).toBe(0)
   })
 })

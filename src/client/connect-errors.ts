@@ -2,6 +2,7 @@
  * Turns what `ws` and the socket layer throw while connecting into
  * HealthErrors with stable codes and actionable messages.
  */
+import { fieldForPath } from '../config/fields.js'
 import { redactUrl } from '../config/redact.js'
 import { HealthError, type ErrorCode } from '../errors.js'
 import type { ConnectFailure } from './types.js'
@@ -41,12 +42,27 @@ export function handshakeRejected(url: string, status: number): ConnectError {
   return error
 }
 
+/**
+ * How a user sets the schema field at `path`, spelled from the field table
+ * (src/config/fields.ts) so a hint never names a flag or key that does not
+ * exist: e.g. "input handshake_timeout_ms or config file key handshake_timeout_ms".
+ */
+export function settingNames(path: string): string {
+  const spec = fieldForPath(path.split('.'))
+  const names = [
+    spec?.input === undefined ? undefined : `input ${spec.input}`,
+    spec?.flag === undefined ? undefined : `flag --${spec.flag}`,
+    spec?.file?.[0] === undefined ? undefined : `config file key ${spec.file[0]}`
+  ].filter((name): name is string => name !== undefined)
+  return names.length === 0 ? path : names.join(' or ')
+}
+
 /** The handshake did not complete within `timeoutMs` (ms). */
 export function handshakeTimedOut(url: string, timeoutMs: number): ConnectError {
   url = redactUrl(url)
   return new HealthError(
     'WSH_ERR_HANDSHAKE_TIMEOUT',
-    `handshake with ${url} timed out after ${timeoutMs} ms (raise handshake-timeout-ms if the service is slow to accept)`
+    `handshake with ${url} timed out after ${timeoutMs} ms (raise ${settingNames('handshakeTimeoutMs')} if the service is slow to accept)`
   )
 }
 

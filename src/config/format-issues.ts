@@ -11,6 +11,11 @@ export interface FormatIssueOptions {
   nameOf?: (path: readonly PropertyKey[]) => string
   /** The value found at a path, shown after `got`. */
   valueAt?: (path: readonly PropertyKey[]) => unknown
+  /**
+   * For a field nothing set: the value a default supplied (a schema default, or
+   * what a cross-field rule compared), shown as `got the default <value>`.
+   */
+  defaultAt?: (issue: z.core.$ZodIssue) => unknown
   /** Paths whose values must never be shown. */
   isSecret?: (path: readonly PropertyKey[]) => boolean
   /** Schema the issues came from, to describe what is allowed (default ConfigSchema). */
@@ -29,10 +34,14 @@ export function formatConfigIssues(
       const where = issue.path.length > 0 ? `${name}: ` : ''
       return `${where}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`
     }
-    const got = describeValue(
-      options.valueAt?.(issue.path),
-      options.isSecret?.(issue.path) ?? false
-    )
+    const secret = options.isSecret?.(issue.path) ?? false
+    const value = options.valueAt?.(issue.path)
+    const fallback = value === undefined ? options.defaultAt?.(issue) : undefined
+    // "got nothing" for a rule on a default value reads as if the key were required.
+    const got =
+      fallback === undefined
+        ? describeValue(value, secret)
+        : `the default ${describeValue(fallback, secret)}`
     const expected = describeIssue(issue, leafSchema(options.schema ?? ConfigSchema, issue.path))
     return `${name}: expected ${expected}, got ${got}`
   })

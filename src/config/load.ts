@@ -12,7 +12,7 @@
 import { HealthError } from '../errors.js'
 import { coerceValue } from './coerce.js'
 import { FIELDS, fieldForPath, type FieldSpec } from './fields.js'
-import { DEFAULT_CONFIG_PATHS, readConfigFile, type Layer } from './file.js'
+import { DEFAULT_CONFIG_PATHS, readConfigFile, type Layer, type SourcedValue } from './file.js'
 import { describeValue, formatConfigIssues } from './format-issues.js'
 import { ConfigSchema, type Config } from './schema.js'
 
@@ -87,16 +87,21 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     setPath(candidate, path, coerced.value)
   }
 
-  const parsed = ConfigSchema.safeParse(candidate)
+  // reportInput: a cross-field rule on a field left at its default reports that default.
+  const parsed = ConfigSchema.safeParse(candidate, { reportInput: true })
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const sourced = originOf(merged, issue.path)
+      // A rule broken by a field left unset was triggered by a sibling that was
+      // set (p50 above the p95 default): name the field as that sibling's source would.
+      const trigger = sourced === undefined ? siblingOrigin(merged, issue.path) : undefined
       const [line] = formatConfigIssues([issue], {
-        nameOf: (path) => nameFor(sourced, path),
+        nameOf: (path) => nameFor(sourced ?? unsetName(trigger, path), path),
         valueAt: (path) => valueAt(candidate, path),
+        defaultAt: (unset) => (sourced === undefined ? unset.input : undefined),
         isSecret: (path) => fieldForPath(path)?.secret ?? false
       })
-      problems.push(`${line ?? issue.message}${inFile(sourced?.file)}`)
+      problems.push(`${line ?? issue.message}${inFile(sourced?.file ?? trigger?.file)}`)
     }
   }
   if (problems.length > 0 || !parsed.success) {
@@ -160,6 +165,33 @@ function missingEnvironment(name: string, file: string | undefined, known: strin
 function originOf(merged: Layer, path: readonly PropertyKey[]) {
   const spec = fieldForPath(path)
   return spec ? merged.get(spec.path) : undefined
+}
+
+/** The set field nearest to `path` in the same settings block (`thresholds.*`), if any. */
+function siblingOrigin(merged: Layer, path: readonly PropertyKey[]): SourcedValue | undefined {
+  const spec = fieldForPath(path)
+  if (!spec) return undefined
+  const parts = spec.path.split('.')
+  for (let depth = parts.length - 1; depth > 0; depth--) {
+    const prefix = `${parts.slice(0, depth).join('.')}.`
+    for (const [key, sourced] of merged) if (key.startsWith(prefix)) return sourced
+  }
+  return undefined
+}
+
+/**
+ * The name an unset field would have in the source `trigger` came from: its
+ * config-file key when the trigger is in a file, else its input or flag.
+ */
+function unsetName(
+  trigger: SourcedValue | undefined,
+  path: readonly PropertyKey[]
+): { name: string } | undefined {
+  const spec = fieldForPath(path)
+  if (!spec || !trigger) return undefined
+  if (trigger.file !== undefined && spec.file?.[0] !== undefined) return { name: spec.file[0] }
+  if (trigger.name.startsWith('--') && spec.flag !== undefined) return { name: `--${spec.flag}` }
+  return undefined
 }
 
 /** The user's name for the field, plus any sub-path below it (`headers.X`). */

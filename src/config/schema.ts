@@ -4,6 +4,7 @@
  * object by src/config/load.ts and parsed here once.
  */
 import { z } from 'zod'
+import { DEFAULT_FAULTS } from '../chaos/faults.js'
 import { SUITE_IDS, type SuiteId } from '../engine/model.js'
 
 export const SuiteIdSchema = z.enum(SUITE_IDS)
@@ -171,6 +172,21 @@ export const ChaosFaultsSchema = z
       .optional()
   })
   .strict()
+  .superRefine((chaos, ctx) => {
+    // Checked at load time even without chaos mode, so a bad file never passes
+    // silently. An unset bound is the seed scenario's (resolveFaults' base).
+    const { minMs, maxMs } = chaos.networkDelay
+    const min = minMs ?? DEFAULT_FAULTS.networkDelay.minMs
+    const max = maxMs ?? DEFAULT_FAULTS.networkDelay.maxMs
+    if (max < min) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['networkDelay', 'maxMs'],
+        input: max,
+        message: `at least chaos.network_delay.min_ms (${min} ms${minMs === undefined ? ', the default' : ''})`
+      })
+    }
+  })
 
 /**
  * The self-healing suite's client policy. Shorter than the client library's

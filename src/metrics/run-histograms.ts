@@ -9,17 +9,16 @@ import type { RunRecorder } from './run-recorder.js'
 
 /**
  * Histograms of the recorder's latency, connect-time and recovery samples.
- * @param throughputWindowMs the sampling time passed to toRunMetrics (ms)
+ * `throughputWindowMs` is the recorder's sampling time (samplingMs(), ms),
+ * the window toRunMetrics' throughput is measured over, so merged reports
+ * recompute the same figure; `_runMs` (the run's duration) is not used.
  */
-export function runHistograms(
-  recorder: RunRecorder,
-  throughputWindowMs: number
-): LatencyHistograms {
+export function runHistograms(recorder: RunRecorder, _runMs?: number): LatencyHistograms {
   return {
     latencyMs: histogramOf(nonNegative(recorder.latency.values())).toJSON(),
     connectTimeMs: histogramOf(nonNegative(recorder.connectTimes.values())).toJSON(),
     recoveryTimeMs: histogramOf(nonNegative(recorder.recoveryTimes.values())).toJSON(),
-    throughputWindowMs,
+    throughputWindowMs: recorder.samplingMs(),
     intactReplies: recorder.counters.intactReplies
   }
 }

@@ -41,6 +41,13 @@ export interface RunRecorder {
   readonly latency: SampleRecorder
   /** Successful connect times (ms). */
   readonly connectTimes: SampleRecorder
+  /**
+   * Sampling time so far (ms): the time with at least one probe in flight
+   * (sent, neither answered nor lost yet), on this recorder's clock. The
+   * run-level throughput is replies over this, so idle time (connecting,
+   * pauses between suites, heartbeat waits) does not dilute it.
+   */
+  samplingMs(): number
   /** RFC 6455 ping round-trip times (ms). */
   readonly pingRtts: SampleRecorder
   /** Times from losing a connection to having it back (ms). */
@@ -59,10 +66,12 @@ export interface RunRecorder {
   recordOpened(): void
   recordClosed(): void
   /**
-   * The report's metrics block. `elapsedMs` is the sampling time the
-   * throughput is measured over. Rates are null when nothing was attempted.
+   * The report's metrics block. Throughput is replies per second of
+   * samplingMs(), null when no probe was sent or none was in flight for a
+   * measurable time; `_runMs` (the run's duration) is no longer used for it.
+   * Rates are null when nothing was attempted.
    */
-  toRunMetrics(elapsedMs: number): RunMetrics
+  toRunMetrics(_runMs?: number): RunMetrics
 }
 
 /** Creates an empty run recorder on `clock`. */
@@ -88,6 +97,18 @@ export function createRunRecorder(clock: Clock): RunRecorder {
   const pingRtts = createSampleRecorder({ initialCapacity: 256 })
   const recoveryTimes = createSampleRecorder({ initialCapacity: 16 })
 
+  // Probes in flight, and when the current in-flight stretch began (clock ms).
+  let inFlight = 0
+  let busySinceMs = 0
+  let busyMs = 0
+  function probeEnded(): void {
+    if (inFlight === 0) return // an unmatched end must not open a negative window
+    if (--inFlight === 0) busyMs += Math.max(0, clock.nowMs() - busySinceMs)
+  }
+  function samplingMs(): number {
+    return inFlight > 0 ? busyMs + Math.max(0, clock.nowMs() - busySinceMs) : busyMs
+  }
+
   function recordError(code: ErrorCode): void {
     counters.errors++
     errorsByCode.set(code, (errorsByCode.get(code) ?? 0) + 1)
@@ -108,7 +129,9 @@ export function createRunRecorder(clock: Clock): RunRecorder {
       counters.connectFailures++
       recordError(code)
     },
+    samplingMs,
     recordProbeSent(bytes) {
+      if (inFlight++ === 0) busySinceMs = clock.nowMs()
       counters.messagesSent++
       counters.bytesSent += bytes
     },
@@ -117,9 +140,11 @@ export function createRunRecorder(clock: Clock): RunRecorder {
       if (intact) counters.intactReplies++
       counters.bytesReceived += bytes
       latency.add(rttMs)
+      probeEnded()
     },
     recordProbeLost() {
       counters.messagesLost++
+      probeEnded()
     },
     recordUnsolicited(bytes) {
       counters.unsolicited++
@@ -143,7 +168,8 @@ export function createRunRecorder(clock: Clock): RunRecorder {
     recordClosed() {
       counters.openConnections--
     },
-    toRunMetrics(elapsedMs) {
+    toRunMetrics() {
+      const windowMs = samplingMs()
       const attempted = counters.messagesSent + counters.pingsSent
       const succeeded = counters.intactReplies + counters.pongsReceived
       const connect = connectTimes.summary()
@@ -160,9 +186,9 @@ export function createRunRecorder(clock: Clock): RunRecorder {
         recoveryTimeMs: { avg: recovery.avg, max: recovery.max },
         connectTimeMs: { avg: connect.avg, p95: connect.p95 },
         throughputMsgsPerSec:
-          counters.messagesSent === 0 || !(elapsedMs > 0)
+          counters.messagesSent === 0 || !(windowMs > 0)
             ? null
-            : counters.messagesReceived / (elapsedMs / 1000),
+            : counters.messagesReceived / (windowMs / 1000),
         heartbeat: {
           sent: counters.pingsSent,
           received: counters.pongsReceived,

@@ -11,6 +11,11 @@
  * longest shard's (shards run side by side), and count-like numeric suite
  * metrics are summed (the rest are the first shard's; each shard's own block
  * is kept under `shards`).
+ *
+ * Throughput: jobs whose runs overlap (startedAt..startedAt+durationMs) ran
+ * side by side, so their per-report throughputs are summed, not averaged over
+ * a window twice as long; jobs that ran one after another give their replies
+ * over their summed sampling windows (see mergedWindowMs).
  */
 import {
   SUITE_IDS,
@@ -43,7 +48,8 @@ const COUNT_KEY =
 /**
  * Merges reports into one.
  * @throws HealthError WSH_ERR_REPORT when there are none, or they differ in
- *   schemaVersion or target, or one lacks the `latencyHistogram` block.
+ *   schemaVersion or target, or one is given twice (same startedAt, target
+ *   and suites), or one lacks the `latencyHistogram` block.
  */
 export function mergeReports(reports: readonly RunReport[], options: MergeOptions = {}): RunReport {
   const name = (index: number): string =>
@@ -79,6 +85,13 @@ export function mergeReports(reports: readonly RunReport[], options: MergeOption
         )
       }
     }
+    const twin = reports.findIndex((other, earlier) => earlier < index && sameRun(other, report))
+    if (twin >= 0) {
+      throw new HealthError(
+        'WSH_ERR_REPORT',
+        `${name(index)} is the same report as ${name(twin)} (same startedAt ${report.startedAt}, target and suites); merging it twice would count every message and heartbeat twice, so pass each job's report once`
+      )
+    }
   })
 
   const suites = mergeSuites(reports)
@@ -111,6 +124,15 @@ export function mergeReports(reports: readonly RunReport[], options: MergeOption
     if (block !== undefined) merged[key] = block
   }
   return merged
+}
+
+/** One run's report read twice (the same file, or a copy): same start, target and suites. */
+function sameRun(a: RunReport, b: RunReport): boolean {
+  return (
+    a.startedAt === b.startedAt &&
+    a.target === b.target &&
+    JSON.stringify(a.suites) === JSON.stringify(b.suites)
+  )
 }
 
 function mergedConfig(
@@ -211,9 +233,7 @@ function mergeMetrics(reports: readonly RunReport[]): {
   const pingsSent = sum((m) => m.heartbeat.sent)
   const pongs = sum((m) => m.heartbeat.received)
   const intact = blocks.reduce((total, b) => total + b.intactReplies, 0)
-  // Throughput over the jobs' sampling time laid end to end: the figure one
-  // job running every suite would have measured (conservative for shards).
-  const windowMs = blocks.reduce((total, b) => total + b.throughputWindowMs, 0)
+  const windowMs = mergedWindowMs(reports)
   const attempted = sent + pingsSent
   const metrics: RunMetrics = {
     latencyMs: summaryOf(latency),
@@ -243,6 +263,52 @@ function mergeMetrics(reports: readonly RunReport[]): {
       intactReplies: intact
     }
   }
+}
+
+/**
+ * The merged sampling window (ms) that makes `replies / window` the merged
+ * throughput. Jobs whose runs overlap (startedAt..+durationMs) ran side by
+ * side, so their rates add up: a group of overlapping jobs contributes the
+ * window at which its replies arrive at the summed rate. Groups that ran one
+ * after another are laid end to end (replies over summed windows).
+ */
+function mergedWindowMs(reports: readonly RunReport[]): number {
+  const jobs = reports
+    .map((r) => ({
+      start: Date.parse(r.startedAt),
+      end: Date.parse(r.startedAt) + r.durationMs,
+      replies: r.metrics.messagesReceived,
+      windowMs: r.latencyHistogram?.throughputWindowMs ?? 0
+    }))
+    .filter((job) => job.windowMs > 0)
+    // An unreadable startedAt cannot be shown to overlap: such jobs count as sequential.
+    .sort(
+      (a, b) =>
+        (Number.isFinite(a.start) ? a.start : -Infinity) -
+        (Number.isFinite(b.start) ? b.start : -Infinity)
+    )
+  let total = 0
+  let group: typeof jobs = []
+  let groupEnd = Number.NEGATIVE_INFINITY
+  const close = (): void => {
+    if (group.length === 0) return
+    const replies = group.reduce((sum, job) => sum + job.replies, 0)
+    const rate = group.reduce((sum, job) => sum + job.replies / job.windowMs, 0)
+    // No replies at all: the group still sampled for its longest window.
+    total += rate > 0 ? replies / rate : Math.max(...group.map((job) => job.windowMs))
+    group = []
+  }
+  for (const job of jobs) {
+    const dated = Number.isFinite(job.start) && Number.isFinite(job.end)
+    if (!(dated && job.start < groupEnd)) {
+      close()
+      groupEnd = Number.NEGATIVE_INFINITY
+    }
+    group.push(job)
+    if (dated) groupEnd = Math.max(groupEnd, job.end)
+  }
+  close()
+  return total
 }
 
 function mean(histogram: Histogram): number | null {
