@@ -32,6 +32,39 @@ describe('overallVerdict', () => {
   it('passes when every suite passed or was skipped', () => {
     expect(overallVerdict([suite('passed'), suite('skipped')])).toBe('passed')
   })
+  it('fails an unreachable service even when only non-critical suites ran', () => {
+    const refused = (code: 'WSH_ERR_CONNECT' | 'WSH_ERR_HANDSHAKE_TIMEOUT') => ({
+      status: 'failed' as const,
+      critical: false,
+      checks: [
+        makeCheck({ status: 'failed', value: null, code }),
+        makeCheck({ status: 'skipped', value: null })
+      ]
+    })
+    expect(overallVerdict([refused('WSH_ERR_CONNECT'), refused('WSH_ERR_HANDSHAKE_TIMEOUT')])).toBe(
+      'failed'
+    )
+    expect(overallVerdict([refused('WSH_ERR_CONNECT'), suite('skipped', false)])).toBe('failed')
+  })
+  it('stays degraded when one non-critical suite connected at least once', () => {
+    const refused = {
+      status: 'failed' as const,
+      critical: false,
+      checks: [makeCheck({ status: 'failed', value: null, code: 'WSH_ERR_CONNECT' })]
+    }
+    const connectedThenFailed = {
+      status: 'failed' as const,
+      critical: false,
+      checks: [
+        makeCheck({ status: 'failed', code: 'WSH_ERR_CONNECT' }),
+        makeCheck({ status: 'failed', code: 'WSH_ERR_MESSAGE_TIMEOUT' })
+      ]
+    }
+    expect(overallVerdict([refused, connectedThenFailed])).toBe('degraded')
+    expect(overallVerdict([refused, { ...suite('passed', false), checks: [makeCheck()] }])).toBe(
+      'degraded'
+    )
+  })
   it('never passes a run that measured nothing', () => {
     expect(overallVerdict([suite('skipped')])).toBe('degraded')
     expect(overallVerdict([])).toBe('degraded')

@@ -1,5 +1,8 @@
 import { describe, expect, it } from '@jest/globals'
+import { expectationText, meetsThreshold, verify } from '../../src/engine/checks.js'
+import type { Check } from '../../src/engine/model.js'
 import { buildErrorSummary, buildStepSummary, tableCell } from '../../src/report/step-summary.js'
+import { degradationCheck } from '../../src/suites/latency-performance.js'
 import {
   emptyRunMetrics,
   makeReport,
@@ -67,5 +70,68 @@ describe('buildErrorSummary', () => {
     expect(buildErrorSummary('duration: got "x"; expected an integer')).toContain(
       '**❌ The run did not start:** duration: got "x"; expected an integer'
     )
+  })
+})
+
+describe('threshold cells say what was expected', () => {
+  const row = (check: Check): string =>
+    buildStepSummary(makeReport({ suites: [makeSuiteResult({ checks: [check] })] }))
+      .split('\n')
+      .find((line) => line.startsWith(`| ${check.title} |`)) ?? ''
+
+  it('does not show a missed threshold as the reason a floor-rule check passed', () => {
+    const check = degradationCheck(
+      {
+        slopeMsPerSec: 0.1,
+        r2: 0.5,
+        firstWindowMedian: 1,
+        lastWindowMedian: 2.862,
+        relativeChange: 1.862,
+        count: 50
+      },
+      50,
+      { maxDegradation: 0.5, degradedMargin: 0.1 }
+    )
+    expect(check.status).toBe('passed')
+    const line = row(check)
+    expect(line).toContain('| 186.2% | <= 50% not applied (see details) | ✅ passed |')
+    expect(line).toContain('below the 5 ms floor')
+  })
+
+  it('shows the accepted close codes, not the measured one, for the protocol-error probe', () => {
+    const check = verify({
+      id: 'protocol-error-close',
+      title: 'protocol error closes cleanly',
+      ok: true,
+      value: 1007,
+      unit: 'close code',
+      expected: 1007,
+      expectation: 'one of 1002/1003/1007/1008/1009/1011',
+      message: 'closed with 1007'
+    })
+    expect(row(check)).toContain(
+      '| 1007 close code | one of 1002/1003/1007/1008/1009/1011 | ✅ passed |'
+    )
+  })
+
+  it('renders an expected n/n derived from the measurement as "all"', () => {
+    const check = verify({
+      id: 'backoff',
+      title: 'delays follow the backoff policy',
+      ok: true,
+      value: '14/14',
+      expected: '14/14',
+      message: '14 delays within the policy'
+    })
+    expect(row(check)).toContain('| 14/14 | all | ✅ passed |')
+    expect(expectationText({ threshold: { op: '==', value: '13/14' } })).toBeUndefined()
+  })
+
+  it('keeps op and value for ordinary thresholds, passed or missed', () => {
+    expect(row(makeReportCheck())).toContain('| 12.5 ms | < 10000 ms | ✅ passed |')
+    expect(row(makeReportCheck({ status: 'failed', value: 20_000 }))).toContain(
+      '| 20000 ms | < 10000 ms | ❌ failed |'
+    )
+    expect(meetsThreshold({ value: 'x', threshold: { op: '==', value: 'x' } })).toBeNull()
   })
 })

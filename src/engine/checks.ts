@@ -3,7 +3,7 @@
  * compare it with its limit, apply the degraded margin, say why in one line.
  */
 import { describeError, isHealthError, type ErrorCode } from '../errors.js'
-import type { Check, ThresholdOp } from './model.js'
+import type { Check, Threshold, ThresholdOp } from './model.js'
 
 export interface MeasureOptions {
   id: string
@@ -25,6 +25,41 @@ export interface MeasureOptions {
   code?: ErrorCode
   /** Extra context appended to the message (e.g. "3 of 50 probes timed out"). */
   detail?: string
+  /** The rule in words when `op limit` alone misleads (see Threshold.text). */
+  expectation?: string
+}
+
+function withText(threshold: Threshold, text: string | undefined): Threshold {
+  return text === undefined ? threshold : { ...threshold, text }
+}
+
+/**
+ * Whether a check's value meets its threshold: null when it cannot be told
+ * (no threshold, no value, or a non-numeric one). A check that passed while
+ * this is false was judged by a rule its threshold does not show (e.g. an
+ * absolute floor), so the threshold must not be shown as the reason.
+ */
+export function meetsThreshold(check: Pick<Check, 'value' | 'threshold'>): boolean | null {
+  const { value, threshold } = check
+  if (threshold === null || typeof value !== 'number' || typeof threshold.value !== 'number')
+    return null
+  return compare(value, threshold.op, threshold.value)
+}
+
+/**
+ * The expectation shown for a check's threshold when `op value` misleads:
+ * Threshold.text when set; "all" for an `== n/n` count whose expected value
+ * was derived from what was measured; undefined when `op value` says it.
+ */
+export function expectationText(check: Pick<Check, 'threshold'>): string | undefined {
+  const { threshold } = check
+  if (threshold === null) return undefined
+  if (threshold.text !== undefined) return threshold.text
+  if (threshold.op === '==' && typeof threshold.value === 'string') {
+    const parts = /^(\d+)\/(\d+)$/.exec(threshold.value)
+    if (parts && parts[1] === parts[2]) return 'all'
+  }
+  return undefined
 }
 
 /** Whether `value op limit` holds. */
@@ -65,7 +100,7 @@ export function measure(options: MeasureOptions): Check {
   if (!(margin >= 0 && margin <= 1)) {
     throw new RangeError(`measure: margin must be between 0 and 1, got ${margin}`)
   }
-  const threshold = { op, value: limit }
+  const threshold = withText({ op, value: limit }, options.expectation)
   const extra = options.detail ? `; ${options.detail}` : ''
   if (value === null || !Number.isFinite(value)) {
     return {
@@ -126,6 +161,12 @@ export interface VerifyOptions {
   message: string
   minor?: boolean
   code?: ErrorCode
+  /**
+   * What was expected, in words, when `== expected` alone misleads: several
+   * accepted values, or an expected value derived from the measurement
+   * (see Threshold.text).
+   */
+  expectation?: string
 }
 
 /** A yes/no check (state sequence seen, close acknowledged, ...): passed, or failed (degraded when minor). */
@@ -137,7 +178,7 @@ export function verify(options: VerifyOptions): Check {
     status,
     value: options.value,
     unit: options.unit ?? '',
-    threshold: { op: '==', value: options.expected ?? true },
+    threshold: withText({ op: '==', value: options.expected ?? true }, options.expectation),
     message: options.message,
     ...(!options.ok && options.code ? { code: options.code } : {})
   }

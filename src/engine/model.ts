@@ -25,6 +25,13 @@ export type ThresholdOp = '<' | '<=' | '>' | '>=' | '=='
 export interface Threshold {
   op: ThresholdOp
   value: number | string | boolean
+  /**
+   * The expectation in words, when `op value` cannot state it: several
+   * accepted values ("one of 1002/1003/1007"), a rule with an absolute floor,
+   * or "all" when the expected value was derived from what was measured.
+   * Renderers show it instead of `op value`.
+   */
+  text?: string
 }
 
 /** JSON-safe metric values a suite may report. */

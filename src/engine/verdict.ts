@@ -3,7 +3,46 @@
  * verdict from its suites, and the exit decision from `failOn`.
  */
 import type { Config } from '../config/schema.js'
+import type { ErrorCode } from '../errors.js'
 import type { Check, Status, SuiteResult, Verdict } from './model.js'
+
+/**
+ * Codes meaning the service could not be reached at all: no connection was
+ * ever established, so nothing about its behaviour was measured.
+ */
+export const UNREACHABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'WSH_ERR_CONNECT',
+  'WSH_ERR_HANDSHAKE_REJECTED',
+  'WSH_ERR_HANDSHAKE_TIMEOUT',
+  'WSH_ERR_SERVER_START'
+])
+
+type VerdictInput = Pick<SuiteResult, 'status' | 'critical'> & Partial<Pick<SuiteResult, 'checks'>>
+
+/**
+ * True when the suite failed only because it could not connect: every check
+ * that is not skipped failed with a connect/handshake/start code.
+ */
+export function suiteUnreachable(suite: VerdictInput): boolean {
+  if (suite.status !== 'failed' || !suite.checks) return false
+  const judged = suite.checks.filter((check) => check.status !== 'skipped')
+  return (
+    judged.length > 0 &&
+    judged.every(
+      (check) =>
+        check.status === 'failed' && check.code !== undefined && UNREACHABLE_CODES.has(check.code)
+    )
+  )
+}
+
+/**
+ * True when no selected suite managed to connect even once: every suite that
+ * ran failed as unreachable (skipped suites measured nothing either way).
+ */
+export function serviceUnreachable(suites: readonly VerdictInput[]): boolean {
+  const ran = suites.filter((suite) => suite.status !== 'skipped')
+  return ran.length > 0 && ran.every(suiteUnreachable)
+}
 
 /**
  * Any failed check -> failed; else any degraded -> degraded; else all
@@ -17,14 +56,15 @@ export function suiteStatus(checks: readonly Pick<Check, 'status'>[]): Status {
 }
 
 /**
- * `failed` if any critical suite failed; otherwise `degraded` if any suite is
+ * `failed` if the service was unreachable for every suite (an unreachable
+ * service is a failure whatever the suites' criticality) or if any critical
+ * suite failed; otherwise `degraded` if any suite is
  * degraded or failed; otherwise `passed`. A run in which no suite measured
  * anything (none selected, or all skipped) is `degraded`, never `passed`:
  * nothing may report a pass it did not measure.
  */
-export function overallVerdict(
-  suites: readonly Pick<SuiteResult, 'status' | 'critical'>[]
-): Verdict {
+export function overallVerdict(suites: readonly VerdictInput[]): Verdict {
+  if (serviceUnreachable(suites)) return 'failed'
   if (suites.some((suite) => suite.critical && suite.status === 'failed')) return 'failed'
   if (suites.some((suite) => suite.status === 'failed' || suite.status === 'degraded')) {
     return 'degraded'

@@ -5,7 +5,8 @@
  * main.ts writes it with one `core.summary.addRaw(...).write()` and tests
  * read it without the Actions runtime.
  */
-import type { RunReport, SuiteResult } from '../engine/model.js'
+import { expectationText, meetsThreshold } from '../engine/checks.js'
+import type { Check, RunReport, SuiteResult } from '../engine/model.js'
 import { healthBand } from '../metrics/health-score.js'
 import {
   STATUS_ICONS,
@@ -30,6 +31,23 @@ export function tableCell(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
 }
 
+/**
+ * The Threshold cell: the expectation in words when `op value` misleads
+ * (several accepted values, an expected value derived from the measurement),
+ * and a pointer to the details when the check passed by a rule its
+ * threshold does not show (e.g. an absolute floor), so a passed row never
+ * reads as a missed threshold.
+ */
+export function thresholdCell(check: Check): string {
+  const text = expectationText(check)
+  if (text !== undefined) return text
+  const shown = formatThreshold(check.threshold, check.unit)
+  if (check.status === 'passed' && meetsThreshold(check) === false) {
+    return `${shown} not applied (see details)`
+  }
+  return shown
+}
+
 function suiteSection(suite: SuiteResult): string[] {
   const critical = suite.critical ? 'critical' : 'non-critical'
   const lines = [
@@ -45,7 +63,7 @@ function suiteSection(suite: SuiteResult): string[] {
       `| ${[
         tableCell(check.title),
         tableCell(formatValue(check.value, check.unit)),
-        tableCell(formatThreshold(check.threshold, check.unit)),
+        tableCell(thresholdCell(check)),
         `${STATUS_ICONS[check.status]} ${check.status}`,
         tableCell(check.code ? `${check.message} (${check.code})` : check.message)
       ].join(' | ')} |`

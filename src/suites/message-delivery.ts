@@ -7,7 +7,7 @@ import type { Connection, PayloadKind } from '../client/types.js'
 import { failedToMeasure, measure, skipped, verify } from '../engine/checks.js'
 import type { Check, MetricValue } from '../engine/model.js'
 import { closeQuietly, connectWithin, runProbes, type ProbeRunResult } from '../engine/probes.js'
-import { describeError } from '../errors.js'
+import { HealthError, describeError } from '../errors.js'
 import type { Suite, SuiteContext } from './types.js'
 import { protocolErrorCheck } from './protocol-error-probe.js'
 
@@ -32,9 +32,37 @@ const TIMEOUT = { id: 'message-timeout', title: 'every reply within the message 
 
 type Outcome = { checks: Check[]; metrics: { [key: string]: MetricValue } }
 
+const JSON_TITLES: { [kind in PayloadKind]: string } = {
+  text: 'text probe answered',
+  json: 'JSON probe answered',
+  binary: 'binary probe answered',
+  large: 'large probe answered'
+}
+
 /** The payload check's title under protocol json, where replies are matched, not compared. */
 function jsonTitle(kind: PayloadKind): string {
-  return `${kind} probe answered by a matching reply`
+  return JSON_TITLES[kind]
+}
+
+/**
+ * Probes in flight when the suite's signal aborted were neither answered nor
+ * given their timeout: they are not judged. When nothing at all could be
+ * judged the check fails as cut by the deadline, never passes.
+ */
+function cutByDeadline(id: string, title: string, planned: number): Check {
+  return failedToMeasure(
+    id,
+    title,
+    new HealthError(
+      'WSH_ERR_DEADLINE',
+      `cut by the deadline before ${planned} probes were answered`
+    )
+  )
+}
+
+/** True when the run was cut and not one probe got a verdict (reply, timeout or failure). */
+function nothingJudged(run: ProbeRunResult): boolean {
+  return run.aborted && run.sent - run.abandoned === 0
 }
 
 async function run(ctx: SuiteContext): Promise<Outcome> {
@@ -82,37 +110,40 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
         bytes: trip.bytes
       }
       checks.push(
-        trip.replies === 0
-          ? failedToMeasure(
-              id,
-              json ? jsonTitle(kind) : title,
-              trip.firstError ?? new Error('no reply')
-            )
-          : json
-            ? verify({
+        nothingJudged(trip)
+          ? cutByDeadline(id, json ? jsonTitle(kind) : title, 1)
+          : trip.replies === 0
+            ? failedToMeasure(
                 id,
-                title: jsonTitle(kind),
-                ok: trip.replies === 1,
-                value: trip.replies,
-                unit: 'count',
-                expected: 1,
-                message: `reply matched (${rule}); protocol json compares no payload, so intactness is not measured`
-              })
-            : verify({
-                id,
-                title,
-                ok: trip.intact === 1,
-                value: trip.intact === 1,
-                message:
-                  trip.intact === 1
-                    ? `${trip.bytes} bytes came back intact`
-                    : 'the reply differs from what was sent',
-                code: 'WSH_ERR_PROTOCOL'
-              })
+                json ? jsonTitle(kind) : title,
+                trip.firstError ?? new Error('no reply')
+              )
+            : json
+              ? verify({
+                  id,
+                  title: jsonTitle(kind),
+                  ok: trip.replies === 1,
+                  value: trip.replies,
+                  unit: 'count',
+                  expected: 1,
+                  message: `answered by a matching reply (${rule}); content not compared: json protocol`
+                })
+              : verify({
+                  id,
+                  title,
+                  ok: trip.intact === 1,
+                  value: trip.intact === 1,
+                  message:
+                    trip.intact === 1
+                      ? `${trip.bytes} bytes came back intact`
+                      : 'the reply differs from what was sent',
+                  code: 'WSH_ERR_PROTOCOL'
+                })
       )
     })
     metrics.payloads = payloads
     ctx.progress(1, 3, 'payload kinds')
+    if (ctx.signal.aborted) throw ctx.signal.reason
     const silent = trips.length > 0 && trips.every((trip) => trip.replies === 0)
     if (silent) {
       // Nothing was answered: ordering and delivery would only wait out more timeouts.
@@ -132,29 +163,31 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
       replies: order.replies
     }
     checks.push(
-      order.replies === 0
-        ? failedToMeasure(ORDER.id, ORDER.title, order.firstError ?? new Error('no reply'))
-        : order.fifoReplies > 0
-          ? // Replies without the probe's id are matched first in first out:
-            // whatever order they come in, they line up, so order is unmeasured.
-            skipped(
-              ORDER.id,
-              ORDER.title,
-              `${order.fifoReplies} of ${order.replies} replies carried no probe id (json id field "${ctx.config.json.idField}" not echoed), so they were matched first in first out and their order cannot be judged`
-            )
-          : verify({
-              id: ORDER.id,
-              title: ORDER.title,
-              ok: order.outOfOrderWaves === 0 && order.intact === order.replies,
-              value: order.outOfOrderWaves,
-              unit: 'count',
-              expected: 0,
-              message:
-                order.outOfOrderWaves === 0
-                  ? `${order.replies} pipelined replies came back in send order`
-                  : `${order.outOfOrderWaves} of ${ORDER_WAVES} waves of ${ORDER_WAVE} pipelined probes came back out of order`,
-              code: 'WSH_ERR_PROTOCOL'
-            })
+      nothingJudged(order)
+        ? cutByDeadline(ORDER.id, ORDER.title, ORDER_WAVE * ORDER_WAVES)
+        : order.replies === 0
+          ? failedToMeasure(ORDER.id, ORDER.title, order.firstError ?? new Error('no reply'))
+          : order.fifoReplies > 0
+            ? // Replies without the probe's id are matched first in first out:
+              // whatever order they come in, they line up, so order is unmeasured.
+              skipped(
+                ORDER.id,
+                ORDER.title,
+                `${order.fifoReplies} of ${order.replies} replies carried no probe id (json id field "${ctx.config.json.idField}" not echoed), so they were matched first in first out and their order cannot be judged`
+              )
+            : verify({
+                id: ORDER.id,
+                title: ORDER.title,
+                ok: order.outOfOrderWaves === 0 && order.intact === order.replies,
+                value: order.outOfOrderWaves,
+                unit: 'count',
+                expected: 0,
+                message:
+                  order.outOfOrderWaves === 0
+                    ? `${order.replies} pipelined replies came back in send order`
+                    : `${order.outOfOrderWaves} of ${ORDER_WAVES} waves of ${ORDER_WAVE} pipelined probes came back out of order`,
+                code: 'WSH_ERR_PROTOCOL'
+              })
     )
     ctx.progress(2, 3, 'ordering')
 
@@ -164,24 +197,36 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
       concurrency: DELIVERY_CONCURRENCY
     })
     runs.push(delivery)
+    // Probes abandoned at the deadline are neither lost nor delivered: not judged.
+    const judged = delivery.sent - delivery.abandoned
+    // Under json replies are matched, not compared: count answers, not intact echoes.
+    const good = json ? delivery.replies : delivery.intact
     metrics.delivery = {
       sent: delivery.sent,
+      judged,
       intact: delivery.intact,
       timeouts: delivery.timeouts,
-      failures: delivery.failures
+      failures: delivery.failures,
+      abandoned: delivery.abandoned
     }
+    const cut =
+      delivery.abandoned > 0 ? `; ${delivery.abandoned} cut by the deadline, not judged` : ''
     checks.push(
-      measure({
-        id: RATE.id,
-        title: RATE.title,
-        value: delivery.sent === 0 ? null : delivery.intact / delivery.sent,
-        unit: 'ratio',
-        op: '>=',
-        limit: thresholds.deliveryRate,
-        margin: thresholds.degradedMargin,
-        code: delivery.timeouts > 0 ? 'WSH_ERR_MESSAGE_TIMEOUT' : 'WSH_ERR_PROTOCOL',
-        detail: `${delivery.intact} of ${delivery.sent} delivered intact, ${delivery.timeouts} timed out`
-      })
+      nothingJudged(delivery)
+        ? cutByDeadline(RATE.id, RATE.title, DELIVERY_PROBES)
+        : measure({
+            id: RATE.id,
+            title: RATE.title,
+            value: judged === 0 ? null : good / judged,
+            unit: 'ratio',
+            op: '>=',
+            limit: thresholds.deliveryRate,
+            margin: thresholds.degradedMargin,
+            code: delivery.timeouts > 0 ? 'WSH_ERR_MESSAGE_TIMEOUT' : 'WSH_ERR_PROTOCOL',
+            detail: json
+              ? `${good} of ${judged} answered by a matching reply (content not compared: json protocol), ${delivery.timeouts} timed out${cut}`
+              : `${good} of ${judged} delivered intact, ${delivery.timeouts} timed out${cut}`
+          })
     )
     ctx.progress(3, 3, 'delivery rate')
   } catch (error) {
@@ -204,17 +249,21 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
     for (let i = 0; i < r.rttsMs.length; i++) slowest = Math.max(slowest, r.rttsMs[i])
   metrics.slowestReplyMs = slowest
   checks.push(
-    measure({
-      id: TIMEOUT.id,
-      title: TIMEOUT.title,
-      value: sent === 0 ? null : unanswered,
-      unit: 'count',
-      op: '==',
-      limit: 0,
-      code:
-        timeouts > 0 || unanswered === 0 ? 'WSH_ERR_MESSAGE_TIMEOUT' : 'WSH_ERR_CONNECTION_LOST',
-      detail: `${unanswered} of ${sent} probes got no reply within ${thresholds.messageTimeoutMs} ms (${timeouts} timed out, ${unanswered - timeouts} lost when the connection failed); slowest reply ${Math.round(slowest)} ms`
-    })
+    sent === 0 && ctx.signal.aborted
+      ? failedToMeasure(TIMEOUT.id, TIMEOUT.title, ctx.signal.reason)
+      : measure({
+          id: TIMEOUT.id,
+          title: TIMEOUT.title,
+          value: sent === 0 ? null : unanswered,
+          unit: 'count',
+          op: '==',
+          limit: 0,
+          code:
+            timeouts > 0 || unanswered === 0
+              ? 'WSH_ERR_MESSAGE_TIMEOUT'
+              : 'WSH_ERR_CONNECTION_LOST',
+          detail: `${unanswered} of ${sent} probes got no reply within ${thresholds.messageTimeoutMs} ms (${timeouts} timed out, ${unanswered - timeouts} lost when the connection failed); slowest reply ${Math.round(slowest)} ms`
+        })
   )
   checks.push(await protocolErrorCheck(ctx))
   return { checks, metrics }
