@@ -33,6 +33,30 @@ describe('redactConfig', () => {
   })
 })
 
+describe('redactConfig keeps settings that only name a token', () => {
+  it('shows resumeTokenField and resumeName values, still hiding githubToken', () => {
+    const parsed = ConfigSchema.parse({
+      selfHealing: { resumeTokenField: 'sessionToken', resumeName: 'resume_token' }
+    })
+    const redacted = redactConfig({ ...parsed, githubToken: 'ghs_secret' })
+    expect(redacted.selfHealing).toMatchObject({
+      resumeTokenField: 'sessionToken',
+      resumeName: 'resume_token'
+    })
+    expect(redacted.githubToken).toBe('***')
+    expect(JSON.stringify(redacted)).not.toContain('ghs_secret')
+  })
+
+  it('redacts secret query parameters in any URL setting, not only url', () => {
+    const config = {
+      ...ConfigSchema.parse({}),
+      webhookUrl: 'https://hooks.test/x?token=abc&room=1'
+    }
+    const redacted = redactConfig(config as typeof config)
+    expect(redacted.webhookUrl).toBe('https://hooks.test/x?token=***&room=1')
+  })
+})
+
 describe('redactUrl', () => {
   it('hides URL passwords and token-like query parameters', () => {
     expect(redactUrl('wss://user:pw@host.test/ws?token=abc&room=1')).toBe(

@@ -109,6 +109,38 @@ describe('renderConsole', () => {
     expect(renderConsole(makeReport(), { color: false })).not.toContain('Connection Metrics')
   })
 
+  it('prints n/a, not 0/0, for heartbeats when none was sent', () => {
+    const report = makeReport({
+      suites: [
+        makeSuiteResult({
+          id: 'concurrent-connections',
+          title: 'concurrent',
+          metrics: {
+            perConnection: {
+              mode: 'detailed',
+              connections: [
+                { label: 'conn_1', sent: 5, received: 5, heartbeats: { sent: 0, received: 0 } },
+                { label: 'conn_2', sent: 5, received: 5, heartbeats: { sent: 4, received: 3 } }
+              ]
+            }
+          }
+        })
+      ]
+    })
+    report.metrics.heartbeat = { sent: 0, received: 0, successRate: null }
+    const text = renderConsole(report, { color: false })
+    expect(text).not.toContain('0/0')
+    expect(text).toContain(
+      [
+        '  • conn_1 (Concurrent Connections):',
+        '    - Messages: 5 sent, 5 received',
+        '    - Heartbeats: n/a'
+      ].join('\n')
+    )
+    expect(text).toContain('    - Heartbeats: 3/4')
+    expect(text).toContain('- Heartbeats: n/a\n')
+  })
+
   it('colours statuses only when asked', () => {
     expect(renderConsole(makeReport(), { color: true })).toContain('\u001b[32mPASSED\u001b[0m')
   })

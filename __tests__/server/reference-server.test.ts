@@ -137,3 +137,17 @@ describe('reference server', () => {
     await expect(startReferenceServer({ maxPayload: 0 })).rejects.toThrow(/maxPayload: got 0/)
   })
 })
+
+describe('reference server on a busy port', () => {
+  it('rejects with WSH_ERR_SERVER_START naming the port', async () => {
+    const first = await startReferenceServer()
+    try {
+      await expect(startReferenceServer({ port: first.port })).rejects.toMatchObject({
+        code: 'WSH_ERR_SERVER_START',
+        message: `port ${first.port} is in use (choose another --port, or 0 for any free port)`
+      })
+    } finally {
+      await first.close()
+    }
+  })
+})

@@ -226,10 +226,19 @@ export function createReconnectingClient(options: ReconnectingClientOptions): Re
       setState('closed')
       return
     }
-    void recover('drop', code)
+    void recover('drop', code).catch(fail)
+  }
+
+  /** A throw escaping recover() (a listener's bug) ends the client as failed, never an unhandled rejection. */
+  function fail(error: unknown): void {
+    noteError(error)
+    failure ??= new HealthError('WSH_ERR_INTERNAL', `reconnect failed: ${stats.lastError?.message}`)
+    abort.abort()
+    setState('failed')
   }
 
   async function recover(cause: RecoveryRecord['cause'], closeCode: number | null): Promise<void> {
+    if (abort.signal.aborted) return
     setState(cause === 'drop' ? 'reconnecting' : 'connecting')
     const record: RecoveryRecord = {
       cause,
@@ -285,7 +294,9 @@ export function createReconnectingClient(options: ReconnectingClientOptions): Re
     }
     failure = new HealthError(
       'WSH_ERR_RECONNECT_EXHAUSTED',
-      `Reconnection attempts exceeded maximum (${max})`,
+      // The cause goes in the message too: "exceeded maximum" alone hides why each attempt failed.
+      `Reconnection attempts exceeded maximum (${max})` +
+        (stats.lastError ? `; last error: ${stats.lastError.message}` : ''),
       stats.lastError ? { cause: stats.lastError } : undefined
     )
     abort.abort()
@@ -320,6 +331,9 @@ export function createReconnectingClient(options: ReconnectingClientOptions): Re
       if (state !== 'idle') return whenOpen()
       setState('connecting')
       const waiting = whenOpen()
+      // close() while the first handshake is in flight rejects `waiting` before it is returned:
+      // a handler from the start keeps that from being an unhandled rejection (process exit).
+      waiting.catch(() => undefined)
       if (breaker?.canAttempt() === false) stats.circuitRefusals += 1
       else {
         try {
@@ -330,7 +344,8 @@ export function createReconnectingClient(options: ReconnectingClientOptions): Re
         } catch (error) {
           breaker?.onFailure()
           noteError(error)
-          void recover('initial', null)
+          // Closed while the handshake was pending: stay closed, do not start reconnecting.
+          if (!abort.signal.aborted) void recover('initial', null).catch(fail)
         }
       }
       return waiting

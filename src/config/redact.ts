@@ -1,6 +1,8 @@
 /**
  * The effective configuration as it appears in reports, with secrets
- * replaced: header values, token-like fields and credentials in the URL.
+ * replaced: header values, secret settings (githubToken, apiKey...) and
+ * credentials in URLs. Settings that merely name a token-bearing field or
+ * parameter (resumeTokenField, resumeName) keep their value: it is no secret.
  */
 import type { MetricValue } from '../engine/model.js'
 import type { Config } from './schema.js'
@@ -9,6 +11,19 @@ export const REDACTED = '***'
 
 /** Keys whose values are secrets wherever they appear. */
 const SECRET_KEY = /token|secret|password|passwd|authorization|cookie|api[-_]?key|credential/i
+/**
+ * Settings whose value NAMES something (a reply field, a parameter, a header,
+ * a file) rather than holding it: `resumeTokenField: "token"` is no secret.
+ */
+const NAMING_KEY = /(field|name|param|header|path|file|kind|type|mode)$/i
+
+/** True when the config setting `key` holds a secret value (githubToken, apiKey; not resumeTokenField). */
+export function isSecretSetting(key: string): boolean {
+  return SECRET_KEY.test(key) && !NAMING_KEY.test(key)
+}
+
+/** A ws/wss/http/https URL inside the config, whose query may carry credentials. */
+const URL_VALUE = /^(wss?|https?):\/\//i
 
 /** JSON-safe copy of `config` with every secret value replaced by `***`. */
 export function redactConfig(config: Config): Record<string, MetricValue> {
@@ -22,9 +37,11 @@ export function redactConfig(config: Config): Record<string, MetricValue> {
 
 function toMetric(value: unknown, key: string): MetricValue | undefined {
   if (value === undefined || typeof value === 'function') return undefined
-  if (key !== '' && SECRET_KEY.test(key) && value !== null && typeof value !== 'object') {
+  if (key !== '' && isSecretSetting(key) && value !== null && typeof value !== 'object') {
     return REDACTED
   }
+  // Any URL setting (not just `url`) may carry a token in its query or user-info.
+  if (typeof value === 'string' && URL_VALUE.test(value)) return redactUrl(value)
   if (Array.isArray(value)) return value.map((item) => toMetric(item, '') ?? null)
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, MetricValue> = {}

@@ -5,6 +5,7 @@
  * signal, and measured on the injected clock.
  */
 import type { ReconnectingClient } from '../client/reconnecting-client.js'
+import { ERROR_CODES, HealthError, type ErrorCode } from '../errors.js'
 import type { Clock } from '../metrics/clock.js'
 
 /** How often bounded waits re-test their condition (ms): state changes inside the client emit no event we can await. */
@@ -89,9 +90,21 @@ export async function startWithin(
     signal
   )
   if (opened.ok && opened.value) return undefined
+  // Decided before close(): closing rejects start() with a bare "client closed", which
+  // would hide that the limit ran out while the handshake was still pending.
+  const ownError = error
   await client.close()
   await started
-  return error ?? new Error(`not open after ${timeoutMs} ms (${opened.ok ? 'failed' : opened.why})`)
+  if (ownError !== undefined) return ownError
+  if (!opened.ok && opened.why === 'aborted') {
+    return new HealthError('WSH_ERR_DEADLINE', 'stopped before the connection opened')
+  }
+  // Attempts that failed before the limit (refused, rejected) say more than the limit does.
+  const last = client.stats.lastError
+  return new HealthError(
+    last && last.code in ERROR_CODES ? (last.code as ErrorCode) : 'WSH_ERR_HANDSHAKE_TIMEOUT',
+    `not open after ${timeoutMs} ms` + (last ? `; last error: ${last.message}` : '')
+  )
 }
 
 /**

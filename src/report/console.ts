@@ -74,6 +74,13 @@ function reportedConnections(suite: SuiteResult): { [key: string]: MetricValue }
   )
 }
 
+/** "received/sent", or n/a when no heartbeat was sent: 0/0 reads as a measured failure. */
+function heartbeatText(heartbeats: { [key: string]: MetricValue }): string {
+  const sent = heartbeats['sent']
+  if (sent === 0 || sent === null || sent === undefined) return 'n/a'
+  return `${metricText(heartbeats['received'])}/${metricText(sent)}`
+}
+
 function connectionFigures(connection: { [key: string]: MetricValue }): string[] {
   const lines: string[] = []
   const { sent, received, reconnections, avgLatencyMs, heartbeats } = connection
@@ -84,11 +91,7 @@ function connectionFigures(connection: { [key: string]: MetricValue }): string[]
   if (avgLatencyMs !== undefined) {
     lines.push(`Avg Latency: ${formatMs(typeof avgLatencyMs === 'number' ? avgLatencyMs : null)}`)
   }
-  if (isRecord(heartbeats)) {
-    lines.push(
-      `Heartbeats: ${metricText(heartbeats['received'])}/${metricText(heartbeats['sent'])}`
-    )
-  }
+  if (isRecord(heartbeats)) lines.push(`Heartbeats: ${heartbeatText(heartbeats)}`)
   const known = new Set([
     'label',
     'sent',
@@ -222,7 +225,9 @@ export function renderConsole(report: RunReport, options: ConsoleOptions): strin
     `- Success Rate: ${formatPercent(metrics.successRate)}`,
     `- Delivery Rate: ${formatPercent(metrics.deliveryRate)}`,
     `- Messages: ${metrics.messagesSent} sent, ${metrics.messagesReceived} received, ${metrics.messagesLost} lost`,
-    `- Heartbeats: ${metrics.heartbeat.received}/${metrics.heartbeat.sent} (${formatPercent(metrics.heartbeat.successRate)})`,
+    metrics.heartbeat.sent > 0
+      ? `- Heartbeats: ${metrics.heartbeat.received}/${metrics.heartbeat.sent} (${formatPercent(metrics.heartbeat.successRate)})`
+      : '- Heartbeats: n/a',
     `- Connect Time: avg ${formatMs(metrics.connectTimeMs.avg)}, p95 ${formatMs(metrics.connectTimeMs.p95)}`,
     `- Throughput: ${formatThroughput(metrics.throughputMsgsPerSec)}`,
     `- Reconnections: ${metrics.reconnections}`,

@@ -19,23 +19,28 @@ export interface HistoryView {
 /**
  * Reads `file` and describes its newest run's trend.
  * @param config thresholds and baseline knobs (the same config a run would use)
- * @throws HealthError WSH_ERR_CONFIG when the file does not exist or is not a file;
+ * @throws HealthError WSH_ERR_CONFIG when the file does not exist, is not a file, or
+ *   has lines none of which is a history record;
  *   WSH_ERR_REPORT when it cannot be read
  */
 export async function viewHistory(file: string, config: Config): Promise<HistoryView> {
   const info = await stat(file).catch((error: unknown) => {
     throw new HealthError(
       'WSH_ERR_CONFIG',
-      `ws-health history: cannot open ${JSON.stringify(file)}: ${describeError(error)}`
+      `cannot open history file ${JSON.stringify(file)}: ${describeError(error)}`
     )
   })
   if (!info.isFile()) {
+    throw new HealthError('WSH_ERR_CONFIG', `history file ${JSON.stringify(file)} is not a file`)
+  }
+  const { records, skippedLines, warnings } = await readHistory(file)
+  if (records.length === 0 && skippedLines.length > 0) {
+    // Lines but no record: the wrong file was given, not an empty history; "no runs" would hide that.
     throw new HealthError(
       'WSH_ERR_CONFIG',
-      `ws-health history: ${JSON.stringify(file)} is not a file`
+      `${JSON.stringify(file)} is not a ws-health history file: none of its ${skippedLines.length} line(s) is a history record (expected JSON lines written by "ws-health run --history")`
     )
   }
-  const { records, warnings } = await readHistory(file)
   const current = records[records.length - 1]
   if (current === undefined) {
     return { lines: [`History ${file}: no runs recorded yet.`], warnings }

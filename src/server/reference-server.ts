@@ -11,6 +11,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
+import { HealthError } from '../errors.js'
 import {
   createResumeSession,
   createResumeStore,
@@ -109,7 +110,19 @@ function checkOptions(options: ReferenceServerOptions): Required<ReferenceServer
   return merged
 }
 
-/** Starts the reference server; resolves once it listens. */
+/** A listen failure as one clear line (the CLI prints it as is). */
+function listenError(error: NodeJS.ErrnoException, port: number, host: string): HealthError {
+  const message =
+    error.code === 'EADDRINUSE'
+      ? `port ${port} is in use (choose another --port, or 0 for any free port)`
+      : `cannot listen on ${host}:${port}: ${error.message}`
+  return new HealthError('WSH_ERR_SERVER_START', message, { cause: error })
+}
+
+/**
+ * Starts the reference server; resolves once it listens. Rejects with
+ * HealthError WSH_ERR_SERVER_START when it cannot listen (port in use...).
+ */
 export async function startReferenceServer(
   options: ReferenceServerOptions = {}
 ): Promise<ReferenceServer> {
@@ -167,10 +180,17 @@ export async function startReferenceServer(
     }
   })
 
+  // ws re-emits the http server's errors on wss; without a listener a listen failure
+  // (EADDRINUSE) is an "Unhandled 'error' event" crash instead of a rejection.
+  wss.on('error', () => undefined)
   await new Promise<void>((resolve, reject) => {
-    http.once('error', reject)
+    const onError = (error: NodeJS.ErrnoException): void => {
+      wss.close()
+      reject(listenError(error, settings.port, settings.host))
+    }
+    http.once('error', onError)
     http.listen(settings.port, settings.host, () => {
-      http.off('error', reject)
+      http.off('error', onError)
       resolve()
     })
   })
