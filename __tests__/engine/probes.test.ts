@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from '@jest/globals'
 import type { Connection, RoundTrip } from '../../src/client/types.js'
-import { runProbes } from '../../src/engine/probes.js'
+import { HealthError } from '../../src/errors.js'
+import { MAX_PROBE_RECONNECTS, runProbes } from '../../src/engine/probes.js'
 import { systemClock } from '../../src/metrics/clock.js'
 
 /** A Connection whose probe() is `probe`; everything else is inert. */
@@ -87,5 +88,74 @@ describe('runProbes', () => {
       clock: systemClock
     })
     expect(result.fifoReplies).toBe(3)
+  })
+
+  it('with reconnect, reopens a dropped connection and resends the probe lost with it', async () => {
+    /** A connection that drops (CLOSED, probe rejected as lost) on its `dropAt`-th probe. */
+    const dropping = (dropAt: number): Connection => {
+      let probes = 0
+      const connection = {
+        label: 'dropping',
+        readyState: 'OPEN',
+        probe: () => {
+          probes++
+          if (probes === dropAt) {
+            connection.readyState = 'CLOSED'
+            return Promise.reject(new HealthError('WSH_ERR_CONNECTION_LOST', 'dropped'))
+          }
+          return Promise.resolve({
+            id: probes,
+            rttMs: 1,
+            intact: true,
+            bytes: 1,
+            matchedById: true
+          })
+        }
+      }
+      return connection as unknown as Connection
+    }
+    let opened = 0
+    const result = await runProbes(dropping(3), {
+      count: 10,
+      timeoutMs: 1_000,
+      signal: new AbortController().signal,
+      clock: systemClock,
+      reconnect: () => Promise.resolve(dropping(++opened < 2 ? 4 : 0))
+    })
+    expect(result).toMatchObject({ sent: 10, replies: 10, failures: 0, reconnects: 2, resent: 2 })
+  })
+
+  it('without reconnect, a drop ends the run and the lost probe counts as a failure', async () => {
+    let probes = 0
+    const connection = {
+      label: 'dropping',
+      readyState: 'OPEN',
+      probe: () => {
+        probes++
+        connection.readyState = 'CLOSED'
+        return Promise.reject(new HealthError('WSH_ERR_CONNECTION_LOST', `dropped ${probes}`))
+      }
+    }
+    const result = await runProbes(connection as unknown as Connection, {
+      count: 10,
+      timeoutMs: 1_000,
+      signal: new AbortController().signal,
+      clock: systemClock
+    })
+    expect(result).toMatchObject({ sent: 1, failures: 1, reconnects: 0, resent: 0 })
+  })
+
+  it('stops reopening when reconnect fails, keeping its error', async () => {
+    const closed = { label: 'closed', readyState: 'CLOSED' } as unknown as Connection
+    const refused = new HealthError('WSH_ERR_CONNECT', 'refused')
+    const result = await runProbes(closed, {
+      count: 5,
+      timeoutMs: 1_000,
+      signal: new AbortController().signal,
+      clock: systemClock,
+      reconnect: () => Promise.reject(refused)
+    })
+    expect(result).toMatchObject({ sent: 0, reconnects: 0, firstError: refused })
+    expect(MAX_PROBE_RECONNECTS).toBeGreaterThan(0)
   })
 })

@@ -89,6 +89,11 @@ export interface ConnectionOptions {
    * the run's metrics (used by probes that provoke errors on purpose).
    */
   record?: boolean
+  /**
+   * Ends any waiting the Connect factory does of its own (the chaos-mode
+   * connector's retries while the relay refuses); a plain connect ignores it.
+   */
+  signal?: AbortSignal
 }
 
 export interface ProbeOptions {

@@ -6,11 +6,18 @@
  * injected fault counts. An optional outage window (`chaos.outage`) is
  * scheduled on the run's clock relative to the start of the suites.
  */
-import { DEFAULT_FAULTS, resolveFaults, type FaultOverrides } from '../chaos/faults.js'
+import {
+  DEFAULT_FAULTS,
+  resolveFaults,
+  type FaultConfig,
+  type FaultOverrides
+} from '../chaos/faults.js'
 import { randomSeed } from '../chaos/random.js'
 import { startChaosRelay, type ChaosRelay } from '../chaos/relay.js'
+import type { Connect, ConnectionOptions } from '../client/types.js'
 import type { Config } from '../config/schema.js'
-import { HealthError } from '../errors.js'
+import { redactUrl } from '../config/redact.js'
+import { HealthError, isHealthError } from '../errors.js'
 import type { Clock } from '../metrics/clock.js'
 import type { MetricValue } from './model.js'
 
@@ -127,4 +134,103 @@ export function chaosReport(relay: ChaosModeRelay): { [key: string]: MetricValue
     connections: { ...relay.connections },
     flow: { ...relay.flow }
   }
+}
+
+/** A connect refused by the relay's fault window is retried for this many reconnect delays. */
+export const CHAOS_CONNECT_RETRY_FACTOR = 3
+/** The retry window is at least this long (ms), even with no reconnect delay configured. */
+export const CHAOS_CONNECT_MIN_RETRY_MS = 500
+/** First pause between retries (ms); it doubles up to CHAOS_CONNECT_MAX_BACKOFF_MS. */
+export const CHAOS_CONNECT_INITIAL_BACKOFF_MS = 25
+export const CHAOS_CONNECT_MAX_BACKOFF_MS = 250
+
+/**
+ * How long (ms) the chaos connector keeps retrying a refused connect:
+ * CHAOS_CONNECT_RETRY_FACTOR x the relay's reconnect delay, at least
+ * CHAOS_CONNECT_MIN_RETRY_MS. Long enough to ride out the 503 window a random
+ * disconnect opens (plus one more disconnect behind it), short enough that a
+ * service which really refuses still fails in bounded time.
+ */
+export function chaosRetryWindowMs(faults: Pick<FaultConfig, 'randomDisconnect'>): number {
+  return Math.max(
+    CHAOS_CONNECT_MIN_RETRY_MS,
+    CHAOS_CONNECT_RETRY_FACTOR * faults.randomDisconnect.reconnectDelayMs
+  )
+}
+
+export interface ChaosConnectorOptions {
+  /** The run's connector, bound to the relay's URL. */
+  connect: Connect
+  /** The relay's URL, as it appears in the connector's errors. */
+  relayUrl: string
+  /** The service behind the relay, named in errors instead of the relay. */
+  target: string
+  clock: Clock
+  /** Retry refused connects for this long (ms) after the first attempt (>= 0). */
+  retryWindowMs: number
+}
+
+/**
+ * The Connect suites get under chaos mode. A connect the relay refuses
+ * (HTTP 503 while its reconnect delay or outage window runs, or a
+ * refused/reset socket) is an injected fault, not the service's answer, so
+ * it is retried with a doubling pause until `retryWindowMs` has passed or
+ * ConnectionOptions.signal aborts. Any other failure (e.g. 502: the service
+ * behind the relay refused) is returned at once. Errors name the target
+ * "through the chaos relay" instead of the relay's own loopback URL.
+ */
+export function createChaosConnector(options: ChaosConnectorOptions): Connect {
+  const { connect, clock, retryWindowMs } = options
+  if (!Number.isFinite(retryWindowMs) || retryWindowMs < 0) {
+    throw new RangeError(`retryWindowMs: got ${retryWindowMs}; expected ms >= 0`)
+  }
+  const target = redactUrl(options.target)
+  const relayUrl = redactUrl(options.relayUrl)
+  return async (connectionOptions: ConnectionOptions = {}) => {
+    const { signal } = connectionOptions
+    const giveUpAtMs = clock.nowMs() + retryWindowMs
+    let pauseMs = CHAOS_CONNECT_INITIAL_BACKOFF_MS
+    let attempts = 0
+    // Bounded in time by giveUpAtMs; the count bound is a backstop for a clock that stands still.
+    const maxAttempts = Math.ceil(retryWindowMs / CHAOS_CONNECT_INITIAL_BACKOFF_MS) + 1
+    for (;;) {
+      attempts++
+      try {
+        return await connect(connectionOptions)
+      } catch (error) {
+        const left = giveUpAtMs - clock.nowMs()
+        if (!refusedByFault(error) || left <= 0 || attempts >= maxAttempts || signal?.aborted) {
+          throw throughRelay(error, target, relayUrl, attempts)
+        }
+        try {
+          await clock.sleep(Math.min(pauseMs, left), signal)
+        } catch {
+          throw throughRelay(error, target, relayUrl, attempts)
+        }
+        pauseMs = Math.min(pauseMs * 2, CHAOS_CONNECT_MAX_BACKOFF_MS)
+      }
+    }
+  }
+}
+
+/** The relay's fault windows answer 503; a reset or refused socket is a dropped attempt. */
+function refusedByFault(error: unknown): boolean {
+  if (!isHealthError(error)) return false
+  if (error.code === 'WSH_ERR_HANDSHAKE_REJECTED') {
+    return (error as HealthError & { status?: number }).status === 503
+  }
+  return error.code === 'WSH_ERR_CONNECT'
+}
+
+/** The same error (code, status, cause) naming the target through the relay. */
+function throughRelay(error: unknown, target: string, relayUrl: string, attempts: number): unknown {
+  if (!isHealthError(error)) return error
+  const named = error.message.includes(relayUrl)
+    ? error.message.split(relayUrl).join(`${target} through the chaos relay`)
+    : `${error.message} (${target} through the chaos relay)`
+  const retried = attempts > 1 ? ` (${attempts} attempts)` : ''
+  const wrapped = new HealthError(error.code, `${named}${retried}`, { cause: error })
+  const status = (error as HealthError & { status?: number }).status
+  if (status !== undefined) Object.assign(wrapped, { status })
+  return wrapped
 }

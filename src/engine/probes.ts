@@ -15,6 +15,8 @@ export const PROBE_SLACK_MS = 1_000
 export const CLOSE_TIMEOUT_MS = 3_000
 /** Upper bound on probes in one call, whatever the budget: keeps every loop bounded in count. */
 export const MAX_PROBES = 1_000_000
+/** Upper bound on reopened connections in one runProbes call (ProbeRunOptions.reconnect). */
+export const MAX_PROBE_RECONNECTS = 1_000
 /** Sample buffers start this large (or at `count`) and double as needed. */
 const INITIAL_SAMPLES = 1024
 
@@ -27,7 +29,10 @@ export interface ProbeRunOptions {
   bytes?: number
   /** Per-probe reply timeout in ms. */
   timeoutMs: number
-  /** Stop starting new waves once the clock passes this (Clock.nowMs); at least one wave runs. */
+  /**
+   * Stop starting new waves once the clock passes this (Clock.nowMs); at least one wave runs
+   * (with `reconnect`, until one probe was not lost with its connection, or the signal aborts).
+   */
   stopAtMs?: number
   signal: AbortSignal
   clock: Clock
@@ -35,6 +40,14 @@ export interface ProbeRunOptions {
   stopOnFailure?: boolean
   /** Called after each wave with probes done so far. */
   onWave?(done: number): void
+  /**
+   * Chaos mode: opens a replacement when the connection drops (the relay's
+   * injected disconnect). Probes lost with the connection are then sent
+   * again on the new one (counted in `resent`, not as failures), so the run
+   * judges recovery, not the injected fault. Without it a drop ends the run.
+   * At most MAX_PROBE_RECONNECTS reopenings; a failed reopening ends the run.
+   */
+  reconnect?(): Promise<Connection>
 }
 
 export interface ProbeRunResult {
@@ -62,6 +75,10 @@ export interface ProbeRunResult {
   firstError?: unknown
   /** True when the signal cut the run short. */
   aborted: boolean
+  /** Connections reopened through `reconnect` (0 without it). */
+  reconnects: number
+  /** Probes lost with a dropped connection and sent again after `reconnect` (0 without it). */
+  resent: number
 }
 
 /**
@@ -100,7 +117,9 @@ export async function runProbes(
     bytes: 0,
     outOfOrderWaves: 0,
     firstError: undefined as unknown,
-    aborted: false
+    aborted: false,
+    reconnects: 0,
+    resent: 0
   }
   // One listener for the whole call: a wave waits for its probes or the abort, whichever is first.
   let onAbort: () => void = noop
@@ -109,6 +128,13 @@ export async function runProbes(
   })
   if (signal.aborted) onAbort()
   else signal.addEventListener('abort', onAbort, { once: true })
+  // Only a drop the caller can reopen makes its lost probes worth sending again.
+  const resendable = (error: unknown): boolean =>
+    options.reconnect !== undefined &&
+    tally.reconnects < MAX_PROBE_RECONNECTS &&
+    isHealthError(error) &&
+    error.code === 'WSH_ERR_CONNECTION_LOST'
+  let current = connection
   const arrival: number[] = []
   const pending: Promise<void>[] = []
   let wave = 0
@@ -121,10 +147,25 @@ export async function runProbes(
       }
       if (tally.sent > 0 && options.stopAtMs !== undefined && clock.nowMs() >= options.stopAtMs)
         break
-      if (connection.readyState !== 'OPEN') {
+      if (
+        current.readyState !== 'OPEN' &&
+        options.reconnect !== undefined &&
+        tally.reconnects < MAX_PROBE_RECONNECTS
+      ) {
+        try {
+          current = await options.reconnect()
+          tally.reconnects++
+        } catch (error) {
+          tally.firstError ??= error
+          if (signal.aborted) tally.aborted = true
+          break
+        }
+        continue
+      }
+      if (current.readyState !== 'OPEN') {
         tally.firstError ??= new HealthError(
           'WSH_ERR_CONNECTION_LOST',
-          `connection ${connection.label} is ${connection.readyState}`
+          `connection ${current.label} is ${current.readyState}`
         )
         break
       }
@@ -137,7 +178,7 @@ export async function runProbes(
         tally.sent++
         const index = i
         pending.push(
-          connection
+          current
             .probe({ kind: options.kind, bytes: options.bytes, timeoutMs: options.timeoutMs })
             .then(
               (trip) => {
@@ -155,6 +196,12 @@ export async function runProbes(
               (error: unknown) => {
                 if (thisWave !== wave || tally.aborted) return
                 settledInWave++
+                if (resendable(error)) {
+                  // Lost with the connection: sent again once it is reopened.
+                  tally.sent--
+                  tally.resent++
+                  return
+                }
                 if (isHealthError(error) && error.code === 'WSH_ERR_MESSAGE_TIMEOUT')
                   tally.timeouts++
                 else tally.failures++
@@ -217,14 +264,16 @@ export async function closeQuietly(
 /**
  * Opens a connection through `connect`, rejecting with `signal.reason` as
  * soon as `signal` aborts; a connection that opens after the abort is
- * terminated, so a cut suite leaks no socket.
+ * terminated, so a cut suite leaks no socket. `signal` is also handed to
+ * `connect` (ConnectionOptions.signal) so a retrying connector stops early.
  */
 export async function connectWithin(
   connect: Connect,
   options: ConnectionOptions,
   signal: AbortSignal
 ): Promise<Connection> {
-  const opening = connect(options)
+  // The signal also reaches a connector that retries (chaos mode), so it stops waiting on abort.
+  const opening = connect({ ...options, signal })
   try {
     return await abortable(opening, signal)
   } catch (error) {

@@ -17,7 +17,12 @@ import { applyShard } from './shard.js'
 import { SUITES } from '../suites/registry.js'
 import type { Suite } from '../suites/types.js'
 import type { ChaosRelay } from '../chaos/relay.js'
-import { chaosReport, startChaosMode } from './chaos-mode.js'
+import {
+  chaosReport,
+  chaosRetryWindowMs,
+  createChaosConnector,
+  startChaosMode
+} from './chaos-mode.js'
 import { failedToMeasure } from './checks.js'
 import type { RunReport, SuiteId, SuiteResult } from './model.js'
 import { runSuites, selectedSuiteIds, type RunSuitesResult, type RunTiming } from './runner.js'
@@ -116,13 +121,24 @@ export async function runHealthCheck(whole: Config, deps: RunDeps = {}): Promise
       if (config.chaosMode) relay = await startChaosMode(config, url, clock)
       // Under chaos every suite talks to the relay; thresholds then judge recovery under faults.
       const target = relay?.url ?? url
-      const connect = createConnector({
+      const direct = createConnector({
         url: target,
         clock,
         protocol,
         recorder,
         ...connectionOptionsFromConfig(config)
       })
+      // Under chaos a connect the relay refuses in its fault window is retried (bounded), so
+      // the suites judge the service's recovery, not the injected refusal (chaos-mode.ts).
+      const connect = relay
+        ? createChaosConnector({
+            connect: direct,
+            relayUrl: relay.url,
+            target: url,
+            clock,
+            retryWindowMs: chaosRetryWindowMs(relay.faults)
+          })
+        : direct
       const ids = selectedSuiteIds(config)
       const indexOf = (id: SuiteId): number => ids.indexOf(id) + 1
       const onProgress = deps.onProgress

@@ -78,8 +78,25 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
   const startMs = ctx.clock.nowMs()
   const stopAtMs = startMs + ctx.budgetMs
   const planned = Math.min(MAX_PINGS, Math.max(MIN_PINGS, Math.floor(ctx.budgetMs / intervalMs)))
+  let reconnects = 0
   try {
-    for (let i = 0; i < planned && !ctx.signal.aborted && connection.readyState === 'OPEN'; i++) {
+    for (let i = 0; i < planned && !ctx.signal.aborted; i++) {
+      if (connection.readyState !== 'OPEN') {
+        // Under chaos a drop is the relay's injected fault: reopen and keep pinging.
+        if (!ctx.config.chaosMode || reconnects >= MAX_PINGS) break
+        connection.terminate()
+        try {
+          connection = await connectWithin(
+            ctx.connect,
+            { label: `heartbeat_${reconnects + 2}` },
+            ctx.signal
+          )
+          reconnects++
+        } catch (error) {
+          firstError ??= error
+          break
+        }
+      }
       if (i >= MIN_PINGS && ctx.clock.nowMs() >= stopAtMs) break
       const pingStart = ctx.clock.nowMs()
       sent++
@@ -172,7 +189,15 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
   return {
     checks,
     metrics: {
-      heartbeat: { sent, received, unanswered, successRate, intervalMs, pongTimeoutMs },
+      heartbeat: {
+        sent,
+        received,
+        unanswered,
+        successRate,
+        intervalMs,
+        pongTimeoutMs,
+        reconnects
+      },
       pongRttMs: { ...summary },
       healthScore: score,
       healthBand: healthBand(score)

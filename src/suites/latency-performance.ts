@@ -101,12 +101,22 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
   const budgetMs = ctx.budgetMs
   const timeoutMs = thresholds.messageTimeoutMs
   let reported = 0
+  let opened = 1
+  // Under chaos a dropped connection is the relay's injected fault: reopen it and resend.
+  const reconnect = ctx.config.chaosMode
+    ? async (): Promise<Connection> => {
+        connection.terminate()
+        connection = await connectWithin(ctx.connect, { label: `latency_${++opened}` }, ctx.signal)
+        return connection
+      }
+    : undefined
   const result = await runProbes(connection, {
     count: MAX_LATENCY_PROBES,
     timeoutMs,
     stopAtMs: startMs + budgetMs,
     signal: ctx.signal,
     clock: ctx.clock,
+    ...(reconnect ? { reconnect } : {}),
     onWave(done) {
       if (done - reported < PROGRESS_EVERY) return
       reported = done
@@ -184,7 +194,9 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
         replies: result.replies,
         timeouts: result.timeouts,
         failures: result.failures,
-        abandoned: result.abandoned
+        abandoned: result.abandoned,
+        reconnects: result.reconnects,
+        resent: result.resent
       },
       degradation: {
         relativeChange: trend.relativeChange,
