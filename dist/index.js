@@ -47458,12 +47458,112 @@ function preprocess(fn, schema) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/chaos/faults.ts
+/**
+ * The chaos relay's fault settings, their defaults (the seed's scenarios)
+ * and validation. Probabilities are per relayed data message unless noted.
+ */
+/** The seed's chaos scenarios. */
+const DEFAULT_FAULTS = Object.freeze({
+    randomDisconnect: { probability: 0.1, reconnectDelayMs: 1000 },
+    networkDelay: { probability: 0.2, minMs: 100, maxMs: 500 },
+    messageLoss: { probability: 0.05, direction: 'both' },
+    slowResponse: { probability: 0.15, delayMs: 2000 },
+    bandwidth: { bytesPerSecond: 0 }
+});
+/** Every fault off: the relay forwards faithfully (used to check the relay itself). */
+const NO_FAULTS = Object.freeze({
+    randomDisconnect: { probability: 0, reconnectDelayMs: 0 },
+    networkDelay: { probability: 0, minMs: 0, maxMs: 0 },
+    messageLoss: { probability: 0, direction: 'both' },
+    slowResponse: { probability: 0, delayMs: 0 },
+    bandwidth: { bytesPerSecond: 0 }
+});
+/**
+ * Upper bound of any single added delay (ms): keeps a misconfigured relay from
+ * holding a message past the run's deadline and keeps every timer bounded.
+ */
+const MAX_FAULT_DELAY_MS = 60_000;
+function probability(name, value) {
+    if (!Number.isFinite(value) || value < 0 || value > 1) {
+        throw new RangeError(`faults.${name}: got ${value}; expected a probability from 0 to 1`);
+    }
+}
+function delay(name, value) {
+    if (!Number.isFinite(value) || value < 0 || value > MAX_FAULT_DELAY_MS) {
+        throw new RangeError(`faults.${name}: got ${value}; expected ms from 0 to ${MAX_FAULT_DELAY_MS}`);
+    }
+}
+/**
+ * Merges overrides onto `base` (default: the seed's scenarios) and validates
+ * the result; throws RangeError naming the bad option.
+ */
+function resolveFaults(overrides = {}, base = DEFAULT_FAULTS) {
+    const faults = {
+        randomDisconnect: { ...base.randomDisconnect, ...overrides.randomDisconnect },
+        networkDelay: { ...base.networkDelay, ...overrides.networkDelay },
+        messageLoss: { ...base.messageLoss, ...overrides.messageLoss },
+        slowResponse: { ...base.slowResponse, ...overrides.slowResponse },
+        bandwidth: { ...base.bandwidth, ...overrides.bandwidth }
+    };
+    probability('randomDisconnect.probability', faults.randomDisconnect.probability);
+    delay('randomDisconnect.reconnectDelayMs', faults.randomDisconnect.reconnectDelayMs);
+    probability('networkDelay.probability', faults.networkDelay.probability);
+    delay('networkDelay.minMs', faults.networkDelay.minMs);
+    delay('networkDelay.maxMs', faults.networkDelay.maxMs);
+    if (faults.networkDelay.maxMs < faults.networkDelay.minMs) {
+        throw new RangeError(`faults.networkDelay.maxMs: got ${faults.networkDelay.maxMs}; expected >= networkDelay.minMs (${faults.networkDelay.minMs})`);
+    }
+    probability('messageLoss.probability', faults.messageLoss.probability);
+    const directions = ['both', 'client-to-server', 'server-to-client'];
+    if (!directions.includes(faults.messageLoss.direction)) {
+        throw new RangeError(`faults.messageLoss.direction: got ${String(faults.messageLoss.direction)}; expected one of ${directions.join(', ')}`);
+    }
+    probability('slowResponse.probability', faults.slowResponse.probability);
+    delay('slowResponse.delayMs', faults.slowResponse.delayMs);
+    const bps = faults.bandwidth.bytesPerSecond;
+    if (!Number.isFinite(bps) || bps < 0) {
+        throw new RangeError(`faults.bandwidth.bytesPerSecond: got ${bps}; expected a number >= 0 (0 = unlimited)`);
+    }
+    return faults;
+}
+/**
+ * Decides the faults for each data message from a random source. Exactly
+ * four draws per message, in a fixed order (disconnect, loss, delay, slow),
+ * whatever the outcome or direction, so the same seed and the same message
+ * sequence always give the same decisions.
+ */
+function createFaultPlanner(faults, random) {
+    return (direction) => {
+        const rDisconnect = random();
+        const rLoss = random();
+        const rDelay = random();
+        const rSlow = random();
+        const { networkDelay, messageLoss, slowResponse, randomDisconnect } = faults;
+        const disconnect = rDisconnect < randomDisconnect.probability;
+        const lossApplies = messageLoss.direction === 'both' || messageLoss.direction === direction;
+        const lose = !disconnect && lossApplies && rLoss < messageLoss.probability;
+        // The delay amount reuses the draw's position inside the probability band,
+        // so it costs no extra draw and stays uniform over [minMs, maxMs].
+        const delayed = rDelay < networkDelay.probability;
+        const span = networkDelay.maxMs - networkDelay.minMs;
+        const delayMs = delayed
+            ? Math.round(networkDelay.minMs + (rDelay / networkDelay.probability) * span)
+            : 0;
+        const slowMs = direction === 'server-to-client' && rSlow < slowResponse.probability
+            ? slowResponse.delayMs
+            : 0;
+        return { direction, disconnect, lose, delayMs, slowMs };
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/config/schema.ts
 /**
  * The one home of configuration shape, defaults and cross-field rules.
  * Every source (inputs, flags, env, config file) is gathered into a partial
  * object by src/config/load.ts and parsed here once.
  */
+
 
 
 const SuiteIdSchema = schemas_enum(SUITE_IDS);
@@ -47609,7 +47709,22 @@ const ChaosFaultsSchema = object({
         .strict()
         .optional()
 })
-    .strict();
+    .strict()
+    .superRefine((chaos, ctx) => {
+    // Checked at load time even without chaos mode, so a bad file never passes
+    // silently. An unset bound is the seed scenario's (resolveFaults' base).
+    const { minMs, maxMs } = chaos.networkDelay;
+    const min = minMs ?? DEFAULT_FAULTS.networkDelay.minMs;
+    const max = maxMs ?? DEFAULT_FAULTS.networkDelay.maxMs;
+    if (max < min) {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['networkDelay', 'maxMs'],
+            input: max,
+            message: `at least chaos.network_delay.min_ms (${min} ms${minMs === undefined ? ', the default' : ''})`
+        });
+    }
+});
 /**
  * The self-healing suite's client policy. Shorter than the client library's
  * defaults (500 ms initial, 10 s cap) so the suite's outage, which must
@@ -47763,7 +47878,13 @@ function formatConfigIssues(issues, options = {}) {
             const where = issue.path.length > 0 ? `${name}: ` : '';
             return `${where}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
         }
-        const got = describeValue(options.valueAt?.(issue.path), options.isSecret?.(issue.path) ?? false);
+        const secret = options.isSecret?.(issue.path) ?? false;
+        const value = options.valueAt?.(issue.path);
+        const fallback = value === undefined ? options.defaultAt?.(issue) : undefined;
+        // "got nothing" for a rule on a default value reads as if the key were required.
+        const got = fallback === undefined
+            ? describeValue(value, secret)
+            : `the default ${describeValue(fallback, secret)}`;
         const expected = describeIssue(issue, leafSchema(options.schema ?? ConfigSchema, issue.path));
         return `${name}: expected ${expected}, got ${got}`;
     });
@@ -47966,16 +48087,21 @@ function load_loadConfig(sources = {}) {
         }
         setPath(candidate, path, coerced.value);
     }
-    const parsed = ConfigSchema.safeParse(candidate);
+    // reportInput: a cross-field rule on a field left at its default reports that default.
+    const parsed = ConfigSchema.safeParse(candidate, { reportInput: true });
     if (!parsed.success) {
         for (const issue of parsed.error.issues) {
             const sourced = originOf(merged, issue.path);
+            // A rule broken by a field left unset was triggered by a sibling that was
+            // set (p50 above the p95 default): name the field as that sibling's source would.
+            const trigger = sourced === undefined ? siblingOrigin(merged, issue.path) : undefined;
             const [line] = formatConfigIssues([issue], {
-                nameOf: (path) => nameFor(sourced, path),
+                nameOf: (path) => nameFor(sourced ?? unsetName(trigger, path), path),
                 valueAt: (path) => valueAt(candidate, path),
+                defaultAt: (unset) => (sourced === undefined ? unset.input : undefined),
                 isSecret: (path) => fieldForPath(path)?.secret ?? false
             });
-            problems.push(`${line ?? issue.message}${inFile(sourced?.file)}`);
+            problems.push(`${line ?? issue.message}${inFile(sourced?.file ?? trigger?.file)}`);
         }
     }
     if (problems.length > 0 || !parsed.success) {
@@ -48032,6 +48158,34 @@ function originOf(merged, path) {
     const spec = fieldForPath(path);
     return spec ? merged.get(spec.path) : undefined;
 }
+/** The set field nearest to `path` in the same settings block (`thresholds.*`), if any. */
+function siblingOrigin(merged, path) {
+    const spec = fieldForPath(path);
+    if (!spec)
+        return undefined;
+    const parts = spec.path.split('.');
+    for (let depth = parts.length - 1; depth > 0; depth--) {
+        const prefix = `${parts.slice(0, depth).join('.')}.`;
+        for (const [key, sourced] of merged)
+            if (key.startsWith(prefix))
+                return sourced;
+    }
+    return undefined;
+}
+/**
+ * The name an unset field would have in the source `trigger` came from: its
+ * config-file key when the trigger is in a file, else its input or flag.
+ */
+function unsetName(trigger, path) {
+    const spec = fieldForPath(path);
+    if (!spec || !trigger)
+        return undefined;
+    if (trigger.file !== undefined && spec.file?.[0] !== undefined)
+        return { name: spec.file[0] };
+    if (trigger.name.startsWith('--') && spec.flag !== undefined)
+        return { name: `--${spec.flag}` };
+    return undefined;
+}
 /** The user's name for the field, plus any sub-path below it (`headers.X`). */
 function nameFor(sourced, path) {
     const spec = fieldForPath(path);
@@ -48071,6 +48225,35 @@ function valueAt(target, path) {
 
 ;// CONCATENATED MODULE: ./src/engine/verdict.ts
 /**
+ * Codes meaning the service could not be reached at all: no connection was
+ * ever established, so nothing about its behaviour was measured.
+ */
+const UNREACHABLE_CODES = new Set([
+    'WSH_ERR_CONNECT',
+    'WSH_ERR_HANDSHAKE_REJECTED',
+    'WSH_ERR_HANDSHAKE_TIMEOUT',
+    'WSH_ERR_SERVER_START'
+]);
+/**
+ * True when the suite failed only because it could not connect: every check
+ * that is not skipped failed with a connect/handshake/start code.
+ */
+function suiteUnreachable(suite) {
+    if (suite.status !== 'failed' || !suite.checks)
+        return false;
+    const judged = suite.checks.filter((check) => check.status !== 'skipped');
+    return (judged.length > 0 &&
+        judged.every((check) => check.status === 'failed' && check.code !== undefined && UNREACHABLE_CODES.has(check.code)));
+}
+/**
+ * True when no selected suite managed to connect even once: every suite that
+ * ran failed as unreachable (skipped suites measured nothing either way).
+ */
+function serviceUnreachable(suites) {
+    const ran = suites.filter((suite) => suite.status !== 'skipped');
+    return ran.length > 0 && ran.every(suiteUnreachable);
+}
+/**
  * Any failed check -> failed; else any degraded -> degraded; else all
  * skipped (or no checks at all: nothing was measured) -> skipped; else passed.
  */
@@ -48084,12 +48267,16 @@ function suiteStatus(checks) {
     return 'passed';
 }
 /**
- * `failed` if any critical suite failed; otherwise `degraded` if any suite is
+ * `failed` if the service was unreachable for every suite (an unreachable
+ * service is a failure whatever the suites' criticality) or if any critical
+ * suite failed; otherwise `degraded` if any suite is
  * degraded or failed; otherwise `passed`. A run in which no suite measured
  * anything (none selected, or all skipped) is `degraded`, never `passed`:
  * nothing may report a pass it did not measure.
  */
 function overallVerdict(suites) {
+    if (serviceUnreachable(suites))
+        return 'failed';
     if (suites.some((suite) => suite.critical && suite.status === 'failed'))
         return 'failed';
     if (suites.some((suite) => suite.status === 'failed' || suite.status === 'degraded')) {
@@ -55059,6 +55246,17 @@ function zScore(x, mean, standardDeviation) {
 const REDACTED = '***';
 /** Keys whose values are secrets wherever they appear. */
 const SECRET_KEY = /token|secret|password|passwd|authorization|cookie|api[-_]?key|credential/i;
+/**
+ * Settings whose value NAMES something (a reply field, a parameter, a header,
+ * a file) rather than holding it: `resumeTokenField: "token"` is no secret.
+ */
+const NAMING_KEY = /(field|name|param|header|path|file|kind|type|mode)$/i;
+/** True when the config setting `key` holds a secret value (githubToken, apiKey; not resumeTokenField). */
+function isSecretSetting(key) {
+    return SECRET_KEY.test(key) && !NAMING_KEY.test(key);
+}
+/** A ws/wss/http/https URL inside the config, whose query may carry credentials. */
+const URL_VALUE = /^(wss?|https?):\/\//i;
 /** JSON-safe copy of `config` with every secret value replaced by `***`. */
 function redactConfig(config) {
     const copy = toMetric(config, '');
@@ -55073,9 +55271,12 @@ function redactConfig(config) {
 function toMetric(value, key) {
     if (value === undefined || typeof value === 'function')
         return undefined;
-    if (key !== '' && SECRET_KEY.test(key) && value !== null && typeof value !== 'object') {
+    if (key !== '' && isSecretSetting(key) && value !== null && typeof value !== 'object') {
         return REDACTED;
     }
+    // Any URL setting (not just `url`) may carry a token in its query or user-info.
+    if (typeof value === 'string' && URL_VALUE.test(value))
+        return redactUrl(value);
     if (Array.isArray(value))
         return value.map((item) => toMetric(item, '') ?? null);
     if (typeof value === 'object' && value !== null) {
@@ -56063,6 +56264,13 @@ function reportedConnections(suite) {
         return [];
     return list.filter((item) => isRecord(item) && typeof item['label'] === 'string');
 }
+/** "received/sent", or n/a when no heartbeat was sent: 0/0 reads as a measured failure. */
+function heartbeatText(heartbeats) {
+    const sent = heartbeats['sent'];
+    if (sent === 0 || sent === null || sent === undefined)
+        return 'n/a';
+    return `${metricText(heartbeats['received'])}/${metricText(sent)}`;
+}
 function connectionFigures(connection) {
     const lines = [];
     const { sent, received, reconnections, avgLatencyMs, heartbeats } = connection;
@@ -56074,9 +56282,8 @@ function connectionFigures(connection) {
     if (avgLatencyMs !== undefined) {
         lines.push(`Avg Latency: ${formatMs(typeof avgLatencyMs === 'number' ? avgLatencyMs : null)}`);
     }
-    if (isRecord(heartbeats)) {
-        lines.push(`Heartbeats: ${metricText(heartbeats['received'])}/${metricText(heartbeats['sent'])}`);
-    }
+    if (isRecord(heartbeats))
+        lines.push(`Heartbeats: ${heartbeatText(heartbeats)}`);
     const known = new Set([
         'label',
         'sent',
@@ -56183,7 +56390,9 @@ function console_renderConsole(report, options) {
     lines.push('');
     lines.push(...stressConsoleLines(report));
     lines.push(...trendConsoleLines(report));
-    lines.push('Key Metrics:', `- Average Latency: ${formatMs(metrics.latencyMs.avg)}`, `- P95 Latency: ${formatMs(metrics.latencyMs.p95)}`, `- Success Rate: ${formatPercent(metrics.successRate)}`, `- Delivery Rate: ${formatPercent(metrics.deliveryRate)}`, `- Messages: ${metrics.messagesSent} sent, ${metrics.messagesReceived} received, ${metrics.messagesLost} lost`, `- Heartbeats: ${metrics.heartbeat.received}/${metrics.heartbeat.sent} (${formatPercent(metrics.heartbeat.successRate)})`, `- Connect Time: avg ${formatMs(metrics.connectTimeMs.avg)}, p95 ${formatMs(metrics.connectTimeMs.p95)}`, `- Throughput: ${formatThroughput(metrics.throughputMsgsPerSec)}`, `- Reconnections: ${metrics.reconnections}`, `- Recovery Time: ${recoveryText(report)}`, `- Errors: ${metrics.errors}`, '', `Health Score: ${formatScore(report.healthScore)} (${healthBand(report.healthScore)})`, `${STATUS_ICONS[report.status]} Verdict: ${paint(report.status, statusLabel(report.status))}`);
+    lines.push('Key Metrics:', `- Average Latency: ${formatMs(metrics.latencyMs.avg)}`, `- P95 Latency: ${formatMs(metrics.latencyMs.p95)}`, `- Success Rate: ${formatPercent(metrics.successRate)}`, `- Delivery Rate: ${formatPercent(metrics.deliveryRate)}`, `- Messages: ${metrics.messagesSent} sent, ${metrics.messagesReceived} received, ${metrics.messagesLost} lost`, metrics.heartbeat.sent > 0
+        ? `- Heartbeats: ${metrics.heartbeat.received}/${metrics.heartbeat.sent} (${formatPercent(metrics.heartbeat.successRate)})`
+        : '- Heartbeats: n/a', `- Connect Time: avg ${formatMs(metrics.connectTimeMs.avg)}, p95 ${formatMs(metrics.connectTimeMs.p95)}`, `- Throughput: ${formatThroughput(metrics.throughputMsgsPerSec)}`, `- Reconnections: ${metrics.reconnections}`, `- Recovery Time: ${recoveryText(report)}`, `- Errors: ${metrics.errors}`, '', `Health Score: ${formatScore(report.healthScore)} (${healthBand(report.healthScore)})`, `${STATUS_ICONS[report.status]} Verdict: ${paint(report.status, statusLabel(report.status))}`);
     return lines.join('\n');
 }
 
@@ -56364,7 +56573,170 @@ function toOutputs(report, extras = {}) {
     return outputs;
 }
 
+;// CONCATENATED MODULE: ./src/engine/checks.ts
+/**
+ * Shared check evaluation, so every suite judges a measurement the same way:
+ * compare it with its limit, apply the degraded margin, say why in one line.
+ */
+
+function withText(threshold, text) {
+    return text === undefined ? threshold : { ...threshold, text };
+}
+/**
+ * Whether a check's value meets its threshold: null when it cannot be told
+ * (no threshold, no value, or a non-numeric one). A check that passed while
+ * this is false was judged by a rule its threshold does not show (e.g. an
+ * absolute floor), so the threshold must not be shown as the reason.
+ */
+function meetsThreshold(check) {
+    const { value, threshold } = check;
+    if (threshold === null || typeof value !== 'number' || typeof threshold.value !== 'number')
+        return null;
+    return checks_compare(value, threshold.op, threshold.value);
+}
+/**
+ * The expectation shown for a check's threshold when `op value` misleads:
+ * Threshold.text when set; "all" for an `== n/n` count whose expected value
+ * was derived from what was measured; undefined when `op value` says it.
+ */
+function expectationText(check) {
+    const { threshold } = check;
+    if (threshold === null)
+        return undefined;
+    if (threshold.text !== undefined)
+        return threshold.text;
+    if (threshold.op === '==' && typeof threshold.value === 'string') {
+        const parts = /^(\d+)\/(\d+)$/.exec(threshold.value);
+        if (parts && parts[1] === parts[2])
+            return 'all';
+    }
+    return undefined;
+}
+/** Whether `value op limit` holds. */
+function checks_compare(value, op, limit) {
+    switch (op) {
+        case '<':
+            return value < limit;
+        case '<=':
+            return value <= limit;
+        case '>':
+            return value > limit;
+        case '>=':
+            return value >= limit;
+        case '==':
+            return value === limit;
+    }
+}
+/** Rounds for messages only (values in checks stay exact). */
+function shown(value) {
+    return String(Math.round(value * 1000) / 1000);
+}
+/** Units that read better bare in a sentence ("0.95 ratio" reads worse than "0.95"). */
+const SILENT_UNITS = new Set(['', 'ratio', 'count']);
+function unitSuffix(unit) {
+    return SILENT_UNITS.has(unit) ? '' : ` ${unit}`;
+}
+/**
+ * A numeric check: passed when `value op limit` holds; otherwise degraded
+ * (minor check, or a miss smaller than `margin * |limit|`) or failed.
+ */
+function measure(options) {
+    const { id, title, value, unit, op, limit } = options;
+    const margin = options.margin ?? 0;
+    if (!(margin >= 0 && margin <= 1)) {
+        throw new RangeError(`measure: margin must be between 0 and 1, got ${margin}`);
+    }
+    const threshold = withText({ op, value: limit }, options.expectation);
+    const extra = options.detail ? `; ${options.detail}` : '';
+    if (value === null || !Number.isFinite(value)) {
+        return {
+            id,
+            title,
+            status: 'failed',
+            value: null,
+            unit,
+            threshold,
+            message: `not measured${extra}`,
+            ...(options.code ? { code: options.code } : {})
+        };
+    }
+    const needs = `needs ${op} ${shown(limit)}${unitSuffix(unit)}`;
+    const got = `${shown(value)}${unitSuffix(unit)}`;
+    if (checks_compare(value, op, limit)) {
+        return {
+            id,
+            title,
+            status: 'passed',
+            value,
+            unit,
+            threshold,
+            message: `${got} (${needs})${extra}`
+        };
+    }
+    const miss = Math.abs(value - limit);
+    const withinMargin = op !== '==' && miss < margin * Math.abs(limit);
+    const status = options.minor || withinMargin ? 'degraded' : 'failed';
+    const why = options.minor
+        ? 'non-critical check missed'
+        : withinMargin
+            ? 'missed within the degraded margin'
+            : 'missed';
+    return {
+        id,
+        title,
+        status,
+        value,
+        unit,
+        threshold,
+        message: `${got}, ${needs} (${why})${extra}`,
+        ...(options.code ? { code: options.code } : {})
+    };
+}
+/** A yes/no check (state sequence seen, close acknowledged, ...): passed, or failed (degraded when minor). */
+function verify(options) {
+    const status = options.ok ? 'passed' : options.minor ? 'degraded' : 'failed';
+    return {
+        id: options.id,
+        title: options.title,
+        status,
+        value: options.value,
+        unit: options.unit ?? '',
+        threshold: withText({ op: '==', value: options.expected ?? true }, options.expectation),
+        message: options.message,
+        ...(!options.ok && options.code ? { code: options.code } : {})
+    };
+}
+/** A check that was not run, with the reason (e.g. the protocol cannot carry binary). */
+function skipped(id, title, reason) {
+    return { id, title, status: 'skipped', value: null, unit: '', threshold: null, message: reason };
+}
+/** Code of a thrown value: its HealthError code, else WSH_ERR_INTERNAL. */
+function errorCode(error) {
+    return isHealthError(error) ? error.code : 'WSH_ERR_INTERNAL';
+}
+/** A check that failed before anything could be measured; value null, code from the error. */
+function failedToMeasure(id, title, error, threshold = null) {
+    return {
+        id,
+        title,
+        status: 'failed',
+        value: null,
+        unit: '',
+        threshold,
+        message: errors_describeError(error),
+        code: errorCode(error)
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/report/step-summary.ts
+/**
+ * The GitHub step summary as Markdown: overall verdict with health score and
+ * band, one table per suite (check, value, threshold, status), key metrics
+ * and a mermaid chart of the latency distribution. Returned as a string so
+ * main.ts writes it with one `core.summary.addRaw(...).write()` and tests
+ * read it without the Actions runtime.
+ */
+
 
 
 
@@ -56374,6 +56746,23 @@ function toOutputs(report, extras = {}) {
 /** Escapes text for one Markdown table cell. */
 function tableCell(text) {
     return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+/**
+ * The Threshold cell: the expectation in words when `op value` misleads
+ * (several accepted values, an expected value derived from the measurement),
+ * and a pointer to the details when the check passed by a rule its
+ * threshold does not show (e.g. an absolute floor), so a passed row never
+ * reads as a missed threshold.
+ */
+function thresholdCell(check) {
+    const text = expectationText(check);
+    if (text !== undefined)
+        return text;
+    const shown = formatThreshold(check.threshold, check.unit);
+    if (check.status === 'passed' && meetsThreshold(check) === false) {
+        return `${shown} not applied (see details)`;
+    }
+    return shown;
 }
 function suiteSection(suite) {
     const critical = suite.critical ? 'critical' : 'non-critical';
@@ -56389,7 +56778,7 @@ function suiteSection(suite) {
         lines.push(`| ${[
             tableCell(check.title),
             tableCell(formatValue(check.value, check.unit)),
-            tableCell(formatThreshold(check.threshold, check.unit)),
+            tableCell(thresholdCell(check)),
             `${STATUS_ICONS[check.status]} ${check.status}`,
             tableCell(check.code ? `${check.message} (${check.code})` : check.message)
         ].join(' | ')} |`);
@@ -56787,6 +57176,11 @@ class LogHistogram {
  * longest shard's (shards run side by side), and count-like numeric suite
  * metrics are summed (the rest are the first shard's; each shard's own block
  * is kept under `shards`).
+ *
+ * Throughput: jobs whose runs overlap (startedAt..startedAt+durationMs) ran
+ * side by side, so their per-report throughputs are summed, not averaged over
+ * a window twice as long; jobs that ran one after another give their replies
+ * over their summed sampling windows (see mergedWindowMs).
  */
 
 
@@ -56800,7 +57194,8 @@ const COUNT_KEY = /^(target|opened|attempted|count|sent|received|lost|drops?|dro
 /**
  * Merges reports into one.
  * @throws HealthError WSH_ERR_REPORT when there are none, or they differ in
- *   schemaVersion or target, or one lacks the `latencyHistogram` block.
+ *   schemaVersion or target, or one is given twice (same startedAt, target
+ *   and suites), or one lacks the `latencyHistogram` block.
  */
 function mergeReports(reports, options = {}) {
     const name = (index) => options.names?.[index] ?? `report ${index + 1} of ${reports.length}`;
@@ -56824,6 +57219,10 @@ function mergeReports(reports, options = {}) {
             catch (error) {
                 throw new errors_HealthError('WSH_ERR_REPORT', `${name(index)}: latencyHistogram.${key}: ${error instanceof Error ? error.message : String(error)}`);
             }
+        }
+        const twin = reports.findIndex((other, earlier) => earlier < index && sameRun(other, report));
+        if (twin >= 0) {
+            throw new errors_HealthError('WSH_ERR_REPORT', `${name(index)} is the same report as ${name(twin)} (same startedAt ${report.startedAt}, target and suites); merging it twice would count every message and heartbeat twice, so pass each job's report once`);
         }
     });
     const suites = mergeSuites(reports);
@@ -56857,6 +57256,12 @@ function mergeReports(reports, options = {}) {
             merged[key] = block;
     }
     return merged;
+}
+/** One run's report read twice (the same file, or a copy): same start, target and suites. */
+function sameRun(a, b) {
+    return (a.startedAt === b.startedAt &&
+        a.target === b.target &&
+        JSON.stringify(a.suites) === JSON.stringify(b.suites));
 }
 function mergedConfig(config, suites, count) {
     // The shard a job ran is not a property of the merged run.
@@ -56948,9 +57353,7 @@ function mergeMetrics(reports) {
     const pingsSent = sum((m) => m.heartbeat.sent);
     const pongs = sum((m) => m.heartbeat.received);
     const intact = blocks.reduce((total, b) => total + b.intactReplies, 0);
-    // Throughput over the jobs' sampling time laid end to end: the figure one
-    // job running every suite would have measured (conservative for shards).
-    const windowMs = blocks.reduce((total, b) => total + b.throughputWindowMs, 0);
+    const windowMs = mergedWindowMs(reports);
     const attempted = sent + pingsSent;
     const metrics = {
         latencyMs: summaryOf(latency),
@@ -56980,6 +57383,50 @@ function mergeMetrics(reports) {
             intactReplies: intact
         }
     };
+}
+/**
+ * The merged sampling window (ms) that makes `replies / window` the merged
+ * throughput. Jobs whose runs overlap (startedAt..+durationMs) ran side by
+ * side, so their rates add up: a group of overlapping jobs contributes the
+ * window at which its replies arrive at the summed rate. Groups that ran one
+ * after another are laid end to end (replies over summed windows).
+ */
+function mergedWindowMs(reports) {
+    const jobs = reports
+        .map((r) => ({
+        start: Date.parse(r.startedAt),
+        end: Date.parse(r.startedAt) + r.durationMs,
+        replies: r.metrics.messagesReceived,
+        windowMs: r.latencyHistogram?.throughputWindowMs ?? 0
+    }))
+        .filter((job) => job.windowMs > 0)
+        // An unreadable startedAt cannot be shown to overlap: such jobs count as sequential.
+        .sort((a, b) => (Number.isFinite(a.start) ? a.start : -Infinity) -
+        (Number.isFinite(b.start) ? b.start : -Infinity));
+    let total = 0;
+    let group = [];
+    let groupEnd = Number.NEGATIVE_INFINITY;
+    const close = () => {
+        if (group.length === 0)
+            return;
+        const replies = group.reduce((sum, job) => sum + job.replies, 0);
+        const rate = group.reduce((sum, job) => sum + job.replies / job.windowMs, 0);
+        // No replies at all: the group still sampled for its longest window.
+        total += rate > 0 ? replies / rate : Math.max(...group.map((job) => job.windowMs));
+        group = [];
+    };
+    for (const job of jobs) {
+        const dated = Number.isFinite(job.start) && Number.isFinite(job.end);
+        if (!(dated && job.start < groupEnd)) {
+            close();
+            groupEnd = Number.NEGATIVE_INFINITY;
+        }
+        group.push(job);
+        if (dated)
+            groupEnd = Math.max(groupEnd, job.end);
+    }
+    close();
+    return total;
 }
 function merge_mean(histogram) {
     return histogram.count === 0 ? null : histogram.sum / histogram.count;
@@ -63381,6 +63828,7 @@ function actionWorkspace(env = runEnvironment()) {
  */
 
 
+
 const connect_errors_SOCKET_REASONS = {
     ECONNREFUSED: 'connection refused',
     ECONNRESET: 'connection reset by peer',
@@ -63406,10 +63854,24 @@ function handshakeRejected(url, status) {
     error.status = status;
     return error;
 }
+/**
+ * How a user sets the schema field at `path`, spelled from the field table
+ * (src/config/fields.ts) so a hint never names a flag or key that does not
+ * exist: e.g. "input handshake_timeout_ms or config file key handshake_timeout_ms".
+ */
+function settingNames(path) {
+    const spec = fieldForPath(path.split('.'));
+    const names = [
+        spec?.input === undefined ? undefined : `input ${spec.input}`,
+        spec?.flag === undefined ? undefined : `flag --${spec.flag}`,
+        spec?.file?.[0] === undefined ? undefined : `config file key ${spec.file[0]}`
+    ].filter((name) => name !== undefined);
+    return names.length === 0 ? path : names.join(' or ');
+}
 /** The handshake did not complete within `timeoutMs` (ms). */
 function handshakeTimedOut(url, timeoutMs) {
     url = redactUrl(url);
-    return new errors_HealthError('WSH_ERR_HANDSHAKE_TIMEOUT', `handshake with ${url} timed out after ${timeoutMs} ms (raise handshake-timeout-ms if the service is slow to accept)`);
+    return new errors_HealthError('WSH_ERR_HANDSHAKE_TIMEOUT', `handshake with ${url} timed out after ${timeoutMs} ms (raise ${settingNames('handshakeTimeoutMs')} if the service is slow to accept)`);
 }
 /** Classifies an 'error' emitted while CONNECTING. */
 function connectError(url, timeoutMs, error) {
@@ -64352,6 +64814,19 @@ function createRunRecorder(clock) {
     const connectTimes = createSampleRecorder({ initialCapacity: 64 });
     const pingRtts = createSampleRecorder({ initialCapacity: 256 });
     const recoveryTimes = createSampleRecorder({ initialCapacity: 16 });
+    // Probes in flight, and when the current in-flight stretch began (clock ms).
+    let inFlight = 0;
+    let busySinceMs = 0;
+    let busyMs = 0;
+    function probeEnded() {
+        if (inFlight === 0)
+            return; // an unmatched end must not open a negative window
+        if (--inFlight === 0)
+            busyMs += Math.max(0, clock.nowMs() - busySinceMs);
+    }
+    function samplingMs() {
+        return inFlight > 0 ? busyMs + Math.max(0, clock.nowMs() - busySinceMs) : busyMs;
+    }
     function recordError(code) {
         counters.errors++;
         errorsByCode.set(code, (errorsByCode.get(code) ?? 0) + 1);
@@ -64371,7 +64846,10 @@ function createRunRecorder(clock) {
             counters.connectFailures++;
             recordError(code);
         },
+        samplingMs,
         recordProbeSent(bytes) {
+            if (inFlight++ === 0)
+                busySinceMs = clock.nowMs();
             counters.messagesSent++;
             counters.bytesSent += bytes;
         },
@@ -64381,9 +64859,11 @@ function createRunRecorder(clock) {
                 counters.intactReplies++;
             counters.bytesReceived += bytes;
             latency.add(rttMs);
+            probeEnded();
         },
         recordProbeLost() {
             counters.messagesLost++;
+            probeEnded();
         },
         recordUnsolicited(bytes) {
             counters.unsolicited++;
@@ -64407,7 +64887,8 @@ function createRunRecorder(clock) {
         recordClosed() {
             counters.openConnections--;
         },
-        toRunMetrics(elapsedMs) {
+        toRunMetrics() {
+            const windowMs = samplingMs();
             const attempted = counters.messagesSent + counters.pingsSent;
             const succeeded = counters.intactReplies + counters.pongsReceived;
             const connect = connectTimes.summary();
@@ -64422,9 +64903,9 @@ function createRunRecorder(clock) {
                 reconnections: counters.reconnections,
                 recoveryTimeMs: { avg: recovery.avg, max: recovery.max },
                 connectTimeMs: { avg: connect.avg, p95: connect.p95 },
-                throughputMsgsPerSec: counters.messagesSent === 0 || !(elapsedMs > 0)
+                throughputMsgsPerSec: counters.messagesSent === 0 || !(windowMs > 0)
                     ? null
-                    : counters.messagesReceived / (elapsedMs / 1000),
+                    : counters.messagesReceived / (windowMs / 1000),
                 heartbeat: {
                     sent: counters.pingsSent,
                     received: counters.pongsReceived,
@@ -64440,14 +64921,16 @@ function createRunRecorder(clock) {
 
 /**
  * Histograms of the recorder's latency, connect-time and recovery samples.
- * @param throughputWindowMs the sampling time passed to toRunMetrics (ms)
+ * `throughputWindowMs` is the recorder's sampling time (samplingMs(), ms),
+ * the window toRunMetrics' throughput is measured over, so merged reports
+ * recompute the same figure; `_runMs` (the run's duration) is not used.
  */
-function runHistograms(recorder, throughputWindowMs) {
+function runHistograms(recorder, _runMs) {
     return {
         latencyMs: histogramOf(run_histograms_nonNegative(recorder.latency.values())).toJSON(),
         connectTimeMs: histogramOf(run_histograms_nonNegative(recorder.connectTimes.values())).toJSON(),
         recoveryTimeMs: histogramOf(run_histograms_nonNegative(recorder.recoveryTimes.values())).toJSON(),
-        throughputWindowMs,
+        throughputWindowMs: recorder.samplingMs(),
         intactReplies: recorder.counters.intactReplies
     };
 }
@@ -64500,128 +64983,6 @@ function applyShard(config) {
         throw new errors_HealthError('WSH_ERR_CONFIG', `shard: ${config.shard} gets no connections of connection_count ${config.connectionCount}; use at most ${config.connectionCount} shards`);
     }
     return { ...config, suites, connectionCount: Math.max(1, connections) };
-}
-
-;// CONCATENATED MODULE: ./src/engine/checks.ts
-/**
- * Shared check evaluation, so every suite judges a measurement the same way:
- * compare it with its limit, apply the degraded margin, say why in one line.
- */
-
-/** Whether `value op limit` holds. */
-function checks_compare(value, op, limit) {
-    switch (op) {
-        case '<':
-            return value < limit;
-        case '<=':
-            return value <= limit;
-        case '>':
-            return value > limit;
-        case '>=':
-            return value >= limit;
-        case '==':
-            return value === limit;
-    }
-}
-/** Rounds for messages only (values in checks stay exact). */
-function shown(value) {
-    return String(Math.round(value * 1000) / 1000);
-}
-/** Units that read better bare in a sentence ("0.95 ratio" reads worse than "0.95"). */
-const SILENT_UNITS = new Set(['', 'ratio', 'count']);
-function unitSuffix(unit) {
-    return SILENT_UNITS.has(unit) ? '' : ` ${unit}`;
-}
-/**
- * A numeric check: passed when `value op limit` holds; otherwise degraded
- * (minor check, or a miss smaller than `margin * |limit|`) or failed.
- */
-function measure(options) {
-    const { id, title, value, unit, op, limit } = options;
-    const margin = options.margin ?? 0;
-    if (!(margin >= 0 && margin <= 1)) {
-        throw new RangeError(`measure: margin must be between 0 and 1, got ${margin}`);
-    }
-    const threshold = { op, value: limit };
-    const extra = options.detail ? `; ${options.detail}` : '';
-    if (value === null || !Number.isFinite(value)) {
-        return {
-            id,
-            title,
-            status: 'failed',
-            value: null,
-            unit,
-            threshold,
-            message: `not measured${extra}`,
-            ...(options.code ? { code: options.code } : {})
-        };
-    }
-    const needs = `needs ${op} ${shown(limit)}${unitSuffix(unit)}`;
-    const got = `${shown(value)}${unitSuffix(unit)}`;
-    if (checks_compare(value, op, limit)) {
-        return {
-            id,
-            title,
-            status: 'passed',
-            value,
-            unit,
-            threshold,
-            message: `${got} (${needs})${extra}`
-        };
-    }
-    const miss = Math.abs(value - limit);
-    const withinMargin = op !== '==' && miss < margin * Math.abs(limit);
-    const status = options.minor || withinMargin ? 'degraded' : 'failed';
-    const why = options.minor
-        ? 'non-critical check missed'
-        : withinMargin
-            ? 'missed within the degraded margin'
-            : 'missed';
-    return {
-        id,
-        title,
-        status,
-        value,
-        unit,
-        threshold,
-        message: `${got}, ${needs} (${why})${extra}`,
-        ...(options.code ? { code: options.code } : {})
-    };
-}
-/** A yes/no check (state sequence seen, close acknowledged, ...): passed, or failed (degraded when minor). */
-function verify(options) {
-    const status = options.ok ? 'passed' : options.minor ? 'degraded' : 'failed';
-    return {
-        id: options.id,
-        title: options.title,
-        status,
-        value: options.value,
-        unit: options.unit ?? '',
-        threshold: { op: '==', value: options.expected ?? true },
-        message: options.message,
-        ...(!options.ok && options.code ? { code: options.code } : {})
-    };
-}
-/** A check that was not run, with the reason (e.g. the protocol cannot carry binary). */
-function skipped(id, title, reason) {
-    return { id, title, status: 'skipped', value: null, unit: '', threshold: null, message: reason };
-}
-/** Code of a thrown value: its HealthError code, else WSH_ERR_INTERNAL. */
-function errorCode(error) {
-    return isHealthError(error) ? error.code : 'WSH_ERR_INTERNAL';
-}
-/** A check that failed before anything could be measured; value null, code from the error. */
-function failedToMeasure(id, title, error, threshold = null) {
-    return {
-        id,
-        title,
-        status: 'failed',
-        value: null,
-        unit: '',
-        threshold,
-        message: errors_describeError(error),
-        code: errorCode(error)
-    };
 }
 
 ;// CONCATENATED MODULE: ./src/engine/fd-limit.ts
@@ -64822,6 +65183,8 @@ const PROBE_SLACK_MS = 1_000;
 const CLOSE_TIMEOUT_MS = 3_000;
 /** Upper bound on probes in one call, whatever the budget: keeps every loop bounded in count. */
 const MAX_PROBES = 1_000_000;
+/** Upper bound on reopened connections in one runProbes call (ProbeRunOptions.reconnect). */
+const MAX_PROBE_RECONNECTS = 1_000;
 /** Sample buffers start this large (or at `count`) and double as needed. */
 const INITIAL_SAMPLES = 1024;
 /**
@@ -64857,7 +65220,9 @@ async function runProbes(connection, options) {
         bytes: 0,
         outOfOrderWaves: 0,
         firstError: undefined,
-        aborted: false
+        aborted: false,
+        reconnects: 0,
+        resent: 0
     };
     // One listener for the whole call: a wave waits for its probes or the abort, whichever is first.
     let onAbort = probes_noop;
@@ -64868,6 +65233,12 @@ async function runProbes(connection, options) {
         onAbort();
     else
         signal.addEventListener('abort', onAbort, { once: true });
+    // Only a drop the caller can reopen makes its lost probes worth sending again.
+    const resendable = (error) => options.reconnect !== undefined &&
+        tally.reconnects < MAX_PROBE_RECONNECTS &&
+        isHealthError(error) &&
+        error.code === 'WSH_ERR_CONNECTION_LOST';
+    let current = connection;
     const arrival = [];
     const pending = [];
     let wave = 0;
@@ -64880,8 +65251,23 @@ async function runProbes(connection, options) {
             }
             if (tally.sent > 0 && options.stopAtMs !== undefined && clock.nowMs() >= options.stopAtMs)
                 break;
-            if (connection.readyState !== 'OPEN') {
-                tally.firstError ??= new errors_HealthError('WSH_ERR_CONNECTION_LOST', `connection ${connection.label} is ${connection.readyState}`);
+            if (current.readyState !== 'OPEN' &&
+                options.reconnect !== undefined &&
+                tally.reconnects < MAX_PROBE_RECONNECTS) {
+                try {
+                    current = await options.reconnect();
+                    tally.reconnects++;
+                }
+                catch (error) {
+                    tally.firstError ??= error;
+                    if (signal.aborted)
+                        tally.aborted = true;
+                    break;
+                }
+                continue;
+            }
+            if (current.readyState !== 'OPEN') {
+                tally.firstError ??= new errors_HealthError('WSH_ERR_CONNECTION_LOST', `connection ${current.label} is ${current.readyState}`);
                 break;
             }
             const size = Math.min(concurrency, count - tally.sent);
@@ -64892,7 +65278,7 @@ async function runProbes(connection, options) {
             for (let i = 0; i < size; i++) {
                 tally.sent++;
                 const index = i;
-                pending.push(connection
+                pending.push(current
                     .probe({ kind: options.kind, bytes: options.bytes, timeoutMs: options.timeoutMs })
                     .then((trip) => {
                     // A probe of a wave abandoned on abort settles late: it no longer counts.
@@ -64912,6 +65298,12 @@ async function runProbes(connection, options) {
                     if (thisWave !== wave || tally.aborted)
                         return;
                     settledInWave++;
+                    if (resendable(error)) {
+                        // Lost with the connection: sent again once it is reopened.
+                        tally.sent--;
+                        tally.resent++;
+                        return;
+                    }
                     if (isHealthError(error) && error.code === 'WSH_ERR_MESSAGE_TIMEOUT')
                         tally.timeouts++;
                     else
@@ -64965,10 +65357,12 @@ async function closeQuietly(connection, code = 1000, timeoutMs = CLOSE_TIMEOUT_M
 /**
  * Opens a connection through `connect`, rejecting with `signal.reason` as
  * soon as `signal` aborts; a connection that opens after the abort is
- * terminated, so a cut suite leaks no socket.
+ * terminated, so a cut suite leaks no socket. `signal` is also handed to
+ * `connect` (ConnectionOptions.signal) so a retrying connector stops early.
  */
 async function connectWithin(connect, options, signal) {
-    const opening = connect(options);
+    // The signal also reaches a connector that retries (chaos mode), so it stops waiting on abort.
+    const opening = connect({ ...options, signal });
     try {
         return await abortable(opening, signal);
     }
@@ -65918,6 +66312,15 @@ const REUSE_PROBES = 50;
 const POOL_SIZE = 3;
 const POOL_ROUNDS = 10;
 /**
+ * Wall time (ms) the reuse and pool probes may take together; the reuse
+ * phase stops at half of it. This suite is fixed work with no sampling
+ * budget: against a slow service (say 1 s per reply) 80 sequential probes
+ * would take 80 s and eat the run's deadline, leaving later suites "not
+ * started". A few answered probes already show that reuse works; the cap
+ * leaves most of the suite's grace (SUITE_GRACE_MS) to connects and closes.
+ */
+const REUSE_PHASE_MS = 4_000;
+/**
  * Time the service gets, after the close handshake, to end the TCP connection
  * itself (RFC 6455 §7.1.1: the server closes the TCP connection first). A
  * healthy service does it within one round trip; one that does not keeps a
@@ -66009,43 +66412,66 @@ async function connection_lifecycle_run(ctx) {
             clock: ctx.clock,
             stopOnFailure: true
         };
-        const reuse = await runProbes(first, { ...probeOptions, count: REUSE_PROBES });
+        // Bounded by time as well as count (REUSE_PHASE_MS); runProbes always sends at least one.
+        const phaseStartMs = ctx.clock.nowMs();
+        const phaseEndMs = phaseStartMs + REUSE_PHASE_MS;
+        const reuse = await runProbes(first, {
+            ...probeOptions,
+            count: REUSE_PROBES,
+            stopAtMs: phaseStartMs + REUSE_PHASE_MS / 2
+        });
         const pool = [first];
         for (let i = 1; i < POOL_SIZE; i++)
             pool.push(await open(`lifecycle_pool_${i + 1}`));
         let poolSent = 0;
         let poolIntact = 0;
+        let abandoned = reuse.abandoned;
+        let rounds = 0;
         let firstError = reuse.firstError;
-        const stop = () => ctx.signal.aborted || firstError !== undefined;
-        for (let round = 0; round < POOL_ROUNDS && !stop(); round++) {
-            for (const connection of pool) {
-                const trip = await runProbes(connection, { ...probeOptions, count: 1 });
+        const stop = () => ctx.signal.aborted ||
+            firstError !== undefined ||
+            (rounds > 0 && ctx.clock.nowMs() >= phaseEndMs);
+        // Each round probes every pool connection at once: the pool is judged by
+        // all its connections answering, and a round costs one round trip, not three.
+        for (; rounds < POOL_ROUNDS && !stop(); rounds++) {
+            const trips = await Promise.all(pool.map((connection) => runProbes(connection, { ...probeOptions, count: 1 })));
+            for (const trip of trips) {
                 poolSent += trip.sent;
                 poolIntact += trip.intact;
+                abandoned += trip.abandoned;
                 firstError ??= trip.firstError;
             }
-            ctx.progress(round + 1, POOL_ROUNDS, 'reused connections');
+            ctx.progress(rounds + 1, POOL_ROUNDS, 'reused connections');
         }
-        const sent = reuse.sent + poolSent;
+        // Probes cut by the deadline were never given their timeout: not judged.
+        const sent = reuse.sent + poolSent - abandoned;
         const answered = reuse.intact + poolIntact;
+        const capped = reuse.sent < REUSE_PROBES || rounds < POOL_ROUNDS
+            ? `; stopped after ${Math.round(ctx.clock.nowMs() - phaseStartMs)} ms (${reuse.sent} of ${REUSE_PROBES} reuse probes, ${rounds} of ${POOL_ROUNDS} pool rounds)`
+            : '';
+        const cut = abandoned > 0 ? `; ${abandoned} cut by the deadline, not judged` : '';
         metrics.reuse = {
             probes: reuse.sent,
             intact: reuse.intact,
             poolSize: POOL_SIZE,
+            poolRounds: rounds,
             poolProbes: poolSent,
-            poolIntact
+            poolIntact,
+            abandoned
         };
-        checks.set('pool', measure({
-            id: CHECK_IDS.pool,
-            title: CHECKS.pool,
-            value: sent === 0 ? null : answered / sent,
-            unit: 'ratio',
-            op: '>=',
-            limit: 1,
-            margin,
-            code: 'WSH_ERR_MESSAGE_TIMEOUT',
-            detail: `${answered} of ${sent} probes answered intact${firstError ? `; first error: ${errors_describeError(firstError)}` : ''}`
-        }));
+        checks.set('pool', sent === 0 && ctx.signal.aborted
+            ? failedToMeasure(CHECK_IDS.pool, CHECKS.pool, new errors_HealthError('WSH_ERR_DEADLINE', `cut by the deadline before ${abandoned} probes were answered`))
+            : measure({
+                id: CHECK_IDS.pool,
+                title: CHECKS.pool,
+                value: sent === 0 ? null : answered / sent,
+                unit: 'ratio',
+                op: '>=',
+                limit: 1,
+                margin,
+                code: 'WSH_ERR_MESSAGE_TIMEOUT',
+                detail: `${answered} of ${sent} probes answered intact${capped}${cut}${firstError ? `; first error: ${errors_describeError(firstError)}` : ''}`
+            }));
         for (const connection of pool.slice(1))
             closeInBackground(connection);
     }
@@ -66216,8 +66642,23 @@ async function heartbeat_monitoring_run(ctx) {
     const startMs = ctx.clock.nowMs();
     const stopAtMs = startMs + ctx.budgetMs;
     const planned = Math.min(MAX_PINGS, Math.max(MIN_PINGS, Math.floor(ctx.budgetMs / intervalMs)));
+    let reconnects = 0;
     try {
-        for (let i = 0; i < planned && !ctx.signal.aborted && connection.readyState === 'OPEN'; i++) {
+        for (let i = 0; i < planned && !ctx.signal.aborted; i++) {
+            if (connection.readyState !== 'OPEN') {
+                // Under chaos a drop is the relay's injected fault: reopen and keep pinging.
+                if (!ctx.config.chaosMode || reconnects >= MAX_PINGS)
+                    break;
+                connection.terminate();
+                try {
+                    connection = await connectWithin(ctx.connect, { label: `heartbeat_${reconnects + 2}` }, ctx.signal);
+                    reconnects++;
+                }
+                catch (error) {
+                    firstError ??= error;
+                    break;
+                }
+            }
             if (i >= MIN_PINGS && ctx.clock.nowMs() >= stopAtMs)
                 break;
             const pingStart = ctx.clock.nowMs();
@@ -66307,7 +66748,15 @@ async function heartbeat_monitoring_run(ctx) {
     return {
         checks,
         metrics: {
-            heartbeat: { sent, received, unanswered, successRate, intervalMs, pongTimeoutMs },
+            heartbeat: {
+                sent,
+                received,
+                unanswered,
+                successRate,
+                intervalMs,
+                pongTimeoutMs,
+                reconnects
+            },
             pongRttMs: { ...summary },
             healthScore: score,
             healthBand: healthBand(score)
@@ -66427,12 +66876,22 @@ async function latency_performance_run(ctx) {
     const budgetMs = ctx.budgetMs;
     const timeoutMs = thresholds.messageTimeoutMs;
     let reported = 0;
+    let opened = 1;
+    // Under chaos a dropped connection is the relay's injected fault: reopen it and resend.
+    const reconnect = ctx.config.chaosMode
+        ? async () => {
+            connection.terminate();
+            connection = await connectWithin(ctx.connect, { label: `latency_${++opened}` }, ctx.signal);
+            return connection;
+        }
+        : undefined;
     const result = await runProbes(connection, {
         count: MAX_LATENCY_PROBES,
         timeoutMs,
         stopAtMs: startMs + budgetMs,
         signal: ctx.signal,
         clock: ctx.clock,
+        ...(reconnect ? { reconnect } : {}),
         onWave(done) {
             if (done - reported < PROGRESS_EVERY)
                 return;
@@ -66507,7 +66966,9 @@ async function latency_performance_run(ctx) {
                 replies: result.replies,
                 timeouts: result.timeouts,
                 failures: result.failures,
-                abandoned: result.abandoned
+                abandoned: result.abandoned,
+                reconnects: result.reconnects,
+                resent: result.resent
             },
             degradation: {
                 relativeChange: trend.relativeChange,
@@ -66551,6 +67012,8 @@ const INVALID_UTF8 = Buffer.from([0x77, 0x73, 0x68, 0xc0, 0xaf, 0xff, 0xfe, 0x80
  * 1011 internal error.
  */
 const PROTOCOL_ERROR_CLOSE_CODES = [1002, 1003, 1007, 1008, 1009, 1011];
+/** The threshold shown for the check: any of these codes passes, not only 1007. */
+const ACCEPTED = `one of ${PROTOCOL_ERROR_CLOSE_CODES.join('/')}`;
 const ID = 'protocol-error-close';
 const TITLE = 'protocol error (invalid UTF-8) gets a clean close, not a hang';
 /** Runs the probe and returns its check (never rejects). */
@@ -66587,6 +67050,7 @@ async function protocolErrorCheck(ctx, options = {}) {
                 value: info.code,
                 unit: 'close code',
                 expected: 1007,
+                expectation: ACCEPTED,
                 message: `the service sent invalid data back instead of closing; the client dropped the connection (${info.code})`,
                 code: 'WSH_ERR_PROTOCOL'
             });
@@ -66599,6 +67063,7 @@ async function protocolErrorCheck(ctx, options = {}) {
             value: info.code,
             unit: 'close code',
             expected: 1007,
+            expectation: ACCEPTED,
             // A close without a descriptive code still beats a hang: degraded, not failed.
             minor: true,
             message: proper
@@ -66636,9 +67101,27 @@ const PAYLOADS = [
 const ORDER = { id: 'order-preserved', title: 'order preserved per connection' };
 const RATE = { id: 'delivery-rate', title: 'delivery rate' };
 const TIMEOUT = { id: 'message-timeout', title: 'every reply within the message timeout' };
+const JSON_TITLES = {
+    text: 'text probe answered',
+    json: 'JSON probe answered',
+    binary: 'binary probe answered',
+    large: 'large probe answered'
+};
 /** The payload check's title under protocol json, where replies are matched, not compared. */
 function jsonTitle(kind) {
-    return `${kind} probe answered by a matching reply`;
+    return JSON_TITLES[kind];
+}
+/**
+ * Probes in flight when the suite's signal aborted were neither answered nor
+ * given their timeout: they are not judged. When nothing at all could be
+ * judged the check fails as cut by the deadline, never passes.
+ */
+function cutByDeadline(id, title, planned) {
+    return failedToMeasure(id, title, new errors_HealthError('WSH_ERR_DEADLINE', `cut by the deadline before ${planned} probes were answered`));
+}
+/** True when the run was cut and not one probe got a verdict (reply, timeout or failure). */
+function nothingJudged(run) {
+    return run.aborted && run.sent - run.abandoned === 0;
 }
 async function message_delivery_run(ctx) {
     const { thresholds, largePayloadBytes } = ctx.config;
@@ -66683,31 +67166,35 @@ async function message_delivery_run(ctx) {
                 rttMs: trip.rttsMs.length > 0 ? trip.rttsMs[0] : null,
                 bytes: trip.bytes
             };
-            checks.push(trip.replies === 0
-                ? failedToMeasure(id, json ? jsonTitle(kind) : title, trip.firstError ?? new Error('no reply'))
-                : json
-                    ? verify({
-                        id,
-                        title: jsonTitle(kind),
-                        ok: trip.replies === 1,
-                        value: trip.replies,
-                        unit: 'count',
-                        expected: 1,
-                        message: `reply matched (${rule}); protocol json compares no payload, so intactness is not measured`
-                    })
-                    : verify({
-                        id,
-                        title,
-                        ok: trip.intact === 1,
-                        value: trip.intact === 1,
-                        message: trip.intact === 1
-                            ? `${trip.bytes} bytes came back intact`
-                            : 'the reply differs from what was sent',
-                        code: 'WSH_ERR_PROTOCOL'
-                    }));
+            checks.push(nothingJudged(trip)
+                ? cutByDeadline(id, json ? jsonTitle(kind) : title, 1)
+                : trip.replies === 0
+                    ? failedToMeasure(id, json ? jsonTitle(kind) : title, trip.firstError ?? new Error('no reply'))
+                    : json
+                        ? verify({
+                            id,
+                            title: jsonTitle(kind),
+                            ok: trip.replies === 1,
+                            value: trip.replies,
+                            unit: 'count',
+                            expected: 1,
+                            message: `answered by a matching reply (${rule}); content not compared: json protocol`
+                        })
+                        : verify({
+                            id,
+                            title,
+                            ok: trip.intact === 1,
+                            value: trip.intact === 1,
+                            message: trip.intact === 1
+                                ? `${trip.bytes} bytes came back intact`
+                                : 'the reply differs from what was sent',
+                            code: 'WSH_ERR_PROTOCOL'
+                        }));
         });
         metrics.payloads = payloads;
         ctx.progress(1, 3, 'payload kinds');
+        if (ctx.signal.aborted)
+            throw ctx.signal.reason;
         const silent = trips.length > 0 && trips.every((trip) => trip.replies === 0);
         if (silent) {
             // Nothing was answered: ordering and delivery would only wait out more timeouts.
@@ -66725,24 +67212,26 @@ async function message_delivery_run(ctx) {
             outOfOrderWaves: order.outOfOrderWaves,
             replies: order.replies
         };
-        checks.push(order.replies === 0
-            ? failedToMeasure(ORDER.id, ORDER.title, order.firstError ?? new Error('no reply'))
-            : order.fifoReplies > 0
-                ? // Replies without the probe's id are matched first in first out:
-                    // whatever order they come in, they line up, so order is unmeasured.
-                    skipped(ORDER.id, ORDER.title, `${order.fifoReplies} of ${order.replies} replies carried no probe id (json id field "${ctx.config.json.idField}" not echoed), so they were matched first in first out and their order cannot be judged`)
-                : verify({
-                    id: ORDER.id,
-                    title: ORDER.title,
-                    ok: order.outOfOrderWaves === 0 && order.intact === order.replies,
-                    value: order.outOfOrderWaves,
-                    unit: 'count',
-                    expected: 0,
-                    message: order.outOfOrderWaves === 0
-                        ? `${order.replies} pipelined replies came back in send order`
-                        : `${order.outOfOrderWaves} of ${ORDER_WAVES} waves of ${ORDER_WAVE} pipelined probes came back out of order`,
-                    code: 'WSH_ERR_PROTOCOL'
-                }));
+        checks.push(nothingJudged(order)
+            ? cutByDeadline(ORDER.id, ORDER.title, ORDER_WAVE * ORDER_WAVES)
+            : order.replies === 0
+                ? failedToMeasure(ORDER.id, ORDER.title, order.firstError ?? new Error('no reply'))
+                : order.fifoReplies > 0
+                    ? // Replies without the probe's id are matched first in first out:
+                        // whatever order they come in, they line up, so order is unmeasured.
+                        skipped(ORDER.id, ORDER.title, `${order.fifoReplies} of ${order.replies} replies carried no probe id (json id field "${ctx.config.json.idField}" not echoed), so they were matched first in first out and their order cannot be judged`)
+                    : verify({
+                        id: ORDER.id,
+                        title: ORDER.title,
+                        ok: order.outOfOrderWaves === 0 && order.intact === order.replies,
+                        value: order.outOfOrderWaves,
+                        unit: 'count',
+                        expected: 0,
+                        message: order.outOfOrderWaves === 0
+                            ? `${order.replies} pipelined replies came back in send order`
+                            : `${order.outOfOrderWaves} of ${ORDER_WAVES} waves of ${ORDER_WAVE} pipelined probes came back out of order`,
+                        code: 'WSH_ERR_PROTOCOL'
+                    }));
         ctx.progress(2, 3, 'ordering');
         const delivery = await runProbes(connection, {
             ...base,
@@ -66750,23 +67239,34 @@ async function message_delivery_run(ctx) {
             concurrency: DELIVERY_CONCURRENCY
         });
         runs.push(delivery);
+        // Probes abandoned at the deadline are neither lost nor delivered: not judged.
+        const judged = delivery.sent - delivery.abandoned;
+        // Under json replies are matched, not compared: count answers, not intact echoes.
+        const good = json ? delivery.replies : delivery.intact;
         metrics.delivery = {
             sent: delivery.sent,
+            judged,
             intact: delivery.intact,
             timeouts: delivery.timeouts,
-            failures: delivery.failures
+            failures: delivery.failures,
+            abandoned: delivery.abandoned
         };
-        checks.push(measure({
-            id: RATE.id,
-            title: RATE.title,
-            value: delivery.sent === 0 ? null : delivery.intact / delivery.sent,
-            unit: 'ratio',
-            op: '>=',
-            limit: thresholds.deliveryRate,
-            margin: thresholds.degradedMargin,
-            code: delivery.timeouts > 0 ? 'WSH_ERR_MESSAGE_TIMEOUT' : 'WSH_ERR_PROTOCOL',
-            detail: `${delivery.intact} of ${delivery.sent} delivered intact, ${delivery.timeouts} timed out`
-        }));
+        const cut = delivery.abandoned > 0 ? `; ${delivery.abandoned} cut by the deadline, not judged` : '';
+        checks.push(nothingJudged(delivery)
+            ? cutByDeadline(RATE.id, RATE.title, DELIVERY_PROBES)
+            : measure({
+                id: RATE.id,
+                title: RATE.title,
+                value: judged === 0 ? null : good / judged,
+                unit: 'ratio',
+                op: '>=',
+                limit: thresholds.deliveryRate,
+                margin: thresholds.degradedMargin,
+                code: delivery.timeouts > 0 ? 'WSH_ERR_MESSAGE_TIMEOUT' : 'WSH_ERR_PROTOCOL',
+                detail: json
+                    ? `${good} of ${judged} answered by a matching reply (content not compared: json protocol), ${delivery.timeouts} timed out${cut}`
+                    : `${good} of ${judged} delivered intact, ${delivery.timeouts} timed out${cut}`
+            }));
         ctx.progress(3, 3, 'delivery rate');
     }
     catch (error) {
@@ -66790,16 +67290,20 @@ async function message_delivery_run(ctx) {
         for (let i = 0; i < r.rttsMs.length; i++)
             slowest = Math.max(slowest, r.rttsMs[i]);
     metrics.slowestReplyMs = slowest;
-    checks.push(measure({
-        id: TIMEOUT.id,
-        title: TIMEOUT.title,
-        value: sent === 0 ? null : unanswered,
-        unit: 'count',
-        op: '==',
-        limit: 0,
-        code: timeouts > 0 || unanswered === 0 ? 'WSH_ERR_MESSAGE_TIMEOUT' : 'WSH_ERR_CONNECTION_LOST',
-        detail: `${unanswered} of ${sent} probes got no reply within ${thresholds.messageTimeoutMs} ms (${timeouts} timed out, ${unanswered - timeouts} lost when the connection failed); slowest reply ${Math.round(slowest)} ms`
-    }));
+    checks.push(sent === 0 && ctx.signal.aborted
+        ? failedToMeasure(TIMEOUT.id, TIMEOUT.title, ctx.signal.reason)
+        : measure({
+            id: TIMEOUT.id,
+            title: TIMEOUT.title,
+            value: sent === 0 ? null : unanswered,
+            unit: 'count',
+            op: '==',
+            limit: 0,
+            code: timeouts > 0 || unanswered === 0
+                ? 'WSH_ERR_MESSAGE_TIMEOUT'
+                : 'WSH_ERR_CONNECTION_LOST',
+            detail: `${unanswered} of ${sent} probes got no reply within ${thresholds.messageTimeoutMs} ms (${timeouts} timed out, ${unanswered - timeouts} lost when the connection failed); slowest reply ${Math.round(slowest)} ms`
+        }));
     checks.push(await protocolErrorCheck(ctx));
     return { checks, metrics };
 }
@@ -66809,105 +67313,6 @@ const messageDeliverySuite = {
     durationWeight: 0,
     run: message_delivery_run
 };
-
-;// CONCATENATED MODULE: ./src/chaos/faults.ts
-/**
- * The chaos relay's fault settings, their defaults (the seed's scenarios)
- * and validation. Probabilities are per relayed data message unless noted.
- */
-/** The seed's chaos scenarios. */
-const DEFAULT_FAULTS = Object.freeze({
-    randomDisconnect: { probability: 0.1, reconnectDelayMs: 1000 },
-    networkDelay: { probability: 0.2, minMs: 100, maxMs: 500 },
-    messageLoss: { probability: 0.05, direction: 'both' },
-    slowResponse: { probability: 0.15, delayMs: 2000 },
-    bandwidth: { bytesPerSecond: 0 }
-});
-/** Every fault off: the relay forwards faithfully (used to check the relay itself). */
-const NO_FAULTS = Object.freeze({
-    randomDisconnect: { probability: 0, reconnectDelayMs: 0 },
-    networkDelay: { probability: 0, minMs: 0, maxMs: 0 },
-    messageLoss: { probability: 0, direction: 'both' },
-    slowResponse: { probability: 0, delayMs: 0 },
-    bandwidth: { bytesPerSecond: 0 }
-});
-/**
- * Upper bound of any single added delay (ms): keeps a misconfigured relay from
- * holding a message past the run's deadline and keeps every timer bounded.
- */
-const MAX_FAULT_DELAY_MS = 60_000;
-function probability(name, value) {
-    if (!Number.isFinite(value) || value < 0 || value > 1) {
-        throw new RangeError(`faults.${name}: got ${value}; expected a probability from 0 to 1`);
-    }
-}
-function delay(name, value) {
-    if (!Number.isFinite(value) || value < 0 || value > MAX_FAULT_DELAY_MS) {
-        throw new RangeError(`faults.${name}: got ${value}; expected ms from 0 to ${MAX_FAULT_DELAY_MS}`);
-    }
-}
-/**
- * Merges overrides onto `base` (default: the seed's scenarios) and validates
- * the result; throws RangeError naming the bad option.
- */
-function resolveFaults(overrides = {}, base = DEFAULT_FAULTS) {
-    const faults = {
-        randomDisconnect: { ...base.randomDisconnect, ...overrides.randomDisconnect },
-        networkDelay: { ...base.networkDelay, ...overrides.networkDelay },
-        messageLoss: { ...base.messageLoss, ...overrides.messageLoss },
-        slowResponse: { ...base.slowResponse, ...overrides.slowResponse },
-        bandwidth: { ...base.bandwidth, ...overrides.bandwidth }
-    };
-    probability('randomDisconnect.probability', faults.randomDisconnect.probability);
-    delay('randomDisconnect.reconnectDelayMs', faults.randomDisconnect.reconnectDelayMs);
-    probability('networkDelay.probability', faults.networkDelay.probability);
-    delay('networkDelay.minMs', faults.networkDelay.minMs);
-    delay('networkDelay.maxMs', faults.networkDelay.maxMs);
-    if (faults.networkDelay.maxMs < faults.networkDelay.minMs) {
-        throw new RangeError(`faults.networkDelay.maxMs: got ${faults.networkDelay.maxMs}; expected >= networkDelay.minMs (${faults.networkDelay.minMs})`);
-    }
-    probability('messageLoss.probability', faults.messageLoss.probability);
-    const directions = ['both', 'client-to-server', 'server-to-client'];
-    if (!directions.includes(faults.messageLoss.direction)) {
-        throw new RangeError(`faults.messageLoss.direction: got ${String(faults.messageLoss.direction)}; expected one of ${directions.join(', ')}`);
-    }
-    probability('slowResponse.probability', faults.slowResponse.probability);
-    delay('slowResponse.delayMs', faults.slowResponse.delayMs);
-    const bps = faults.bandwidth.bytesPerSecond;
-    if (!Number.isFinite(bps) || bps < 0) {
-        throw new RangeError(`faults.bandwidth.bytesPerSecond: got ${bps}; expected a number >= 0 (0 = unlimited)`);
-    }
-    return faults;
-}
-/**
- * Decides the faults for each data message from a random source. Exactly
- * four draws per message, in a fixed order (disconnect, loss, delay, slow),
- * whatever the outcome or direction, so the same seed and the same message
- * sequence always give the same decisions.
- */
-function createFaultPlanner(faults, random) {
-    return (direction) => {
-        const rDisconnect = random();
-        const rLoss = random();
-        const rDelay = random();
-        const rSlow = random();
-        const { networkDelay, messageLoss, slowResponse, randomDisconnect } = faults;
-        const disconnect = rDisconnect < randomDisconnect.probability;
-        const lossApplies = messageLoss.direction === 'both' || messageLoss.direction === direction;
-        const lose = !disconnect && lossApplies && rLoss < messageLoss.probability;
-        // The delay amount reuses the draw's position inside the probability band,
-        // so it costs no extra draw and stays uniform over [minMs, maxMs].
-        const delayed = rDelay < networkDelay.probability;
-        const span = networkDelay.maxMs - networkDelay.minMs;
-        const delayMs = delayed
-            ? Math.round(networkDelay.minMs + (rDelay / networkDelay.probability) * span)
-            : 0;
-        const slowMs = direction === 'server-to-client' && rSlow < slowResponse.probability
-            ? slowResponse.delayMs
-            : 0;
-        return { direction, disconnect, lose, delayMs, slowMs };
-    };
-}
 
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
@@ -67500,6 +67905,7 @@ async function startChaosRelay(options) {
 }
 
 ;// CONCATENATED MODULE: ./src/engine/recovery-steps.ts
+
 /** How often bounded waits re-test their condition (ms): state changes inside the client emit no event we can await. */
 const POLL_STEP_MS = 10;
 /**
@@ -67553,9 +67959,19 @@ async function startWithin(client, timeoutMs, clock, signal) {
     const opened = await until(() => (client.state === 'open' ? true : error !== undefined ? false : undefined), timeoutMs, clock, signal);
     if (opened.ok && opened.value)
         return undefined;
+    // Decided before close(): closing rejects start() with a bare "client closed", which
+    // would hide that the limit ran out while the handshake was still pending.
+    const ownError = error;
     await client.close();
     await started;
-    return error ?? new Error(`not open after ${timeoutMs} ms (${opened.ok ? 'failed' : opened.why})`);
+    if (ownError !== undefined)
+        return ownError;
+    if (!opened.ok && opened.why === 'aborted') {
+        return new errors_HealthError('WSH_ERR_DEADLINE', 'stopped before the connection opened');
+    }
+    // Attempts that failed before the limit (refused, rejected) say more than the limit does.
+    const last = client.stats.lastError;
+    return new errors_HealthError(last && last.code in ERROR_CODES ? last.code : 'WSH_ERR_HANDSHAKE_TIMEOUT', `not open after ${timeoutMs} ms` + (last ? `; last error: ${last.message}` : ''));
 }
 /**
  * Sends `body` (its id added by the client) and resolves with the first
@@ -68386,9 +68802,18 @@ function createReconnectingClient(options) {
             setState('closed');
             return;
         }
-        void recover('drop', code);
+        void recover('drop', code).catch(fail);
+    }
+    /** A throw escaping recover() (a listener's bug) ends the client as failed, never an unhandled rejection. */
+    function fail(error) {
+        noteError(error);
+        failure ??= new errors_HealthError('WSH_ERR_INTERNAL', `reconnect failed: ${stats.lastError?.message}`);
+        abort.abort();
+        setState('failed');
     }
     async function recover(cause, closeCode) {
+        if (abort.signal.aborted)
+            return;
         setState(cause === 'drop' ? 'reconnecting' : 'connecting');
         const record = {
             cause,
@@ -68447,7 +68872,10 @@ function createReconnectingClient(options) {
             adopt(socket);
             return;
         }
-        failure = new errors_HealthError('WSH_ERR_RECONNECT_EXHAUSTED', `Reconnection attempts exceeded maximum (${max})`, stats.lastError ? { cause: stats.lastError } : undefined);
+        failure = new errors_HealthError('WSH_ERR_RECONNECT_EXHAUSTED', 
+        // The cause goes in the message too: "exceeded maximum" alone hides why each attempt failed.
+        `Reconnection attempts exceeded maximum (${max})` +
+            (stats.lastError ? `; last error: ${stats.lastError.message}` : ''), stats.lastError ? { cause: stats.lastError } : undefined);
         abort.abort();
         setState('failed');
     }
@@ -68481,6 +68909,9 @@ function createReconnectingClient(options) {
                 return whenOpen();
             setState('connecting');
             const waiting = whenOpen();
+            // close() while the first handshake is in flight rejects `waiting` before it is returned:
+            // a handler from the start keeps that from being an unhandled rejection (process exit).
+            waiting.catch(() => undefined);
             if (breaker?.canAttempt() === false)
                 stats.circuitRefusals += 1;
             else {
@@ -68495,7 +68926,9 @@ function createReconnectingClient(options) {
                 catch (error) {
                     breaker?.onFailure();
                     noteError(error);
-                    void recover('initial', null);
+                    // Closed while the handshake was pending: stay closed, do not start reconnecting.
+                    if (!abort.signal.aborted)
+                        void recover('initial', null).catch(fail);
                 }
             }
             return waiting;
@@ -69214,6 +69647,7 @@ const SUITES = createSuiteRegistry();
 
 
 
+
 /** The config's fault overrides with unset fields left out (so the seed's defaults apply). */
 function faultOverrides(config) {
     const overrides = {};
@@ -69298,6 +69732,90 @@ function chaosReport(relay) {
         connections: { ...relay.connections },
         flow: { ...relay.flow }
     };
+}
+/** A connect refused by the relay's fault window is retried for this many reconnect delays. */
+const CHAOS_CONNECT_RETRY_FACTOR = 3;
+/** The retry window is at least this long (ms), even with no reconnect delay configured. */
+const CHAOS_CONNECT_MIN_RETRY_MS = 500;
+/** First pause between retries (ms); it doubles up to CHAOS_CONNECT_MAX_BACKOFF_MS. */
+const CHAOS_CONNECT_INITIAL_BACKOFF_MS = 25;
+const CHAOS_CONNECT_MAX_BACKOFF_MS = 250;
+/**
+ * How long (ms) the chaos connector keeps retrying a refused connect:
+ * CHAOS_CONNECT_RETRY_FACTOR x the relay's reconnect delay, at least
+ * CHAOS_CONNECT_MIN_RETRY_MS. Long enough to ride out the 503 window a random
+ * disconnect opens (plus one more disconnect behind it), short enough that a
+ * service which really refuses still fails in bounded time.
+ */
+function chaosRetryWindowMs(faults) {
+    return Math.max(CHAOS_CONNECT_MIN_RETRY_MS, CHAOS_CONNECT_RETRY_FACTOR * faults.randomDisconnect.reconnectDelayMs);
+}
+/**
+ * The Connect suites get under chaos mode. A connect the relay refuses
+ * (HTTP 503 while its reconnect delay or outage window runs, or a
+ * refused/reset socket) is an injected fault, not the service's answer, so
+ * it is retried with a doubling pause until `retryWindowMs` has passed or
+ * ConnectionOptions.signal aborts. Any other failure (e.g. 502: the service
+ * behind the relay refused) is returned at once. Errors name the target
+ * "through the chaos relay" instead of the relay's own loopback URL.
+ */
+function createChaosConnector(options) {
+    const { connect, clock, retryWindowMs } = options;
+    if (!Number.isFinite(retryWindowMs) || retryWindowMs < 0) {
+        throw new RangeError(`retryWindowMs: got ${retryWindowMs}; expected ms >= 0`);
+    }
+    const target = redactUrl(options.target);
+    const relayUrl = redactUrl(options.relayUrl);
+    return async (connectionOptions = {}) => {
+        const { signal } = connectionOptions;
+        const giveUpAtMs = clock.nowMs() + retryWindowMs;
+        let pauseMs = CHAOS_CONNECT_INITIAL_BACKOFF_MS;
+        let attempts = 0;
+        // Bounded in time by giveUpAtMs; the count bound is a backstop for a clock that stands still.
+        const maxAttempts = Math.ceil(retryWindowMs / CHAOS_CONNECT_INITIAL_BACKOFF_MS) + 1;
+        for (;;) {
+            attempts++;
+            try {
+                return await connect(connectionOptions);
+            }
+            catch (error) {
+                const left = giveUpAtMs - clock.nowMs();
+                if (!refusedByFault(error) || left <= 0 || attempts >= maxAttempts || signal?.aborted) {
+                    throw throughRelay(error, target, relayUrl, attempts);
+                }
+                try {
+                    await clock.sleep(Math.min(pauseMs, left), signal);
+                }
+                catch {
+                    throw throughRelay(error, target, relayUrl, attempts);
+                }
+                pauseMs = Math.min(pauseMs * 2, CHAOS_CONNECT_MAX_BACKOFF_MS);
+            }
+        }
+    };
+}
+/** The relay's fault windows answer 503; a reset or refused socket is a dropped attempt. */
+function refusedByFault(error) {
+    if (!isHealthError(error))
+        return false;
+    if (error.code === 'WSH_ERR_HANDSHAKE_REJECTED') {
+        return error.status === 503;
+    }
+    return error.code === 'WSH_ERR_CONNECT';
+}
+/** The same error (code, status, cause) naming the target through the relay. */
+function throughRelay(error, target, relayUrl, attempts) {
+    if (!isHealthError(error))
+        return error;
+    const named = error.message.includes(relayUrl)
+        ? error.message.split(relayUrl).join(`${target} through the chaos relay`)
+        : `${error.message} (${target} through the chaos relay)`;
+    const retried = attempts > 1 ? ` (${attempts} attempts)` : '';
+    const wrapped = new errors_HealthError(error.code, `${named}${retried}`, { cause: error });
+    const status = error.status;
+    if (status !== undefined)
+        Object.assign(wrapped, { status });
+    return wrapped;
 }
 
 ;// CONCATENATED MODULE: ./src/engine/runner.ts
@@ -70476,13 +70994,24 @@ async function runHealthCheck(whole, deps = {}) {
                 relay = await startChaosMode(config, url, clock);
             // Under chaos every suite talks to the relay; thresholds then judge recovery under faults.
             const target = relay?.url ?? url;
-            const connect = createConnector({
+            const direct = createConnector({
                 url: target,
                 clock,
                 protocol,
                 recorder,
                 ...connectionOptionsFromConfig(config)
             });
+            // Under chaos a connect the relay refuses in its fault window is retried (bounded), so
+            // the suites judge the service's recovery, not the injected refusal (chaos-mode.ts).
+            const connect = relay
+                ? createChaosConnector({
+                    connect: direct,
+                    relayUrl: relay.url,
+                    target: url,
+                    clock,
+                    retryWindowMs: chaosRetryWindowMs(relay.faults)
+                })
+                : direct;
             const ids = selectedSuiteIds(config);
             const indexOf = (id) => ids.indexOf(id) + 1;
             const onProgress = deps.onProgress;
