@@ -234,3 +234,47 @@ function throughRelay(error: unknown, target: string, relayUrl: string, attempts
   if (status !== undefined) Object.assign(wrapped, { status })
   return wrapped
 }
+
+/** Margin (ms) added to the slowest round trip the faults can cause, for the service itself. */
+export const CHAOS_PROBE_MARGIN_MS = 1_000
+/** The resend timeout is at least this long (ms), even with no delay faults. */
+export const CHAOS_PROBE_MIN_TIMEOUT_MS = 1_000
+/** Resends per probe under chaos before it counts as lost (ProbeRunOptions.maxResends). */
+export const CHAOS_PROBE_MAX_RESENDS = 2
+
+/**
+ * Per-probe resend timeout (ms) under chaos: the slowest round trip the
+ * faults can cause on their own, 2 x network_delay.max (each direction) +
+ * slow_response.delay (server-to-client only), plus CHAOS_PROBE_MARGIN_MS,
+ * at least CHAOS_PROBE_MIN_TIMEOUT_MS and at most `messageTimeoutMs`. The
+ * relay's pipes are first in first out, so a delayed frame holds later ones
+ * back by at most its own delay. A probe unanswered by then was dropped by
+ * the relay's message_loss: waiting the full message timeout for it would
+ * judge the fault, not the service, so it is resent instead.
+ */
+export function chaosProbeTimeoutMs(
+  faults: Pick<FaultConfig, 'networkDelay' | 'slowResponse'>,
+  messageTimeoutMs: number
+): number {
+  const slowest = 2 * faults.networkDelay.maxMs + faults.slowResponse.delayMs
+  return Math.min(
+    messageTimeoutMs,
+    Math.max(CHAOS_PROBE_MIN_TIMEOUT_MS, slowest + CHAOS_PROBE_MARGIN_MS)
+  )
+}
+
+/**
+ * ProbeRunOptions for a suite under chaos (`resendAfterMs`, `maxResends`)
+ * from the config's faults (the seed's defaults where unset); empty without
+ * chaos mode, so a plain run is unchanged.
+ */
+export function chaosResendOptions(
+  config: Config
+): { resendAfterMs: number; maxResends: number } | Record<string, never> {
+  if (!config.chaosMode) return {}
+  const faults = resolveFaults(faultOverrides(config), DEFAULT_FAULTS)
+  return {
+    resendAfterMs: chaosProbeTimeoutMs(faults, config.thresholds.messageTimeoutMs),
+    maxResends: CHAOS_PROBE_MAX_RESENDS
+  }
+}

@@ -48,7 +48,19 @@ export interface ProbeRunOptions {
    * At most MAX_PROBE_RECONNECTS reopenings; a failed reopening ends the run.
    */
   reconnect?(): Promise<Connection>
+  /**
+   * Chaos mode: a probe with no reply after this many ms (capped at
+   * `timeoutMs`) is sent again, counted in `resent`, up to `maxResends`
+   * times; only a probe unanswered after its resends counts as timed out.
+   * Unset: each probe waits `timeoutMs` once (no resend).
+   */
+  resendAfterMs?: number
+  /** Resends per probe with `resendAfterMs` (default DEFAULT_MAX_RESENDS). */
+  maxResends?: number
 }
+
+/** Resends per probe when ProbeRunOptions.resendAfterMs is set and maxResends is not. */
+export const DEFAULT_MAX_RESENDS = 2
 
 export interface ProbeRunResult {
   sent: number
@@ -79,6 +91,11 @@ export interface ProbeRunResult {
   reconnects: number
   /** Probes lost with a dropped connection and sent again after `reconnect` (0 without it). */
   resent: number
+  /**
+   * With `resendAfterMs`: replies to probes that were never resent, the only
+   * ones whose order `outOfOrderWaves` judges (a resent probe's order is lost).
+   */
+  orderJudgedReplies?: number
 }
 
 /**
@@ -104,6 +121,17 @@ export async function runProbes(
     throw new RangeError(`runProbes: concurrency must be an integer >= 1, got ${concurrency}`)
   }
   const { clock, signal } = options
+  const { resendAfterMs } = options
+  const maxResends = options.maxResends ?? DEFAULT_MAX_RESENDS
+  if (resendAfterMs !== undefined && !(Number.isFinite(resendAfterMs) && resendAfterMs > 0)) {
+    throw new RangeError(`runProbes: resendAfterMs must be ms > 0, got ${resendAfterMs}`)
+  }
+  if (!Number.isInteger(maxResends) || maxResends < 0) {
+    throw new RangeError(`runProbes: maxResends must be an integer >= 0, got ${maxResends}`)
+  }
+  const attemptTimeoutMs =
+    resendAfterMs === undefined ? options.timeoutMs : Math.min(resendAfterMs, options.timeoutMs)
+  let orderJudgedReplies = 0
   const rtts = createSampleRecorder({ initialCapacity: Math.min(count, INITIAL_SAMPLES) })
   const at = createSampleRecorder({ initialCapacity: Math.min(count, INITIAL_SAMPLES) })
   const tally = {
@@ -137,6 +165,8 @@ export async function runProbes(
   let current = connection
   const arrival: number[] = []
   const pending: Promise<void>[] = []
+  // Probes of the current wave sent again after a timeout: left out of the order judgement.
+  const resentInWave = new Set<number>()
   let wave = 0
   let settledInWave = 0
   try {
@@ -174,40 +204,61 @@ export async function runProbes(
       settledInWave = 0
       arrival.length = 0
       pending.length = 0
+      resentInWave.clear()
+      const onConnection = current
+      // Without resendAfterMs a timeout is final: one attempt per probe, as before.
+      const attempt = (index: number, resends: number): ReturnType<Connection['probe']> =>
+        onConnection
+          .probe({ kind: options.kind, bytes: options.bytes, timeoutMs: attemptTimeoutMs })
+          .catch((error: unknown) => {
+            if (
+              resendAfterMs === undefined ||
+              resends >= maxResends ||
+              thisWave !== wave ||
+              signal.aborted ||
+              onConnection.readyState !== 'OPEN' ||
+              !isHealthError(error) ||
+              error.code !== 'WSH_ERR_MESSAGE_TIMEOUT'
+            )
+              throw error
+            tally.resent++
+            resentInWave.add(index)
+            return attempt(index, resends + 1)
+          })
       for (let i = 0; i < size; i++) {
         tally.sent++
         const index = i
         pending.push(
-          current
-            .probe({ kind: options.kind, bytes: options.bytes, timeoutMs: options.timeoutMs })
-            .then(
-              (trip) => {
-                // A probe of a wave abandoned on abort settles late: it no longer counts.
-                if (thisWave !== wave || tally.aborted) return
-                settledInWave++
+          attempt(index, 0).then(
+            (trip) => {
+              // A probe of a wave abandoned on abort settles late: it no longer counts.
+              if (thisWave !== wave || tally.aborted) return
+              settledInWave++
+              if (!resentInWave.has(index)) {
                 arrival.push(index)
-                tally.replies++
-                if (trip.intact) tally.intact++
-                if (trip.matchedById === false) tally.fifoReplies++
-                rtts.add(trip.rttMs)
-                at.add(clock.nowMs())
-                tally.bytes += trip.bytes
-              },
-              (error: unknown) => {
-                if (thisWave !== wave || tally.aborted) return
-                settledInWave++
-                if (resendable(error)) {
-                  // Lost with the connection: sent again once it is reopened.
-                  tally.sent--
-                  tally.resent++
-                  return
-                }
-                if (isHealthError(error) && error.code === 'WSH_ERR_MESSAGE_TIMEOUT')
-                  tally.timeouts++
-                else tally.failures++
-                tally.firstError ??= error
+                orderJudgedReplies++
               }
-            )
+              tally.replies++
+              if (trip.intact) tally.intact++
+              if (trip.matchedById === false) tally.fifoReplies++
+              rtts.add(trip.rttMs)
+              at.add(clock.nowMs())
+              tally.bytes += trip.bytes
+            },
+            (error: unknown) => {
+              if (thisWave !== wave || tally.aborted) return
+              settledInWave++
+              if (resendable(error)) {
+                // Lost with the connection: sent again once it is reopened.
+                tally.sent--
+                tally.resent++
+                return
+              }
+              if (isHealthError(error) && error.code === 'WSH_ERR_MESSAGE_TIMEOUT') tally.timeouts++
+              else tally.failures++
+              tally.firstError ??= error
+            }
+          )
         )
       }
       await Promise.race([Promise.all(pending), abortedWait])
@@ -230,6 +281,7 @@ export async function runProbes(
   return {
     ...counts,
     ...(firstError === undefined ? {} : { firstError }),
+    ...(resendAfterMs === undefined ? {} : { orderJudgedReplies }),
     rttsMs: rtts.values(),
     atMs: at.values()
   }

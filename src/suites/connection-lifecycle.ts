@@ -4,8 +4,14 @@
  * is acknowledged, the service ends the TCP connection itself after the
  * close handshake (no sockets leak on its side), and reused connections keep
  * answering.
+ *
+ * Under chaos mode a connection the relay drops is reopened (reuse and pool
+ * probes resend), a close an injected disconnect cut is retried on a fresh
+ * connection (CHAOS_CLOSE_TRIES), and leaks are judged only on closes that
+ * completed.
  */
-import type { Connection } from '../client/types.js'
+import type { CloseInfo, Connection } from '../client/types.js'
+import { chaosResendOptions } from '../engine/chaos-mode.js'
 import { failedToMeasure, measure, skipped, verify } from '../engine/checks.js'
 import { withTimeout } from '../engine/deadline.js'
 import type { Check, MetricValue } from '../engine/model.js'
@@ -37,6 +43,13 @@ export const REUSE_PHASE_MS = 4_000
  * socket per client until something else drops it: a leak on the service.
  */
 export const SERVICE_TCP_CLOSE_MS = 2_000
+/**
+ * Chaos mode: tries of the close handshake (and its state sequence). The
+ * relay's random_disconnect can cut a close midway; that is the injected
+ * fault, so the step is retried on a fresh connection and the service is
+ * judged on the last try.
+ */
+export const CHAOS_CLOSE_TRIES = 3
 
 const EXPECTED_STATES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'] as const
 
@@ -84,6 +97,15 @@ async function run(
   const fail = (key: CheckKey, error: unknown): void => {
     if (!checks.has(key)) checks.set(key, failedToMeasure(CHECK_IDS[key], CHECKS[key], error))
   }
+  // Under chaos a drop is the relay's injected fault: reopen and resend (probes.ts).
+  const chaos = ctx.config.chaosMode
+  const resend = chaosResendOptions(ctx.config)
+  const recovery = { resent: 0, reconnects: 0, retries: 0 }
+  let reopened = 0
+  const reopen = async (old: Connection): Promise<Connection> => {
+    old.terminate()
+    return open(`lifecycle_reopened_${++reopened}`)
+  }
   const result = (): { checks: Check[]; metrics: { [key: string]: MetricValue } } => ({
     checks: (Object.keys(CHECKS) as CheckKey[]).flatMap((key) => checks.get(key) ?? []),
     metrics
@@ -126,17 +148,29 @@ async function run(
       timeoutMs: thresholds.messageTimeoutMs,
       signal: ctx.signal,
       clock: ctx.clock,
-      stopOnFailure: true
+      stopOnFailure: true,
+      ...resend
     }
     // Bounded by time as well as count (REUSE_PHASE_MS); runProbes always sends at least one.
     const phaseStartMs = ctx.clock.nowMs()
     const phaseEndMs = phaseStartMs + REUSE_PHASE_MS
+    let reused = first
     const reuse = await runProbes(first, {
       ...probeOptions,
+      ...(chaos
+        ? {
+            reconnect: async () => {
+              reused = await reopen(reused)
+              return reused
+            }
+          }
+        : {}),
       count: REUSE_PROBES,
       stopAtMs: phaseStartMs + REUSE_PHASE_MS / 2
     })
-    const pool = [first]
+    recovery.resent += reuse.resent
+    recovery.reconnects += reuse.reconnects
+    const pool = [reused]
     for (let i = 1; i < POOL_SIZE; i++) pool.push(await open(`lifecycle_pool_${i + 1}`))
     let poolSent = 0
     let poolIntact = 0
@@ -151,9 +185,24 @@ async function run(
     // all its connections answering, and a round costs one round trip, not three.
     for (; rounds < POOL_ROUNDS && !stop(); rounds++) {
       const trips = await Promise.all(
-        pool.map((connection) => runProbes(connection, { ...probeOptions, count: 1 }))
+        pool.map((connection, index) =>
+          runProbes(connection, {
+            ...probeOptions,
+            count: 1,
+            ...(chaos
+              ? {
+                  reconnect: async () => {
+                    pool[index] = await reopen(pool[index])
+                    return pool[index]
+                  }
+                }
+              : {})
+          })
+        )
       )
       for (const trip of trips) {
+        recovery.resent += trip.resent
+        recovery.reconnects += trip.reconnects
         poolSent += trip.sent
         poolIntact += trip.intact
         abandoned += trip.abandoned
@@ -202,6 +251,7 @@ async function run(
           })
     )
     for (const connection of pool.slice(1)) closeInBackground(connection)
+    if (pool[0] !== first) closeInBackground(pool[0])
   } catch (error) {
     fail('pool', error)
   }
@@ -239,9 +289,21 @@ async function run(
   }
 
   try {
-    if (first.readyState === 'OPEN') judged.add(first)
-    const info = await first.close(1000, 'ws-health lifecycle check', SERVICE_TCP_CLOSE_MS)
-    const states = first.states.map((change) => change.state)
+    let closed = first
+    let info: CloseInfo | undefined
+    for (let tries = 1; ; tries++) {
+      // Under chaos a connection the relay dropped is replaced: the close is judged on one that was open.
+      if (chaos && closed.readyState !== 'OPEN') closed = await reopen(closed)
+      if (closed.readyState === 'OPEN') judged.add(closed)
+      info = await closed.close(1000, 'ws-health lifecycle check', SERVICE_TCP_CLOSE_MS)
+      // An injected disconnect cut this close (no close frame came back): retry on a fresh connection.
+      const interrupted = info.code === 1006 || !info.wasClean
+      if (!chaos || !interrupted || tries >= CHAOS_CLOSE_TRIES || ctx.signal.aborted) break
+      recovery.retries++
+      judged.delete(closed)
+      closed = await reopen(closed)
+    }
+    const states = closed.states.map((change) => change.state)
     const sequence = states.join('->')
     metrics.close = {
       code: info.code,
@@ -287,7 +349,10 @@ async function run(
       () =>
         new HealthError('WSH_ERR_CLOSE_TIMEOUT', 'connections did not reach CLOSED after terminate')
     )
-    const known = infos.filter((info) => info.serverClosedTcp !== undefined)
+    // Under chaos only a close that completed shows the service's side; a dropped one shows the relay's.
+    const known = infos.filter(
+      (info) => info.serverClosedTcp !== undefined && (!chaos || info.code !== 1006)
+    )
     const kept = known.filter((info) => info.serverClosedTcp === false).length
     metrics.leaks = { judged: judged.size, observed: known.length, keptOpenByService: kept }
     checks.set(
@@ -314,6 +379,7 @@ async function run(
   } catch (error) {
     fail('leaks', error)
   }
+  if (chaos) metrics.chaos = { ...recovery }
   return result()
 }
 

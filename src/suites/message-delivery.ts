@@ -2,8 +2,14 @@
  * message-delivery: text, JSON, binary and large payloads round-trip intact,
  * order is preserved per connection, every message is delivered in time, and
  * a protocol error gets a clean close rather than a hang.
+ *
+ * Under chaos mode the suite judges recovery, not the injected faults: a
+ * dropped connection is reopened, a probe the relay lost is resent after
+ * chaosProbeTimeoutMs (bounded), order is judged only on probes never
+ * resent, and the ordering and delivery phases are small and time-capped.
  */
 import type { Connection, PayloadKind } from '../client/types.js'
+import { chaosResendOptions } from '../engine/chaos-mode.js'
 import { failedToMeasure, measure, skipped, verify } from '../engine/checks.js'
 import type { Check, MetricValue } from '../engine/model.js'
 import { closeQuietly, connectWithin, runProbes, type ProbeRunResult } from '../engine/probes.js'
@@ -18,6 +24,17 @@ export const DELIVERY_CONCURRENCY = 20
 /** Probes pipelined per ordering wave, and waves sent. */
 export const ORDER_WAVE = 20
 export const ORDER_WAVES = 3
+
+/**
+ * Chaos mode: probes pipelined per wave, and wall time (ms) each of the
+ * ordering and delivery phases may take. The relay's random_disconnect is
+ * drawn per message, so a wave of ORDER_WAVE (40 messages at p = 0.1) almost
+ * never survives: small waves let the service's replies be judged, and the
+ * time cap keeps a run under faults (every lost message costs a resend
+ * timeout) from eating the run's deadline. Each phase runs at least one wave.
+ */
+export const CHAOS_WAVE = 5
+export const CHAOS_PHASE_MS = 6_000
 
 const PAYLOADS: { kind: PayloadKind; id: string; title: string }[] = [
   { kind: 'text', id: 'text-round-trip', title: 'text message round-trips intact' },
@@ -69,7 +86,6 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
   const { thresholds, largePayloadBytes } = ctx.config
   const checks: Check[] = []
   const metrics: { [key: string]: MetricValue } = {}
-  const base = { timeoutMs: thresholds.messageTimeoutMs, signal: ctx.signal, clock: ctx.clock }
   let connection: Connection
   try {
     connection = await connectWithin(ctx.connect, { label: 'delivery_1' }, ctx.signal)
@@ -78,6 +94,42 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
     for (const { id, title } of all) checks.push(failedToMeasure(id, title, error))
     return { checks, metrics: { connectError: describeError(error) } }
   }
+  // Under chaos the relay's injected drops and losses are faults, not the
+  // service's answer: a dropped connection is reopened and its probes resent,
+  // and a probe the relay lost is resent after the faults' slowest round trip.
+  const resend = chaosResendOptions(ctx.config)
+  let opened = 1
+  let reopening: Promise<Connection> | undefined
+  // Shared by the pipelined payload runs, so one drop opens one replacement.
+  const reconnect = (): Promise<Connection> => {
+    if (connection.readyState === 'OPEN') return Promise.resolve(connection)
+    reopening ??= (async () => {
+      connection.terminate()
+      connection = await connectWithin(ctx.connect, { label: `delivery_${++opened}` }, ctx.signal)
+      return connection
+    })().finally(() => {
+      reopening = undefined
+    })
+    return reopening
+  }
+  const base = {
+    timeoutMs: thresholds.messageTimeoutMs,
+    signal: ctx.signal,
+    clock: ctx.clock,
+    ...resend,
+    ...(ctx.config.chaosMode ? { reconnect } : {})
+  }
+  const waitedMs = resend.resendAfterMs ?? thresholds.messageTimeoutMs
+  const tries = (resend.maxResends ?? 0) + 1
+  const chaos = ctx.config.chaosMode
+  const phase = (count: number, concurrency: number) =>
+    chaos
+      ? {
+          count,
+          concurrency: Math.min(concurrency, CHAOS_WAVE),
+          stopAtMs: ctx.clock.nowMs() + CHAOS_PHASE_MS
+        }
+      : { count, concurrency }
   const runs: ProbeRunResult[] = []
   try {
     const payloads: { [key: string]: MetricValue } = {}
@@ -142,6 +194,7 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
       )
     })
     metrics.payloads = payloads
+    const orderWave = chaos ? Math.min(CHAOS_WAVE, ORDER_WAVE) : ORDER_WAVE
     ctx.progress(1, 3, 'payload kinds')
     if (ctx.signal.aborted) throw ctx.signal.reason
     const silent = trips.length > 0 && trips.every((trip) => trip.replies === 0)
@@ -152,49 +205,55 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
 
     const order = await runProbes(connection, {
       ...base,
-      count: ORDER_WAVE * ORDER_WAVES,
-      concurrency: ORDER_WAVE
+      ...phase(ORDER_WAVE * ORDER_WAVES, ORDER_WAVE)
     })
     runs.push(order)
     metrics.ordering = {
-      waves: ORDER_WAVES,
-      waveSize: ORDER_WAVE,
+      waves: Math.ceil(order.sent / orderWave),
+      waveSize: orderWave,
       outOfOrderWaves: order.outOfOrderWaves,
-      replies: order.replies
+      replies: order.replies,
+      resent: order.resent,
+      reconnects: order.reconnects
     }
     checks.push(
       nothingJudged(order)
         ? cutByDeadline(ORDER.id, ORDER.title, ORDER_WAVE * ORDER_WAVES)
         : order.replies === 0
           ? failedToMeasure(ORDER.id, ORDER.title, order.firstError ?? new Error('no reply'))
-          : order.fifoReplies > 0
-            ? // Replies without the probe's id are matched first in first out:
-              // whatever order they come in, they line up, so order is unmeasured.
-              skipped(
+          : order.orderJudgedReplies === 0
+            ? skipped(
                 ORDER.id,
                 ORDER.title,
-                `${order.fifoReplies} of ${order.replies} replies carried no probe id (json id field "${ctx.config.json.idField}" not echoed), so they were matched first in first out and their order cannot be judged`
+                `every one of ${order.replies} replies answered a resent probe (chaos mode), so their order cannot be judged`
               )
-            : verify({
-                id: ORDER.id,
-                title: ORDER.title,
-                ok: order.outOfOrderWaves === 0 && order.intact === order.replies,
-                value: order.outOfOrderWaves,
-                unit: 'count',
-                expected: 0,
-                message:
-                  order.outOfOrderWaves === 0
-                    ? `${order.replies} pipelined replies came back in send order`
-                    : `${order.outOfOrderWaves} of ${ORDER_WAVES} waves of ${ORDER_WAVE} pipelined probes came back out of order`,
-                code: 'WSH_ERR_PROTOCOL'
-              })
+            : order.fifoReplies > 0
+              ? // Replies without the probe's id are matched first in first out:
+                // whatever order they come in, they line up, so order is unmeasured.
+                skipped(
+                  ORDER.id,
+                  ORDER.title,
+                  `${order.fifoReplies} of ${order.replies} replies carried no probe id (json id field "${ctx.config.json.idField}" not echoed), so they were matched first in first out and their order cannot be judged`
+                )
+              : verify({
+                  id: ORDER.id,
+                  title: ORDER.title,
+                  ok: order.outOfOrderWaves === 0 && order.intact === order.replies,
+                  value: order.outOfOrderWaves,
+                  unit: 'count',
+                  expected: 0,
+                  message:
+                    order.outOfOrderWaves === 0
+                      ? `${order.orderJudgedReplies ?? order.replies} pipelined replies came back in send order${order.resent > 0 ? ` (${order.resent} resent probes not judged for order)` : ''}`
+                      : `${order.outOfOrderWaves} of ${Math.ceil(order.sent / orderWave)} waves of ${orderWave} pipelined probes came back out of order`,
+                  code: 'WSH_ERR_PROTOCOL'
+                })
     )
     ctx.progress(2, 3, 'ordering')
 
     const delivery = await runProbes(connection, {
       ...base,
-      count: DELIVERY_PROBES,
-      concurrency: DELIVERY_CONCURRENCY
+      ...phase(DELIVERY_PROBES, DELIVERY_CONCURRENCY)
     })
     runs.push(delivery)
     // Probes abandoned at the deadline are neither lost nor delivered: not judged.
@@ -207,10 +266,15 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
       intact: delivery.intact,
       timeouts: delivery.timeouts,
       failures: delivery.failures,
-      abandoned: delivery.abandoned
+      abandoned: delivery.abandoned,
+      resent: delivery.resent,
+      reconnects: delivery.reconnects
     }
     const cut =
-      delivery.abandoned > 0 ? `; ${delivery.abandoned} cut by the deadline, not judged` : ''
+      (delivery.abandoned > 0 ? `; ${delivery.abandoned} cut by the deadline, not judged` : '') +
+      (delivery.resent > 0 || delivery.reconnects > 0
+        ? `; ${delivery.resent} resent, ${delivery.reconnects} reconnects (chaos mode)`
+        : '')
     checks.push(
       nothingJudged(delivery)
         ? cutByDeadline(RATE.id, RATE.title, DELIVERY_PROBES)
@@ -242,12 +306,19 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
   const sent = runs.reduce((sum, r) => sum + r.sent - r.abandoned, 0)
   const replies = runs.reduce((sum, r) => sum + r.replies, 0)
   const timeouts = runs.reduce((sum, r) => sum + r.timeouts, 0)
+  const resent = runs.reduce((sum, r) => sum + r.resent, 0)
+  const reconnects = runs.reduce((sum, r) => sum + r.reconnects, 0)
   // Every probe without a reply counts, whether it timed out or was lost to a drop.
   const unanswered = sent - replies
   let slowest = 0
   for (const r of runs)
     for (let i = 0; i < r.rttsMs.length; i++) slowest = Math.max(slowest, r.rttsMs[i])
   metrics.slowestReplyMs = slowest
+  if (ctx.config.chaosMode) metrics.chaos = { resent, reconnects, resendAfterMs: waitedMs, tries }
+  const within =
+    tries > 1
+      ? `within ${tries} tries of ${waitedMs} ms (chaos mode: ${resent} resent, ${reconnects} reconnects)`
+      : `within ${thresholds.messageTimeoutMs} ms`
   checks.push(
     sent === 0 && ctx.signal.aborted
       ? failedToMeasure(TIMEOUT.id, TIMEOUT.title, ctx.signal.reason)
@@ -262,7 +333,7 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
             timeouts > 0 || unanswered === 0
               ? 'WSH_ERR_MESSAGE_TIMEOUT'
               : 'WSH_ERR_CONNECTION_LOST',
-          detail: `${unanswered} of ${sent} probes got no reply within ${thresholds.messageTimeoutMs} ms (${timeouts} timed out, ${unanswered - timeouts} lost when the connection failed); slowest reply ${Math.round(slowest)} ms`
+          detail: `${unanswered} of ${sent} probes got no reply ${within} (${timeouts} timed out, ${unanswered - timeouts} lost when the connection failed); slowest reply ${Math.round(slowest)} ms`
         })
   )
   checks.push(await protocolErrorCheck(ctx))
