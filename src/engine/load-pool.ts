@@ -11,7 +11,14 @@ import { setMaxListeners } from 'node:events'
 import type { Connection, RoundTrip } from '../client/types.js'
 import { isHealthError } from '../errors.js'
 import { isFdExhausted } from './fd-limit.js'
-import type { GrowResult, LoadPool, LoadPoolOptions, LoadSlot, PoolTotals } from './load-types.js'
+import type {
+  GrowResult,
+  HealFigures,
+  LoadPool,
+  LoadPoolOptions,
+  LoadSlot,
+  PoolTotals
+} from './load-types.js'
 import { closeQuietly, connectWithin } from './probes.js'
 
 export * from './load-types.js'
@@ -41,6 +48,17 @@ function checkOptions(options: LoadPoolOptions): void {
     if (!(value >= 0)) throw new RangeError(`${name}: got ${value}; expected a number >= 0`)
   }
   if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs: got ${timeoutMs}; expected ms > 0`)
+  const healing = options.healing
+  if (healing !== undefined) {
+    if (!(healing.healWithinMs >= 0)) {
+      throw new RangeError(`healing.healWithinMs: got ${healing.healWithinMs}; expected ms >= 0`)
+    }
+    if (!Number.isInteger(healing.maxReconnects) || healing.maxReconnects < 0) {
+      throw new RangeError(
+        `healing.maxReconnects: got ${healing.maxReconnects}; expected an integer >= 0`
+      )
+    }
+  }
 }
 
 /** Creates an empty pool; nothing opens until `grow`. */
@@ -70,6 +88,15 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
   let nextIndex = 0
   // Start of the metering window (drive + settle), NaN outside it.
   let meterFromMs = Number.NaN
+  const healing = options.healing
+  const maxReconnects = healing?.maxReconnects ?? MAX_RECONNECTS
+  const heal: HealFigures | undefined = healing
+    ? { healed: 0, lostToDrops: 0, pendingAtClose: 0 }
+    : undefined
+  // Under healing: when each down slot dropped, and for each slot reopened in time, its `sent` then.
+  const droppedAt = new Map<LoadSlot, number>()
+  const awaitingServe = new Map<LoadSlot, number>()
+  const reopening = new Set<Promise<void>>()
 
   const pool: LoadPool = {
     slots,
@@ -81,6 +108,7 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
       return firstFdError
     },
     sink: undefined,
+    heal,
     grow,
     drive,
     settle,
@@ -146,14 +174,20 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
 
   // Reply handlers are built once per slot, not per message (STYLE.md §5).
   const handlers = new Map<LoadSlot, { reply(trip: RoundTrip): void; fail(error: unknown): void }>()
-  function bind(slot: LoadSlot): void {
+  function bind(slot: LoadSlot, connection: Connection): void {
     handlers.set(slot, {
       reply(trip) {
+        // Under healing, a late answer on a connection that dropped went with the drop.
+        if (heal !== undefined && slot.connection !== connection) {
+          heal.lostToDrops++
+          return
+        }
         slot.inFlight--
         slot.replies++
         totals.replies++
         slot.rttSumMs += trip.rttMs
         if (trip.rttMs > slot.rttMaxMs) slot.rttMaxMs = trip.rttMs
+        if (heal !== undefined && awaitingServe.delete(slot)) heal.healed++
         const sink = pool.sink
         if (sink !== undefined) {
           sink.rtts.add(trip.rttMs)
@@ -162,6 +196,17 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
         again(slot)
       },
       fail(error) {
+        // Under chaos a probe in flight when its connection dropped went with the injected drop:
+        // it is not judged (the drop is, by whether it healed), nor resent.
+        // (It may settle before the drop is seen: the connection is then no longer open.)
+        if (
+          heal !== undefined &&
+          (slot.connection !== connection || connection.readyState !== 'OPEN')
+        ) {
+          if (slot.connection === connection) slot.inFlight--
+          heal.lostToDrops++
+          return
+        }
         slot.inFlight--
         if (isHealthError(error) && error.code === 'WSH_ERR_MESSAGE_TIMEOUT') {
           slot.timeouts++
@@ -192,11 +237,36 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
       slot.drops++
       totals.drops++
       slot.lastDropCode = info.code
-      if (slot.reconnections < MAX_RECONNECTS && !signal.aborted) void reopen(slot)
+      if (heal !== undefined) {
+        // Reopened in time and dropped again by the next injected fault before it could answer:
+        // the service took it back, so that drop healed; this one is judged on its own.
+        if (awaitingServe.delete(slot)) heal.healed++
+        droppedAt.set(slot, clock.nowMs())
+        // Its probes went with it: the reopened connection starts with none in flight.
+        slot.connection = undefined
+        slot.inFlight = 0
+      }
+      if (slot.reconnections < maxReconnects && !signal.aborted) {
+        const attempt: Promise<void> = reopen(slot).finally(() => reopening.delete(attempt))
+        reopening.add(attempt)
+      }
     })
   }
 
   async function reopen(slot: LoadSlot): Promise<void> {
+    // Under healing a reopen the relay refused through the connector's whole retry window (its
+    // refusal windows chain when other connections drop) is tried again until healWithinMs has
+    // passed since the drop; bounded in time by that and in count as a backstop.
+    for (let attempt = 0; attempt < 100; attempt++) {
+      if (await reopenOnce(slot)) return
+      const dropMs = droppedAt.get(slot)
+      if (healing === undefined || dropMs === undefined || closing || signal.aborted) return
+      if (clock.nowMs() - dropMs >= healing.healWithinMs) return
+    }
+  }
+
+  /** One reopen; false when it failed (the slot stays closed). */
+  async function reopenOnce(slot: LoadSlot): Promise<boolean> {
     try {
       const connection = await connectWithin(
         options.connect,
@@ -205,14 +275,22 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
       )
       if (closing) {
         connection.terminate()
-        return
+        return true
       }
       slot.reconnections++
       slot.connection = connection
+      if (heal !== undefined) bind(slot, connection)
       slot.upSinceMs = clock.nowMs()
+      const dropMs = droppedAt.get(slot)
+      droppedAt.delete(slot)
+      if (healing !== undefined && dropMs !== undefined) {
+        if (slot.upSinceMs - dropMs <= healing.healWithinMs) awaitingServe.set(slot, slot.sent)
+      }
       watch(slot, connection)
+      return true
     } catch {
       // The drop is already counted; a failed reopen leaves the slot closed.
+      return false
     }
   }
 
@@ -254,7 +332,7 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
         // connections never fire in lockstep bursts the client itself caused.
         phase: (index * GOLDEN) % 1
       }
-      bind(slot)
+      bind(slot, connection)
       slots.push(slot)
       watch(slot, connection)
       return 'opened'
@@ -386,11 +464,40 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
 
   async function closeAll(): Promise<void> {
     stopMetering()
+    if (healing !== undefined) await awaitReopenings(healing.healWithinMs)
     closing = true
     driving = false
     await Promise.all(
       slots.map((slot) => (slot.connection ? closeQuietly(slot.connection) : undefined))
     )
+  }
+
+  /**
+   * Under healing: waits (at most `withinMs`) for reopenings still under
+   * way, then settles the heal figures. A slot reopened in time whose
+   * probes since are all still in flight (none failed or timed out) counts
+   * as healed: the drive ended before it could answer; one that failed does not.
+   */
+  async function awaitReopenings(withinMs: number): Promise<void> {
+    const giveUpAtMs = clock.nowMs() + withinMs
+    // Bounded in time by giveUpAtMs and in count by the reconnect limit per slot.
+    for (let i = 0; i < 1_000 && reopening.size > 0 && !signal.aborted; i++) {
+      const left = giveUpAtMs - clock.nowMs()
+      if (left <= 0) break
+      const waiting = new AbortController()
+      await Promise.race([
+        Promise.all(reopening),
+        clock.sleep(left, waiting.signal).catch(() => undefined)
+      ])
+      waiting.abort()
+    }
+    if (heal === undefined) return
+    heal.pendingAtClose = reopening.size
+    for (const [slot, sentAtReopen] of awaitingServe) {
+      const open = slot.connection?.readyState === 'OPEN'
+      if (open && slot.sent - sentAtReopen <= slot.inFlight) heal.healed++
+    }
+    awaitingServe.clear()
   }
 
   return pool

@@ -26,6 +26,23 @@ export interface LoadPoolOptions {
   bytes?: number
   /** Per-probe reply timeout in ms. */
   timeoutMs: number
+  /**
+   * Chaos mode only: drops are injected faults, so a dropped connection is
+   * reopened every time (up to `maxReconnects`), and a drop counts as healed
+   * when its slot reopened within `healWithinMs` (ms) and was served again.
+   * Unset: at most MAX_RECONNECTS reopenings, no healing figures.
+   */
+  healing?: { healWithinMs: number; maxReconnects: number }
+}
+
+/** Under `healing`: what became of the drops. */
+export interface HealFigures {
+  /** Drops whose slot reopened within healWithinMs and was served again. */
+  healed: number
+  /** Probes in flight on a connection when it dropped: lost with it, not judged. */
+  lostToDrops: number
+  /** Reopenings still pending when the pool closed, after its bounded wait. */
+  pendingAtClose: number
 }
 
 /** One connection's figures; plain numbers so thousands stay light. */
@@ -115,6 +132,8 @@ export interface LoadPool {
    * slow replies count in that step instead of vanishing from it.
    */
   settle(untilMs: number): Promise<void>
+  /** Healing figures when LoadPoolOptions.healing is set; undefined otherwise. */
+  readonly heal?: Readonly<HealFigures>
   /** Open connections now. */
   openCount(): number
   /** Closes every connection (bounded in time); never rejects. */

@@ -5,9 +5,11 @@
  * and max/median spread of throughput and latency) and that p95 latency
  * stayed stable from the first ramp step to the last.
  */
+import { DEFAULT_FAULTS, resolveFaults } from '../chaos/faults.js'
+import { chaosRetryWindowMs, faultOverrides } from '../engine/chaos-mode.js'
 import { failedToMeasure, measure, skipped, verify } from '../engine/checks.js'
 import { connectionBudget, readFdLimit, type FdLimit } from '../engine/fd-limit.js'
-import { createLoadPool } from '../engine/load-pool.js'
+import { createLoadPool, MAX_RECONNECTS } from '../engine/load-pool.js'
 import type { Check, MetricValue } from '../engine/model.js'
 import { fairness, perConnectionMetrics } from '../engine/per-connection.js'
 import { rampTargets, runStep, type StepFigures } from '../engine/ramp.js'
@@ -33,6 +35,8 @@ export const STEP_INTERVALS = 2
 export const MIN_STEP_MS = 150
 /** Latencies under this share of the p95 limit count as equal for fairness and stability. */
 export const LATENCY_FLOOR_SHARE = 0.05
+/** Under chaos, fairness compares only connections with at least this many replies. */
+export const CHAOS_MIN_FAIR_REPLIES = 3
 
 const IDS = {
   opened: { id: 'all-opened', title: 'all connections opened' },
@@ -61,8 +65,27 @@ async function run(ctx: SuiteContext, options: ConcurrentSuiteOptions): Promise<
   const { thresholds } = config
   const total = config.connectionCount
   const margin = thresholds.degradedMargin
-  const floorMs = Math.max(1, thresholds.p95LatencyMs * LATENCY_FLOOR_SHARE)
+  const faults = config.chaosMode
+    ? resolveFaults(faultOverrides(config), DEFAULT_FAULTS)
+    : undefined
+  // Under chaos, latencies within what the injected delays alone add count as equal too:
+  // fairness and stability then judge the service, not which probes the relay slowed.
+  const injectedDelayMs =
+    faults === undefined
+      ? 0
+      : (faults.slowResponse.probability > 0 ? faults.slowResponse.delayMs : 0) +
+        (faults.networkDelay.probability > 0 ? faults.networkDelay.maxMs : 0)
+  const floorMs = Math.max(1, thresholds.p95LatencyMs * LATENCY_FLOOR_SHARE, injectedDelayMs)
   const intervalMs = Math.max(MIN_PROBE_INTERVAL_MS, (total * 1000) / MAX_SUITE_RATE)
+  // Under chaos the relay drops connections on purpose: what is judged is whether each drop
+  // healed (reopened within the chaos connector's retry window and served again).
+  // The connector starts its last attempt at the end of its window: that handshake may take connect_time.
+  // With a scheduled outage window (chaos.outage) every drop is still judged as one, as before:
+  // healing applies to the per-message faults only (the lead may extend it to outages).
+  const healWithinMs =
+    faults === undefined || config.chaos.outage !== undefined
+      ? undefined
+      : chaosRetryWindowMs(faults) + thresholds.connectTimeMs
   const pool = createLoadPool({
     connect: ctx.connect,
     clock,
@@ -72,7 +95,16 @@ async function run(ctx: SuiteContext, options: ConcurrentSuiteOptions): Promise<
     window: 1,
     intervalMs,
     heartbeatIntervalMs: Math.max(HEARTBEAT_INTERVAL_MS, HEARTBEAT_INTERVALS * intervalMs),
-    timeoutMs: thresholds.messageTimeoutMs
+    timeoutMs: thresholds.messageTimeoutMs,
+    ...(healWithinMs === undefined
+      ? {}
+      : {
+          healing: {
+            healWithinMs,
+            // Every injected drop is reopened; bounded by one per probe interval of the budget.
+            maxReconnects: Math.max(MAX_RECONNECTS, Math.ceil(ctx.budgetMs / intervalMs))
+          }
+        })
   })
   // Never plan past the process's descriptors: EMFILE mid-run would be our failure, not the service's.
   const fdBudget = connectionBudget(
@@ -97,7 +129,8 @@ async function run(ctx: SuiteContext, options: ConcurrentSuiteOptions): Promise<
       const step = await runStep(pool, {
         connections: target,
         sampleMs: stepMs,
-        settleMs: Math.min(thresholds.messageTimeoutMs, stepMs),
+        // Under chaos replies the relay slowed may take the injected delay to arrive.
+        settleMs: Math.min(thresholds.messageTimeoutMs, Math.max(stepMs, injectedDelayMs)),
         clock,
         onOpened: (open) => {
           if (open % 50 === 0) ctx.progress(open, total, 'opening connections')
@@ -157,30 +190,59 @@ async function run(ctx: SuiteContext, options: ConcurrentSuiteOptions): Promise<
     return { checks, metrics: { connections: { target: total, opened, attempted }, steps } }
   }
   const dropCodes = [...new Set(slots.filter((s) => s.drops > 0).map((s) => s.lastDropCode))]
-  checks.push(
-    verify({
-      ...IDS.drops,
-      ok: totals.drops === 0,
-      value: totals.drops,
-      unit: 'count',
-      expected: 0,
-      message:
-        totals.drops === 0
-          ? `0 of ${opened} connections dropped`
-          : `${totals.drops} drops across ${opened} connections (close codes ${dropCodes.join(', ')})`,
-      code: 'WSH_ERR_CONNECTION_LOST'
-    })
-  )
+  const heal = pool.heal
+  if (heal !== undefined) {
+    const unhealed = totals.drops - heal.healed
+    checks.push(
+      verify({
+        ...IDS.drops,
+        ok: unhealed === 0,
+        value: unhealed,
+        unit: 'count',
+        expected: 0,
+        message: `${unhealed} of ${totals.drops} injected drops not healed within ${healWithinMs} ms across ${opened} connections (${heal.healed} reopened and served again${heal.pendingAtClose > 0 ? `, ${heal.pendingAtClose} reopenings still pending at close` : ''}; ${heal.lostToDrops} probes lost with a drop, not judged${dropCodes.length > 0 ? `; close codes ${dropCodes.join(', ')}` : ''})`,
+        code: unhealed === 0 ? undefined : 'WSH_ERR_CONNECTION_LOST'
+      })
+    )
+  } else
+    checks.push(
+      verify({
+        ...IDS.drops,
+        ok: totals.drops === 0,
+        value: totals.drops,
+        unit: 'count',
+        expected: 0,
+        message:
+          totals.drops === 0
+            ? `0 of ${opened} connections dropped`
+            : `${totals.drops} drops across ${opened} connections (close codes ${dropCodes.join(', ')})`,
+        code: 'WSH_ERR_CONNECTION_LOST'
+      })
+    )
   const fair = fairness(slots, floorMs)
+  // Under chaos a connection's throughput is over its time up (activeMs), and only
+  // connections heard often enough are compared: a drop can leave one with too few replies.
+  const fairSlots =
+    heal === undefined
+      ? slots
+      : slots.filter((s) => s.activeMs > 0 && s.replies >= CHAOS_MIN_FAIR_REPLIES)
+  const judgedFair = heal === undefined ? fair : fairness(fairSlots, floorMs)
+  // Under chaos a connection whose every probe went with an injected drop (or was still in
+  // flight at the end) was never judged: it is left out, and said so, instead of failed.
+  const unjudged =
+    heal === undefined
+      ? 0
+      : slots.filter((s) => s.replies === 0 && s.timeouts === 0 && s.failures === 0).length
+  const servedOk = fair.served + unjudged === opened && fair.served > 0
   checks.push(
     verify({
       ...IDS.served,
-      ok: fair.served === opened,
+      ok: servedOk,
       value: fair.served,
       unit: 'count',
-      expected: opened,
-      message: `${fair.served} of ${opened} connections got at least one reply (${totals.timeouts} probes timed out, ${totals.failures} failed)`,
-      code: fair.served === opened ? undefined : 'WSH_ERR_MESSAGE_TIMEOUT'
+      expected: opened - unjudged,
+      message: `${fair.served} of ${opened} connections got at least one reply (${totals.timeouts} probes timed out, ${totals.failures} failed${heal === undefined ? '' : `; ${unjudged} connections not judged: their probes all went with injected drops or were still in flight`})`,
+      code: servedOk ? undefined : 'WSH_ERR_MESSAGE_TIMEOUT'
     })
   )
   const fairnessCheck = (
@@ -188,20 +250,26 @@ async function run(ctx: SuiteContext, options: ConcurrentSuiteOptions): Promise<
     jain: number | null,
     spread: number | null
   ): Check =>
-    jain === null
-      ? failedToMeasure(IDS[key].id, IDS[key].title, new Error('no replies to compare'))
-      : measure({
-          ...IDS[key],
-          value: jain,
-          unit: 'ratio',
-          op: '>=',
-          limit: thresholds.minFairness,
-          margin,
-          detail: `Jain's index over ${opened} connections; max/median ${round(spread)}`
-        })
-  checks.push(fairnessCheck('throughput', fair.throughputJain, fair.throughputSpread))
-  checks.push(fairnessCheck('latency', fair.latencyJain, fair.latencySpread))
-  checks.push(stabilityCheck(steps, floorMs, thresholds.maxDegradation, margin))
+    fairSlots.length < 2
+      ? skipped(
+          IDS[key].id,
+          IDS[key].title,
+          `${fairSlots.length} of ${opened} connections had ${CHAOS_MIN_FAIR_REPLIES} replies while up under chaos; two are needed to compare`
+        )
+      : jain === null
+        ? failedToMeasure(IDS[key].id, IDS[key].title, new Error('no replies to compare'))
+        : measure({
+            ...IDS[key],
+            value: jain,
+            unit: 'ratio',
+            op: '>=',
+            limit: thresholds.minFairness,
+            margin,
+            detail: `Jain's index over ${fairSlots.length} connections${heal === undefined ? '' : ' (throughput over their time up, under chaos)'}; max/median ${round(spread)}`
+          })
+  checks.push(fairnessCheck('throughput', judgedFair.throughputJain, judgedFair.throughputSpread))
+  checks.push(fairnessCheck('latency', judgedFair.latencyJain, judgedFair.latencySpread))
+  checks.push(stabilityCheck(steps, floorMs, thresholds.maxDegradation, margin, heal !== undefined))
 
   return {
     checks,
@@ -212,6 +280,13 @@ async function run(ctx: SuiteContext, options: ConcurrentSuiteOptions): Promise<
         attempted,
         openFailures: totals.openFailures,
         drops: totals.drops,
+        ...(heal === undefined
+          ? {}
+          : {
+              dropsHealed: heal.healed,
+              probesLostToDrops: heal.lostToDrops,
+              reopeningsPendingAtClose: heal.pendingAtClose
+            }),
         reconnections: slots.reduce((sum, s) => sum + s.reconnections, 0),
         fdExhausted,
         fdBudget,
@@ -240,9 +315,12 @@ function stabilityCheck(
   steps: readonly StepFigures[],
   floorMs: number,
   maxDegradation: number,
-  margin: number
+  margin: number,
+  chaos = false
 ): Check {
-  const silent = steps.find((s) => s.sent > 0 && s.replies === 0)
+  // Under chaos a short step can be silent because of injected drops and slow responses
+  // alone (no-drops judges whether those healed), so it is left out, not failed.
+  const silent = chaos ? undefined : steps.find((s) => s.sent > 0 && s.replies === 0)
   if (silent !== undefined) {
     return measure({
       ...IDS.stable,

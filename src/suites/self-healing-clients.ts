@@ -7,7 +7,9 @@ import type { BackoffOptions } from '../client/backoff.js'
 import { createReconnectingClient, type ReconnectingClient } from '../client/reconnecting-client.js'
 import type { ResumeOptions } from '../client/resume-options.js'
 import type { Config } from '../config/schema.js'
+import { DEFAULT_FAULTS, resolveFaults } from '../chaos/faults.js'
 import { createRandom } from '../chaos/random.js'
+import { chaosRetryWindowMs, faultOverrides } from '../engine/chaos-mode.js'
 import type { SuiteContext } from './types.js'
 
 /** Unacknowledged messages a suite client may hold (the suite sends far fewer). */
@@ -20,6 +22,19 @@ export const SUITE_MAX_IN_FLIGHT = 4
  * connection is written again.
  */
 export const SUITE_ACK_TIMEOUT_MS = 3_000
+/**
+ * How long (ms) one round of the suite's wait for acks lasts: SUITE_ACK_TIMEOUT_MS, plus under
+ * chaos mode the chaos retry window, since an ack may then wait out an injected drop and the
+ * outer relay's refusal window. The clients' own ack deadline stays SUITE_ACK_TIMEOUT_MS: a
+ * longer one would only delay the resend that heals an injected loss.
+ */
+export function ackWaitRoundMs(config: Config): number {
+  if (!config.chaosMode) return SUITE_ACK_TIMEOUT_MS
+  return (
+    SUITE_ACK_TIMEOUT_MS + chaosRetryWindowMs(resolveFaults(faultOverrides(config), DEFAULT_FAULTS))
+  )
+}
+
 /** Resends after missed ack deadlines before a message counts as lost. */
 export const SUITE_MAX_ACK_RESENDS = 5
 

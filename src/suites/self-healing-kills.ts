@@ -8,7 +8,12 @@ import type { ChaosRelay } from '../chaos/relay.js'
 import { waitForReconnect } from '../engine/recovery-steps.js'
 import { describeError } from '../errors.js'
 import type { KillObservation, LossObservation } from './self-healing-checks.js'
-import { retryBudgetMs, SUITE_ACK_TIMEOUT_MS, type AckMode } from './self-healing-clients.js'
+import {
+  retryBudgetMs,
+  SUITE_ACK_TIMEOUT_MS,
+  ackWaitRoundMs,
+  type AckMode
+} from './self-healing-clients.js'
 import type { SuiteContext } from './types.js'
 
 /** One ack-wait round (ms): the clients' ack deadline, so each round can see a resend land. */
@@ -102,11 +107,20 @@ export async function lossObservation(
   if (ackReason !== undefined) return { kind: 'skipped', reason: ackReason }
   let error: string | undefined
   const startMs = ctx.clock.nowMs()
+  // Under chaos an ack may wait out an injected drop and the relay's refusal window: the rounds,
+  // the first wait and the cap stretch by the chaos retry window (nothing changes without chaos).
+  const ackStallMs = ackWaitRoundMs(ctx.config)
+  const stretchMs = ackStallMs - ACK_STALL_MS
+  // Under chaos, rounds that make progress may run to the stretched cap: every injected drop
+  // costs the client a refusal window before its unacknowledged messages can be resent.
   const hardStopMs =
-    startMs + Math.min(LOSS_WAIT_CAP_MS, Math.max(waitMs, ctx.config.thresholds.messageTimeoutMs))
+    startMs +
+    (stretchMs > 0
+      ? LOSS_WAIT_CAP_MS + 2 * stretchMs
+      : Math.min(LOSS_WAIT_CAP_MS, Math.max(waitMs, ctx.config.thresholds.messageTimeoutMs)))
   let stopAtMs = Math.min(
     hardStopMs,
-    startMs + Math.max(waitMs, ctx.config.thresholds.messageTimeoutMs / 3)
+    startMs + Math.max(waitMs, ctx.config.thresholds.messageTimeoutMs / 3) + stretchMs
   )
   // A client still reconnecting resends its unacknowledged messages once it is back; a message
   // lost on a live connection (chaos message loss) is resent by the client after its ack deadline.
@@ -119,7 +133,7 @@ export async function lossObservation(
     const remaining = stopAtMs - ctx.clock.nowMs()
     const acked = client.stats.messagesAcked
     try {
-      await client.waitForAcks(Math.max(1, Math.min(ACK_STALL_MS, remaining)))
+      await client.waitForAcks(Math.max(1, Math.min(ackStallMs, remaining)))
       error = undefined
       break
     } catch (e) {
@@ -127,7 +141,7 @@ export async function lossObservation(
     }
     if (ctx.signal.aborted) break
     if (client.stats.messagesAcked > acked) {
-      stopAtMs = Math.min(hardStopMs, Math.max(stopAtMs, ctx.clock.nowMs() + 2 * ACK_STALL_MS))
+      stopAtMs = Math.min(hardStopMs, Math.max(stopAtMs, ctx.clock.nowMs() + 2 * ackStallMs))
     }
     if (ctx.clock.nowMs() >= stopAtMs) break
   }
