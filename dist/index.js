@@ -64985,6 +64985,814 @@ function applyShard(config) {
     return { ...config, suites, connectionCount: Math.max(1, connections) };
 }
 
+;// CONCATENATED MODULE: ./src/chaos/random.ts
+/**
+ * Seeded pseudo-random source for the chaos relay and backoff jitter.
+ *
+ * mulberry32 (Tommy Ettinger, public domain): one 32-bit word of state,
+ * period 2^32, passes gjrand's tests at the sizes we draw. Chosen because
+ * fault schedules need reproducibility (same seed, same sequence), not
+ * cryptographic strength, and because a 32-bit seed is what `chaos_seed`
+ * accepts and what a report prints.
+ */
+
+/** Largest seed accepted (seeds are unsigned 32-bit integers). */
+const MAX_SEED = 0xffffffff;
+/**
+ * Creates a seeded source: the same `seed` always yields the same sequence.
+ * @param seed integer in [0, 2^32 - 1]
+ */
+function createRandom(seed) {
+    if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
+        throw new RangeError(`seed: got ${seed}; expected an integer from 0 to ${MAX_SEED}`);
+    }
+    let state = seed >>> 0;
+    const next = () => {
+        state = (state + 0x6d2b79f5) >>> 0;
+        let t = state;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    return {
+        seed: seed >>> 0,
+        next,
+        between: (min, max) => min + next() * (max - min)
+    };
+}
+/** A fresh seed for runs that gave none (printed in the report so the run can be replayed). */
+function randomSeed() {
+    return (0,external_node_crypto_.randomInt)(0, MAX_SEED + 1);
+}
+/**
+ * Derives an independent seed for sub-stream `index` (e.g. one per relayed
+ * connection), so each connection's decisions depend only on its own
+ * message sequence, not on how connections interleave.
+ */
+function deriveSeed(seed, index) {
+    // One mulberry32 step over the mixed pair; the golden-ratio multiplier spreads consecutive indexes.
+    const mixed = (seed ^ Math.imul(index + 1, 0x9e3779b9)) >>> 0;
+    return Math.floor(createRandom(mixed).next() * (MAX_SEED + 1)) >>> 0;
+}
+
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+;// CONCATENATED MODULE: ./src/chaos/forwarding.ts
+
+// Hop-by-hop and handshake headers ws sets itself; everything else (auth, cookies, origin) is forwarded.
+const NOT_FORWARDED = new Set([
+    'host',
+    'connection',
+    'upgrade',
+    'content-length',
+    'transfer-encoding',
+    'sec-websocket-key',
+    'sec-websocket-version',
+    'sec-websocket-extensions',
+    'sec-websocket-protocol',
+    'sec-websocket-accept'
+]);
+function refuse(socket, status, text) {
+    if (socket.destroyed)
+        return;
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    socket.destroySoon?.();
+}
+/** Sends a close frame with `code` when it is sendable, else drops the connection. */
+function forwardClose(ws, code, reason) {
+    if (ws.readyState !== wrapper.OPEN)
+        return;
+    if (code === 1006)
+        ws.terminate();
+    else if (code === 1005)
+        ws.close();
+    else {
+        try {
+            ws.close(code, reason);
+        }
+        catch {
+            ws.terminate();
+        }
+    }
+}
+/**
+ * Sends `frame` on `ws`; `written` runs once the frame left the process (the
+ * socket's write callback) or at once when nothing was sent, so the pipe's
+ * byte count follows what the destination has really taken.
+ */
+function deliverTo(ws, frame, written = () => undefined) {
+    if (ws.readyState !== wrapper.OPEN) {
+        written();
+        return;
+    }
+    if (frame.kind === 'message') {
+        ws.send(frame.data, { binary: frame.isBinary }, () => written());
+        return;
+    }
+    if (frame.kind === 'close')
+        forwardClose(ws, frame.code, frame.reason);
+    else if (frame.kind === 'ping')
+        ws.ping(frame.data);
+    else
+        ws.pong(frame.data);
+    written();
+}
+/** The client's upgrade headers minus the ones ws sets itself. */
+function forwardedHeaders(request) {
+    const headers = {};
+    for (const [name, value] of Object.entries(request.headers)) {
+        if (!NOT_FORWARDED.has(name) && value !== undefined) {
+            headers[name] = Array.isArray(value) ? value.join(', ') : value;
+        }
+    }
+    return headers;
+}
+/** Subprotocols the client offered, in order. */
+function offeredProtocols(request) {
+    return (request.headers['sec-websocket-protocol'] ?? '')
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p !== '');
+}
+
+;// CONCATENATED MODULE: ./src/chaos/pipe.ts
+
+function createPipe(deliver, clock, signal, bucket, flow) {
+    const queue = [];
+    let lastReleaseMs = 0;
+    let pumping = false;
+    let held = 0;
+    let peak = 0;
+    let paused = false;
+    let overflowed = false;
+    const sizeOf = (frame) => (frame.kind === 'message' ? frame.data.length : 0);
+    function release(bytes) {
+        held -= bytes;
+        if (paused && held <= (flow?.lowWaterBytes ?? 0) && !overflowed) {
+            paused = false;
+            flow?.onPressure(false);
+        }
+    }
+    function send(frame) {
+        const bytes = sizeOf(frame);
+        let done = false;
+        deliver(frame, () => {
+            // Guard: a callback must free its bytes once, whatever the socket does.
+            if (done)
+                return;
+            done = true;
+            release(bytes);
+        });
+    }
+    async function pump() {
+        pumping = true;
+        try {
+            while (queue.length > 0 && !signal.aborted) {
+                const head = queue[0];
+                const wait = head.releaseAtMs - clock.nowMs();
+                if (wait > 0)
+                    await clock.sleep(wait, signal);
+                if (head.frame.kind === 'message' && bucket) {
+                    const throttle = bucket.reserve(head.frame.data.length);
+                    if (throttle > 0)
+                        await clock.sleep(Math.min(throttle, MAX_FAULT_DELAY_MS), signal);
+                }
+                queue.shift();
+                if (!signal.aborted)
+                    send(head.frame);
+            }
+        }
+        catch {
+            // Aborted: the relay is closing and drops what is queued.
+        }
+        finally {
+            pumping = false;
+            if (signal.aborted)
+                queue.length = 0;
+        }
+    }
+    return {
+        push(frame, delayMs = 0) {
+            if (signal.aborted || overflowed)
+                return;
+            const bytes = sizeOf(frame);
+            held += bytes;
+            peak = Math.max(peak, held);
+            if (flow && held > flow.maxQueuedBytes) {
+                overflowed = true;
+                queue.length = 0;
+                flow.onOverflow();
+                return;
+            }
+            if (flow && !paused && held > flow.highWaterBytes) {
+                paused = true;
+                flow.onPressure(true);
+            }
+            const now = clock.nowMs();
+            const releaseAtMs = Math.max(now + Math.min(delayMs, MAX_FAULT_DELAY_MS), lastReleaseMs);
+            lastReleaseMs = releaseAtMs;
+            queue.push({ frame, releaseAtMs });
+            // Fast path: nothing ahead and nothing to wait for, deliver in this tick.
+            if (!pumping && queue.length === 1 && releaseAtMs <= now && !bucket) {
+                queue.shift();
+                send(frame);
+                return;
+            }
+            if (!pumping)
+                void pump();
+        },
+        get size() {
+            return queue.length;
+        },
+        get queuedBytes() {
+            return held;
+        },
+        get peakQueuedBytes() {
+            return peak;
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/chaos/relay-flow.ts
+/** Per pipe (one direction of one connection): beyond this the connection is closed with 1009. */
+const DEFAULT_RELAY_MAX_QUEUED_BYTES = 64 * 1024 * 1024;
+/** Per pipe: the source socket is paused above this many held bytes... */
+const DEFAULT_RELAY_HIGH_WATER_BYTES = 1024 * 1024;
+/** ...and resumed at or below this many. */
+const DEFAULT_RELAY_LOW_WATER_BYTES = 256 * 1024;
+/** Close code for a connection whose relay buffer overflowed (RFC 6455: message too big). */
+const RELAY_OVERFLOW_CLOSE_CODE = 1009;
+/** The relay's backpressure limits from its options, defaulted and validated (RangeError naming the option). */
+function flowLimits(options) {
+    const maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_RELAY_MAX_QUEUED_BYTES;
+    const highWaterBytes = options.highWaterBytes ?? Math.min(DEFAULT_RELAY_HIGH_WATER_BYTES, maxQueuedBytes);
+    const lowWaterBytes = options.lowWaterBytes ?? Math.min(DEFAULT_RELAY_LOW_WATER_BYTES, Math.floor(highWaterBytes / 4));
+    const positive = (name, value) => {
+        if (!Number.isInteger(value) || value < 1) {
+            throw new RangeError(`${name}: got ${value}; expected an integer number of bytes >= 1`);
+        }
+    };
+    positive('maxQueuedBytes', maxQueuedBytes);
+    positive('highWaterBytes', highWaterBytes);
+    if (highWaterBytes > maxQueuedBytes) {
+        throw new RangeError(`highWaterBytes: got ${highWaterBytes}; expected <= maxQueuedBytes (${maxQueuedBytes})`);
+    }
+    if (!Number.isInteger(lowWaterBytes) || lowWaterBytes < 0 || lowWaterBytes >= highWaterBytes) {
+        throw new RangeError(`lowWaterBytes: got ${lowWaterBytes}; expected an integer from 0 to below highWaterBytes (${highWaterBytes})`);
+    }
+    return { highWaterBytes, lowWaterBytes, maxQueuedBytes };
+}
+
+;// CONCATENATED MODULE: ./src/chaos/token-bucket.ts
+function createTokenBucket(bytesPerSecond, clock) {
+    if (!Number.isFinite(bytesPerSecond) || bytesPerSecond <= 0) {
+        throw new RangeError(`bytesPerSecond: got ${bytesPerSecond}; expected a number > 0`);
+    }
+    const burst = bytesPerSecond;
+    let tokens = burst;
+    let lastMs = clock.nowMs();
+    return {
+        reserve(bytes) {
+            const now = clock.nowMs();
+            tokens = Math.min(burst, tokens + ((now - lastMs) / 1000) * bytesPerSecond);
+            lastMs = now;
+            tokens -= bytes;
+            return tokens >= 0 ? 0 : (-tokens / bytesPerSecond) * 1000;
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/chaos/relay.ts
+/**
+ * The chaos relay: an in-process WebSocket-aware proxy on 127.0.0.1 between
+ * a client and the service under test. It forwards the upgrade (path, query,
+ * subprotocols, headers), messages both ways (text stays text, binary stays
+ * binary), pings, pongs and close codes, and injects faults decided by a
+ * seeded random source: latency with jitter, loss, abrupt disconnects, slow
+ * responses, a bandwidth limit and an outage window.
+ *
+ * Reproducibility: each relayed connection gets two random streams, one per
+ * direction (deriveSeed(seed, 2 * index + direction), client-to-server = 0),
+ * and each draws exactly four numbers per data message in a fixed order (see
+ * createFaultPlanner). So the decisions for a direction depend only on the
+ * seed, the connection index and how many messages went that way before,
+ * never on how the two directions interleave in time.
+ *
+ * Limit: the connection index is the order in which upgrades reach the
+ * relay (0, 1, 2, ...). One client, or clients that connect one after the
+ * other, replay exactly; clients that connect at the same instant may swap
+ * indexes (and so swap fault streams) from run to run.
+ */
+
+
+
+
+
+
+
+
+
+
+const MAX_DECISION_LOG = 10_000;
+const DEFAULT_RELAY_HANDSHAKE_TIMEOUT_MS = 10_000;
+/**
+ * Starts a relay on 127.0.0.1 (ephemeral port) in front of `target`.
+ * Resolves once it listens.
+ */
+async function startChaosRelay(options) {
+    const target = new URL(options.target);
+    if (target.protocol !== 'ws:' && target.protocol !== 'wss:') {
+        throw new RangeError(`target: got ${options.target}; expected a ws:// or wss:// URL`);
+    }
+    const clock = options.clock ?? systemClock;
+    const seed = options.seed ?? randomSeed();
+    createRandom(seed); // validates the seed (RangeError naming it)
+    const faults = resolveFaults(options.faults, options.base ?? DEFAULT_FAULTS);
+    const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_RELAY_HANDSHAKE_TIMEOUT_MS;
+    const limits = flowLimits(options);
+    const flowStats = { peakQueuedBytes: 0, pauses: 0, overflows: 0 };
+    const injected = {
+        disconnects: 0,
+        delays: 0,
+        losses: 0,
+        slowResponses: 0,
+        outages: 0
+    };
+    const connections = { accepted: 0, refused: 0, open: 0 };
+    const log = [];
+    const links = new Set();
+    const pipes = new Set();
+    const notePeak = (pipe) => {
+        flowStats.peakQueuedBytes = Math.max(flowStats.peakQueuedBytes, pipe.peakQueuedBytes);
+    };
+    const rawSockets = new Set();
+    const upstreamProtocol = new WeakMap();
+    let nextIndex = 0;
+    let outageUntilMs = 0;
+    let refuseUntilMs = 0;
+    let closed = false;
+    const wss = new websocket_server({
+        noServer: true,
+        perMessageDeflate: false,
+        autoPong: false,
+        clientTracking: false,
+        handleProtocols: (_offered, request) => upstreamProtocol.get(request) || false
+    });
+    const server = (0,external_node_http_.createServer)((_req, res) => {
+        res.writeHead(426, { 'content-type': 'text/plain' }).end('WebSocket upgrade required\n');
+    });
+    server.on('connection', (socket) => {
+        rawSockets.add(socket);
+        socket.once('close', () => rawSockets.delete(socket));
+    });
+    const inOutage = () => clock.nowMs() < outageUntilMs;
+    function kill(link) {
+        link.abort.abort();
+        link.client?.terminate();
+        link.upstream.terminate();
+        links.delete(link);
+    }
+    function onData(link, direction, data, isBinary) {
+        // Frames parsed from the same chunk can still surface after a kill; they were never delivered.
+        if (!links.has(link))
+            return;
+        const decision = link.plan[direction](direction);
+        if (log.length < MAX_DECISION_LOG) {
+            log.push({ ...decision, connection: link.index, message: link.messages });
+        }
+        link.messages += 1;
+        if (decision.disconnect) {
+            injected.disconnects += 1;
+            refuseUntilMs = Math.max(refuseUntilMs, clock.nowMs() + faults.randomDisconnect.reconnectDelayMs);
+            kill(link);
+            return;
+        }
+        if (decision.lose) {
+            injected.losses += 1;
+            return;
+        }
+        if (decision.delayMs > 0)
+            injected.delays += 1;
+        if (decision.slowMs > 0)
+            injected.slowResponses += 1;
+        const pipe = direction === 'client-to-server' ? link.toServer : link.toClient;
+        pipe?.push({ kind: 'message', data, isBinary }, decision.delayMs + decision.slowMs);
+    }
+    function wire(link, client, early) {
+        const { upstream, abort } = link;
+        const bucket = () => faults.bandwidth.bytesPerSecond > 0
+            ? createTokenBucket(faults.bandwidth.bytesPerSecond, clock)
+            : undefined;
+        link.client = client;
+        // Each pipe pauses the socket that feeds it; an overflow closes both legs with 1009.
+        const flow = (source) => ({
+            ...limits,
+            onPressure(paused) {
+                if (paused) {
+                    flowStats.pauses += 1;
+                    source.pause();
+                }
+                else
+                    source.resume();
+            },
+            onOverflow() {
+                flowStats.overflows += 1;
+                abort.abort();
+                forwardClose(client, RELAY_OVERFLOW_CLOSE_CODE, 'relay buffer limit exceeded');
+                forwardClose(upstream, RELAY_OVERFLOW_CLOSE_CODE, 'relay buffer limit exceeded');
+            }
+        });
+        const track = (pipe) => {
+            pipes.add(pipe);
+            abort.signal.addEventListener('abort', () => {
+                notePeak(pipe);
+                pipes.delete(pipe);
+            });
+            return pipe;
+        };
+        link.toServer = track(createPipe((frame, written) => deliverTo(upstream, frame, written), clock, abort.signal, bucket(), flow(client)));
+        link.toClient = track(createPipe((frame, written) => deliverTo(client, frame, written), clock, abort.signal, bucket(), flow(upstream)));
+        connections.open += 1;
+        client.on('message', (data, isBinary) => onData(link, 'client-to-server', data, isBinary));
+        client.on('ping', (data) => link.toServer?.push({ kind: 'ping', data }));
+        client.on('pong', (data) => link.toServer?.push({ kind: 'pong', data }));
+        upstream.on('ping', (data) => link.toClient?.push({ kind: 'ping', data }));
+        upstream.on('pong', (data) => link.toClient?.push({ kind: 'pong', data }));
+        client.on('error', () => undefined);
+        // A leg that ends without a close frame (1006) takes the other down the same way; after a
+        // clean close the link is forgotten (and its pipe timers cancelled) once both legs are closed.
+        const settle = (code) => {
+            const bothClosed = client.readyState === wrapper.CLOSED && upstream.readyState === wrapper.CLOSED;
+            if (code === 1006 || bothClosed)
+                kill(link);
+        };
+        client.on('close', (code, reason) => {
+            connections.open -= 1;
+            link.toServer?.push({ kind: 'close', code, reason: reason.toString() });
+            settle(code);
+        });
+        upstream.on('close', (code, reason) => {
+            link.toClient?.push({ kind: 'close', code, reason: reason.toString() });
+            settle(code);
+        });
+        for (const [data, isBinary] of early)
+            onData(link, 'server-to-client', data, isBinary);
+    }
+    server.on('upgrade', (request, socket, head) => {
+        socket.on('error', () => undefined);
+        if (closed) {
+            socket.destroy();
+            return;
+        }
+        if (inOutage() || clock.nowMs() < refuseUntilMs) {
+            connections.refused += 1;
+            refuse(socket, 503, 'Service Unavailable');
+            return;
+        }
+        const index = nextIndex++;
+        const headers = forwardedHeaders(request);
+        const offered = offeredProtocols(request);
+        const upstreamUrl = new URL(request.url ?? '/', `${target.protocol}//${target.host}`);
+        const upstream = new wrapper(upstreamUrl, offered, {
+            headers,
+            perMessageDeflate: false,
+            autoPong: false,
+            handshakeTimeout: handshakeTimeoutMs
+        });
+        const link = {
+            index,
+            upstream,
+            client: undefined,
+            plan: {
+                'client-to-server': createFaultPlanner(faults, createRandom(deriveSeed(seed, 2 * index)).next),
+                'server-to-client': createFaultPlanner(faults, createRandom(deriveSeed(seed, 2 * index + 1)).next)
+            },
+            messages: 0,
+            toServer: undefined,
+            toClient: undefined,
+            abort: new AbortController()
+        };
+        links.add(link);
+        // Messages the service sends right after its handshake wait here until the client leg is up.
+        const early = [];
+        let earlyBytes = 0;
+        upstream.on('message', (data, isBinary) => {
+            if (link.client)
+                onData(link, 'server-to-client', data, isBinary);
+            else {
+                // Bounded like a pipe: a service flooding before the client leg is up is cut off.
+                earlyBytes += data.length;
+                if (earlyBytes > limits.maxQueuedBytes) {
+                    flowStats.overflows += 1;
+                    kill(link);
+                    return;
+                }
+                early.push([data, isBinary]);
+            }
+        });
+        upstream.on('unexpected-response', (_req, res) => {
+            res.resume();
+            refuse(socket, res.statusCode ?? 502, res.statusMessage ?? 'Bad Gateway');
+            links.delete(link);
+            upstream.terminate();
+        });
+        upstream.on('error', () => {
+            if (!link.client) {
+                links.delete(link);
+                refuse(socket, 502, 'Bad Gateway');
+            }
+        });
+        socket.once('close', () => {
+            if (!link.client)
+                kill(link);
+        });
+        upstream.once('open', () => {
+            if (socket.destroyed || closed || !links.has(link)) {
+                kill(link);
+                return;
+            }
+            upstreamProtocol.set(request, upstream.protocol);
+            wss.handleUpgrade(request, socket, head, (client) => {
+                connections.accepted += 1;
+                wire(link, client, early);
+            });
+        });
+    });
+    await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => {
+            server.off('error', reject);
+            resolve();
+        });
+    });
+    const port = server.address().port;
+    function dropAll() {
+        const count = links.size;
+        for (const link of [...links])
+            kill(link);
+        return count;
+    }
+    return {
+        url: `ws://127.0.0.1:${port}${target.pathname}${target.search}`,
+        port,
+        seed,
+        faults,
+        injected,
+        connections,
+        decisions: () => log,
+        get flow() {
+            for (const pipe of pipes)
+                notePeak(pipe);
+            return flowStats;
+        },
+        setOutage(on) {
+            if (on === false) {
+                outageUntilMs = 0;
+                return;
+            }
+            if (typeof on === 'number' && (!Number.isFinite(on) || on < 0)) {
+                throw new RangeError(`outage: got ${on}; expected ms >= 0, true or false`);
+            }
+            if (!inOutage())
+                injected.outages += 1;
+            outageUntilMs = on === true ? Number.POSITIVE_INFINITY : clock.nowMs() + on;
+            dropAll();
+        },
+        dropAll,
+        async close() {
+            if (closed)
+                return;
+            closed = true;
+            dropAll();
+            for (const socket of rawSockets)
+                socket.destroy();
+            wss.close();
+            await new Promise((resolve) => {
+                server.close(() => resolve());
+                server.closeAllConnections();
+            });
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/engine/chaos-mode.ts
+/**
+ * Chaos mode (`chaos_mode: true`): the run's suites talk to the service
+ * through a seeded chaos relay with the configured faults (the seed's
+ * scenarios unless the config file's `chaos.*` overrides them). The seed is
+ * always known, so any run can be replayed; the report carries it with the
+ * injected fault counts. An optional outage window (`chaos.outage`) is
+ * scheduled on the run's clock relative to the start of the suites.
+ */
+
+
+
+
+
+/** The config's fault overrides with unset fields left out (so the seed's defaults apply). */
+function faultOverrides(config) {
+    const overrides = {};
+    for (const [fault, fields] of Object.entries(config.chaos)) {
+        // The outage window is scheduled here, not a per-message fault of the relay.
+        if (fault === 'outage' || fields === undefined)
+            continue;
+        const set = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+        if (Object.keys(set).length > 0)
+            overrides[fault] = set;
+    }
+    return overrides;
+}
+/**
+ * Starts the relay in front of `target`, to be called just before the
+ * suites start. A fault combination the relay rejects (e.g.
+ * network_delay.max_ms below min_ms) is a config error. With
+ * `chaos.outage`, the relay drops every connection `startMs` later and
+ * refuses new ones for `durationMs` (the relay's own clock ends it, so no
+ * timer outlives it); closing the relay before then cancels the outage.
+ */
+async function startChaosMode(config, target, clock) {
+    const faults = faultOverrides(config);
+    try {
+        resolveFaults(faults, DEFAULT_FAULTS);
+    }
+    catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        throw new errors_HealthError('WSH_ERR_CONFIG', `chaos (config file): ${message.replace(/^faults\./, '')}`);
+    }
+    const relay = await startChaosRelay({
+        target,
+        seed: config.chaosSeed ?? randomSeed(),
+        faults,
+        clock,
+        handshakeTimeoutMs: config.handshakeTimeoutMs
+    });
+    const window = config.chaos.outage;
+    return window ? scheduleOutage(relay, window, clock) : relay;
+}
+function scheduleOutage(relay, window, clock) {
+    const outage = {
+        startMs: window.startMs,
+        durationMs: window.durationMs,
+        startedAfterMs: null
+    };
+    const startedMs = clock.nowMs();
+    const cancel = new AbortController();
+    clock.sleep(window.startMs, cancel.signal).then(() => {
+        outage.startedAfterMs = Math.round(clock.nowMs() - startedMs);
+        relay.setOutage(window.durationMs);
+    }, 
+    // Aborted: the run (and the relay) ended before the window opened.
+    () => undefined);
+    const close = relay.close.bind(relay);
+    // Assigned onto the relay itself so its getters (flow) stay live.
+    return Object.assign(relay, {
+        outage,
+        async close() {
+            cancel.abort();
+            await close();
+        }
+    });
+}
+/**
+ * The report's `chaos` block: seed, the faults in force, what was injected,
+ * the outage window (when configured) and the relay's backpressure figures.
+ */
+function chaosReport(relay) {
+    const f = relay.faults;
+    return {
+        seed: relay.seed,
+        injected: { ...relay.injected },
+        faults: {
+            randomDisconnect: { ...f.randomDisconnect },
+            networkDelay: { ...f.networkDelay },
+            messageLoss: { ...f.messageLoss },
+            slowResponse: { ...f.slowResponse },
+            bandwidth: { ...f.bandwidth }
+        },
+        ...(relay.outage ? { outage: { ...relay.outage } } : {}),
+        connections: { ...relay.connections },
+        flow: { ...relay.flow }
+    };
+}
+/** A connect refused by the relay's fault window is retried for this many reconnect delays. */
+const CHAOS_CONNECT_RETRY_FACTOR = 3;
+/** The retry window is at least this long (ms), even with no reconnect delay configured. */
+const CHAOS_CONNECT_MIN_RETRY_MS = 500;
+/** First pause between retries (ms); it doubles up to CHAOS_CONNECT_MAX_BACKOFF_MS. */
+const CHAOS_CONNECT_INITIAL_BACKOFF_MS = 25;
+const CHAOS_CONNECT_MAX_BACKOFF_MS = 250;
+/**
+ * How long (ms) the chaos connector keeps retrying a refused connect:
+ * CHAOS_CONNECT_RETRY_FACTOR x the relay's reconnect delay, at least
+ * CHAOS_CONNECT_MIN_RETRY_MS. Long enough to ride out the 503 window a random
+ * disconnect opens (plus one more disconnect behind it), short enough that a
+ * service which really refuses still fails in bounded time.
+ */
+function chaosRetryWindowMs(faults) {
+    return Math.max(CHAOS_CONNECT_MIN_RETRY_MS, CHAOS_CONNECT_RETRY_FACTOR * faults.randomDisconnect.reconnectDelayMs);
+}
+/**
+ * The Connect suites get under chaos mode. A connect the relay refuses
+ * (HTTP 503 while its reconnect delay or outage window runs, or a
+ * refused/reset socket) is an injected fault, not the service's answer, so
+ * it is retried with a doubling pause until `retryWindowMs` has passed or
+ * ConnectionOptions.signal aborts. Any other failure (e.g. 502: the service
+ * behind the relay refused) is returned at once. Errors name the target
+ * "through the chaos relay" instead of the relay's own loopback URL.
+ */
+function createChaosConnector(options) {
+    const { connect, clock, retryWindowMs } = options;
+    if (!Number.isFinite(retryWindowMs) || retryWindowMs < 0) {
+        throw new RangeError(`retryWindowMs: got ${retryWindowMs}; expected ms >= 0`);
+    }
+    const target = redactUrl(options.target);
+    const relayUrl = redactUrl(options.relayUrl);
+    return async (connectionOptions = {}) => {
+        const { signal } = connectionOptions;
+        const giveUpAtMs = clock.nowMs() + retryWindowMs;
+        let pauseMs = CHAOS_CONNECT_INITIAL_BACKOFF_MS;
+        let attempts = 0;
+        // Bounded in time by giveUpAtMs; the count bound is a backstop for a clock that stands still.
+        const maxAttempts = Math.ceil(retryWindowMs / CHAOS_CONNECT_INITIAL_BACKOFF_MS) + 1;
+        for (;;) {
+            attempts++;
+            try {
+                return await connect(connectionOptions);
+            }
+            catch (error) {
+                const left = giveUpAtMs - clock.nowMs();
+                if (!refusedByFault(error) || left <= 0 || attempts >= maxAttempts || signal?.aborted) {
+                    throw throughRelay(error, target, relayUrl, attempts);
+                }
+                try {
+                    await clock.sleep(Math.min(pauseMs, left), signal);
+                }
+                catch {
+                    throw throughRelay(error, target, relayUrl, attempts);
+                }
+                pauseMs = Math.min(pauseMs * 2, CHAOS_CONNECT_MAX_BACKOFF_MS);
+            }
+        }
+    };
+}
+/** The relay's fault windows answer 503; a reset or refused socket is a dropped attempt. */
+function refusedByFault(error) {
+    if (!isHealthError(error))
+        return false;
+    if (error.code === 'WSH_ERR_HANDSHAKE_REJECTED') {
+        return error.status === 503;
+    }
+    return error.code === 'WSH_ERR_CONNECT';
+}
+/** The same error (code, status, cause) naming the target through the relay. */
+function throughRelay(error, target, relayUrl, attempts) {
+    if (!isHealthError(error))
+        return error;
+    const named = error.message.includes(relayUrl)
+        ? error.message.split(relayUrl).join(`${target} through the chaos relay`)
+        : `${error.message} (${target} through the chaos relay)`;
+    const retried = attempts > 1 ? ` (${attempts} attempts)` : '';
+    const wrapped = new errors_HealthError(error.code, `${named}${retried}`, { cause: error });
+    const status = error.status;
+    if (status !== undefined)
+        Object.assign(wrapped, { status });
+    return wrapped;
+}
+/** Margin (ms) added to the slowest round trip the faults can cause, for the service itself. */
+const CHAOS_PROBE_MARGIN_MS = 1_000;
+/** The resend timeout is at least this long (ms), even with no delay faults. */
+const CHAOS_PROBE_MIN_TIMEOUT_MS = 1_000;
+/** Resends per probe under chaos before it counts as lost (ProbeRunOptions.maxResends). */
+const CHAOS_PROBE_MAX_RESENDS = 2;
+/**
+ * Per-probe resend timeout (ms) under chaos: the slowest round trip the
+ * faults can cause on their own, 2 x network_delay.max (each direction) +
+ * slow_response.delay (server-to-client only), plus CHAOS_PROBE_MARGIN_MS,
+ * at least CHAOS_PROBE_MIN_TIMEOUT_MS and at most `messageTimeoutMs`. The
+ * relay's pipes are first in first out, so a delayed frame holds later ones
+ * back by at most its own delay. A probe unanswered by then was dropped by
+ * the relay's message_loss: waiting the full message timeout for it would
+ * judge the fault, not the service, so it is resent instead.
+ */
+function chaosProbeTimeoutMs(faults, messageTimeoutMs) {
+    const slowest = 2 * faults.networkDelay.maxMs + faults.slowResponse.delayMs;
+    return Math.min(messageTimeoutMs, Math.max(CHAOS_PROBE_MIN_TIMEOUT_MS, slowest + CHAOS_PROBE_MARGIN_MS));
+}
+/**
+ * ProbeRunOptions for a suite under chaos (`resendAfterMs`, `maxResends`)
+ * from the config's faults (the seed's defaults where unset); empty without
+ * chaos mode, so a plain run is unchanged.
+ */
+function chaosResendOptions(config) {
+    if (!config.chaosMode)
+        return {};
+    const faults = resolveFaults(faultOverrides(config), DEFAULT_FAULTS);
+    return {
+        resendAfterMs: chaosProbeTimeoutMs(faults, config.thresholds.messageTimeoutMs),
+        maxResends: CHAOS_PROBE_MAX_RESENDS
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/engine/fd-limit.ts
 /**
  * The process's file-descriptor budget. `ulimit -n` is a shell builtin, not
@@ -65187,6 +65995,8 @@ const MAX_PROBES = 1_000_000;
 const MAX_PROBE_RECONNECTS = 1_000;
 /** Sample buffers start this large (or at `count`) and double as needed. */
 const INITIAL_SAMPLES = 1024;
+/** Resends per probe when ProbeRunOptions.resendAfterMs is set and maxResends is not. */
+const DEFAULT_MAX_RESENDS = 2;
 /**
  * Sends up to `count` probes over `connection` in pipelined waves and
  * tallies what came back. Never rejects; stops at `count`, `stopAtMs`,
@@ -65207,6 +66017,16 @@ async function runProbes(connection, options) {
         throw new RangeError(`runProbes: concurrency must be an integer >= 1, got ${concurrency}`);
     }
     const { clock, signal } = options;
+    const { resendAfterMs } = options;
+    const maxResends = options.maxResends ?? DEFAULT_MAX_RESENDS;
+    if (resendAfterMs !== undefined && !(Number.isFinite(resendAfterMs) && resendAfterMs > 0)) {
+        throw new RangeError(`runProbes: resendAfterMs must be ms > 0, got ${resendAfterMs}`);
+    }
+    if (!Number.isInteger(maxResends) || maxResends < 0) {
+        throw new RangeError(`runProbes: maxResends must be an integer >= 0, got ${maxResends}`);
+    }
+    const attemptTimeoutMs = resendAfterMs === undefined ? options.timeoutMs : Math.min(resendAfterMs, options.timeoutMs);
+    let orderJudgedReplies = 0;
     const rtts = createSampleRecorder({ initialCapacity: Math.min(count, INITIAL_SAMPLES) });
     const at = createSampleRecorder({ initialCapacity: Math.min(count, INITIAL_SAMPLES) });
     const tally = {
@@ -65241,6 +66061,8 @@ async function runProbes(connection, options) {
     let current = connection;
     const arrival = [];
     const pending = [];
+    // Probes of the current wave sent again after a timeout: left out of the order judgement.
+    const resentInWave = new Set();
     let wave = 0;
     let settledInWave = 0;
     try {
@@ -65275,17 +66097,36 @@ async function runProbes(connection, options) {
             settledInWave = 0;
             arrival.length = 0;
             pending.length = 0;
+            resentInWave.clear();
+            const onConnection = current;
+            // Without resendAfterMs a timeout is final: one attempt per probe, as before.
+            const attempt = (index, resends) => onConnection
+                .probe({ kind: options.kind, bytes: options.bytes, timeoutMs: attemptTimeoutMs })
+                .catch((error) => {
+                if (resendAfterMs === undefined ||
+                    resends >= maxResends ||
+                    thisWave !== wave ||
+                    signal.aborted ||
+                    onConnection.readyState !== 'OPEN' ||
+                    !isHealthError(error) ||
+                    error.code !== 'WSH_ERR_MESSAGE_TIMEOUT')
+                    throw error;
+                tally.resent++;
+                resentInWave.add(index);
+                return attempt(index, resends + 1);
+            });
             for (let i = 0; i < size; i++) {
                 tally.sent++;
                 const index = i;
-                pending.push(current
-                    .probe({ kind: options.kind, bytes: options.bytes, timeoutMs: options.timeoutMs })
-                    .then((trip) => {
+                pending.push(attempt(index, 0).then((trip) => {
                     // A probe of a wave abandoned on abort settles late: it no longer counts.
                     if (thisWave !== wave || tally.aborted)
                         return;
                     settledInWave++;
-                    arrival.push(index);
+                    if (!resentInWave.has(index)) {
+                        arrival.push(index);
+                        orderJudgedReplies++;
+                    }
                     tally.replies++;
                     if (trip.intact)
                         tally.intact++;
@@ -65333,6 +66174,7 @@ async function runProbes(connection, options) {
     return {
         ...counts,
         ...(firstError === undefined ? {} : { firstError }),
+        ...(resendAfterMs === undefined ? {} : { orderJudgedReplies }),
         rttsMs: rtts.values(),
         atMs: at.values()
     };
@@ -65420,6 +66262,15 @@ function checkOptions(options) {
     }
     if (!(timeoutMs > 0))
         throw new RangeError(`timeoutMs: got ${timeoutMs}; expected ms > 0`);
+    const healing = options.healing;
+    if (healing !== undefined) {
+        if (!(healing.healWithinMs >= 0)) {
+            throw new RangeError(`healing.healWithinMs: got ${healing.healWithinMs}; expected ms >= 0`);
+        }
+        if (!Number.isInteger(healing.maxReconnects) || healing.maxReconnects < 0) {
+            throw new RangeError(`healing.maxReconnects: got ${healing.maxReconnects}; expected an integer >= 0`);
+        }
+    }
 }
 /** Creates an empty pool; nothing opens until `grow`. */
 function createLoadPool(options) {
@@ -65448,6 +66299,15 @@ function createLoadPool(options) {
     let nextIndex = 0;
     // Start of the metering window (drive + settle), NaN outside it.
     let meterFromMs = Number.NaN;
+    const healing = options.healing;
+    const maxReconnects = healing?.maxReconnects ?? MAX_RECONNECTS;
+    const heal = healing
+        ? { healed: 0, lostToDrops: 0, pendingAtClose: 0 }
+        : undefined;
+    // Under healing: when each down slot dropped, and for each slot reopened in time, its `sent` then.
+    const droppedAt = new Map();
+    const awaitingServe = new Map();
+    const reopening = new Set();
     const pool = {
         slots,
         totals,
@@ -65458,6 +66318,7 @@ function createLoadPool(options) {
             return firstFdError;
         },
         sink: undefined,
+        heal,
         grow,
         drive,
         settle,
@@ -65522,15 +66383,22 @@ function createLoadPool(options) {
     }
     // Reply handlers are built once per slot, not per message (STYLE.md §5).
     const handlers = new Map();
-    function bind(slot) {
+    function bind(slot, connection) {
         handlers.set(slot, {
             reply(trip) {
+                // Under healing, a late answer on a connection that dropped went with the drop.
+                if (heal !== undefined && slot.connection !== connection) {
+                    heal.lostToDrops++;
+                    return;
+                }
                 slot.inFlight--;
                 slot.replies++;
                 totals.replies++;
                 slot.rttSumMs += trip.rttMs;
                 if (trip.rttMs > slot.rttMaxMs)
                     slot.rttMaxMs = trip.rttMs;
+                if (heal !== undefined && awaitingServe.delete(slot))
+                    heal.healed++;
                 const sink = pool.sink;
                 if (sink !== undefined) {
                     sink.rtts.add(trip.rttMs);
@@ -65539,6 +66407,16 @@ function createLoadPool(options) {
                 again(slot);
             },
             fail(error) {
+                // Under chaos a probe in flight when its connection dropped went with the injected drop:
+                // it is not judged (the drop is, by whether it healed), nor resent.
+                // (It may settle before the drop is seen: the connection is then no longer open.)
+                if (heal !== undefined &&
+                    (slot.connection !== connection || connection.readyState !== 'OPEN')) {
+                    if (slot.connection === connection)
+                        slot.inFlight--;
+                    heal.lostToDrops++;
+                    return;
+                }
                 slot.inFlight--;
                 if (isHealthError(error) && error.code === 'WSH_ERR_MESSAGE_TIMEOUT') {
                     slot.timeouts++;
@@ -65570,24 +66448,61 @@ function createLoadPool(options) {
             slot.drops++;
             totals.drops++;
             slot.lastDropCode = info.code;
-            if (slot.reconnections < MAX_RECONNECTS && !signal.aborted)
-                void reopen(slot);
+            if (heal !== undefined) {
+                // Reopened in time and dropped again by the next injected fault before it could answer:
+                // the service took it back, so that drop healed; this one is judged on its own.
+                if (awaitingServe.delete(slot))
+                    heal.healed++;
+                droppedAt.set(slot, clock.nowMs());
+                // Its probes went with it: the reopened connection starts with none in flight.
+                slot.connection = undefined;
+                slot.inFlight = 0;
+            }
+            if (slot.reconnections < maxReconnects && !signal.aborted) {
+                const attempt = reopen(slot).finally(() => reopening.delete(attempt));
+                reopening.add(attempt);
+            }
         });
     }
     async function reopen(slot) {
+        // Under healing a reopen the relay refused through the connector's whole retry window (its
+        // refusal windows chain when other connections drop) is tried again until healWithinMs has
+        // passed since the drop; bounded in time by that and in count as a backstop.
+        for (let attempt = 0; attempt < 100; attempt++) {
+            if (await reopenOnce(slot))
+                return;
+            const dropMs = droppedAt.get(slot);
+            if (healing === undefined || dropMs === undefined || closing || signal.aborted)
+                return;
+            if (clock.nowMs() - dropMs >= healing.healWithinMs)
+                return;
+        }
+    }
+    /** One reopen; false when it failed (the slot stays closed). */
+    async function reopenOnce(slot) {
         try {
             const connection = await connectWithin(options.connect, { label: slot.label, record: options.record }, signal);
             if (closing) {
                 connection.terminate();
-                return;
+                return true;
             }
             slot.reconnections++;
             slot.connection = connection;
+            if (heal !== undefined)
+                bind(slot, connection);
             slot.upSinceMs = clock.nowMs();
+            const dropMs = droppedAt.get(slot);
+            droppedAt.delete(slot);
+            if (healing !== undefined && dropMs !== undefined) {
+                if (slot.upSinceMs - dropMs <= healing.healWithinMs)
+                    awaitingServe.set(slot, slot.sent);
+            }
             watch(slot, connection);
+            return true;
         }
         catch {
             // The drop is already counted; a failed reopen leaves the slot closed.
+            return false;
         }
     }
     /** 'opened', 'failed' (the service refused or failed), 'fd' (EMFILE/ENFILE here) or 'cut' (closing or aborted). */
@@ -65624,7 +66539,7 @@ function createLoadPool(options) {
                 // connections never fire in lockstep bursts the client itself caused.
                 phase: (index * GOLDEN) % 1
             };
-            bind(slot);
+            bind(slot, connection);
             slots.push(slot);
             watch(slot, connection);
             return 'opened';
@@ -65761,9 +66676,41 @@ function createLoadPool(options) {
     }
     async function closeAll() {
         stopMetering();
+        if (healing !== undefined)
+            await awaitReopenings(healing.healWithinMs);
         closing = true;
         driving = false;
         await Promise.all(slots.map((slot) => (slot.connection ? closeQuietly(slot.connection) : undefined)));
+    }
+    /**
+     * Under healing: waits (at most `withinMs`) for reopenings still under
+     * way, then settles the heal figures. A slot reopened in time whose
+     * probes since are all still in flight (none failed or timed out) counts
+     * as healed: the drive ended before it could answer; one that failed does not.
+     */
+    async function awaitReopenings(withinMs) {
+        const giveUpAtMs = clock.nowMs() + withinMs;
+        // Bounded in time by giveUpAtMs and in count by the reconnect limit per slot.
+        for (let i = 0; i < 1_000 && reopening.size > 0 && !signal.aborted; i++) {
+            const left = giveUpAtMs - clock.nowMs();
+            if (left <= 0)
+                break;
+            const waiting = new AbortController();
+            await Promise.race([
+                Promise.all(reopening),
+                clock.sleep(left, waiting.signal).catch(() => undefined)
+            ]);
+            waiting.abort();
+        }
+        if (heal === undefined)
+            return;
+        heal.pendingAtClose = reopening.size;
+        for (const [slot, sentAtReopen] of awaitingServe) {
+            const open = slot.connection?.readyState === 'OPEN';
+            if (open && slot.sent - sentAtReopen <= slot.inFlight)
+                heal.healed++;
+        }
+        awaitingServe.clear();
     }
     return pool;
 }
@@ -66059,6 +67006,8 @@ async function runStep(pool, options) {
 
 
 
+
+
 /** Ramp steps from a quarter of the connections to all of them. */
 const RAMP_STEPS = 4;
 /** Each connection sends at most one probe per this many ms, so the offered load stays modest. */
@@ -66078,6 +67027,8 @@ const STEP_INTERVALS = 2;
 const MIN_STEP_MS = 150;
 /** Latencies under this share of the p95 limit count as equal for fairness and stability. */
 const LATENCY_FLOOR_SHARE = 0.05;
+/** Under chaos, fairness compares only connections with at least this many replies. */
+const CHAOS_MIN_FAIR_REPLIES = 3;
 const IDS = {
     opened: { id: 'all-opened', title: 'all connections opened' },
     drops: { id: 'no-drops', title: 'no connection dropped' },
@@ -66094,8 +67045,25 @@ async function run(ctx, options) {
     const { thresholds } = config;
     const total = config.connectionCount;
     const margin = thresholds.degradedMargin;
-    const floorMs = Math.max(1, thresholds.p95LatencyMs * LATENCY_FLOOR_SHARE);
+    const faults = config.chaosMode
+        ? resolveFaults(faultOverrides(config), DEFAULT_FAULTS)
+        : undefined;
+    // Under chaos, latencies within what the injected delays alone add count as equal too:
+    // fairness and stability then judge the service, not which probes the relay slowed.
+    const injectedDelayMs = faults === undefined
+        ? 0
+        : (faults.slowResponse.probability > 0 ? faults.slowResponse.delayMs : 0) +
+            (faults.networkDelay.probability > 0 ? faults.networkDelay.maxMs : 0);
+    const floorMs = Math.max(1, thresholds.p95LatencyMs * LATENCY_FLOOR_SHARE, injectedDelayMs);
     const intervalMs = Math.max(MIN_PROBE_INTERVAL_MS, (total * 1000) / MAX_SUITE_RATE);
+    // Under chaos the relay drops connections on purpose: what is judged is whether each drop
+    // healed (reopened within the chaos connector's retry window and served again).
+    // The connector starts its last attempt at the end of its window: that handshake may take connect_time.
+    // With a scheduled outage window (chaos.outage) every drop is still judged as one, as before:
+    // healing applies to the per-message faults only (the lead may extend it to outages).
+    const healWithinMs = faults === undefined || config.chaos.outage !== undefined
+        ? undefined
+        : chaosRetryWindowMs(faults) + thresholds.connectTimeMs;
     const pool = createLoadPool({
         connect: ctx.connect,
         clock,
@@ -66105,7 +67073,16 @@ async function run(ctx, options) {
         window: 1,
         intervalMs,
         heartbeatIntervalMs: Math.max(HEARTBEAT_INTERVAL_MS, HEARTBEAT_INTERVALS * intervalMs),
-        timeoutMs: thresholds.messageTimeoutMs
+        timeoutMs: thresholds.messageTimeoutMs,
+        ...(healWithinMs === undefined
+            ? {}
+            : {
+                healing: {
+                    healWithinMs,
+                    // Every injected drop is reopened; bounded by one per probe interval of the budget.
+                    maxReconnects: Math.max(MAX_RECONNECTS, Math.ceil(ctx.budgetMs / intervalMs))
+                }
+            })
     });
     // Never plan past the process's descriptors: EMFILE mid-run would be our failure, not the service's.
     const fdBudget = connectionBudget((options.readFdLimit ?? readFdLimit)(), options.descriptorsPerConnection ?? 1);
@@ -66124,7 +67101,8 @@ async function run(ctx, options) {
             const step = await runStep(pool, {
                 connections: target,
                 sampleMs: stepMs,
-                settleMs: Math.min(thresholds.messageTimeoutMs, stepMs),
+                // Under chaos replies the relay slowed may take the injected delay to arrive.
+                settleMs: Math.min(thresholds.messageTimeoutMs, Math.max(stepMs, injectedDelayMs)),
                 clock,
                 onOpened: (open) => {
                     if (open % 50 === 0)
@@ -66182,41 +67160,69 @@ async function run(ctx, options) {
         return { checks, metrics: { connections: { target: total, opened, attempted }, steps } };
     }
     const dropCodes = [...new Set(slots.filter((s) => s.drops > 0).map((s) => s.lastDropCode))];
-    checks.push(verify({
-        ...IDS.drops,
-        ok: totals.drops === 0,
-        value: totals.drops,
-        unit: 'count',
-        expected: 0,
-        message: totals.drops === 0
-            ? `0 of ${opened} connections dropped`
-            : `${totals.drops} drops across ${opened} connections (close codes ${dropCodes.join(', ')})`,
-        code: 'WSH_ERR_CONNECTION_LOST'
-    }));
+    const heal = pool.heal;
+    if (heal !== undefined) {
+        const unhealed = totals.drops - heal.healed;
+        checks.push(verify({
+            ...IDS.drops,
+            ok: unhealed === 0,
+            value: unhealed,
+            unit: 'count',
+            expected: 0,
+            message: `${unhealed} of ${totals.drops} injected drops not healed within ${healWithinMs} ms across ${opened} connections (${heal.healed} reopened and served again${heal.pendingAtClose > 0 ? `, ${heal.pendingAtClose} reopenings still pending at close` : ''}; ${heal.lostToDrops} probes lost with a drop, not judged${dropCodes.length > 0 ? `; close codes ${dropCodes.join(', ')}` : ''})`,
+            code: unhealed === 0 ? undefined : 'WSH_ERR_CONNECTION_LOST'
+        }));
+    }
+    else
+        checks.push(verify({
+            ...IDS.drops,
+            ok: totals.drops === 0,
+            value: totals.drops,
+            unit: 'count',
+            expected: 0,
+            message: totals.drops === 0
+                ? `0 of ${opened} connections dropped`
+                : `${totals.drops} drops across ${opened} connections (close codes ${dropCodes.join(', ')})`,
+            code: 'WSH_ERR_CONNECTION_LOST'
+        }));
     const fair = fairness(slots, floorMs);
+    // Under chaos a connection's throughput is over its time up (activeMs), and only
+    // connections heard often enough are compared: a drop can leave one with too few replies.
+    const fairSlots = heal === undefined
+        ? slots
+        : slots.filter((s) => s.activeMs > 0 && s.replies >= CHAOS_MIN_FAIR_REPLIES);
+    const judgedFair = heal === undefined ? fair : fairness(fairSlots, floorMs);
+    // Under chaos a connection whose every probe went with an injected drop (or was still in
+    // flight at the end) was never judged: it is left out, and said so, instead of failed.
+    const unjudged = heal === undefined
+        ? 0
+        : slots.filter((s) => s.replies === 0 && s.timeouts === 0 && s.failures === 0).length;
+    const servedOk = fair.served + unjudged === opened && fair.served > 0;
     checks.push(verify({
         ...IDS.served,
-        ok: fair.served === opened,
+        ok: servedOk,
         value: fair.served,
         unit: 'count',
-        expected: opened,
-        message: `${fair.served} of ${opened} connections got at least one reply (${totals.timeouts} probes timed out, ${totals.failures} failed)`,
-        code: fair.served === opened ? undefined : 'WSH_ERR_MESSAGE_TIMEOUT'
+        expected: opened - unjudged,
+        message: `${fair.served} of ${opened} connections got at least one reply (${totals.timeouts} probes timed out, ${totals.failures} failed${heal === undefined ? '' : `; ${unjudged} connections not judged: their probes all went with injected drops or were still in flight`})`,
+        code: servedOk ? undefined : 'WSH_ERR_MESSAGE_TIMEOUT'
     }));
-    const fairnessCheck = (key, jain, spread) => jain === null
-        ? failedToMeasure(IDS[key].id, IDS[key].title, new Error('no replies to compare'))
-        : measure({
-            ...IDS[key],
-            value: jain,
-            unit: 'ratio',
-            op: '>=',
-            limit: thresholds.minFairness,
-            margin,
-            detail: `Jain's index over ${opened} connections; max/median ${round(spread)}`
-        });
-    checks.push(fairnessCheck('throughput', fair.throughputJain, fair.throughputSpread));
-    checks.push(fairnessCheck('latency', fair.latencyJain, fair.latencySpread));
-    checks.push(stabilityCheck(steps, floorMs, thresholds.maxDegradation, margin));
+    const fairnessCheck = (key, jain, spread) => fairSlots.length < 2
+        ? skipped(IDS[key].id, IDS[key].title, `${fairSlots.length} of ${opened} connections had ${CHAOS_MIN_FAIR_REPLIES} replies while up under chaos; two are needed to compare`)
+        : jain === null
+            ? failedToMeasure(IDS[key].id, IDS[key].title, new Error('no replies to compare'))
+            : measure({
+                ...IDS[key],
+                value: jain,
+                unit: 'ratio',
+                op: '>=',
+                limit: thresholds.minFairness,
+                margin,
+                detail: `Jain's index over ${fairSlots.length} connections${heal === undefined ? '' : ' (throughput over their time up, under chaos)'}; max/median ${round(spread)}`
+            });
+    checks.push(fairnessCheck('throughput', judgedFair.throughputJain, judgedFair.throughputSpread));
+    checks.push(fairnessCheck('latency', judgedFair.latencyJain, judgedFair.latencySpread));
+    checks.push(stabilityCheck(steps, floorMs, thresholds.maxDegradation, margin, heal !== undefined));
     return {
         checks,
         metrics: {
@@ -66226,6 +67232,13 @@ async function run(ctx, options) {
                 attempted,
                 openFailures: totals.openFailures,
                 drops: totals.drops,
+                ...(heal === undefined
+                    ? {}
+                    : {
+                        dropsHealed: heal.healed,
+                        probesLostToDrops: heal.lostToDrops,
+                        reopeningsPendingAtClose: heal.pendingAtClose
+                    }),
                 reconnections: slots.reduce((sum, s) => sum + s.reconnections, 0),
                 fdExhausted,
                 fdBudget,
@@ -66249,8 +67262,10 @@ async function run(ctx, options) {
  * not growth. A step that sent probes and got no reply is the worst latency
  * there is, not a step to leave out: the check fails unmeasured.
  */
-function stabilityCheck(steps, floorMs, maxDegradation, margin) {
-    const silent = steps.find((s) => s.sent > 0 && s.replies === 0);
+function stabilityCheck(steps, floorMs, maxDegradation, margin, chaos = false) {
+    // Under chaos a short step can be silent because of injected drops and slow responses
+    // alone (no-drops judges whether those healed), so it is left out, not failed.
+    const silent = chaos ? undefined : steps.find((s) => s.sent > 0 && s.replies === 0);
     if (silent !== undefined) {
         return measure({
             ...IDS.stable,
@@ -66304,6 +67319,7 @@ const concurrentConnectionsSuite = createConcurrentConnectionsSuite();
 
 
 
+
 /** Connects timed for the connect-time check; five keeps the suite quick while max ~ p95. */
 const CONNECT_SAMPLES = 5;
 /** Sequential probes over one reused connection. */
@@ -66327,6 +67343,13 @@ const REUSE_PHASE_MS = 4_000;
  * socket per client until something else drops it: a leak on the service.
  */
 const SERVICE_TCP_CLOSE_MS = 2_000;
+/**
+ * Chaos mode: tries of the close handshake (and its state sequence). The
+ * relay's random_disconnect can cut a close midway; that is the injected
+ * fault, so the step is retried on a fresh connection and the service is
+ * judged on the last try.
+ */
+const CHAOS_CLOSE_TRIES = 3;
 const EXPECTED_STATES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
 const CHECKS = {
     handshake: 'handshake completes (101)',
@@ -66371,6 +67394,15 @@ async function connection_lifecycle_run(ctx) {
         if (!checks.has(key))
             checks.set(key, failedToMeasure(CHECK_IDS[key], CHECKS[key], error));
     };
+    // Under chaos a drop is the relay's injected fault: reopen and resend (probes.ts).
+    const chaos = ctx.config.chaosMode;
+    const resend = chaosResendOptions(ctx.config);
+    const recovery = { resent: 0, reconnects: 0, retries: 0 };
+    let reopened = 0;
+    const reopen = async (old) => {
+        old.terminate();
+        return open(`lifecycle_reopened_${++reopened}`);
+    };
     const result = () => ({
         checks: Object.keys(CHECKS).flatMap((key) => checks.get(key) ?? []),
         metrics
@@ -66410,17 +67442,29 @@ async function connection_lifecycle_run(ctx) {
             timeoutMs: thresholds.messageTimeoutMs,
             signal: ctx.signal,
             clock: ctx.clock,
-            stopOnFailure: true
+            stopOnFailure: true,
+            ...resend
         };
         // Bounded by time as well as count (REUSE_PHASE_MS); runProbes always sends at least one.
         const phaseStartMs = ctx.clock.nowMs();
         const phaseEndMs = phaseStartMs + REUSE_PHASE_MS;
+        let reused = first;
         const reuse = await runProbes(first, {
             ...probeOptions,
+            ...(chaos
+                ? {
+                    reconnect: async () => {
+                        reused = await reopen(reused);
+                        return reused;
+                    }
+                }
+                : {}),
             count: REUSE_PROBES,
             stopAtMs: phaseStartMs + REUSE_PHASE_MS / 2
         });
-        const pool = [first];
+        recovery.resent += reuse.resent;
+        recovery.reconnects += reuse.reconnects;
+        const pool = [reused];
         for (let i = 1; i < POOL_SIZE; i++)
             pool.push(await open(`lifecycle_pool_${i + 1}`));
         let poolSent = 0;
@@ -66434,8 +67478,21 @@ async function connection_lifecycle_run(ctx) {
         // Each round probes every pool connection at once: the pool is judged by
         // all its connections answering, and a round costs one round trip, not three.
         for (; rounds < POOL_ROUNDS && !stop(); rounds++) {
-            const trips = await Promise.all(pool.map((connection) => runProbes(connection, { ...probeOptions, count: 1 })));
+            const trips = await Promise.all(pool.map((connection, index) => runProbes(connection, {
+                ...probeOptions,
+                count: 1,
+                ...(chaos
+                    ? {
+                        reconnect: async () => {
+                            pool[index] = await reopen(pool[index]);
+                            return pool[index];
+                        }
+                    }
+                    : {})
+            })));
             for (const trip of trips) {
+                recovery.resent += trip.resent;
+                recovery.reconnects += trip.reconnects;
                 poolSent += trip.sent;
                 poolIntact += trip.intact;
                 abandoned += trip.abandoned;
@@ -66474,6 +67531,8 @@ async function connection_lifecycle_run(ctx) {
             }));
         for (const connection of pool.slice(1))
             closeInBackground(connection);
+        if (pool[0] !== first)
+            closeInBackground(pool[0]);
     }
     catch (error) {
         fail('pool', error);
@@ -66508,10 +67567,24 @@ async function connection_lifecycle_run(ctx) {
         fail('connectTime', error);
     }
     try {
-        if (first.readyState === 'OPEN')
-            judged.add(first);
-        const info = await first.close(1000, 'ws-health lifecycle check', SERVICE_TCP_CLOSE_MS);
-        const states = first.states.map((change) => change.state);
+        let closed = first;
+        let info;
+        for (let tries = 1;; tries++) {
+            // Under chaos a connection the relay dropped is replaced: the close is judged on one that was open.
+            if (chaos && closed.readyState !== 'OPEN')
+                closed = await reopen(closed);
+            if (closed.readyState === 'OPEN')
+                judged.add(closed);
+            info = await closed.close(1000, 'ws-health lifecycle check', SERVICE_TCP_CLOSE_MS);
+            // An injected disconnect cut this close (no close frame came back): retry on a fresh connection.
+            const interrupted = info.code === 1006 || !info.wasClean;
+            if (!chaos || !interrupted || tries >= CHAOS_CLOSE_TRIES || ctx.signal.aborted)
+                break;
+            recovery.retries++;
+            judged.delete(closed);
+            closed = await reopen(closed);
+        }
+        const states = closed.states.map((change) => change.state);
         const sequence = states.join('->');
         metrics.close = {
             code: info.code,
@@ -66547,7 +67620,8 @@ async function connection_lifecycle_run(ctx) {
     await Promise.all(closing);
     try {
         const infos = await withTimeout(Promise.all([...judged].map((connection) => connection.closed)), CLOSE_TIMEOUT_MS, () => new errors_HealthError('WSH_ERR_CLOSE_TIMEOUT', 'connections did not reach CLOSED after terminate'));
-        const known = infos.filter((info) => info.serverClosedTcp !== undefined);
+        // Under chaos only a close that completed shows the service's side; a dropped one shows the relay's.
+        const known = infos.filter((info) => info.serverClosedTcp !== undefined && (!chaos || info.code !== 1006));
         const kept = known.filter((info) => info.serverClosedTcp === false).length;
         metrics.leaks = { judged: judged.size, observed: known.length, keptOpenByService: kept };
         checks.set('leaks', known.length === 0
@@ -66568,6 +67642,8 @@ async function connection_lifecycle_run(ctx) {
     catch (error) {
         fail('leaks', error);
     }
+    if (chaos)
+        metrics.chaos = { ...recovery };
     return result();
 }
 const connectionLifecycleSuite = {
@@ -67085,6 +68161,7 @@ async function protocolErrorCheck(ctx, options = {}) {
 
 
 
+
 /** Probes for the delivery-rate check: enough to resolve a 1 % loss. */
 const DELIVERY_PROBES = 100;
 /** Probes pipelined at once in the delivery run. */
@@ -67092,6 +68169,16 @@ const DELIVERY_CONCURRENCY = 20;
 /** Probes pipelined per ordering wave, and waves sent. */
 const ORDER_WAVE = 20;
 const ORDER_WAVES = 3;
+/**
+ * Chaos mode: probes pipelined per wave, and wall time (ms) each of the
+ * ordering and delivery phases may take. The relay's random_disconnect is
+ * drawn per message, so a wave of ORDER_WAVE (40 messages at p = 0.1) almost
+ * never survives: small waves let the service's replies be judged, and the
+ * time cap keeps a run under faults (every lost message costs a resend
+ * timeout) from eating the run's deadline. Each phase runs at least one wave.
+ */
+const CHAOS_WAVE = 5;
+const CHAOS_PHASE_MS = 6_000;
 const PAYLOADS = [
     { kind: 'text', id: 'text-round-trip', title: 'text message round-trips intact' },
     { kind: 'json', id: 'json-round-trip', title: 'JSON message round-trips intact' },
@@ -67127,7 +68214,6 @@ async function message_delivery_run(ctx) {
     const { thresholds, largePayloadBytes } = ctx.config;
     const checks = [];
     const metrics = {};
-    const base = { timeoutMs: thresholds.messageTimeoutMs, signal: ctx.signal, clock: ctx.clock };
     let connection;
     try {
         connection = await connectWithin(ctx.connect, { label: 'delivery_1' }, ctx.signal);
@@ -67138,6 +68224,42 @@ async function message_delivery_run(ctx) {
             checks.push(failedToMeasure(id, title, error));
         return { checks, metrics: { connectError: errors_describeError(error) } };
     }
+    // Under chaos the relay's injected drops and losses are faults, not the
+    // service's answer: a dropped connection is reopened and its probes resent,
+    // and a probe the relay lost is resent after the faults' slowest round trip.
+    const resend = chaosResendOptions(ctx.config);
+    let opened = 1;
+    let reopening;
+    // Shared by the pipelined payload runs, so one drop opens one replacement.
+    const reconnect = () => {
+        if (connection.readyState === 'OPEN')
+            return Promise.resolve(connection);
+        reopening ??= (async () => {
+            connection.terminate();
+            connection = await connectWithin(ctx.connect, { label: `delivery_${++opened}` }, ctx.signal);
+            return connection;
+        })().finally(() => {
+            reopening = undefined;
+        });
+        return reopening;
+    };
+    const base = {
+        timeoutMs: thresholds.messageTimeoutMs,
+        signal: ctx.signal,
+        clock: ctx.clock,
+        ...resend,
+        ...(ctx.config.chaosMode ? { reconnect } : {})
+    };
+    const waitedMs = resend.resendAfterMs ?? thresholds.messageTimeoutMs;
+    const tries = (resend.maxResends ?? 0) + 1;
+    const chaos = ctx.config.chaosMode;
+    const phase = (count, concurrency) => chaos
+        ? {
+            count,
+            concurrency: Math.min(concurrency, CHAOS_WAVE),
+            stopAtMs: ctx.clock.nowMs() + CHAOS_PHASE_MS
+        }
+        : { count, concurrency };
     const runs = [];
     try {
         const payloads = {};
@@ -67192,6 +68314,7 @@ async function message_delivery_run(ctx) {
                         }));
         });
         metrics.payloads = payloads;
+        const orderWave = chaos ? Math.min(CHAOS_WAVE, ORDER_WAVE) : ORDER_WAVE;
         ctx.progress(1, 3, 'payload kinds');
         if (ctx.signal.aborted)
             throw ctx.signal.reason;
@@ -67202,41 +68325,43 @@ async function message_delivery_run(ctx) {
         }
         const order = await runProbes(connection, {
             ...base,
-            count: ORDER_WAVE * ORDER_WAVES,
-            concurrency: ORDER_WAVE
+            ...phase(ORDER_WAVE * ORDER_WAVES, ORDER_WAVE)
         });
         runs.push(order);
         metrics.ordering = {
-            waves: ORDER_WAVES,
-            waveSize: ORDER_WAVE,
+            waves: Math.ceil(order.sent / orderWave),
+            waveSize: orderWave,
             outOfOrderWaves: order.outOfOrderWaves,
-            replies: order.replies
+            replies: order.replies,
+            resent: order.resent,
+            reconnects: order.reconnects
         };
         checks.push(nothingJudged(order)
             ? cutByDeadline(ORDER.id, ORDER.title, ORDER_WAVE * ORDER_WAVES)
             : order.replies === 0
                 ? failedToMeasure(ORDER.id, ORDER.title, order.firstError ?? new Error('no reply'))
-                : order.fifoReplies > 0
-                    ? // Replies without the probe's id are matched first in first out:
-                        // whatever order they come in, they line up, so order is unmeasured.
-                        skipped(ORDER.id, ORDER.title, `${order.fifoReplies} of ${order.replies} replies carried no probe id (json id field "${ctx.config.json.idField}" not echoed), so they were matched first in first out and their order cannot be judged`)
-                    : verify({
-                        id: ORDER.id,
-                        title: ORDER.title,
-                        ok: order.outOfOrderWaves === 0 && order.intact === order.replies,
-                        value: order.outOfOrderWaves,
-                        unit: 'count',
-                        expected: 0,
-                        message: order.outOfOrderWaves === 0
-                            ? `${order.replies} pipelined replies came back in send order`
-                            : `${order.outOfOrderWaves} of ${ORDER_WAVES} waves of ${ORDER_WAVE} pipelined probes came back out of order`,
-                        code: 'WSH_ERR_PROTOCOL'
-                    }));
+                : order.orderJudgedReplies === 0
+                    ? skipped(ORDER.id, ORDER.title, `every one of ${order.replies} replies answered a resent probe (chaos mode), so their order cannot be judged`)
+                    : order.fifoReplies > 0
+                        ? // Replies without the probe's id are matched first in first out:
+                            // whatever order they come in, they line up, so order is unmeasured.
+                            skipped(ORDER.id, ORDER.title, `${order.fifoReplies} of ${order.replies} replies carried no probe id (json id field "${ctx.config.json.idField}" not echoed), so they were matched first in first out and their order cannot be judged`)
+                        : verify({
+                            id: ORDER.id,
+                            title: ORDER.title,
+                            ok: order.outOfOrderWaves === 0 && order.intact === order.replies,
+                            value: order.outOfOrderWaves,
+                            unit: 'count',
+                            expected: 0,
+                            message: order.outOfOrderWaves === 0
+                                ? `${order.orderJudgedReplies ?? order.replies} pipelined replies came back in send order${order.resent > 0 ? ` (${order.resent} resent probes not judged for order)` : ''}`
+                                : `${order.outOfOrderWaves} of ${Math.ceil(order.sent / orderWave)} waves of ${orderWave} pipelined probes came back out of order`,
+                            code: 'WSH_ERR_PROTOCOL'
+                        }));
         ctx.progress(2, 3, 'ordering');
         const delivery = await runProbes(connection, {
             ...base,
-            count: DELIVERY_PROBES,
-            concurrency: DELIVERY_CONCURRENCY
+            ...phase(DELIVERY_PROBES, DELIVERY_CONCURRENCY)
         });
         runs.push(delivery);
         // Probes abandoned at the deadline are neither lost nor delivered: not judged.
@@ -67249,9 +68374,14 @@ async function message_delivery_run(ctx) {
             intact: delivery.intact,
             timeouts: delivery.timeouts,
             failures: delivery.failures,
-            abandoned: delivery.abandoned
+            abandoned: delivery.abandoned,
+            resent: delivery.resent,
+            reconnects: delivery.reconnects
         };
-        const cut = delivery.abandoned > 0 ? `; ${delivery.abandoned} cut by the deadline, not judged` : '';
+        const cut = (delivery.abandoned > 0 ? `; ${delivery.abandoned} cut by the deadline, not judged` : '') +
+            (delivery.resent > 0 || delivery.reconnects > 0
+                ? `; ${delivery.resent} resent, ${delivery.reconnects} reconnects (chaos mode)`
+                : '');
         checks.push(nothingJudged(delivery)
             ? cutByDeadline(RATE.id, RATE.title, DELIVERY_PROBES)
             : measure({
@@ -67283,6 +68413,8 @@ async function message_delivery_run(ctx) {
     const sent = runs.reduce((sum, r) => sum + r.sent - r.abandoned, 0);
     const replies = runs.reduce((sum, r) => sum + r.replies, 0);
     const timeouts = runs.reduce((sum, r) => sum + r.timeouts, 0);
+    const resent = runs.reduce((sum, r) => sum + r.resent, 0);
+    const reconnects = runs.reduce((sum, r) => sum + r.reconnects, 0);
     // Every probe without a reply counts, whether it timed out or was lost to a drop.
     const unanswered = sent - replies;
     let slowest = 0;
@@ -67290,6 +68422,11 @@ async function message_delivery_run(ctx) {
         for (let i = 0; i < r.rttsMs.length; i++)
             slowest = Math.max(slowest, r.rttsMs[i]);
     metrics.slowestReplyMs = slowest;
+    if (ctx.config.chaosMode)
+        metrics.chaos = { resent, reconnects, resendAfterMs: waitedMs, tries };
+    const within = tries > 1
+        ? `within ${tries} tries of ${waitedMs} ms (chaos mode: ${resent} resent, ${reconnects} reconnects)`
+        : `within ${thresholds.messageTimeoutMs} ms`;
     checks.push(sent === 0 && ctx.signal.aborted
         ? failedToMeasure(TIMEOUT.id, TIMEOUT.title, ctx.signal.reason)
         : measure({
@@ -67302,7 +68439,7 @@ async function message_delivery_run(ctx) {
             code: timeouts > 0 || unanswered === 0
                 ? 'WSH_ERR_MESSAGE_TIMEOUT'
                 : 'WSH_ERR_CONNECTION_LOST',
-            detail: `${unanswered} of ${sent} probes got no reply within ${thresholds.messageTimeoutMs} ms (${timeouts} timed out, ${unanswered - timeouts} lost when the connection failed); slowest reply ${Math.round(slowest)} ms`
+            detail: `${unanswered} of ${sent} probes got no reply ${within} (${timeouts} timed out, ${unanswered - timeouts} lost when the connection failed); slowest reply ${Math.round(slowest)} ms`
         }));
     checks.push(await protocolErrorCheck(ctx));
     return { checks, metrics };
@@ -67313,596 +68450,6 @@ const messageDeliverySuite = {
     durationWeight: 0,
     run: message_delivery_run
 };
-
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(7067);
-;// CONCATENATED MODULE: ./src/chaos/forwarding.ts
-
-// Hop-by-hop and handshake headers ws sets itself; everything else (auth, cookies, origin) is forwarded.
-const NOT_FORWARDED = new Set([
-    'host',
-    'connection',
-    'upgrade',
-    'content-length',
-    'transfer-encoding',
-    'sec-websocket-key',
-    'sec-websocket-version',
-    'sec-websocket-extensions',
-    'sec-websocket-protocol',
-    'sec-websocket-accept'
-]);
-function refuse(socket, status, text) {
-    if (socket.destroyed)
-        return;
-    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-    socket.destroySoon?.();
-}
-/** Sends a close frame with `code` when it is sendable, else drops the connection. */
-function forwardClose(ws, code, reason) {
-    if (ws.readyState !== wrapper.OPEN)
-        return;
-    if (code === 1006)
-        ws.terminate();
-    else if (code === 1005)
-        ws.close();
-    else {
-        try {
-            ws.close(code, reason);
-        }
-        catch {
-            ws.terminate();
-        }
-    }
-}
-/**
- * Sends `frame` on `ws`; `written` runs once the frame left the process (the
- * socket's write callback) or at once when nothing was sent, so the pipe's
- * byte count follows what the destination has really taken.
- */
-function deliverTo(ws, frame, written = () => undefined) {
-    if (ws.readyState !== wrapper.OPEN) {
-        written();
-        return;
-    }
-    if (frame.kind === 'message') {
-        ws.send(frame.data, { binary: frame.isBinary }, () => written());
-        return;
-    }
-    if (frame.kind === 'close')
-        forwardClose(ws, frame.code, frame.reason);
-    else if (frame.kind === 'ping')
-        ws.ping(frame.data);
-    else
-        ws.pong(frame.data);
-    written();
-}
-/** The client's upgrade headers minus the ones ws sets itself. */
-function forwardedHeaders(request) {
-    const headers = {};
-    for (const [name, value] of Object.entries(request.headers)) {
-        if (!NOT_FORWARDED.has(name) && value !== undefined) {
-            headers[name] = Array.isArray(value) ? value.join(', ') : value;
-        }
-    }
-    return headers;
-}
-/** Subprotocols the client offered, in order. */
-function offeredProtocols(request) {
-    return (request.headers['sec-websocket-protocol'] ?? '')
-        .split(',')
-        .map((p) => p.trim())
-        .filter((p) => p !== '');
-}
-
-;// CONCATENATED MODULE: ./src/chaos/pipe.ts
-
-function createPipe(deliver, clock, signal, bucket, flow) {
-    const queue = [];
-    let lastReleaseMs = 0;
-    let pumping = false;
-    let held = 0;
-    let peak = 0;
-    let paused = false;
-    let overflowed = false;
-    const sizeOf = (frame) => (frame.kind === 'message' ? frame.data.length : 0);
-    function release(bytes) {
-        held -= bytes;
-        if (paused && held <= (flow?.lowWaterBytes ?? 0) && !overflowed) {
-            paused = false;
-            flow?.onPressure(false);
-        }
-    }
-    function send(frame) {
-        const bytes = sizeOf(frame);
-        let done = false;
-        deliver(frame, () => {
-            // Guard: a callback must free its bytes once, whatever the socket does.
-            if (done)
-                return;
-            done = true;
-            release(bytes);
-        });
-    }
-    async function pump() {
-        pumping = true;
-        try {
-            while (queue.length > 0 && !signal.aborted) {
-                const head = queue[0];
-                const wait = head.releaseAtMs - clock.nowMs();
-                if (wait > 0)
-                    await clock.sleep(wait, signal);
-                if (head.frame.kind === 'message' && bucket) {
-                    const throttle = bucket.reserve(head.frame.data.length);
-                    if (throttle > 0)
-                        await clock.sleep(Math.min(throttle, MAX_FAULT_DELAY_MS), signal);
-                }
-                queue.shift();
-                if (!signal.aborted)
-                    send(head.frame);
-            }
-        }
-        catch {
-            // Aborted: the relay is closing and drops what is queued.
-        }
-        finally {
-            pumping = false;
-            if (signal.aborted)
-                queue.length = 0;
-        }
-    }
-    return {
-        push(frame, delayMs = 0) {
-            if (signal.aborted || overflowed)
-                return;
-            const bytes = sizeOf(frame);
-            held += bytes;
-            peak = Math.max(peak, held);
-            if (flow && held > flow.maxQueuedBytes) {
-                overflowed = true;
-                queue.length = 0;
-                flow.onOverflow();
-                return;
-            }
-            if (flow && !paused && held > flow.highWaterBytes) {
-                paused = true;
-                flow.onPressure(true);
-            }
-            const now = clock.nowMs();
-            const releaseAtMs = Math.max(now + Math.min(delayMs, MAX_FAULT_DELAY_MS), lastReleaseMs);
-            lastReleaseMs = releaseAtMs;
-            queue.push({ frame, releaseAtMs });
-            // Fast path: nothing ahead and nothing to wait for, deliver in this tick.
-            if (!pumping && queue.length === 1 && releaseAtMs <= now && !bucket) {
-                queue.shift();
-                send(frame);
-                return;
-            }
-            if (!pumping)
-                void pump();
-        },
-        get size() {
-            return queue.length;
-        },
-        get queuedBytes() {
-            return held;
-        },
-        get peakQueuedBytes() {
-            return peak;
-        }
-    };
-}
-
-;// CONCATENATED MODULE: ./src/chaos/relay-flow.ts
-/** Per pipe (one direction of one connection): beyond this the connection is closed with 1009. */
-const DEFAULT_RELAY_MAX_QUEUED_BYTES = 64 * 1024 * 1024;
-/** Per pipe: the source socket is paused above this many held bytes... */
-const DEFAULT_RELAY_HIGH_WATER_BYTES = 1024 * 1024;
-/** ...and resumed at or below this many. */
-const DEFAULT_RELAY_LOW_WATER_BYTES = 256 * 1024;
-/** Close code for a connection whose relay buffer overflowed (RFC 6455: message too big). */
-const RELAY_OVERFLOW_CLOSE_CODE = 1009;
-/** The relay's backpressure limits from its options, defaulted and validated (RangeError naming the option). */
-function flowLimits(options) {
-    const maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_RELAY_MAX_QUEUED_BYTES;
-    const highWaterBytes = options.highWaterBytes ?? Math.min(DEFAULT_RELAY_HIGH_WATER_BYTES, maxQueuedBytes);
-    const lowWaterBytes = options.lowWaterBytes ?? Math.min(DEFAULT_RELAY_LOW_WATER_BYTES, Math.floor(highWaterBytes / 4));
-    const positive = (name, value) => {
-        if (!Number.isInteger(value) || value < 1) {
-            throw new RangeError(`${name}: got ${value}; expected an integer number of bytes >= 1`);
-        }
-    };
-    positive('maxQueuedBytes', maxQueuedBytes);
-    positive('highWaterBytes', highWaterBytes);
-    if (highWaterBytes > maxQueuedBytes) {
-        throw new RangeError(`highWaterBytes: got ${highWaterBytes}; expected <= maxQueuedBytes (${maxQueuedBytes})`);
-    }
-    if (!Number.isInteger(lowWaterBytes) || lowWaterBytes < 0 || lowWaterBytes >= highWaterBytes) {
-        throw new RangeError(`lowWaterBytes: got ${lowWaterBytes}; expected an integer from 0 to below highWaterBytes (${highWaterBytes})`);
-    }
-    return { highWaterBytes, lowWaterBytes, maxQueuedBytes };
-}
-
-;// CONCATENATED MODULE: ./src/chaos/random.ts
-/**
- * Seeded pseudo-random source for the chaos relay and backoff jitter.
- *
- * mulberry32 (Tommy Ettinger, public domain): one 32-bit word of state,
- * period 2^32, passes gjrand's tests at the sizes we draw. Chosen because
- * fault schedules need reproducibility (same seed, same sequence), not
- * cryptographic strength, and because a 32-bit seed is what `chaos_seed`
- * accepts and what a report prints.
- */
-
-/** Largest seed accepted (seeds are unsigned 32-bit integers). */
-const MAX_SEED = 0xffffffff;
-/**
- * Creates a seeded source: the same `seed` always yields the same sequence.
- * @param seed integer in [0, 2^32 - 1]
- */
-function createRandom(seed) {
-    if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
-        throw new RangeError(`seed: got ${seed}; expected an integer from 0 to ${MAX_SEED}`);
-    }
-    let state = seed >>> 0;
-    const next = () => {
-        state = (state + 0x6d2b79f5) >>> 0;
-        let t = state;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-    return {
-        seed: seed >>> 0,
-        next,
-        between: (min, max) => min + next() * (max - min)
-    };
-}
-/** A fresh seed for runs that gave none (printed in the report so the run can be replayed). */
-function randomSeed() {
-    return (0,external_node_crypto_.randomInt)(0, MAX_SEED + 1);
-}
-/**
- * Derives an independent seed for sub-stream `index` (e.g. one per relayed
- * connection), so each connection's decisions depend only on its own
- * message sequence, not on how connections interleave.
- */
-function deriveSeed(seed, index) {
-    // One mulberry32 step over the mixed pair; the golden-ratio multiplier spreads consecutive indexes.
-    const mixed = (seed ^ Math.imul(index + 1, 0x9e3779b9)) >>> 0;
-    return Math.floor(createRandom(mixed).next() * (MAX_SEED + 1)) >>> 0;
-}
-
-;// CONCATENATED MODULE: ./src/chaos/token-bucket.ts
-function createTokenBucket(bytesPerSecond, clock) {
-    if (!Number.isFinite(bytesPerSecond) || bytesPerSecond <= 0) {
-        throw new RangeError(`bytesPerSecond: got ${bytesPerSecond}; expected a number > 0`);
-    }
-    const burst = bytesPerSecond;
-    let tokens = burst;
-    let lastMs = clock.nowMs();
-    return {
-        reserve(bytes) {
-            const now = clock.nowMs();
-            tokens = Math.min(burst, tokens + ((now - lastMs) / 1000) * bytesPerSecond);
-            lastMs = now;
-            tokens -= bytes;
-            return tokens >= 0 ? 0 : (-tokens / bytesPerSecond) * 1000;
-        }
-    };
-}
-
-;// CONCATENATED MODULE: ./src/chaos/relay.ts
-/**
- * The chaos relay: an in-process WebSocket-aware proxy on 127.0.0.1 between
- * a client and the service under test. It forwards the upgrade (path, query,
- * subprotocols, headers), messages both ways (text stays text, binary stays
- * binary), pings, pongs and close codes, and injects faults decided by a
- * seeded random source: latency with jitter, loss, abrupt disconnects, slow
- * responses, a bandwidth limit and an outage window.
- *
- * Reproducibility: each relayed connection gets two random streams, one per
- * direction (deriveSeed(seed, 2 * index + direction), client-to-server = 0),
- * and each draws exactly four numbers per data message in a fixed order (see
- * createFaultPlanner). So the decisions for a direction depend only on the
- * seed, the connection index and how many messages went that way before,
- * never on how the two directions interleave in time.
- *
- * Limit: the connection index is the order in which upgrades reach the
- * relay (0, 1, 2, ...). One client, or clients that connect one after the
- * other, replay exactly; clients that connect at the same instant may swap
- * indexes (and so swap fault streams) from run to run.
- */
-
-
-
-
-
-
-
-
-
-
-const MAX_DECISION_LOG = 10_000;
-const DEFAULT_RELAY_HANDSHAKE_TIMEOUT_MS = 10_000;
-/**
- * Starts a relay on 127.0.0.1 (ephemeral port) in front of `target`.
- * Resolves once it listens.
- */
-async function startChaosRelay(options) {
-    const target = new URL(options.target);
-    if (target.protocol !== 'ws:' && target.protocol !== 'wss:') {
-        throw new RangeError(`target: got ${options.target}; expected a ws:// or wss:// URL`);
-    }
-    const clock = options.clock ?? systemClock;
-    const seed = options.seed ?? randomSeed();
-    createRandom(seed); // validates the seed (RangeError naming it)
-    const faults = resolveFaults(options.faults, options.base ?? DEFAULT_FAULTS);
-    const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_RELAY_HANDSHAKE_TIMEOUT_MS;
-    const limits = flowLimits(options);
-    const flowStats = { peakQueuedBytes: 0, pauses: 0, overflows: 0 };
-    const injected = {
-        disconnects: 0,
-        delays: 0,
-        losses: 0,
-        slowResponses: 0,
-        outages: 0
-    };
-    const connections = { accepted: 0, refused: 0, open: 0 };
-    const log = [];
-    const links = new Set();
-    const pipes = new Set();
-    const notePeak = (pipe) => {
-        flowStats.peakQueuedBytes = Math.max(flowStats.peakQueuedBytes, pipe.peakQueuedBytes);
-    };
-    const rawSockets = new Set();
-    const upstreamProtocol = new WeakMap();
-    let nextIndex = 0;
-    let outageUntilMs = 0;
-    let refuseUntilMs = 0;
-    let closed = false;
-    const wss = new websocket_server({
-        noServer: true,
-        perMessageDeflate: false,
-        autoPong: false,
-        clientTracking: false,
-        handleProtocols: (_offered, request) => upstreamProtocol.get(request) || false
-    });
-    const server = (0,external_node_http_.createServer)((_req, res) => {
-        res.writeHead(426, { 'content-type': 'text/plain' }).end('WebSocket upgrade required\n');
-    });
-    server.on('connection', (socket) => {
-        rawSockets.add(socket);
-        socket.once('close', () => rawSockets.delete(socket));
-    });
-    const inOutage = () => clock.nowMs() < outageUntilMs;
-    function kill(link) {
-        link.abort.abort();
-        link.client?.terminate();
-        link.upstream.terminate();
-        links.delete(link);
-    }
-    function onData(link, direction, data, isBinary) {
-        // Frames parsed from the same chunk can still surface after a kill; they were never delivered.
-        if (!links.has(link))
-            return;
-        const decision = link.plan[direction](direction);
-        if (log.length < MAX_DECISION_LOG) {
-            log.push({ ...decision, connection: link.index, message: link.messages });
-        }
-        link.messages += 1;
-        if (decision.disconnect) {
-            injected.disconnects += 1;
-            refuseUntilMs = Math.max(refuseUntilMs, clock.nowMs() + faults.randomDisconnect.reconnectDelayMs);
-            kill(link);
-            return;
-        }
-        if (decision.lose) {
-            injected.losses += 1;
-            return;
-        }
-        if (decision.delayMs > 0)
-            injected.delays += 1;
-        if (decision.slowMs > 0)
-            injected.slowResponses += 1;
-        const pipe = direction === 'client-to-server' ? link.toServer : link.toClient;
-        pipe?.push({ kind: 'message', data, isBinary }, decision.delayMs + decision.slowMs);
-    }
-    function wire(link, client, early) {
-        const { upstream, abort } = link;
-        const bucket = () => faults.bandwidth.bytesPerSecond > 0
-            ? createTokenBucket(faults.bandwidth.bytesPerSecond, clock)
-            : undefined;
-        link.client = client;
-        // Each pipe pauses the socket that feeds it; an overflow closes both legs with 1009.
-        const flow = (source) => ({
-            ...limits,
-            onPressure(paused) {
-                if (paused) {
-                    flowStats.pauses += 1;
-                    source.pause();
-                }
-                else
-                    source.resume();
-            },
-            onOverflow() {
-                flowStats.overflows += 1;
-                abort.abort();
-                forwardClose(client, RELAY_OVERFLOW_CLOSE_CODE, 'relay buffer limit exceeded');
-                forwardClose(upstream, RELAY_OVERFLOW_CLOSE_CODE, 'relay buffer limit exceeded');
-            }
-        });
-        const track = (pipe) => {
-            pipes.add(pipe);
-            abort.signal.addEventListener('abort', () => {
-                notePeak(pipe);
-                pipes.delete(pipe);
-            });
-            return pipe;
-        };
-        link.toServer = track(createPipe((frame, written) => deliverTo(upstream, frame, written), clock, abort.signal, bucket(), flow(client)));
-        link.toClient = track(createPipe((frame, written) => deliverTo(client, frame, written), clock, abort.signal, bucket(), flow(upstream)));
-        connections.open += 1;
-        client.on('message', (data, isBinary) => onData(link, 'client-to-server', data, isBinary));
-        client.on('ping', (data) => link.toServer?.push({ kind: 'ping', data }));
-        client.on('pong', (data) => link.toServer?.push({ kind: 'pong', data }));
-        upstream.on('ping', (data) => link.toClient?.push({ kind: 'ping', data }));
-        upstream.on('pong', (data) => link.toClient?.push({ kind: 'pong', data }));
-        client.on('error', () => undefined);
-        // A leg that ends without a close frame (1006) takes the other down the same way; after a
-        // clean close the link is forgotten (and its pipe timers cancelled) once both legs are closed.
-        const settle = (code) => {
-            const bothClosed = client.readyState === wrapper.CLOSED && upstream.readyState === wrapper.CLOSED;
-            if (code === 1006 || bothClosed)
-                kill(link);
-        };
-        client.on('close', (code, reason) => {
-            connections.open -= 1;
-            link.toServer?.push({ kind: 'close', code, reason: reason.toString() });
-            settle(code);
-        });
-        upstream.on('close', (code, reason) => {
-            link.toClient?.push({ kind: 'close', code, reason: reason.toString() });
-            settle(code);
-        });
-        for (const [data, isBinary] of early)
-            onData(link, 'server-to-client', data, isBinary);
-    }
-    server.on('upgrade', (request, socket, head) => {
-        socket.on('error', () => undefined);
-        if (closed) {
-            socket.destroy();
-            return;
-        }
-        if (inOutage() || clock.nowMs() < refuseUntilMs) {
-            connections.refused += 1;
-            refuse(socket, 503, 'Service Unavailable');
-            return;
-        }
-        const index = nextIndex++;
-        const headers = forwardedHeaders(request);
-        const offered = offeredProtocols(request);
-        const upstreamUrl = new URL(request.url ?? '/', `${target.protocol}//${target.host}`);
-        const upstream = new wrapper(upstreamUrl, offered, {
-            headers,
-            perMessageDeflate: false,
-            autoPong: false,
-            handshakeTimeout: handshakeTimeoutMs
-        });
-        const link = {
-            index,
-            upstream,
-            client: undefined,
-            plan: {
-                'client-to-server': createFaultPlanner(faults, createRandom(deriveSeed(seed, 2 * index)).next),
-                'server-to-client': createFaultPlanner(faults, createRandom(deriveSeed(seed, 2 * index + 1)).next)
-            },
-            messages: 0,
-            toServer: undefined,
-            toClient: undefined,
-            abort: new AbortController()
-        };
-        links.add(link);
-        // Messages the service sends right after its handshake wait here until the client leg is up.
-        const early = [];
-        let earlyBytes = 0;
-        upstream.on('message', (data, isBinary) => {
-            if (link.client)
-                onData(link, 'server-to-client', data, isBinary);
-            else {
-                // Bounded like a pipe: a service flooding before the client leg is up is cut off.
-                earlyBytes += data.length;
-                if (earlyBytes > limits.maxQueuedBytes) {
-                    flowStats.overflows += 1;
-                    kill(link);
-                    return;
-                }
-                early.push([data, isBinary]);
-            }
-        });
-        upstream.on('unexpected-response', (_req, res) => {
-            res.resume();
-            refuse(socket, res.statusCode ?? 502, res.statusMessage ?? 'Bad Gateway');
-            links.delete(link);
-            upstream.terminate();
-        });
-        upstream.on('error', () => {
-            if (!link.client) {
-                links.delete(link);
-                refuse(socket, 502, 'Bad Gateway');
-            }
-        });
-        socket.once('close', () => {
-            if (!link.client)
-                kill(link);
-        });
-        upstream.once('open', () => {
-            if (socket.destroyed || closed || !links.has(link)) {
-                kill(link);
-                return;
-            }
-            upstreamProtocol.set(request, upstream.protocol);
-            wss.handleUpgrade(request, socket, head, (client) => {
-                connections.accepted += 1;
-                wire(link, client, early);
-            });
-        });
-    });
-    await new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(0, '127.0.0.1', () => {
-            server.off('error', reject);
-            resolve();
-        });
-    });
-    const port = server.address().port;
-    function dropAll() {
-        const count = links.size;
-        for (const link of [...links])
-            kill(link);
-        return count;
-    }
-    return {
-        url: `ws://127.0.0.1:${port}${target.pathname}${target.search}`,
-        port,
-        seed,
-        faults,
-        injected,
-        connections,
-        decisions: () => log,
-        get flow() {
-            for (const pipe of pipes)
-                notePeak(pipe);
-            return flowStats;
-        },
-        setOutage(on) {
-            if (on === false) {
-                outageUntilMs = 0;
-                return;
-            }
-            if (typeof on === 'number' && (!Number.isFinite(on) || on < 0)) {
-                throw new RangeError(`outage: got ${on}; expected ms >= 0, true or false`);
-            }
-            if (!inOutage())
-                injected.outages += 1;
-            outageUntilMs = on === true ? Number.POSITIVE_INFINITY : clock.nowMs() + on;
-            dropAll();
-        },
-        dropAll,
-        async close() {
-            if (closed)
-                return;
-            closed = true;
-            dropAll();
-            for (const socket of rawSockets)
-                socket.destroy();
-            wss.close();
-            await new Promise((resolve) => {
-                server.close(() => resolve());
-                server.closeAllConnections();
-            });
-        }
-    };
-}
 
 ;// CONCATENATED MODULE: ./src/engine/recovery-steps.ts
 
@@ -69025,6 +69572,8 @@ function createReconnectingClient(options) {
 ;// CONCATENATED MODULE: ./src/suites/self-healing-clients.ts
 
 
+
+
 /** Unacknowledged messages a suite client may hold (the suite sends far fewer). */
 const SUITE_MAX_QUEUE = 20_000;
 /** Messages written and not yet acknowledged per connection. */
@@ -69035,6 +69584,17 @@ const SUITE_MAX_IN_FLIGHT = 4;
  * connection is written again.
  */
 const SUITE_ACK_TIMEOUT_MS = 3_000;
+/**
+ * How long (ms) one round of the suite's wait for acks lasts: SUITE_ACK_TIMEOUT_MS, plus under
+ * chaos mode the chaos retry window, since an ack may then wait out an injected drop and the
+ * outer relay's refusal window. The clients' own ack deadline stays SUITE_ACK_TIMEOUT_MS: a
+ * longer one would only delay the resend that heals an injected loss.
+ */
+function ackWaitRoundMs(config) {
+    if (!config.chaosMode)
+        return SUITE_ACK_TIMEOUT_MS;
+    return (SUITE_ACK_TIMEOUT_MS + chaosRetryWindowMs(resolveFaults(faultOverrides(config), DEFAULT_FAULTS)));
+}
 /** Resends after missed ack deadlines before a message counts as lost. */
 const SUITE_MAX_ACK_RESENDS = 5;
 /** The suite's backoff policy (config self_healing.*), attempts from max_reconnect_attempts. */
@@ -69221,8 +69781,17 @@ async function lossObservation(client, ackReason, kill, waitMs, ctx) {
         return { kind: 'skipped', reason: ackReason };
     let error;
     const startMs = ctx.clock.nowMs();
-    const hardStopMs = startMs + Math.min(LOSS_WAIT_CAP_MS, Math.max(waitMs, ctx.config.thresholds.messageTimeoutMs));
-    let stopAtMs = Math.min(hardStopMs, startMs + Math.max(waitMs, ctx.config.thresholds.messageTimeoutMs / 3));
+    // Under chaos an ack may wait out an injected drop and the relay's refusal window: the rounds,
+    // the first wait and the cap stretch by the chaos retry window (nothing changes without chaos).
+    const ackStallMs = ackWaitRoundMs(ctx.config);
+    const stretchMs = ackStallMs - ACK_STALL_MS;
+    // Under chaos, rounds that make progress may run to the stretched cap: every injected drop
+    // costs the client a refusal window before its unacknowledged messages can be resent.
+    const hardStopMs = startMs +
+        (stretchMs > 0
+            ? LOSS_WAIT_CAP_MS + 2 * stretchMs
+            : Math.min(LOSS_WAIT_CAP_MS, Math.max(waitMs, ctx.config.thresholds.messageTimeoutMs)));
+    let stopAtMs = Math.min(hardStopMs, startMs + Math.max(waitMs, ctx.config.thresholds.messageTimeoutMs / 3) + stretchMs);
     // A client still reconnecting resends its unacknowledged messages once it is back; a message
     // lost on a live connection (chaos message loss) is resent by the client after its ack deadline.
     // Rounds that make progress extend the wait, up to message_timeout.
@@ -69234,7 +69803,7 @@ async function lossObservation(client, ackReason, kill, waitMs, ctx) {
         const remaining = stopAtMs - ctx.clock.nowMs();
         const acked = client.stats.messagesAcked;
         try {
-            await client.waitForAcks(Math.max(1, Math.min(ACK_STALL_MS, remaining)));
+            await client.waitForAcks(Math.max(1, Math.min(ackStallMs, remaining)));
             error = undefined;
             break;
         }
@@ -69244,7 +69813,7 @@ async function lossObservation(client, ackReason, kill, waitMs, ctx) {
         if (ctx.signal.aborted)
             break;
         if (client.stats.messagesAcked > acked) {
-            stopAtMs = Math.min(hardStopMs, Math.max(stopAtMs, ctx.clock.nowMs() + 2 * ACK_STALL_MS));
+            stopAtMs = Math.min(hardStopMs, Math.max(stopAtMs, ctx.clock.nowMs() + 2 * ackStallMs));
         }
         if (ctx.clock.nowMs() >= stopAtMs)
             break;
@@ -69633,190 +70202,6 @@ function createSuiteRegistry(extra = []) {
 }
 /** The default registry (built-in suites by id). */
 const SUITES = createSuiteRegistry();
-
-;// CONCATENATED MODULE: ./src/engine/chaos-mode.ts
-/**
- * Chaos mode (`chaos_mode: true`): the run's suites talk to the service
- * through a seeded chaos relay with the configured faults (the seed's
- * scenarios unless the config file's `chaos.*` overrides them). The seed is
- * always known, so any run can be replayed; the report carries it with the
- * injected fault counts. An optional outage window (`chaos.outage`) is
- * scheduled on the run's clock relative to the start of the suites.
- */
-
-
-
-
-
-/** The config's fault overrides with unset fields left out (so the seed's defaults apply). */
-function faultOverrides(config) {
-    const overrides = {};
-    for (const [fault, fields] of Object.entries(config.chaos)) {
-        // The outage window is scheduled here, not a per-message fault of the relay.
-        if (fault === 'outage' || fields === undefined)
-            continue;
-        const set = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
-        if (Object.keys(set).length > 0)
-            overrides[fault] = set;
-    }
-    return overrides;
-}
-/**
- * Starts the relay in front of `target`, to be called just before the
- * suites start. A fault combination the relay rejects (e.g.
- * network_delay.max_ms below min_ms) is a config error. With
- * `chaos.outage`, the relay drops every connection `startMs` later and
- * refuses new ones for `durationMs` (the relay's own clock ends it, so no
- * timer outlives it); closing the relay before then cancels the outage.
- */
-async function startChaosMode(config, target, clock) {
-    const faults = faultOverrides(config);
-    try {
-        resolveFaults(faults, DEFAULT_FAULTS);
-    }
-    catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        throw new errors_HealthError('WSH_ERR_CONFIG', `chaos (config file): ${message.replace(/^faults\./, '')}`);
-    }
-    const relay = await startChaosRelay({
-        target,
-        seed: config.chaosSeed ?? randomSeed(),
-        faults,
-        clock,
-        handshakeTimeoutMs: config.handshakeTimeoutMs
-    });
-    const window = config.chaos.outage;
-    return window ? scheduleOutage(relay, window, clock) : relay;
-}
-function scheduleOutage(relay, window, clock) {
-    const outage = {
-        startMs: window.startMs,
-        durationMs: window.durationMs,
-        startedAfterMs: null
-    };
-    const startedMs = clock.nowMs();
-    const cancel = new AbortController();
-    clock.sleep(window.startMs, cancel.signal).then(() => {
-        outage.startedAfterMs = Math.round(clock.nowMs() - startedMs);
-        relay.setOutage(window.durationMs);
-    }, 
-    // Aborted: the run (and the relay) ended before the window opened.
-    () => undefined);
-    const close = relay.close.bind(relay);
-    // Assigned onto the relay itself so its getters (flow) stay live.
-    return Object.assign(relay, {
-        outage,
-        async close() {
-            cancel.abort();
-            await close();
-        }
-    });
-}
-/**
- * The report's `chaos` block: seed, the faults in force, what was injected,
- * the outage window (when configured) and the relay's backpressure figures.
- */
-function chaosReport(relay) {
-    const f = relay.faults;
-    return {
-        seed: relay.seed,
-        injected: { ...relay.injected },
-        faults: {
-            randomDisconnect: { ...f.randomDisconnect },
-            networkDelay: { ...f.networkDelay },
-            messageLoss: { ...f.messageLoss },
-            slowResponse: { ...f.slowResponse },
-            bandwidth: { ...f.bandwidth }
-        },
-        ...(relay.outage ? { outage: { ...relay.outage } } : {}),
-        connections: { ...relay.connections },
-        flow: { ...relay.flow }
-    };
-}
-/** A connect refused by the relay's fault window is retried for this many reconnect delays. */
-const CHAOS_CONNECT_RETRY_FACTOR = 3;
-/** The retry window is at least this long (ms), even with no reconnect delay configured. */
-const CHAOS_CONNECT_MIN_RETRY_MS = 500;
-/** First pause between retries (ms); it doubles up to CHAOS_CONNECT_MAX_BACKOFF_MS. */
-const CHAOS_CONNECT_INITIAL_BACKOFF_MS = 25;
-const CHAOS_CONNECT_MAX_BACKOFF_MS = 250;
-/**
- * How long (ms) the chaos connector keeps retrying a refused connect:
- * CHAOS_CONNECT_RETRY_FACTOR x the relay's reconnect delay, at least
- * CHAOS_CONNECT_MIN_RETRY_MS. Long enough to ride out the 503 window a random
- * disconnect opens (plus one more disconnect behind it), short enough that a
- * service which really refuses still fails in bounded time.
- */
-function chaosRetryWindowMs(faults) {
-    return Math.max(CHAOS_CONNECT_MIN_RETRY_MS, CHAOS_CONNECT_RETRY_FACTOR * faults.randomDisconnect.reconnectDelayMs);
-}
-/**
- * The Connect suites get under chaos mode. A connect the relay refuses
- * (HTTP 503 while its reconnect delay or outage window runs, or a
- * refused/reset socket) is an injected fault, not the service's answer, so
- * it is retried with a doubling pause until `retryWindowMs` has passed or
- * ConnectionOptions.signal aborts. Any other failure (e.g. 502: the service
- * behind the relay refused) is returned at once. Errors name the target
- * "through the chaos relay" instead of the relay's own loopback URL.
- */
-function createChaosConnector(options) {
-    const { connect, clock, retryWindowMs } = options;
-    if (!Number.isFinite(retryWindowMs) || retryWindowMs < 0) {
-        throw new RangeError(`retryWindowMs: got ${retryWindowMs}; expected ms >= 0`);
-    }
-    const target = redactUrl(options.target);
-    const relayUrl = redactUrl(options.relayUrl);
-    return async (connectionOptions = {}) => {
-        const { signal } = connectionOptions;
-        const giveUpAtMs = clock.nowMs() + retryWindowMs;
-        let pauseMs = CHAOS_CONNECT_INITIAL_BACKOFF_MS;
-        let attempts = 0;
-        // Bounded in time by giveUpAtMs; the count bound is a backstop for a clock that stands still.
-        const maxAttempts = Math.ceil(retryWindowMs / CHAOS_CONNECT_INITIAL_BACKOFF_MS) + 1;
-        for (;;) {
-            attempts++;
-            try {
-                return await connect(connectionOptions);
-            }
-            catch (error) {
-                const left = giveUpAtMs - clock.nowMs();
-                if (!refusedByFault(error) || left <= 0 || attempts >= maxAttempts || signal?.aborted) {
-                    throw throughRelay(error, target, relayUrl, attempts);
-                }
-                try {
-                    await clock.sleep(Math.min(pauseMs, left), signal);
-                }
-                catch {
-                    throw throughRelay(error, target, relayUrl, attempts);
-                }
-                pauseMs = Math.min(pauseMs * 2, CHAOS_CONNECT_MAX_BACKOFF_MS);
-            }
-        }
-    };
-}
-/** The relay's fault windows answer 503; a reset or refused socket is a dropped attempt. */
-function refusedByFault(error) {
-    if (!isHealthError(error))
-        return false;
-    if (error.code === 'WSH_ERR_HANDSHAKE_REJECTED') {
-        return error.status === 503;
-    }
-    return error.code === 'WSH_ERR_CONNECT';
-}
-/** The same error (code, status, cause) naming the target through the relay. */
-function throughRelay(error, target, relayUrl, attempts) {
-    if (!isHealthError(error))
-        return error;
-    const named = error.message.includes(relayUrl)
-        ? error.message.split(relayUrl).join(`${target} through the chaos relay`)
-        : `${error.message} (${target} through the chaos relay)`;
-    const retried = attempts > 1 ? ` (${attempts} attempts)` : '';
-    const wrapped = new errors_HealthError(error.code, `${named}${retried}`, { cause: error });
-    const status = error.status;
-    if (status !== undefined)
-        Object.assign(wrapped, { status });
-    return wrapped;
-}
 
 ;// CONCATENATED MODULE: ./src/engine/runner.ts
 
