@@ -9,7 +9,6 @@
  * not reported again. A side channel: API failures become a warning and
  * never throw or change the health verdict.
  */
-import { getOctokit } from '@actions/github'
 import type { RunReport } from '../engine/model.js'
 import { HealthError, describeError } from '../errors.js'
 import type { TrendReport } from '../history/trend.js'
@@ -24,7 +23,14 @@ import {
   parseAlertMarker
 } from './alert-issue-body.js'
 import { describeApiFailure, scrubSecrets, type IssueStep } from './api-errors.js'
-import { createIssue, ensureLabels, findOpenIssue, where, type CallContext } from './issue-api.js'
+import {
+  createCallContext,
+  createIssue,
+  ensureLabels,
+  findOpenIssue,
+  where,
+  type CallContext
+} from './issue-api.js'
 import { buildRecoveredSection, buildRecoveryComment, type RunIdentity } from './issue-body.js'
 import {
   ISSUE_DEFAULTS,
@@ -149,20 +155,13 @@ export async function syncAlertIssue(
   let step: IssueStep = 'search for the open failure issue'
   let partial: Omit<SyncFailureIssueResult, 'warning'> = none
   try {
-    const ctx: CallContext = {
-      octokit: getOctokit(options.token, {
-        baseUrl: options.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com',
-        log: {
-          debug: () => {},
-          info: () => {},
-          warn: (m: string) => log.warning(m),
-          error: (m: string) => log.warning(m)
-        }
-      }),
-      owner: options.repo.owner,
-      repo: options.repo.repo,
-      signal: AbortSignal.timeout(options.timeoutMs ?? ISSUE_DEFAULTS.timeoutMs)
-    }
+    const ctx = createCallContext({
+      token: options.token,
+      apiUrl: options.apiUrl,
+      repo: options.repo,
+      timeoutMs: options.timeoutMs ?? ISSUE_DEFAULTS.timeoutMs,
+      warn: (m: string) => log.warning(m)
+    })
     const open = await findOpenIssue(ctx, labels[0] as string, key, ISSUE_DEFAULTS.maxSearchPages)
 
     if (alerts.length === 0 || options.trend === null) {

@@ -3,7 +3,7 @@
  * shared AbortSignal. Errors propagate; issue-lifecycle.ts turns them into
  * warnings.
  */
-import type { getOctokit } from '@actions/github'
+import { getOctokit } from '@actions/github'
 import { httpStatusOf } from './api-errors.js'
 import { hasKeyMarker } from './issue-marker.js'
 
@@ -17,6 +17,34 @@ export interface CallContext {
   owner: string
   repo: string
   signal: AbortSignal
+}
+
+/**
+ * The Octokit client and repository for one sync, every call bounded by one
+ * AbortSignal of `timeoutMs`. Octokit's own notices go to `warn` (the
+ * caller's scrubbing log), never straight to stderr.
+ */
+export function createCallContext(options: {
+  token: string
+  apiUrl?: string
+  repo: { owner: string; repo: string }
+  timeoutMs: number
+  warn(message: string): void
+}): CallContext {
+  return {
+    octokit: getOctokit(options.token, {
+      baseUrl: options.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com',
+      log: {
+        debug: () => {},
+        info: () => {},
+        warn: options.warn,
+        error: options.warn
+      }
+    }),
+    owner: options.repo.owner,
+    repo: options.repo.repo,
+    signal: AbortSignal.timeout(options.timeoutMs)
+  }
 }
 
 export interface OpenIssue {

@@ -5,7 +5,6 @@
  * comment on the first run that no longer fails. A side channel: API
  * failures become a warning and never throw or change the health verdict.
  */
-import { getOctokit } from '@actions/github'
 import type { RunReport, Verdict } from '../engine/model.js'
 import { HealthError, describeError } from '../errors.js'
 import { describeApiFailure, scrubSecrets, type IssueStep } from './api-errors.js'
@@ -14,7 +13,7 @@ import {
   ensureLabels,
   findOpenIssue,
   where,
-  type CallContext,
+  createCallContext,
   type OpenIssue
 } from './issue-api.js'
 import {
@@ -173,21 +172,13 @@ export async function syncFailureIssue(
   let step: IssueStep = 'search for the open failure issue'
   let partial: Omit<SyncFailureIssueResult, 'warning'> = { issueNumber: null, action: 'none' }
   try {
-    const ctx: CallContext = {
-      octokit: getOctokit(options.token, {
-        baseUrl: options.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com',
-        // Octokit's own deprecation notices go through the scrubbing log, not straight to stderr.
-        log: {
-          debug: () => {},
-          info: () => {},
-          warn: (m: string) => log.warning(m),
-          error: (m: string) => log.warning(m)
-        }
-      }),
-      owner: options.repo.owner,
-      repo: options.repo.repo,
-      signal: AbortSignal.timeout(options.timeoutMs ?? ISSUE_DEFAULTS.timeoutMs)
-    }
+    const ctx = createCallContext({
+      token: options.token,
+      apiUrl: options.apiUrl,
+      repo: options.repo,
+      timeoutMs: options.timeoutMs ?? ISSUE_DEFAULTS.timeoutMs,
+      warn: (m: string) => log.warning(m)
+    })
     const search = (): Promise<OpenIssue | null> =>
       findOpenIssue(ctx, labels[0] as string, key, ISSUE_DEFAULTS.maxSearchPages)
     let open = await search()
