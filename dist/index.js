@@ -62815,10 +62815,37 @@ function replaceLatestSection(body, section) {
 }
 
 ;// CONCATENATED MODULE: ./src/github/issue-api.ts
+/**
+ * The REST calls of the failure-issue lifecycle, each bounded by the sync's
+ * shared AbortSignal. Errors propagate; issue-lifecycle.ts turns them into
+ * warnings.
+ */
+
 
 
 /** Issues per search page (GitHub's maximum). */
 const SEARCH_PAGE_SIZE = 100;
+/**
+ * The Octokit client and repository for one sync, every call bounded by one
+ * AbortSignal of `timeoutMs`. Octokit's own notices go to `warn` (the
+ * caller's scrubbing log), never straight to stderr.
+ */
+function createCallContext(options) {
+    return {
+        octokit: getOctokit(options.token, {
+            baseUrl: options.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com',
+            log: {
+                debug: () => { },
+                info: () => { },
+                warn: options.warn,
+                error: options.warn
+            }
+        }),
+        owner: options.repo.owner,
+        repo: options.repo.repo,
+        signal: AbortSignal.timeout(options.timeoutMs)
+    };
+}
 function where(ctx) {
     return { owner: ctx.owner, repo: ctx.repo, request: { signal: ctx.signal } };
 }
@@ -63163,14 +63190,6 @@ function buildRecoveryComment(report, run) {
 }
 
 ;// CONCATENATED MODULE: ./src/github/issue-lifecycle.ts
-/**
- * The failure issue's lifecycle for one (workflow, target): open it on the
- * first failing run, add one comment per later failing run (and refresh the
- * body's latest-status section in the same run), close it with a recovery
- * comment on the first run that no longer fails. A side channel: API
- * failures become a warning and never throw or change the health verdict.
- */
-
 
 
 
@@ -63260,21 +63279,13 @@ async function syncFailureIssue(options) {
     let step = 'search for the open failure issue';
     let partial = { issueNumber: null, action: 'none' };
     try {
-        const ctx = {
-            octokit: getOctokit(options.token, {
-                baseUrl: options.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com',
-                // Octokit's own deprecation notices go through the scrubbing log, not straight to stderr.
-                log: {
-                    debug: () => { },
-                    info: () => { },
-                    warn: (m) => log.warning(m),
-                    error: (m) => log.warning(m)
-                }
-            }),
-            owner: options.repo.owner,
-            repo: options.repo.repo,
-            signal: AbortSignal.timeout(options.timeoutMs ?? ISSUE_DEFAULTS.timeoutMs)
-        };
+        const ctx = createCallContext({
+            token: options.token,
+            apiUrl: options.apiUrl,
+            repo: options.repo,
+            timeoutMs: options.timeoutMs ?? ISSUE_DEFAULTS.timeoutMs,
+            warn: (m) => log.warning(m)
+        });
         const search = () => findOpenIssue(ctx, labels[0], key, ISSUE_DEFAULTS.maxSearchPages);
         let open = await search();
         if (open === null) {
@@ -63576,18 +63587,6 @@ function buildAlertComment(report, trend, alerts, run) {
 }
 
 ;// CONCATENATED MODULE: ./src/github/alert-issue.ts
-/**
- * Predictive alerts in the failure-issue thread (`alert_issue`): a run that
- * does not fail but whose trend raised a prediction or a regression adds one
- * "Predictive alert" comment to the open failure issue of its (workflow,
- * target), or opens one titled as a predicted problem. The issue carries the
- * same key marker and tracking label as a failure issue, so a later failing
- * run continues in it and the first passing run without alerts closes it.
- * Quiet by design: an alert already reported by ws-health's last comment is
- * not reported again. A side channel: API failures become a warning and
- * never throw or change the health verdict.
- */
-
 
 
 
@@ -63671,20 +63670,13 @@ async function syncAlertIssue(options) {
     let step = 'search for the open failure issue';
     let partial = none;
     try {
-        const ctx = {
-            octokit: getOctokit(options.token, {
-                baseUrl: options.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com',
-                log: {
-                    debug: () => { },
-                    info: () => { },
-                    warn: (m) => log.warning(m),
-                    error: (m) => log.warning(m)
-                }
-            }),
-            owner: options.repo.owner,
-            repo: options.repo.repo,
-            signal: AbortSignal.timeout(options.timeoutMs ?? ISSUE_DEFAULTS.timeoutMs)
-        };
+        const ctx = createCallContext({
+            token: options.token,
+            apiUrl: options.apiUrl,
+            repo: options.repo,
+            timeoutMs: options.timeoutMs ?? ISSUE_DEFAULTS.timeoutMs,
+            warn: (m) => log.warning(m)
+        });
         const open = await findOpenIssue(ctx, labels[0], key, ISSUE_DEFAULTS.maxSearchPages);
         if (alerts.length === 0 || options.trend === null) {
             // No alert: a passing run is a recovery, exactly as in the failure lifecycle.
