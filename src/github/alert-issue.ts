@@ -40,6 +40,7 @@ import {
   type SyncFailureIssueResult
 } from './issue-lifecycle.js'
 import { issueKey, replaceLatestSection } from './issue-marker.js'
+import { closeRecoveredIssue } from './issue-recovery.js'
 
 export interface SyncAlertIssueOptions {
   report: RunReport
@@ -169,21 +170,18 @@ export async function syncAlertIssue(
       if (open === null || options.report.status !== 'passed') return partial
       const base = { issueNumber: open.number, issueUrl: open.htmlUrl }
       partial = { ...base, action: 'none' }
-      step = 'comment on the failure issue'
-      await ctx.octokit.rest.issues.createComment({
-        ...where(ctx),
-        issue_number: open.number,
-        body: clean(buildRecoveryComment(options.report, run))
-      })
-      partial = { ...base, action: 'commented' }
-      step = 'close the failure issue'
-      await ctx.octokit.rest.issues.update({
-        ...where(ctx),
-        issue_number: open.number,
-        state: 'closed',
-        state_reason: 'completed',
-        body: replaceLatestSection(open.body, clean(buildRecoveredSection(options.report, run)))
-      })
+      await closeRecoveredIssue(
+        ctx,
+        open,
+        {
+          comment: clean(buildRecoveryComment(options.report, run)),
+          latestSection: clean(buildRecoveredSection(options.report, run))
+        },
+        (next, commented) => {
+          step = next
+          if (commented) partial = { ...base, action: 'commented' }
+        }
+      )
       log.info(`No trend alert and the run passed: closed issue #${open.number}: ${open.htmlUrl}`)
       return { ...base, action: 'closed' }
     }

@@ -26,6 +26,7 @@ import {
   type RunIdentity
 } from './issue-body.js'
 import { issueKey, replaceLatestSection } from './issue-marker.js'
+import { closeRecoveredIssue } from './issue-recovery.js'
 
 export type IssueOn = 'failed' | 'degraded'
 export type IssueAction = 'created' | 'commented' | 'closed' | 'none'
@@ -240,21 +241,18 @@ export async function syncFailureIssue(
     // Only a passing run is a recovery; a degraded run below `issueOn` leaves the issue as it is.
     if (options.report.status !== 'passed') return partial
 
-    step = 'comment on the failure issue'
-    await ctx.octokit.rest.issues.createComment({
-      ...where(ctx),
-      issue_number: open.number,
-      body: clean(buildRecoveryComment(options.report, run))
-    })
-    partial = { ...base, action: 'commented' }
-    step = 'close the failure issue'
-    await ctx.octokit.rest.issues.update({
-      ...where(ctx),
-      issue_number: open.number,
-      state: 'closed',
-      state_reason: 'completed',
-      body: replaceLatestSection(open.body, clean(buildRecoveredSection(options.report, run)))
-    })
+    await closeRecoveredIssue(
+      ctx,
+      open,
+      {
+        comment: clean(buildRecoveryComment(options.report, run)),
+        latestSection: clean(buildRecoveredSection(options.report, run))
+      },
+      (next, commented) => {
+        step = next
+        if (commented) partial = { ...base, action: 'commented' }
+      }
+    )
     log.info(`Service recovered: closed failure issue #${open.number}: ${open.htmlUrl}`)
     return { ...base, action: 'closed' }
   } catch (error) {
