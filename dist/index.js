@@ -34333,7 +34333,7 @@ __webpack_async_result__();
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4406);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4144);
 // The action's entry point (dist/index.js); everything else lives in main.ts.
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
@@ -34346,7 +34346,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4406:
+/***/ 4144:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -63189,7 +63189,33 @@ function buildRecoveryComment(report, run) {
     ].join('\n');
 }
 
+;// CONCATENATED MODULE: ./src/github/issue-recovery.ts
+
+
+/**
+ * Comments and closes `open`. `onStep` hears each step before it runs, so a
+ * caller's error report names the step that failed and knows whether the
+ * comment already landed.
+ */
+async function closeRecoveredIssue(ctx, open, text, onStep) {
+    onStep('comment on the failure issue', false);
+    await ctx.octokit.rest.issues.createComment({
+        ...where(ctx),
+        issue_number: open.number,
+        body: text.comment
+    });
+    onStep('close the failure issue', true);
+    await ctx.octokit.rest.issues.update({
+        ...where(ctx),
+        issue_number: open.number,
+        state: 'closed',
+        state_reason: 'completed',
+        body: replaceLatestSection(open.body, text.latestSection)
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/github/issue-lifecycle.ts
+
 
 
 
@@ -63345,20 +63371,13 @@ async function syncFailureIssue(options) {
         // Only a passing run is a recovery; a degraded run below `issueOn` leaves the issue as it is.
         if (options.report.status !== 'passed')
             return partial;
-        step = 'comment on the failure issue';
-        await ctx.octokit.rest.issues.createComment({
-            ...where(ctx),
-            issue_number: open.number,
-            body: clean(buildRecoveryComment(options.report, run))
-        });
-        partial = { ...base, action: 'commented' };
-        step = 'close the failure issue';
-        await ctx.octokit.rest.issues.update({
-            ...where(ctx),
-            issue_number: open.number,
-            state: 'closed',
-            state_reason: 'completed',
-            body: replaceLatestSection(open.body, clean(buildRecoveredSection(options.report, run)))
+        await closeRecoveredIssue(ctx, open, {
+            comment: clean(buildRecoveryComment(options.report, run)),
+            latestSection: clean(buildRecoveredSection(options.report, run))
+        }, (next, commented) => {
+            step = next;
+            if (commented)
+                partial = { ...base, action: 'commented' };
         });
         log.info(`Service recovered: closed failure issue #${open.number}: ${open.htmlUrl}`);
         return { ...base, action: 'closed' };
@@ -63594,6 +63613,7 @@ function buildAlertComment(report, trend, alerts, run) {
 
 
 
+
 const ALERT_ISSUE_DEFAULTS = {
     predictionLabel: 'websocket-health-prediction',
     /** Comment pages of 100 read to find ws-health's last comment. */
@@ -63684,20 +63704,13 @@ async function syncAlertIssue(options) {
                 return partial;
             const base = { issueNumber: open.number, issueUrl: open.htmlUrl };
             partial = { ...base, action: 'none' };
-            step = 'comment on the failure issue';
-            await ctx.octokit.rest.issues.createComment({
-                ...where(ctx),
-                issue_number: open.number,
-                body: clean(buildRecoveryComment(options.report, run))
-            });
-            partial = { ...base, action: 'commented' };
-            step = 'close the failure issue';
-            await ctx.octokit.rest.issues.update({
-                ...where(ctx),
-                issue_number: open.number,
-                state: 'closed',
-                state_reason: 'completed',
-                body: replaceLatestSection(open.body, clean(buildRecoveredSection(options.report, run)))
+            await closeRecoveredIssue(ctx, open, {
+                comment: clean(buildRecoveryComment(options.report, run)),
+                latestSection: clean(buildRecoveredSection(options.report, run))
+            }, (next, commented) => {
+                step = next;
+                if (commented)
+                    partial = { ...base, action: 'commented' };
             });
             log.info(`No trend alert and the run passed: closed issue #${open.number}: ${open.htmlUrl}`);
             return { ...base, action: 'closed' };
