@@ -1,10 +1,27 @@
 import { describe, expect, it } from '@jest/globals'
-import { abortable, createDeadline, withTimeout } from '../../src/engine/deadline.js'
+import { getMaxListeners } from 'node:events'
+import {
+  MAX_SIGNAL_LISTENERS,
+  abortable,
+  createDeadline,
+  withTimeout
+} from '../../src/engine/deadline.js'
 import { HealthError } from '../../src/errors.js'
 
 const never = () => new Promise<never>(() => undefined)
 
 describe('createDeadline', () => {
+  it('lets a suite hold many bounded waits on its signal without a leak warning', () => {
+    const deadline = createDeadline(1_000, 'suite x')
+    try {
+      // Node warns past 10 listeners by default; a suite under chaos runs several phases at once.
+      expect(getMaxListeners(deadline.signal)).toBe(MAX_SIGNAL_LISTENERS)
+      expect(MAX_SIGNAL_LISTENERS).toBeGreaterThan(10)
+    } finally {
+      deadline.dispose()
+    }
+  })
+
   it('aborts with a WSH_ERR_DEADLINE HealthError naming what and the limit', async () => {
     const deadline = createDeadline(10, 'suite x')
     await new Promise((resolve) => deadline.signal.addEventListener('abort', resolve))

@@ -2,6 +2,7 @@
  * Deadlines and cancellation for the runner and the suites: every wait in a
  * run is bounded, so a silent or hostile service can never hang it.
  */
+import { setMaxListeners } from 'node:events'
 import { HealthError } from '../errors.js'
 
 /** The run ends within `duration` + this, whatever the service does (DESIGN.md contract). */
@@ -12,6 +13,13 @@ export const REPORT_RESERVE_MS = 5_000
 export const SUITE_GRACE_MS = 15_000
 /** How long a suite whose deadline passed may take to return what it measured before it is cut. */
 export const ABORT_GRACE_MS = 2_000
+/**
+ * Abort listeners a deadline's signal may hold before Node warns of a leak.
+ * Every bounded wait listens on it while it runs, and a suite under chaos
+ * runs several phases at once (connections, probe runs, clients, sleeps):
+ * more than Node's default of 10 at a time is expected, not a leak.
+ */
+export const MAX_SIGNAL_LISTENERS = 100
 
 export interface Deadline {
   /** Aborted (with a WSH_ERR_DEADLINE HealthError as reason) when the deadline passes or the parent aborts. */
@@ -31,6 +39,7 @@ export function createDeadline(ms: number, what: string, parent?: AbortSignal): 
     throw new RangeError(`createDeadline: ms must be a finite number >= 0, got ${ms}`)
   }
   const controller = new AbortController()
+  setMaxListeners(MAX_SIGNAL_LISTENERS, controller.signal)
   const timer = setTimeout(() => {
     controller.abort(deadlineError(what, ms))
   }, ms)
