@@ -50,6 +50,14 @@ export function faultOverrides(config: Config): FaultOverrides {
 }
 
 /**
+ * The faults chaos mode applies (the seed's defaults where the config sets
+ * none), or undefined without chaos mode. Validated by startChaosMode first.
+ */
+export function chaosFaults(config: Config): FaultConfig | undefined {
+  return config.chaosMode ? resolveFaults(faultOverrides(config), DEFAULT_FAULTS) : undefined
+}
+
+/**
  * Starts the relay in front of `target`, to be called just before the
  * suites start. A fault combination the relay rejects (e.g.
  * network_delay.max_ms below min_ms) is a config error. With
@@ -271,8 +279,8 @@ export function chaosProbeTimeoutMs(
 export function chaosResendOptions(
   config: Config
 ): { resendAfterMs: number; maxResends: number } | Record<string, never> {
-  if (!config.chaosMode) return {}
-  const faults = resolveFaults(faultOverrides(config), DEFAULT_FAULTS)
+  const faults = chaosFaults(config)
+  if (faults === undefined) return {}
   return {
     resendAfterMs: chaosProbeTimeoutMs(faults, config.thresholds.messageTimeoutMs),
     maxResends: CHAOS_PROBE_MAX_RESENDS
