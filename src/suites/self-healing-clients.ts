@@ -7,15 +7,21 @@ import type { BackoffOptions } from '../client/backoff.js'
 import { createReconnectingClient, type ReconnectingClient } from '../client/reconnecting-client.js'
 import type { ResumeOptions } from '../client/resume-options.js'
 import type { Config } from '../config/schema.js'
-import { DEFAULT_FAULTS, resolveFaults } from '../chaos/faults.js'
 import { createRandom } from '../chaos/random.js'
-import { chaosRetryWindowMs, faultOverrides } from '../engine/chaos-mode.js'
+import { chaosFaults, chaosRetryWindowMs } from '../engine/chaos-mode.js'
 import type { SuiteContext } from './types.js'
 
 /** Unacknowledged messages a suite client may hold (the suite sends far fewer). */
 const SUITE_MAX_QUEUE = 20_000
 /** Messages written and not yet acknowledged per connection. */
 export const SUITE_MAX_IN_FLIGHT = 4
+/**
+ * The same under chaos mode: with random_disconnect drawn per message (and
+ * per reply), a window of four rewritten after each reconnect ends in a new
+ * drop more often than not (about 57 % at the seed's p = 0.1), so the kill
+ * phase would churn for tens of seconds.
+ */
+export const CHAOS_MAX_IN_FLIGHT = 1
 /**
  * Ack deadline of the suite's clients (ms): longer than the seed's slow response (2000 ms) plus
  * its largest network delay (500 ms), so only a message (or ack) really lost on a live
@@ -29,10 +35,29 @@ export const SUITE_ACK_TIMEOUT_MS = 3_000
  * longer one would only delay the resend that heals an injected loss.
  */
 export function ackWaitRoundMs(config: Config): number {
-  if (!config.chaosMode) return SUITE_ACK_TIMEOUT_MS
-  return (
-    SUITE_ACK_TIMEOUT_MS + chaosRetryWindowMs(resolveFaults(faultOverrides(config), DEFAULT_FAULTS))
-  )
+  const faults = chaosFaults(config)
+  return faults === undefined
+    ? SUITE_ACK_TIMEOUT_MS
+    : SUITE_ACK_TIMEOUT_MS + chaosRetryWindowMs(faults)
+}
+
+/**
+ * Under chaos mode the suite kills at most this many connections and sends
+ * at most this many acknowledged messages. The chaos relay already drops
+ * connections on its own (random_disconnect is drawn per message, and every
+ * drop opens its refusal window), so each message and kill costs seconds:
+ * the configured numbers would outlast the run's deadline, while these still
+ * judge reconnects after the suite's kills and the relay's drops, and loss.
+ */
+export const CHAOS_MAX_KILLS = 1
+export const CHAOS_MAX_MESSAGES = 10
+
+/** Kills and acknowledged messages of the kill phase (self_healing.*, capped under chaos mode). */
+export function killPlan(config: Config): { kills: number; messages: number } {
+  const { kills, messages } = config.selfHealing
+  return config.chaosMode
+    ? { kills: Math.min(kills, CHAOS_MAX_KILLS), messages: Math.min(messages, CHAOS_MAX_MESSAGES) }
+    : { kills, messages }
 }
 
 /** Resends after missed ack deadlines before a message counts as lost. */
@@ -142,7 +167,7 @@ export function suiteClient(ctx: SuiteContext, url: string, plan: ClientPlan): R
     maxQueue: SUITE_MAX_QUEUE,
     // A small window: under chaos every relayed message risks a disconnect, and a large window
     // rewritten after each reconnect would never get all its acks back.
-    maxInFlight: SUITE_MAX_IN_FLIGHT,
+    maxInFlight: config.chaosMode ? CHAOS_MAX_IN_FLIGHT : SUITE_MAX_IN_FLIGHT,
     // Chaos message loss on a live connection is healed by the client itself: it resends on the
     // same connection after the ack deadline (a reconnect resends too).
     ackTimeoutMs: SUITE_ACK_TIMEOUT_MS,

@@ -12,6 +12,7 @@ import {
   retryBudgetMs,
   SUITE_ACK_TIMEOUT_MS,
   ackWaitRoundMs,
+  killPlan,
   type AckMode
 } from './self-healing-clients.js'
 import type { SuiteContext } from './types.js'
@@ -33,8 +34,7 @@ export async function killPhase(
   ctx: SuiteContext
 ): Promise<KillObservation> {
   const { config, clock, signal } = ctx
-  const kills = config.selfHealing.kills
-  const total = config.selfHealing.messages
+  const { kills, messages: total } = killPlan(config)
   const perKill = Math.ceil(total / (kills + 1))
   const waitMs =
     config.thresholds.reconnectTimeMs + retryBudgetMs(config, config.maxReconnectAttempts)

@@ -24,31 +24,49 @@ import {
   restartCheck,
   resumeCheck
 } from './self-healing-checks.js'
-import { ackMode, resumeOptions, suiteClient } from './self-healing-clients.js'
+import {
+  ackMode,
+  ackWaitRoundMs,
+  killPlan,
+  resumeOptions,
+  suiteClient
+} from './self-healing-clients.js'
 import { killPhase, lossObservation } from './self-healing-kills.js'
 import { runOutage } from './self-healing-outage.js'
 import { restartPhase } from './self-healing-restart.js'
 import { probeAck, readState, setState } from './self-healing-state.js'
 import type { Suite, SuiteContext } from './types.js'
 
-/** Longest wait for a reply to a probe or state message (ms); bounded by message_timeout too. */
+/**
+ * Longest wait for a reply to a probe or state message (ms); bounded by
+ * message_timeout too. Under chaos mode one ack-wait round is added: the
+ * message or its reply may be lost by the relay and resent by the client
+ * after its ack deadline, behind an injected drop's refusal window.
+ */
 export const REPLY_WAIT_MS = 5_000
 
 type Outcome = { checks: Check[]; metrics: { [key: string]: MetricValue } }
 
+/** A faithful relay the suite controls: its dropAll()/setOutage() break connections on demand. */
+function suiteRelay(ctx: SuiteContext): Promise<ChaosRelay> {
+  return startChaosRelay({
+    target: ctx.target,
+    base: NO_FAULTS,
+    clock: ctx.clock,
+    seed: ctx.config.chaosSeed ?? 0,
+    handshakeTimeoutMs: ctx.config.handshakeTimeoutMs
+  })
+}
+
 async function run(ctx: SuiteContext): Promise<Outcome> {
-  const { config } = ctx
-  let relay: ChaosRelay
+  const relays: ChaosRelay[] = []
   try {
-    // A faithful relay the suite controls: its dropAll()/setOutage() break connections on demand.
-    relay = await startChaosRelay({
-      target: ctx.target,
-      base: NO_FAULTS,
-      clock: ctx.clock,
-      seed: config.chaosSeed ?? 0,
-      handshakeTimeoutMs: config.handshakeTimeoutMs
-    })
+    relays.push(await suiteRelay(ctx))
+    // Under chaos every step waits out injected faults, so the outage runs at the same time as
+    // the kills, behind a relay of its own (an outage is relay-wide and would hit the kills' client).
+    if (ctx.config.chaosMode) relays.push(await suiteRelay(ctx))
   } catch (error) {
+    await Promise.all(relays.map((relay) => relay.close()))
     return {
       checks: Object.values(CHECK).map(({ id, title }) => failedToMeasure(id, title, error)),
       metrics: { relayError: describeError(error) }
@@ -56,21 +74,25 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
   }
   const clients: ReconnectingClient[] = []
   try {
-    return await phases(ctx, relay, clients)
+    return await phases(ctx, relays[0], relays[1], clients)
   } finally {
     await Promise.all(clients.map((client) => client.close().catch(() => undefined)))
-    await relay.close()
+    await Promise.all(relays.map((relay) => relay.close()))
   }
 }
 
 async function phases(
   ctx: SuiteContext,
   relay: ChaosRelay,
+  outageRelay: ChaosRelay | undefined,
   clients: ReconnectingClient[]
 ): Promise<Outcome> {
   const { config, clock, signal } = ctx
   const margin = config.thresholds.degradedMargin
-  const replyWaitMs = Math.min(REPLY_WAIT_MS, config.thresholds.messageTimeoutMs)
+  const replyWaitMs = Math.min(
+    REPLY_WAIT_MS + (config.chaosMode ? ackWaitRoundMs(config) : 0),
+    config.thresholds.messageTimeoutMs
+  )
   const ack = ackMode(config)
   const resume = resumeOptions(config)
   const maxAttempts = config.maxReconnectAttempts
@@ -97,6 +119,12 @@ async function phases(
     }
   }
 
+  const concurrentOutage = outageRelay
+    ? runOutage(ctx, outageRelay, track, ack.idField, maxAttempts)
+    : undefined
+  // Awaited below; a throw before then must not surface as an unhandled rejection.
+  concurrentOutage?.catch(() => undefined)
+
   // One acked probe first: it tells whether the service acks by id, and a resume greeting,
   // sent before any reply on the same connection, has arrived once it returns.
   const ackReason = ack.reason ?? (await probeAck(main, ack, replyWaitMs, ctx))
@@ -113,9 +141,11 @@ async function phases(
   // Done with it: the outage below would otherwise drop it too and count as its failure.
   await main.close()
 
-  const outage = kill.failure
-    ? undefined
-    : await runOutage(ctx, relay, track, ack.idField, maxAttempts)
+  const outage = concurrentOutage
+    ? await concurrentOutage
+    : kill.failure
+      ? undefined
+      : await runOutage(ctx, relay, track, ack.idField, maxAttempts)
   const restart = kill.failure
     ? undefined
     : await restartPhase(ctx, relay, track, ack, resume !== undefined, replyWaitMs)
@@ -175,7 +205,8 @@ async function phases(
           ? { via: resume?.via ?? null, survived: resumed.survived }
           : null,
       restart: restart?.metrics ?? null,
-      relay: { accepted: relay.connections.accepted, refused: relay.connections.refused }
+      relay: { accepted: relay.connections.accepted, refused: relay.connections.refused },
+      plan: killPlan(config)
     }
   }
 }
