@@ -12,7 +12,7 @@ import type { RunReport } from './engine/model.js'
 import { describeError, isHealthError } from './errors.js'
 import { renderConsole } from './report/console.js'
 import { writeJsonReport } from './report/json.js'
-import { toOutputs } from './report/outputs.js'
+import { notStartedOutputs, toOutputs } from './report/outputs.js'
 import { buildErrorSummary, buildStepSummary } from './report/step-summary.js'
 import { verdictLine } from './report/verdict-line.js'
 import { mergeReportFiles } from './report/merge-command.js'
@@ -71,7 +71,13 @@ export async function run(): Promise<void> {
     failure = isHealthError(error)
       ? describeError(error)
       : `ws-health internal error (WSH_ERR_INTERNAL): ${describeError(error)}`
-    summary = discoveryFailureSummary(error) ?? buildErrorSummary(failure)
+    const discoverySummary = discoveryFailureSummary(error)
+    summary = discoverySummary ?? buildErrorSummary(failure)
+    // No service found is a failed validation: later steps read status=failed, not a blank.
+    // A configuration error sets none: nothing was attempted (the step fails with the reason).
+    if (discoverySummary !== undefined) {
+      for (const [name, value] of Object.entries(notStartedOutputs())) core.setOutput(name, value)
+    }
   } finally {
     await writeSummary(summary)
   }

@@ -110,7 +110,15 @@ describe('run (action glue)', () => {
     await run()
     expect(core.setFailed).toHaveBeenCalledTimes(1)
     expect(String(core.setFailed.mock.calls[0]?.[0])).toContain('no WebSocket endpoint discovered')
-    expect(core.setOutput).not.toHaveBeenCalled()
+    // Later steps see the failure: status failed, suites not run, metrics not measured.
+    expect(outputs()).toMatchObject({
+      status: 'failed',
+      health_score: 'n/a',
+      p95_latency_ms: 'n/a',
+      predictive_alert: 'false',
+      connection_lifecycle_status: 'not-run',
+      latency_performance_status: 'not-run'
+    })
     expect(core.summaryWrites[0]).toContain('### 🔎 Endpoint discovery')
     expect(core.summaryWrites[0]).toContain('**No WebSocket endpoint found**')
   })

@@ -4,7 +4,7 @@
  * measure the metric, never a made-up 0.
  */
 import { SUITE_IDS, type RunReport, type SuiteId } from '../engine/model.js'
-import { formatNumber } from './format.js'
+import { NOT_AVAILABLE, formatNumber } from './format.js'
 
 /** `<suite>_status` of a suite the run did not select. */
 export const NOT_RUN = 'not-run'
@@ -78,5 +78,21 @@ export function toOutputs(report: RunReport, extras: OutputExtras = {}): Record<
     const suite = report.suites.find((candidate) => candidate.id === id)
     outputs[suiteStatusOutputName(id)] = suite ? suite.status : NOT_RUN
   }
+  return outputs
+}
+
+/**
+ * Outputs of a run that found no service to validate (discovery found no
+ * endpoint): `status` failed, every suite `not-run`, every metric `n/a`, so a
+ * later step reading them (`if: always()`) sees the failure, never a blank.
+ */
+export function notStartedOutputs(): Record<string, string> {
+  const outputs: Record<string, string> = {}
+  for (const name of OUTPUT_NAMES) outputs[name] = NOT_AVAILABLE
+  outputs.status = 'failed'
+  outputs.report_path = ''
+  outputs.issue_number = ''
+  outputs.predictive_alert = 'false'
+  for (const id of SUITE_IDS) outputs[suiteStatusOutputName(id)] = NOT_RUN
   return outputs
 }
