@@ -180,7 +180,8 @@ describe('connection against faulty servers', () => {
       recorder
     })
     sockets.push(c)
-    const error = await c.probe({ timeoutMs: 50 }).catch((e: unknown) => e)
+    // A computed (fractional) timeout is shown in whole ms, never as 49.99999999 ms.
+    const error = await c.probe({ timeoutMs: 49.6 }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(HealthError)
     expect(error).toMatchObject({ code: 'WSH_ERR_MESSAGE_TIMEOUT' })
     expect((error as Error).message).toMatch(/within 50 ms/)

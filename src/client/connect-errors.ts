@@ -62,7 +62,7 @@ export function handshakeTimedOut(url: string, timeoutMs: number): ConnectError 
   url = redactUrl(url)
   return new HealthError(
     'WSH_ERR_HANDSHAKE_TIMEOUT',
-    `handshake with ${url} timed out after ${timeoutMs} ms (raise ${settingNames('handshakeTimeoutMs')} if the service is slow to accept)`
+    `handshake with ${url} timed out after ${Math.round(timeoutMs)} ms (raise ${settingNames('handshakeTimeoutMs')} if the service is slow to accept)`
   )
 }
 

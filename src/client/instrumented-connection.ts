@@ -179,7 +179,7 @@ class InstrumentedConnection implements Connection {
         this.recordFailure('WSH_ERR_PONG_TIMEOUT')
         return new HealthError(
           'WSH_ERR_PONG_TIMEOUT',
-          `ping ${id} on ${this.label} got no pong from ${this.safeUrl} within ${limit} ms (pong-timeout-ms)`
+          `ping ${id} on ${this.label} got no pong from ${this.safeUrl} within ${Math.round(limit)} ms (pong-timeout-ms)`
         )
       },
       answered: (rttMs) => {
@@ -314,7 +314,7 @@ class InstrumentedConnection implements Connection {
             reject(
               new HealthError(
                 'WSH_ERR_CLOSE_TIMEOUT',
-                `closing handshake with ${this.safeUrl} did not complete within ${limit} ms; the connection was dropped`
+                `closing handshake with ${this.safeUrl} did not complete within ${Math.round(limit)} ms; the connection was dropped`
               )
             )
         })
@@ -523,7 +523,7 @@ class InstrumentedConnection implements Connection {
     probe.reject(
       new HealthError(
         'WSH_ERR_MESSAGE_TIMEOUT',
-        `probe ${id} on ${this.label} got no reply from ${this.safeUrl} within ${probe.timeoutMs} ms (message-timeout-ms)`
+        `probe ${id} on ${this.label} got no reply from ${this.safeUrl} within ${Math.round(probe.timeoutMs)} ms (message-timeout-ms)`
       )
     )
   }

@@ -403,7 +403,7 @@ export function createReconnectingClient(options: ReconnectingClientOptions): Re
         () => {
           throw new HealthError(
             'WSH_ERR_MESSAGE_TIMEOUT',
-            `${queue.size} messages unacknowledged after ${timeoutMs} ms`
+            `${queue.size} messages unacknowledged after ${Math.round(timeoutMs)} ms`
           )
         },
         () => undefined

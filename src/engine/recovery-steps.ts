@@ -103,7 +103,7 @@ export async function startWithin(
   const last = client.stats.lastError
   return new HealthError(
     last && last.code in ERROR_CODES ? (last.code as ErrorCode) : 'WSH_ERR_HANDSHAKE_TIMEOUT',
-    `not open after ${timeoutMs} ms` + (last ? `; last error: ${last.message}` : '')
+    `not open after ${Math.round(timeoutMs)} ms` + (last ? `; last error: ${last.message}` : '')
   )
 }
 

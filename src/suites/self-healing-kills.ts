@@ -56,7 +56,11 @@ export async function killPhase(
     if (!result.ok || result.value !== 'recovered') {
       const error =
         client.failure ??
-        new Error(result.ok ? 'client gave up' : `no reconnect within ${waitMs} ms (${result.why})`)
+        new Error(
+          result.ok
+            ? 'client gave up'
+            : `no reconnect within ${Math.round(waitMs)} ms (${result.why})`
+        )
       return {
         recoveries,
         natural: natural(),

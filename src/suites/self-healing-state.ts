@@ -24,7 +24,7 @@ export async function probeAck(
     return undefined
   } catch {
     if (ctx.config.protocol === 'echo') return undefined // an echo service that does not echo fails the loss check
-    return `the service did not echo the message id (${ack.idField}) within ${waitMs} ms, so acknowledged delivery cannot be checked`
+    return `the service did not echo the message id (${ack.idField}) within ${Math.round(waitMs)} ms, so acknowledged delivery cannot be checked`
   }
 }
 
@@ -93,7 +93,7 @@ export async function readState(
     detail: survived
       ? `value set before ${client.stats.reconnections} reconnects read back after them`
       : reply === undefined
-        ? `no reply to the get state message within ${waitMs} ms`
+        ? `no reply to the get state message within ${Math.round(waitMs)} ms`
         : 'state set before the drops was missing after the reconnect'
   }
 }
