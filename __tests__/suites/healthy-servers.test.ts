@@ -97,6 +97,24 @@ describe('what the suites measure against the reference server', () => {
     expect(heartbeat.received).toBe(heartbeat.sent)
     expect(check(result, 'health-score').value).toBe(100)
     expect(check(result, 'app-heartbeat').status).toBe('skipped')
+    // Within the budget: nothing capped, nothing said about it.
+    expect(check(result, 'heartbeat-success-rate').message).not.toContain('capped')
+  })
+
+  it('heartbeat-monitoring says when a ping_interval too long for its budget was capped', async () => {
+    const { result } = await runSuite(
+      'heartbeat-monitoring',
+      server.url,
+      { testSuites: { 'heartbeat-monitoring': { pingInterval: 15 } } },
+      { durationMs: 600 }
+    )
+    expect(result.metrics.heartbeat).toMatchObject({
+      intervalMs: 200,
+      configuredIntervalMs: 15_000
+    })
+    expect(check(result, 'heartbeat-success-rate').message).toContain(
+      "ping_interval 15 s capped to 200 ms so 3 pings fit the suite's 600 ms share of duration"
+    )
   })
 
   it('all four suites in one run share the duration and pass', async () => {

@@ -140,7 +140,14 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
   const successRate = sent === 0 ? null : received / sent
   const dropped =
     lostToDrops > 0 ? ` (${lostToDrops} more went with injected drops: not judged)` : ''
-  const missed = `${unanswered} of ${sent} pings got no pong within ${pongTimeoutMs} ms${dropped}`
+  // A configured ping_interval the budget cannot hold MIN_PINGS of is capped: say so, not silently.
+  const configuredMs =
+    settings.pingInterval === undefined ? undefined : settings.pingInterval * 1000
+  const capped =
+    configuredMs !== undefined && configuredMs > intervalMs
+      ? `; ping_interval ${settings.pingInterval} s capped to ${Math.round(intervalMs)} ms so ${MIN_PINGS} pings fit the suite's ${Math.round(ctx.budgetMs)} ms share of duration`
+      : ''
+  const missed = `${unanswered} of ${sent} pings got no pong within ${pongTimeoutMs} ms${dropped}${capped}`
   const why = firstError === undefined ? '' : `; first: ${describeError(firstError)}`
   const noPing = (id: string, title: string): Check =>
     failedToMeasure(id, title, firstError ?? new Error('no ping could be sent'))
@@ -218,6 +225,7 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
         unanswered,
         successRate,
         intervalMs,
+        ...(capped ? { configuredIntervalMs: configuredMs } : {}),
         pongTimeoutMs,
         reconnects,
         lostToDrops
