@@ -18,7 +18,7 @@ import { verdictLine } from './report/verdict-line.js'
 import { mergeReportFiles } from './report/merge-command.js'
 import { expandGlobs } from './report/report-files.js'
 import { issueSummaryLine } from './github/action-issue.js'
-import { syncRunIssue } from './github/action-alert-issue.js'
+import { alertIssueApplies, syncRunIssue } from './github/action-alert-issue.js'
 import { discoveryFailureSummary, keepActionHistory, runActionCheck } from './action-extras.js'
 
 /** File name of the JSON report when `report_path` is empty. */
@@ -60,7 +60,8 @@ export async function run(): Promise<void> {
       core.setOutput(name, value)
     }
     core.info(renderConsole(report, { color: false }))
-    summary = [buildStepSummary(report), issueSummaryLine(issue)]
+    const issueKind = alertIssueApplies(config, report.status) ? 'prediction' : 'failure'
+    summary = [buildStepSummary(report), issueSummaryLine(issue, issueKind)]
       .filter((s) => s !== '')
       .join('\n\n')
     if (failsRun(report.status, config.failOn)) {

@@ -293,7 +293,7 @@ describe('action: alert_issue', () => {
     expect(issue.labels).toContain('websocket-health-prediction')
     expect(issue.body).toMatch(/predicted: p95 latency rising .*crosses 100 ms/)
     expect(issue.body).toContain('run=4242')
-    expect(core.summaryWrites[0] ?? '').toContain('**Failure issue:**')
+    expect(core.summaryWrites[0] ?? '').toContain('**Predicted-problem issue:** [#1](')
 
     // The next run predicts the same metric: no new issue, and no comment repeating alerts
     // already posted. Its regressions are measured on real runs, so a different regression set

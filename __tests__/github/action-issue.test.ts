@@ -126,6 +126,9 @@ describe('issueSummaryLine', () => {
     expect(
       issueSummaryLine({ issueNumber: 4, action: 'commented', issueUrl: 'javascript:alert(1)' })
     ).toBe('**Failure issue:** #4 updated')
+    expect(issueSummaryLine({ issueNumber: 5, action: 'created' }, 'prediction')).toBe(
+      '**Predicted-problem issue:** #5 opened'
+    )
     expect(issueSummaryLine({ issueNumber: null, action: 'none' })).toBe('')
     expect(issueSummaryLine(null)).toBe('')
   })

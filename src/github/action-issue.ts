@@ -87,13 +87,20 @@ const VERBS: Record<SyncFailureIssueResult['action'], string> = {
   none: 'open'
 }
 
-/** One markdown line for the step summary, or '' when no issue was touched. */
-export function issueSummaryLine(result: SyncFailureIssueResult | null): string {
+/**
+ * One markdown line for the step summary, or '' when no issue was touched.
+ * @param kind what the issue is: the failure issue, or (alert_issue on a run that did not fail) the predicted-problem issue
+ */
+export function issueSummaryLine(
+  result: SyncFailureIssueResult | null,
+  kind: 'failure' | 'prediction' = 'failure'
+): string {
   if (result === null || result.issueNumber === null) return ''
   const number = String(result.issueNumber)
   const link =
     result.issueUrl !== undefined && /^https?:\/\/[^\s()]+$/.test(result.issueUrl)
       ? `[#${number}](${result.issueUrl})`
       : `#${number}`
-  return `**Failure issue:** ${link} ${VERBS[result.action]}`
+  const name = kind === 'prediction' ? 'Predicted-problem issue' : 'Failure issue'
+  return `**${name}:** ${link} ${VERBS[result.action]}`
 }
