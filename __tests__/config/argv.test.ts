@@ -67,6 +67,16 @@ describe('parseArgv', () => {
     ).toContain('--connections: expected an integer >= 1, got "ten"')
   })
 
+  it('--open-rate sets open_rate and is validated under its flag name', () => {
+    const ok = parseArgv(['run', '--url=ws://127.0.0.1:1/ws', '--open-rate', '50'])
+    expect(ok.flags).toMatchObject({ openRatePerSec: '50' })
+    expect(loadConfig({ env: {}, cwd: fixture('none'), flags: ok.flags }).openRatePerSec).toBe(50)
+    const bad = parseArgv(['run', '--open-rate', '0'])
+    expect(
+      thrown(() => loadConfig({ env: {}, cwd: fixture('none'), flags: bad.flags })).message
+    ).toContain('--open-rate')
+  })
+
   it('parses serve, discover and merge', () => {
     expect(parseArgv(['serve'])).toEqual({ command: 'serve', flags: {}, positionals: [] })
     expect(parseArgv(['serve', '--port', '0'])).toEqual({

@@ -108,7 +108,13 @@ export const FIELDS: readonly FieldSpec[] = [
     flag: 'max-connections',
     file: ['max_connections']
   },
-  { path: 'openRatePerSec', kind: 'number', input: 'open_rate', file: ['open_rate'] },
+  {
+    path: 'openRatePerSec',
+    kind: 'number',
+    input: 'open_rate',
+    flag: 'open-rate',
+    file: ['open_rate']
+  },
   {
     path: 'chaosMode',
     kind: 'boolean',
