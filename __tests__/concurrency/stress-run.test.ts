@@ -13,6 +13,7 @@ import type { StressReport } from '../../src/engine/stress.js'
 import { systemClock } from '../../src/metrics/clock.js'
 import { renderConsole } from '../../src/report/console.js'
 import { writeJsonReport } from '../../src/report/json.js'
+import { toOutputs } from '../../src/report/outputs.js'
 import { buildStepSummary } from '../../src/report/step-summary.js'
 import { stressFromReport } from '../../src/report/stress-section.js'
 import { verdictLine } from '../../src/report/verdict-line.js'
@@ -79,6 +80,13 @@ describe('stress mode in a run', () => {
     expect(stress?.steps[0]?.replies).toBeGreaterThan(0)
     expect(stress?.breakingPoint).toBeNull()
     expect(stress?.verdict).toMatch(/^no breaking point up to \d+ connections/)
+    // Outputs: nothing broke, and the highest step is what the ramp held.
+    const maxHeld = Math.max(...(stress?.steps ?? []).map((s) => s.connections))
+    expect(toOutputs(report)).toMatchObject({
+      stress_breaking_point_connections: 'none',
+      stress_breaking_point_msgs_per_sec: 'none',
+      stress_max_connections: String(maxHeld)
+    })
     expect(stress?.effect).toMatchObject({ degradesRun: false, connectionCount: 4 })
     // Stress traffic does not count in the run's metrics: only the lifecycle suite's probes do.
     const stressSent = (stress?.steps ?? []).reduce((n, s) => n + s.sent, 0)
@@ -104,6 +112,15 @@ describe('stress mode in a run', () => {
     const stress = stressFromReport(report)
     expect(stress?.steps.map((s) => s.connections)).toEqual([2, 4, 8, 16])
     expect(stress?.breakingPoint).toMatchObject({ connections: 16, reason: 'p95', limit: 480 })
+    const outputs = toOutputs(report)
+    expect(outputs).toMatchObject({
+      stress_breaking_point_connections: '16',
+      stress_max_connections: '16'
+    })
+    expect(Number(outputs.stress_breaking_point_msgs_per_sec)).toBeCloseTo(
+      stress?.breakingPoint?.msgsPerSec ?? NaN,
+      1
+    )
     // Breaking at 16 connections is above connection_count (2): information, not a verdict.
     expect(stress?.effect?.degradesRun).toBe(false)
     expect(report.suites[0]?.status).toBe('passed')

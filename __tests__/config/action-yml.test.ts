@@ -112,6 +112,9 @@ describe('action.yml', () => {
       'report_path',
       'issue_number',
       'predictive_alert',
+      'stress_breaking_point_connections',
+      'stress_breaking_point_msgs_per_sec',
+      'stress_max_connections',
       ...SUITE_IDS.map((id) => `${id.replace(/-/g, '_')}_status`)
     ]
     expect(Object.keys(action.outputs).sort()).toEqual(expected.sort())

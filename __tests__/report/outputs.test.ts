@@ -29,6 +29,9 @@ const DESIGN_OUTPUTS = [
   'report_path',
   'issue_number',
   'predictive_alert',
+  'stress_breaking_point_connections',
+  'stress_breaking_point_msgs_per_sec',
+  'stress_max_connections',
   'connection_lifecycle_status',
   'self_healing_status',
   'message_delivery_status',
@@ -101,6 +104,14 @@ describe('toOutputs', () => {
     expect(outputs.connection_lifecycle_status).toBe('failed')
     expect(outputs.self_healing_status).toBe('skipped')
     for (const id of SUITE_IDS.slice(2)) expect(outputs[suiteStatusOutputName(id)]).toBe(NOT_RUN)
+  })
+
+  it('gives stress outputs as n/a when stress mode did not run', () => {
+    expect(toOutputs(makeReport())).toMatchObject({
+      stress_breaking_point_connections: 'n/a',
+      stress_breaking_point_msgs_per_sec: 'n/a',
+      stress_max_connections: 'n/a'
+    })
   })
 
   it('passes the issue number through when one is known', () => {

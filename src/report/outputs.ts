@@ -5,6 +5,7 @@
  */
 import { SUITE_IDS, type RunReport, type SuiteId } from '../engine/model.js'
 import { NOT_AVAILABLE, formatNumber } from './format.js'
+import { stressFromReport } from './stress-section.js'
 
 /** `<suite>_status` of a suite the run did not select. */
 export const NOT_RUN = 'not-run'
@@ -42,8 +43,37 @@ export const OUTPUT_NAMES: readonly string[] = [
   'report_path',
   'issue_number',
   'predictive_alert',
+  'stress_breaking_point_connections',
+  'stress_breaking_point_msgs_per_sec',
+  'stress_max_connections',
   ...SUITE_IDS.map(suiteStatusOutputName)
 ]
+
+/** A stress output when stress mode ran and found no breaking point up to its highest step. */
+export const NO_BREAKING_POINT = 'none'
+
+/**
+ * Stress mode's outputs: the breaking point's connections and msgs/s
+ * (`none` when nothing broke up to the highest step, `n/a` when stress mode
+ * did not run or measured no step) and the most connections a step held.
+ */
+export function stressOutputs(report: RunReport): Record<string, string> {
+  const stress = stressFromReport(report)
+  const steps = stress?.steps ?? []
+  if (!stress || steps.length === 0) {
+    return {
+      stress_breaking_point_connections: NOT_AVAILABLE,
+      stress_breaking_point_msgs_per_sec: NOT_AVAILABLE,
+      stress_max_connections: NOT_AVAILABLE
+    }
+  }
+  const point = stress.breakingPoint
+  return {
+    stress_breaking_point_connections: point ? String(point.connections) : NO_BREAKING_POINT,
+    stress_breaking_point_msgs_per_sec: point ? formatNumber(point.msgsPerSec) : NO_BREAKING_POINT,
+    stress_max_connections: String(Math.max(...steps.map((step) => step.connections)))
+  }
+}
 
 /**
  * All outputs as strings. Latencies in ms (2 decimals), rates as 0-1 ratios
@@ -72,7 +102,8 @@ export function toOutputs(report: RunReport, extras: OutputExtras = {}): Record<
       extras.issueNumber === undefined || extras.issueNumber === null
         ? ''
         : String(extras.issueNumber),
-    predictive_alert: extras.predictiveAlert === true ? 'true' : 'false'
+    predictive_alert: extras.predictiveAlert === true ? 'true' : 'false',
+    ...stressOutputs(report)
   }
   for (const id of SUITE_IDS) {
     const suite = report.suites.find((candidate) => candidate.id === id)
