@@ -160,6 +160,32 @@ describe('syncAlertIssue', () => {
     expect(f.labels.has('websocket-health-prediction')).toBe(true)
   })
 
+  it('two runs predicting at once end with one open issue: the newer closes as a duplicate', async () => {
+    const f = await start()
+    const key = issueKey(WORKFLOW, passingReport().target)
+    // A concurrent run's issue that this run's first search does not see yet.
+    const older = f.addIssue({
+      title: 'older',
+      body: keyMarker(key),
+      labels: ['websocket-health'],
+      hiddenFromSearches: 1
+    })
+
+    const result = await sync(passingReport(), trendOf([prediction()]))
+
+    expect(result).toEqual({
+      issueNumber: older.number,
+      action: 'none',
+      issueUrl: `https://github.com/octo-org/octo-repo/issues/${older.number}`
+    })
+    const duplicate = f.issues.find((i) => i.number !== older.number)!
+    expect(duplicate.state).toBe('closed')
+    expect(duplicate.stateReason).toBe('not_planned')
+    expect(duplicate.comments.map((c) => c.body).join('\n')).toContain(`#${older.number}`)
+    expect(f.issues.filter((i) => i.state === 'open')).toEqual([older])
+    expect(logged.join('\n')).toContain(`in favour of #${older.number}`)
+  })
+
   it('the same prediction on the next run adds no comment; a new metric adds exactly one', async () => {
     const f = await start()
     await sync(passingReport(), trendOf([prediction()]))

@@ -29,8 +29,10 @@ import {
   ensureLabels,
   findOpenIssue,
   where,
-  type CallContext
+  type CallContext,
+  type OpenIssue
 } from './issue-api.js'
+import { yieldToOlderIssue } from './issue-duplicates.js'
 import { buildRecoveredSection, buildRecoveryComment, type RunIdentity } from './issue-body.js'
 import {
   ISSUE_DEFAULTS,
@@ -163,7 +165,9 @@ export async function syncAlertIssue(
       timeoutMs: options.timeoutMs ?? ISSUE_DEFAULTS.timeoutMs,
       warn: (m: string) => log.warning(m)
     })
-    const open = await findOpenIssue(ctx, labels[0] as string, key, ISSUE_DEFAULTS.maxSearchPages)
+    const search = (): Promise<OpenIssue | null> =>
+      findOpenIssue(ctx, labels[0] as string, key, ISSUE_DEFAULTS.maxSearchPages)
+    const open = await search()
 
     if (alerts.length === 0 || options.trend === null) {
       // No alert: a passing run is a recovery, exactly as in the failure lifecycle.
@@ -198,8 +202,17 @@ export async function syncAlertIssue(
         labels: issueLabels,
         assignees: []
       })
-      log.info(`Opened predictive alert issue #${created.number}: ${created.htmlUrl}`)
-      return { issueNumber: created.number, action: 'created', issueUrl: created.htmlUrl }
+      partial = { issueNumber: created.number, action: 'created', issueUrl: created.htmlUrl }
+      const older = await yieldToOlderIssue(ctx, created, search, (next) => {
+        step = next
+      })
+      if (older === null) {
+        log.info(`Opened predictive alert issue #${created.number}: ${created.htmlUrl}`)
+        return partial
+      }
+      // Another run opened the thread at the same moment; its alerts continue there.
+      log.info(`Closed duplicate alert issue #${created.number} in favour of #${older.number}`)
+      return { issueNumber: older.number, action: 'none', issueUrl: older.htmlUrl }
     }
 
     const base = { issueNumber: open.number, issueUrl: open.htmlUrl }

@@ -16,6 +16,7 @@ import {
   createCallContext,
   type OpenIssue
 } from './issue-api.js'
+import { yieldToOlderIssue } from './issue-duplicates.js'
 import {
   buildFailureComment,
   buildFindings,
@@ -192,26 +193,13 @@ export async function syncFailureIssue(
       const body = clean(buildIssueBody(options.report, run, key))
       const created = await createIssue(ctx, { title, body, labels, assignees })
       partial = { issueNumber: created.number, action: 'created', issueUrl: created.htmlUrl }
-      // Two failing runs at once can both find nothing and both create. Search again: when an
-      // older issue carries the same marker, it wins; ours is closed as a duplicate pointing to it.
-      // A failed re-check must not turn a created issue into a warning: keep ours then.
-      const older = await search().catch(() => null)
-      if (older === null || older.number >= created.number) {
+      const older = await yieldToOlderIssue(ctx, created, search, (next) => {
+        step = next
+      })
+      if (older === null) {
         log.info(`Opened failure issue #${created.number}: ${created.htmlUrl}`)
         return created.warning ? warn(partial, created.warning) : partial
       }
-      step = 'close the duplicate failure issue'
-      await ctx.octokit.rest.issues.createComment({
-        ...where(ctx),
-        issue_number: created.number,
-        body: `Duplicate of #${older.number}: another run opened it at the same time. Findings continue there.`
-      })
-      await ctx.octokit.rest.issues.update({
-        ...where(ctx),
-        issue_number: created.number,
-        state: 'closed',
-        state_reason: 'not_planned'
-      })
       log.info(`Closed duplicate failure issue #${created.number} in favour of #${older.number}`)
       partial = { issueNumber: older.number, action: 'none', issueUrl: older.htmlUrl }
       open = older
