@@ -385,4 +385,27 @@ describe('syncRunIssue (the action glue)', () => {
     expect(result).toMatchObject({ issueNumber: 1, action: 'created' })
     expect(f.issues[0]!.body).toContain('run=3001')
   })
+
+  it('alert_issue_label names the extra label of an issue an alert opens; a bad one is a config error', async () => {
+    const f = await start()
+    const config = loadConfig({
+      inputs: {
+        url: 'ws://127.0.0.1:1/',
+        alertIssue: 'true',
+        alertIssueLabel: 'ws-forecast',
+        githubToken: TOKEN
+      }
+    })
+    await syncRunIssue({
+      config,
+      report: passingReport(),
+      trend: trendOf([prediction()]),
+      env: env(f.url),
+      log: { info: () => {}, warning: (m) => logged.push(m) }
+    })
+    expect(f.issues[0]!.labels).toEqual(['websocket-health', 'ws-forecast'])
+    expect(() =>
+      loadConfig({ inputs: { url: 'ws://127.0.0.1:1/', alertIssueLabel: 'x'.repeat(51) } })
+    ).toThrow(/alert_issue_label/)
+  })
 })

@@ -313,6 +313,12 @@ export const FIELDS: readonly FieldSpec[] = [
   // masked when read, redacted in reports.
   { path: 'createIssue', kind: 'boolean', input: 'create_issue', file: ['create_issue'] },
   { path: 'alertIssue', kind: 'boolean', input: 'alert_issue', file: ['alert_issue'] },
+  {
+    path: 'alertIssueLabel',
+    kind: 'string',
+    input: 'alert_issue_label',
+    file: ['alert_issue_label']
+  },
   { path: 'issueOn', kind: 'string', input: 'issue_on', file: ['issue_on'] },
   { path: 'issueLabels', kind: 'list', input: 'issue_labels', file: ['issue_labels'] },
   { path: 'issueAssignees', kind: 'list', input: 'issue_assignees', file: ['issue_assignees'] },

@@ -299,6 +299,8 @@ export const ConfigSchema = z
     createIssue: z.boolean().optional(),
     /** Post predictive alerts (predictions, regressions) of a non-failing run to the failure-issue thread. */
     alertIssue: z.boolean().default(false),
+    /** Extra label on an issue an alert opens (alert_issue). */
+    alertIssueLabel: z.string().trim().min(1).max(50).default('websocket-health-prediction'),
     issueOn: z.enum(['failed', 'degraded']).default('failed'),
     issueLabels: z.array(z.string().trim().min(1).max(50)).default([]),
     issueAssignees: z.array(z.string().trim().min(1)).max(10).default([]),

@@ -60,6 +60,7 @@ export async function syncRunIssue(
       commit: context.commit,
       issueOn: config.issueOn,
       labels: config.issueLabels,
+      predictionLabel: config.alertIssueLabel,
       log
     })
   } catch (error) {
