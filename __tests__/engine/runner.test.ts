@@ -7,7 +7,14 @@ import type { Connect } from '../../src/client/types.js'
 import type { ConfigInput } from '../../src/config/schema.js'
 import { measure } from '../../src/engine/checks.js'
 import type { SuiteId } from '../../src/engine/model.js'
-import { runSuites, suiteBudgets, type RunTiming } from '../../src/engine/runner.js'
+import {
+  SCHEDULE_TOLERANCE_MS,
+  runSuites,
+  shrunkBudgetMs,
+  suiteBudgets,
+  type RunTiming
+} from '../../src/engine/runner.js'
+import type { Clock } from '../../src/metrics/clock.js'
 import type { Suite, SuiteContext } from '../../src/suites/types.js'
 import { makeCheck, makeConfig } from '../fixtures/builders.js'
 
@@ -110,6 +117,65 @@ describe('runSuites', () => {
     })
     await run([suite], { suites: ['latency-performance'] })
     expect(seen).toEqual({ budgetMs: 100, aborted: false })
+  })
+
+  it('shrinks later budgets only when earlier suites overran their share of the slack', () => {
+    // Planned 2000 + 1000 ms of sampling; each suite's fixed work has 5000 ms of slack.
+    const planned = [0, 2000, 1000]
+    // At suite 1 on schedule: its 3000 ms of sampling (with suite 2's) + 2 x 5000 ms of slack left.
+    expect(shrunkBudgetMs(planned, 1, 13_000, 5000)).toBe(2000)
+    // Behind by less than the tolerance: timing noise, nothing shrinks.
+    expect(shrunkBudgetMs(planned, 1, 13_000 - SCHEDULE_TOLERANCE_MS + 1, 5000)).toBe(2000)
+    // Suite 0 overran by 1500 ms: suites 1 and 2 give it back in proportion (1500 of 3000 left).
+    expect(shrunkBudgetMs(planned, 1, 11_500, 5000)).toBe(1000)
+    // Nothing left: no sampling at all, never a negative budget; fixed-work suites keep 0.
+    expect(shrunkBudgetMs(planned, 1, 1_000, 5000)).toBe(0)
+    expect(shrunkBudgetMs(planned, 0, 1_000, 5000)).toBe(0)
+  })
+
+  it('gives a later suite less sampling time when an earlier one overran, and says so', async () => {
+    let t = 0
+    const clock: Clock = {
+      now: () => BigInt(Math.round(t * 1e6)),
+      nowMs: () => t,
+      sleep: (ms) => {
+        t += ms
+        return Promise.resolve()
+      }
+    }
+    const seen: number[] = []
+    // Fixed work only, and far more than its 5000 ms share of the slack.
+    const slow = fake(
+      'connection-lifecycle',
+      async () => {
+        t += 6_500
+        return { checks: [makeCheck()], metrics: {} }
+      },
+      0
+    )
+    const sampler = fake('latency-performance', async (ctx) => {
+      seen.push(ctx.budgetMs)
+      return { checks: [makeCheck()], metrics: {} }
+    })
+    const result = await runSuites({
+      config: makeConfig({ suites: ['connection-lifecycle', 'latency-performance'] }),
+      registry: new Map([slow, sampler].map((s) => [s.id, s])),
+      target: 'ws://127.0.0.1:1/ws',
+      connect,
+      canCarry,
+      clock,
+      timing: {
+        durationMs: 2_000,
+        runSlackMs: 10_000,
+        reportReserveMs: 0,
+        suiteGraceMs: 60_000,
+        abortGraceMs: 50
+      }
+    })
+    // 12000 ms in all, 5500 left after the slow suite, 5000 of them kept for the sampler's fixed work.
+    expect(seen).toEqual([500])
+    expect(result.suites[1]?.metrics.samplingBudgetMs).toEqual({ planned: 2000, used: 500 })
+    expect(result.suites[0]?.metrics).not.toHaveProperty('samplingBudgetMs')
   })
 
   it('cuts a suite that never resolves and reports it failed with WSH_ERR_DEADLINE', async () => {

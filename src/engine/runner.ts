@@ -37,10 +37,36 @@ export interface RunTiming {
   abortGraceMs: number
 }
 
+/** A run behind its schedule by less than this (ms) keeps its planned budgets: timing noise. */
+export const SCHEDULE_TOLERANCE_MS = 1_000
+
 export const DEFAULT_TIMING: Omit<RunTiming, 'durationMs' | 'suiteGraceMs'> = {
   runSlackMs: RUN_SLACK_MS,
   reportReserveMs: REPORT_RESERVE_MS,
   abortGraceMs: ABORT_GRACE_MS
+}
+
+/**
+ * The sampling budget suite `index` gets. Each suite's fixed work
+ * (handshakes, kills, an outage, resends under chaos) is planned to fit in
+ * its share of the run's slack, `slackShareMs`. When the suites before it
+ * took more than their shares, the suites left sample proportionally less,
+ * so that they still fit in the `leftMs` before the run deadline instead of
+ * being cut by it. Never grown; a run on schedule (within
+ * SCHEDULE_TOLERANCE_MS) keeps every planned budget.
+ */
+export function shrunkBudgetMs(
+  planned: readonly number[],
+  index: number,
+  leftMs: number,
+  slackShareMs: number
+): number {
+  const rest = planned.slice(index)
+  const restMs = rest.reduce((sum, ms) => sum + ms, 0)
+  const own = Math.max(0, planned[index] ?? 0)
+  const room = leftMs - slackShareMs * rest.length
+  if (own === 0 || room >= restMs - SCHEDULE_TOLERANCE_MS) return own
+  return Math.max(0, (own * room) / restMs)
 }
 
 export interface RunSuitesOptions {
@@ -113,20 +139,24 @@ export async function runSuites(options: RunSuitesOptions): Promise<RunSuitesRes
   const startMs = clock.nowMs()
   const ids = selectedSuiteIds(config)
   const budgets = suiteBudgets(ids, registry, timing.durationMs)
+  const planned = ids.map((id) => budgets.get(id) ?? 0)
+  const slackShareMs = Math.max(0, runLimitMs - timing.durationMs) / Math.max(1, ids.length)
   const results: SuiteResult[] = []
   try {
-    for (const id of ids) {
+    for (const [index, id] of ids.entries()) {
       const suite = registry.get(id)
+      // Behind schedule (earlier suites overran, e.g. under chaos): sample less, not get cut.
+      const leftMs = runLimitMs - (clock.nowMs() - startMs)
+      const budgetMs = shrunkBudgetMs(planned, index, leftMs, slackShareMs)
       const result = suite
-        ? await runWithRetries(
-            suite,
-            budgets.get(id) ?? 0,
-            runDeadline.signal,
-            timing,
-            options,
-            clock
-          )
+        ? await runWithRetries(suite, budgetMs, runDeadline.signal, timing, options, clock)
         : notAvailable(id, config)
+      if (suite && budgetMs < planned[index]) {
+        result.metrics.samplingBudgetMs = {
+          planned: Math.round(planned[index]),
+          used: Math.round(budgetMs)
+        }
+      }
       results.push(result)
       notify(() => options.onSuiteEnd?.(result))
     }
