@@ -2,7 +2,11 @@ import { describe, it, expect, beforeEach, afterEach } from '@jest/globals'
 import { createServer, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { HealthError } from '../../src/errors.js'
-import { appendRecordToBranch, readHistoryFromBranch } from '../../src/history/branch-store.js'
+import {
+  BRANCH_README,
+  appendRecordToBranch,
+  readHistoryFromBranch
+} from '../../src/history/branch-store.js'
 import { serializeHistory } from '../../src/history/jsonl.js'
 import type { Clock } from '../../src/metrics/clock.js'
 import { startFakeContentsApi, type FakeContentsApi } from './fake-contents-api.js'
@@ -36,12 +40,18 @@ function location(overrides: Partial<{ branch: string; path: string }> = {}) {
 }
 
 describe('branch store', () => {
-  it('creates the branch from the default branch, then appends', async () => {
+  it('creates the branch as an orphan holding only its README, then appends', async () => {
     api.files.get('main')!.set('README.md', '# svc\n')
+    api.files.get('main')!.set('.github/workflows/ci.yml', 'on: push\n')
     const first = await appendRecordToBranch({ ...location(), record: makeRecord(0) })
     expect(first).toMatchObject({ attempts: 1, count: 1, createdBranch: true })
     expect(first.commitSha).toMatch(/^[0-9a-f]{40}$/)
-    expect(api.files.get('ws-health-history')!.get('README.md')).toBe('# svc\n')
+    // No code and no workflows from the default branch: a data branch of its own.
+    const branch = api.files.get('ws-health-history')!
+    expect([...branch.keys()].sort()).toEqual(['README.md', 'history/ws-health.jsonl'])
+    expect(branch.get('README.md')).toBe(BRANCH_README)
+    const [root] = [...api.commits.values()]
+    expect(root).toMatchObject({ parents: [], message: expect.stringContaining('[skip ci]') })
     const second = await appendRecordToBranch({ ...location(), record: makeRecord(1) })
     expect(second).toMatchObject({ attempts: 1, count: 2, createdBranch: false })
     const read = await readHistoryFromBranch(location())

@@ -1,8 +1,9 @@
 /**
- * A tiny fake of the GitHub contents and git-refs APIs over real HTTP on
- * 127.0.0.1, enough for the branch-backed history: it keeps files per
- * branch with blob shas, answers a stale sha with 409 and a missing sha on
- * an existing file with 422, as GitHub does.
+ * A tiny fake of the GitHub contents and git data (trees, commits, refs)
+ * APIs over real HTTP on 127.0.0.1, enough for the branch-backed history: it
+ * keeps files per branch with blob shas, answers a stale sha with 409 and a
+ * missing sha on an existing file with 422, as GitHub does. A ref made from
+ * a commit created here holds exactly that commit's tree.
  */
 import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -25,6 +26,8 @@ export interface FakeContentsApi {
   interleave: string[]
   /** Status forced on every PUT (e.g. 403), with a message that echoes the Authorization header. */
   failPutWith: number | null
+  /** Commits created through POST git/commits, by sha. */
+  commits: Map<string, { message: string; tree: string; parents: string[] }>
   close(): Promise<void>
 }
 
@@ -51,6 +54,7 @@ export async function startFakeContentsApi(
   const files = new Map<string, Map<string, string>>([[defaultBranch, new Map()]])
   const base = `/repos/${owner}/${repo}`
   let commits = 0
+  const trees = new Map<string, Map<string, string>>()
 
   const api: FakeContentsApi = {
     url: '',
@@ -60,6 +64,7 @@ export async function startFakeContentsApi(
     files,
     interleave: [],
     failPutWith: null,
+    commits: new Map(),
     close: () => new Promise((resolve) => server.close(() => resolve()))
   }
 
@@ -84,10 +89,30 @@ export async function startFakeContentsApi(
         object: { sha: sha(branch), type: 'commit' }
       })
     }
+    if (req.method === 'POST' && path === `${base}/git/trees`) {
+      const entries = payload['tree'] as Array<{ path: string; content: string }>
+      const tree = new Map(entries.map((entry) => [entry.path, entry.content]))
+      const treeSha = sha(`tree:${JSON.stringify([...tree])}`)
+      trees.set(treeSha, tree)
+      return send(res, 201, { sha: treeSha })
+    }
+    if (req.method === 'POST' && path === `${base}/git/commits`) {
+      const tree = String(payload['tree'])
+      if (!trees.has(tree)) return send(res, 422, { message: 'Tree SHA does not exist' })
+      const commit = {
+        message: String(payload['message']),
+        tree,
+        parents: (payload['parents'] as string[] | undefined) ?? []
+      }
+      const commitSha = sha(`commit:${JSON.stringify(commit)}:${api.commits.size}`)
+      api.commits.set(commitSha, commit)
+      return send(res, 201, { sha: commitSha })
+    }
     if (req.method === 'POST' && path === `${base}/git/refs`) {
       const branch = String(payload['ref']).replace(/^refs\/heads\//, '')
       if (files.has(branch)) return send(res, 422, { message: 'Reference already exists' })
-      files.set(branch, new Map(files.get(defaultBranch)))
+      const commit = api.commits.get(String(payload['sha']))
+      files.set(branch, new Map(commit ? trees.get(commit.tree) : files.get(defaultBranch)))
       return send(res, 201, { ref: payload['ref'], object: { sha: payload['sha'] } })
     }
     if (path.startsWith(`${base}/contents/`)) {

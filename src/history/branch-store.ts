@@ -27,7 +27,7 @@ export interface BranchLocation {
   apiUrl?: string
   owner: string
   repo: string
-  /** Branch holding the history, e.g. `ws-health-history`; created from the default branch if missing. */
+  /** Branch holding the history, e.g. `ws-health-history`; created as an orphan branch if missing. */
   branch: string
   /** File path inside the branch, e.g. `history/ws-health.jsonl`. */
   path: string
@@ -196,21 +196,44 @@ async function readState(s: Session, location: BranchLocation): Promise<FileStat
   }
 }
 
+/** The one file an orphan history branch starts with, so a person browsing it knows what it is. */
+export const BRANCH_README = [
+  '# ws-health run history',
+  '',
+  'A data branch written by websocket-health-action (history_branch): one JSON line per run',
+  'in the history file. It shares no history with the code branches; do not merge it.',
+  ''
+].join('\n')
+
+/**
+ * Creates the history branch as an orphan: a first commit with no parent
+ * holding only BRANCH_README. Branched from the default branch instead, it
+ * would carry the code and .github/workflows, so a push to it could start
+ * workflows and every history commit would sit on top of unrelated files.
+ * @returns false when a concurrent writer created it first
+ */
 async function createBranch(s: Session, location: BranchLocation): Promise<boolean> {
   const { owner, repo, branch } = location
   const request = { signal: s.signal }
   let sha: string
   try {
-    const repoInfo = await s.octokit.rest.repos.get({ owner, repo, request })
-    const base = await s.octokit.rest.git.getRef({
+    const tree = await s.octokit.rest.git.createTree({
       owner,
       repo,
-      ref: `heads/${repoInfo.data.default_branch}`,
+      tree: [{ path: 'README.md', mode: '100644', type: 'blob', content: BRANCH_README }],
       request
     })
-    sha = base.data.object.sha
+    const commit = await s.octokit.rest.git.createCommit({
+      owner,
+      repo,
+      message: 'ws-health: start the run history [skip ci]',
+      tree: tree.data.sha,
+      parents: [],
+      request
+    })
+    sha = commit.data.sha
   } catch (error) {
-    throw apiError(error, 'reading the default branch to create', location, s)
+    throw apiError(error, 'creating the first commit of', location, s)
   }
   try {
     await s.octokit.rest.git.createRef({ owner, repo, ref: `refs/heads/${branch}`, sha, request })
@@ -233,7 +256,7 @@ export async function readHistoryFromBranch(location: BranchLocation): Promise<H
 
 /**
  * Appends one record to the history file in a branch, keeping the last
- * `keep` runs, creating the branch from the default branch when missing, and
+ * `keep` runs, creating the branch (an orphan) when missing, and
  * retrying a conflicting write (409/422) by re-reading and re-appending.
  * @throws RangeError for a bad `keep`/`maxRetries`; HealthError WSH_ERR_GITHUB
  *   when the API fails or conflicts persist after `maxRetries` retries
