@@ -15,9 +15,10 @@ import {
   type ResolvedTarget
 } from './discovery/resolve-target.js'
 import type { RunReport } from './engine/model.js'
-import { isHealthError } from './errors.js'
+import { HealthError, isHealthError } from './errors.js'
 import { keepRunHistory, type HistoryOutcome } from './history/run-history.js'
-import { viewHistory } from './report/history-command.js'
+import { viewBranchHistory, viewHistory } from './report/history-command.js'
+import type { BranchLocation } from './history/branch-store.js'
 
 const EXIT_FOUND = 0
 const EXIT_NOT_FOUND = 1
@@ -44,14 +45,66 @@ export async function discoverCommand(
   return result.url === null ? EXIT_NOT_FOUND : EXIT_FOUND
 }
 
-/** `ws-health history FILE`: the trend analysis of a history file (exit 0; 2 for a bad FILE). */
+/**
+ * `ws-health history FILE` or `ws-health history --history-branch NAME`: the
+ * trend analysis of a run history (exit 0; 2 for a bad FILE, a missing
+ * token or repository, or both a FILE and a branch).
+ */
 export async function historyCommand(parsed: ParsedArgv, io: CliIo): Promise<number> {
-  const file = parsed.positionals[0] ?? ''
-  const config = loadConfig({ flags: parsed.flags, env: io.env, cwd: workingDir(io) })
-  const view = await viewHistory(file, config)
+  const { repo, ...flags } = parsed.flags
+  const config = loadConfig({ flags, env: io.env, cwd: workingDir(io) })
+  const file = parsed.positionals[0]
+  const view =
+    file !== undefined && flags.historyBranch === undefined
+      ? await viewHistory(file, config)
+      : await viewBranchHistory(branchToRead(file, config, repo, io.env), config)
   for (const warning of view.warnings) io.stderr.write(`ws-health: warning: ${warning}\n`)
   io.stdout.write(`${view.lines.join('\n')}\n`)
   return EXIT_FOUND
+}
+
+/** Where `ws-health history` reads a branch: the config's branch and path, the repo and a token from the environment. */
+function branchToRead(
+  file: string | undefined,
+  config: Config,
+  repoFlag: unknown,
+  env: CliIo['env']
+): BranchLocation {
+  if (file !== undefined) {
+    throw new HealthError(
+      'WSH_ERR_CONFIG',
+      `ws-health history: got both a FILE (${JSON.stringify(file)}) and --history-branch; give one`
+    )
+  }
+  if (config.historyBranch === undefined) {
+    throw new HealthError(
+      'WSH_ERR_CONFIG',
+      'ws-health history: expected a history FILE or --history-branch NAME, got neither'
+    )
+  }
+  const slug = typeof repoFlag === 'string' ? repoFlag : (env.GITHUB_REPOSITORY ?? '')
+  const [owner, repo, extra] = slug.split('/')
+  if (!owner || !repo || extra !== undefined) {
+    throw new HealthError(
+      'WSH_ERR_CONFIG',
+      `ws-health history: --repo: expected OWNER/NAME (or GITHUB_REPOSITORY), got ${JSON.stringify(slug)}`
+    )
+  }
+  const token = env.GITHUB_TOKEN || env.GH_TOKEN || ''
+  if (token === '') {
+    throw new HealthError(
+      'WSH_ERR_CONFIG',
+      'ws-health history: reading --history-branch needs a token in GITHUB_TOKEN or GH_TOKEN (contents: read)'
+    )
+  }
+  return {
+    token,
+    apiUrl: env.GITHUB_API_URL || undefined,
+    owner,
+    repo,
+    branch: config.historyBranch,
+    path: config.historyPath
+  }
 }
 
 /**

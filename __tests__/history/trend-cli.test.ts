@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { EXIT, main } from '../../src/cli.js'
 import { parseArgv } from '../../src/config/argv.js'
 import { captureIo } from '../e2e/cli-io.js'
+import { startFakeContentsApi } from './fake-contents-api.js'
 import { startDelayServer, type DelayServer } from './delay-server.js'
 
 const P95_THRESHOLD_MS = 100
@@ -129,17 +130,54 @@ describe('ws-health run --history (rising latency)', () => {
 })
 
 describe('ws-health history (usage)', () => {
-  it('parses one FILE and rejects none', () => {
+  it('parses one FILE or a branch; neither, or both, is a usage error', async () => {
     expect(parseArgv(['history', 'h.jsonl'])).toEqual({
       command: 'history',
       flags: {},
       positionals: ['h.jsonl']
     })
-    expect(() => parseArgv(['history'])).toThrow('expected a history FILE')
+    expect(() => parseArgv(['history', 'a.jsonl', 'b.jsonl'])).toThrow('unexpected argument')
+    const neither = captureIo()
+    expect(await main(['history'], neither)).toBe(EXIT.usage)
+    expect(neither.err()).toContain('expected a history FILE or --history-branch NAME')
+    const both = captureIo()
+    expect(await main(['history', 'h.jsonl', '--history-branch', 'data'], both)).toBe(EXIT.usage)
+    expect(both.err()).toContain('give one')
     expect(parseArgv(['run', '--history', 'h.jsonl', '--history-keep', '5']).flags).toEqual({
       historyFile: 'h.jsonl',
       historyKeep: '5'
     })
+  })
+
+  it('reads a history branch through the API with GITHUB_TOKEN, never printing it', async () => {
+    const api = await startFakeContentsApi()
+    try {
+      const records = (await readFile(historyFile, 'utf8')).trim()
+      api.files.set('ws-health-history', new Map([['ws-health/history.jsonl', `${records}\n`]]))
+      const token = 'ghs_branchReadToken0123456789SECRET'
+      const env = { GITHUB_TOKEN: token, GITHUB_API_URL: api.url }
+      const io = captureIo(env)
+      const args = ['history', '--history-branch', 'ws-health-history', '--repo', 'acme/svc']
+      expect(await main([...args, '--config', configFile], io)).toBe(EXIT.healthy)
+      expect(io.out()).toContain(
+        `History acme/svc@ws-health-history:ws-health/history.jsonl: ${RUNS} run(s)`
+      )
+      expect(io.out()).toMatch(/predicted: p95 latency rising/)
+      expect(io.out() + io.err()).not.toContain(token)
+      expect(api.requests.every((r) => r.authorization === `token ${token}`)).toBe(true)
+
+      // No token, or no repository: a usage error that says what to set.
+      const noToken = captureIo({ GITHUB_API_URL: api.url })
+      expect(await main(args, noToken)).toBe(EXIT.usage)
+      expect(noToken.err()).toContain('GITHUB_TOKEN or GH_TOKEN')
+      const noRepo = captureIo(env)
+      expect(await main(['history', '--history-branch', 'ws-health-history'], noRepo)).toBe(
+        EXIT.usage
+      )
+      expect(noRepo.err()).toContain('--repo: expected OWNER/NAME')
+    } finally {
+      await api.close()
+    }
   })
 
   it('exits 2 for a missing file and prints "no runs" for an empty one', async () => {

@@ -15,9 +15,10 @@ export interface ParsedArgv {
   /**
    * `run`: schema paths (`url`, `connectionCount`, `chaosMode`, ...) with raw values.
    * `merge`: `reportPath`. `serve`: `port` (an integer 0-65535, already checked).
+   * `history`: config paths plus `repo` (OWNER/NAME), which is not a config setting.
    */
   flags: RawSettings
-  /** `discover`: at most one DIR; `merge`: one or more report files; `history`: one FILE. */
+  /** `discover`: at most one DIR; `merge`: one or more report files; `history`: at most one FILE. */
   positionals: string[]
 }
 
@@ -40,6 +41,8 @@ const RUN_OPTIONS: Record<string, OptionType> = {
   seed: 'string',
   history: 'string',
   'history-keep': 'string',
+  'history-branch': 'string',
+  'history-path': 'string',
   'discovery-timeout': 'string',
   shard: 'string',
   'server-command': 'string',
@@ -51,7 +54,13 @@ const COMMANDS: Record<Exclude<Command, 'help' | 'version'>, Record<string, Opti
   run: RUN_OPTIONS,
   serve: { port: 'string' },
   discover: {},
-  history: { config: 'string', environment: 'string' },
+  history: {
+    config: 'string',
+    environment: 'string',
+    'history-branch': 'string',
+    'history-path': 'string',
+    repo: 'string'
+  },
   merge: { report: 'string', 'fail-on': 'string' }
 }
 
@@ -63,7 +72,8 @@ export function usage(): string {
     '      [--chaos] [--stress] [--config FILE] [--environment NAME] [--protocol echo|json]',
     '      [--max-connections N] [--open-rate N]',
     '      [--report FILE] [--fail-on failed|degraded|never] [--seed N] [--shard K/N]',
-    '      [--history FILE] [--history-keep N] [--discovery-timeout MS]',
+    '      [--history FILE] [--history-keep N] [--history-branch NAME] [--history-path P]',
+    '      [--discovery-timeout MS]',
     '      [--server-command CMD] [--server-ready-timeout S] [--max-reconnect-attempts N]',
     '        Validate the WebSocket service at URL. Without --url, the endpoint is',
     '        discovered from the project in the current directory (see discover).',
@@ -77,7 +87,10 @@ export function usage(): string {
     '  ws-health merge FILE... [--report FILE] [--fail-on failed|degraded|never]',
     '        Merge JSON reports from several jobs into one.',
     '  ws-health history FILE [--config FILE] [--environment NAME]',
-    '        Trend analysis of a history file: last runs, baselines, regressions, predictions.',
+    '  ws-health history --history-branch NAME [--history-path P] [--repo OWNER/NAME]',
+    '        Trend analysis of a run history: last runs, baselines, regressions, predictions.',
+    '        A branch is read through the GitHub API with GITHUB_TOKEN (or GH_TOKEN);',
+    '        --repo defaults to GITHUB_REPOSITORY.',
     '  ws-health --help | --version',
     '',
     'Settings not given as flags come from environment variables (TEST_DURATION,',
@@ -164,11 +177,9 @@ function checkPositionals(command: keyof typeof COMMANDS, positionals: string[])
       'ws-health merge: expected one or more report files, got none'
     )
   }
-  if (command === 'history' && positionals.length !== 1) {
-    throw new HealthError(
-      'WSH_ERR_CONFIG',
-      positionals.length === 0 ? 'ws-health history: expected a history FILE, got none' : extra(1)
-    )
+  // No FILE is allowed when --history-branch names the history (the command checks which).
+  if (command === 'history' && positionals.length > 1) {
+    throw new HealthError('WSH_ERR_CONFIG', extra(1))
   }
   if ((command === 'run' || command === 'serve') && positionals.length > 0) {
     throw new HealthError('WSH_ERR_CONFIG', extra(0))

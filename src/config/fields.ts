@@ -225,8 +225,20 @@ export const FIELDS: readonly FieldSpec[] = [
     flag: 'history',
     file: ['history_file']
   },
-  { path: 'historyBranch', kind: 'string', input: 'history_branch', file: ['history_branch'] },
-  { path: 'historyPath', kind: 'string', input: 'history_path', file: ['history_path'] },
+  {
+    path: 'historyBranch',
+    kind: 'string',
+    input: 'history_branch',
+    flag: 'history-branch',
+    file: ['history_branch']
+  },
+  {
+    path: 'historyPath',
+    kind: 'string',
+    input: 'history_path',
+    flag: 'history-path',
+    file: ['history_path']
+  },
   {
     path: 'historyKeep',
     kind: 'number',

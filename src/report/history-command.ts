@@ -1,12 +1,14 @@
 /**
- * `ws-health history FILE`: the trend analysis of a history file in the
+ * `ws-health history FILE` (or `--history-branch`): the trend analysis of a run history in the
  * terminal, for its newest run against the earlier runs of the same target
  * (last runs, baselines, regressions, predictions), as the summary shows it.
  */
 import { stat } from 'node:fs/promises'
 import type { Config } from '../config/schema.js'
 import { HealthError, describeError } from '../errors.js'
+import { readHistoryFromBranch, type BranchLocation } from '../history/branch-store.js'
 import { readHistory } from '../history/file-store.js'
+import type { HistoryReadResult } from '../history/jsonl.js'
 import { analyzeTrend } from '../history/trend.js'
 import { trendTextLines } from './trend-section.js'
 
@@ -33,7 +35,25 @@ export async function viewHistory(file: string, config: Config): Promise<History
   if (!info.isFile()) {
     throw new HealthError('WSH_ERR_CONFIG', `history file ${JSON.stringify(file)} is not a file`)
   }
-  const { records, skippedLines, warnings } = await readHistory(file)
+  return describeHistory(file, await readHistory(file), config)
+}
+
+/**
+ * Reads the history kept in a branch (history_branch, through the contents
+ * API) and describes its newest run's trend. A missing branch or file is
+ * an empty history.
+ * @throws HealthError WSH_ERR_GITHUB when the API fails (403 names the permission)
+ */
+export async function viewBranchHistory(
+  location: BranchLocation,
+  config: Config
+): Promise<HistoryView> {
+  const label = `${location.owner}/${location.repo}@${location.branch}:${location.path}`
+  return describeHistory(label, await readHistoryFromBranch(location), config)
+}
+
+function describeHistory(file: string, read: HistoryReadResult, config: Config): HistoryView {
+  const { records, skippedLines, warnings } = read
   if (records.length === 0 && skippedLines.length > 0) {
     // Lines but no record: the wrong file was given, not an empty history; "no runs" would hide that.
     throw new HealthError(
