@@ -31,7 +31,8 @@ export async function killPhase(
   relay: ChaosRelay,
   ack: AckMode,
   ackReason: string | undefined,
-  ctx: SuiteContext
+  ctx: SuiteContext,
+  onKillHealed: () => void = () => undefined
 ): Promise<KillObservation> {
   const { config, clock, signal } = ctx
   const { kills, messages: total } = killPlan(config)
@@ -70,7 +71,7 @@ export async function killPhase(
     }
     const record = client.stats.recoveries.slice(seen).find((r) => r.succeeded)
     if (record) recoveries.push(record)
-    ctx.progress(k, kills + 2, 'connection killed and healed')
+    onKillHealed()
   }
   // Soak for the suite's share of the duration: drops the service (or chaos) causes on its own
   // are healed and counted too, with the rest of the messages spread over the window.

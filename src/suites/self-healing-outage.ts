@@ -12,7 +12,7 @@ import { failedToMeasure } from '../engine/checks.js'
 import type { Check } from '../engine/model.js'
 import { startWithin, until, waitForReconnect } from '../engine/recovery-steps.js'
 import { CHECK, breakerCheck, givesUpCheck } from './self-healing-checks.js'
-import { killPlan, retryBudgetMs, suiteClient } from './self-healing-clients.js'
+import { retryBudgetMs, suiteClient } from './self-healing-clients.js'
 import type { SuiteContext } from './types.js'
 
 /** Attempts of the breaker client: enough to outlast the outage; time bounds it anyway. */
@@ -112,8 +112,6 @@ export async function runOutage(
     atMs: t.atMs - startedAtMs
   }))
   const recovered = back.ok && back.value === 'recovered'
-  const steps = killPlan(config).kills + 2
-  ctx.progress(steps, steps, 'outage healed')
   return {
     givesUp,
     // Judged on what happened from the outage on; earlier flaps (e.g. under chaos) stay in the metrics.

@@ -93,7 +93,6 @@ export async function restartPhase(
     measured.length > 0 ? measured.filter((k) => k.kind === 'measured' && k.survived).length : null
   const readyAfterMs = restarted.readyAtMs - restarted.crashedAtMs
   const allBackMs = allBackAtMs === null ? null : allBackAtMs - restarted.crashedAtMs
-  ctx.progress(RESTART_CLIENTS, RESTART_CLIENTS, 'service restarted')
   return {
     observation: {
       kind: 'measured',

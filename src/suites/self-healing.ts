@@ -119,6 +119,12 @@ async function phases(
     }
   }
 
+  // Progress in steps: connected, state set, each kill, soak and acks, state read, outage, restart.
+  const totalSteps = killPlan(config).kills + 5 + (ctx.service ? 1 : 0)
+  let stepsDone = 0
+  const advance = (note: string): void => ctx.progress(++stepsDone, totalSteps, note)
+  advance('connected')
+
   const concurrentOutage = outageRelay
     ? runOutage(ctx, outageRelay, track, ack.idField, maxAttempts)
     : undefined
@@ -132,10 +138,15 @@ async function phases(
     await until(() => main.resumeToken, ack.reason || ackReason ? 500 : 0, clock, signal)
   }
   const state = await setState(main, resume !== undefined, ack.idField, replyWaitMs, ctx)
+  advance('acks and session state checked')
 
-  const kill = await killPhase(main, relay, ack, ackReason, ctx)
+  const kill = await killPhase(main, relay, ack, ackReason, ctx, () =>
+    advance('connection killed and healed')
+  )
   const loss = await lossObservation(main, ackReason, kill, replyWaitMs, ctx)
+  advance('soak done, acks counted')
   const resumed = await readState(main, state, ack.idField, replyWaitMs, ctx)
+  advance('session state read back')
   const unforcedDrops =
     main.stats.recoveries.filter((r) => r.cause === 'drop').length - kill.recoveries.length
   // Done with it: the outage below would otherwise drop it too and count as its failure.
@@ -146,9 +157,11 @@ async function phases(
     : kill.failure
       ? undefined
       : await runOutage(ctx, relay, track, ack.idField, maxAttempts)
+  advance('outage held and healed')
   const restart = kill.failure
     ? undefined
     : await restartPhase(ctx, relay, track, ack, resume !== undefined, replyWaitMs)
+  if (ctx.service && restart) advance('service restarted')
 
   const killRecords = [...kill.recoveries, ...kill.natural]
   const restartRecords = restart?.records ?? []
