@@ -39643,22 +39643,44 @@ async function readState(s, location) {
         branchExists: true
     };
 }
+/** The one file an orphan history branch starts with, so a person browsing it knows what it is. */
+const BRANCH_README = [
+    '# ws-health run history',
+    '',
+    'A data branch written by websocket-health-action (history_branch): one JSON line per run',
+    'in the history file. It shares no history with the code branches; do not merge it.',
+    ''
+].join('\n');
+/**
+ * Creates the history branch as an orphan: a first commit with no parent
+ * holding only BRANCH_README. Branched from the default branch instead, it
+ * would carry the code and .github/workflows, so a push to it could start
+ * workflows and every history commit would sit on top of unrelated files.
+ * @returns false when a concurrent writer created it first
+ */
 async function createBranch(s, location) {
     const { owner, repo, branch } = location;
     const request = { signal: s.signal };
     let sha;
     try {
-        const repoInfo = await s.octokit.rest.repos.get({ owner, repo, request });
-        const base = await s.octokit.rest.git.getRef({
+        const tree = await s.octokit.rest.git.createTree({
             owner,
             repo,
-            ref: `heads/${repoInfo.data.default_branch}`,
+            tree: [{ path: 'README.md', mode: '100644', type: 'blob', content: BRANCH_README }],
             request
         });
-        sha = base.data.object.sha;
+        const commit = await s.octokit.rest.git.createCommit({
+            owner,
+            repo,
+            message: 'ws-health: start the run history [skip ci]',
+            tree: tree.data.sha,
+            parents: [],
+            request
+        });
+        sha = commit.data.sha;
     }
     catch (error) {
-        throw apiError(error, 'reading the default branch to create', location, s);
+        throw apiError(error, 'creating the first commit of', location, s);
     }
     try {
         await s.octokit.rest.git.createRef({ owner, repo, ref: `refs/heads/${branch}`, sha, request });
@@ -39681,7 +39703,7 @@ async function readHistoryFromBranch(location) {
 }
 /**
  * Appends one record to the history file in a branch, keeping the last
- * `keep` runs, creating the branch from the default branch when missing, and
+ * `keep` runs, creating the branch (an orphan) when missing, and
  * retrying a conflicting write (409/422) by re-reading and re-appending.
  * @throws RangeError for a bad `keep`/`maxRetries`; HealthError WSH_ERR_GITHUB
  *   when the API fails or conflicts persist after `maxRetries` retries
@@ -40249,10 +40271,11 @@ async function keepRunHistory(report, config, context) {
 var trend_section = __nccwpck_require__(2571);
 ;// CONCATENATED MODULE: ./src/report/history-command.ts
 /**
- * `ws-health history FILE`: the trend analysis of a history file in the
+ * `ws-health history FILE` (or `--history-branch`): the trend analysis of a run history in the
  * terminal, for its newest run against the earlier runs of the same target
  * (last runs, baselines, regressions, predictions), as the summary shows it.
  */
+
 
 
 
@@ -40272,7 +40295,20 @@ async function viewHistory(file, config) {
     if (!info.isFile()) {
         throw new errors/* HealthError */.hX('WSH_ERR_CONFIG', `history file ${JSON.stringify(file)} is not a file`);
     }
-    const { records, skippedLines, warnings } = await readHistory(file);
+    return describeHistory(file, await readHistory(file), config);
+}
+/**
+ * Reads the history kept in a branch (history_branch, through the contents
+ * API) and describes its newest run's trend. A missing branch or file is
+ * an empty history.
+ * @throws HealthError WSH_ERR_GITHUB when the API fails (403 names the permission)
+ */
+async function viewBranchHistory(location, config) {
+    const label = `${location.owner}/${location.repo}@${location.branch}:${location.path}`;
+    return describeHistory(label, await readHistoryFromBranch(location), config);
+}
+function describeHistory(file, read, config) {
+    const { records, skippedLines, warnings } = read;
     if (records.length === 0 && skippedLines.length > 0) {
         // Lines but no record: the wrong file was given, not an empty history; "no runs" would hide that.
         throw new errors/* HealthError */.hX('WSH_ERR_CONFIG', `${JSON.stringify(file)} is not a ws-health history file: none of its ${skippedLines.length} line(s) is a history record (expected JSON lines written by "ws-health run --history")`);
@@ -40328,15 +40364,48 @@ async function discoverCommand(parsed, io, signal) {
     io.stdout.write(`${(0,describe/* describeDiscovery */.af)(result).join('\n')}\n`);
     return result.url === null ? EXIT_NOT_FOUND : EXIT_FOUND;
 }
-/** `ws-health history FILE`: the trend analysis of a history file (exit 0; 2 for a bad FILE). */
+/**
+ * `ws-health history FILE` or `ws-health history --history-branch NAME`: the
+ * trend analysis of a run history (exit 0; 2 for a bad FILE, a missing
+ * token or repository, or both a FILE and a branch).
+ */
 async function historyCommand(parsed, io) {
-    const file = parsed.positionals[0] ?? '';
-    const config = (0,load/* loadConfig */.Z)({ flags: parsed.flags, env: io.env, cwd: workingDir(io) });
-    const view = await viewHistory(file, config);
+    const { repo, ...flags } = parsed.flags;
+    const config = (0,load/* loadConfig */.Z)({ flags, env: io.env, cwd: workingDir(io) });
+    const file = parsed.positionals[0];
+    const view = file !== undefined && flags.historyBranch === undefined
+        ? await viewHistory(file, config)
+        : await viewBranchHistory(branchToRead(file, config, repo, io.env), config);
     for (const warning of view.warnings)
         io.stderr.write(`ws-health: warning: ${warning}\n`);
     io.stdout.write(`${view.lines.join('\n')}\n`);
     return EXIT_FOUND;
+}
+/** Where `ws-health history` reads a branch: the config's branch and path, the repo and a token from the environment. */
+function branchToRead(file, config, repoFlag, env) {
+    if (file !== undefined) {
+        throw new errors/* HealthError */.hX('WSH_ERR_CONFIG', `ws-health history: got both a FILE (${JSON.stringify(file)}) and --history-branch; give one`);
+    }
+    if (config.historyBranch === undefined) {
+        throw new errors/* HealthError */.hX('WSH_ERR_CONFIG', 'ws-health history: expected a history FILE or --history-branch NAME, got neither');
+    }
+    const slug = typeof repoFlag === 'string' ? repoFlag : (env.GITHUB_REPOSITORY ?? '');
+    const [owner, repo, extra] = slug.split('/');
+    if (!owner || !repo || extra !== undefined) {
+        throw new errors/* HealthError */.hX('WSH_ERR_CONFIG', `ws-health history: --repo: expected OWNER/NAME (or GITHUB_REPOSITORY), got ${JSON.stringify(slug)}`);
+    }
+    const token = env.GITHUB_TOKEN || env.GH_TOKEN || '';
+    if (token === '') {
+        throw new errors/* HealthError */.hX('WSH_ERR_CONFIG', 'ws-health history: reading --history-branch needs a token in GITHUB_TOKEN or GH_TOKEN (contents: read)');
+    }
+    return {
+        token,
+        apiUrl: env.GITHUB_API_URL || undefined,
+        owner,
+        repo,
+        branch: config.historyBranch,
+        path: config.historyPath
+    };
 }
 /**
  * The URL a run checks: --url, or discovery in the working directory.
@@ -40390,7 +40459,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var _config_argv_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1278);
 /* harmony import */ var _config_load_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3692);
-/* harmony import */ var _engine_run_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2695);
+/* harmony import */ var _engine_run_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5393);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3916);
 /* harmony import */ var _metrics_clock_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2815);
 /* harmony import */ var _report_cli_report_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4744);
@@ -40576,6 +40645,7 @@ const RUN_OPTIONS = {
     chaos: 'boolean',
     stress: 'boolean',
     'max-connections': 'string',
+    'open-rate': 'string',
     config: 'string',
     environment: 'string',
     protocol: 'string',
@@ -40584,6 +40654,8 @@ const RUN_OPTIONS = {
     seed: 'string',
     history: 'string',
     'history-keep': 'string',
+    'history-branch': 'string',
+    'history-path': 'string',
     'discovery-timeout': 'string',
     shard: 'string',
     'server-command': 'string',
@@ -40594,7 +40666,13 @@ const COMMANDS = {
     run: RUN_OPTIONS,
     serve: { port: 'string' },
     discover: {},
-    history: { config: 'string', environment: 'string' },
+    history: {
+        config: 'string',
+        environment: 'string',
+        'history-branch': 'string',
+        'history-path': 'string',
+        repo: 'string'
+    },
     merge: { report: 'string', 'fail-on': 'string' }
 };
 /** Help text for `ws-health --help`. */
@@ -40603,9 +40681,10 @@ function usage() {
         'Usage:',
         '  ws-health run [--url URL] [--suites all|id,id] [--duration S] [--connections N]',
         '      [--chaos] [--stress] [--config FILE] [--environment NAME] [--protocol echo|json]',
-        '      [--max-connections N]',
+        '      [--max-connections N] [--open-rate N]',
         '      [--report FILE] [--fail-on failed|degraded|never] [--seed N] [--shard K/N]',
-        '      [--history FILE] [--history-keep N] [--discovery-timeout MS]',
+        '      [--history FILE] [--history-keep N] [--history-branch NAME] [--history-path P]',
+        '      [--discovery-timeout MS]',
         '      [--server-command CMD] [--server-ready-timeout S] [--max-reconnect-attempts N]',
         '        Validate the WebSocket service at URL. Without --url, the endpoint is',
         '        discovered from the project in the current directory (see discover).',
@@ -40619,7 +40698,10 @@ function usage() {
         '  ws-health merge FILE... [--report FILE] [--fail-on failed|degraded|never]',
         '        Merge JSON reports from several jobs into one.',
         '  ws-health history FILE [--config FILE] [--environment NAME]',
-        '        Trend analysis of a history file: last runs, baselines, regressions, predictions.',
+        '  ws-health history --history-branch NAME [--history-path P] [--repo OWNER/NAME]',
+        '        Trend analysis of a run history: last runs, baselines, regressions, predictions.',
+        '        A branch is read through the GitHub API with GITHUB_TOKEN (or GH_TOKEN);',
+        '        --repo defaults to GITHUB_REPOSITORY.',
         '  ws-health --help | --version',
         '',
         'Settings not given as flags come from environment variables (TEST_DURATION,',
@@ -40694,8 +40776,9 @@ function checkPositionals(command, positionals) {
     if (command === 'merge' && positionals.length === 0) {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .HealthError */ .hX('WSH_ERR_CONFIG', 'ws-health merge: expected one or more report files, got none');
     }
-    if (command === 'history' && positionals.length !== 1) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .HealthError */ .hX('WSH_ERR_CONFIG', positionals.length === 0 ? 'ws-health history: expected a history FILE, got none' : extra(1));
+    // No FILE is allowed when --history-branch names the history (the command checks which).
+    if (command === 'history' && positionals.length > 1) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .HealthError */ .hX('WSH_ERR_CONFIG', extra(1));
     }
     if ((command === 'run' || command === 'serve') && positionals.length > 0) {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .HealthError */ .hX('WSH_ERR_CONFIG', extra(0));
@@ -40804,7 +40887,13 @@ const FIELDS = [
         flag: 'max-connections',
         file: ['max_connections']
     },
-    { path: 'openRatePerSec', kind: 'number', input: 'open_rate', file: ['open_rate'] },
+    {
+        path: 'openRatePerSec',
+        kind: 'number',
+        input: 'open_rate',
+        flag: 'open-rate',
+        file: ['open_rate']
+    },
     {
         path: 'chaosMode',
         kind: 'boolean',
@@ -40915,8 +41004,20 @@ const FIELDS = [
         flag: 'history',
         file: ['history_file']
     },
-    { path: 'historyBranch', kind: 'string', input: 'history_branch', file: ['history_branch'] },
-    { path: 'historyPath', kind: 'string', input: 'history_path', file: ['history_path'] },
+    {
+        path: 'historyBranch',
+        kind: 'string',
+        input: 'history_branch',
+        flag: 'history-branch',
+        file: ['history_branch']
+    },
+    {
+        path: 'historyPath',
+        kind: 'string',
+        input: 'history_path',
+        flag: 'history-path',
+        file: ['history_path']
+    },
     {
         path: 'historyKeep',
         kind: 'number',
@@ -41001,6 +41102,12 @@ const FIELDS = [
     // masked when read, redacted in reports.
     { path: 'createIssue', kind: 'boolean', input: 'create_issue', file: ['create_issue'] },
     { path: 'alertIssue', kind: 'boolean', input: 'alert_issue', file: ['alert_issue'] },
+    {
+        path: 'alertIssueLabel',
+        kind: 'string',
+        input: 'alert_issue_label',
+        file: ['alert_issue_label']
+    },
     { path: 'issueOn', kind: 'string', input: 'issue_on', file: ['issue_on'] },
     { path: 'issueLabels', kind: 'list', input: 'issue_labels', file: ['issue_labels'] },
     { path: 'issueAssignees', kind: 'list', input: 'issue_assignees', file: ['issue_assignees'] },
@@ -42021,6 +42128,8 @@ const ConfigSchema = zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({
     createIssue: zod__WEBPACK_IMPORTED_MODULE_1__/* .boolean */ .zMY().optional(),
     /** Post predictive alerts (predictions, regressions) of a non-failing run to the failure-issue thread. */
     alertIssue: zod__WEBPACK_IMPORTED_MODULE_1__/* .boolean */ .zMY().default(false),
+    /** Extra label on an issue an alert opens (alert_issue). */
+    alertIssueLabel: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().trim().min(1).max(50).default('websocket-health-prediction'),
     issueOn: zod__WEBPACK_IMPORTED_MODULE_1__/* ["enum"] */ .k5n(['failed', 'degraded']).default('failed'),
     issueLabels: zod__WEBPACK_IMPORTED_MODULE_1__/* .array */ .YOg(zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().trim().min(1).max(50)).default([]),
     issueAssignees: zod__WEBPACK_IMPORTED_MODULE_1__/* .array */ .YOg(zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().trim().min(1)).max(10).default([]),
@@ -43762,7 +43871,7 @@ const SUITE_IDS = [
 
 /***/ }),
 
-/***/ 2695:
+/***/ 5393:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -43829,7 +43938,7 @@ function settingNames(path) {
 /** The handshake did not complete within `timeoutMs` (ms). */
 function handshakeTimedOut(url, timeoutMs) {
     url = (0,redact/* redactUrl */.BO)(url);
-    return new errors/* HealthError */.hX('WSH_ERR_HANDSHAKE_TIMEOUT', `handshake with ${url} timed out after ${timeoutMs} ms (raise ${settingNames('handshakeTimeoutMs')} if the service is slow to accept)`);
+    return new errors/* HealthError */.hX('WSH_ERR_HANDSHAKE_TIMEOUT', `handshake with ${url} timed out after ${Math.round(timeoutMs)} ms (raise ${settingNames('handshakeTimeoutMs')} if the service is slow to accept)`);
 }
 /** Classifies an 'error' emitted while CONNECTING. */
 function connectError(url, timeoutMs, error) {
@@ -44277,7 +44386,7 @@ class InstrumentedConnection {
             clock: this.clock,
             timedOut: (id, limit) => {
                 this.recordFailure('WSH_ERR_PONG_TIMEOUT');
-                return new errors/* HealthError */.hX('WSH_ERR_PONG_TIMEOUT', `ping ${id} on ${this.label} got no pong from ${this.safeUrl} within ${limit} ms (pong-timeout-ms)`);
+                return new errors/* HealthError */.hX('WSH_ERR_PONG_TIMEOUT', `ping ${id} on ${this.label} got no pong from ${this.safeUrl} within ${Math.round(limit)} ms (pong-timeout-ms)`);
             },
             answered: (rttMs) => {
                 this.stats.pongsReceived++;
@@ -44409,7 +44518,7 @@ class InstrumentedConnection {
                     if (info.code !== 1006)
                         resolve(info);
                     else
-                        reject(new errors/* HealthError */.hX('WSH_ERR_CLOSE_TIMEOUT', `closing handshake with ${this.safeUrl} did not complete within ${limit} ms; the connection was dropped`));
+                        reject(new errors/* HealthError */.hX('WSH_ERR_CLOSE_TIMEOUT', `closing handshake with ${this.safeUrl} did not complete within ${Math.round(limit)} ms; the connection was dropped`));
                 });
             }, limit);
             void this.closed.then((info) => {
@@ -44594,7 +44703,7 @@ class InstrumentedConnection {
         this.stats.timeouts++;
         this.recorder?.recordProbeLost();
         this.recordFailure('WSH_ERR_MESSAGE_TIMEOUT');
-        probe.reject(new errors/* HealthError */.hX('WSH_ERR_MESSAGE_TIMEOUT', `probe ${id} on ${this.label} got no reply from ${this.safeUrl} within ${probe.timeoutMs} ms (message-timeout-ms)`));
+        probe.reject(new errors/* HealthError */.hX('WSH_ERR_MESSAGE_TIMEOUT', `probe ${id} on ${this.label} got no reply from ${this.safeUrl} within ${Math.round(probe.timeoutMs)} ms (message-timeout-ms)`));
     }
     recordFailure(code) {
         this.stats.errors++;
@@ -48029,7 +48138,12 @@ async function heartbeat_monitoring_run(ctx) {
     const judged = withLosses.summary();
     const successRate = sent === 0 ? null : received / sent;
     const dropped = lostToDrops > 0 ? ` (${lostToDrops} more went with injected drops: not judged)` : '';
-    const missed = `${unanswered} of ${sent} pings got no pong within ${pongTimeoutMs} ms${dropped}`;
+    // A configured ping_interval the budget cannot hold MIN_PINGS of is capped: say so, not silently.
+    const configuredMs = settings.pingInterval === undefined ? undefined : settings.pingInterval * 1000;
+    const capped = configuredMs !== undefined && configuredMs > intervalMs
+        ? `; ping_interval ${settings.pingInterval} s capped to ${Math.round(intervalMs)} ms so ${MIN_PINGS} pings fit the suite's ${Math.round(ctx.budgetMs)} ms share of duration`
+        : '';
+    const missed = `${unanswered} of ${sent} pings got no pong within ${pongTimeoutMs} ms${dropped}${capped}`;
     const why = firstError === undefined ? '' : `; first: ${(0,errors/* describeError */.Uc)(firstError)}`;
     const noPing = (id, title) => failedToMeasure(id, title, firstError ?? new Error('no ping could be sent'));
     checks.push(sent === 0
@@ -48095,6 +48209,7 @@ async function heartbeat_monitoring_run(ctx) {
                 unanswered,
                 successRate,
                 intervalMs,
+                ...(capped ? { configuredIntervalMs: configuredMs } : {}),
                 pongTimeoutMs,
                 reconnects,
                 lostToDrops
@@ -48448,10 +48563,7 @@ async function protocolErrorCheck(ctx, options = {}) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/suites/message-delivery.ts
-
-
-
+;// CONCATENATED MODULE: ./src/suites/message-delivery-checks.ts
 
 
 /** Probes for the delivery-rate check: enough to resolve a 1 % loss. */
@@ -48461,16 +48573,6 @@ const DELIVERY_CONCURRENCY = 20;
 /** Probes pipelined per ordering wave, and waves sent. */
 const ORDER_WAVE = 20;
 const ORDER_WAVES = 3;
-/**
- * Chaos mode: probes pipelined per wave, and wall time (ms) each of the
- * ordering and delivery phases may take. The relay's random_disconnect is
- * drawn per message, so a wave of ORDER_WAVE (40 messages at p = 0.1) almost
- * never survives: small waves let the service's replies be judged, and the
- * time cap keeps a run under faults (every lost message costs a resend
- * timeout) from eating the run's deadline. Each phase runs at least one wave.
- */
-const CHAOS_WAVE = 5;
-const CHAOS_PHASE_MS = 3_000;
 const PAYLOADS = [
     { kind: 'text', id: 'text-round-trip', title: 'text message round-trips intact' },
     { kind: 'json', id: 'json-round-trip', title: 'JSON message round-trips intact' },
@@ -48502,6 +48604,125 @@ function cutByDeadline(id, title, planned) {
 function nothingJudged(run) {
     return run.aborted && run.sent - run.abandoned === 0;
 }
+function payloadChecks(ctx, carried, trips, runs, payloads) {
+    // Under json the service answers with its own message, not an echo: all
+    // that can be measured is that a reply matching the reply rule came back.
+    const json = ctx.config.protocol === 'json';
+    const rule = `${ctx.config.json.matchField} == "${ctx.config.json.matchValue}"`;
+    return carried.map(({ kind, id, title }, index) => {
+        const trip = trips[index];
+        runs.push(trip);
+        payloads[kind] = {
+            intact: trip.intact === 1,
+            rttMs: trip.rttsMs.length > 0 ? trip.rttsMs[0] : null,
+            bytes: trip.bytes
+        };
+        return nothingJudged(trip)
+            ? cutByDeadline(id, json ? jsonTitle(kind) : title, 1)
+            : trip.replies === 0
+                ? failedToMeasure(id, json ? jsonTitle(kind) : title, trip.firstError ?? new Error('no reply'))
+                : json
+                    ? verify({
+                        id,
+                        title: jsonTitle(kind),
+                        ok: trip.replies === 1,
+                        value: trip.replies,
+                        unit: 'count',
+                        expected: 1,
+                        message: `answered by a matching reply (${rule}); content not compared: json protocol`
+                    })
+                    : verify({
+                        id,
+                        title,
+                        ok: trip.intact === 1,
+                        value: trip.intact === 1,
+                        message: trip.intact === 1
+                            ? `${trip.bytes} bytes came back intact`
+                            : 'the reply differs from what was sent',
+                        code: 'WSH_ERR_PROTOCOL'
+                    });
+    });
+}
+function orderCheck(ctx, order, orderWave) {
+    return nothingJudged(order)
+        ? cutByDeadline(ORDER.id, ORDER.title, ORDER_WAVE * ORDER_WAVES)
+        : order.replies === 0
+            ? failedToMeasure(ORDER.id, ORDER.title, order.firstError ?? new Error('no reply'))
+            : order.orderJudgedReplies === 0
+                ? skipped(ORDER.id, ORDER.title, `every one of ${order.replies} replies answered a resent probe (chaos mode), so their order cannot be judged`)
+                : order.fifoReplies > 0
+                    ? // Replies without the probe's id are matched first in first out:
+                        // whatever order they come in, they line up, so order is unmeasured.
+                        skipped(ORDER.id, ORDER.title, `${order.fifoReplies} of ${order.replies} replies carried no probe id (json id field "${ctx.config.json.idField}" not echoed), so they were matched first in first out and their order cannot be judged`)
+                    : verify({
+                        id: ORDER.id,
+                        title: ORDER.title,
+                        ok: order.outOfOrderWaves === 0 && order.intact === order.replies,
+                        value: order.outOfOrderWaves,
+                        unit: 'count',
+                        expected: 0,
+                        message: order.outOfOrderWaves === 0
+                            ? `${order.orderJudgedReplies ?? order.replies} pipelined replies came back in send order${order.resent > 0 ? ` (${order.resent} resent probes not judged for order)` : ''}`
+                            : `${order.outOfOrderWaves} of ${Math.ceil(order.sent / orderWave)} waves of ${orderWave} pipelined probes came back out of order`,
+                        code: 'WSH_ERR_PROTOCOL'
+                    });
+}
+function deliveryCheck(ctx, delivery, metrics) {
+    const { thresholds } = ctx.config;
+    const json = ctx.config.protocol === 'json';
+    // Probes abandoned at the deadline are neither lost nor delivered: not judged.
+    const judged = delivery.sent - delivery.abandoned;
+    // Under json replies are matched, not compared: count answers, not intact echoes.
+    const good = json ? delivery.replies : delivery.intact;
+    metrics.delivery = {
+        sent: delivery.sent,
+        judged,
+        intact: delivery.intact,
+        timeouts: delivery.timeouts,
+        failures: delivery.failures,
+        abandoned: delivery.abandoned,
+        resent: delivery.resent,
+        reconnects: delivery.reconnects
+    };
+    const cut = (delivery.abandoned > 0 ? `; ${delivery.abandoned} cut by the deadline, not judged` : '') +
+        (delivery.resent > 0 || delivery.reconnects > 0
+            ? `; ${delivery.resent} resent, ${delivery.reconnects} reconnects (chaos mode)`
+            : '');
+    return nothingJudged(delivery)
+        ? cutByDeadline(RATE.id, RATE.title, DELIVERY_PROBES)
+        : measure({
+            id: RATE.id,
+            title: RATE.title,
+            value: judged === 0 ? null : good / judged,
+            unit: 'ratio',
+            op: '>=',
+            limit: thresholds.deliveryRate,
+            margin: thresholds.degradedMargin,
+            code: delivery.timeouts > 0 ? 'WSH_ERR_MESSAGE_TIMEOUT' : 'WSH_ERR_PROTOCOL',
+            detail: json
+                ? `${good} of ${judged} answered by a matching reply (content not compared: json protocol), ${delivery.timeouts} timed out${cut}`
+                : `${good} of ${judged} delivered intact, ${delivery.timeouts} timed out${cut}`
+        });
+}
+
+;// CONCATENATED MODULE: ./src/suites/message-delivery.ts
+
+
+
+
+
+
+
+/**
+ * Chaos mode: probes pipelined per wave, and wall time (ms) each of the
+ * ordering and delivery phases may take. The relay's random_disconnect is
+ * drawn per message, so a wave of ORDER_WAVE (40 messages at p = 0.1) almost
+ * never survives: small waves let the service's replies be judged, and the
+ * time cap keeps a run under faults (every lost message costs a resend
+ * timeout) from eating the run's deadline. Each phase runs at least one wave.
+ */
+const CHAOS_WAVE = 5;
+const CHAOS_PHASE_MS = 3_000;
 function createLane(ctx, first, nextLabel) {
     let connection = first;
     let reopening;
@@ -48662,106 +48883,6 @@ async function message_delivery_run(ctx) {
     checks.push(await protocolErrorCheck(ctx));
     return { checks, metrics };
 }
-function payloadChecks(ctx, carried, trips, runs, payloads) {
-    // Under json the service answers with its own message, not an echo: all
-    // that can be measured is that a reply matching the reply rule came back.
-    const json = ctx.config.protocol === 'json';
-    const rule = `${ctx.config.json.matchField} == "${ctx.config.json.matchValue}"`;
-    return carried.map(({ kind, id, title }, index) => {
-        const trip = trips[index];
-        runs.push(trip);
-        payloads[kind] = {
-            intact: trip.intact === 1,
-            rttMs: trip.rttsMs.length > 0 ? trip.rttsMs[0] : null,
-            bytes: trip.bytes
-        };
-        return nothingJudged(trip)
-            ? cutByDeadline(id, json ? jsonTitle(kind) : title, 1)
-            : trip.replies === 0
-                ? failedToMeasure(id, json ? jsonTitle(kind) : title, trip.firstError ?? new Error('no reply'))
-                : json
-                    ? verify({
-                        id,
-                        title: jsonTitle(kind),
-                        ok: trip.replies === 1,
-                        value: trip.replies,
-                        unit: 'count',
-                        expected: 1,
-                        message: `answered by a matching reply (${rule}); content not compared: json protocol`
-                    })
-                    : verify({
-                        id,
-                        title,
-                        ok: trip.intact === 1,
-                        value: trip.intact === 1,
-                        message: trip.intact === 1
-                            ? `${trip.bytes} bytes came back intact`
-                            : 'the reply differs from what was sent',
-                        code: 'WSH_ERR_PROTOCOL'
-                    });
-    });
-}
-function orderCheck(ctx, order, orderWave) {
-    return nothingJudged(order)
-        ? cutByDeadline(ORDER.id, ORDER.title, ORDER_WAVE * ORDER_WAVES)
-        : order.replies === 0
-            ? failedToMeasure(ORDER.id, ORDER.title, order.firstError ?? new Error('no reply'))
-            : order.orderJudgedReplies === 0
-                ? skipped(ORDER.id, ORDER.title, `every one of ${order.replies} replies answered a resent probe (chaos mode), so their order cannot be judged`)
-                : order.fifoReplies > 0
-                    ? // Replies without the probe's id are matched first in first out:
-                        // whatever order they come in, they line up, so order is unmeasured.
-                        skipped(ORDER.id, ORDER.title, `${order.fifoReplies} of ${order.replies} replies carried no probe id (json id field "${ctx.config.json.idField}" not echoed), so they were matched first in first out and their order cannot be judged`)
-                    : verify({
-                        id: ORDER.id,
-                        title: ORDER.title,
-                        ok: order.outOfOrderWaves === 0 && order.intact === order.replies,
-                        value: order.outOfOrderWaves,
-                        unit: 'count',
-                        expected: 0,
-                        message: order.outOfOrderWaves === 0
-                            ? `${order.orderJudgedReplies ?? order.replies} pipelined replies came back in send order${order.resent > 0 ? ` (${order.resent} resent probes not judged for order)` : ''}`
-                            : `${order.outOfOrderWaves} of ${Math.ceil(order.sent / orderWave)} waves of ${orderWave} pipelined probes came back out of order`,
-                        code: 'WSH_ERR_PROTOCOL'
-                    });
-}
-function deliveryCheck(ctx, delivery, metrics) {
-    const { thresholds } = ctx.config;
-    const json = ctx.config.protocol === 'json';
-    // Probes abandoned at the deadline are neither lost nor delivered: not judged.
-    const judged = delivery.sent - delivery.abandoned;
-    // Under json replies are matched, not compared: count answers, not intact echoes.
-    const good = json ? delivery.replies : delivery.intact;
-    metrics.delivery = {
-        sent: delivery.sent,
-        judged,
-        intact: delivery.intact,
-        timeouts: delivery.timeouts,
-        failures: delivery.failures,
-        abandoned: delivery.abandoned,
-        resent: delivery.resent,
-        reconnects: delivery.reconnects
-    };
-    const cut = (delivery.abandoned > 0 ? `; ${delivery.abandoned} cut by the deadline, not judged` : '') +
-        (delivery.resent > 0 || delivery.reconnects > 0
-            ? `; ${delivery.resent} resent, ${delivery.reconnects} reconnects (chaos mode)`
-            : '');
-    return nothingJudged(delivery)
-        ? cutByDeadline(RATE.id, RATE.title, DELIVERY_PROBES)
-        : measure({
-            id: RATE.id,
-            title: RATE.title,
-            value: judged === 0 ? null : good / judged,
-            unit: 'ratio',
-            op: '>=',
-            limit: thresholds.deliveryRate,
-            margin: thresholds.degradedMargin,
-            code: delivery.timeouts > 0 ? 'WSH_ERR_MESSAGE_TIMEOUT' : 'WSH_ERR_PROTOCOL',
-            detail: json
-                ? `${good} of ${judged} answered by a matching reply (content not compared: json protocol), ${delivery.timeouts} timed out${cut}`
-                : `${good} of ${judged} delivered intact, ${delivery.timeouts} timed out${cut}`
-        });
-}
 const messageDeliverySuite = {
     id: 'message-delivery',
     title: 'Message delivery',
@@ -48836,7 +48957,7 @@ async function startWithin(client, timeoutMs, clock, signal) {
     }
     // Attempts that failed before the limit (refused, rejected) say more than the limit does.
     const last = client.stats.lastError;
-    return new errors/* HealthError */.hX(last && last.code in errors/* ERROR_CODES */.OQ ? last.code : 'WSH_ERR_HANDSHAKE_TIMEOUT', `not open after ${timeoutMs} ms` + (last ? `; last error: ${last.message}` : ''));
+    return new errors/* HealthError */.hX(last && last.code in errors/* ERROR_CODES */.OQ ? last.code : 'WSH_ERR_HANDSHAKE_TIMEOUT', `not open after ${Math.round(timeoutMs)} ms` + (last ? `; last error: ${last.message}` : ''));
 }
 /**
  * Sends `body` (its id added by the client) and resolves with the first
@@ -49840,7 +49961,7 @@ function createReconnectingClient(options) {
             stateListeners.add(check);
             progressListeners.add(check);
             const expired = clock.sleep(timeoutMs, timer.signal).then(() => {
-                throw new errors/* HealthError */.hX('WSH_ERR_MESSAGE_TIMEOUT', `${queue.size} messages unacknowledged after ${timeoutMs} ms`);
+                throw new errors/* HealthError */.hX('WSH_ERR_MESSAGE_TIMEOUT', `${queue.size} messages unacknowledged after ${Math.round(timeoutMs)} ms`);
             }, () => undefined);
             try {
                 await Promise.race([drained, expired]);
@@ -50050,7 +50171,7 @@ const LOSS_WAIT_CAP_MS = 10_000;
 const MAX_ACK_ROUNDS = 50;
 /** Soak loop step (ms): how often the suite sends and looks at its client between kills. */
 const SOAK_STEP_MS = 50;
-async function killPhase(client, relay, ack, ackReason, ctx) {
+async function killPhase(client, relay, ack, ackReason, ctx, onKillHealed = () => undefined) {
     const { config, clock, signal } = ctx;
     const { kills, messages: total } = killPlan(config);
     const perKill = Math.ceil(total / (kills + 1));
@@ -50073,7 +50194,9 @@ async function killPhase(client, relay, ack, ackReason, ctx) {
         const result = await waitForReconnect(client, before, waitMs, clock, signal);
         if (!result.ok || result.value !== 'recovered') {
             const error = client.failure ??
-                new Error(result.ok ? 'client gave up' : `no reconnect within ${waitMs} ms (${result.why})`);
+                new Error(result.ok
+                    ? 'client gave up'
+                    : `no reconnect within ${Math.round(waitMs)} ms (${result.why})`);
             return {
                 recoveries,
                 natural: natural(),
@@ -50084,7 +50207,7 @@ async function killPhase(client, relay, ack, ackReason, ctx) {
         const record = client.stats.recoveries.slice(seen).find((r) => r.succeeded);
         if (record)
             recoveries.push(record);
-        ctx.progress(k, kills + 2, 'connection killed and healed');
+        onKillHealed();
     }
     // Soak for the suite's share of the duration: drops the service (or chaos) causes on its own
     // are healed and counted too, with the rest of the messages spread over the window.
@@ -50239,8 +50362,6 @@ async function runOutage(ctx, relay, track, idField, maxAttempts) {
         atMs: t.atMs - startedAtMs
     }));
     const recovered = back.ok && back.value === 'recovered';
-    const steps = killPlan(config).kills + 2;
-    ctx.progress(steps, steps, 'outage healed');
     return {
         givesUp,
         // Judged on what happened from the outage on; earlier flaps (e.g. under chaos) stay in the metrics.
@@ -50264,7 +50385,7 @@ async function probeAck(client, ack, waitMs, ctx) {
     catch {
         if (ctx.config.protocol === 'echo')
             return undefined; // an echo service that does not echo fails the loss check
-        return `the service did not echo the message id (${ack.idField}) within ${waitMs} ms, so acknowledged delivery cannot be checked`;
+        return `the service did not echo the message id (${ack.idField}) within ${Math.round(waitMs)} ms, so acknowledged delivery cannot be checked`;
     }
 }
 async function setState(client, enabled, idField, waitMs, ctx) {
@@ -50297,7 +50418,7 @@ async function readState(client, state, idField, waitMs, ctx) {
         detail: survived
             ? `value set before ${client.stats.reconnections} reconnects read back after them`
             : reply === undefined
-                ? `no reply to the get state message within ${waitMs} ms`
+                ? `no reply to the get state message within ${Math.round(waitMs)} ms`
                 : 'state set before the drops was missing after the reconnect'
     };
 }
@@ -50360,7 +50481,6 @@ async function restartPhase(ctx, relay, track, ack, resumeOn, waitMs) {
     const stateKept = measured.length > 0 ? measured.filter((k) => k.kind === 'measured' && k.survived).length : null;
     const readyAfterMs = restarted.readyAtMs - restarted.crashedAtMs;
     const allBackMs = allBackAtMs === null ? null : allBackAtMs - restarted.crashedAtMs;
-    ctx.progress(RESTART_CLIENTS, RESTART_CLIENTS, 'service restarted');
     return {
         observation: {
             kind: 'measured',
@@ -50456,6 +50576,11 @@ async function phases(ctx, relay, outageRelay, clients) {
             metrics: { connectError: (0,errors/* describeError */.Uc)(startError) }
         };
     }
+    // Progress in steps: connected, state set, each kill, soak and acks, state read, outage, restart.
+    const totalSteps = killPlan(config).kills + 5 + (ctx.service ? 1 : 0);
+    let stepsDone = 0;
+    const advance = (note) => ctx.progress(++stepsDone, totalSteps, note);
+    advance('connected');
     const concurrentOutage = outageRelay
         ? runOutage(ctx, outageRelay, track, ack.idField, maxAttempts)
         : undefined;
@@ -50468,9 +50593,12 @@ async function phases(ctx, relay, outageRelay, clients) {
         await until(() => main.resumeToken, ack.reason || ackReason ? 500 : 0, clock, signal);
     }
     const state = await setState(main, resume !== undefined, ack.idField, replyWaitMs, ctx);
-    const kill = await killPhase(main, relay, ack, ackReason, ctx);
+    advance('acks and session state checked');
+    const kill = await killPhase(main, relay, ack, ackReason, ctx, () => advance('connection killed and healed'));
     const loss = await lossObservation(main, ackReason, kill, replyWaitMs, ctx);
+    advance('soak done, acks counted');
     const resumed = await readState(main, state, ack.idField, replyWaitMs, ctx);
+    advance('session state read back');
     const unforcedDrops = main.stats.recoveries.filter((r) => r.cause === 'drop').length - kill.recoveries.length;
     // Done with it: the outage below would otherwise drop it too and count as its failure.
     await main.close();
@@ -50479,9 +50607,12 @@ async function phases(ctx, relay, outageRelay, clients) {
         : kill.failure
             ? undefined
             : await runOutage(ctx, relay, track, ack.idField, maxAttempts);
+    advance('outage held and healed');
     const restart = kill.failure
         ? undefined
         : await restartPhase(ctx, relay, track, ack, resume !== undefined, replyWaitMs);
+    if (ctx.service && restart)
+        advance('service restarted');
     const killRecords = [...kill.recoveries, ...kill.natural];
     const restartRecords = restart?.records ?? [];
     for (const record of [...killRecords, ...restartRecords]) {
@@ -50574,11 +50705,31 @@ var verdict = __nccwpck_require__(6559);
 
 
 
+/** A run behind its schedule by less than this (ms) keeps its planned budgets: timing noise. */
+const SCHEDULE_TOLERANCE_MS = 1_000;
 const DEFAULT_TIMING = {
     runSlackMs: RUN_SLACK_MS,
     reportReserveMs: REPORT_RESERVE_MS,
     abortGraceMs: ABORT_GRACE_MS
 };
+/**
+ * The sampling budget suite `index` gets. Each suite's fixed work
+ * (handshakes, kills, an outage, resends under chaos) is planned to fit in
+ * its share of the run's slack, `slackShareMs`. When the suites before it
+ * took more than their shares, the suites left sample proportionally less,
+ * so that they still fit in the `leftMs` before the run deadline instead of
+ * being cut by it. Never grown; a run on schedule (within
+ * SCHEDULE_TOLERANCE_MS) keeps every planned budget.
+ */
+function shrunkBudgetMs(planned, index, leftMs, slackShareMs) {
+    const rest = planned.slice(index);
+    const restMs = rest.reduce((sum, ms) => sum + ms, 0);
+    const own = Math.max(0, planned[index] ?? 0);
+    const room = leftMs - slackShareMs * rest.length;
+    if (own === 0 || room >= restMs - SCHEDULE_TOLERANCE_MS)
+        return own;
+    return Math.max(0, (own * room) / restMs);
+}
 /** Selected suite ids in config order, without duplicates. */
 function selectedSuiteIds(config) {
     return [...new Set(config.suites)];
@@ -50606,13 +50757,24 @@ async function runSuites(options) {
     const startMs = clock.nowMs();
     const ids = selectedSuiteIds(config);
     const budgets = suiteBudgets(ids, registry, timing.durationMs);
+    const planned = ids.map((id) => budgets.get(id) ?? 0);
+    const slackShareMs = Math.max(0, runLimitMs - timing.durationMs) / Math.max(1, ids.length);
     const results = [];
     try {
-        for (const id of ids) {
+        for (const [index, id] of ids.entries()) {
             const suite = registry.get(id);
+            // Behind schedule (earlier suites overran, e.g. under chaos): sample less, not get cut.
+            const leftMs = runLimitMs - (clock.nowMs() - startMs);
+            const budgetMs = shrunkBudgetMs(planned, index, leftMs, slackShareMs);
             const result = suite
-                ? await runWithRetries(suite, budgets.get(id) ?? 0, runDeadline.signal, timing, options, clock)
+                ? await runWithRetries(suite, budgetMs, runDeadline.signal, timing, options, clock)
                 : notAvailable(id, config);
+            if (suite && budgetMs < planned[index]) {
+                result.metrics.samplingBudgetMs = {
+                    planned: Math.round(planned[index]),
+                    used: Math.round(budgetMs)
+                };
+            }
             results.push(result);
             notify(() => options.onSuiteEnd?.(result));
         }

@@ -34333,7 +34333,7 @@ __webpack_async_result__();
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1092);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5381);
 // The action's entry point (dist/index.js); everything else lives in main.ts.
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
@@ -34346,7 +34346,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1092:
+/***/ 5381:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37482,7 +37482,13 @@ const FIELDS = [
         flag: 'max-connections',
         file: ['max_connections']
     },
-    { path: 'openRatePerSec', kind: 'number', input: 'open_rate', file: ['open_rate'] },
+    {
+        path: 'openRatePerSec',
+        kind: 'number',
+        input: 'open_rate',
+        flag: 'open-rate',
+        file: ['open_rate']
+    },
     {
         path: 'chaosMode',
         kind: 'boolean',
@@ -37593,8 +37599,20 @@ const FIELDS = [
         flag: 'history',
         file: ['history_file']
     },
-    { path: 'historyBranch', kind: 'string', input: 'history_branch', file: ['history_branch'] },
-    { path: 'historyPath', kind: 'string', input: 'history_path', file: ['history_path'] },
+    {
+        path: 'historyBranch',
+        kind: 'string',
+        input: 'history_branch',
+        flag: 'history-branch',
+        file: ['history_branch']
+    },
+    {
+        path: 'historyPath',
+        kind: 'string',
+        input: 'history_path',
+        flag: 'history-path',
+        file: ['history_path']
+    },
     {
         path: 'historyKeep',
         kind: 'number',
@@ -37679,6 +37697,12 @@ const FIELDS = [
     // masked when read, redacted in reports.
     { path: 'createIssue', kind: 'boolean', input: 'create_issue', file: ['create_issue'] },
     { path: 'alertIssue', kind: 'boolean', input: 'alert_issue', file: ['alert_issue'] },
+    {
+        path: 'alertIssueLabel',
+        kind: 'string',
+        input: 'alert_issue_label',
+        file: ['alert_issue_label']
+    },
     { path: 'issueOn', kind: 'string', input: 'issue_on', file: ['issue_on'] },
     { path: 'issueLabels', kind: 'list', input: 'issue_labels', file: ['issue_labels'] },
     { path: 'issueAssignees', kind: 'list', input: 'issue_assignees', file: ['issue_assignees'] },
@@ -47829,6 +47853,8 @@ const ConfigSchema = object({
     createIssue: schemas_boolean().optional(),
     /** Post predictive alerts (predictions, regressions) of a non-failing run to the failure-issue thread. */
     alertIssue: schemas_boolean().default(false),
+    /** Extra label on an issue an alert opens (alert_issue). */
+    alertIssueLabel: schemas_string().trim().min(1).max(50).default('websocket-health-prediction'),
     issueOn: schemas_enum(['failed', 'degraded']).default('failed'),
     issueLabels: array(schemas_string().trim().min(1).max(50)).default([]),
     issueAssignees: array(schemas_string().trim().min(1)).max(10).default([]),
@@ -56511,6 +56537,7 @@ async function json_writeJsonReport(path, report) {
  */
 
 
+
 /** `<suite>_status` of a suite the run did not select. */
 const NOT_RUN = 'not-run';
 /** `connection-lifecycle` -> `connection_lifecycle_status`. */
@@ -56536,8 +56563,35 @@ const OUTPUT_NAMES = [
     'report_path',
     'issue_number',
     'predictive_alert',
+    'stress_breaking_point_connections',
+    'stress_breaking_point_msgs_per_sec',
+    'stress_max_connections',
     ...SUITE_IDS.map(suiteStatusOutputName)
 ];
+/** A stress output when stress mode ran and found no breaking point up to its highest step. */
+const NO_BREAKING_POINT = 'none';
+/**
+ * Stress mode's outputs: the breaking point's connections and msgs/s
+ * (`none` when nothing broke up to the highest step, `n/a` when stress mode
+ * did not run or measured no step) and the most connections a step held.
+ */
+function stressOutputs(report) {
+    const stress = stressFromReport(report);
+    const steps = stress?.steps ?? [];
+    if (!stress || steps.length === 0) {
+        return {
+            stress_breaking_point_connections: NOT_AVAILABLE,
+            stress_breaking_point_msgs_per_sec: NOT_AVAILABLE,
+            stress_max_connections: NOT_AVAILABLE
+        };
+    }
+    const point = stress.breakingPoint;
+    return {
+        stress_breaking_point_connections: point ? String(point.connections) : NO_BREAKING_POINT,
+        stress_breaking_point_msgs_per_sec: point ? formatNumber(point.msgsPerSec) : NO_BREAKING_POINT,
+        stress_max_connections: String(Math.max(...steps.map((step) => step.connections)))
+    };
+}
 /**
  * All outputs as strings. Latencies in ms (2 decimals), rates as 0-1 ratios
  * (4 decimals), throughput in messages/s (2 decimals), health score 0-100
@@ -56564,12 +56618,30 @@ function toOutputs(report, extras = {}) {
         issue_number: extras.issueNumber === undefined || extras.issueNumber === null
             ? ''
             : String(extras.issueNumber),
-        predictive_alert: extras.predictiveAlert === true ? 'true' : 'false'
+        predictive_alert: extras.predictiveAlert === true ? 'true' : 'false',
+        ...stressOutputs(report)
     };
     for (const id of SUITE_IDS) {
         const suite = report.suites.find((candidate) => candidate.id === id);
         outputs[suiteStatusOutputName(id)] = suite ? suite.status : NOT_RUN;
     }
+    return outputs;
+}
+/**
+ * Outputs of a run that found no service to validate (discovery found no
+ * endpoint): `status` failed, every suite `not-run`, every metric `n/a`, so a
+ * later step reading them (`if: always()`) sees the failure, never a blank.
+ */
+function notStartedOutputs() {
+    const outputs = {};
+    for (const name of OUTPUT_NAMES)
+        outputs[name] = NOT_AVAILABLE;
+    outputs.status = 'failed';
+    outputs.report_path = '';
+    outputs.issue_number = '';
+    outputs.predictive_alert = 'false';
+    for (const id of SUITE_IDS)
+        outputs[suiteStatusOutputName(id)] = NOT_RUN;
     return outputs;
 }
 
@@ -62922,6 +62994,33 @@ async function createIssue(ctx, fields) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/github/issue-duplicates.ts
+
+/**
+ * Searches again after creating issue `created`; returns the older issue
+ * that stays open (ours is then closed as not planned, with a comment), or
+ * null when ours stays. A failed re-check keeps ours: a created issue must
+ * not turn into a warning. `onStep` hears the close step before it runs.
+ */
+async function yieldToOlderIssue(ctx, created, search, onStep) {
+    const older = await search().catch(() => null);
+    if (older === null || older.number >= created.number)
+        return null;
+    onStep('close the duplicate failure issue');
+    await ctx.octokit.rest.issues.createComment({
+        ...where(ctx),
+        issue_number: created.number,
+        body: `Duplicate of #${older.number}: another run opened it at the same time. Findings continue there.`
+    });
+    await ctx.octokit.rest.issues.update({
+        ...where(ctx),
+        issue_number: created.number,
+        state: 'closed',
+        state_reason: 'not_planned'
+    });
+    return older;
+}
+
 ;// CONCATENATED MODULE: ./src/github/issue-format.ts
 
 const NOT_MEASURED = 'n/a';
@@ -63221,6 +63320,7 @@ async function closeRecoveredIssue(ctx, open, text, onStep) {
 
 
 
+
 const ISSUE_DEFAULTS = {
     issueOn: 'failed',
     labels: ['websocket-health'],
@@ -63324,26 +63424,13 @@ async function syncFailureIssue(options) {
             const body = clean(buildIssueBody(options.report, run, key));
             const created = await createIssue(ctx, { title, body, labels, assignees });
             partial = { issueNumber: created.number, action: 'created', issueUrl: created.htmlUrl };
-            // Two failing runs at once can both find nothing and both create. Search again: when an
-            // older issue carries the same marker, it wins; ours is closed as a duplicate pointing to it.
-            // A failed re-check must not turn a created issue into a warning: keep ours then.
-            const older = await search().catch(() => null);
-            if (older === null || older.number >= created.number) {
+            const older = await yieldToOlderIssue(ctx, created, search, (next) => {
+                step = next;
+            });
+            if (older === null) {
                 log.info(`Opened failure issue #${created.number}: ${created.htmlUrl}`);
                 return created.warning ? warn(partial, created.warning) : partial;
             }
-            step = 'close the duplicate failure issue';
-            await ctx.octokit.rest.issues.createComment({
-                ...where(ctx),
-                issue_number: created.number,
-                body: `Duplicate of #${older.number}: another run opened it at the same time. Findings continue there.`
-            });
-            await ctx.octokit.rest.issues.update({
-                ...where(ctx),
-                issue_number: created.number,
-                state: 'closed',
-                state_reason: 'not_planned'
-            });
             log.info(`Closed duplicate failure issue #${created.number} in favour of #${older.number}`);
             partial = { issueNumber: older.number, action: 'none', issueUrl: older.htmlUrl };
             open = older;
@@ -63476,15 +63563,19 @@ const VERBS = {
     closed: 'closed (recovered)',
     none: 'open'
 };
-/** One markdown line for the step summary, or '' when no issue was touched. */
-function issueSummaryLine(result) {
+/**
+ * One markdown line for the step summary, or '' when no issue was touched.
+ * @param kind what the issue is: the failure issue, or (alert_issue on a run that did not fail) the predicted-problem issue
+ */
+function issueSummaryLine(result, kind = 'failure') {
     if (result === null || result.issueNumber === null)
         return '';
     const number = String(result.issueNumber);
     const link = result.issueUrl !== undefined && /^https?:\/\/[^\s()]+$/.test(result.issueUrl)
         ? `[#${number}](${result.issueUrl})`
         : `#${number}`;
-    return `**Failure issue:** ${link} ${VERBS[result.action]}`;
+    const name = kind === 'prediction' ? 'Predicted-problem issue' : 'Failure issue';
+    return `**${name}:** ${link} ${VERBS[result.action]}`;
 }
 
 ;// CONCATENATED MODULE: ./src/github/alert-issue-body.ts
@@ -63614,6 +63705,7 @@ function buildAlertComment(report, trend, alerts, run) {
 
 
 
+
 const ALERT_ISSUE_DEFAULTS = {
     predictionLabel: 'websocket-health-prediction',
     /** Comment pages of 100 read to find ws-health's last comment. */
@@ -63697,7 +63789,8 @@ async function syncAlertIssue(options) {
             timeoutMs: options.timeoutMs ?? ISSUE_DEFAULTS.timeoutMs,
             warn: (m) => log.warning(m)
         });
-        const open = await findOpenIssue(ctx, labels[0], key, ISSUE_DEFAULTS.maxSearchPages);
+        const search = () => findOpenIssue(ctx, labels[0], key, ISSUE_DEFAULTS.maxSearchPages);
+        const open = await search();
         if (alerts.length === 0 || options.trend === null) {
             // No alert: a passing run is a recovery, exactly as in the failure lifecycle.
             if (open === null || options.report.status !== 'passed')
@@ -63727,8 +63820,17 @@ async function syncAlertIssue(options) {
                 labels: issueLabels,
                 assignees: []
             });
-            log.info(`Opened predictive alert issue #${created.number}: ${created.htmlUrl}`);
-            return { issueNumber: created.number, action: 'created', issueUrl: created.htmlUrl };
+            partial = { issueNumber: created.number, action: 'created', issueUrl: created.htmlUrl };
+            const older = await yieldToOlderIssue(ctx, created, search, (next) => {
+                step = next;
+            });
+            if (older === null) {
+                log.info(`Opened predictive alert issue #${created.number}: ${created.htmlUrl}`);
+                return partial;
+            }
+            // Another run opened the thread at the same moment; its alerts continue there.
+            log.info(`Closed duplicate alert issue #${created.number} in favour of #${older.number}`);
+            return { issueNumber: older.number, action: 'none', issueUrl: older.htmlUrl };
         }
         const base = { issueNumber: open.number, issueUrl: open.htmlUrl };
         partial = { ...base, action: 'none' };
@@ -63800,6 +63902,7 @@ async function syncRunIssue(options) {
             commit: context.commit,
             issueOn: config.issueOn,
             labels: config.issueLabels,
+            predictionLabel: config.alertIssueLabel,
             log
         });
     }
@@ -63876,7 +63979,7 @@ function settingNames(path) {
 /** The handshake did not complete within `timeoutMs` (ms). */
 function handshakeTimedOut(url, timeoutMs) {
     url = redactUrl(url);
-    return new errors_HealthError('WSH_ERR_HANDSHAKE_TIMEOUT', `handshake with ${url} timed out after ${timeoutMs} ms (raise ${settingNames('handshakeTimeoutMs')} if the service is slow to accept)`);
+    return new errors_HealthError('WSH_ERR_HANDSHAKE_TIMEOUT', `handshake with ${url} timed out after ${Math.round(timeoutMs)} ms (raise ${settingNames('handshakeTimeoutMs')} if the service is slow to accept)`);
 }
 /** Classifies an 'error' emitted while CONNECTING. */
 function connectError(url, timeoutMs, error) {
@@ -64322,7 +64425,7 @@ class InstrumentedConnection {
             clock: this.clock,
             timedOut: (id, limit) => {
                 this.recordFailure('WSH_ERR_PONG_TIMEOUT');
-                return new errors_HealthError('WSH_ERR_PONG_TIMEOUT', `ping ${id} on ${this.label} got no pong from ${this.safeUrl} within ${limit} ms (pong-timeout-ms)`);
+                return new errors_HealthError('WSH_ERR_PONG_TIMEOUT', `ping ${id} on ${this.label} got no pong from ${this.safeUrl} within ${Math.round(limit)} ms (pong-timeout-ms)`);
             },
             answered: (rttMs) => {
                 this.stats.pongsReceived++;
@@ -64454,7 +64557,7 @@ class InstrumentedConnection {
                     if (info.code !== 1006)
                         resolve(info);
                     else
-                        reject(new errors_HealthError('WSH_ERR_CLOSE_TIMEOUT', `closing handshake with ${this.safeUrl} did not complete within ${limit} ms; the connection was dropped`));
+                        reject(new errors_HealthError('WSH_ERR_CLOSE_TIMEOUT', `closing handshake with ${this.safeUrl} did not complete within ${Math.round(limit)} ms; the connection was dropped`));
                 });
             }, limit);
             void this.closed.then((info) => {
@@ -64639,7 +64742,7 @@ class InstrumentedConnection {
         this.stats.timeouts++;
         this.recorder?.recordProbeLost();
         this.recordFailure('WSH_ERR_MESSAGE_TIMEOUT');
-        probe.reject(new errors_HealthError('WSH_ERR_MESSAGE_TIMEOUT', `probe ${id} on ${this.label} got no reply from ${this.safeUrl} within ${probe.timeoutMs} ms (message-timeout-ms)`));
+        probe.reject(new errors_HealthError('WSH_ERR_MESSAGE_TIMEOUT', `probe ${id} on ${this.label} got no reply from ${this.safeUrl} within ${Math.round(probe.timeoutMs)} ms (message-timeout-ms)`));
     }
     recordFailure(code) {
         this.stats.errors++;
@@ -67905,7 +68008,12 @@ async function heartbeat_monitoring_run(ctx) {
     const judged = withLosses.summary();
     const successRate = sent === 0 ? null : received / sent;
     const dropped = lostToDrops > 0 ? ` (${lostToDrops} more went with injected drops: not judged)` : '';
-    const missed = `${unanswered} of ${sent} pings got no pong within ${pongTimeoutMs} ms${dropped}`;
+    // A configured ping_interval the budget cannot hold MIN_PINGS of is capped: say so, not silently.
+    const configuredMs = settings.pingInterval === undefined ? undefined : settings.pingInterval * 1000;
+    const capped = configuredMs !== undefined && configuredMs > intervalMs
+        ? `; ping_interval ${settings.pingInterval} s capped to ${Math.round(intervalMs)} ms so ${MIN_PINGS} pings fit the suite's ${Math.round(ctx.budgetMs)} ms share of duration`
+        : '';
+    const missed = `${unanswered} of ${sent} pings got no pong within ${pongTimeoutMs} ms${dropped}${capped}`;
     const why = firstError === undefined ? '' : `; first: ${errors_describeError(firstError)}`;
     const noPing = (id, title) => failedToMeasure(id, title, firstError ?? new Error('no ping could be sent'));
     checks.push(sent === 0
@@ -67971,6 +68079,7 @@ async function heartbeat_monitoring_run(ctx) {
                 unanswered,
                 successRate,
                 intervalMs,
+                ...(capped ? { configuredIntervalMs: configuredMs } : {}),
                 pongTimeoutMs,
                 reconnects,
                 lostToDrops
@@ -68324,10 +68433,7 @@ async function protocolErrorCheck(ctx, options = {}) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/suites/message-delivery.ts
-
-
-
+;// CONCATENATED MODULE: ./src/suites/message-delivery-checks.ts
 
 
 /** Probes for the delivery-rate check: enough to resolve a 1 % loss. */
@@ -68337,16 +68443,6 @@ const DELIVERY_CONCURRENCY = 20;
 /** Probes pipelined per ordering wave, and waves sent. */
 const ORDER_WAVE = 20;
 const ORDER_WAVES = 3;
-/**
- * Chaos mode: probes pipelined per wave, and wall time (ms) each of the
- * ordering and delivery phases may take. The relay's random_disconnect is
- * drawn per message, so a wave of ORDER_WAVE (40 messages at p = 0.1) almost
- * never survives: small waves let the service's replies be judged, and the
- * time cap keeps a run under faults (every lost message costs a resend
- * timeout) from eating the run's deadline. Each phase runs at least one wave.
- */
-const CHAOS_WAVE = 5;
-const CHAOS_PHASE_MS = 3_000;
 const PAYLOADS = [
     { kind: 'text', id: 'text-round-trip', title: 'text message round-trips intact' },
     { kind: 'json', id: 'json-round-trip', title: 'JSON message round-trips intact' },
@@ -68378,6 +68474,125 @@ function cutByDeadline(id, title, planned) {
 function nothingJudged(run) {
     return run.aborted && run.sent - run.abandoned === 0;
 }
+function payloadChecks(ctx, carried, trips, runs, payloads) {
+    // Under json the service answers with its own message, not an echo: all
+    // that can be measured is that a reply matching the reply rule came back.
+    const json = ctx.config.protocol === 'json';
+    const rule = `${ctx.config.json.matchField} == "${ctx.config.json.matchValue}"`;
+    return carried.map(({ kind, id, title }, index) => {
+        const trip = trips[index];
+        runs.push(trip);
+        payloads[kind] = {
+            intact: trip.intact === 1,
+            rttMs: trip.rttsMs.length > 0 ? trip.rttsMs[0] : null,
+            bytes: trip.bytes
+        };
+        return nothingJudged(trip)
+            ? cutByDeadline(id, json ? jsonTitle(kind) : title, 1)
+            : trip.replies === 0
+                ? failedToMeasure(id, json ? jsonTitle(kind) : title, trip.firstError ?? new Error('no reply'))
+                : json
+                    ? verify({
+                        id,
+                        title: jsonTitle(kind),
+                        ok: trip.replies === 1,
+                        value: trip.replies,
+                        unit: 'count',
+                        expected: 1,
+                        message: `answered by a matching reply (${rule}); content not compared: json protocol`
+                    })
+                    : verify({
+                        id,
+                        title,
+                        ok: trip.intact === 1,
+                        value: trip.intact === 1,
+                        message: trip.intact === 1
+                            ? `${trip.bytes} bytes came back intact`
+                            : 'the reply differs from what was sent',
+                        code: 'WSH_ERR_PROTOCOL'
+                    });
+    });
+}
+function orderCheck(ctx, order, orderWave) {
+    return nothingJudged(order)
+        ? cutByDeadline(ORDER.id, ORDER.title, ORDER_WAVE * ORDER_WAVES)
+        : order.replies === 0
+            ? failedToMeasure(ORDER.id, ORDER.title, order.firstError ?? new Error('no reply'))
+            : order.orderJudgedReplies === 0
+                ? skipped(ORDER.id, ORDER.title, `every one of ${order.replies} replies answered a resent probe (chaos mode), so their order cannot be judged`)
+                : order.fifoReplies > 0
+                    ? // Replies without the probe's id are matched first in first out:
+                        // whatever order they come in, they line up, so order is unmeasured.
+                        skipped(ORDER.id, ORDER.title, `${order.fifoReplies} of ${order.replies} replies carried no probe id (json id field "${ctx.config.json.idField}" not echoed), so they were matched first in first out and their order cannot be judged`)
+                    : verify({
+                        id: ORDER.id,
+                        title: ORDER.title,
+                        ok: order.outOfOrderWaves === 0 && order.intact === order.replies,
+                        value: order.outOfOrderWaves,
+                        unit: 'count',
+                        expected: 0,
+                        message: order.outOfOrderWaves === 0
+                            ? `${order.orderJudgedReplies ?? order.replies} pipelined replies came back in send order${order.resent > 0 ? ` (${order.resent} resent probes not judged for order)` : ''}`
+                            : `${order.outOfOrderWaves} of ${Math.ceil(order.sent / orderWave)} waves of ${orderWave} pipelined probes came back out of order`,
+                        code: 'WSH_ERR_PROTOCOL'
+                    });
+}
+function deliveryCheck(ctx, delivery, metrics) {
+    const { thresholds } = ctx.config;
+    const json = ctx.config.protocol === 'json';
+    // Probes abandoned at the deadline are neither lost nor delivered: not judged.
+    const judged = delivery.sent - delivery.abandoned;
+    // Under json replies are matched, not compared: count answers, not intact echoes.
+    const good = json ? delivery.replies : delivery.intact;
+    metrics.delivery = {
+        sent: delivery.sent,
+        judged,
+        intact: delivery.intact,
+        timeouts: delivery.timeouts,
+        failures: delivery.failures,
+        abandoned: delivery.abandoned,
+        resent: delivery.resent,
+        reconnects: delivery.reconnects
+    };
+    const cut = (delivery.abandoned > 0 ? `; ${delivery.abandoned} cut by the deadline, not judged` : '') +
+        (delivery.resent > 0 || delivery.reconnects > 0
+            ? `; ${delivery.resent} resent, ${delivery.reconnects} reconnects (chaos mode)`
+            : '');
+    return nothingJudged(delivery)
+        ? cutByDeadline(RATE.id, RATE.title, DELIVERY_PROBES)
+        : measure({
+            id: RATE.id,
+            title: RATE.title,
+            value: judged === 0 ? null : good / judged,
+            unit: 'ratio',
+            op: '>=',
+            limit: thresholds.deliveryRate,
+            margin: thresholds.degradedMargin,
+            code: delivery.timeouts > 0 ? 'WSH_ERR_MESSAGE_TIMEOUT' : 'WSH_ERR_PROTOCOL',
+            detail: json
+                ? `${good} of ${judged} answered by a matching reply (content not compared: json protocol), ${delivery.timeouts} timed out${cut}`
+                : `${good} of ${judged} delivered intact, ${delivery.timeouts} timed out${cut}`
+        });
+}
+
+;// CONCATENATED MODULE: ./src/suites/message-delivery.ts
+
+
+
+
+
+
+
+/**
+ * Chaos mode: probes pipelined per wave, and wall time (ms) each of the
+ * ordering and delivery phases may take. The relay's random_disconnect is
+ * drawn per message, so a wave of ORDER_WAVE (40 messages at p = 0.1) almost
+ * never survives: small waves let the service's replies be judged, and the
+ * time cap keeps a run under faults (every lost message costs a resend
+ * timeout) from eating the run's deadline. Each phase runs at least one wave.
+ */
+const CHAOS_WAVE = 5;
+const CHAOS_PHASE_MS = 3_000;
 function createLane(ctx, first, nextLabel) {
     let connection = first;
     let reopening;
@@ -68538,106 +68753,6 @@ async function message_delivery_run(ctx) {
     checks.push(await protocolErrorCheck(ctx));
     return { checks, metrics };
 }
-function payloadChecks(ctx, carried, trips, runs, payloads) {
-    // Under json the service answers with its own message, not an echo: all
-    // that can be measured is that a reply matching the reply rule came back.
-    const json = ctx.config.protocol === 'json';
-    const rule = `${ctx.config.json.matchField} == "${ctx.config.json.matchValue}"`;
-    return carried.map(({ kind, id, title }, index) => {
-        const trip = trips[index];
-        runs.push(trip);
-        payloads[kind] = {
-            intact: trip.intact === 1,
-            rttMs: trip.rttsMs.length > 0 ? trip.rttsMs[0] : null,
-            bytes: trip.bytes
-        };
-        return nothingJudged(trip)
-            ? cutByDeadline(id, json ? jsonTitle(kind) : title, 1)
-            : trip.replies === 0
-                ? failedToMeasure(id, json ? jsonTitle(kind) : title, trip.firstError ?? new Error('no reply'))
-                : json
-                    ? verify({
-                        id,
-                        title: jsonTitle(kind),
-                        ok: trip.replies === 1,
-                        value: trip.replies,
-                        unit: 'count',
-                        expected: 1,
-                        message: `answered by a matching reply (${rule}); content not compared: json protocol`
-                    })
-                    : verify({
-                        id,
-                        title,
-                        ok: trip.intact === 1,
-                        value: trip.intact === 1,
-                        message: trip.intact === 1
-                            ? `${trip.bytes} bytes came back intact`
-                            : 'the reply differs from what was sent',
-                        code: 'WSH_ERR_PROTOCOL'
-                    });
-    });
-}
-function orderCheck(ctx, order, orderWave) {
-    return nothingJudged(order)
-        ? cutByDeadline(ORDER.id, ORDER.title, ORDER_WAVE * ORDER_WAVES)
-        : order.replies === 0
-            ? failedToMeasure(ORDER.id, ORDER.title, order.firstError ?? new Error('no reply'))
-            : order.orderJudgedReplies === 0
-                ? skipped(ORDER.id, ORDER.title, `every one of ${order.replies} replies answered a resent probe (chaos mode), so their order cannot be judged`)
-                : order.fifoReplies > 0
-                    ? // Replies without the probe's id are matched first in first out:
-                        // whatever order they come in, they line up, so order is unmeasured.
-                        skipped(ORDER.id, ORDER.title, `${order.fifoReplies} of ${order.replies} replies carried no probe id (json id field "${ctx.config.json.idField}" not echoed), so they were matched first in first out and their order cannot be judged`)
-                    : verify({
-                        id: ORDER.id,
-                        title: ORDER.title,
-                        ok: order.outOfOrderWaves === 0 && order.intact === order.replies,
-                        value: order.outOfOrderWaves,
-                        unit: 'count',
-                        expected: 0,
-                        message: order.outOfOrderWaves === 0
-                            ? `${order.orderJudgedReplies ?? order.replies} pipelined replies came back in send order${order.resent > 0 ? ` (${order.resent} resent probes not judged for order)` : ''}`
-                            : `${order.outOfOrderWaves} of ${Math.ceil(order.sent / orderWave)} waves of ${orderWave} pipelined probes came back out of order`,
-                        code: 'WSH_ERR_PROTOCOL'
-                    });
-}
-function deliveryCheck(ctx, delivery, metrics) {
-    const { thresholds } = ctx.config;
-    const json = ctx.config.protocol === 'json';
-    // Probes abandoned at the deadline are neither lost nor delivered: not judged.
-    const judged = delivery.sent - delivery.abandoned;
-    // Under json replies are matched, not compared: count answers, not intact echoes.
-    const good = json ? delivery.replies : delivery.intact;
-    metrics.delivery = {
-        sent: delivery.sent,
-        judged,
-        intact: delivery.intact,
-        timeouts: delivery.timeouts,
-        failures: delivery.failures,
-        abandoned: delivery.abandoned,
-        resent: delivery.resent,
-        reconnects: delivery.reconnects
-    };
-    const cut = (delivery.abandoned > 0 ? `; ${delivery.abandoned} cut by the deadline, not judged` : '') +
-        (delivery.resent > 0 || delivery.reconnects > 0
-            ? `; ${delivery.resent} resent, ${delivery.reconnects} reconnects (chaos mode)`
-            : '');
-    return nothingJudged(delivery)
-        ? cutByDeadline(RATE.id, RATE.title, DELIVERY_PROBES)
-        : measure({
-            id: RATE.id,
-            title: RATE.title,
-            value: judged === 0 ? null : good / judged,
-            unit: 'ratio',
-            op: '>=',
-            limit: thresholds.deliveryRate,
-            margin: thresholds.degradedMargin,
-            code: delivery.timeouts > 0 ? 'WSH_ERR_MESSAGE_TIMEOUT' : 'WSH_ERR_PROTOCOL',
-            detail: json
-                ? `${good} of ${judged} answered by a matching reply (content not compared: json protocol), ${delivery.timeouts} timed out${cut}`
-                : `${good} of ${judged} delivered intact, ${delivery.timeouts} timed out${cut}`
-        });
-}
 const messageDeliverySuite = {
     id: 'message-delivery',
     title: 'Message delivery',
@@ -68712,7 +68827,7 @@ async function startWithin(client, timeoutMs, clock, signal) {
     }
     // Attempts that failed before the limit (refused, rejected) say more than the limit does.
     const last = client.stats.lastError;
-    return new errors_HealthError(last && last.code in ERROR_CODES ? last.code : 'WSH_ERR_HANDSHAKE_TIMEOUT', `not open after ${timeoutMs} ms` + (last ? `; last error: ${last.message}` : ''));
+    return new errors_HealthError(last && last.code in ERROR_CODES ? last.code : 'WSH_ERR_HANDSHAKE_TIMEOUT', `not open after ${Math.round(timeoutMs)} ms` + (last ? `; last error: ${last.message}` : ''));
 }
 /**
  * Sends `body` (its id added by the client) and resolves with the first
@@ -69716,7 +69831,7 @@ function createReconnectingClient(options) {
             stateListeners.add(check);
             progressListeners.add(check);
             const expired = clock.sleep(timeoutMs, timer.signal).then(() => {
-                throw new errors_HealthError('WSH_ERR_MESSAGE_TIMEOUT', `${queue.size} messages unacknowledged after ${timeoutMs} ms`);
+                throw new errors_HealthError('WSH_ERR_MESSAGE_TIMEOUT', `${queue.size} messages unacknowledged after ${Math.round(timeoutMs)} ms`);
             }, () => undefined);
             try {
                 await Promise.race([drained, expired]);
@@ -69926,7 +70041,7 @@ const LOSS_WAIT_CAP_MS = 10_000;
 const MAX_ACK_ROUNDS = 50;
 /** Soak loop step (ms): how often the suite sends and looks at its client between kills. */
 const SOAK_STEP_MS = 50;
-async function killPhase(client, relay, ack, ackReason, ctx) {
+async function killPhase(client, relay, ack, ackReason, ctx, onKillHealed = () => undefined) {
     const { config, clock, signal } = ctx;
     const { kills, messages: total } = killPlan(config);
     const perKill = Math.ceil(total / (kills + 1));
@@ -69949,7 +70064,9 @@ async function killPhase(client, relay, ack, ackReason, ctx) {
         const result = await waitForReconnect(client, before, waitMs, clock, signal);
         if (!result.ok || result.value !== 'recovered') {
             const error = client.failure ??
-                new Error(result.ok ? 'client gave up' : `no reconnect within ${waitMs} ms (${result.why})`);
+                new Error(result.ok
+                    ? 'client gave up'
+                    : `no reconnect within ${Math.round(waitMs)} ms (${result.why})`);
             return {
                 recoveries,
                 natural: natural(),
@@ -69960,7 +70077,7 @@ async function killPhase(client, relay, ack, ackReason, ctx) {
         const record = client.stats.recoveries.slice(seen).find((r) => r.succeeded);
         if (record)
             recoveries.push(record);
-        ctx.progress(k, kills + 2, 'connection killed and healed');
+        onKillHealed();
     }
     // Soak for the suite's share of the duration: drops the service (or chaos) causes on its own
     // are healed and counted too, with the rest of the messages spread over the window.
@@ -70115,8 +70232,6 @@ async function runOutage(ctx, relay, track, idField, maxAttempts) {
         atMs: t.atMs - startedAtMs
     }));
     const recovered = back.ok && back.value === 'recovered';
-    const steps = killPlan(config).kills + 2;
-    ctx.progress(steps, steps, 'outage healed');
     return {
         givesUp,
         // Judged on what happened from the outage on; earlier flaps (e.g. under chaos) stay in the metrics.
@@ -70140,7 +70255,7 @@ async function probeAck(client, ack, waitMs, ctx) {
     catch {
         if (ctx.config.protocol === 'echo')
             return undefined; // an echo service that does not echo fails the loss check
-        return `the service did not echo the message id (${ack.idField}) within ${waitMs} ms, so acknowledged delivery cannot be checked`;
+        return `the service did not echo the message id (${ack.idField}) within ${Math.round(waitMs)} ms, so acknowledged delivery cannot be checked`;
     }
 }
 async function setState(client, enabled, idField, waitMs, ctx) {
@@ -70173,7 +70288,7 @@ async function readState(client, state, idField, waitMs, ctx) {
         detail: survived
             ? `value set before ${client.stats.reconnections} reconnects read back after them`
             : reply === undefined
-                ? `no reply to the get state message within ${waitMs} ms`
+                ? `no reply to the get state message within ${Math.round(waitMs)} ms`
                 : 'state set before the drops was missing after the reconnect'
     };
 }
@@ -70236,7 +70351,6 @@ async function restartPhase(ctx, relay, track, ack, resumeOn, waitMs) {
     const stateKept = measured.length > 0 ? measured.filter((k) => k.kind === 'measured' && k.survived).length : null;
     const readyAfterMs = restarted.readyAtMs - restarted.crashedAtMs;
     const allBackMs = allBackAtMs === null ? null : allBackAtMs - restarted.crashedAtMs;
-    ctx.progress(RESTART_CLIENTS, RESTART_CLIENTS, 'service restarted');
     return {
         observation: {
             kind: 'measured',
@@ -70332,6 +70446,11 @@ async function phases(ctx, relay, outageRelay, clients) {
             metrics: { connectError: errors_describeError(startError) }
         };
     }
+    // Progress in steps: connected, state set, each kill, soak and acks, state read, outage, restart.
+    const totalSteps = killPlan(config).kills + 5 + (ctx.service ? 1 : 0);
+    let stepsDone = 0;
+    const advance = (note) => ctx.progress(++stepsDone, totalSteps, note);
+    advance('connected');
     const concurrentOutage = outageRelay
         ? runOutage(ctx, outageRelay, track, ack.idField, maxAttempts)
         : undefined;
@@ -70344,9 +70463,12 @@ async function phases(ctx, relay, outageRelay, clients) {
         await until(() => main.resumeToken, ack.reason || ackReason ? 500 : 0, clock, signal);
     }
     const state = await setState(main, resume !== undefined, ack.idField, replyWaitMs, ctx);
-    const kill = await killPhase(main, relay, ack, ackReason, ctx);
+    advance('acks and session state checked');
+    const kill = await killPhase(main, relay, ack, ackReason, ctx, () => advance('connection killed and healed'));
     const loss = await lossObservation(main, ackReason, kill, replyWaitMs, ctx);
+    advance('soak done, acks counted');
     const resumed = await readState(main, state, ack.idField, replyWaitMs, ctx);
+    advance('session state read back');
     const unforcedDrops = main.stats.recoveries.filter((r) => r.cause === 'drop').length - kill.recoveries.length;
     // Done with it: the outage below would otherwise drop it too and count as its failure.
     await main.close();
@@ -70355,9 +70477,12 @@ async function phases(ctx, relay, outageRelay, clients) {
         : kill.failure
             ? undefined
             : await runOutage(ctx, relay, track, ack.idField, maxAttempts);
+    advance('outage held and healed');
     const restart = kill.failure
         ? undefined
         : await restartPhase(ctx, relay, track, ack, resume !== undefined, replyWaitMs);
+    if (ctx.service && restart)
+        advance('service restarted');
     const killRecords = [...kill.recoveries, ...kill.natural];
     const restartRecords = restart?.records ?? [];
     for (const record of [...killRecords, ...restartRecords]) {
@@ -70448,11 +70573,31 @@ const SUITES = createSuiteRegistry();
 
 
 
+/** A run behind its schedule by less than this (ms) keeps its planned budgets: timing noise. */
+const SCHEDULE_TOLERANCE_MS = 1_000;
 const DEFAULT_TIMING = {
     runSlackMs: RUN_SLACK_MS,
     reportReserveMs: REPORT_RESERVE_MS,
     abortGraceMs: ABORT_GRACE_MS
 };
+/**
+ * The sampling budget suite `index` gets. Each suite's fixed work
+ * (handshakes, kills, an outage, resends under chaos) is planned to fit in
+ * its share of the run's slack, `slackShareMs`. When the suites before it
+ * took more than their shares, the suites left sample proportionally less,
+ * so that they still fit in the `leftMs` before the run deadline instead of
+ * being cut by it. Never grown; a run on schedule (within
+ * SCHEDULE_TOLERANCE_MS) keeps every planned budget.
+ */
+function shrunkBudgetMs(planned, index, leftMs, slackShareMs) {
+    const rest = planned.slice(index);
+    const restMs = rest.reduce((sum, ms) => sum + ms, 0);
+    const own = Math.max(0, planned[index] ?? 0);
+    const room = leftMs - slackShareMs * rest.length;
+    if (own === 0 || room >= restMs - SCHEDULE_TOLERANCE_MS)
+        return own;
+    return Math.max(0, (own * room) / restMs);
+}
 /** Selected suite ids in config order, without duplicates. */
 function selectedSuiteIds(config) {
     return [...new Set(config.suites)];
@@ -70480,13 +70625,24 @@ async function runSuites(options) {
     const startMs = clock.nowMs();
     const ids = selectedSuiteIds(config);
     const budgets = suiteBudgets(ids, registry, timing.durationMs);
+    const planned = ids.map((id) => budgets.get(id) ?? 0);
+    const slackShareMs = Math.max(0, runLimitMs - timing.durationMs) / Math.max(1, ids.length);
     const results = [];
     try {
-        for (const id of ids) {
+        for (const [index, id] of ids.entries()) {
             const suite = registry.get(id);
+            // Behind schedule (earlier suites overran, e.g. under chaos): sample less, not get cut.
+            const leftMs = runLimitMs - (clock.nowMs() - startMs);
+            const budgetMs = shrunkBudgetMs(planned, index, leftMs, slackShareMs);
             const result = suite
-                ? await runWithRetries(suite, budgets.get(id) ?? 0, runDeadline.signal, timing, options, clock)
+                ? await runWithRetries(suite, budgetMs, runDeadline.signal, timing, options, clock)
                 : notAvailable(id, config);
+            if (suite && budgetMs < planned[index]) {
+                result.metrics.samplingBudgetMs = {
+                    planned: Math.round(planned[index]),
+                    used: Math.round(budgetMs)
+                };
+            }
             results.push(result);
             notify(() => options.onSuiteEnd?.(result));
         }
@@ -71933,22 +72089,44 @@ async function branch_store_readState(s, location) {
         branchExists: true
     };
 }
+/** The one file an orphan history branch starts with, so a person browsing it knows what it is. */
+const BRANCH_README = [
+    '# ws-health run history',
+    '',
+    'A data branch written by websocket-health-action (history_branch): one JSON line per run',
+    'in the history file. It shares no history with the code branches; do not merge it.',
+    ''
+].join('\n');
+/**
+ * Creates the history branch as an orphan: a first commit with no parent
+ * holding only BRANCH_README. Branched from the default branch instead, it
+ * would carry the code and .github/workflows, so a push to it could start
+ * workflows and every history commit would sit on top of unrelated files.
+ * @returns false when a concurrent writer created it first
+ */
 async function createBranch(s, location) {
     const { owner, repo, branch } = location;
     const request = { signal: s.signal };
     let sha;
     try {
-        const repoInfo = await s.octokit.rest.repos.get({ owner, repo, request });
-        const base = await s.octokit.rest.git.getRef({
+        const tree = await s.octokit.rest.git.createTree({
             owner,
             repo,
-            ref: `heads/${repoInfo.data.default_branch}`,
+            tree: [{ path: 'README.md', mode: '100644', type: 'blob', content: BRANCH_README }],
             request
         });
-        sha = base.data.object.sha;
+        const commit = await s.octokit.rest.git.createCommit({
+            owner,
+            repo,
+            message: 'ws-health: start the run history [skip ci]',
+            tree: tree.data.sha,
+            parents: [],
+            request
+        });
+        sha = commit.data.sha;
     }
     catch (error) {
-        throw apiError(error, 'reading the default branch to create', location, s);
+        throw apiError(error, 'creating the first commit of', location, s);
     }
     try {
         await s.octokit.rest.git.createRef({ owner, repo, ref: `refs/heads/${branch}`, sha, request });
@@ -71971,7 +72149,7 @@ async function readHistoryFromBranch(location) {
 }
 /**
  * Appends one record to the history file in a branch, keeping the last
- * `keep` runs, creating the branch from the default branch when missing, and
+ * `keep` runs, creating the branch (an orphan) when missing, and
  * retrying a conflicting write (409/422) by re-reading and re-appending.
  * @throws RangeError for a bad `keep`/`maxRetries`; HealthError WSH_ERR_GITHUB
  *   when the API fails or conflicts persist after `maxRetries` retries
@@ -72664,7 +72842,8 @@ async function main_run() {
             setOutput(name, value);
         }
         info(console_renderConsole(report, { color: false }));
-        summary = [buildStepSummary(report), issueSummaryLine(issue)]
+        const issueKind = alertIssueApplies(config, report.status) ? 'prediction' : 'failure';
+        summary = [buildStepSummary(report), issueSummaryLine(issue, issueKind)]
             .filter((s) => s !== '')
             .join('\n\n');
         if (failsRun(report.status, config.failOn)) {
@@ -72676,7 +72855,14 @@ async function main_run() {
         failure = isHealthError(error)
             ? errors_describeError(error)
             : `ws-health internal error (WSH_ERR_INTERNAL): ${errors_describeError(error)}`;
-        summary = discoveryFailureSummary(error) ?? buildErrorSummary(failure);
+        const discoverySummary = discoveryFailureSummary(error);
+        summary = discoverySummary ?? buildErrorSummary(failure);
+        // No service found is a failed validation: later steps read status=failed, not a blank.
+        // A configuration error sets none: nothing was attempted (the step fails with the reason).
+        if (discoverySummary !== undefined) {
+            for (const [name, value] of Object.entries(notStartedOutputs()))
+                setOutput(name, value);
+        }
     }
     finally {
         await writeSummary(summary);
