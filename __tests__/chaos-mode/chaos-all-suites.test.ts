@@ -6,7 +6,7 @@
  * run deadline (duration + 60 s) with no suite cut or left unstarted.
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
-import type { RunReport } from '../../src/engine/model.js'
+import { SUITE_IDS, type RunReport } from '../../src/engine/model.js'
 import { runHealthCheck } from '../../src/engine/run.js'
 import { startReferenceServer, type ReferenceServer } from '../../src/server/reference-server.js'
 import { CHAOS_MAX_KILLS, CHAOS_MAX_MESSAGES } from '../../src/suites/self-healing-clients.js'
@@ -25,14 +25,7 @@ async function chaosRun(seed: number): Promise<RunReport> {
     makeConfig({
       url: server.url,
       duration: DURATION_S,
-      suites: [
-        'connection-lifecycle',
-        'self-healing',
-        'message-delivery',
-        'heartbeat-monitoring',
-        'concurrent-connections',
-        'latency-performance'
-      ],
+      suites: [...SUITE_IDS],
       chaosMode: true,
       chaosSeed: seed
     })
