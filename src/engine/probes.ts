@@ -36,6 +36,13 @@ export interface ProbeRunOptions {
   stopAtMs?: number
   signal: AbortSignal
   clock: Clock
+  /**
+   * With `stopAtMs`: keep starting waves past it until this many probes got
+   * a verdict (reply, timeout or failure; default 1), so a check is never
+   * judged on one probe because the rest went with injected drops. Still
+   * bounded by `count` and the signal.
+   */
+  minJudged?: number
   /** Stop after the first wave with an unanswered probe (for checks that need every reply anyway). */
   stopOnFailure?: boolean
   /** Called after each wave with probes done so far. */
@@ -175,7 +182,13 @@ export async function runProbes(
         tally.aborted = true
         break
       }
-      if (tally.sent > 0 && options.stopAtMs !== undefined && clock.nowMs() >= options.stopAtMs)
+      const judged = tally.replies + tally.timeouts + tally.failures
+      if (
+        tally.sent > 0 &&
+        judged >= (options.minJudged ?? 1) &&
+        options.stopAtMs !== undefined &&
+        clock.nowMs() >= options.stopAtMs
+      )
         break
       if (
         current.readyState !== 'OPEN' &&

@@ -5,6 +5,7 @@
  * and max/median spread of throughput and latency) and that p95 latency
  * stayed stable from the first ramp step to the last.
  */
+import { maxInjectedDelayMs } from '../chaos/injected-delay.js'
 import { chaosFaults, chaosProbeTimeoutMs, chaosRetryWindowMs } from '../engine/chaos-mode.js'
 import { connectionBudget, readFdLimit, type FdLimit } from '../engine/fd-limit.js'
 import { createLoadPool, MAX_RECONNECTS } from '../engine/load-pool.js'
@@ -57,11 +58,7 @@ async function run(ctx: SuiteContext, options: ConcurrentSuiteOptions): Promise<
   const faults = chaosFaults(config)
   // Under chaos, latencies within what the injected delays alone add count as equal too:
   // fairness and stability then judge the service, not which probes the relay slowed.
-  const injectedDelayMs =
-    faults === undefined
-      ? 0
-      : (faults.slowResponse.probability > 0 ? faults.slowResponse.delayMs : 0) +
-        (faults.networkDelay.probability > 0 ? faults.networkDelay.maxMs : 0)
+  const injectedDelayMs = faults === undefined ? 0 : maxInjectedDelayMs(faults)
   const floorMs = Math.max(1, thresholds.p95LatencyMs * LATENCY_FLOOR_SHARE, injectedDelayMs)
   const intervalMs = Math.max(MIN_PROBE_INTERVAL_MS, (total * 1000) / MAX_SUITE_RATE)
   // Under chaos the relay drops connections on purpose: what is judged is whether each drop

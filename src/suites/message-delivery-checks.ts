@@ -141,7 +141,7 @@ export function orderCheck(ctx: SuiteContext, order: ProbeRunResult, orderWave: 
               expected: 0,
               message:
                 order.outOfOrderWaves === 0
-                  ? `${order.orderJudgedReplies ?? order.replies} pipelined replies came back in send order${order.resent > 0 ? ` (${order.resent} resent probes not judged for order)` : ''}`
+                  ? `${order.orderJudgedReplies ?? order.replies} pipelined replies came back in send order${order.orderJudgedReplies !== undefined && order.orderJudgedReplies < order.replies ? ` (${order.replies - order.orderJudgedReplies} replies to resent probes not judged for order)` : ''}`
                   : `${order.outOfOrderWaves} of ${Math.ceil(order.sent / orderWave)} waves of ${orderWave} pipelined probes came back out of order`,
               code: 'WSH_ERR_PROTOCOL'
             })

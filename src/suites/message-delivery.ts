@@ -49,6 +49,8 @@ export { DELIVERY_CONCURRENCY, DELIVERY_PROBES, ORDER_WAVE, ORDER_WAVES }
  */
 export const CHAOS_WAVE = 5
 export const CHAOS_PHASE_MS = 3_000
+/** Chaos mode: probes each phase judges at least, past its time cap if need be (bounded by the deadline). */
+export const CHAOS_MIN_JUDGED = 10
 
 type Outcome = { checks: Check[]; metrics: { [key: string]: MetricValue } }
 
@@ -72,7 +74,7 @@ function createLane(ctx: SuiteContext, first: Connection, nextLabel: () => strin
       if (connection.readyState === 'OPEN') return Promise.resolve(connection)
       reopening ??= (async () => {
         connection.terminate()
-        connection = await connectWithin(ctx.connect, { label: nextLabel() }, ctx.signal)
+        connection = await reopenPatiently(ctx, nextLabel)
         return connection
       })().finally(() => {
         reopening = undefined
@@ -80,6 +82,24 @@ function createLane(ctx: SuiteContext, first: Connection, nextLabel: () => strin
       return reopening
     },
     close: () => closeQuietly(connection)
+  }
+}
+
+/**
+ * Chaos mode: tries of a lane's reopening. The relay refuses new connections
+ * for a while after every drop it injects, relay-wide, and the other lanes'
+ * traffic keeps causing drops: one chaos connector's retry window may not see
+ * the relay open again, though it does once those lanes are down too.
+ */
+export const LANE_REOPEN_TRIES = 3
+
+async function reopenPatiently(ctx: SuiteContext, nextLabel: () => string): Promise<Connection> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connectWithin(ctx.connect, { label: nextLabel() }, ctx.signal)
+    } catch (error) {
+      if (attempt >= LANE_REOPEN_TRIES || ctx.signal.aborted) throw error
+    }
   }
 }
 
@@ -111,6 +131,7 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
   const waitedMs = resend.resendAfterMs ?? thresholds.messageTimeoutMs
   const tries = (resend.maxResends ?? 0) + 1
   const runs: ProbeRunResult[] = []
+  let concurrent: { order: Promise<ProbeRunResult>; delivery: Promise<ProbeRunResult> } | undefined
   try {
     // Under chaos every lost probe costs a resend timeout, so the three phases run at once, each on
     // its own connection (order is judged per connection); without chaos they share one, in turn.
@@ -140,14 +161,15 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
         ? {
             count,
             concurrency: Math.min(concurrency, CHAOS_WAVE),
-            stopAtMs: ctx.clock.nowMs() + CHAOS_PHASE_MS
+            stopAtMs: ctx.clock.nowMs() + CHAOS_PHASE_MS,
+            minJudged: CHAOS_MIN_JUDGED
           }
         : { count, concurrency }
     const orderPhase = (): Promise<ProbeRunResult> =>
       probe(orderLane, phase(ORDER_WAVE * ORDER_WAVES, ORDER_WAVE))
     const deliveryPhase = (): Promise<ProbeRunResult> =>
       probe(deliveryLane, phase(DELIVERY_PROBES, DELIVERY_CONCURRENCY))
-    const concurrent = chaos ? { order: orderPhase(), delivery: deliveryPhase() } : undefined
+    concurrent = chaos ? { order: orderPhase(), delivery: deliveryPhase() } : undefined
     // Ordering and delivery settle on their own: a failure below must not leave them unhandled.
     concurrent?.order.catch(() => undefined)
     concurrent?.delivery.catch(() => undefined)
@@ -202,6 +224,8 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
       if (!have.has(id)) checks.push(failedToMeasure(id, title, error))
     }
   } finally {
+    // Phases still running (an early throw) settle first, so no lane reopens after its close.
+    if (concurrent) await Promise.allSettled([concurrent.order, concurrent.delivery])
     await Promise.all(lanes.map((lane) => lane.close()))
   }
 
