@@ -1,9 +1,10 @@
 /**
  * chaos_mode with the seed's DEFAULT faults, all six suites, against a
  * healthy reference server that serves session resume (as `ws-health serve`
- * does): the suites judge recovery and latency under faults, not the faults,
- * so nothing fails; the faults really happened; and the whole run fits the
- * run deadline (duration + 60 s) with no suite cut or left unstarted.
+ * does): the suites judge recovery, not the faults, so nothing fails (latency
+ * percentiles the delay faults can move are reported, not judged); the faults
+ * really happened; and the whole run fits the run deadline (duration + 60 s)
+ * with no suite cut or left unstarted.
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { SUITE_IDS, type RunReport } from '../../src/engine/model.js'
@@ -72,10 +73,13 @@ describe('chaos_mode, default faults, all six suites, healthy service', () => {
       status: 'skipped',
       message: expect.stringContaining('chaos delay faults on')
     })
-    // Latency was judged with the delay faults' allowance, not waived.
+    // Latency percentiles the delay faults can move are reported as measured, never passed.
     const latency = report.suites.find((s) => s.id === 'latency-performance')
     const p95 = latency?.checks.find((c) => c.id === 'latency-p95')
-    expect(p95?.status).toBe('passed')
-    expect(p95?.message).toContain('the chaos delay faults alone add')
+    expect(p95).toMatchObject({
+      status: 'skipped',
+      value: expect.any(Number),
+      message: expect.stringContaining('not judged')
+    })
   }, 120_000)
 })

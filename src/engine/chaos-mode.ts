@@ -14,6 +14,7 @@ import {
 } from '../chaos/faults.js'
 import { randomSeed } from '../chaos/random.js'
 import { startChaosRelay, type ChaosRelay } from '../chaos/relay.js'
+import type { InjectedFaults } from '../chaos/relay-types.js'
 import type { Connect, ConnectionOptions } from '../client/types.js'
 import type { Config } from '../config/schema.js'
 import { redactUrl } from '../config/redact.js'
@@ -284,5 +285,33 @@ export function chaosResendOptions(
   return {
     resendAfterMs: chaosProbeTimeoutMs(faults, config.thresholds.messageTimeoutMs),
     maxResends: CHAOS_PROBE_MAX_RESENDS
+  }
+}
+
+/**
+ * What the relay injected from now on: a suite takes this at its start and
+ * reads it when judging, so it excuses no more lost probes or pings than
+ * the relay really dropped while it ran (suites run one at a time). Zeros
+ * without chaos mode.
+ */
+export function injectedSince(read?: () => Readonly<InjectedFaults>): () => InjectedFaults {
+  const zero: InjectedFaults = {
+    disconnects: 0,
+    delays: 0,
+    losses: 0,
+    slowResponses: 0,
+    outages: 0
+  }
+  if (!read) return () => ({ ...zero })
+  const start = { ...read() }
+  return () => {
+    const now = read()
+    return {
+      disconnects: now.disconnects - start.disconnects,
+      delays: now.delays - start.delays,
+      losses: now.losses - start.losses,
+      slowResponses: now.slowResponses - start.slowResponses,
+      outages: now.outages - start.outages
+    }
   }
 }

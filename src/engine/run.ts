@@ -142,6 +142,7 @@ export async function runHealthCheck(whole: Config, deps: RunDeps = {}): Promise
       const ids = selectedSuiteIds(config)
       const indexOf = (id: SuiteId): number => ids.indexOf(id) + 1
       const onProgress = deps.onProgress
+      const chaosRelay = relay
       result = await runSuites({
         config,
         registry,
@@ -152,6 +153,7 @@ export async function runHealthCheck(whole: Config, deps: RunDeps = {}): Promise
         // Reconnecting clients (self-healing) report their recoveries into the run's metrics.
         recordReconnect: (recoveryMs) => recorder.recordReconnect(recoveryMs),
         ...(service ? { service } : {}),
+        ...(chaosRelay ? { chaosInjected: () => ({ ...chaosRelay.injected }) } : {}),
         signal: deps.signal,
         // Stress mode takes its share of the sampling time after the suites (src/engine/stress.ts).
         timing: { ...deps.timing, durationMs: sampling.suitesMs },

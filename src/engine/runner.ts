@@ -4,6 +4,7 @@
  * `duration` + 60 s whatever the service does. A suite that throws or hangs
  * becomes a failed suite with the reason; the run itself never crashes.
  */
+import type { InjectedFaults } from '../chaos/relay-types.js'
 import type { OpenSocket } from '../client/socket-opener.js'
 import type { CanCarry, Connect } from '../client/types.js'
 import { suiteSettings, type Config } from '../config/schema.js'
@@ -84,6 +85,8 @@ export interface RunSuitesOptions {
   recordReconnect?(recoveryMs: number): void
   /** The service started by server_command, if any. */
   service?: ServiceControl
+  /** Chaos mode: the relay's injected-fault counts so far (SuiteContext.chaosInjected). */
+  chaosInjected?(): Readonly<InjectedFaults>
   /** Aborts the whole run (e.g. SIGINT); running suites are cut like at a deadline. */
   signal?: AbortSignal
   onSuiteStart?(suite: Suite, attempt: number): void
@@ -245,6 +248,7 @@ async function runOnce(
       signal,
       openSocket: options.openSocket,
       recordReconnect: options.recordReconnect,
+      chaosInjected: options.chaosInjected,
       service: options.service,
       budgetMs,
       progress: (done, total, note) =>

@@ -3,6 +3,7 @@
  * checks and metrics. It never imports ws, @actions/core or Date; deadlines
  * and cancellation come from the engine through `signal`.
  */
+import type { InjectedFaults } from '../chaos/relay-types.js'
 import type { OpenSocket } from '../client/socket-opener.js'
 import type { CanCarry, Connect } from '../client/types.js'
 import type { Config } from '../config/schema.js'
@@ -41,6 +42,12 @@ export interface SuiteContext {
   recordReconnect?(recoveryMs: number): void
   /** Present when the run started the service (server_command). */
   service?: ServiceControl
+  /**
+   * Chaos mode: what the run's relay injected so far (counts since the run
+   * began). Suites run one at a time, so the change over a suite is what hit
+   * it: a suite excuses no more lost probes or pings than the relay caused.
+   */
+  chaosInjected?(): Readonly<InjectedFaults>
   /** Progress for long suites (done of total steps); the CLI shows it, nothing else depends on it. */
   progress(done: number, total: number, note?: string): void
 }
