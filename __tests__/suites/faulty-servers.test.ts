@@ -14,6 +14,8 @@ import {
   startReorderingServer,
   startSilentServer,
   startSlowServer,
+  startWsServer,
+  answer,
   type TestServer
 } from '../fixtures/faulty-servers.js'
 import { check, runSuite } from './harness.js'
@@ -45,6 +47,27 @@ describe('heartbeat-monitoring against a server that never answers ping', () => 
     expect(check(result, 'ping-pong').message).toMatch(/no pong .* within 200 ms/)
     expect(check(result, 'heartbeat-success-rate')).toMatchObject({ status: 'failed', value: 0 })
     expect(check(result, 'health-score').status).toBe('failed')
+  })
+})
+
+describe('heartbeat-monitoring against a server that hangs up after its first pong', () => {
+  it('fails: the heartbeats still due are missed, one pong does not pass the suite', async () => {
+    server = await startWsServer(
+      () => answer,
+      { autoPong: false },
+      {
+        onSocket(socket) {
+          socket.on('ping', (data: Buffer) => {
+            socket.pong(data)
+            setImmediate(() => socket.terminate())
+          })
+        }
+      }
+    )
+    const { result } = await runSuite('heartbeat-monitoring', server.url, GENEROUS_LIMITS)
+    expect(result.status).toBe('failed')
+    expect(check(result, 'ping-pong')).toMatchObject({ status: 'failed' })
+    expect(check(result, 'ping-pong').message).toContain('closed by the service')
   })
 })
 

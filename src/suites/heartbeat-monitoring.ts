@@ -16,7 +16,7 @@ import { injectedSince } from '../engine/chaos-mode.js'
 import { failedToMeasure, measure, skipped } from '../engine/checks.js'
 import type { Check, MetricValue } from '../engine/model.js'
 import { closeQuietly, connectWithin, runProbes } from '../engine/probes.js'
-import { describeError } from '../errors.js'
+import { HealthError, describeError } from '../errors.js'
 import { healthBand, healthScore } from '../metrics/health-score.js'
 import { createSampleRecorder, summarize } from '../metrics/recorder.js'
 import type { Suite, SuiteContext } from './types.js'
@@ -92,9 +92,19 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
   const heldBehindData: number[] = []
   try {
     for (let i = 0; i < planned && !ctx.signal.aborted; i++) {
+      if (i >= MIN_PINGS && ctx.clock.nowMs() >= stopAtMs) break
       if (connection.readyState !== 'OPEN') {
-        // Under chaos a drop is the relay's injected fault: reopen and keep pinging.
-        if (!ctx.config.chaosMode || reconnects >= MAX_PINGS) break
+        if (!chaos || reconnects >= MAX_PINGS) {
+          // The service closed the connection while heartbeats were due: that is a missed
+          // heartbeat, not the end of the measurement (one pong must not pass the suite).
+          sent++
+          firstError ??= new HealthError(
+            'WSH_ERR_CONNECTION_LOST',
+            `connection ${connection.label} was closed by the service with ${planned - i} pings still due`
+          )
+          break
+        }
+        // Under chaos a drop may be the relay's injected fault: reopen and keep pinging.
         connection.terminate()
         try {
           connection = await connectWithin(
@@ -108,7 +118,6 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
           break
         }
       }
-      if (i >= MIN_PINGS && ctx.clock.nowMs() >= stopAtMs) break
       const pingStart = ctx.clock.nowMs()
       const dataBefore = connection.stats.messagesReceived
       sent++
