@@ -1,8 +1,8 @@
 /**
  * chaos_mode with the seed's DEFAULT faults, all six suites, against a
  * healthy reference server that serves session resume (as `ws-health serve`
- * does): the suites judge recovery, not the faults, so nothing fails (latency
- * percentiles the delay faults can move are reported, not judged); the faults
+ * does): the suites judge recovery, not the faults, so nothing fails (latency is
+ * judged on the service's own time, the relay's holds taken out); the faults
  * really happened; and the whole run fits the run deadline (duration + 60 s)
  * with no suite cut or left unstarted.
  */
@@ -73,13 +73,12 @@ describe('chaos_mode, default faults, all six suites, healthy service', () => {
       status: 'skipped',
       message: expect.stringContaining('chaos delay faults on')
     })
-    // Latency percentiles the delay faults can move are reported as measured, never passed.
+    // Latency is judged on the service's own time, the relay's holds taken out.
     const latency = report.suites.find((s) => s.id === 'latency-performance')
     const p95 = latency?.checks.find((c) => c.id === 'latency-p95')
     expect(p95).toMatchObject({
-      status: 'skipped',
-      value: expect.any(Number),
-      message: expect.stringContaining('not judged')
+      status: 'passed',
+      message: expect.stringContaining("the service's own time")
     })
   }, 120_000)
 })

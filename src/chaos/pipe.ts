@@ -37,8 +37,13 @@ export interface PipeFlow {
 }
 
 export interface Pipe {
-  /** Queues a frame to leave after `delayMs` (capped), behind every earlier frame. */
-  push(frame: Frame, delayMs?: number): void
+  /**
+   * Queues a frame to leave after `delayMs` (capped), behind every earlier
+   * frame. Returns how long (ms) the frame is held before it leaves: its
+   * delay or the wait behind earlier frames, whichever is longer (0 when
+   * dropped or sent at once; the bandwidth limit's throttle not included).
+   */
+  push(frame: Frame, delayMs?: number): number
   /** Frames waiting. */
   readonly size: number
   /** Message bytes held now: queued plus handed to the socket and not yet written. */
@@ -107,7 +112,7 @@ export function createPipe(
 
   return {
     push(frame, delayMs = 0) {
-      if (signal.aborted || overflowed) return
+      if (signal.aborted || overflowed) return 0
       const bytes = sizeOf(frame)
       held += bytes
       peak = Math.max(peak, held)
@@ -115,7 +120,7 @@ export function createPipe(
         overflowed = true
         queue.length = 0
         flow.onOverflow()
-        return
+        return 0
       }
       if (flow && !paused && held > flow.highWaterBytes) {
         paused = true
@@ -129,9 +134,10 @@ export function createPipe(
       if (!pumping && queue.length === 1 && releaseAtMs <= now && !bucket) {
         queue.shift()
         send(frame)
-        return
+        return 0
       }
       if (!pumping) void pump()
+      return Math.max(0, releaseAtMs - now)
     },
     get size() {
       return queue.length

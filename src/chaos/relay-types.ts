@@ -77,6 +77,15 @@ export interface ChaosRelay {
    * it new upgrades get HTTP 503.
    */
   setOutage(on: boolean | number): void
+  /**
+   * How long (ms) the relay held the frames that arrived between `fromMs` and
+   * `toMs` (relay clock), on any connection: the client-to-server holds
+   * summed plus the longest server-to-client hold. For one request and its
+   * reply on one connection, with nothing else in flight, that is what the
+   * faults added to that round trip (head-of-line waits included). The
+   * latest MAX_HOLD_LEDGER holds are kept.
+   */
+  heldBetween(fromMs: number, toMs: number): number
   /** Drops every open connection abruptly (no close frame); returns how many. */
   dropAll(): number
   /** Stops accepting, drops everything, clears every timer. */

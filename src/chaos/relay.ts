@@ -57,6 +57,8 @@ export {
 } from './relay-flow.js'
 
 export const MAX_DECISION_LOG = 10_000
+/** Frame holds kept for heldBetween (the latest ones; a suite asks about the last few seconds). */
+export const MAX_HOLD_LEDGER = 100_000
 export const DEFAULT_RELAY_HANDSHAKE_TIMEOUT_MS = 10_000
 interface Link {
   index: number
@@ -155,7 +157,19 @@ export async function startChaosRelay(options: ChaosRelayOptions): Promise<Chaos
     if (decision.delayMs > 0) injected.delays += 1
     if (decision.slowMs > 0) injected.slowResponses += 1
     const pipe = direction === 'client-to-server' ? link.toServer : link.toClient
-    pipe?.push({ kind: 'message', data, isBinary }, decision.delayMs + decision.slowMs)
+    noteHold(
+      direction,
+      pipe?.push({ kind: 'message', data, isBinary }, decision.delayMs + decision.slowMs)
+    )
+  }
+
+  /** Holds of frames the relay delayed (directly or behind another), oldest first, bounded. */
+  const holds: Array<{ atMs: number; toServer: boolean; heldMs: number }> = []
+  function noteHold(direction: Direction, heldMs: number | undefined): void {
+    if (heldMs === undefined || heldMs <= 0) return
+    // Amortised: drop the older half at once rather than one entry per frame.
+    if (holds.length >= MAX_HOLD_LEDGER) holds.splice(0, MAX_HOLD_LEDGER / 2)
+    holds.push({ atMs: clock.nowMs(), toServer: direction === 'client-to-server', heldMs })
   }
 
   function wire(link: Link, client: WebSocket, early: Array<[Buffer, boolean]>): void {
@@ -211,10 +225,19 @@ export async function startChaosRelay(options: ChaosRelayOptions): Promise<Chaos
     client.on('message', (data: Buffer, isBinary: boolean) =>
       onData(link, 'client-to-server', data, isBinary)
     )
-    client.on('ping', (data: Buffer) => link.toServer?.push({ kind: 'ping', data }))
-    client.on('pong', (data: Buffer) => link.toServer?.push({ kind: 'pong', data }))
-    upstream.on('ping', (data: Buffer) => link.toClient?.push({ kind: 'ping', data }))
-    upstream.on('pong', (data: Buffer) => link.toClient?.push({ kind: 'pong', data }))
+    // Control frames get no faults of their own but wait behind held data (first in first out).
+    client.on('ping', (data: Buffer) =>
+      noteHold('client-to-server', link.toServer?.push({ kind: 'ping', data }))
+    )
+    client.on('pong', (data: Buffer) =>
+      noteHold('client-to-server', link.toServer?.push({ kind: 'pong', data }))
+    )
+    upstream.on('ping', (data: Buffer) =>
+      noteHold('server-to-client', link.toClient?.push({ kind: 'ping', data }))
+    )
+    upstream.on('pong', (data: Buffer) =>
+      noteHold('server-to-client', link.toClient?.push({ kind: 'pong', data }))
+    )
     client.on('error', () => undefined)
     // A leg that ends without a close frame (1006) takes the other down the same way; after a
     // clean close the link is forgotten (and its pipe timers cancelled) once both legs are closed.
@@ -343,6 +366,17 @@ export async function startChaosRelay(options: ChaosRelayOptions): Promise<Chaos
     injected,
     connections,
     decisions: () => log,
+    heldBetween(fromMs, toMs) {
+      let toServer = 0
+      let toClient = 0
+      for (let i = holds.length - 1; i >= 0 && holds[i].atMs >= fromMs; i--) {
+        const hold = holds[i]
+        if (hold.atMs > toMs) continue
+        if (hold.toServer) toServer += hold.heldMs
+        else toClient = Math.max(toClient, hold.heldMs)
+      }
+      return toServer + toClient
+    },
     get flow() {
       for (const pipe of pipes) notePeak(pipe)
       return flowStats

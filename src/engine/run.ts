@@ -153,7 +153,12 @@ export async function runHealthCheck(whole: Config, deps: RunDeps = {}): Promise
         // Reconnecting clients (self-healing) report their recoveries into the run's metrics.
         recordReconnect: (recoveryMs) => recorder.recordReconnect(recoveryMs),
         ...(service ? { service } : {}),
-        ...(chaosRelay ? { chaosInjected: () => ({ ...chaosRelay.injected }) } : {}),
+        ...(chaosRelay
+          ? {
+              chaosInjected: () => ({ ...chaosRelay.injected }),
+              chaosHeldMs: (fromMs: number, toMs: number) => chaosRelay.heldBetween(fromMs, toMs)
+            }
+          : {}),
         signal: deps.signal,
         // Stress mode takes its share of the sampling time after the suites (src/engine/stress.ts).
         timing: { ...deps.timing, durationMs: sampling.suitesMs },

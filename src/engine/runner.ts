@@ -87,6 +87,8 @@ export interface RunSuitesOptions {
   service?: ServiceControl
   /** Chaos mode: the relay's injected-fault counts so far (SuiteContext.chaosInjected). */
   chaosInjected?(): Readonly<InjectedFaults>
+  /** Chaos mode: the relay's holds between two clock readings (SuiteContext.chaosHeldMs). */
+  chaosHeldMs?(fromMs: number, toMs: number): number
   /** Aborts the whole run (e.g. SIGINT); running suites are cut like at a deadline. */
   signal?: AbortSignal
   onSuiteStart?(suite: Suite, attempt: number): void
@@ -249,6 +251,7 @@ async function runOnce(
       openSocket: options.openSocket,
       recordReconnect: options.recordReconnect,
       chaosInjected: options.chaosInjected,
+      chaosHeldMs: options.chaosHeldMs,
       service: options.service,
       budgetMs,
       progress: (done, total, note) =>

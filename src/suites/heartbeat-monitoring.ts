@@ -90,6 +90,7 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
   const chaos = ctx.config.chaosMode
   const injected = injectedSince(ctx.chaosInjected)
   const heldBehindData: number[] = []
+  const held = ctx.chaosHeldMs
   try {
     for (let i = 0; i < planned && !ctx.signal.aborted; i++) {
       if (i >= MIN_PINGS && ctx.clock.nowMs() >= stopAtMs) break
@@ -123,9 +124,11 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
       sent++
       try {
         const rtt = await connection.ping(pongTimeoutMs)
-        // Under chaos a pong that came in with data may have waited behind a message the
-        // relay delayed (first in first out, like TCP): its time is the relay's, not judged.
-        if (chaos && connection.stats.messagesReceived > dataBefore) heldBehindData.push(rtt)
+        // Under chaos a pong may wait behind data the relay delayed (first in first out, like
+        // TCP): with the relay's ledger that wait is taken out; without it, such a pong's
+        // time is not judged.
+        if (held) rtts.push(Math.max(0, rtt - held(pingStart, ctx.clock.nowMs())))
+        else if (chaos && connection.stats.messagesReceived > dataBefore) heldBehindData.push(rtt)
         else rtts.push(rtt)
       } catch (error) {
         // Lost with a drop the relay injected, not left unanswered by the service: not judged,

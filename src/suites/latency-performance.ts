@@ -7,11 +7,11 @@
  *
  * Under chaos mode a dropped connection is reopened and a probe the relay
  * lost is resent (probes.ts), but no more resends are excused than the
- * relay lost or dropped messages during the suite. A percentile is judged
- * only where the delay faults cannot move it (src/chaos/injected-delay.ts
- * allowance 0); otherwise it is reported as measured under faults and
- * skipped with the reason, since a slow service and injected delays look
- * the same in it.
+ * relay lost or dropped messages during the suite. Each round trip is
+ * judged on the service's own time: what the relay held its request and
+ * reply for (SuiteContext.chaosHeldMs) is taken out. Without that ledger
+ * (a suite run outside runHealthCheck), a percentile the delay faults can
+ * move (src/chaos/injected-delay.ts) is reported and skipped instead.
  */
 import type { Connection } from '../client/types.js'
 import { injectedDelayAllowanceMs, maxInjectedDelayMs } from '../chaos/injected-delay.js'
@@ -149,16 +149,22 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
   const answered = judgedSent - lost
   // A probe with no reply counts as a sample at its timeout (the least it
   // would have taken), so loss shows in the percentiles instead of vanishing.
+  // Under chaos each round trip loses what the relay held its request and reply for (the
+  // probes are sequential on one connection, and no other suite runs): the service's own time.
+  const held = ctx.chaosHeldMs
+  const rtts = held
+    ? result.rttsMs.map((rtt, i) => Math.max(0, rtt - held(result.atMs[i] - rtt, result.atMs[i])))
+    : result.rttsMs
   const samples = createSampleRecorder({
-    initialCapacity: Math.max(1, result.rttsMs.length + lost)
+    initialCapacity: Math.max(1, rtts.length + lost)
   })
-  for (let i = 0; i < result.rttsMs.length; i++) samples.add(result.rttsMs[i])
+  for (let i = 0; i < rtts.length; i++) samples.add(rtts[i])
   for (let i = 0; i < lost; i++) samples.add(timeoutMs)
   const summary = samples.summary()
   const replySummary = summarize(result.rttsMs)
   const msgsPerSec = elapsedMs > 0 ? result.replies / (elapsedMs / 1000) : null
   const bytesPerSec = elapsedMs > 0 ? result.bytes / (elapsedMs / 1000) : null
-  const trend = degradation(result.atMs, result.rttsMs)
+  const trend = degradation(result.atMs, rtts)
   const checks: Check[] = []
   const noSamples = (id: string, title: string): Check =>
     failedToMeasure(id, title, result.firstError ?? new Error('no probe was sent'))
@@ -168,6 +174,9 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
       : ''
   const lostText = `${lost} of ${judgedSent} probes got no reply (counted at ${timeoutMs} ms)${unexcusedText}`
   const faults = chaosFaults(ctx.config)
+  const heldText = held
+    ? `; the service's own time: what the chaos relay held each request and reply for is taken out (under faults ${round(replySummary.p50)}/${round(replySummary.p95)}/${round(replySummary.p99)} ms at p50/p95/p99)`
+    : ''
   const allowances: { [key: string]: MetricValue } = {}
   for (const [key, q, threshold] of [
     ['p50', 0.5, thresholds.p50LatencyMs],
@@ -182,7 +191,8 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
     // What the delay faults alone may add at this percentile, for this many samples. When
     // that is not 0, the percentile under faults cannot tell a slow service from the delays
     // the relay injected: it is reported, not judged (never a pass it did not measure).
-    const allowanceMs = faults ? Math.round(injectedDelayAllowanceMs(faults, q, summary.count)) : 0
+    const allowanceMs =
+      faults && !held ? Math.round(injectedDelayAllowanceMs(faults, q, summary.count)) : 0
     allowances[key] = allowanceMs
     if (allowanceMs > 0) {
       checks.push({
@@ -206,7 +216,7 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
         limit: threshold,
         margin,
         ...(lost > 0 ? { code: 'WSH_ERR_MESSAGE_TIMEOUT' as const } : {}),
-        detail: `${summary.count} samples; ${lostText}`
+        detail: `${summary.count} samples; ${lostText}${heldText}`
       })
     )
   }
@@ -226,7 +236,7 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
         })
   )
   // Under delay faults a window's median moves with what the relay injected, not the service.
-  const delayFaultsOn = faults !== undefined && maxInjectedDelayMs(faults) > 0
+  const delayFaultsOn = faults !== undefined && !held && maxInjectedDelayMs(faults) > 0
   checks.push(
     delayFaultsOn
       ? skipped(

@@ -48,6 +48,12 @@ export interface SuiteContext {
    * it: a suite excuses no more lost probes or pings than the relay caused.
    */
   chaosInjected?(): Readonly<InjectedFaults>
+  /**
+   * Chaos mode: how long (ms) the relay held the frames that arrived between
+   * two clock readings (ChaosRelay.heldBetween): for one sequential round
+   * trip, what the faults added to it.
+   */
+  chaosHeldMs?(fromMs: number, toMs: number): number
   /** Progress for long suites (done of total steps); the CLI shows it, nothing else depends on it. */
   progress(done: number, total: number, note?: string): void
 }
