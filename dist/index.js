@@ -68723,8 +68723,8 @@ function deliveryCheck(ctx, delivery, metrics) {
  */
 const CHAOS_WAVE = 5;
 const CHAOS_PHASE_MS = 3_000;
-/** Chaos mode: probes each phase judges at least, past its time cap if need be (bounded by the deadline). */
-const CHAOS_MIN_JUDGED = 10;
+/** Chaos mode: probes each phase judges at least (one full wave), past its time cap if need be (bounded by the deadline). */
+const CHAOS_MIN_JUDGED = CHAOS_WAVE;
 function createLane(ctx, first, nextLabel) {
     let connection = first;
     let reopening;

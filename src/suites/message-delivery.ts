@@ -49,8 +49,8 @@ export { DELIVERY_CONCURRENCY, DELIVERY_PROBES, ORDER_WAVE, ORDER_WAVES }
  */
 export const CHAOS_WAVE = 5
 export const CHAOS_PHASE_MS = 3_000
-/** Chaos mode: probes each phase judges at least, past its time cap if need be (bounded by the deadline). */
-export const CHAOS_MIN_JUDGED = 10
+/** Chaos mode: probes each phase judges at least (one full wave), past its time cap if need be (bounded by the deadline). */
+export const CHAOS_MIN_JUDGED = CHAOS_WAVE
 
 type Outcome = { checks: Check[]; metrics: { [key: string]: MetricValue } }
 
