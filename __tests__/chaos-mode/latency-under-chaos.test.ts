@@ -102,22 +102,23 @@ describe('latency under chaos mode', () => {
         chaosMode: true,
         chaosSeed: SEED,
         chaos: CHAOS,
-        thresholds: { p50LatencyMs: 100, p95LatencyMs: 100, p99LatencyMs: 1000 }
+        // Below the 400 ms the relay adds to a slowed reply, above a loaded machine's own noise.
+        thresholds: { p50LatencyMs: 300, p95LatencyMs: 300, p99LatencyMs: 1000 }
       })
     )
     const injected = report.chaos?.injected as { slowResponses: number }
     expect(injected.slowResponses).toBeGreaterThan(0)
     const suite = suiteOf(report, 'latency-performance')
     const slowest = (suite.metrics.replyLatencyMs as { max: number }).max
-    // Some replies were held 400 ms by the relay, yet the service's own p95 is under 100 ms.
+    // Some replies were held 400 ms by the relay, yet the service's own p95 is under 300 ms.
     expect(slowest).toBeGreaterThan(SLOW_DELAY_MS - 5)
     const p95 = checkOf(suite, 'latency-p95')
-    expect(p95.threshold).toEqual({ op: '<', value: 100 })
+    expect(p95.threshold).toEqual({ op: '<', value: 300 })
     expect(p95).toMatchObject({
       status: 'passed',
       message: expect.stringContaining("the service's own time")
     })
-    expect(p95.value as number).toBeLessThan(100)
+    expect(p95.value as number).toBeLessThan(300)
     expect(checkOf(suite, 'no-degradation').status).not.toBe('failed')
   }, 20_000)
 

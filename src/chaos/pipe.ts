@@ -57,9 +57,11 @@ export function createPipe(
   clock: Clock,
   signal: AbortSignal,
   bucket?: TokenBucket,
-  flow?: PipeFlow
+  flow?: PipeFlow,
+  /** Told when a frame leaves after being held: when it arrived, and how long it really waited (ms). */
+  onLeave?: (arrivedAtMs: number, heldMs: number) => void
 ): Pipe {
-  const queue: Array<{ frame: Frame; releaseAtMs: number }> = []
+  const queue: Array<{ frame: Frame; releaseAtMs: number; arrivedAtMs: number }> = []
   let lastReleaseMs = 0
   let pumping = false
   let held = 0
@@ -100,7 +102,10 @@ export function createPipe(
           if (throttle > 0) await clock.sleep(Math.min(throttle, MAX_FAULT_DELAY_MS), signal)
         }
         queue.shift()
-        if (!signal.aborted) send(head.frame)
+        if (!signal.aborted) {
+          onLeave?.(head.arrivedAtMs, clock.nowMs() - head.arrivedAtMs)
+          send(head.frame)
+        }
       }
     } catch {
       // Aborted: the relay is closing and drops what is queued.
@@ -129,7 +134,7 @@ export function createPipe(
       const now = clock.nowMs()
       const releaseAtMs = Math.max(now + Math.min(delayMs, MAX_FAULT_DELAY_MS), lastReleaseMs)
       lastReleaseMs = releaseAtMs
-      queue.push({ frame, releaseAtMs })
+      queue.push({ frame, releaseAtMs, arrivedAtMs: now })
       // Fast path: nothing ahead and nothing to wait for, deliver in this tick.
       if (!pumping && queue.length === 1 && releaseAtMs <= now && !bucket) {
         queue.shift()

@@ -25,6 +25,7 @@ import { systemClock } from '../metrics/clock.js'
 import {
   createFaultPlanner,
   DEFAULT_FAULTS,
+  MAX_FAULT_DELAY_MS,
   resolveFaults,
   type Direction,
   type FaultDecision
@@ -157,19 +158,16 @@ export async function startChaosRelay(options: ChaosRelayOptions): Promise<Chaos
     if (decision.delayMs > 0) injected.delays += 1
     if (decision.slowMs > 0) injected.slowResponses += 1
     const pipe = direction === 'client-to-server' ? link.toServer : link.toClient
-    noteHold(
-      direction,
-      pipe?.push({ kind: 'message', data, isBinary }, decision.delayMs + decision.slowMs)
-    )
+    pipe?.push({ kind: 'message', data, isBinary }, decision.delayMs + decision.slowMs)
   }
 
-  /** Holds of frames the relay delayed (directly or behind another), oldest first, bounded. */
+  /** Holds of frames that left a pipe late (their delay, or the wait behind one), bounded. */
   const holds: Array<{ atMs: number; toServer: boolean; heldMs: number }> = []
-  function noteHold(direction: Direction, heldMs: number | undefined): void {
-    if (heldMs === undefined || heldMs <= 0) return
+  function noteHold(toServer: boolean, arrivedAtMs: number, heldMs: number): void {
+    if (heldMs <= 0) return
     // Amortised: drop the older half at once rather than one entry per frame.
     if (holds.length >= MAX_HOLD_LEDGER) holds.splice(0, MAX_HOLD_LEDGER / 2)
-    holds.push({ atMs: clock.nowMs(), toServer: direction === 'client-to-server', heldMs })
+    holds.push({ atMs: arrivedAtMs, toServer, heldMs })
   }
 
   function wire(link: Link, client: WebSocket, early: Array<[Buffer, boolean]>): void {
@@ -209,7 +207,8 @@ export async function startChaosRelay(options: ChaosRelayOptions): Promise<Chaos
         clock,
         abort.signal,
         bucket(),
-        flow(client)
+        flow(client),
+        (arrivedAtMs, heldMs) => noteHold(true, arrivedAtMs, heldMs)
       )
     )
     link.toClient = track(
@@ -218,26 +217,18 @@ export async function startChaosRelay(options: ChaosRelayOptions): Promise<Chaos
         clock,
         abort.signal,
         bucket(),
-        flow(upstream)
+        flow(upstream),
+        (arrivedAtMs, heldMs) => noteHold(false, arrivedAtMs, heldMs)
       )
     )
     connections.open += 1
     client.on('message', (data: Buffer, isBinary: boolean) =>
       onData(link, 'client-to-server', data, isBinary)
     )
-    // Control frames get no faults of their own but wait behind held data (first in first out).
-    client.on('ping', (data: Buffer) =>
-      noteHold('client-to-server', link.toServer?.push({ kind: 'ping', data }))
-    )
-    client.on('pong', (data: Buffer) =>
-      noteHold('client-to-server', link.toServer?.push({ kind: 'pong', data }))
-    )
-    upstream.on('ping', (data: Buffer) =>
-      noteHold('server-to-client', link.toClient?.push({ kind: 'ping', data }))
-    )
-    upstream.on('pong', (data: Buffer) =>
-      noteHold('server-to-client', link.toClient?.push({ kind: 'pong', data }))
-    )
+    client.on('ping', (data: Buffer) => link.toServer?.push({ kind: 'ping', data }))
+    client.on('pong', (data: Buffer) => link.toServer?.push({ kind: 'pong', data }))
+    upstream.on('ping', (data: Buffer) => link.toClient?.push({ kind: 'ping', data }))
+    upstream.on('pong', (data: Buffer) => link.toClient?.push({ kind: 'pong', data }))
     client.on('error', () => undefined)
     // A leg that ends without a close frame (1006) takes the other down the same way; after a
     // clean close the link is forgotten (and its pipe timers cancelled) once both legs are closed.
@@ -369,9 +360,12 @@ export async function startChaosRelay(options: ChaosRelayOptions): Promise<Chaos
     heldBetween(fromMs, toMs) {
       let toServer = 0
       let toClient = 0
-      for (let i = holds.length - 1; i >= 0 && holds[i].atMs >= fromMs; i--) {
+      // Noted as frames leave, so arrival times are only nearly in order: scan back past the
+      // window by the longest hold a frame can have.
+      const stopBeforeMs = fromMs - MAX_FAULT_DELAY_MS
+      for (let i = holds.length - 1; i >= 0 && holds[i].atMs >= stopBeforeMs; i--) {
         const hold = holds[i]
-        if (hold.atMs > toMs) continue
+        if (hold.atMs < fromMs || hold.atMs > toMs) continue
         if (hold.toServer) toServer += hold.heldMs
         else toClient = Math.max(toClient, hold.heldMs)
       }
