@@ -65322,7 +65322,9 @@ function offeredProtocols(request) {
 
 ;// CONCATENATED MODULE: ./src/chaos/pipe.ts
 
-function createPipe(deliver, clock, signal, bucket, flow) {
+function createPipe(deliver, clock, signal, bucket, flow, 
+/** Told when a frame leaves after being held: when it arrived, and how long it really waited (ms). */
+onLeave) {
     const queue = [];
     let lastReleaseMs = 0;
     let pumping = false;
@@ -65363,8 +65365,10 @@ function createPipe(deliver, clock, signal, bucket, flow) {
                         await clock.sleep(Math.min(throttle, MAX_FAULT_DELAY_MS), signal);
                 }
                 queue.shift();
-                if (!signal.aborted)
+                if (!signal.aborted) {
+                    onLeave?.(head.arrivedAtMs, clock.nowMs() - head.arrivedAtMs);
                     send(head.frame);
+                }
             }
         }
         catch {
@@ -65396,7 +65400,7 @@ function createPipe(deliver, clock, signal, bucket, flow) {
             const now = clock.nowMs();
             const releaseAtMs = Math.max(now + Math.min(delayMs, MAX_FAULT_DELAY_MS), lastReleaseMs);
             lastReleaseMs = releaseAtMs;
-            queue.push({ frame, releaseAtMs });
+            queue.push({ frame, releaseAtMs, arrivedAtMs: now });
             // Fast path: nothing ahead and nothing to wait for, deliver in this tick.
             if (!pumping && queue.length === 1 && releaseAtMs <= now && !bucket) {
                 queue.shift();
@@ -65584,17 +65588,17 @@ async function startChaosRelay(options) {
         if (decision.slowMs > 0)
             injected.slowResponses += 1;
         const pipe = direction === 'client-to-server' ? link.toServer : link.toClient;
-        noteHold(direction, pipe?.push({ kind: 'message', data, isBinary }, decision.delayMs + decision.slowMs));
+        pipe?.push({ kind: 'message', data, isBinary }, decision.delayMs + decision.slowMs);
     }
-    /** Holds of frames the relay delayed (directly or behind another), oldest first, bounded. */
+    /** Holds of frames that left a pipe late (their delay, or the wait behind one), bounded. */
     const holds = [];
-    function noteHold(direction, heldMs) {
-        if (heldMs === undefined || heldMs <= 0)
+    function noteHold(toServer, arrivedAtMs, heldMs) {
+        if (heldMs <= 0)
             return;
         // Amortised: drop the older half at once rather than one entry per frame.
         if (holds.length >= MAX_HOLD_LEDGER)
             holds.splice(0, MAX_HOLD_LEDGER / 2);
-        holds.push({ atMs: clock.nowMs(), toServer: direction === 'client-to-server', heldMs });
+        holds.push({ atMs: arrivedAtMs, toServer, heldMs });
     }
     function wire(link, client, early) {
         const { upstream, abort } = link;
@@ -65628,15 +65632,14 @@ async function startChaosRelay(options) {
             });
             return pipe;
         };
-        link.toServer = track(createPipe((frame, written) => deliverTo(upstream, frame, written), clock, abort.signal, bucket(), flow(client)));
-        link.toClient = track(createPipe((frame, written) => deliverTo(client, frame, written), clock, abort.signal, bucket(), flow(upstream)));
+        link.toServer = track(createPipe((frame, written) => deliverTo(upstream, frame, written), clock, abort.signal, bucket(), flow(client), (arrivedAtMs, heldMs) => noteHold(true, arrivedAtMs, heldMs)));
+        link.toClient = track(createPipe((frame, written) => deliverTo(client, frame, written), clock, abort.signal, bucket(), flow(upstream), (arrivedAtMs, heldMs) => noteHold(false, arrivedAtMs, heldMs)));
         connections.open += 1;
         client.on('message', (data, isBinary) => onData(link, 'client-to-server', data, isBinary));
-        // Control frames get no faults of their own but wait behind held data (first in first out).
-        client.on('ping', (data) => noteHold('client-to-server', link.toServer?.push({ kind: 'ping', data })));
-        client.on('pong', (data) => noteHold('client-to-server', link.toServer?.push({ kind: 'pong', data })));
-        upstream.on('ping', (data) => noteHold('server-to-client', link.toClient?.push({ kind: 'ping', data })));
-        upstream.on('pong', (data) => noteHold('server-to-client', link.toClient?.push({ kind: 'pong', data })));
+        client.on('ping', (data) => link.toServer?.push({ kind: 'ping', data }));
+        client.on('pong', (data) => link.toServer?.push({ kind: 'pong', data }));
+        upstream.on('ping', (data) => link.toClient?.push({ kind: 'ping', data }));
+        upstream.on('pong', (data) => link.toClient?.push({ kind: 'pong', data }));
         client.on('error', () => undefined);
         // A leg that ends without a close frame (1006) takes the other down the same way; after a
         // clean close the link is forgotten (and its pipe timers cancelled) once both legs are closed.
@@ -65762,9 +65765,12 @@ async function startChaosRelay(options) {
         heldBetween(fromMs, toMs) {
             let toServer = 0;
             let toClient = 0;
-            for (let i = holds.length - 1; i >= 0 && holds[i].atMs >= fromMs; i--) {
+            // Noted as frames leave, so arrival times are only nearly in order: scan back past the
+            // window by the longest hold a frame can have.
+            const stopBeforeMs = fromMs - MAX_FAULT_DELAY_MS;
+            for (let i = holds.length - 1; i >= 0 && holds[i].atMs >= stopBeforeMs; i--) {
                 const hold = holds[i];
-                if (hold.atMs > toMs)
+                if (hold.atMs < fromMs || hold.atMs > toMs)
                     continue;
                 if (hold.toServer)
                     toServer += hold.heldMs;
