@@ -4,20 +4,41 @@
  * close codes, reported into the run's recorder. Listeners are attached
  * once per connection and state lives in fields, so the message handler
  * allocates nothing beyond the reply it resolves (STYLE.md §5).
+ *
+ * Its parts live beside it: option defaults and checks in
+ * connection-options.ts, counters in connection-meter.ts, the opening
+ * handshake in opening-handshake.ts, probe matching and deadlines in
+ * pending-probes.ts, pings in ping-tracker.ts and the closing handshake in
+ * close-handshake.ts.
  */
 import WebSocket from 'ws'
 import type { ClientRequest, IncomingMessage } from 'node:http'
 import { redactUrl } from '../config/redact.js'
-import { HealthError, type ErrorCode } from '../errors.js'
+import { HealthError } from '../errors.js'
 import type { Clock } from '../metrics/clock.js'
-import type { RunRecorder } from '../metrics/run-recorder.js'
-import { connectError, handshakeRejected, handshakeTimedOut } from './connect-errors.js'
+import { awaitClose, describeClose } from './close-handshake.js'
+import {
+  closedDetail,
+  notOpen,
+  pongTimedOut,
+  probeTimedOut,
+  socketErrorCode,
+  type ConnectionName
+} from './connection-errors.js'
+import { createConnectionMeter, type ConnectionMeter } from './connection-meter.js'
+import {
+  positive,
+  resolveLimits,
+  type ConnectionLimits,
+  type CreateConnectionOptions
+} from './connection-options.js'
+import { createOpeningHandshake, createSocket, type OpeningHandshake } from './opening-handshake.js'
+import { createPendingProbes, type PendingProbes } from './pending-probes.js'
 import { createPingTracker, type PingTracker } from './ping-tracker.js'
-import { MATCH_FIFO, NO_MATCH, type EncodedProbe, type ProbeProtocol } from './protocol.js'
+import type { EncodedProbe, ProbeProtocol } from './protocol.js'
 import type {
   CloseInfo,
   Connection,
-  ConnectionOptions,
   ConnectionStats,
   HandshakeInfo,
   ProbeOptions,
@@ -26,60 +47,12 @@ import type {
   StateChange
 } from './types.js'
 
-/** Defaults in ms/bytes; the schema's thresholds override them through createConnector. */
-export const CONNECTION_DEFAULTS = {
-  /** Seed: a handshake must complete within 10 s. */
-  handshakeTimeoutMs: 10_000,
-  /** Seed: a reply must arrive within 30 s. */
-  messageTimeoutMs: 30_000,
-  /** Seed: a pong must arrive within 5 s. */
-  pongTimeoutMs: 5_000,
-  /** A closing handshake normally takes one round trip; 5 s covers slow services. */
-  closeTimeoutMs: 5_000,
-  /** Largest message accepted from the service; above config's 64 MiB large-probe limit. */
-  maxPayload: 128 * 1024 * 1024
-} as const
-
-export interface CreateConnectionOptions extends ConnectionOptions {
-  url: string
-  clock: Clock
-  protocol: ProbeProtocol
-  /** Default reply timeout for probe() in ms. */
-  messageTimeoutMs?: number
-  /** Default pong timeout for ping() in ms. */
-  pongTimeoutMs?: number
-  /** Default timeout for close() in ms. */
-  closeTimeoutMs?: number
-  /** Largest incoming message in bytes. */
-  maxPayload?: number
-  /** The run's metrics sink; nothing is recorded when absent or when `record` is false. */
-  recorder?: RunRecorder
-}
+export { CONNECTION_DEFAULTS, type CreateConnectionOptions } from './connection-options.js'
 
 const SEND_TEXT = { binary: false } as const
 /** Shared default for probe(): no object per call. */
 const NO_PROBE_OPTIONS: ProbeOptions = Object.freeze({})
 const SEND_BINARY = { binary: true } as const
-/** ws's own handshake timer normally fires first; the backstop waits this much longer. */
-const HANDSHAKE_BACKSTOP_SLACK_MS = 50
-
-interface PendingProbe {
-  startMs: number
-  sent: EncodedProbe
-  timeoutMs: number
-  /** Clock ms after which the probe times out. */
-  deadlineMs: number
-  resolve(trip: RoundTrip): void
-  reject(error: Error): void
-}
-
-function positive(name: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback
-  if (!Number.isFinite(v) || v <= 0) {
-    throw new RangeError(`${name}: got ${v}; expected a positive number of milliseconds`)
-  }
-  return v
-}
 
 /**
  * Opens an instrumented connection. Resolves when OPEN; rejects with a
@@ -95,19 +68,8 @@ export function createConnection(options: CreateConnectionOptions): Promise<Conn
 class InstrumentedConnection implements Connection {
   readonly label: string
   readonly states: StateChange[] = []
-  readonly stats: ConnectionStats = {
-    messagesSent: 0,
-    messagesReceived: 0,
-    repliesMatched: 0,
-    unsolicited: 0,
-    timeouts: 0,
-    pingsSent: 0,
-    pongsReceived: 0,
-    bytesSent: 0,
-    bytesReceived: 0,
-    errors: 0
-  }
-  handshake: HandshakeInfo = { status: 0, protocol: '', extensions: '', connectTimeMs: 0 }
+  readonly stats: ConnectionStats
+  readonly handshake: HandshakeInfo
   readyState: ReadyState = 'CONNECTING'
   /** The last error the socket reported after opening (for reasons in checks). */
   lastError: string | undefined
@@ -115,106 +77,70 @@ class InstrumentedConnection implements Connection {
   readonly closed: Promise<CloseInfo>
 
   private readonly ws: WebSocket
-  private readonly url: string
-  /** The URL as it may appear in messages: credentials and token-like parameters replaced. */
-  private readonly safeUrl: string
+  /** Label and redacted URL, as every error message names them. */
+  private readonly name: ConnectionName
   private readonly clock: Clock
   private readonly protocol: ProbeProtocol
-  private readonly recorder: RunRecorder | undefined
-  private readonly gauge: RunRecorder | undefined
-  private readonly handshakeTimeoutMs: number
-  private readonly messageTimeoutMs: number
-  private readonly pongTimeoutMs: number
-  private readonly closeTimeoutMs: number
+  private readonly meter: ConnectionMeter
+  private readonly limits: ConnectionLimits
   private readonly startMs: number
-  private readonly pending = new Map<number, PendingProbe>()
+  private readonly opening: OpeningHandshake
+  private readonly probes: PendingProbes
   private readonly pings: PingTracker
   private readonly listeners: ((data: Buffer, isBinary: boolean) => void)[] = []
-  private nextProbeId = 0
-  /** The opening promise has settled (opened or failed). */
-  private settled = false
-  private handshakeTimer: NodeJS.Timeout | undefined
   private wasOpen = false
   private closeInitiator: CloseInfo['initiatedBy'] | undefined
   /** The service's FIN arrived: it ended the TCP connection itself. */
   private serverEndedTcp = false
-  /** The last reply was correlated by its own id (not first in first out). */
-  private matchedById = false
-  private resolveOpen!: (connection: Connection) => void
-  private rejectOpen!: (error: Error) => void
   private resolveClosed!: (info: CloseInfo) => void
 
   constructor(options: CreateConnectionOptions) {
-    this.url = options.url
-    this.safeUrl = redactUrl(options.url)
     this.label = options.label ?? 'conn'
+    this.name = { label: this.label, safeUrl: redactUrl(options.url) }
     this.clock = options.clock
     this.protocol = options.protocol
-    this.gauge = options.recorder
-    this.recorder = options.record === false ? undefined : options.recorder
-    const d = CONNECTION_DEFAULTS
-    this.handshakeTimeoutMs = positive(
-      'handshakeTimeoutMs',
-      options.handshakeTimeoutMs,
-      d.handshakeTimeoutMs
+    this.meter = createConnectionMeter(
+      options.record === false ? undefined : options.recorder,
+      options.recorder
     )
-    this.messageTimeoutMs = positive(
-      'messageTimeoutMs',
-      options.messageTimeoutMs,
-      d.messageTimeoutMs
-    )
-    this.pongTimeoutMs = positive('pongTimeoutMs', options.pongTimeoutMs, d.pongTimeoutMs)
-    this.closeTimeoutMs = positive('closeTimeoutMs', options.closeTimeoutMs, d.closeTimeoutMs)
-    const maxPayload = positive('maxPayload', options.maxPayload, d.maxPayload)
-    this.opened = new Promise((resolve, reject) => {
-      this.resolveOpen = resolve
-      this.rejectOpen = reject
+    this.stats = this.meter.stats
+    const limits = resolveLimits(options)
+    this.limits = limits
+    this.opening = createOpeningHandshake({
+      safeUrl: this.name.safeUrl,
+      handshakeTimeoutMs: limits.handshakeTimeoutMs,
+      failed: (code) => this.meter.connectFailed(code)
     })
+    this.opened = this.opening.opened
+    this.handshake = this.opening.info
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve
+    })
+    this.probes = createPendingProbes({
+      clock: this.clock,
+      protocol: this.protocol,
+      timedOut: (id, limit) => {
+        this.meter.probeTimedOut()
+        return probeTimedOut(this.name, id, limit)
+      },
+      answered: (rttMs, intact, bytes) => this.meter.roundTrip(rttMs, intact, bytes)
     })
     this.pings = createPingTracker({
       clock: this.clock,
       timedOut: (id, limit) => {
-        this.recordFailure('WSH_ERR_PONG_TIMEOUT')
-        return new HealthError(
-          'WSH_ERR_PONG_TIMEOUT',
-          `ping ${id} on ${this.label} got no pong from ${this.safeUrl} within ${Math.round(limit)} ms (pong-timeout-ms)`
-        )
+        this.meter.failure('WSH_ERR_PONG_TIMEOUT')
+        return pongTimedOut(this.name, id, limit)
       },
-      answered: (rttMs) => {
-        this.stats.pongsReceived++
-        this.recorder?.recordPong(rttMs)
-      }
+      answered: (rttMs) => this.meter.pong(rttMs)
     })
     this.startMs = this.clock.nowMs()
     this.states.push({ state: 'CONNECTING', atMs: this.startMs })
-    let ws: WebSocket
-    try {
-      ws = new WebSocket(this.url, options.subprotocols ?? [], {
-        handshakeTimeout: this.handshakeTimeoutMs,
-        headers: options.headers,
-        maxPayload
-      })
-    } catch (error) {
-      const raw = error instanceof Error ? error.message : String(error)
-      // ws quotes the URL in its messages; only the redacted form may appear.
-      const message = raw.split(this.url).join(this.safeUrl)
-      // ws throws synchronously only for a URL or subprotocol list it cannot use.
-      const field = /subprotocol/i.test(message)
-        ? `subprotocols: got ${JSON.stringify(options.subprotocols)}`
-        : `url: got "${this.safeUrl}"`
-      const failure = new HealthError('WSH_ERR_CONFIG', `${field}; ${message}`)
+    const ws = createSocket(options, limits, this.name.safeUrl)
+    if (!(ws instanceof WebSocket)) {
       this.ws = undefined as unknown as WebSocket
-      this.fail(failure)
+      this.opening.fail(ws.error)
       this.readyState = 'CLOSED'
-      this.resolveClosed({
-        code: 1006,
-        reason: message,
-        wasClean: false,
-        initiatedBy: 'client',
-        serverClosedTcp: false
-      })
+      this.resolveClosed(describeClose(1006, ws.reason, 'client', false))
       return
     }
     this.ws = ws
@@ -225,13 +151,7 @@ class InstrumentedConnection implements Connection {
     ws.on('close', this.onClose)
     ws.on('message', this.onWsMessage)
     ws.on('pong', this.onPong)
-    // ws's handshakeTimeout is a socket idle timer; a service that trickles
-    // bytes could stretch it. This backstop bounds the whole handshake.
-    this.handshakeTimer = setTimeout(
-      onHandshakeDeadline,
-      this.handshakeTimeoutMs + HANDSHAKE_BACKSTOP_SLACK_MS,
-      this
-    )
+    this.opening.watch(ws)
   }
 
   probe(options: ProbeOptions = NO_PROBE_OPTIONS): Promise<RoundTrip> {
@@ -239,40 +159,27 @@ class InstrumentedConnection implements Connection {
     const carry = this.protocol.canCarry(kind)
     if (carry !== true) return Promise.reject(new HealthError('WSH_ERR_PROTOCOL', carry))
     if (this.readyState !== 'OPEN') return Promise.reject(this.notOpen('probe'))
-    const timeoutMs = positive('timeoutMs', options.timeoutMs, this.messageTimeoutMs)
-    const id = this.nextProbeId++
+    const timeoutMs = positive('timeoutMs', options.timeoutMs, this.limits.messageTimeoutMs)
+    const id = this.probes.nextId()
     let sent: EncodedProbe
     try {
       sent = this.protocol.encode(id, kind, options.bytes)
     } catch (error) {
       return Promise.reject(error)
     }
-    return new Promise<RoundTrip>((resolve, reject) => {
-      const startMs = this.clock.nowMs()
-      const deadlineMs = startMs + timeoutMs
-      this.pending.set(id, { startMs, sent, timeoutMs, deadlineMs, resolve, reject })
-      // One timer per connection, armed for the earliest deadline: a timer
-      // per probe cost a Timeout object and a timer-list insert and remove per message.
-      if (deadlineMs < this.probeTimerAtMs) this.armProbeTimer(deadlineMs, startMs)
-      this.stats.messagesSent++
-      this.stats.bytesSent += sent.data.length
-      this.recorder?.recordProbeSent(sent.data.length)
-      this.ws.send(sent.data, sent.binary ? SEND_BINARY : SEND_TEXT)
-    })
+    return this.probes.start(id, sent, timeoutMs, this.sendProbe)
   }
 
   ping(timeoutMs?: number): Promise<number> {
     if (this.readyState !== 'OPEN') return Promise.reject(this.notOpen('ping'))
-    const limit = positive('timeoutMs', timeoutMs, this.pongTimeoutMs)
-    this.stats.pingsSent++
-    this.recorder?.recordPingSent()
+    const limit = positive('timeoutMs', timeoutMs, this.limits.pongTimeoutMs)
+    this.meter.pingSent()
     return this.pings.start(limit, this.sendPing)
   }
 
   send(data: string | Buffer): Promise<void> {
     if (this.readyState !== 'OPEN') return Promise.reject(this.notOpen('send'))
-    this.stats.messagesSent++
-    this.stats.bytesSent += typeof data === 'string' ? Buffer.byteLength(data) : data.length
+    this.meter.sent(typeof data === 'string' ? Buffer.byteLength(data) : data.length)
     return new Promise((resolve, reject) => {
       this.ws.send(data, (error) => (error ? reject(this.lost(error.message)) : resolve()))
     })
@@ -280,8 +187,7 @@ class InstrumentedConnection implements Connection {
 
   sendTextBytes(data: Buffer): Promise<void> {
     if (this.readyState !== 'OPEN') return Promise.reject(this.notOpen('send'))
-    this.stats.messagesSent++
-    this.stats.bytesSent += data.length
+    this.meter.sent(data.length)
     // ws validates UTF-8 only on receipt, so these bytes go out as a text frame unchanged.
     return new Promise((resolve, reject) => {
       this.ws.send(data, SEND_TEXT, (error) =>
@@ -292,7 +198,7 @@ class InstrumentedConnection implements Connection {
 
   close(code = 1000, reason = '', timeoutMs?: number): Promise<CloseInfo> {
     if (this.readyState === 'CLOSED') return this.closed
-    const limit = positive('timeoutMs', timeoutMs, this.closeTimeoutMs)
+    const limit = positive('timeoutMs', timeoutMs, this.limits.closeTimeoutMs)
     const wasOpen = this.readyState === 'OPEN'
     try {
       // ws throws (before sending anything) for a code or reason it will not put on the wire.
@@ -302,28 +208,7 @@ class InstrumentedConnection implements Connection {
     }
     this.closeInitiator ??= 'client'
     if (wasOpen && this.readyState === 'OPEN') this.enter('CLOSING')
-    return new Promise<CloseInfo>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.ws.terminate()
-        // Dropping the socket makes ws emit 'close' at once. A close frame that
-        // did come back (code other than 1006) means the handshake completed and
-        // only the service's TCP close is missing: resolve, with serverClosedTcp false.
-        void this.closed.then((info) => {
-          if (info.code !== 1006) resolve(info)
-          else
-            reject(
-              new HealthError(
-                'WSH_ERR_CLOSE_TIMEOUT',
-                `closing handshake with ${this.safeUrl} did not complete within ${Math.round(limit)} ms; the connection was dropped`
-              )
-            )
-        })
-      }, limit)
-      void this.closed.then((info) => {
-        clearTimeout(timer)
-        resolve(info)
-      })
-    })
+    return awaitClose(this.ws, this.closed, limit, this.name.safeUrl)
   }
 
   terminate(): void {
@@ -341,20 +226,14 @@ class InstrumentedConnection implements Connection {
   private readonly onUpgrade = (response: IncomingMessage): void => {
     // The upgraded socket is the one ws keeps; its 'end' is the service's FIN.
     response.socket.once('end', this.onTcpEnd)
-    const headers = response.headers
-    this.handshake.status = response.statusCode ?? 0
-    this.handshake.protocol = headerText(headers['sec-websocket-protocol'])
-    this.handshake.extensions = headerText(headers['sec-websocket-extensions'])
+    this.opening.upgraded(response)
   }
 
   private readonly onUnexpectedResponse = (
     _req: ClientRequest,
     response: IncomingMessage
   ): void => {
-    const status = response.statusCode ?? 0
-    this.handshake.status = status
-    response.resume()
-    this.fail(handshakeRejected(this.safeUrl, status))
+    this.opening.refused(response)
     this.ws.terminate()
   }
 
@@ -364,68 +243,41 @@ class InstrumentedConnection implements Connection {
     // ws validated the negotiated subprotocol; prefer its view of the result.
     this.handshake.protocol = this.ws.protocol
     this.enter('OPEN', now)
-    clearTimeout(this.handshakeTimer)
-    this.settled = true
     this.wasOpen = true
-    this.gauge?.recordOpened()
-    this.recorder?.recordConnect(this.handshake.connectTimeMs)
-    this.resolveOpen(this)
+    this.meter.opened(this.handshake.connectTimeMs)
+    this.opening.succeeded(this)
   }
 
   private readonly onError = (error: Error): void => {
-    if (!this.settled) {
-      this.fail(connectError(this.safeUrl, this.handshakeTimeoutMs, error))
+    if (!this.opening.settled) {
+      this.opening.broke(error)
       return
     }
     // Echoes of a failed opening (e.g. terminate after a rejected upgrade) are not new errors.
     if (!this.wasOpen) return
     this.lastError = error.message
-    this.stats.errors++
-    const code = (error as NodeJS.ErrnoException).code
-    this.recorder?.recordError(
-      typeof code === 'string' && code.startsWith('WS_ERR_')
-        ? 'WSH_ERR_PROTOCOL'
-        : 'WSH_ERR_CONNECTION_LOST'
-    )
+    this.meter.failure(socketErrorCode(error))
   }
 
   private readonly onClose = (code: number, reasonBuffer: Buffer): void => {
     const wasOpen = this.wasOpen
-    if (!this.settled) {
-      this.fail(
-        connectError(
-          this.safeUrl,
-          this.handshakeTimeoutMs,
-          new Error('connection closed before the handshake completed')
-        )
-      )
+    if (!this.opening.settled) {
+      this.opening.broke(new Error('connection closed before the handshake completed'))
     }
     this.enter('CLOSED')
-    if (wasOpen) this.gauge?.recordClosed()
+    if (wasOpen) this.meter.closed()
     const reason = reasonBuffer.toString('utf8')
-    const detail = `connection ${this.label} to ${this.safeUrl} closed (code ${code}${reason ? `: ${reason}` : ''})`
-    clearTimeout(this.probeTimer)
-    this.probeTimerAtMs = Number.POSITIVE_INFINITY
-    for (const [id, probe] of this.pending) {
-      this.pending.delete(id)
-      this.recorder?.recordProbeLost()
-      probe.reject(this.lost(`probe ${id} got no reply: ${detail}`))
-    }
-    this.pings.rejectAll((id) => this.lost(`ping ${id} got no pong: ${detail}`))
-    this.resolveClosed({
-      code,
-      reason,
-      // ws reports 1006 exactly when no close frame arrived before the TCP connection ended.
-      wasClean: code !== 1006,
-      initiatedBy: this.closeInitiator ?? (code === 1006 ? 'network' : 'server'),
-      serverClosedTcp: this.serverEndedTcp
+    const detail = closedDetail(this.name, code, reason)
+    this.probes.rejectAll((id) => {
+      this.meter.probeLost()
+      return this.lost(`probe ${id} got no reply: ${detail}`)
     })
+    this.pings.rejectAll((id) => this.lost(`ping ${id} got no pong: ${detail}`))
+    this.resolveClosed(describeClose(code, reason, this.closeInitiator, this.serverEndedTcp))
   }
 
   private readonly onWsMessage = (data: Buffer, isBinary: boolean): void => {
-    const stats = this.stats
-    stats.messagesReceived++
-    stats.bytesReceived += data.length
+    this.meter.received(data.length)
     const listeners = this.listeners
     for (let i = 0; i < listeners.length; i++) {
       try {
@@ -434,23 +286,7 @@ class InstrumentedConnection implements Connection {
         // A suite's listener must not break measurement of the stream.
       }
     }
-    const probe = this.pending.size === 0 ? undefined : this.correlate(data, isBinary)
-    if (probe === undefined) {
-      stats.unsolicited++
-      this.recorder?.recordUnsolicited(data.length)
-      return
-    }
-    const rttMs = this.clock.nowMs() - probe.startMs
-    const intact = this.protocol.intact(data, isBinary, probe.sent)
-    stats.repliesMatched++
-    this.recorder?.recordRoundTrip(rttMs, intact, data.length)
-    probe.resolve({
-      id: this.matchedId,
-      rttMs,
-      intact,
-      bytes: probe.sent.data.length,
-      matchedById: this.matchedById
-    })
+    if (!this.probes.settle(data, isBinary)) this.meter.unsolicited(data.length)
   }
 
   private readonly onTcpEnd = (): void => {
@@ -465,115 +301,24 @@ class InstrumentedConnection implements Connection {
     this.ws.ping(payload)
   }
 
+  private readonly sendProbe = (sent: EncodedProbe): void => {
+    this.meter.probeSent(sent.data.length)
+    this.ws.send(sent.data, sent.binary ? SEND_BINARY : SEND_TEXT)
+  }
+
   // ------------------------------------------------------------ internals
 
-  private matchedId = -1
-  private probeTimer: NodeJS.Timeout | undefined
-  /** Deadline the probe timer is armed for (Infinity when none). */
-  private probeTimerAtMs = Number.POSITIVE_INFINITY
-
-  private armProbeTimer(atMs: number, nowMs: number): void {
-    clearTimeout(this.probeTimer)
-    this.probeTimerAtMs = atMs
-    this.probeTimer = setTimeout(onProbeDeadline, Math.max(0, atMs - nowMs), this)
-    // Pending probes exist only while the socket is open, and the socket keeps
-    // the process alive; an idle connection's stale deadline must not.
-    this.probeTimer.unref()
-  }
-
-  /** The probe timer fired: time out every probe past its deadline, re-arm for the next. */
-  sweepProbes(): void {
-    // The armed deadline has passed by the timer's account even if the
-    // injected clock disagrees (a manual clock in tests), so never re-arm for it.
-    const now = Math.max(this.clock.nowMs(), this.probeTimerAtMs)
-    this.probeTimer = undefined
-    this.probeTimerAtMs = Number.POSITIVE_INFINITY
-    let next = Number.POSITIVE_INFINITY
-    for (const [id, probe] of this.pending) {
-      if (probe.deadlineMs <= now) this.timeoutProbe(id)
-      else if (probe.deadlineMs < next) next = probe.deadlineMs
-    }
-    if (next !== Number.POSITIVE_INFINITY) this.armProbeTimer(next, this.clock.nowMs())
-  }
-
-  /** Finds and removes the pending probe a message answers; sets matchedId. */
-  private correlate(data: Buffer, isBinary: boolean): PendingProbe | undefined {
-    let id = this.protocol.match(data, isBinary)
-    if (id === NO_MATCH) return undefined
-    // A json service may echo an id field of its own: a reply to an id we
-    // never sent is correlated first in first out, like one with no id.
-    const fifo = id === MATCH_FIFO || (this.protocol.name === 'json' && id >= this.nextProbeId)
-    if (fifo) id = this.pending.keys().next().value as number
-    this.matchedById = !fifo
-    const probe = this.pending.get(id)
-    if (probe !== undefined) {
-      this.pending.delete(id)
-      this.matchedId = id
-    }
-    return probe
-  }
-
-  timeoutProbe(id: number): void {
-    const probe = this.pending.get(id)
-    if (probe === undefined) return
-    this.pending.delete(id)
-    this.stats.timeouts++
-    this.recorder?.recordProbeLost()
-    this.recordFailure('WSH_ERR_MESSAGE_TIMEOUT')
-    probe.reject(
-      new HealthError(
-        'WSH_ERR_MESSAGE_TIMEOUT',
-        `probe ${id} on ${this.label} got no reply from ${this.safeUrl} within ${Math.round(probe.timeoutMs)} ms (message-timeout-ms)`
-      )
-    )
-  }
-
-  private recordFailure(code: ErrorCode): void {
-    this.stats.errors++
-    this.recorder?.recordError(code)
-  }
-
   private lost(message: string): HealthError {
-    this.recordFailure('WSH_ERR_CONNECTION_LOST')
+    this.meter.failure('WSH_ERR_CONNECTION_LOST')
     return new HealthError('WSH_ERR_CONNECTION_LOST', message)
   }
 
   private notOpen(what: string): HealthError {
-    return new HealthError(
-      'WSH_ERR_CONNECTION_LOST',
-      `cannot ${what} on ${this.label}: connection to ${this.safeUrl} is ${this.readyState}`
-    )
+    return notOpen(this.name, what, this.readyState)
   }
 
   private enter(state: ReadyState, atMs = this.clock.nowMs()): void {
     this.readyState = state
     this.states.push({ state, atMs })
   }
-
-  handshakeDeadline(): void {
-    if (this.settled) return
-    this.fail(handshakeTimedOut(this.safeUrl, this.handshakeTimeoutMs))
-    this.ws.terminate()
-  }
-
-  private fail(error: HealthError): void {
-    if (this.settled) return
-    this.settled = true
-    clearTimeout(this.handshakeTimer)
-    this.recorder?.recordConnectFailure(error.code)
-    this.rejectOpen(error)
-  }
-}
-
-function onHandshakeDeadline(connection: InstrumentedConnection): void {
-  connection.handshakeDeadline()
-}
-
-function onProbeDeadline(connection: InstrumentedConnection): void {
-  connection.sweepProbes()
-}
-
-function headerText(value: string | string[] | undefined): string {
-  if (value === undefined) return ''
-  return Array.isArray(value) ? value.join(', ') : value
 }

@@ -1,0 +1,171 @@
+/**
+ * Probe bookkeeping for one connection: probes awaiting a reply, keyed by
+ * id in send order, the matching of a received message to the probe it
+ * answers (RTT from the injected clock, integrity from the protocol), and
+ * the deadlines after which an unanswered probe times out. settle() runs
+ * once per message, so it allocates nothing but the RoundTrip it resolves.
+ */
+import type { Clock } from '../metrics/clock.js'
+import { MATCH_FIFO, NO_MATCH, type EncodedProbe, type ProbeProtocol } from './protocol.js'
+import type { RoundTrip } from './types.js'
+
+interface PendingProbe {
+  startMs: number
+  sent: EncodedProbe
+  timeoutMs: number
+  /** Clock ms after which the probe times out. */
+  deadlineMs: number
+  resolve(trip: RoundTrip): void
+  reject(error: Error): void
+}
+
+export interface PendingProbesHooks {
+  clock: Clock
+  protocol: ProbeProtocol
+  /** Builds the error a timed-out probe rejects with (and records it). */
+  timedOut(id: number, timeoutMs: number): Error
+  /** Called once per answered probe, before it resolves; `bytes` is the reply's size. */
+  answered(rttMs: number, intact: boolean, bytes: number): void
+}
+
+export interface PendingProbes {
+  /** Probes awaiting a reply. */
+  readonly size: number
+  /** Allocates the next probe id (consumed even if encoding the probe then fails). */
+  nextId(): number
+  /**
+   * Registers probe `id` with a deadline `timeoutMs` from now and hands it to
+   * `send`; the promise settles through take() or a timeout, or rejectAll().
+   */
+  start(
+    id: number,
+    sent: EncodedProbe,
+    timeoutMs: number,
+    send: (sent: EncodedProbe) => void
+  ): Promise<RoundTrip>
+  /** Resolves the pending probe a message answers; false when it answers none (unsolicited). */
+  settle(data: Buffer, isBinary: boolean): boolean
+  /** Rejects every pending probe (the connection closed). */
+  rejectAll(error: (id: number) => Error): void
+}
+
+export function createPendingProbes(hooks: PendingProbesHooks): PendingProbes {
+  return new Probes(hooks)
+}
+
+class Probes implements PendingProbes {
+  private matchedId = -1
+  /** The last reply was correlated by its own id (not first in first out). */
+  private matchedById = false
+  private readonly pending = new Map<number, PendingProbe>()
+  private nextProbeId = 0
+  private probeTimer: NodeJS.Timeout | undefined
+  /** Deadline the probe timer is armed for (Infinity when none). */
+  private probeTimerAtMs = Number.POSITIVE_INFINITY
+
+  constructor(private readonly hooks: PendingProbesHooks) {}
+
+  get size(): number {
+    return this.pending.size
+  }
+
+  nextId(): number {
+    return this.nextProbeId++
+  }
+
+  start(
+    id: number,
+    sent: EncodedProbe,
+    timeoutMs: number,
+    send: (sent: EncodedProbe) => void
+  ): Promise<RoundTrip> {
+    return new Promise<RoundTrip>((resolve, reject) => {
+      const startMs = this.hooks.clock.nowMs()
+      const deadlineMs = startMs + timeoutMs
+      this.pending.set(id, { startMs, sent, timeoutMs, deadlineMs, resolve, reject })
+      // One timer per connection, armed for the earliest deadline: a timer
+      // per probe cost a Timeout object and a timer-list insert and remove per message.
+      if (deadlineMs < this.probeTimerAtMs) this.armProbeTimer(deadlineMs, startMs)
+      send(sent)
+    })
+  }
+
+  settle(data: Buffer, isBinary: boolean): boolean {
+    const probe = this.take(data, isBinary)
+    if (probe === undefined) return false
+    const rttMs = this.hooks.clock.nowMs() - probe.startMs
+    const intact = this.hooks.protocol.intact(data, isBinary, probe.sent)
+    this.hooks.answered(rttMs, intact, data.length)
+    probe.resolve({
+      id: this.matchedId,
+      rttMs,
+      intact,
+      bytes: probe.sent.data.length,
+      matchedById: this.matchedById
+    })
+    return true
+  }
+
+  /** Finds and removes the pending probe a message answers; sets matchedId. */
+  private take(data: Buffer, isBinary: boolean): PendingProbe | undefined {
+    if (this.pending.size === 0) return undefined
+    const protocol = this.hooks.protocol
+    let id = protocol.match(data, isBinary)
+    if (id === NO_MATCH) return undefined
+    // A json service may echo an id field of its own: a reply to an id we
+    // never sent is correlated first in first out, like one with no id.
+    const fifo = id === MATCH_FIFO || (protocol.name === 'json' && id >= this.nextProbeId)
+    if (fifo) id = this.pending.keys().next().value as number
+    this.matchedById = !fifo
+    const probe = this.pending.get(id)
+    if (probe !== undefined) {
+      this.pending.delete(id)
+      this.matchedId = id
+    }
+    return probe
+  }
+
+  rejectAll(error: (id: number) => Error): void {
+    clearTimeout(this.probeTimer)
+    this.probeTimerAtMs = Number.POSITIVE_INFINITY
+    for (const [id, probe] of this.pending) {
+      this.pending.delete(id)
+      probe.reject(error(id))
+    }
+  }
+
+  /** The probe timer fired: time out every probe past its deadline, re-arm for the next. */
+  sweep(): void {
+    // The armed deadline has passed by the timer's account even if the
+    // injected clock disagrees (a manual clock in tests), so never re-arm for it.
+    const now = Math.max(this.hooks.clock.nowMs(), this.probeTimerAtMs)
+    this.probeTimer = undefined
+    this.probeTimerAtMs = Number.POSITIVE_INFINITY
+    let next = Number.POSITIVE_INFINITY
+    for (const [id, probe] of this.pending) {
+      if (probe.deadlineMs <= now) this.timeout(id)
+      else if (probe.deadlineMs < next) next = probe.deadlineMs
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.armProbeTimer(next, this.hooks.clock.nowMs())
+  }
+
+  private timeout(id: number): void {
+    const probe = this.pending.get(id)
+    if (probe === undefined) return
+    this.pending.delete(id)
+    probe.reject(this.hooks.timedOut(id, probe.timeoutMs))
+  }
+
+  private armProbeTimer(atMs: number, nowMs: number): void {
+    clearTimeout(this.probeTimer)
+    this.probeTimerAtMs = atMs
+    this.probeTimer = setTimeout(onProbeDeadline, Math.max(0, atMs - nowMs), this)
+    // Pending probes exist only while the socket is open, and the socket keeps
+    // the process alive; an idle connection's stale deadline must not.
+    this.probeTimer.unref()
+  }
+}
+
+function onProbeDeadline(probes: Probes): void {
+  probes.sweep()
+}
