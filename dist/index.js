@@ -34333,7 +34333,7 @@ __webpack_async_result__();
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2428);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6956);
 // The action's entry point (dist/index.js); everything else lives in main.ts.
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
@@ -34346,7 +34346,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2428:
+/***/ 6956:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -63929,6 +63929,197 @@ function actionWorkspace(env = runEnvironment()) {
     return env.GITHUB_WORKSPACE || process.cwd();
 }
 
+;// CONCATENATED MODULE: ./src/client/close-handshake.ts
+/**
+ * The closing handshake of one connection: how long close() waits for it,
+ * what happens when the service never finishes it, and how the way a
+ * connection ended is described (CloseInfo).
+ */
+
+/**
+ * Waits for `closed` after a close frame went out. Past `limitMs` the socket
+ * is dropped; resolves with the CloseInfo, or rejects with
+ * WSH_ERR_CLOSE_TIMEOUT when no close frame ever came back.
+ */
+function awaitClose(socket, closed, limitMs, safeUrl) {
+    return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+            socket.terminate();
+            // Dropping the socket makes ws emit 'close' at once. A close frame that
+            // did come back (code other than 1006) means the handshake completed and
+            // only the service's TCP close is missing: resolve, with serverClosedTcp false.
+            void closed.then((info) => {
+                if (info.code !== 1006)
+                    resolve(info);
+                else
+                    reject(new errors_HealthError('WSH_ERR_CLOSE_TIMEOUT', `closing handshake with ${safeUrl} did not complete within ${Math.round(limitMs)} ms; the connection was dropped`));
+            });
+        }, limitMs);
+        void closed.then((info) => {
+            clearTimeout(timer);
+            resolve(info);
+        });
+    });
+}
+/**
+ * Describes how a connection ended from ws's close code and reason, who
+ * started the close (undefined when the client did not), and whether the
+ * service's FIN arrived.
+ */
+function describeClose(code, reason, initiatedBy, serverClosedTcp) {
+    return {
+        code,
+        reason,
+        // ws reports 1006 exactly when no close frame arrived before the TCP connection ended.
+        wasClean: code !== 1006,
+        initiatedBy: initiatedBy ?? (code === 1006 ? 'network' : 'server'),
+        serverClosedTcp
+    };
+}
+
+;// CONCATENATED MODULE: ./src/client/connection-errors.ts
+/**
+ * The errors an open connection fails its calls with (connect-errors.ts has
+ * those of the opening). Each names the connection and its redacted URL; a
+ * timeout also gives the limit in whole ms and the input that sets it.
+ */
+
+function probeTimedOut(where, id, limitMs) {
+    return new errors_HealthError('WSH_ERR_MESSAGE_TIMEOUT', `probe ${id} on ${where.label} got no reply from ${where.safeUrl} within ${Math.round(limitMs)} ms (message-timeout-ms)`);
+}
+function pongTimedOut(where, id, limitMs) {
+    return new errors_HealthError('WSH_ERR_PONG_TIMEOUT', `ping ${id} on ${where.label} got no pong from ${where.safeUrl} within ${Math.round(limitMs)} ms (pong-timeout-ms)`);
+}
+/** `what` (probe, ping, send) was called in a state other than OPEN. */
+function notOpen(where, what, state) {
+    return new errors_HealthError('WSH_ERR_CONNECTION_LOST', `cannot ${what} on ${where.label}: connection to ${where.safeUrl} is ${state}`);
+}
+/** The tail of the message a probe or ping left unanswered by a close rejects with. */
+function closedDetail(where, code, reason) {
+    return `connection ${where.label} to ${where.safeUrl} closed (code ${code}${reason ? `: ${reason}` : ''})`;
+}
+/** The code a socket error on an open connection counts as: ws's own WS_ERR_* are protocol violations. */
+function socketErrorCode(error) {
+    const code = error.code;
+    return typeof code === 'string' && code.startsWith('WS_ERR_')
+        ? 'WSH_ERR_PROTOCOL'
+        : 'WSH_ERR_CONNECTION_LOST';
+}
+
+;// CONCATENATED MODULE: ./src/client/connection-meter.ts
+/**
+ * `gauge` sees every connection (the open-connection count); `recorder`
+ * gets samples only from connections that record (undefined otherwise).
+ */
+function createConnectionMeter(recorder, gauge) {
+    return new Meter(recorder, gauge);
+}
+class Meter {
+    recorder;
+    gauge;
+    stats = {
+        messagesSent: 0,
+        messagesReceived: 0,
+        repliesMatched: 0,
+        unsolicited: 0,
+        timeouts: 0,
+        pingsSent: 0,
+        pongsReceived: 0,
+        bytesSent: 0,
+        bytesReceived: 0,
+        errors: 0
+    };
+    constructor(recorder, gauge) {
+        this.recorder = recorder;
+        this.gauge = gauge;
+    }
+    sent(bytes) {
+        this.stats.messagesSent++;
+        this.stats.bytesSent += bytes;
+    }
+    probeSent(bytes) {
+        this.stats.messagesSent++;
+        this.stats.bytesSent += bytes;
+        this.recorder?.recordProbeSent(bytes);
+    }
+    received(bytes) {
+        this.stats.messagesReceived++;
+        this.stats.bytesReceived += bytes;
+    }
+    unsolicited(bytes) {
+        this.stats.unsolicited++;
+        this.recorder?.recordUnsolicited(bytes);
+    }
+    roundTrip(rttMs, intact, bytes) {
+        this.stats.repliesMatched++;
+        this.recorder?.recordRoundTrip(rttMs, intact, bytes);
+    }
+    probeLost() {
+        this.recorder?.recordProbeLost();
+    }
+    probeTimedOut() {
+        this.stats.timeouts++;
+        this.recorder?.recordProbeLost();
+        this.failure('WSH_ERR_MESSAGE_TIMEOUT');
+    }
+    pingSent() {
+        this.stats.pingsSent++;
+        this.recorder?.recordPingSent();
+    }
+    pong(rttMs) {
+        this.stats.pongsReceived++;
+        this.recorder?.recordPong(rttMs);
+    }
+    failure(code) {
+        this.stats.errors++;
+        this.recorder?.recordError(code);
+    }
+    opened(connectTimeMs) {
+        this.gauge?.recordOpened();
+        this.recorder?.recordConnect(connectTimeMs);
+    }
+    connectFailed(code) {
+        this.recorder?.recordConnectFailure(code);
+    }
+    closed() {
+        this.gauge?.recordClosed();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/client/connection-options.ts
+/** Defaults in ms/bytes; the schema's thresholds override them through createConnector. */
+const CONNECTION_DEFAULTS = {
+    /** Seed: a handshake must complete within 10 s. */
+    handshakeTimeoutMs: 10_000,
+    /** Seed: a reply must arrive within 30 s. */
+    messageTimeoutMs: 30_000,
+    /** Seed: a pong must arrive within 5 s. */
+    pongTimeoutMs: 5_000,
+    /** A closing handshake normally takes one round trip; 5 s covers slow services. */
+    closeTimeoutMs: 5_000,
+    /** Largest message accepted from the service; above config's 64 MiB large-probe limit. */
+    maxPayload: 128 * 1024 * 1024
+};
+/** `value`, or `fallback` when absent; RangeError naming `name` unless finite and > 0. */
+function positive(name, value, fallback) {
+    const v = value ?? fallback;
+    if (!Number.isFinite(v) || v <= 0) {
+        throw new RangeError(`${name}: got ${v}; expected a positive number of milliseconds`);
+    }
+    return v;
+}
+/** Applies CONNECTION_DEFAULTS and validates each limit, in declaration order. */
+function resolveLimits(options) {
+    const d = CONNECTION_DEFAULTS;
+    return {
+        handshakeTimeoutMs: positive('handshakeTimeoutMs', options.handshakeTimeoutMs, d.handshakeTimeoutMs),
+        messageTimeoutMs: positive('messageTimeoutMs', options.messageTimeoutMs, d.messageTimeoutMs),
+        pongTimeoutMs: positive('pongTimeoutMs', options.pongTimeoutMs, d.pongTimeoutMs),
+        closeTimeoutMs: positive('closeTimeoutMs', options.closeTimeoutMs, d.closeTimeoutMs),
+        maxPayload: positive('maxPayload', options.maxPayload, d.maxPayload)
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/client/connect-errors.ts
 /**
  * Turns what `ws` and the socket layer throw while connecting into
@@ -64015,69 +64206,105 @@ function toConnectFailure(error) {
     return { code, message: error instanceof Error ? error.message : String(error) };
 }
 
-;// CONCATENATED MODULE: ./src/client/ping-tracker.ts
-const PING_ID_BYTES = 4;
-function createPingTracker(hooks) {
-    return new Pings(hooks);
-}
-class Pings {
-    hooks;
-    pending = new Map();
-    nextId = 0;
-    unsolicitedCount = 0;
-    constructor(hooks) {
-        this.hooks = hooks;
-    }
-    get size() {
-        return this.pending.size;
-    }
-    get unsolicited() {
-        return this.unsolicitedCount;
-    }
-    start(timeoutMs, send) {
-        const id = this.nextId;
-        this.nextId = (this.nextId + 1) >>> 0;
-        const payload = Buffer.allocUnsafe(PING_ID_BYTES);
-        payload.writeUInt32BE(id, 0);
-        return new Promise((resolve, reject) => {
-            const timer = setTimeout(onPingTimeout, timeoutMs, this, id);
-            this.pending.set(id, { startMs: this.hooks.clock.nowMs(), timeoutMs, timer, resolve, reject });
-            send(payload);
+;// CONCATENATED MODULE: ./src/client/opening-handshake.ts
+/**
+ * The opening handshake of one connection: creating the ws socket, what the
+ * upgrade response says (status, subprotocol, extensions), and settling
+ * `opened` exactly once, resolved when OPEN or rejected with the HealthError
+ * connect-errors.ts builds for a refused, broken or overlong handshake.
+ */
+
+
+
+/** ws's own handshake timer normally fires first; the backstop waits this much longer. */
+const HANDSHAKE_BACKSTOP_SLACK_MS = 50;
+/** Creates the ws socket, or says why the URL or subprotocol list cannot be used. */
+function createSocket(options, limits, safeUrl) {
+    try {
+        return new wrapper(options.url, options.subprotocols ?? [], {
+            handshakeTimeout: limits.handshakeTimeoutMs,
+            headers: options.headers,
+            maxPayload: limits.maxPayload
         });
     }
-    settle(payload) {
-        // RFC 6455 §5.5.3: a pong answering a ping echoes its payload exactly, and
-        // unsolicited pongs (any payload) are allowed as a keepalive. Only an
-        // exact echo of a pending ping's id answers it; everything else is counted.
-        const ping = payload.length === PING_ID_BYTES ? this.pending.get(payload.readUInt32BE(0)) : undefined;
-        if (ping === undefined) {
-            this.unsolicitedCount++;
-            return;
-        }
-        const id = payload.readUInt32BE(0);
-        this.pending.delete(id);
-        clearTimeout(ping.timer);
-        const rttMs = this.hooks.clock.nowMs() - ping.startMs;
-        this.hooks.answered(rttMs);
-        ping.resolve(rttMs);
-    }
-    rejectAll(error) {
-        for (const [id, ping] of this.pending) {
-            this.pending.delete(id);
-            clearTimeout(ping.timer);
-            ping.reject(error(id));
-        }
-    }
-    timeout(id) {
-        const ping = this.pending.get(id);
-        if (ping === undefined)
-            return;
-        this.pending.delete(id);
-        ping.reject(this.hooks.timedOut(id, ping.timeoutMs));
+    catch (error) {
+        const raw = error instanceof Error ? error.message : String(error);
+        // ws quotes the URL in its messages; only the redacted form may appear.
+        const message = raw.split(options.url).join(safeUrl);
+        // ws throws synchronously only for a URL or subprotocol list it cannot use.
+        const field = /subprotocol/i.test(message)
+            ? `subprotocols: got ${JSON.stringify(options.subprotocols)}`
+            : `url: got "${safeUrl}"`;
+        return { error: new errors_HealthError('WSH_ERR_CONFIG', `${field}; ${message}`), reason: message };
     }
 }
-function onPingTimeout(pings, id) {
-    pings.timeout(id);
+function createOpeningHandshake(hooks) {
+    return new Opening(hooks);
+}
+class Opening {
+    hooks;
+    opened;
+    info = { status: 0, protocol: '', extensions: '', connectTimeMs: 0 };
+    settled = false;
+    socket;
+    timer;
+    resolve;
+    reject;
+    constructor(hooks) {
+        this.hooks = hooks;
+        this.opened = new Promise((resolve, reject) => {
+            this.resolve = resolve;
+            this.reject = reject;
+        });
+    }
+    watch(socket) {
+        this.socket = socket;
+        // ws's handshakeTimeout is a socket idle timer; a service that trickles
+        // bytes could stretch it. This backstop bounds the whole handshake.
+        this.timer = setTimeout(onHandshakeDeadline, this.hooks.handshakeTimeoutMs + HANDSHAKE_BACKSTOP_SLACK_MS, this);
+    }
+    upgraded(response) {
+        const headers = response.headers;
+        this.info.status = response.statusCode ?? 0;
+        this.info.protocol = headerText(headers['sec-websocket-protocol']);
+        this.info.extensions = headerText(headers['sec-websocket-extensions']);
+    }
+    refused(response) {
+        const status = response.statusCode ?? 0;
+        this.info.status = status;
+        response.resume();
+        this.fail(handshakeRejected(this.hooks.safeUrl, status));
+    }
+    succeeded(connection) {
+        clearTimeout(this.timer);
+        this.settled = true;
+        this.resolve(connection);
+    }
+    broke(error) {
+        this.fail(connectError(this.hooks.safeUrl, this.hooks.handshakeTimeoutMs, error));
+    }
+    fail(error) {
+        if (this.settled)
+            return;
+        this.settled = true;
+        clearTimeout(this.timer);
+        this.hooks.failed(error.code);
+        this.reject(error);
+    }
+    deadline() {
+        if (this.settled)
+            return;
+        this.fail(handshakeTimedOut(this.hooks.safeUrl, this.hooks.handshakeTimeoutMs));
+        this.socket?.terminate();
+    }
+}
+function onHandshakeDeadline(opening) {
+    opening.deadline();
+}
+function headerText(value) {
+    if (value === undefined)
+        return '';
+    return Array.isArray(value) ? value.join(', ') : value;
 }
 
 ;// CONCATENATED MODULE: ./src/client/protocol.ts
@@ -64300,6 +64527,189 @@ function createJsonProtocol(settings) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/client/pending-probes.ts
+
+function createPendingProbes(hooks) {
+    return new Probes(hooks);
+}
+class Probes {
+    hooks;
+    matchedId = -1;
+    /** The last reply was correlated by its own id (not first in first out). */
+    matchedById = false;
+    pending = new Map();
+    nextProbeId = 0;
+    probeTimer;
+    /** Deadline the probe timer is armed for (Infinity when none). */
+    probeTimerAtMs = Number.POSITIVE_INFINITY;
+    constructor(hooks) {
+        this.hooks = hooks;
+    }
+    get size() {
+        return this.pending.size;
+    }
+    nextId() {
+        return this.nextProbeId++;
+    }
+    start(id, sent, timeoutMs, send) {
+        return new Promise((resolve, reject) => {
+            const startMs = this.hooks.clock.nowMs();
+            const deadlineMs = startMs + timeoutMs;
+            this.pending.set(id, { startMs, sent, timeoutMs, deadlineMs, resolve, reject });
+            // One timer per connection, armed for the earliest deadline: a timer
+            // per probe cost a Timeout object and a timer-list insert and remove per message.
+            if (deadlineMs < this.probeTimerAtMs)
+                this.armProbeTimer(deadlineMs, startMs);
+            send(sent);
+        });
+    }
+    settle(data, isBinary) {
+        const probe = this.take(data, isBinary);
+        if (probe === undefined)
+            return false;
+        const rttMs = this.hooks.clock.nowMs() - probe.startMs;
+        const intact = this.hooks.protocol.intact(data, isBinary, probe.sent);
+        this.hooks.answered(rttMs, intact, data.length);
+        probe.resolve({
+            id: this.matchedId,
+            rttMs,
+            intact,
+            bytes: probe.sent.data.length,
+            matchedById: this.matchedById
+        });
+        return true;
+    }
+    /** Finds and removes the pending probe a message answers; sets matchedId. */
+    take(data, isBinary) {
+        if (this.pending.size === 0)
+            return undefined;
+        const protocol = this.hooks.protocol;
+        let id = protocol.match(data, isBinary);
+        if (id === NO_MATCH)
+            return undefined;
+        // A json service may echo an id field of its own: a reply to an id we
+        // never sent is correlated first in first out, like one with no id.
+        const fifo = id === MATCH_FIFO || (protocol.name === 'json' && id >= this.nextProbeId);
+        if (fifo)
+            id = this.pending.keys().next().value;
+        this.matchedById = !fifo;
+        const probe = this.pending.get(id);
+        if (probe !== undefined) {
+            this.pending.delete(id);
+            this.matchedId = id;
+        }
+        return probe;
+    }
+    rejectAll(error) {
+        clearTimeout(this.probeTimer);
+        this.probeTimerAtMs = Number.POSITIVE_INFINITY;
+        for (const [id, probe] of this.pending) {
+            this.pending.delete(id);
+            probe.reject(error(id));
+        }
+    }
+    /** The probe timer fired: time out every probe past its deadline, re-arm for the next. */
+    sweep() {
+        // The armed deadline has passed by the timer's account even if the
+        // injected clock disagrees (a manual clock in tests), so never re-arm for it.
+        const now = Math.max(this.hooks.clock.nowMs(), this.probeTimerAtMs);
+        this.probeTimer = undefined;
+        this.probeTimerAtMs = Number.POSITIVE_INFINITY;
+        let next = Number.POSITIVE_INFINITY;
+        for (const [id, probe] of this.pending) {
+            if (probe.deadlineMs <= now)
+                this.timeout(id);
+            else if (probe.deadlineMs < next)
+                next = probe.deadlineMs;
+        }
+        if (next !== Number.POSITIVE_INFINITY)
+            this.armProbeTimer(next, this.hooks.clock.nowMs());
+    }
+    timeout(id) {
+        const probe = this.pending.get(id);
+        if (probe === undefined)
+            return;
+        this.pending.delete(id);
+        probe.reject(this.hooks.timedOut(id, probe.timeoutMs));
+    }
+    armProbeTimer(atMs, nowMs) {
+        clearTimeout(this.probeTimer);
+        this.probeTimerAtMs = atMs;
+        this.probeTimer = setTimeout(onProbeDeadline, Math.max(0, atMs - nowMs), this);
+        // Pending probes exist only while the socket is open, and the socket keeps
+        // the process alive; an idle connection's stale deadline must not.
+        this.probeTimer.unref();
+    }
+}
+function onProbeDeadline(probes) {
+    probes.sweep();
+}
+
+;// CONCATENATED MODULE: ./src/client/ping-tracker.ts
+const PING_ID_BYTES = 4;
+function createPingTracker(hooks) {
+    return new Pings(hooks);
+}
+class Pings {
+    hooks;
+    pending = new Map();
+    nextId = 0;
+    unsolicitedCount = 0;
+    constructor(hooks) {
+        this.hooks = hooks;
+    }
+    get size() {
+        return this.pending.size;
+    }
+    get unsolicited() {
+        return this.unsolicitedCount;
+    }
+    start(timeoutMs, send) {
+        const id = this.nextId;
+        this.nextId = (this.nextId + 1) >>> 0;
+        const payload = Buffer.allocUnsafe(PING_ID_BYTES);
+        payload.writeUInt32BE(id, 0);
+        return new Promise((resolve, reject) => {
+            const timer = setTimeout(onPingTimeout, timeoutMs, this, id);
+            this.pending.set(id, { startMs: this.hooks.clock.nowMs(), timeoutMs, timer, resolve, reject });
+            send(payload);
+        });
+    }
+    settle(payload) {
+        // RFC 6455 §5.5.3: a pong answering a ping echoes its payload exactly, and
+        // unsolicited pongs (any payload) are allowed as a keepalive. Only an
+        // exact echo of a pending ping's id answers it; everything else is counted.
+        const ping = payload.length === PING_ID_BYTES ? this.pending.get(payload.readUInt32BE(0)) : undefined;
+        if (ping === undefined) {
+            this.unsolicitedCount++;
+            return;
+        }
+        const id = payload.readUInt32BE(0);
+        this.pending.delete(id);
+        clearTimeout(ping.timer);
+        const rttMs = this.hooks.clock.nowMs() - ping.startMs;
+        this.hooks.answered(rttMs);
+        ping.resolve(rttMs);
+    }
+    rejectAll(error) {
+        for (const [id, ping] of this.pending) {
+            this.pending.delete(id);
+            clearTimeout(ping.timer);
+            ping.reject(error(id));
+        }
+    }
+    timeout(id) {
+        const ping = this.pending.get(id);
+        if (ping === undefined)
+            return;
+        this.pending.delete(id);
+        ping.reject(this.hooks.timedOut(id, ping.timeoutMs));
+    }
+}
+function onPingTimeout(pings, id) {
+    pings.timeout(id);
+}
+
 ;// CONCATENATED MODULE: ./src/client/instrumented-connection.ts
 /**
  * The instrumented connection over `ws`: connect time, handshake details,
@@ -64307,6 +64717,12 @@ function createJsonProtocol(settings) {
  * close codes, reported into the run's recorder. Listeners are attached
  * once per connection and state lives in fields, so the message handler
  * allocates nothing beyond the reply it resolves (STYLE.md §5).
+ *
+ * Its parts live beside it: option defaults and checks in
+ * connection-options.ts, counters in connection-meter.ts, the opening
+ * handshake in opening-handshake.ts, probe matching and deadlines in
+ * pending-probes.ts, pings in ping-tracker.ts and the closing handshake in
+ * close-handshake.ts.
  */
 
 
@@ -64314,32 +64730,15 @@ function createJsonProtocol(settings) {
 
 
 
-/** Defaults in ms/bytes; the schema's thresholds override them through createConnector. */
-const CONNECTION_DEFAULTS = {
-    /** Seed: a handshake must complete within 10 s. */
-    handshakeTimeoutMs: 10_000,
-    /** Seed: a reply must arrive within 30 s. */
-    messageTimeoutMs: 30_000,
-    /** Seed: a pong must arrive within 5 s. */
-    pongTimeoutMs: 5_000,
-    /** A closing handshake normally takes one round trip; 5 s covers slow services. */
-    closeTimeoutMs: 5_000,
-    /** Largest message accepted from the service; above config's 64 MiB large-probe limit. */
-    maxPayload: 128 * 1024 * 1024
-};
+
+
+
+
+
 const SEND_TEXT = { binary: false };
 /** Shared default for probe(): no object per call. */
 const NO_PROBE_OPTIONS = Object.freeze({});
 const SEND_BINARY = { binary: true };
-/** ws's own handshake timer normally fires first; the backstop waits this much longer. */
-const HANDSHAKE_BACKSTOP_SLACK_MS = 50;
-function positive(name, value, fallback) {
-    const v = value ?? fallback;
-    if (!Number.isFinite(v) || v <= 0) {
-        throw new RangeError(`${name}: got ${v}; expected a positive number of milliseconds`);
-    }
-    return v;
-}
 /**
  * Opens an instrumented connection. Resolves when OPEN; rejects with a
  * HealthError (WSH_ERR_CONNECT, WSH_ERR_HANDSHAKE_REJECTED with `status`,
@@ -64353,114 +64752,74 @@ function createConnection(options) {
 class InstrumentedConnection {
     label;
     states = [];
-    stats = {
-        messagesSent: 0,
-        messagesReceived: 0,
-        repliesMatched: 0,
-        unsolicited: 0,
-        timeouts: 0,
-        pingsSent: 0,
-        pongsReceived: 0,
-        bytesSent: 0,
-        bytesReceived: 0,
-        errors: 0
-    };
-    handshake = { status: 0, protocol: '', extensions: '', connectTimeMs: 0 };
+    stats;
+    handshake;
     readyState = 'CONNECTING';
     /** The last error the socket reported after opening (for reasons in checks). */
     lastError;
     opened;
     closed;
     ws;
-    url;
-    /** The URL as it may appear in messages: credentials and token-like parameters replaced. */
-    safeUrl;
+    /** Label and redacted URL, as every error message names them. */
+    name;
     clock;
     protocol;
-    recorder;
-    gauge;
-    handshakeTimeoutMs;
-    messageTimeoutMs;
-    pongTimeoutMs;
-    closeTimeoutMs;
+    meter;
+    limits;
     startMs;
-    pending = new Map();
+    opening;
+    probes;
     pings;
     listeners = [];
-    nextProbeId = 0;
-    /** The opening promise has settled (opened or failed). */
-    settled = false;
-    handshakeTimer;
     wasOpen = false;
     closeInitiator;
     /** The service's FIN arrived: it ended the TCP connection itself. */
     serverEndedTcp = false;
-    /** The last reply was correlated by its own id (not first in first out). */
-    matchedById = false;
-    resolveOpen;
-    rejectOpen;
     resolveClosed;
     constructor(options) {
-        this.url = options.url;
-        this.safeUrl = redactUrl(options.url);
         this.label = options.label ?? 'conn';
+        this.name = { label: this.label, safeUrl: redactUrl(options.url) };
         this.clock = options.clock;
         this.protocol = options.protocol;
-        this.gauge = options.recorder;
-        this.recorder = options.record === false ? undefined : options.recorder;
-        const d = CONNECTION_DEFAULTS;
-        this.handshakeTimeoutMs = positive('handshakeTimeoutMs', options.handshakeTimeoutMs, d.handshakeTimeoutMs);
-        this.messageTimeoutMs = positive('messageTimeoutMs', options.messageTimeoutMs, d.messageTimeoutMs);
-        this.pongTimeoutMs = positive('pongTimeoutMs', options.pongTimeoutMs, d.pongTimeoutMs);
-        this.closeTimeoutMs = positive('closeTimeoutMs', options.closeTimeoutMs, d.closeTimeoutMs);
-        const maxPayload = positive('maxPayload', options.maxPayload, d.maxPayload);
-        this.opened = new Promise((resolve, reject) => {
-            this.resolveOpen = resolve;
-            this.rejectOpen = reject;
+        this.meter = createConnectionMeter(options.record === false ? undefined : options.recorder, options.recorder);
+        this.stats = this.meter.stats;
+        const limits = resolveLimits(options);
+        this.limits = limits;
+        this.opening = createOpeningHandshake({
+            safeUrl: this.name.safeUrl,
+            handshakeTimeoutMs: limits.handshakeTimeoutMs,
+            failed: (code) => this.meter.connectFailed(code)
         });
+        this.opened = this.opening.opened;
+        this.handshake = this.opening.info;
         this.closed = new Promise((resolve) => {
             this.resolveClosed = resolve;
+        });
+        this.probes = createPendingProbes({
+            clock: this.clock,
+            protocol: this.protocol,
+            timedOut: (id, limit) => {
+                this.meter.probeTimedOut();
+                return probeTimedOut(this.name, id, limit);
+            },
+            answered: (rttMs, intact, bytes) => this.meter.roundTrip(rttMs, intact, bytes)
         });
         this.pings = createPingTracker({
             clock: this.clock,
             timedOut: (id, limit) => {
-                this.recordFailure('WSH_ERR_PONG_TIMEOUT');
-                return new errors_HealthError('WSH_ERR_PONG_TIMEOUT', `ping ${id} on ${this.label} got no pong from ${this.safeUrl} within ${Math.round(limit)} ms (pong-timeout-ms)`);
+                this.meter.failure('WSH_ERR_PONG_TIMEOUT');
+                return pongTimedOut(this.name, id, limit);
             },
-            answered: (rttMs) => {
-                this.stats.pongsReceived++;
-                this.recorder?.recordPong(rttMs);
-            }
+            answered: (rttMs) => this.meter.pong(rttMs)
         });
         this.startMs = this.clock.nowMs();
         this.states.push({ state: 'CONNECTING', atMs: this.startMs });
-        let ws;
-        try {
-            ws = new wrapper(this.url, options.subprotocols ?? [], {
-                handshakeTimeout: this.handshakeTimeoutMs,
-                headers: options.headers,
-                maxPayload
-            });
-        }
-        catch (error) {
-            const raw = error instanceof Error ? error.message : String(error);
-            // ws quotes the URL in its messages; only the redacted form may appear.
-            const message = raw.split(this.url).join(this.safeUrl);
-            // ws throws synchronously only for a URL or subprotocol list it cannot use.
-            const field = /subprotocol/i.test(message)
-                ? `subprotocols: got ${JSON.stringify(options.subprotocols)}`
-                : `url: got "${this.safeUrl}"`;
-            const failure = new errors_HealthError('WSH_ERR_CONFIG', `${field}; ${message}`);
+        const ws = createSocket(options, limits, this.name.safeUrl);
+        if (!(ws instanceof wrapper)) {
             this.ws = undefined;
-            this.fail(failure);
+            this.opening.fail(ws.error);
             this.readyState = 'CLOSED';
-            this.resolveClosed({
-                code: 1006,
-                reason: message,
-                wasClean: false,
-                initiatedBy: 'client',
-                serverClosedTcp: false
-            });
+            this.resolveClosed(describeClose(1006, ws.reason, 'client', false));
             return;
         }
         this.ws = ws;
@@ -64471,9 +64830,7 @@ class InstrumentedConnection {
         ws.on('close', this.onClose);
         ws.on('message', this.onWsMessage);
         ws.on('pong', this.onPong);
-        // ws's handshakeTimeout is a socket idle timer; a service that trickles
-        // bytes could stretch it. This backstop bounds the whole handshake.
-        this.handshakeTimer = setTimeout(onHandshakeDeadline, this.handshakeTimeoutMs + HANDSHAKE_BACKSTOP_SLACK_MS, this);
+        this.opening.watch(ws);
     }
     probe(options = NO_PROBE_OPTIONS) {
         const kind = options.kind ?? 'text';
@@ -64482,8 +64839,8 @@ class InstrumentedConnection {
             return Promise.reject(new errors_HealthError('WSH_ERR_PROTOCOL', carry));
         if (this.readyState !== 'OPEN')
             return Promise.reject(this.notOpen('probe'));
-        const timeoutMs = positive('timeoutMs', options.timeoutMs, this.messageTimeoutMs);
-        const id = this.nextProbeId++;
+        const timeoutMs = positive('timeoutMs', options.timeoutMs, this.limits.messageTimeoutMs);
+        const id = this.probes.nextId();
         let sent;
         try {
             sent = this.protocol.encode(id, kind, options.bytes);
@@ -64491,33 +64848,19 @@ class InstrumentedConnection {
         catch (error) {
             return Promise.reject(error);
         }
-        return new Promise((resolve, reject) => {
-            const startMs = this.clock.nowMs();
-            const deadlineMs = startMs + timeoutMs;
-            this.pending.set(id, { startMs, sent, timeoutMs, deadlineMs, resolve, reject });
-            // One timer per connection, armed for the earliest deadline: a timer
-            // per probe cost a Timeout object and a timer-list insert and remove per message.
-            if (deadlineMs < this.probeTimerAtMs)
-                this.armProbeTimer(deadlineMs, startMs);
-            this.stats.messagesSent++;
-            this.stats.bytesSent += sent.data.length;
-            this.recorder?.recordProbeSent(sent.data.length);
-            this.ws.send(sent.data, sent.binary ? SEND_BINARY : SEND_TEXT);
-        });
+        return this.probes.start(id, sent, timeoutMs, this.sendProbe);
     }
     ping(timeoutMs) {
         if (this.readyState !== 'OPEN')
             return Promise.reject(this.notOpen('ping'));
-        const limit = positive('timeoutMs', timeoutMs, this.pongTimeoutMs);
-        this.stats.pingsSent++;
-        this.recorder?.recordPingSent();
+        const limit = positive('timeoutMs', timeoutMs, this.limits.pongTimeoutMs);
+        this.meter.pingSent();
         return this.pings.start(limit, this.sendPing);
     }
     send(data) {
         if (this.readyState !== 'OPEN')
             return Promise.reject(this.notOpen('send'));
-        this.stats.messagesSent++;
-        this.stats.bytesSent += typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+        this.meter.sent(typeof data === 'string' ? Buffer.byteLength(data) : data.length);
         return new Promise((resolve, reject) => {
             this.ws.send(data, (error) => (error ? reject(this.lost(error.message)) : resolve()));
         });
@@ -64525,8 +64868,7 @@ class InstrumentedConnection {
     sendTextBytes(data) {
         if (this.readyState !== 'OPEN')
             return Promise.reject(this.notOpen('send'));
-        this.stats.messagesSent++;
-        this.stats.bytesSent += data.length;
+        this.meter.sent(data.length);
         // ws validates UTF-8 only on receipt, so these bytes go out as a text frame unchanged.
         return new Promise((resolve, reject) => {
             this.ws.send(data, SEND_TEXT, (error) => error ? reject(this.lost(error.message)) : resolve());
@@ -64535,7 +64877,7 @@ class InstrumentedConnection {
     close(code = 1000, reason = '', timeoutMs) {
         if (this.readyState === 'CLOSED')
             return this.closed;
-        const limit = positive('timeoutMs', timeoutMs, this.closeTimeoutMs);
+        const limit = positive('timeoutMs', timeoutMs, this.limits.closeTimeoutMs);
         const wasOpen = this.readyState === 'OPEN';
         try {
             // ws throws (before sending anything) for a code or reason it will not put on the wire.
@@ -64547,24 +64889,7 @@ class InstrumentedConnection {
         this.closeInitiator ??= 'client';
         if (wasOpen && this.readyState === 'OPEN')
             this.enter('CLOSING');
-        return new Promise((resolve, reject) => {
-            const timer = setTimeout(() => {
-                this.ws.terminate();
-                // Dropping the socket makes ws emit 'close' at once. A close frame that
-                // did come back (code other than 1006) means the handshake completed and
-                // only the service's TCP close is missing: resolve, with serverClosedTcp false.
-                void this.closed.then((info) => {
-                    if (info.code !== 1006)
-                        resolve(info);
-                    else
-                        reject(new errors_HealthError('WSH_ERR_CLOSE_TIMEOUT', `closing handshake with ${this.safeUrl} did not complete within ${Math.round(limit)} ms; the connection was dropped`));
-                });
-            }, limit);
-            void this.closed.then((info) => {
-                clearTimeout(timer);
-                resolve(info);
-            });
-        });
+        return awaitClose(this.ws, this.closed, limit, this.name.safeUrl);
     }
     terminate() {
         if (this.readyState === 'CLOSED')
@@ -64579,16 +64904,10 @@ class InstrumentedConnection {
     onUpgrade = (response) => {
         // The upgraded socket is the one ws keeps; its 'end' is the service's FIN.
         response.socket.once('end', this.onTcpEnd);
-        const headers = response.headers;
-        this.handshake.status = response.statusCode ?? 0;
-        this.handshake.protocol = headerText(headers['sec-websocket-protocol']);
-        this.handshake.extensions = headerText(headers['sec-websocket-extensions']);
+        this.opening.upgraded(response);
     };
     onUnexpectedResponse = (_req, response) => {
-        const status = response.statusCode ?? 0;
-        this.handshake.status = status;
-        response.resume();
-        this.fail(handshakeRejected(this.safeUrl, status));
+        this.opening.refused(response);
         this.ws.terminate();
     };
     onOpen = () => {
@@ -64597,59 +64916,40 @@ class InstrumentedConnection {
         // ws validated the negotiated subprotocol; prefer its view of the result.
         this.handshake.protocol = this.ws.protocol;
         this.enter('OPEN', now);
-        clearTimeout(this.handshakeTimer);
-        this.settled = true;
         this.wasOpen = true;
-        this.gauge?.recordOpened();
-        this.recorder?.recordConnect(this.handshake.connectTimeMs);
-        this.resolveOpen(this);
+        this.meter.opened(this.handshake.connectTimeMs);
+        this.opening.succeeded(this);
     };
     onError = (error) => {
-        if (!this.settled) {
-            this.fail(connectError(this.safeUrl, this.handshakeTimeoutMs, error));
+        if (!this.opening.settled) {
+            this.opening.broke(error);
             return;
         }
         // Echoes of a failed opening (e.g. terminate after a rejected upgrade) are not new errors.
         if (!this.wasOpen)
             return;
         this.lastError = error.message;
-        this.stats.errors++;
-        const code = error.code;
-        this.recorder?.recordError(typeof code === 'string' && code.startsWith('WS_ERR_')
-            ? 'WSH_ERR_PROTOCOL'
-            : 'WSH_ERR_CONNECTION_LOST');
+        this.meter.failure(socketErrorCode(error));
     };
     onClose = (code, reasonBuffer) => {
         const wasOpen = this.wasOpen;
-        if (!this.settled) {
-            this.fail(connectError(this.safeUrl, this.handshakeTimeoutMs, new Error('connection closed before the handshake completed')));
+        if (!this.opening.settled) {
+            this.opening.broke(new Error('connection closed before the handshake completed'));
         }
         this.enter('CLOSED');
         if (wasOpen)
-            this.gauge?.recordClosed();
+            this.meter.closed();
         const reason = reasonBuffer.toString('utf8');
-        const detail = `connection ${this.label} to ${this.safeUrl} closed (code ${code}${reason ? `: ${reason}` : ''})`;
-        clearTimeout(this.probeTimer);
-        this.probeTimerAtMs = Number.POSITIVE_INFINITY;
-        for (const [id, probe] of this.pending) {
-            this.pending.delete(id);
-            this.recorder?.recordProbeLost();
-            probe.reject(this.lost(`probe ${id} got no reply: ${detail}`));
-        }
-        this.pings.rejectAll((id) => this.lost(`ping ${id} got no pong: ${detail}`));
-        this.resolveClosed({
-            code,
-            reason,
-            // ws reports 1006 exactly when no close frame arrived before the TCP connection ended.
-            wasClean: code !== 1006,
-            initiatedBy: this.closeInitiator ?? (code === 1006 ? 'network' : 'server'),
-            serverClosedTcp: this.serverEndedTcp
+        const detail = closedDetail(this.name, code, reason);
+        this.probes.rejectAll((id) => {
+            this.meter.probeLost();
+            return this.lost(`probe ${id} got no reply: ${detail}`);
         });
+        this.pings.rejectAll((id) => this.lost(`ping ${id} got no pong: ${detail}`));
+        this.resolveClosed(describeClose(code, reason, this.closeInitiator, this.serverEndedTcp));
     };
     onWsMessage = (data, isBinary) => {
-        const stats = this.stats;
-        stats.messagesReceived++;
-        stats.bytesReceived += data.length;
+        this.meter.received(data.length);
         const listeners = this.listeners;
         for (let i = 0; i < listeners.length; i++) {
             try {
@@ -64659,23 +64959,8 @@ class InstrumentedConnection {
                 // A suite's listener must not break measurement of the stream.
             }
         }
-        const probe = this.pending.size === 0 ? undefined : this.correlate(data, isBinary);
-        if (probe === undefined) {
-            stats.unsolicited++;
-            this.recorder?.recordUnsolicited(data.length);
-            return;
-        }
-        const rttMs = this.clock.nowMs() - probe.startMs;
-        const intact = this.protocol.intact(data, isBinary, probe.sent);
-        stats.repliesMatched++;
-        this.recorder?.recordRoundTrip(rttMs, intact, data.length);
-        probe.resolve({
-            id: this.matchedId,
-            rttMs,
-            intact,
-            bytes: probe.sent.data.length,
-            matchedById: this.matchedById
-        });
+        if (!this.probes.settle(data, isBinary))
+            this.meter.unsolicited(data.length);
     };
     onTcpEnd = () => {
         this.serverEndedTcp = true;
@@ -64686,104 +64971,22 @@ class InstrumentedConnection {
     sendPing = (payload) => {
         this.ws.ping(payload);
     };
+    sendProbe = (sent) => {
+        this.meter.probeSent(sent.data.length);
+        this.ws.send(sent.data, sent.binary ? SEND_BINARY : SEND_TEXT);
+    };
     // ------------------------------------------------------------ internals
-    matchedId = -1;
-    probeTimer;
-    /** Deadline the probe timer is armed for (Infinity when none). */
-    probeTimerAtMs = Number.POSITIVE_INFINITY;
-    armProbeTimer(atMs, nowMs) {
-        clearTimeout(this.probeTimer);
-        this.probeTimerAtMs = atMs;
-        this.probeTimer = setTimeout(onProbeDeadline, Math.max(0, atMs - nowMs), this);
-        // Pending probes exist only while the socket is open, and the socket keeps
-        // the process alive; an idle connection's stale deadline must not.
-        this.probeTimer.unref();
-    }
-    /** The probe timer fired: time out every probe past its deadline, re-arm for the next. */
-    sweepProbes() {
-        // The armed deadline has passed by the timer's account even if the
-        // injected clock disagrees (a manual clock in tests), so never re-arm for it.
-        const now = Math.max(this.clock.nowMs(), this.probeTimerAtMs);
-        this.probeTimer = undefined;
-        this.probeTimerAtMs = Number.POSITIVE_INFINITY;
-        let next = Number.POSITIVE_INFINITY;
-        for (const [id, probe] of this.pending) {
-            if (probe.deadlineMs <= now)
-                this.timeoutProbe(id);
-            else if (probe.deadlineMs < next)
-                next = probe.deadlineMs;
-        }
-        if (next !== Number.POSITIVE_INFINITY)
-            this.armProbeTimer(next, this.clock.nowMs());
-    }
-    /** Finds and removes the pending probe a message answers; sets matchedId. */
-    correlate(data, isBinary) {
-        let id = this.protocol.match(data, isBinary);
-        if (id === NO_MATCH)
-            return undefined;
-        // A json service may echo an id field of its own: a reply to an id we
-        // never sent is correlated first in first out, like one with no id.
-        const fifo = id === MATCH_FIFO || (this.protocol.name === 'json' && id >= this.nextProbeId);
-        if (fifo)
-            id = this.pending.keys().next().value;
-        this.matchedById = !fifo;
-        const probe = this.pending.get(id);
-        if (probe !== undefined) {
-            this.pending.delete(id);
-            this.matchedId = id;
-        }
-        return probe;
-    }
-    timeoutProbe(id) {
-        const probe = this.pending.get(id);
-        if (probe === undefined)
-            return;
-        this.pending.delete(id);
-        this.stats.timeouts++;
-        this.recorder?.recordProbeLost();
-        this.recordFailure('WSH_ERR_MESSAGE_TIMEOUT');
-        probe.reject(new errors_HealthError('WSH_ERR_MESSAGE_TIMEOUT', `probe ${id} on ${this.label} got no reply from ${this.safeUrl} within ${Math.round(probe.timeoutMs)} ms (message-timeout-ms)`));
-    }
-    recordFailure(code) {
-        this.stats.errors++;
-        this.recorder?.recordError(code);
-    }
     lost(message) {
-        this.recordFailure('WSH_ERR_CONNECTION_LOST');
+        this.meter.failure('WSH_ERR_CONNECTION_LOST');
         return new errors_HealthError('WSH_ERR_CONNECTION_LOST', message);
     }
     notOpen(what) {
-        return new errors_HealthError('WSH_ERR_CONNECTION_LOST', `cannot ${what} on ${this.label}: connection to ${this.safeUrl} is ${this.readyState}`);
+        return notOpen(this.name, what, this.readyState);
     }
     enter(state, atMs = this.clock.nowMs()) {
         this.readyState = state;
         this.states.push({ state, atMs });
     }
-    handshakeDeadline() {
-        if (this.settled)
-            return;
-        this.fail(handshakeTimedOut(this.safeUrl, this.handshakeTimeoutMs));
-        this.ws.terminate();
-    }
-    fail(error) {
-        if (this.settled)
-            return;
-        this.settled = true;
-        clearTimeout(this.handshakeTimer);
-        this.recorder?.recordConnectFailure(error.code);
-        this.rejectOpen(error);
-    }
-}
-function onHandshakeDeadline(connection) {
-    connection.handshakeDeadline();
-}
-function onProbeDeadline(connection) {
-    connection.sweepProbes();
-}
-function headerText(value) {
-    if (value === undefined)
-        return '';
-    return Array.isArray(value) ? value.join(', ') : value;
 }
 
 ;// CONCATENATED MODULE: ./src/client/connection.ts
