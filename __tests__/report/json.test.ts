@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { toJsonReport, writeJsonReport } from '../../src/report/json.js'
@@ -41,5 +42,21 @@ describe('writeJsonReport', () => {
     const json = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>
     expectReportContract(json)
     expect(json.target).toBe('ws://127.0.0.1:8001/ws')
+  })
+
+  it('rejects with the file system code when a parent is a file (ENOTDIR)', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'wsh-json-'))
+    await writeFile(join(dir, 'plain'), 'x')
+    await expect(
+      writeJsonReport(join(dir, 'plain', 'sub', 'report.json'), makeReport())
+    ).rejects.toMatchObject({ code: 'ENOTDIR' })
+  })
+
+  // Node's recursive mkdir never settles for a folder under /proc; the report write must.
+  const procfs = existsSync('/proc/self') ? it : it.skip
+  procfs('rejects instead of hanging for a folder that cannot be made under /proc', async () => {
+    await expect(
+      writeJsonReport('/proc/wsh-no-such/report.json', makeReport())
+    ).rejects.toHaveProperty('code')
   })
 })

@@ -31,7 +31,8 @@
  * still holds its own id.
  */
 import { randomBytes } from 'node:crypto'
-import { link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises'
+import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises'
+import { makeDirs } from '../make-dirs.js'
 import { dirname, resolve } from 'node:path'
 import { systemClock, type Clock } from '../metrics/clock.js'
 import { HealthError, describeError } from '../errors.js'
@@ -92,7 +93,7 @@ export async function readHistory(path: string): Promise<HistoryReadResult> {
 
 /** Writes `text` to `path` through a temp file and rename, so readers never see half a file. */
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true })
+  await makeDirs(dirname(path))
   const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
   try {
     await writeFile(temp, text, 'utf8')
@@ -201,7 +202,7 @@ export async function appendRecord(
     throw new RangeError(`lockAttempts: got ${attempts}; expected a positive integer`)
   }
   const file = resolve(path)
-  await mkdir(dirname(file), { recursive: true })
+  await makeDirs(dirname(file))
   const release = await acquireFileLock(
     `${file}.lock`,
     attempts,

@@ -2,7 +2,8 @@
  * The JSON report, schema version 1 (DESIGN.md contract). Keys are written
  * in the contract's order so reports diff cleanly between runs.
  */
-import { mkdir, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
+import { makeDirs } from '../make-dirs.js'
 import { dirname, resolve } from 'node:path'
 import type { MetricValue, RunMetrics, RunReport, SuiteResult } from '../engine/model.js'
 
@@ -105,7 +106,7 @@ export function toJsonReport(report: RunReport): Record<string, unknown> {
  */
 export async function writeJsonReport(path: string, report: RunReport): Promise<string> {
   const absolute = resolve(path)
-  await mkdir(dirname(absolute), { recursive: true })
+  await makeDirs(dirname(absolute))
   await writeFile(absolute, `${JSON.stringify(toJsonReport(report), null, 2)}\n`, 'utf8')
   return absolute
 }
