@@ -154,6 +154,13 @@ export function parseArgv(argv: readonly string[]): ParsedArgv {
     ) {
       throw new HealthError('WSH_ERR_CONFIG', `${token.rawName}: expected a value after it`)
     }
+    // `--duration=` or `--duration ""` is a mistake, not a request for the default.
+    if (type === 'string' && value !== undefined && value.trim() === '') {
+      throw new HealthError(
+        'WSH_ERR_CONFIG',
+        `${token.rawName}: expected a value, got an empty string (leave the flag out for the default)`
+      )
+    }
     flags[flagKey(command, token.name)] = type === 'boolean' ? (value ?? true) : value
   }
   checkPositionals(command, positionals)

@@ -6,7 +6,9 @@
 import { SUITE_IDS } from '../engine/model.js'
 import type { FieldKind } from './fields.js'
 
-const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i
+// Plain decimals only: `1e3` for a count or a duration is a typo more often than
+// a number, so it is left as text and the schema names it with what is allowed.
+const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)$/
 const TRUE_WORDS = new Set(['true', '1', 'yes'])
 const FALSE_WORDS = new Set(['false', '0', 'no'])
 

@@ -5,6 +5,7 @@
 import { z } from 'zod'
 import { ConfigSchema } from './schema.js'
 import { BOOLEAN_WORDS } from './coerce.js'
+import { redactText } from './redact.js'
 
 export interface FormatIssueOptions {
   /** The name the user typed for a schema path; default: the path in snake_case. */
@@ -55,7 +56,8 @@ function defaultName(path: readonly PropertyKey[]): string {
 export function describeValue(value: unknown, secret = false): string {
   if (value === undefined) return 'nothing'
   if (secret) return '"***"'
-  const text = typeof value === 'string' ? JSON.stringify(value) : safeJson(value)
+  // A URL (even one that does not parse) may carry credentials in its user-info or query.
+  const text = typeof value === 'string' ? JSON.stringify(redactText(value)) : safeJson(value)
   return text.length > 80 ? `${text.slice(0, 77)}...` : text
 }
 
@@ -87,6 +89,11 @@ function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType | undefined): 
       return `one of ${issue.values.map(String).join(', ')}${isSuiteList(issue.path) ? ' (or all)' : ''}`
     case 'custom':
       return issue.message.replace(/^expected /, '')
+    case 'invalid_key': {
+      // A record key broke its own rule (a header name): say that rule, not "a string".
+      const inner = issue.issues[0]
+      return inner?.code === 'custom' ? inner.message : issue.message
+    }
     default:
       return schema ? describeSchema(schema) : issue.message
   }

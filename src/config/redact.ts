@@ -91,7 +91,7 @@ export function redactUrl(url: string, options: RedactUrlOptions = {}): string {
   try {
     parsed = new URL(url)
   } catch {
-    return url
+    return redactUnparsedUrl(url, options)
   }
   let changed = false
   if (options.dropUserinfo === true && (parsed.username !== '' || parsed.password !== '')) {
@@ -110,6 +110,21 @@ export function redactUrl(url: string, options: RedactUrlOptions = {}): string {
   }
   // Unchanged URLs keep their exact spelling (URL would add a trailing slash).
   return changed ? parsed.toString() : url
+}
+
+/**
+ * A URL that does not parse (a typo in the port, an unclosed bracket) can
+ * still carry credentials: its user-info is masked whole and secret-looking
+ * query values are replaced, by pattern.
+ */
+function redactUnparsedUrl(url: string, options: RedactUrlOptions): string {
+  return url
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i, (_match, scheme: string) =>
+      options.dropUserinfo === true ? scheme : `${scheme}${REDACTED}@`
+    )
+    .replace(/([?&])([^=&#]+)=([^&#]*)/g, (match, sep: string, name: string) =>
+      isSecretParam(name) ? `${sep}${name}=${REDACTED}` : match
+    )
 }
 
 /**

@@ -6,8 +6,22 @@
 import { z } from 'zod'
 import { DEFAULT_FAULTS } from '../chaos/faults.js'
 import { SUITE_IDS, type SuiteId } from '../engine/model.js'
+import {
+  headerNameProblem,
+  headerValueProblem,
+  subprotocolsProblem,
+  wsUrlProblem
+} from './handshake-values.js'
 
 export const SuiteIdSchema = z.enum(SUITE_IDS)
+
+/** A zod refinement from a rule that returns its problem in words (src/config/handshake-values.ts). */
+function problemIn<T>(rule: (value: T) => string | undefined) {
+  return (value: T, ctx: z.RefinementCtx): void => {
+    const problem = rule(value)
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', input: value, message: problem })
+  }
+}
 
 /**
  * Upper bounds on times. Node timers take a 32-bit delay: 2^31 ms or more
@@ -227,12 +241,7 @@ export const SelfHealingSchema = z
 export const ConfigSchema = z
   .object({
     /** ws:// or wss:// URL of the service under test. */
-    url: z
-      .string()
-      .refine((value) => /^wss?:\/\/[^\s/]+/i.test(value), {
-        message: 'expected a ws:// or wss:// URL'
-      })
-      .optional(),
+    url: z.string().superRefine(problemIn(wsUrlProblem)).optional(),
     suites: z
       .array(SuiteIdSchema)
       .min(1)
@@ -259,9 +268,17 @@ export const ConfigSchema = z
     protocol: z.enum(['echo', 'json']).default('echo'),
     json: JsonProtocolSchema.default(JsonProtocolSchema.parse({})),
     /** Subprotocols offered in the handshake. */
-    subprotocols: z.array(z.string().min(1)).default([]),
+    subprotocols: z
+      .array(z.string().min(1))
+      .superRefine(problemIn(subprotocolsProblem))
+      .default([]),
     /** Extra request headers for the handshake (values are treated as secrets in reports). */
-    headers: z.record(z.string(), z.string()).default({}),
+    headers: z
+      .record(
+        z.string().superRefine(problemIn(headerNameProblem)),
+        z.string().superRefine(problemIn(headerValueProblem))
+      )
+      .default({}),
     handshakeTimeoutMs: positiveMs.default(10_000),
     /** Bytes in the large-message probe (seed: > 1 MiB). */
     largePayloadBytes: z
