@@ -256,4 +256,36 @@ describe('report files', () => {
     )
     expect(() => parseReport('[]', 'arr.json')).toThrow(/arr\.json: expected a JSON object/)
   })
+
+  it('rejects forged counts a run could not have written', () => {
+    const counts = { sent: 4, intact: 4, pings: 2, pongs: 2, windowMs: 1 }
+    type Forged = {
+      metrics: { messagesSent: number; heartbeat: { received: number } }
+      latencyHistogram: { intactReplies: number; latencyMs: { count: number } }
+    }
+    const valid = (): Forged =>
+      JSON.parse(
+        JSON.stringify(toJsonReport(reportOf([1, 2, 3, 4], [lifecycle], counts)))
+      ) as Forged
+    const negative = valid()
+    negative.metrics.messagesSent = -1
+    expect(() => parseReport(JSON.stringify(negative), 'neg.json')).toThrow(
+      'neg.json: metrics.messagesSent: got -1; expected an integer >= 0'
+    )
+    const pongs = valid()
+    pongs.metrics.heartbeat.received = 3
+    expect(() => parseReport(JSON.stringify(pongs), 'pongs.json')).toThrow(
+      'pongs.json: metrics.heartbeat: received 3 is more than sent 2'
+    )
+    const intact = valid()
+    intact.latencyHistogram.intactReplies = 9
+    expect(() => parseReport(JSON.stringify(intact), 'intact.json')).toThrow(
+      'intact.json: latencyHistogram.intactReplies: 9 is more than metrics.messagesSent 4'
+    )
+    const histogram = valid()
+    histogram.latencyHistogram.latencyMs.count = 99
+    expect(() => mergeReports([parseReport(JSON.stringify(histogram), 'h.json')])).toThrow(
+      /latencyHistogram\.latencyMs: count: got 99; expected the buckets' total 4/
+    )
+  })
 })

@@ -200,6 +200,10 @@ export function parseReport(text: string, name: string): RunReport {
   }
   const metrics = report.metrics as Record<string, unknown> | null
   if (typeof metrics !== 'object' || metrics === null) bad('metrics: expected an object')
+  // Merging sums these: a forged or corrupted count would pass into the merged verdict.
+  const count = (value: unknown, field: string): number =>
+    isCount(value) ? value : bad(`${field}: got ${JSON.stringify(value)}; expected an integer >= 0`)
+  const counts = metrics as Record<string, unknown>
   for (const field of [
     'messagesSent',
     'messagesReceived',
@@ -207,18 +211,31 @@ export function parseReport(text: string, name: string): RunReport {
     'reconnections',
     'errors'
   ]) {
-    if (typeof (metrics as Record<string, unknown>)[field] !== 'number')
-      bad(`metrics.${field}: expected a number`)
+    count(counts[field], `metrics.${field}`)
   }
-  const heartbeat = (metrics as Record<string, unknown>).heartbeat as Record<string, unknown> | null
-  if (typeof heartbeat?.sent !== 'number' || typeof heartbeat?.received !== 'number') {
+  const heartbeat = counts.heartbeat as Record<string, unknown> | null
+  if (typeof heartbeat !== 'object' || heartbeat === null) {
     bad('metrics.heartbeat: expected sent and received counts')
   }
+  const pings = count(heartbeat?.sent, 'metrics.heartbeat.sent')
+  const pongs = count(heartbeat?.received, 'metrics.heartbeat.received')
+  if (pongs > pings) bad(`metrics.heartbeat: received ${pongs} is more than sent ${pings}`)
   const block = report.latencyHistogram as Record<string, unknown> | undefined
   if (block !== undefined) {
-    for (const field of ['throughputWindowMs', 'intactReplies']) {
-      if (typeof block?.[field] !== 'number') bad(`latencyHistogram.${field}: expected a number`)
+    if (typeof block !== 'object' || block === null) bad('latencyHistogram: expected an object')
+    const windowMs = block.throughputWindowMs
+    if (typeof windowMs !== 'number' || !Number.isFinite(windowMs) || windowMs < 0) {
+      bad(`latencyHistogram.throughputWindowMs: got ${JSON.stringify(windowMs)}; expected ms >= 0`)
+    }
+    const intact = count(block.intactReplies, 'latencyHistogram.intactReplies')
+    const sent = counts.messagesSent as number
+    if (intact > sent) {
+      bad(`latencyHistogram.intactReplies: ${intact} is more than metrics.messagesSent ${sent}`)
     }
   }
   return json as RunReport
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
 }
