@@ -14,11 +14,17 @@ import { connectWithin } from '../../src/engine/probes.js'
 import { failedToMeasure } from '../../src/engine/checks.js'
 import type { Check, SuiteId, SuiteResult } from '../../src/engine/model.js'
 import { runHealthCheck } from '../../src/engine/run.js'
+import { serviceUnreachable } from '../../src/engine/verdict.js'
 import { SUITES } from '../../src/suites/registry.js'
 import type { Suite } from '../../src/suites/types.js'
 import { startReferenceServer, type ReferenceServer } from '../../src/server/reference-server.js'
 import { makeConfig } from '../fixtures/builders.js'
-import { answer, startWsServer, type TestServer } from '../fixtures/faulty-servers.js'
+import {
+  answer,
+  closedPortUrl,
+  startWsServer,
+  type TestServer
+} from '../fixtures/faulty-servers.js'
 
 const FRAGILE = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -200,5 +206,22 @@ describe('a service that goes down mid-run', () => {
       message: `not run: ${down.message}`
     })
     expect(byId.get('message-delivery')?.status).toBe('passed')
+  }, 60_000)
+})
+
+describe('a service that was never up', () => {
+  it('stays reported as unreachable: the probe is not-run, nothing claims it went down', async () => {
+    const report = await runHealthCheck(
+      makeConfig({ url: await closedPortUrl(), duration: 1, suites: ['message-delivery'] })
+    )
+    expect(report.status).toBe('failed')
+    const delivery = report.suites[0]
+    expect(check(delivery, 'protocol-error-close')).toMatchObject({
+      status: 'not-run',
+      message: 'not run: the service was never reached in this run'
+    })
+    expect(delivery?.checks.some((c) => c.code === 'WSH_ERR_SERVICE_DOWN')).toBe(false)
+    expect(delivery?.checks.find((c) => c.status === 'failed')?.code).toBe('WSH_ERR_CONNECT')
+    expect(serviceUnreachable(report.suites)).toBe(true)
   }, 60_000)
 })

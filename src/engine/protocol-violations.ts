@@ -51,6 +51,8 @@ export interface ProtocolViolationOptions {
   serviceUp: ServiceProbe
   /** Set when the service went down earlier in the run: the probes are then not-run. */
   down?: ServiceDown
+  /** Whether any connection to the service succeeded in the run; without one the probes are not-run. */
+  everConnected: boolean
   /** What ran just before (for the cause when the service is found down before the probes). */
   after: string
   /** Clock.nowMs by which the probes must be done (the run's deadline less the report reserve). */
@@ -65,7 +67,11 @@ export interface ProtocolViolationOptions {
 export async function protocolViolationChecks(options: ProtocolViolationOptions): Promise<Check[]> {
   const { id, title } = PROTOCOL_ERROR_CHECK
   if (options.down) return [notRun(id, title, options.down.cause)]
+  // An unreachable service stays reported as unreachable (verdict.ts), not as one that went down.
+  if (!options.everConnected)
+    return [notRun(id, title, 'the service was never reached in this run')]
   if (!options.config.protocolViolations) return [skipped(id, title, 'protocol_violations is off')]
+  if (options.signal?.aborted) return [skipped(id, title, 'the run was cancelled before the probe')]
   const leftMs = options.endByMs - options.clock.nowMs()
   if (leftMs < MIN_PHASE_MS) {
     return [

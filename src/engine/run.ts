@@ -241,6 +241,7 @@ async function measureService(options: MeasureOptions): Promise<Measured> {
     clock,
     serviceUp,
     down: result.serviceDown,
+    everConnected: options.recorder.connectTimes.count > 0,
     after: stress ? 'stress mode' : 'the suites',
     endByMs,
     signal: deps.signal
