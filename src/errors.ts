@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   WSH_ERR_RECONNECT_EXHAUSTED: 'reconnection attempts exceeded',
   /** The circuit breaker is open: calls are refused without touching the service. */
   WSH_ERR_CIRCUIT_OPEN: 'circuit open',
+  /** The service stopped accepting connections during the run (crashed, killed, or taken down by a probe). */
+  WSH_ERR_SERVICE_DOWN: 'service went down',
   /** The service under test (server_command) did not start or become ready. */
   WSH_ERR_SERVER_START: 'service did not start',
   /** Discovery found no WebSocket endpoint. */

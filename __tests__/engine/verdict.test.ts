@@ -13,13 +13,31 @@ describe('suiteStatus', () => {
     [['passed', 'skipped'], 'passed'],
     [['passed'], 'passed'],
     [['skipped', 'skipped'], 'skipped'],
-    [[], 'skipped']
+    [[], 'skipped'],
+    [['not-run'], 'not-run'],
+    [['skipped', 'not-run'], 'not-run'],
+    [['passed', 'not-run'], 'passed'],
+    [['failed', 'not-run'], 'failed']
   ])('%j -> %s', (given, expected) => {
     expect(suiteStatus(checks(...given))).toBe(expected)
   })
 })
 
 describe('overallVerdict', () => {
+  it('fails when the service went down, even in a non-critical suite', () => {
+    const down = makeCheck({ status: 'failed', code: 'WSH_ERR_SERVICE_DOWN' })
+    expect(overallVerdict([suite('passed'), { ...suite('failed', false), checks: [down] }])).toBe(
+      'failed'
+    )
+    // The same failure without the code only degrades.
+    const other = makeCheck({ status: 'failed', code: 'WSH_ERR_PROTOCOL' })
+    expect(overallVerdict([suite('passed'), { ...suite('failed', false), checks: [other] }])).toBe(
+      'degraded'
+    )
+  })
+  it('never passes a run whose suites were all not-run or skipped', () => {
+    expect(overallVerdict([suite('not-run'), suite('skipped')])).toBe('degraded')
+  })
   it('fails when a critical suite failed', () => {
     expect(overallVerdict([suite('passed'), suite('failed', true)])).toBe('failed')
   })

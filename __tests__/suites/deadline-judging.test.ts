@@ -7,7 +7,9 @@ import { afterEach, describe, expect, it } from '@jest/globals'
 import { REUSE_PROBES, POOL_ROUNDS } from '../../src/suites/connection-lifecycle.js'
 import { startReferenceServer } from '../../src/server/reference-server.js'
 import { startSlowServer, type TestServer } from '../fixtures/faulty-servers.js'
-import { check, runSuite } from './harness.js'
+import { protocolErrorCheck } from '../../src/suites/protocol-error-probe.js'
+import { makeConfig } from '../fixtures/builders.js'
+import { check, runSuite, wireClient } from './harness.js'
 
 let server: TestServer | undefined
 afterEach(async () => {
@@ -66,8 +68,11 @@ describe('message-delivery under protocol json', () => {
       '100 of 100 answered by a matching reply (content not compared: json protocol)'
     )
     expect(rate.message).not.toContain('intact')
-    // Any of the protocol-error close codes passes: the threshold names them all.
-    expect(check(result, 'protocol-error-close').threshold).toMatchObject({
+    // Any of the protocol-error close codes passes: the threshold names them all. The probe
+    // runs after every suite (src/engine/protocol-violations.ts), so it is called directly.
+    const { connect } = wireClient(server.url, makeConfig({ url: server.url, protocol: 'json' }))
+    const probe = await protocolErrorCheck({ connect, signal: new AbortController().signal })
+    expect(probe.threshold).toMatchObject({
       op: '==',
       text: 'one of 1002/1003/1007/1008/1009/1011'
     })

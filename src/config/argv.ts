@@ -31,6 +31,9 @@ const RUN_OPTIONS: Record<string, OptionType> = {
   connections: 'string',
   chaos: 'boolean',
   stress: 'boolean',
+  'protocol-violations': 'boolean',
+  // The negation of a boolean flag: `--no-<flag>` sets it to false.
+  'no-protocol-violations': 'boolean',
   'max-connections': 'string',
   'open-rate': 'string',
   config: 'string',
@@ -70,6 +73,7 @@ export function usage(): string {
     'Usage:',
     '  ws-health run [--url URL] [--suites all|id,id] [--duration S] [--connections N]',
     '      [--chaos] [--stress] [--config FILE] [--environment NAME] [--protocol echo|json]',
+    '      [--no-protocol-violations]',
     '      [--max-connections N] [--open-rate N]',
     '      [--report FILE] [--fail-on failed|degraded|never] [--seed N] [--shard K/N]',
     '      [--history FILE] [--history-keep N] [--history-branch NAME] [--history-path P]',
@@ -161,11 +165,29 @@ export function parseArgv(argv: readonly string[]): ParsedArgv {
         `${token.rawName}: expected a value, got an empty string (leave the flag out for the default)`
       )
     }
+    const negated = type === 'boolean' ? negatedFlag(token.name) : undefined
+    if (negated !== undefined) {
+      if (value !== undefined) {
+        throw new HealthError(
+          'WSH_ERR_CONFIG',
+          `${token.rawName}: takes no value (got ${JSON.stringify(value)}); use --${token.name.slice(3)}=${value} instead`
+        )
+      }
+      flags[negated] = false
+      continue
+    }
     flags[flagKey(command, token.name)] = type === 'boolean' ? (value ?? true) : value
   }
   checkPositionals(command, positionals)
   if (command === 'serve' && flags.port !== undefined) flags.port = parsePort(String(flags.port))
   return { command, flags, positionals }
+}
+
+/** The schema path `--no-<flag>` turns off, when <flag> is a boolean setting. */
+function negatedFlag(name: string): string | undefined {
+  if (!name.startsWith('no-')) return undefined
+  const spec = FLAG_KEYS.get(name.slice(3))
+  return spec?.kind === 'boolean' ? spec.path : undefined
 }
 
 function flagKey(command: keyof typeof COMMANDS, name: string): string {

@@ -164,6 +164,13 @@ export const FIELDS: readonly FieldSpec[] = [
     file: ['stress_test']
   },
   {
+    path: 'protocolViolations',
+    kind: 'boolean',
+    input: 'protocol_violations',
+    flag: 'protocol-violations',
+    file: ['protocol_violations']
+  },
+  {
     path: 'protocol',
     kind: 'string',
     input: 'protocol',

@@ -265,6 +265,12 @@ export const ConfigSchema = z
     /** Seconds to wait for server_command to accept WebSocket handshakes at `url`. */
     serverReadyTimeout: z.number().positive().max(3_600).default(30),
     stressTest: z.boolean().default(false),
+    /**
+     * Send the deliberately invalid frame (message-delivery's protocol-error
+     * probe, run last) and check the service survives it. Off for production
+     * targets and services one bad client is known to crash.
+     */
+    protocolViolations: z.boolean().default(true),
     protocol: z.enum(['echo', 'json']).default('echo'),
     json: JsonProtocolSchema.default(JsonProtocolSchema.parse({})),
     /** Subprotocols offered in the handshake. */

@@ -189,6 +189,22 @@ export function skipped(id: string, title: string, reason: string): Check {
   return { id, title, status: 'skipped', value: null, unit: '', threshold: null, message: reason }
 }
 
+/**
+ * A check that was never attempted because the service had already stopped
+ * accepting connections; `cause` says when and why, once.
+ */
+export function notRun(id: string, title: string, cause: string): Check {
+  return {
+    id,
+    title,
+    status: 'not-run',
+    value: null,
+    unit: '',
+    threshold: null,
+    message: `not run: ${cause}`
+  }
+}
+
 /** Code of a thrown value: its HealthError code, else WSH_ERR_INTERNAL. */
 export function errorCode(error: unknown): ErrorCode {
   return isHealthError(error) ? error.code : 'WSH_ERR_INTERNAL'

@@ -16,7 +16,12 @@ export const SUITE_IDS = [
 
 export type SuiteId = (typeof SUITE_IDS)[number]
 
-export type Status = 'passed' | 'degraded' | 'failed' | 'skipped'
+/**
+ * `not-run`: the check or suite was never attempted because the service had
+ * stopped accepting connections earlier in the run (the cause is stated once
+ * in its message); it counts like `skipped` for a suite's status.
+ */
+export type Status = 'passed' | 'degraded' | 'failed' | 'skipped' | 'not-run'
 export type Verdict = 'passed' | 'degraded' | 'failed'
 
 /** How a measured value is compared with its limit. */

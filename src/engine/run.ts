@@ -5,13 +5,13 @@
  * unreachable service yields a failed report carrying the reason.
  */
 import { createConnector, connectionOptionsFromConfig } from '../client/connection.js'
-import { createProbeProtocol } from '../client/protocol.js'
+import { createProbeProtocol, type ProbeProtocol } from '../client/protocol.js'
 import { suiteSettings, type Config } from '../config/schema.js'
 import { redactConfig, redactUrl } from '../config/redact.js'
 import { HealthError, isHealthError } from '../errors.js'
 import { systemClock, type Clock } from '../metrics/clock.js'
 import { healthScore } from '../metrics/health-score.js'
-import { createRunRecorder } from '../metrics/run-recorder.js'
+import { createRunRecorder, type RunRecorder } from '../metrics/run-recorder.js'
 import { runHistograms } from '../metrics/run-histograms.js'
 import { applyShard } from './shard.js'
 import { SUITES } from '../suites/registry.js'
@@ -24,7 +24,9 @@ import {
   startChaosMode
 } from './chaos-mode.js'
 import { failedToMeasure } from './checks.js'
-import type { RunReport, SuiteId, SuiteResult } from './model.js'
+import type { MetricValue, RunReport, SuiteId, SuiteResult } from './model.js'
+import { protocolViolationChecks, withMessageDeliveryChecks } from './protocol-violations.js'
+import { createServiceProbe, type ServiceProbe } from './service-down.js'
 import { runSuites, selectedSuiteIds, type RunSuitesResult, type RunTiming } from './runner.js'
 import { startService, type RunningService } from './service.js'
 import { overallVerdict } from './verdict.js'
@@ -119,97 +121,22 @@ export async function runHealthCheck(whole: Config, deps: RunDeps = {}): Promise
     }
     if (result === undefined) {
       if (config.chaosMode) relay = await startChaosMode(config, url, clock)
-      // Under chaos every suite talks to the relay; thresholds then judge recovery under faults.
-      const target = relay?.url ?? url
-      const direct = createConnector({
-        url: target,
-        clock,
+      const measured = await measureService({
+        config,
+        url,
+        relay,
+        service,
         protocol,
         recorder,
-        ...connectionOptionsFromConfig(config)
-      })
-      // Under chaos a connect the relay refuses in its fault window is retried (bounded), so
-      // the suites judge the service's recovery, not the injected refusal (chaos-mode.ts).
-      const connect = relay
-        ? createChaosConnector({
-            connect: direct,
-            relayUrl: relay.url,
-            target: url,
-            clock,
-            retryWindowMs: chaosRetryWindowMs(relay.faults)
-          })
-        : direct
-      const ids = selectedSuiteIds(config)
-      const indexOf = (id: SuiteId): number => ids.indexOf(id) + 1
-      const onProgress = deps.onProgress
-      const chaosRelay = relay
-      result = await runSuites({
-        config,
         registry,
-        target,
-        connect,
-        canCarry: protocol.canCarry,
         clock,
-        // Reconnecting clients (self-healing) report their recoveries into the run's metrics.
-        recordReconnect: (recoveryMs) => recorder.recordReconnect(recoveryMs),
-        ...(service ? { service } : {}),
-        ...(chaosRelay
-          ? {
-              chaosInjected: () => ({ ...chaosRelay.injected }),
-              chaosHeldMs: (fromMs: number, toMs: number) => chaosRelay.heldBetween(fromMs, toMs)
-            }
-          : {}),
-        signal: deps.signal,
-        // Stress mode takes its share of the sampling time after the suites (src/engine/stress.ts).
-        timing: { ...deps.timing, durationMs: sampling.suitesMs },
-        onSuiteStart: onProgress
-          ? (suite) =>
-              onProgress({
-                suite: suite.id,
-                index: indexOf(suite.id),
-                count: ids.length,
-                done: 0,
-                total: 1
-              })
-          : undefined,
-        onProgress: onProgress
-          ? (id, done, total, note) =>
-              onProgress({ suite: id, index: indexOf(id), count: ids.length, done, total, note })
-          : undefined,
-        onSuiteEnd: deps.onSuiteEnd
+        deps,
+        sampling,
+        startMs
       })
-      if (config.stressTest) {
-        const phase = await runStressPhase({
-          config,
-          // Straight to the service, never through the chaos relay (stress-phase.ts says why).
-          url,
-          protocol,
-          clock,
-          budgetMs: sampling.stressMs,
-          endByMs:
-            startMs +
-            sampling.totalMs +
-            (deps.timing?.runSlackMs ?? RUN_SLACK_MS) -
-            (deps.timing?.reportReserveMs ?? REPORT_RESERVE_MS),
-          graceMs: deps.timing?.suiteGraceMs,
-          abortGraceMs: deps.timing?.abortGraceMs,
-          signal: deps.signal,
-          progress: onProgress
-            ? (done, total, note) =>
-                onProgress({
-                  suite: 'stress',
-                  index: ids.length + 1,
-                  count: ids.length + 1,
-                  done,
-                  total,
-                  note
-                })
-            : undefined,
-          overrides: deps.stress
-        })
-        stress = phase.block
-        stressEffect = phase.effect
-      }
+      result = measured.result
+      stress = measured.stress?.block
+      stressEffect = measured.stress?.effect
     }
   } finally {
     if (relay) {
@@ -251,6 +178,145 @@ export async function runHealthCheck(whole: Config, deps: RunDeps = {}): Promise
         }
       : {})
   }
+}
+
+interface MeasureOptions {
+  config: Config
+  /** The service's own URL. */
+  url: string
+  relay: ChaosRelay | undefined
+  service: RunningService | undefined
+  protocol: ProbeProtocol
+  recorder: RunRecorder
+  registry: ReadonlyMap<SuiteId, Suite>
+  clock: Clock
+  deps: RunDeps
+  sampling: ReturnType<typeof samplingSplit>
+  startMs: number
+}
+
+interface Measured {
+  result: RunSuitesResult
+  stress?: { block: { [key: string]: MetricValue }; effect: StressEffect }
+}
+
+/**
+ * The run's measuring phases in order: the suites, stress mode, then the
+ * protocol-violation probes last (protocol-violations.ts says why), each
+ * told when the service went down before it.
+ */
+async function measureService(options: MeasureOptions): Promise<Measured> {
+  const { config, url, clock, deps, sampling, startMs } = options
+  const serviceUp = createServiceProbe({ url, config, clock })
+  const result = await runSelectedSuites(options, serviceUp)
+  const endByMs =
+    startMs +
+    sampling.totalMs +
+    (deps.timing?.runSlackMs ?? RUN_SLACK_MS) -
+    (deps.timing?.reportReserveMs ?? REPORT_RESERVE_MS)
+  const stress = config.stressTest
+    ? await runStressPhase({
+        config,
+        // Straight to the service, never through the chaos relay (stress-phase.ts says why).
+        url,
+        protocol: options.protocol,
+        clock,
+        budgetMs: sampling.stressMs,
+        endByMs,
+        graceMs: deps.timing?.suiteGraceMs,
+        abortGraceMs: deps.timing?.abortGraceMs,
+        signal: deps.signal,
+        progress: progressOf(options, 'stress'),
+        overrides: deps.stress,
+        ...(result.serviceDown ? { notRunBecause: result.serviceDown.cause } : {})
+      })
+    : undefined
+  if (!config.suites.includes('message-delivery')) return { result, stress }
+  progressOf(options, 'message-delivery')?.(0, 1, 'protocol-violation probes')
+  const checks = await protocolViolationChecks({
+    config,
+    url,
+    protocol: options.protocol,
+    recorder: options.recorder,
+    clock,
+    serviceUp,
+    down: result.serviceDown,
+    everConnected: options.recorder.connectTimes.count > 0,
+    after: stress ? 'stress mode' : 'the suites',
+    endByMs,
+    signal: deps.signal
+  })
+  return { result: withMessageDeliveryChecks(result, checks), stress }
+}
+
+/** A progress callback for `phase` (a suite id or stress mode), when the caller asked for progress. */
+function progressOf(
+  options: MeasureOptions,
+  phase: SuiteId | 'stress'
+): ((done: number, total: number, note?: string) => void) | undefined {
+  const onProgress = options.deps.onProgress
+  if (!onProgress) return undefined
+  const ids = selectedSuiteIds(options.config)
+  const index = phase === 'stress' ? ids.length + 1 : ids.indexOf(phase) + 1
+  const count = phase === 'stress' ? ids.length + 1 : ids.length
+  return (done, total, note) => onProgress({ suite: phase, index, count, done, total, note })
+}
+
+/** The selected suites, through the chaos relay when it runs; never rejects. */
+async function runSelectedSuites(
+  options: MeasureOptions,
+  serviceUp: ServiceProbe
+): Promise<RunSuitesResult> {
+  const { config, url, relay, clock, recorder, protocol, deps } = options
+  // Under chaos every suite talks to the relay; thresholds then judge recovery under faults.
+  const target = relay?.url ?? url
+  const direct = createConnector({
+    url: target,
+    clock,
+    protocol,
+    recorder,
+    ...connectionOptionsFromConfig(config)
+  })
+  // Under chaos a connect the relay refuses in its fault window is retried (bounded), so
+  // the suites judge the service's recovery, not the injected refusal (chaos-mode.ts).
+  const connect = relay
+    ? createChaosConnector({
+        connect: direct,
+        relayUrl: relay.url,
+        target: url,
+        clock,
+        retryWindowMs: chaosRetryWindowMs(relay.faults)
+      })
+    : direct
+  const onProgress = deps.onProgress
+  return runSuites({
+    config,
+    registry: options.registry,
+    target,
+    connect,
+    canCarry: protocol.canCarry,
+    clock,
+    // Reconnecting clients (self-healing) report their recoveries into the run's metrics.
+    recordReconnect: (recoveryMs) => recorder.recordReconnect(recoveryMs),
+    ...(options.service ? { service: options.service } : {}),
+    ...(relay
+      ? {
+          chaosInjected: () => ({ ...relay.injected }),
+          chaosHeldMs: (fromMs: number, toMs: number) => relay.heldBetween(fromMs, toMs)
+        }
+      : {}),
+    signal: deps.signal,
+    // Stress mode takes its share of the sampling time after the suites (src/engine/stress.ts).
+    timing: { ...deps.timing, durationMs: options.sampling.suitesMs },
+    // A suite that failed after the run had connected asks whether the service went down.
+    serviceUp,
+    everConnected: () => recorder.connectTimes.count > 0,
+    onSuiteStart: onProgress ? (suite) => progressOf(options, suite.id)?.(0, 1) : undefined,
+    onProgress: onProgress
+      ? (id, done, total, note) => progressOf(options, id)?.(done, total, note)
+      : undefined,
+    onSuiteEnd: deps.onSuiteEnd
+  })
 }
 
 /** The run's sampling time (ms) and its split between the suites and stress mode. */

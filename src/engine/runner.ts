@@ -23,6 +23,15 @@ import {
   pause
 } from './deadline.js'
 import type { Check, SuiteId, SuiteOutcome, SuiteResult, Verdict } from './model.js'
+import {
+  measuredSomething,
+  notRunSuite,
+  serviceDown,
+  serviceDownCheck,
+  worthAsking,
+  type ServiceDown,
+  type ServiceProbe
+} from './service-down.js'
 import { overallVerdict, suiteStatus } from './verdict.js'
 
 /** Time limits of a run; the defaults implement DESIGN.md, tests shrink them. */
@@ -96,6 +105,14 @@ export interface RunSuitesOptions {
   onProgress?(id: SuiteId, done: number, total: number, note?: string): void
   /** Overrides of the time limits (tests use milliseconds). */
   timing?: Partial<RunTiming>
+  /**
+   * Asks whether the service still accepts connections (service-down.ts).
+   * Without it a service that goes down mid-run is not detected: every later
+   * suite measures (and fails) on its own.
+   */
+  serviceUp?: ServiceProbe
+  /** Whether any connection to the service succeeded so far (default: some check passed or degraded). */
+  everConnected?(): boolean
 }
 
 export interface RunSuitesResult {
@@ -107,6 +124,8 @@ export interface RunSuitesResult {
   durationMs: number
   /** True when the run deadline cut at least one suite. */
   runDeadlineHit: boolean
+  /** Set when the service stopped accepting connections; the suites after `during` are not-run. */
+  serviceDown?: ServiceDown
 }
 
 /** Selected suite ids in config order, without duplicates. */
@@ -147,9 +166,18 @@ export async function runSuites(options: RunSuitesOptions): Promise<RunSuitesRes
   const planned = ids.map((id) => budgets.get(id) ?? 0)
   const slackShareMs = Math.max(0, runLimitMs - timing.durationMs) / Math.max(1, ids.length)
   const results: SuiteResult[] = []
+  let down: ServiceDown | undefined
   try {
     for (const [index, id] of ids.entries()) {
       const suite = registry.get(id)
+      if (down) {
+        // Stated once per suite instead of a page of refused connections.
+        const title = suite?.title ?? id
+        const skippedSuite = notRunSuite(id, title, suiteSettings(config, id).critical, down)
+        results.push(skippedSuite)
+        notify(() => options.onSuiteEnd?.(skippedSuite))
+        continue
+      }
       // Behind schedule (earlier suites overran, e.g. under chaos): sample less, not get cut.
       const leftMs = runLimitMs - (clock.nowMs() - startMs)
       const budgetMs = shrunkBudgetMs(planned, index, leftMs, slackShareMs)
@@ -162,6 +190,11 @@ export async function runSuites(options: RunSuitesOptions): Promise<RunSuitesRes
           used: Math.round(budgetMs)
         }
       }
+      down = await downAfter(result, results, options, runDeadline.signal)
+      if (down) {
+        result.checks.push(serviceDownCheck(down))
+        result.status = suiteStatus(result.checks)
+      }
       results.push(result)
       notify(() => options.onSuiteEnd?.(result))
     }
@@ -172,8 +205,30 @@ export async function runSuites(options: RunSuitesOptions): Promise<RunSuitesRes
     suites: results,
     status: overallVerdict(results),
     durationMs: clock.nowMs() - startMs,
-    runDeadlineHit: runDeadline.signal.aborted
+    runDeadlineHit: runDeadline.signal.aborted,
+    ...(down ? { serviceDown: down } : {})
   }
+}
+
+/**
+ * After a suite that failed something, once the run had connected: asks the
+ * service for a new connection (bounded, SERVICE_UP_WINDOW_MS). A refusal
+ * means it went down during this suite; a service a suite restarted on
+ * purpose (self-healing) is back by then and is not down.
+ */
+async function downAfter(
+  result: SuiteResult,
+  before: readonly SuiteResult[],
+  options: RunSuitesOptions,
+  runSignal: AbortSignal
+): Promise<ServiceDown | undefined> {
+  if (options.serviceUp === undefined || runSignal.aborted) return undefined
+  const everConnected = options.everConnected?.() ?? measuredSomething([...before, result])
+  if (!worthAsking(result, everConnected)) return undefined
+  const answer = await options.serviceUp(runSignal)
+  // Cut by the run deadline: nothing was learned about the service.
+  if (answer.up || runSignal.aborted) return undefined
+  return serviceDown(result.id, answer.error)
 }
 
 function notAvailable(id: SuiteId, config: Config): SuiteResult {

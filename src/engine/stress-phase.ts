@@ -43,6 +43,8 @@ export interface StressPhaseOptions {
   signal?: AbortSignal
   progress?(done: number, total: number, note?: string): void
   overrides?: StressOverrides
+  /** Set when the service went down during the suites: stress mode is not run, for this reason. */
+  notRunBecause?: string
 }
 
 /** The stress block's judgement of the run, written beside the measurements. */
@@ -114,7 +116,9 @@ export async function runStressPhase(
   // Shrink the sampling budget when the suites overran theirs, so the fixed work still fits.
   const budgetMs = Math.min(options.budgetMs, leftMs - graceMs)
   let report: StressReport
-  if (options.signal?.aborted) {
+  if (options.notRunBecause !== undefined) {
+    report = notRun(config, `stress mode not run: ${options.notRunBecause}`)
+  } else if (options.signal?.aborted) {
     report = notRun(config, 'stress mode not run: the run was cancelled')
   } else if (budgetMs <= 0) {
     report = notRun(

@@ -25,7 +25,7 @@ type VerdictInput = Pick<SuiteResult, 'status' | 'critical'> & Partial<Pick<Suit
  */
 export function suiteUnreachable(suite: VerdictInput): boolean {
   if (suite.status !== 'failed' || !suite.checks) return false
-  const judged = suite.checks.filter((check) => check.status !== 'skipped')
+  const judged = suite.checks.filter((check) => !notAttempted(check.status))
   return (
     judged.length > 0 &&
     judged.every(
@@ -40,36 +40,55 @@ export function suiteUnreachable(suite: VerdictInput): boolean {
  * ran failed as unreachable (skipped suites measured nothing either way).
  */
 export function serviceUnreachable(suites: readonly VerdictInput[]): boolean {
-  const ran = suites.filter((suite) => suite.status !== 'skipped')
+  const ran = suites.filter((suite) => !notAttempted(suite.status))
   return ran.length > 0 && ran.every(suiteUnreachable)
+}
+
+/** Skipped and not-run checks or suites measured nothing: they never count as a pass. */
+export function notAttempted(status: Status): boolean {
+  return status === 'skipped' || status === 'not-run'
 }
 
 /**
  * Any failed check -> failed; else any degraded -> degraded; else all
- * skipped (or no checks at all: nothing was measured) -> skipped; else passed.
+ * skipped (or no checks at all: nothing was measured) -> skipped; else all
+ * skipped or not-run -> not-run; else passed.
  */
 export function suiteStatus(checks: readonly Pick<Check, 'status'>[]): Status {
   if (checks.some((check) => check.status === 'failed')) return 'failed'
   if (checks.some((check) => check.status === 'degraded')) return 'degraded'
   if (checks.every((check) => check.status === 'skipped')) return 'skipped'
+  if (checks.every((check) => notAttempted(check.status))) return 'not-run'
   return 'passed'
+}
+
+/** True when a suite carries a failed WSH_ERR_SERVICE_DOWN check: the service went down during the run. */
+export function serviceWentDown(suites: readonly VerdictInput[]): boolean {
+  return suites.some((suite) =>
+    (suite.checks ?? []).some(
+      (check) => check.status === 'failed' && check.code === 'WSH_ERR_SERVICE_DOWN'
+    )
+  )
 }
 
 /**
  * `failed` if the service was unreachable for every suite (an unreachable
  * service is a failure whatever the suites' criticality) or if any critical
  * suite failed; otherwise `degraded` if any suite is
- * degraded or failed; otherwise `passed`. A run in which no suite measured
- * anything (none selected, or all skipped) is `degraded`, never `passed`:
- * nothing may report a pass it did not measure.
+ * degraded or failed; otherwise `passed`. A service that went down during
+ * the run (a WSH_ERR_SERVICE_DOWN check) fails the run whatever the suite's
+ * criticality. A run in which no suite measured anything (none selected, or
+ * all skipped or not-run) is `degraded`, never `passed`: nothing may report
+ * a pass it did not measure.
  */
 export function overallVerdict(suites: readonly VerdictInput[]): Verdict {
   if (serviceUnreachable(suites)) return 'failed'
+  if (serviceWentDown(suites)) return 'failed'
   if (suites.some((suite) => suite.critical && suite.status === 'failed')) return 'failed'
   if (suites.some((suite) => suite.status === 'failed' || suite.status === 'degraded')) {
     return 'degraded'
   }
-  if (suites.every((suite) => suite.status === 'skipped')) return 'degraded'
+  if (suites.every((suite) => notAttempted(suite.status))) return 'degraded'
   return 'passed'
 }
 

@@ -13,7 +13,8 @@ export const STATUS_ICON: Record<Status, string> = {
   passed: '✅',
   degraded: '⚠️',
   failed: '❌',
-  skipped: '⏭'
+  skipped: '⏭',
+  'not-run': '⏹'
 }
 
 function finite(value: number | null | undefined): value is number {

@@ -137,7 +137,7 @@ export const HistoryRecordSchema = z.object({
   suites: z.array(
     z.object({
       id: z.enum(SUITE_IDS),
-      status: z.enum(['passed', 'degraded', 'failed', 'skipped']),
+      status: z.enum(['passed', 'degraded', 'failed', 'skipped', 'not-run']),
       metrics: z.record(z.string(), z.number().finite())
     })
   )

@@ -34,6 +34,7 @@ const ANSI: Record<Status | 'dim' | 'bold', string> = {
   degraded: '\u001b[33m',
   failed: '\u001b[31m',
   skipped: '\u001b[2m',
+  'not-run': '\u001b[2m',
   dim: '\u001b[2m',
   bold: '\u001b[1m'
 }

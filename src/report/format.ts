@@ -12,7 +12,8 @@ export const STATUS_ICONS: Record<Status, string> = {
   passed: '✅',
   degraded: '⚠️',
   failed: '❌',
-  skipped: '⏭'
+  skipped: '⏭',
+  'not-run': '⏹'
 }
 
 export const SUITE_TITLES: Record<SuiteId, string> = {

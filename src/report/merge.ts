@@ -38,8 +38,12 @@ export interface MergeOptions {
   names?: readonly string[]
 }
 
-/** Worse statuses rank higher; a measured result outranks a skipped one. */
-const RANK: Record<Status, number> = { skipped: 0, passed: 1, degraded: 2, failed: 3 }
+/**
+ * Worse statuses rank higher; a measured result outranks a skipped or
+ * not-run one (a shard whose service went down still carries its own failed
+ * service-down check).
+ */
+const RANK: Record<Status, number> = { skipped: 0, 'not-run': 1, passed: 2, degraded: 3, failed: 4 }
 
 /** Suite-metric keys whose integer values are counts, so shards add up. */
 const COUNT_KEY =

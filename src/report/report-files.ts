@@ -16,7 +16,7 @@ export const GLOB_LIMITS = { maxFiles: 1_000, maxVisited: 50_000, maxDepth: 20 }
 export const MAX_REPORT_BYTES = 64 * 1024 * 1024
 
 const MAGIC = /[*?[]/
-const STATUSES = ['passed', 'degraded', 'failed', 'skipped']
+const STATUSES = ['passed', 'degraded', 'failed', 'skipped', 'not-run']
 
 /**
  * Expands glob patterns (`*`, `?`, `**`, `[abc]`; one pattern per line or

@@ -22,7 +22,6 @@ import {
 } from '../engine/probes.js'
 import { describeError } from '../errors.js'
 import type { Suite, SuiteContext } from './types.js'
-import { protocolErrorCheck } from './protocol-error-probe.js'
 import {
   DELIVERY_CONCURRENCY,
   DELIVERY_PROBES,
@@ -263,7 +262,6 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
           detail: `${unanswered} of ${sent} probes got no reply ${within} (${timeouts} timed out, ${unanswered - timeouts} lost when the connection failed); slowest reply ${Math.round(slowest)} ms`
         })
   )
-  checks.push(await protocolErrorCheck(ctx))
   return { checks, metrics }
 }
 

@@ -29,6 +29,8 @@ const ACCEPTED = `one of ${PROTOCOL_ERROR_CLOSE_CODES.join('/')}`
 
 const ID = 'protocol-error-close'
 const TITLE = 'protocol error (invalid UTF-8) gets a clean close, not a hang'
+/** The probe's check id and title, for the rows the engine writes when it does not run. */
+export const PROTOCOL_ERROR_CHECK = { id: ID, title: TITLE } as const
 
 export interface ProtocolErrorProbeOptions {
   /** Time the service gets to close after the invalid frame, in ms (default PROTOCOL_ERROR_CLOSE_MS). */
