@@ -119,6 +119,27 @@ describe('runSuites', () => {
     expect(seen).toEqual({ budgetMs: 100, aborted: false })
   })
 
+  it("grows a suite's limit to the sampling time it declares and tells it the time left", async () => {
+    const seen: number[] = []
+    // Waits out all but 50 ms of the time it is told it has: cut if the limit did not grow.
+    const waiting = (samplingMs?: number): Suite => ({
+      ...fake('heartbeat-monitoring', async (ctx) => {
+        const leftMs = ctx.timeLeftMs?.() ?? 0
+        seen.push(leftMs)
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, leftMs - 50)))
+        return { checks: [makeCheck()], metrics: {} }
+      }),
+      ...(samplingMs === undefined ? {} : { samplingMs: () => samplingMs })
+    })
+    const grown = await run([waiting(600)], { suites: ['heartbeat-monitoring'] })
+    expect(grown.suites[0]?.checks.map((c) => c.id)).toEqual(['sample-check'])
+    // Budget 100 ms, declared 600 ms, grace 100 ms: 700 ms, less what the call took.
+    expect(seen[0]).toBeGreaterThan(600)
+    expect(seen[0]).toBeLessThanOrEqual(700)
+    await run([waiting()], { suites: ['heartbeat-monitoring'] })
+    expect(seen[1]).toBeLessThanOrEqual(200)
+  })
+
   it('shrinks later budgets only when earlier suites overran their share of the slack', () => {
     // Planned 2000 + 1000 ms of sampling; each suite's fixed work has 5000 ms of slack.
     const planned = [0, 2000, 1000]

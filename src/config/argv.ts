@@ -50,7 +50,8 @@ const RUN_OPTIONS: Record<string, OptionType> = {
   shard: 'string',
   'server-command': 'string',
   'server-ready-timeout': 'string',
-  'max-reconnect-attempts': 'string'
+  'max-reconnect-attempts': 'string',
+  'idle-ms': 'string'
 }
 
 const COMMANDS: Record<Exclude<Command, 'help' | 'version'>, Record<string, OptionType>> = {
@@ -79,6 +80,7 @@ export function usage(): string {
     '      [--history FILE] [--history-keep N] [--history-branch NAME] [--history-path P]',
     '      [--discovery-timeout MS]',
     '      [--server-command CMD] [--server-ready-timeout S] [--max-reconnect-attempts N]',
+    '      [--idle-ms MS]',
     '        Validate the WebSocket service at URL. Without --url, the endpoint is',
     '        discovered from the project in the current directory (see discover).',
     '        --history appends the run to a JSON-lines history and reports trends,',

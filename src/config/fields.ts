@@ -200,6 +200,13 @@ export const FIELDS: readonly FieldSpec[] = [
     input: 'handshake_timeout_ms',
     file: ['handshake_timeout_ms']
   },
+  {
+    path: 'idleMs',
+    kind: 'number',
+    input: 'idle_ms',
+    flag: 'idle-ms',
+    file: ['idle_ms']
+  },
   { path: 'largePayloadBytes', kind: 'number', file: ['large_payload_bytes'] },
   { path: 'failOn', kind: 'string', input: 'fail_on', flag: 'fail-on', file: ['fail_on'] },
   {

@@ -286,6 +286,13 @@ export const ConfigSchema = z
       )
       .default({}),
     handshakeTimeoutMs: positiveMs.default(10_000),
+    /**
+     * How long heartbeat-monitoring keeps one connection fully idle, ms
+     * (src/suites/heartbeat-idle.ts). Unset: the suite's share of `duration`,
+     * at most DEFAULT_IDLE_MAX_MS (the default depends on the run, so it is
+     * resolved there).
+     */
+    idleMs: positiveMs.optional(),
     /** Bytes in the large-message probe (seed: > 1 MiB). */
     largePayloadBytes: z
       .number()

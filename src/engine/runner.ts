@@ -181,8 +181,17 @@ export async function runSuites(options: RunSuitesOptions): Promise<RunSuitesRes
       // Behind schedule (earlier suites overran, e.g. under chaos): sample less, not get cut.
       const leftMs = runLimitMs - (clock.nowMs() - startMs)
       const budgetMs = shrunkBudgetMs(planned, index, leftMs, slackShareMs)
+      // A suite that waits past its budget must still leave the suites after it their slack.
+      const endsAtMs = startMs + runLimitMs - slackShareMs * (ids.length - index - 1)
       const result = suite
-        ? await runWithRetries(suite, budgetMs, runDeadline.signal, timing, options, clock)
+        ? await runWithRetries(
+            suite,
+            { budgetMs, endsAtMs },
+            runDeadline.signal,
+            timing,
+            options,
+            clock
+          )
         : notAvailable(id, config)
       if (suite && budgetMs < planned[index]) {
         result.metrics.samplingBudgetMs = {
@@ -245,9 +254,15 @@ function notAvailable(id: SuiteId, config: Config): SuiteResult {
   }
 }
 
+/** A suite's time: its sampling budget and when (Clock.nowMs) it must be done at the latest. */
+interface SuiteTime {
+  budgetMs: number
+  endsAtMs: number
+}
+
 async function runWithRetries(
   suite: Suite,
-  budgetMs: number,
+  time: SuiteTime,
   runSignal: AbortSignal,
   timing: RunTiming,
   options: RunSuitesOptions,
@@ -269,8 +284,12 @@ async function runWithRetries(
     // one full message timeout, so a single slow reply is judged, not cut.
     const graceMs =
       timing.suiteGraceMs ?? SUITE_GRACE_MS + options.config.thresholds.messageTimeoutMs
-    const limitMs = settings.timeout !== undefined ? settings.timeout * 1000 : budgetMs + graceMs
-    outcome = await runOnce(suite, budgetMs, limitMs, runSignal, timing, options, clock)
+    const samplingMs = Math.max(
+      time.budgetMs,
+      suite.samplingMs?.(options.config, time.budgetMs) ?? 0
+    )
+    const limitMs = settings.timeout !== undefined ? settings.timeout * 1000 : samplingMs + graceMs
+    outcome = await runOnce(suite, time, limitMs, runSignal, timing, options, clock)
     if (suiteStatus(outcome.checks) !== 'failed') break
   }
   return {
@@ -286,7 +305,7 @@ async function runWithRetries(
 
 async function runOnce(
   suite: Suite,
-  budgetMs: number,
+  { budgetMs, endsAtMs }: SuiteTime,
   limitMs: number,
   runSignal: AbortSignal,
   timing: RunTiming,
@@ -295,6 +314,7 @@ async function runOnce(
 ): Promise<SuiteOutcome> {
   const deadline = createDeadline(limitMs, `suite ${suite.id}`, runSignal)
   const { signal } = deadline
+  const cutAtMs = Math.min(clock.nowMs() + limitMs, endsAtMs)
   const running = Promise.resolve().then(() =>
     suite.run({
       config: options.config,
@@ -309,6 +329,7 @@ async function runOnce(
       chaosHeldMs: options.chaosHeldMs,
       service: options.service,
       budgetMs,
+      timeLeftMs: () => Math.max(0, cutAtMs - clock.nowMs()),
       progress: (done, total, note) =>
         notify(() => options.onProgress?.(suite.id, done, total, note))
     })

@@ -1,8 +1,9 @@
 /**
  * heartbeat-monitoring: RFC 6455 pings spread over the suite's budget, each
  * answered by a pong in time; heartbeat p99 and success rate; the health
- * score of what was measured; and the application-level JSON ping/pong when
- * the probe protocol is json.
+ * score of what was measured; the application-level JSON ping/pong when
+ * the probe protocol is json; and, at the same time, whether an idle
+ * connection survives idle_ms (src/suites/heartbeat-idle.ts).
  *
  * Under chaos mode a pong that arrives with data may have waited behind a
  * message the relay delayed (the connection is first in first out, like
@@ -19,6 +20,7 @@ import { closeQuietly, connectWithin, runProbes } from '../engine/probes.js'
 import { HealthError, describeError } from '../errors.js'
 import { healthBand, healthScore } from '../metrics/health-score.js'
 import { createSampleRecorder, summarize } from '../metrics/recorder.js'
+import { idleMsFor, watchIdleConnections } from './heartbeat-idle.js'
 import type { Suite, SuiteContext } from './types.js'
 
 /** Pings aimed for within the budget when no ping_interval is configured: enough for a p99 to mean something. */
@@ -66,6 +68,14 @@ export function heartbeatSuccessLimit(thresholds: SuiteContext['config']['thresh
 }
 
 async function run(ctx: SuiteContext): Promise<Outcome> {
+  // The idle window runs beside the pings, so the default one costs no extra time.
+  const idle = watchIdleConnections(ctx, { fallbackPingIntervalMs: pingIntervalMs(ctx) })
+  const pings = await measurePings(ctx)
+  const { checks, metrics } = await idle
+  return { checks: [...pings.checks, ...checks], metrics: { ...pings.metrics, idle: metrics } }
+}
+
+async function measurePings(ctx: SuiteContext): Promise<Outcome> {
   const { thresholds } = ctx.config
   const margin = thresholds.degradedMargin
   const settings = suiteSettings(ctx.config, 'heartbeat-monitoring')
@@ -297,5 +307,6 @@ export const heartbeatMonitoringSuite: Suite = {
   id: 'heartbeat-monitoring',
   title: 'Heartbeat monitoring',
   durationWeight: 1,
+  samplingMs: idleMsFor,
   run
 }

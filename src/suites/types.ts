@@ -34,6 +34,13 @@ export interface SuiteContext {
   /** Milliseconds this suite may spend sampling (its share of `duration`). */
   budgetMs: number
   /**
+   * Milliseconds left before this suite is cut: its own limit, or the run's
+   * deadline less the slack the suites after it keep, whichever comes first.
+   * A suite that waits longer than its budget (heartbeat-monitoring's idle
+   * window) fits its wait into this instead of being cut mid-wait.
+   */
+  timeLeftMs?(): number
+  /**
    * Opens raw sockets for reconnecting clients (default openWsSocket), so a
    * suite that must reconnect by itself still never imports ws.
    */
@@ -63,5 +70,11 @@ export interface Suite {
   title: string
   /** Relative share of `duration` this suite spends sampling (0 = quick, fixed work). */
   durationWeight: number
+  /**
+   * Wall time (ms) the suite samples for when it needs more than its budget
+   * (heartbeat-monitoring holds a connection idle for idle_ms); its time
+   * limit grows to match, within the run's deadline. Default: the budget.
+   */
+  samplingMs?(config: Config, budgetMs: number): number
   run(ctx: SuiteContext): Promise<SuiteOutcome>
 }
