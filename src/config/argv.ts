@@ -47,7 +47,8 @@ const RUN_OPTIONS: Record<string, OptionType> = {
   shard: 'string',
   'server-command': 'string',
   'server-ready-timeout': 'string',
-  'max-reconnect-attempts': 'string'
+  'max-reconnect-attempts': 'string',
+  'min-message-bytes': 'string'
 }
 
 const COMMANDS: Record<Exclude<Command, 'help' | 'version'>, Record<string, OptionType>> = {
@@ -75,6 +76,7 @@ export function usage(): string {
     '      [--history FILE] [--history-keep N] [--history-branch NAME] [--history-path P]',
     '      [--discovery-timeout MS]',
     '      [--server-command CMD] [--server-ready-timeout S] [--max-reconnect-attempts N]',
+    '      [--min-message-bytes N]',
     '        Validate the WebSocket service at URL. Without --url, the endpoint is',
     '        discovered from the project in the current directory (see discover).',
     '        --history appends the run to a JSON-lines history and reports trends,',
