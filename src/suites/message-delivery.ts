@@ -103,104 +103,146 @@ async function reopenPatiently(ctx: SuiteContext, nextLabel: () => string): Prom
   }
 }
 
+/**
+ * The suite's connections: without chaos the phases share one, in turn;
+ * under chaos ordering and delivery have their own, and run at the same
+ * time as the payload kinds.
+ */
+interface Lanes {
+  payload: Lane
+  order: Lane
+  delivery: Lane
+  all: Lane[]
+}
+
+async function openLanes(ctx: SuiteContext, nextLabel: () => string): Promise<Lanes> {
+  const all: Lane[] = []
+  const open = async (): Promise<Lane> => {
+    const connection = await connectWithin(ctx.connect, { label: nextLabel() }, ctx.signal)
+    const lane = createLane(ctx, connection, nextLabel)
+    all.push(lane)
+    return lane
+  }
+  try {
+    const payload = await open()
+    const order = ctx.config.chaosMode ? await open() : payload
+    const delivery = ctx.config.chaosMode ? await open() : payload
+    return { payload, order, delivery, all }
+  } catch (error) {
+    await Promise.all(all.map((lane) => lane.close()))
+    throw error
+  }
+}
+
+type LaneProbe = (
+  lane: Lane,
+  options: Omit<ProbeRunOptions, 'signal' | 'clock' | 'timeoutMs'>
+) => Promise<ProbeRunResult>
+
+function laneProbe(ctx: SuiteContext): LaneProbe {
+  // Under chaos the relay's injected drops and losses are faults, not the
+  // service's answer: a dropped connection is reopened and its probes resent,
+  // and a probe the relay lost is resent after the faults' slowest round trip.
+  const resend = chaosResendOptions(ctx.config)
+  const chaos = ctx.config.chaosMode
+  return (lane, options) =>
+    runProbes(lane.current(), {
+      timeoutMs: ctx.config.thresholds.messageTimeoutMs,
+      signal: ctx.signal,
+      clock: ctx.clock,
+      ...resend,
+      ...(chaos ? { reconnect: lane.reconnect } : {}),
+      ...options
+    })
+}
+
+/** The ordering and delivery phases; under chaos small and time-capped (see CHAOS_WAVE). */
+function phaseRunners(
+  ctx: SuiteContext,
+  lanes: Lanes,
+  probe: LaneProbe
+): { order(): Promise<ProbeRunResult>; delivery(): Promise<ProbeRunResult> } {
+  const phase = (count: number, concurrency: number) =>
+    ctx.config.chaosMode
+      ? {
+          count,
+          concurrency: Math.min(concurrency, CHAOS_WAVE),
+          stopAtMs: ctx.clock.nowMs() + CHAOS_PHASE_MS,
+          minJudged: CHAOS_MIN_JUDGED
+        }
+      : { count, concurrency }
+  return {
+    order: () => probe(lanes.order, phase(ORDER_WAVE * ORDER_WAVES, ORDER_WAVE)),
+    delivery: () => probe(lanes.delivery, phase(DELIVERY_PROBES, DELIVERY_CONCURRENCY))
+  }
+}
+
+/**
+ * One probe per payload kind, pipelined: each has its own timeout, so a
+ * silent service costs one timeout, not four. Returns whether no payload
+ * probe was answered at all.
+ */
+async function payloadPhase(
+  ctx: SuiteContext,
+  lanes: Lanes,
+  probe: LaneProbe,
+  into: { checks: Check[]; runs: ProbeRunResult[]; metrics: { [key: string]: MetricValue } }
+): Promise<boolean> {
+  const payloads: { [key: string]: MetricValue } = {}
+  into.metrics.payloads = payloads
+  const carried = PAYLOADS.filter(({ kind, id, title }) => {
+    const carry = ctx.canCarry(kind)
+    if (carry !== true) into.checks.push(skipped(id, title, carry))
+    return carry === true
+  })
+  const trips = await Promise.all(
+    carried.map(({ kind }) =>
+      probe(lanes.payload, {
+        count: 1,
+        kind,
+        bytes: kind === 'large' ? ctx.config.largePayloadBytes : undefined
+      })
+    )
+  )
+  into.checks.push(...payloadChecks(ctx, carried, trips, into.runs, payloads))
+  return trips.length > 0 && trips.every((trip) => trip.replies === 0)
+}
+
 async function run(ctx: SuiteContext): Promise<Outcome> {
-  const { thresholds } = ctx.config
   const checks: Check[] = []
   const metrics: { [key: string]: MetricValue } = {}
   let opened = 0
   const nextLabel = (): string => `delivery_${++opened}`
   const chaos = ctx.config.chaosMode
-  const lanes: Lane[] = []
+  let lanes: Lanes
   try {
-    lanes.push(
-      createLane(
-        ctx,
-        await connectWithin(ctx.connect, { label: nextLabel() }, ctx.signal),
-        nextLabel
-      )
-    )
+    lanes = await openLanes(ctx, nextLabel)
   } catch (error) {
     const all = [...PAYLOADS, ORDER, RATE, TIMEOUT]
     for (const { id, title } of all) checks.push(failedToMeasure(id, title, error))
     return { checks, metrics: { connectError: describeError(error) } }
   }
-  // Under chaos the relay's injected drops and losses are faults, not the
-  // service's answer: a dropped connection is reopened and its probes resent,
-  // and a probe the relay lost is resent after the faults' slowest round trip.
-  const resend = chaosResendOptions(ctx.config)
-  const waitedMs = resend.resendAfterMs ?? thresholds.messageTimeoutMs
-  const tries = (resend.maxResends ?? 0) + 1
+  const probe = laneProbe(ctx)
+  const phases = phaseRunners(ctx, lanes, probe)
   const runs: ProbeRunResult[] = []
   let concurrent: { order: Promise<ProbeRunResult>; delivery: Promise<ProbeRunResult> } | undefined
   try {
     // Under chaos every lost probe costs a resend timeout, so the three phases run at once, each on
     // its own connection (order is judged per connection); without chaos they share one, in turn.
-    if (chaos) {
-      for (let i = 0; i < 2; i++) {
-        lanes.push(
-          createLane(
-            ctx,
-            await connectWithin(ctx.connect, { label: nextLabel() }, ctx.signal),
-            nextLabel
-          )
-        )
-      }
-    }
-    const [payloadLane, orderLane = payloadLane, deliveryLane = payloadLane] = lanes
-    const probe = (lane: Lane, options: Omit<ProbeRunOptions, 'signal' | 'clock' | 'timeoutMs'>) =>
-      runProbes(lane.current(), {
-        timeoutMs: thresholds.messageTimeoutMs,
-        signal: ctx.signal,
-        clock: ctx.clock,
-        ...resend,
-        ...(chaos ? { reconnect: lane.reconnect } : {}),
-        ...options
-      })
-    const phase = (count: number, concurrency: number) =>
-      chaos
-        ? {
-            count,
-            concurrency: Math.min(concurrency, CHAOS_WAVE),
-            stopAtMs: ctx.clock.nowMs() + CHAOS_PHASE_MS,
-            minJudged: CHAOS_MIN_JUDGED
-          }
-        : { count, concurrency }
-    const orderPhase = (): Promise<ProbeRunResult> =>
-      probe(orderLane, phase(ORDER_WAVE * ORDER_WAVES, ORDER_WAVE))
-    const deliveryPhase = (): Promise<ProbeRunResult> =>
-      probe(deliveryLane, phase(DELIVERY_PROBES, DELIVERY_CONCURRENCY))
-    concurrent = chaos ? { order: orderPhase(), delivery: deliveryPhase() } : undefined
+    concurrent = chaos ? { order: phases.order(), delivery: phases.delivery() } : undefined
     // Ordering and delivery settle on their own: a failure below must not leave them unhandled.
     concurrent?.order.catch(() => undefined)
     concurrent?.delivery.catch(() => undefined)
 
-    const payloads: { [key: string]: MetricValue } = {}
-    const carried = PAYLOADS.filter(({ kind, id, title }) => {
-      const carry = ctx.canCarry(kind)
-      if (carry !== true) checks.push(skipped(id, title, carry))
-      return carry === true
-    })
-    // Pipelined: each probe has its own timeout, so a silent service costs one timeout, not four.
-    const trips = await Promise.all(
-      carried.map(({ kind }) =>
-        probe(payloadLane, {
-          count: 1,
-          kind,
-          bytes: kind === 'large' ? ctx.config.largePayloadBytes : undefined
-        })
-      )
-    )
-    checks.push(...payloadChecks(ctx, carried, trips, runs, payloads))
-    metrics.payloads = payloads
+    const silent = await payloadPhase(ctx, lanes, probe, { checks, runs, metrics })
     ctx.progress(1, 3, 'payload kinds')
     if (ctx.signal.aborted) throw ctx.signal.reason
-    const silent = trips.length > 0 && trips.every((trip) => trip.replies === 0)
     if (silent && !concurrent) {
       // Nothing was answered: ordering and delivery would only wait out more timeouts.
-      throw trips[0].firstError ?? new Error('no probe was answered')
+      throw runs[0]?.firstError ?? new Error('no probe was answered')
     }
 
-    const order = await (concurrent?.order ?? orderPhase())
+    const order = await (concurrent?.order ?? phases.order())
     runs.push(order)
     const orderWave = chaos ? Math.min(CHAOS_WAVE, ORDER_WAVE) : ORDER_WAVE
     metrics.ordering = {
@@ -214,7 +256,7 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
     checks.push(orderCheck(ctx, order, orderWave))
     ctx.progress(2, 3, 'ordering')
 
-    const delivery = await (concurrent?.delivery ?? deliveryPhase())
+    const delivery = await (concurrent?.delivery ?? phases.delivery())
     runs.push(delivery)
     checks.push(deliveryCheck(ctx, delivery, metrics))
     ctx.progress(3, 3, 'delivery rate')
@@ -226,9 +268,24 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
   } finally {
     // Phases still running (an early throw) settle first, so no lane reopens after its close.
     if (concurrent) await Promise.allSettled([concurrent.order, concurrent.delivery])
-    await Promise.all(lanes.map((lane) => lane.close()))
+    await Promise.all(lanes.all.map((lane) => lane.close()))
   }
 
+  checks.push(timeoutCheck(ctx, runs, metrics))
+  checks.push(await protocolErrorCheck(ctx))
+  return { checks, metrics }
+}
+
+/** Every probe of the suite's runs answered within the message timeout (resends counted under chaos). */
+function timeoutCheck(
+  ctx: SuiteContext,
+  runs: readonly ProbeRunResult[],
+  metrics: { [key: string]: MetricValue }
+): Check {
+  const { thresholds } = ctx.config
+  const resend = chaosResendOptions(ctx.config)
+  const waitedMs = resend.resendAfterMs ?? thresholds.messageTimeoutMs
+  const tries = (resend.maxResends ?? 0) + 1
   // Probes cut by the suite deadline were not given their timeout: not judged.
   const sent = runs.reduce((sum, r) => sum + r.sent - r.abandoned, 0)
   const replies = runs.reduce((sum, r) => sum + r.replies, 0)
@@ -241,30 +298,24 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
   for (const r of runs)
     for (let i = 0; i < r.rttsMs.length; i++) slowest = Math.max(slowest, r.rttsMs[i])
   metrics.slowestReplyMs = slowest
-  if (chaos) metrics.chaos = { resent, reconnects, resendAfterMs: waitedMs, tries }
+  if (ctx.config.chaosMode) metrics.chaos = { resent, reconnects, resendAfterMs: waitedMs, tries }
   const within =
     tries > 1
       ? `within ${tries} tries of ${waitedMs} ms (chaos mode: ${resent} resent, ${reconnects} reconnects)`
       : `within ${thresholds.messageTimeoutMs} ms`
-  checks.push(
-    sent === 0 && ctx.signal.aborted
-      ? failedToMeasure(TIMEOUT.id, TIMEOUT.title, ctx.signal.reason)
-      : measure({
-          id: TIMEOUT.id,
-          title: TIMEOUT.title,
-          value: sent === 0 ? null : unanswered,
-          unit: 'count',
-          op: '==',
-          limit: 0,
-          code:
-            timeouts > 0 || unanswered === 0
-              ? 'WSH_ERR_MESSAGE_TIMEOUT'
-              : 'WSH_ERR_CONNECTION_LOST',
-          detail: `${unanswered} of ${sent} probes got no reply ${within} (${timeouts} timed out, ${unanswered - timeouts} lost when the connection failed); slowest reply ${Math.round(slowest)} ms`
-        })
-  )
-  checks.push(await protocolErrorCheck(ctx))
-  return { checks, metrics }
+  return sent === 0 && ctx.signal.aborted
+    ? failedToMeasure(TIMEOUT.id, TIMEOUT.title, ctx.signal.reason)
+    : measure({
+        id: TIMEOUT.id,
+        title: TIMEOUT.title,
+        value: sent === 0 ? null : unanswered,
+        unit: 'count',
+        op: '==',
+        limit: 0,
+        code:
+          timeouts > 0 || unanswered === 0 ? 'WSH_ERR_MESSAGE_TIMEOUT' : 'WSH_ERR_CONNECTION_LOST',
+        detail: `${unanswered} of ${sent} probes got no reply ${within} (${timeouts} timed out, ${unanswered - timeouts} lost when the connection failed); slowest reply ${Math.round(slowest)} ms`
+      })
 }
 
 export const messageDeliverySuite: Suite = {
