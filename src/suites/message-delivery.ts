@@ -1,7 +1,11 @@
 /**
  * message-delivery: text, JSON, binary and large payloads round-trip intact,
  * order is preserved per connection, every message is delivered in time, and
- * a protocol error gets a clean close rather than a hang.
+ * a protocol error gets a clean close rather than a hang. A service that
+ * refuses the large probe with 1009 has a size limit, not a fault: the limit
+ * is measured (message-size-search.ts) and reported. No refused or failed
+ * message cascades: the large probe has its own connection, and a phase
+ * whose shared connection a payload probe closed gets a fresh one.
  *
  * Under chaos mode the suite judges recovery, not the injected faults: a
  * dropped connection is reopened, a probe the relay lost is resent after
@@ -20,9 +24,11 @@ import {
   type ProbeRunOptions,
   type ProbeRunResult
 } from '../engine/probes.js'
-import { describeError } from '../errors.js'
+import { describeError, HealthError } from '../errors.js'
 import type { Suite, SuiteContext } from './types.js'
 import { protocolErrorCheck } from './protocol-error-probe.js'
+import { sizeLimitCheck } from './message-size-check.js'
+import { MESSAGE_TOO_BIG, closedWith, findSizeLimit } from './message-size-search.js'
 import {
   DELIVERY_CONCURRENCY,
   DELIVERY_PROBES,
@@ -61,25 +67,39 @@ type Outcome = { checks: Check[]; metrics: { [key: string]: MetricValue } }
  */
 interface Lane {
   current(): Connection
+  /** The connection if open, else a fresh one: a phase never inherits a connection another closed. */
+  reopen(): Promise<Connection>
+  /** runProbes' reconnect: as reopen, but never after a 1009 close (resending would be refused again). */
   reconnect(): Promise<Connection>
   close(): Promise<void>
 }
 
-function createLane(ctx: SuiteContext, first: Connection, nextLabel: () => string): Lane {
+function createLane(first: Connection, open: () => Promise<Connection>): Lane {
   let connection = first
   let reopening: Promise<Connection> | undefined
+  const reopen = (): Promise<Connection> => {
+    if (connection.readyState === 'OPEN') return Promise.resolve(connection)
+    reopening ??= (async () => {
+      connection.terminate()
+      connection = await open()
+      return connection
+    })().finally(() => {
+      reopening = undefined
+    })
+    return reopening
+  }
   return {
     current: () => connection,
-    reconnect() {
-      if (connection.readyState === 'OPEN') return Promise.resolve(connection)
-      reopening ??= (async () => {
-        connection.terminate()
-        connection = await reopenPatiently(ctx, nextLabel)
-        return connection
-      })().finally(() => {
-        reopening = undefined
-      })
-      return reopening
+    reopen,
+    async reconnect() {
+      // 1009 is the service's answer to the message, never a fault the relay injects.
+      if ((await closedWith(connection)) === MESSAGE_TOO_BIG) {
+        throw new HealthError(
+          'WSH_ERR_CONNECTION_LOST',
+          `${connection.label} was closed with 1009 (message too big): not reopened to send the refused message again`
+        )
+      }
+      return reopen()
     },
     close: () => closeQuietly(connection)
   }
@@ -93,10 +113,13 @@ function createLane(ctx: SuiteContext, first: Connection, nextLabel: () => strin
  */
 export const LANE_REOPEN_TRIES = 3
 
-async function reopenPatiently(ctx: SuiteContext, nextLabel: () => string): Promise<Connection> {
+async function reopenPatiently(
+  ctx: SuiteContext,
+  options: { label: string; record?: boolean }
+): Promise<Connection> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await connectWithin(ctx.connect, { label: nextLabel() }, ctx.signal)
+      return await connectWithin(ctx.connect, options, ctx.signal)
     } catch (error) {
       if (attempt >= LANE_REOPEN_TRIES || ctx.signal.aborted) throw error
     }
@@ -104,12 +127,15 @@ async function reopenPatiently(ctx: SuiteContext, nextLabel: () => string): Prom
 }
 
 /**
- * The suite's connections: without chaos the phases share one, in turn;
- * under chaos ordering and delivery have their own, and run at the same
- * time as the payload kinds.
+ * The suite's connections. The large probe always has its own (a service
+ * that refuses it closes that connection with 1009, and must not take the
+ * other payload kinds with it); under chaos ordering and delivery have their
+ * own too, and run at the same time as the payload kinds.
  */
 interface Lanes {
   payload: Lane
+  /** Absent when the protocol cannot carry large payloads. */
+  large?: Lane
   order: Lane
   delivery: Lane
   all: Lane[]
@@ -117,17 +143,20 @@ interface Lanes {
 
 async function openLanes(ctx: SuiteContext, nextLabel: () => string): Promise<Lanes> {
   const all: Lane[] = []
-  const open = async (): Promise<Lane> => {
-    const connection = await connectWithin(ctx.connect, { label: nextLabel() }, ctx.signal)
-    const lane = createLane(ctx, connection, nextLabel)
+  const open = async (record?: false): Promise<Lane> => {
+    const options = { label: nextLabel(), ...(record === false ? { record } : {}) }
+    const reopen = () => reopenPatiently(ctx, { ...options, label: nextLabel() })
+    const lane = createLane(await connectWithin(ctx.connect, options, ctx.signal), reopen)
     all.push(lane)
     return lane
   }
   try {
     const payload = await open()
+    // Unrecorded: a refused large message is a size limit, not a lost message of the run.
+    const large = ctx.canCarry('large') === true ? await open(false) : undefined
     const order = ctx.config.chaosMode ? await open() : payload
     const delivery = ctx.config.chaosMode ? await open() : payload
-    return { payload, order, delivery, all }
+    return { payload, ...(large ? { large } : {}), order, delivery, all }
   } catch (error) {
     await Promise.all(all.map((lane) => lane.close()))
     throw error
@@ -178,9 +207,10 @@ function phaseRunners(
 }
 
 /**
- * One probe per payload kind, pipelined: each has its own timeout, so a
- * silent service costs one timeout, not four. Returns whether no payload
- * probe was answered at all.
+ * One probe per payload kind, pipelined (each has its own timeout, so a
+ * silent service costs one timeout, not four); the large one on its own
+ * connection. A large probe refused with 1009 is followed by the search for
+ * the size limit. Returns whether no payload probe was answered at all.
  */
 async function payloadPhase(
   ctx: SuiteContext,
@@ -195,17 +225,45 @@ async function payloadPhase(
     if (carry !== true) into.checks.push(skipped(id, title, carry))
     return carry === true
   })
+  // The large probe sends at least what the user requires, so a pass covers it.
+  const largeBytes = Math.max(ctx.config.largePayloadBytes, ctx.config.minMessageBytes ?? 0)
   const trips = await Promise.all(
     carried.map(({ kind }) =>
-      probe(lanes.payload, {
-        count: 1,
-        kind,
-        bytes: kind === 'large' ? ctx.config.largePayloadBytes : undefined
-      })
+      kind === 'large'
+        ? probe(lanes.large ?? lanes.payload, { count: 1, kind, bytes: largeBytes })
+        : probe(lanes.payload, { count: 1, kind })
     )
   )
-  into.checks.push(...payloadChecks(ctx, carried, trips, into.runs, payloads))
-  return trips.length > 0 && trips.every((trip) => trip.replies === 0)
+  const largeAt = carried.findIndex(({ kind }) => kind === 'large')
+  const refused =
+    largeAt >= 0 &&
+    lanes.large !== undefined &&
+    trips[largeAt].replies === 0 &&
+    (await closedWith(lanes.large.current())) === MESSAGE_TOO_BIG
+  if (!refused) {
+    into.checks.push(...payloadChecks(ctx, carried, trips, into.runs, payloads))
+    return trips.length > 0 && trips.every((trip) => trip.replies === 0)
+  }
+  // A refusal is not a lost message: the refused trip stays out of runs (message-timeout).
+  const others = carried.filter((_, index) => index !== largeAt)
+  const otherTrips = trips.filter((_, index) => index !== largeAt)
+  into.checks.push(...payloadChecks(ctx, others, otherTrips, into.runs, payloads))
+  const binary = otherTrips[others.findIndex(({ kind }) => kind === 'binary')]
+  const limit = await findSizeLimit(ctx, {
+    acceptedBytes: binary?.intact === 1 ? binary.bytes : 0,
+    refusedBytes: largeBytes,
+    requiredBytes: ctx.config.minMessageBytes,
+    retryFaults: ctx.config.chaosMode
+  })
+  payloads.large = { intact: false, rttMs: null, bytes: largeBytes, closeCode: MESSAGE_TOO_BIG }
+  into.metrics.messageSizeLimit = {
+    acceptedBytes: limit.acceptedBytes,
+    refusedBytes: limit.refusedBytes,
+    exact: limit.exact,
+    tries: limit.tries
+  }
+  into.checks.push(sizeLimitCheck(ctx, carried[largeAt], limit, largeBytes))
+  return otherTrips.length > 0 && otherTrips.every((trip) => trip.replies === 0)
 }
 
 async function run(ctx: SuiteContext): Promise<Outcome> {
@@ -242,6 +300,8 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
       throw runs[0]?.firstError ?? new Error('no probe was answered')
     }
 
+    // Without chaos the phases take turns on one connection: one a payload probe closed is reopened.
+    if (!concurrent) await lanes.order.reopen()
     const order = await (concurrent?.order ?? phases.order())
     runs.push(order)
     const orderWave = chaos ? Math.min(CHAOS_WAVE, ORDER_WAVE) : ORDER_WAVE
@@ -256,6 +316,7 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
     checks.push(orderCheck(ctx, order, orderWave))
     ctx.progress(2, 3, 'ordering')
 
+    if (!concurrent) await lanes.delivery.reopen()
     const delivery = await (concurrent?.delivery ?? phases.delivery())
     runs.push(delivery)
     checks.push(deliveryCheck(ctx, delivery, metrics))
