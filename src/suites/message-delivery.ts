@@ -253,7 +253,9 @@ async function payloadPhase(
     acceptedBytes: binary?.intact === 1 ? binary.bytes : 0,
     refusedBytes: largeBytes,
     requiredBytes: ctx.config.minMessageBytes,
-    retryFaults: ctx.config.chaosMode
+    retryFaults: ctx.config.chaosMode,
+    // Chaos mode: a try the relay lost waits the faults' slowest round trip, not the full timeout.
+    tryTimeoutMs: chaosResendOptions(ctx.config).resendAfterMs
   })
   payloads.large = { intact: false, rttMs: null, bytes: largeBytes, closeCode: MESSAGE_TOO_BIG }
   into.metrics.messageSizeLimit = {

@@ -20,6 +20,13 @@ export const MESSAGE_TOO_BIG = 1009
 /** Tries (one connection and one message each) a search makes at most. */
 export const MAX_SIZE_TRIES = 12
 
+/**
+ * Chaos mode: attempts per size. The relay drops a connection with p = 0.1
+ * per message and direction by default, so a fault that persists over three
+ * fresh connections is the service's, not the relay's (about 1 in 200).
+ */
+export const CHAOS_SIZE_ATTEMPTS = 3
+
 const KIB = 1024
 const MIB = 1024 * KIB
 
@@ -76,16 +83,20 @@ export interface SizeSearchOptions {
   /**
    * Chaos mode: a try that ends otherwise than echoed or refused with 1009
    * may have met the relay's injected drop or loss, not the service's
-   * answer, so it is tried once more (counted against maxTries).
+   * answer, so it is tried again, up to CHAOS_SIZE_ATTEMPTS times in all
+   * (counted against maxTries).
    */
   retryFaults?: boolean
+  /** Reply timeout per try, ms (default thresholds.messageTimeoutMs; chaos mode: its resend timeout). */
+  tryTimeoutMs?: number
 }
 
 /** Sends one `bytes`-byte binary message on a fresh connection and says what became of it. Never rejects. */
 export async function trySize(
   ctx: Pick<SuiteContext, 'connect' | 'signal' | 'config'>,
   bytes: number,
-  label: string
+  label: string,
+  timeoutMs = ctx.config.thresholds.messageTimeoutMs
 ): Promise<SizeTryOutcome> {
   let connection: Connection | undefined
   try {
@@ -95,7 +106,7 @@ export async function trySize(
       connection.probe({
         kind: 'large',
         bytes,
-        timeoutMs: ctx.config.thresholds.messageTimeoutMs
+        timeoutMs
       }),
       ctx.signal
     )
@@ -143,11 +154,19 @@ export async function findSizeLimit(
   const inRange = (bytes: number): boolean => bytes > accepted && bytes < refused
   const attempt = (bytes: number): Promise<SizeTryOutcome> => {
     tries++
-    return trySize(ctx, bytes, `size_${tries}`)
+    return trySize(ctx, bytes, `size_${tries}`, options.tryTimeoutMs)
   }
   const tryAt = async (bytes: number): Promise<void> => {
     let outcome = await attempt(bytes)
-    if (outcome.kind === 'fault' && options.retryFaults && tries < maxTries && !ctx.signal.aborted)
+    for (
+      let attempts = 1;
+      outcome.kind === 'fault' &&
+      options.retryFaults === true &&
+      attempts < CHAOS_SIZE_ATTEMPTS &&
+      tries < maxTries &&
+      !ctx.signal.aborted;
+      attempts++
+    )
       outcome = await attempt(bytes)
     if (outcome.kind === 'accepted') accepted = bytes
     else if (outcome.kind === 'refused') refused = bytes
