@@ -51,7 +51,8 @@ const RUN_OPTIONS: Record<string, OptionType> = {
   'server-command': 'string',
   'server-ready-timeout': 'string',
   'max-reconnect-attempts': 'string',
-  'idle-ms': 'string'
+  'idle-ms': 'string',
+  'min-message-bytes': 'string'
 }
 
 const COMMANDS: Record<Exclude<Command, 'help' | 'version'>, Record<string, OptionType>> = {
@@ -81,6 +82,7 @@ export function usage(): string {
     '      [--discovery-timeout MS]',
     '      [--server-command CMD] [--server-ready-timeout S] [--max-reconnect-attempts N]',
     '      [--idle-ms MS]',
+    '      [--min-message-bytes N]',
     '        Validate the WebSocket service at URL. Without --url, the endpoint is',
     '        discovered from the project in the current directory (see discover).',
     '        --history appends the run to a JSON-lines history and reports trends,',

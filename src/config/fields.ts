@@ -208,6 +208,13 @@ export const FIELDS: readonly FieldSpec[] = [
     file: ['idle_ms']
   },
   { path: 'largePayloadBytes', kind: 'number', file: ['large_payload_bytes'] },
+  {
+    path: 'minMessageBytes',
+    kind: 'number',
+    input: 'min_message_bytes',
+    flag: 'min-message-bytes',
+    file: ['min_message_bytes']
+  },
   { path: 'failOn', kind: 'string', input: 'fail_on', flag: 'fail-on', file: ['fail_on'] },
   {
     path: 'reportPath',

@@ -300,6 +300,17 @@ export const ConfigSchema = z
       .min(1)
       .max(64 * 1024 * 1024)
       .default(1_100_000),
+    /**
+     * Smallest message (bytes) the service must accept. Unset: no minimum, so
+     * a service that refuses the large probe with 1009 passes with its limit
+     * reported. Capped like largePayloadBytes: the probe cannot send more.
+     */
+    minMessageBytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(64 * 1024 * 1024)
+      .optional(),
     failOn: z.enum(['failed', 'degraded', 'never']).default('failed'),
     reportPath: z.string().min(1).optional(),
     environment: z.string().min(1).optional(),
