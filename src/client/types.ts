@@ -111,6 +111,11 @@ export interface Connection {
   /** Every state entered, in order, starting with CONNECTING. */
   readonly states: readonly StateChange[]
   readonly stats: Readonly<ConnectionStats>
+  /**
+   * The last error the client itself raised after opening (e.g. ws rejecting
+   * invalid UTF-8 the service sent), for reasons in checks. Absent when none.
+   */
+  readonly lastError?: string | undefined
   /** Resolves once, when the connection is CLOSED. */
   readonly closed: Promise<CloseInfo>
   /**
