@@ -4,7 +4,11 @@
  * verdict and the reason.
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { startNoStatusCloseServer } from '../fixtures/conformance-servers.js'
+import {
+  startEmptyPongServer,
+  startKeepalivePongServer,
+  startNoStatusCloseServer
+} from '../fixtures/conformance-servers.js'
 import type { TestServer } from '../fixtures/faulty-servers.js'
 import { gracefulCloseCheck } from '../../src/suites/connection-lifecycle.js'
 import { check, runSuite, statuses } from './harness.js'
@@ -43,4 +47,38 @@ describe('gracefulCloseCheck tags a close that finished in time by what went wro
       code: 'WSH_ERR_CONNECTION_LOST'
     })
   })
+})
+
+describe('pong payload', () => {
+  it('empty-payload pongs keep the heartbeat alive and are a conformance finding naming RFC 6455 5.5.3', async () => {
+    server = await startEmptyPongServer()
+    const { result } = await runSuite('heartbeat-monitoring', server.url, {
+      thresholds: { pongTimeoutMs: 400 }
+    })
+    const heartbeat = result.metrics.heartbeat as { sent: number; received: number }
+    expect(heartbeat.sent).toBeGreaterThanOrEqual(3)
+    expect(heartbeat.received).toBe(heartbeat.sent)
+    expect(check(result, 'ping-pong')).toMatchObject({ status: 'passed', value: 0 })
+    const finding = check(result, 'pong-payload')
+    expect(finding).toMatchObject({
+      status: 'degraded',
+      conformance: true,
+      value: heartbeat.sent,
+      code: 'WSH_ERR_PROTOCOL'
+    })
+    expect(finding.message).toMatch(/^pong payload does not match the ping, RFC 6455 5\.5\.3/)
+    expect(result.status).toBe('degraded')
+  }, 20_000)
+
+  it('unsolicited keepalive pongs before the real answer are no finding', async () => {
+    server = await startKeepalivePongServer(5)
+    const { result } = await runSuite('heartbeat-monitoring', server.url, {
+      thresholds: { pongTimeoutMs: 2_000 }
+    })
+    expect(check(result, 'ping-pong').status).toBe('passed')
+    expect(result.checks.map((c) => c.id)).not.toContain('pong-payload')
+    // Each ping's RTT is its echo's, never the keepalive's.
+    const rtt = result.metrics.pongRttMs as { max: number; p50: number }
+    expect(rtt.p50).toBeGreaterThanOrEqual(5)
+  }, 20_000)
 })

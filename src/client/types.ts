@@ -71,6 +71,11 @@ export interface ConnectionStats {
   timeouts: number
   pingsSent: number
   pongsReceived: number
+  /**
+   * Pings answered only by a pong whose payload did not echo the ping's
+   * (RFC 6455 §5.5.3 says it MUST): counted in pongsReceived for liveness.
+   */
+  pongMismatches: number
   bytesSent: number
   bytesReceived: number
   errors: number
