@@ -77,6 +77,7 @@ export async function protocolErrorCheck(
       await sendTextBytes(INVALID_UTF8)
       return opened.closed
     }
+    const repliesBefore = connection.stats.messagesReceived
     const info = await withTimeout(
       sendThenClosed(),
       closeWithinMs,
@@ -86,7 +87,13 @@ export async function protocolErrorCheck(
           `the service did not close the connection within ${closeWithinMs} ms after invalid UTF-8 in a text frame (it hangs or ignores protocol errors)`
         ),
       ctx.signal
-    )
+    ).catch((error: unknown) => {
+      // Still open but answering: not a hang (see keptOpenButAnswered).
+      const replies = opened.stats.messagesReceived - repliesBefore
+      if (replies > 0 && !ctx.signal.aborted) return replies
+      throw error
+    })
+    if (typeof info === 'number') return keptOpenButAnswered(info)
     const rejected =
       connection.stats.errors > clientErrorsBefore
         ? (connection.lastError ?? 'an error')
@@ -150,5 +157,25 @@ export function gradeProtocolErrorOutcome(
     message: proper
       ? `closed with ${info.code}${reason}`
       : `closed with ${info.code}${reason}; RFC 6455 7.4.1 asks for 1007 (or another protocol-error code: ${PROTOCOL_ERROR_CLOSE_CODES.join(', ')})`
+  })
+}
+
+/**
+ * The service kept the connection open past the limit but answered the
+ * invalid frame (nodejs-websocket, for one, echoes it with U+FFFD
+ * replacement characters): it breaks RFC 6455 8.1 (MUST fail the
+ * connection) yet is clearly not hung, so this is a conformance finding.
+ */
+function keptOpenButAnswered(replies: number): Check {
+  return verify({
+    id: ID,
+    title: TITLE,
+    ok: false,
+    value: 'open',
+    expected: 1007,
+    expectation: ACCEPTED,
+    conformance: true,
+    code: 'WSH_ERR_PROTOCOL',
+    message: `the service answered the invalid UTF-8 (${replies} message${replies === 1 ? '' : 's'} back, e.g. an echo with replacement characters) and kept the connection open instead of failing it (RFC 6455 8.1)`
   })
 }
