@@ -16,9 +16,9 @@ import {
   startNoIdPongServer,
   startRefusingServer,
   startSlowServer,
-  startUnsolicitedPongServer,
   type TestServer
 } from '../fixtures/faulty-servers.js'
+import { startEmptyPongServer, startKeepalivePongServer } from '../fixtures/conformance-servers.js'
 
 const echo = createProbeProtocol(makeConfig({}))
 const json = createProbeProtocol(makeConfig({ protocol: 'json' }))
@@ -81,11 +81,22 @@ describe('connect errors never carry credentials or tokens', () => {
 })
 
 describe('pongs answer only the ping whose payload they echo', () => {
-  it('an unsolicited empty pong does not answer a ping', async () => {
-    server = await startUnsolicitedPongServer()
+  it('an unsolicited keepalive pong is not taken for a fast answer when the real one follows', async () => {
+    server = await startKeepalivePongServer(50)
     connection = await createConnection({ url: server.url, clock: systemClock, protocol: echo })
-    await expect(connection.ping(150)).rejects.toMatchObject({ code: 'WSH_ERR_PONG_TIMEOUT' })
-    expect(connection.stats.pongsReceived).toBe(0)
+    // The keepalive arrives at once, the echo 50 ms later: the RTT is the echo's.
+    const rtt = await connection.ping(2_000)
+    expect(rtt).toBeGreaterThanOrEqual(50)
+    expect(connection.stats.pongsReceived).toBe(1)
+    expect(connection.stats.pongMismatches).toBe(0)
+  })
+
+  it('a pong with another payload answers the ping for liveness and counts as a mismatch', async () => {
+    server = await startEmptyPongServer()
+    connection = await createConnection({ url: server.url, clock: systemClock, protocol: echo })
+    await expect(connection.ping(2_000)).resolves.toEqual(expect.any(Number))
+    expect(connection.stats.pongsReceived).toBe(1)
+    expect(connection.stats.pongMismatches).toBe(1)
   })
 })
 

@@ -3,6 +3,7 @@ import {
   compare,
   errorCode,
   failedToMeasure,
+  isConformanceFinding,
   measure,
   skipped,
   verify
@@ -114,5 +115,38 @@ describe('verify, skipped and failedToMeasure', () => {
       message: 'handshake rejected: HTTP 503'
     })
     expect(errorCode(new Error('boom'))).toBe('WSH_ERR_INTERNAL')
+  })
+})
+
+describe('conformance findings', () => {
+  it('verify turns a conformance miss into a degraded finding, never a failure', () => {
+    const finding = verify({
+      id: 'no-leaks',
+      title: 'service closes TCP first',
+      ok: false,
+      value: false,
+      message: 'kept TCP open',
+      code: 'WSH_ERR_PROTOCOL',
+      conformance: true
+    })
+    expect(finding).toMatchObject({ status: 'degraded', conformance: true })
+    expect(isConformanceFinding(finding)).toBe(true)
+    const passed = verify({
+      id: 'x',
+      title: 'x',
+      ok: true,
+      value: true,
+      message: 'ok',
+      conformance: true
+    })
+    expect(passed.status).toBe('passed')
+    expect(passed.conformance).toBeUndefined()
+    expect(isConformanceFinding(passed)).toBe(false)
+  })
+  it('measure degrades a conformance miss however far it misses, and says why', () => {
+    const finding = measure({ ...base, value: 10_000, conformance: true })
+    expect(finding).toMatchObject({ status: 'degraded', conformance: true })
+    expect(finding.message).toContain('conformance finding')
+    expect(measure({ ...base, value: 10_000 }).conformance).toBeUndefined()
   })
 })

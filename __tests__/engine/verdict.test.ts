@@ -1,6 +1,12 @@
 import { describe, expect, it } from '@jest/globals'
 import type { Status } from '../../src/engine/model.js'
-import { exitCodeFor, failsRun, overallVerdict, suiteStatus } from '../../src/engine/verdict.js'
+import {
+  exitCodeFor,
+  failsRun,
+  healthProblems,
+  overallVerdict,
+  suiteStatus
+} from '../../src/engine/verdict.js'
 import { makeCheck } from '../fixtures/builders.js'
 
 const checks = (...statuses: Status[]) => statuses.map((status) => makeCheck({ status }))
@@ -20,6 +26,24 @@ describe('suiteStatus', () => {
     [['failed', 'not-run'], 'failed']
   ])('%j -> %s', (given, expected) => {
     expect(suiteStatus(checks(...given))).toBe(expected)
+  })
+})
+
+describe('conformance findings in the verdict', () => {
+  const finding = makeCheck({ status: 'degraded', conformance: true })
+  it('a suite whose only problem is a conformance finding is degraded, never failed', () => {
+    expect(suiteStatus([makeCheck(), finding])).toBe('degraded')
+    // Even a finding built by hand as failed counts as degraded at most.
+    expect(suiteStatus([makeCheck(), { ...finding, status: 'failed' }])).toBe('degraded')
+    expect(suiteStatus([makeCheck(), finding, makeCheck({ status: 'failed' })])).toBe('failed')
+  })
+  it('a run whose only problems are conformance findings is degraded at most', () => {
+    const status = suiteStatus([makeCheck(), finding])
+    expect(overallVerdict([suite('passed'), { status, critical: true }])).toBe('degraded')
+  })
+  it('healthProblems leaves conformance findings out', () => {
+    const missed = makeCheck({ status: 'failed', id: 'missed' })
+    expect(healthProblems([makeCheck(), finding, missed])).toEqual([missed])
   })
 })
 

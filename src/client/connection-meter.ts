@@ -24,6 +24,8 @@ export interface ConnectionMeter {
   probeTimedOut(): void
   pingSent(): void
   pong(rttMs: number): void
+  /** A ping answered by a pong with another payload (counted as a pong as well). */
+  pongMismatch(): void
   /** An error that counts against the connection. */
   failure(code: ErrorCode): void
   opened(connectTimeMs: number): void
@@ -52,6 +54,7 @@ class Meter implements ConnectionMeter {
     timeouts: 0,
     pingsSent: 0,
     pongsReceived: 0,
+    pongMismatches: 0,
     bytesSent: 0,
     bytesReceived: 0,
     errors: 0
@@ -106,6 +109,10 @@ class Meter implements ConnectionMeter {
   pong(rttMs: number): void {
     this.stats.pongsReceived++
     this.recorder?.recordPong(rttMs)
+  }
+
+  pongMismatch(): void {
+    this.stats.pongMismatches++
   }
 
   failure(code: ErrorCode): void {

@@ -131,7 +131,8 @@ class InstrumentedConnection implements Connection {
         this.meter.failure('WSH_ERR_PONG_TIMEOUT')
         return pongTimedOut(this.name, id, limit)
       },
-      answered: (rttMs) => this.meter.pong(rttMs)
+      answered: (rttMs) => this.meter.pong(rttMs),
+      mismatched: () => this.meter.pongMismatch()
     })
     this.startMs = this.clock.nowMs()
     this.states.push({ state: 'CONNECTING', atMs: this.startMs })

@@ -71,6 +71,11 @@ export interface ConnectionStats {
   timeouts: number
   pingsSent: number
   pongsReceived: number
+  /**
+   * Pings answered only by a pong whose payload did not echo the ping's
+   * (RFC 6455 §5.5.3 says it MUST): counted in pongsReceived for liveness.
+   */
+  pongMismatches: number
   bytesSent: number
   bytesReceived: number
   errors: number
@@ -111,6 +116,11 @@ export interface Connection {
   /** Every state entered, in order, starting with CONNECTING. */
   readonly states: readonly StateChange[]
   readonly stats: Readonly<ConnectionStats>
+  /**
+   * The last error the client itself raised after opening (e.g. ws rejecting
+   * invalid UTF-8 the service sent), for reasons in checks. Absent when none.
+   */
+  readonly lastError?: string | undefined
   /** Resolves once, when the connection is CLOSED. */
   readonly closed: Promise<CloseInfo>
   /**

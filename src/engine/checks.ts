@@ -27,6 +27,11 @@ export interface MeasureOptions {
   detail?: string
   /** The rule in words when `op limit` alone misleads (see Threshold.text). */
   expectation?: string
+  /**
+   * A miss is a conformance finding (an RFC nit, not a health fault):
+   * `degraded` with Check.conformance set, never `failed`.
+   */
+  conformance?: boolean
 }
 
 function withText(threshold: Threshold, text: string | undefined): Threshold {
@@ -129,12 +134,14 @@ export function measure(options: MeasureOptions): Check {
   }
   const miss = Math.abs(value - limit)
   const withinMargin = op !== '==' && miss < margin * Math.abs(limit)
-  const status = options.minor || withinMargin ? 'degraded' : 'failed'
-  const why = options.minor
-    ? 'non-critical check missed'
-    : withinMargin
-      ? 'missed within the degraded margin'
-      : 'missed'
+  const status = options.conformance || options.minor || withinMargin ? 'degraded' : 'failed'
+  const why = options.conformance
+    ? 'conformance finding'
+    : options.minor
+      ? 'non-critical check missed'
+      : withinMargin
+        ? 'missed within the degraded margin'
+        : 'missed'
   return {
     id,
     title,
@@ -143,7 +150,8 @@ export function measure(options: MeasureOptions): Check {
     unit,
     threshold,
     message: `${got}, ${needs} (${why})${extra}`,
-    ...(options.code ? { code: options.code } : {})
+    ...(options.code ? { code: options.code } : {}),
+    ...(options.conformance ? { conformance: true as const } : {})
   }
 }
 
@@ -167,11 +175,17 @@ export interface VerifyOptions {
    * (see Threshold.text).
    */
   expectation?: string
+  /** A miss is a conformance finding: `degraded` with Check.conformance set (see MeasureOptions). */
+  conformance?: boolean
 }
 
-/** A yes/no check (state sequence seen, close acknowledged, ...): passed, or failed (degraded when minor). */
+/**
+ * A yes/no check (state sequence seen, close acknowledged, ...): passed, or
+ * failed (degraded when minor; a conformance finding when `conformance`).
+ */
 export function verify(options: VerifyOptions): Check {
-  const status = options.ok ? 'passed' : options.minor ? 'degraded' : 'failed'
+  const missed = options.minor || options.conformance ? 'degraded' : 'failed'
+  const status = options.ok ? 'passed' : missed
   return {
     id: options.id,
     title: options.title,
@@ -180,8 +194,14 @@ export function verify(options: VerifyOptions): Check {
     unit: options.unit ?? '',
     threshold: withText({ op: '==', value: options.expected ?? true }, options.expectation),
     message: options.message,
-    ...(!options.ok && options.code ? { code: options.code } : {})
+    ...(!options.ok && options.code ? { code: options.code } : {}),
+    ...(!options.ok && options.conformance ? { conformance: true as const } : {})
   }
+}
+
+/** Whether a check is a conformance finding (an RFC nit reported apart from health). */
+export function isConformanceFinding(check: Pick<Check, 'conformance' | 'status'>): boolean {
+  return check.conformance === true && check.status !== 'passed' && check.status !== 'skipped'
 }
 
 /** A check that was not run, with the reason (e.g. the protocol cannot carry binary). */

@@ -57,6 +57,13 @@ export interface Check {
   message: string
   /** Set when a failure has a known cause. */
   code?: ErrorCode
+  /**
+   * Set on a conformance finding: the service broke an RFC 6455 rule (a
+   * SHOULD, or a MUST that costs it no health) but did what the check
+   * measures. Such a check is at most `degraded`, never fails its suite or
+   * the run, and reports list it apart from service health.
+   */
+  conformance?: true
 }
 
 export interface SuiteOutcome {

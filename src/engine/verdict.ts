@@ -53,10 +53,16 @@ export function notAttempted(status: Status): boolean {
  * Any failed check -> failed; else any degraded -> degraded; else all
  * skipped (or no checks at all: nothing was measured) -> skipped; else all
  * skipped or not-run -> not-run; else passed.
+ * A conformance finding (Check.conformance) counts as degraded at most: an
+ * RFC nit never fails a suite, so never the run either.
  */
-export function suiteStatus(checks: readonly Pick<Check, 'status'>[]): Status {
-  if (checks.some((check) => check.status === 'failed')) return 'failed'
-  if (checks.some((check) => check.status === 'degraded')) return 'degraded'
+export function suiteStatus(checks: readonly Pick<Check, 'status' | 'conformance'>[]): Status {
+  if (checks.some((check) => check.status === 'failed' && check.conformance !== true)) {
+    return 'failed'
+  }
+  if (checks.some((check) => check.status === 'failed' || check.status === 'degraded')) {
+    return 'degraded'
+  }
   if (checks.every((check) => check.status === 'skipped')) return 'skipped'
   if (checks.every((check) => notAttempted(check.status))) return 'not-run'
   return 'passed'
@@ -90,6 +96,20 @@ export function overallVerdict(suites: readonly VerdictInput[]): Verdict {
   }
   if (suites.every((suite) => notAttempted(suite.status))) return 'degraded'
   return 'passed'
+}
+
+/**
+ * The checks that say something about the service's health and did not
+ * pass: failed or degraded, conformance findings left out (reports list
+ * those on their own).
+ */
+export function healthProblems<T extends Pick<Check, 'status' | 'conformance'>>(
+  checks: readonly T[]
+): T[] {
+  return checks.filter(
+    (check) =>
+      (check.status === 'failed' || check.status === 'degraded') && check.conformance !== true
+  )
 }
 
 /** Whether the verdict fails the step / CLI under `failOn`. */

@@ -5,7 +5,9 @@
  * run's measured figures. Every fragment the service or a user controls goes
  * through markdown-escape.ts.
  */
+import { isConformanceFinding } from '../engine/checks.js'
 import type { RunReport, SuiteId, SuiteResult } from '../engine/model.js'
+import { healthProblems } from '../engine/verdict.js'
 import { healthBand } from '../metrics/health-score.js'
 import { escapeMarkdown, inlineCode, toIssueTitle } from './markdown-escape.js'
 import { keyMarker, redactTarget, wrapLatest } from './issue-marker.js'
@@ -60,12 +62,39 @@ const SEED_HINTS = [
   'Message delivery problems'
 ]
 
-/** Suites that did not pass (failed first, then degraded). */
+/** A suite degraded by conformance findings alone: it did not fail the service's health. */
+function degradedOnlyByFindings(suite: SuiteResult): boolean {
+  return (
+    suite.status === 'degraded' &&
+    healthProblems(suite.checks).length === 0 &&
+    suite.checks.some(isConformanceFinding)
+  )
+}
+
+/**
+ * Suites that did not pass (failed first, then degraded); a suite whose only
+ * problems are conformance findings is not one of them (see conformanceList).
+ */
 export function unhealthySuites(report: RunReport): SuiteResult[] {
   const rank = (suite: SuiteResult): number => (suite.status === 'failed' ? 0 : 1)
   return report.suites
     .filter((suite) => suite.status === 'failed' || suite.status === 'degraded')
+    .filter((suite) => !degradedOnlyByFindings(suite))
     .sort((a, b) => rank(a) - rank(b))
+}
+
+/** The run's conformance findings as a list, apart from the failures; '' when there are none. */
+export function conformanceList(report: RunReport): string {
+  const lines: string[] = []
+  for (const suite of report.suites) {
+    for (const check of suite.checks.filter(isConformanceFinding)) {
+      if (lines.length >= MAX_CHECKS_LISTED) break
+      lines.push(
+        `- ${escapeMarkdown(suite.title, TITLE_MAX_CHARS)} / ${escapeMarkdown(check.title, TITLE_MAX_CHARS)}: ${escapeMarkdown(check.message, MESSAGE_MAX_CHARS)}`
+      )
+    }
+  }
+  return lines.join('\n')
 }
 
 /** Issue title for (workflow, target): stable across runs, so readers recognise it. */
@@ -96,6 +125,8 @@ function verdictLine(report: RunReport): string {
 
 function suiteFindings(report: RunReport): string {
   const suites = unhealthySuites(report)
+  if (suites.length === 0 && conformanceList(report) !== '')
+    return '_No health check failed; the run is degraded by the conformance findings below._'
   if (suites.length === 0)
     return '_No suite result failed; the run as a whole did not pass (see the run for its error)._'
   const lines: string[] = []
@@ -106,8 +137,8 @@ function suiteFindings(report: RunReport): string {
     lines.push(
       `- ${STATUS_ICON[suite.status]} **${escapeMarkdown(suite.title, TITLE_MAX_CHARS)}** (${inlineCode(suite.id, 40)}${critical}): ${suite.status}`
     )
-    for (const check of suite.checks) {
-      if (check.status !== 'failed' && check.status !== 'degraded') continue
+    // Conformance findings are protocol nits, listed on their own (conformanceList).
+    for (const check of healthProblems(suite.checks)) {
       if (listed >= MAX_CHECKS_LISTED) {
         omitted += 1
         continue
@@ -178,12 +209,22 @@ export function buildFindings(report: RunReport, run: RunIdentity): string {
   const modes = [report.chaos ? 'chaos mode on' : '', report.stress ? 'stress mode on' : ''].filter(
     Boolean
   )
+  const findings = conformanceList(report)
+  const conformance = findings
+    ? [
+        '',
+        '#### Conformance findings (RFC 6455, not failures)',
+        'The service did what was measured, but not the way RFC 6455 asks; these never fail the run.',
+        findings
+      ]
+    : []
   return [
     verdictLine(report) + (modes.length > 0 ? ` · ${modes.join(', ')}` : ''),
     runLine(run, report),
     '',
     '#### Suites that did not pass',
     suiteFindings(report),
+    ...conformance,
     '',
     '#### Key metrics',
     keyMetricsTable(report),

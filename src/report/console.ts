@@ -4,6 +4,7 @@
  * PASSED/DEGRADED/FAILED/SKIPPED line per suite with the checks that missed,
  * key metrics, health score and verdict.
  */
+import { isConformanceFinding } from '../engine/checks.js'
 import type { Check, MetricValue, RunReport, Status, SuiteResult } from '../engine/model.js'
 import { healthBand } from '../metrics/health-score.js'
 import {
@@ -19,6 +20,7 @@ import {
   statusLabel,
   suiteTitle
 } from './format.js'
+import { conformanceConsoleLines, findingsNote } from './conformance-section.js'
 import { discoveryConsoleLines } from './discovery-section.js'
 import { trendConsoleLines } from './trend-section.js'
 import { chaosLine, recoveryText, serviceLine } from './run-conditions.js'
@@ -177,9 +179,14 @@ function groupedLines(checks: readonly Check[], paint: Paint): string[] {
 function suiteLines(suite: SuiteResult, paint: Paint): string[] {
   const icon = STATUS_ICONS[suite.status]
   const critical = suite.critical ? '' : paint('dim', ' (non-critical)')
-  const head = `${icon} ${suiteTitle(suite)}: ${paint(suite.status, statusLabel(suite.status))} ${paint('dim', `in ${formatDuration(suite.durationMs)}`)}${critical}`
-  // Passed checks are in the JSON report and step summary; the console shows what needs attention.
-  const details = suite.checks.filter((check) => check.status !== 'passed')
+  const findings = findingsNote(suite, 'below')
+  const note = findings ? paint('dim', ` (${findings})`) : ''
+  const head = `${icon} ${suiteTitle(suite)}: ${paint(suite.status, statusLabel(suite.status))} ${paint('dim', `in ${formatDuration(suite.durationMs)}`)}${critical}${note}`
+  // Passed checks are in the JSON report and step summary; the console shows what needs
+  // attention. Conformance findings are listed apart, after the suites.
+  const details = suite.checks.filter(
+    (check) => check.status !== 'passed' && !isConformanceFinding(check)
+  )
   return [head, ...groupedLines(details, paint)]
 }
 
@@ -216,6 +223,7 @@ export function renderConsole(report: RunReport, options: ConsoleOptions): strin
   for (const suite of report.suites) lines.push(...suiteLines(suite, paint))
   if (report.suites.length === 0) lines.push('(no suite ran)')
   lines.push('')
+  lines.push(...conformanceConsoleLines(report))
 
   lines.push(...stressConsoleLines(report))
   lines.push(...trendConsoleLines(report))

@@ -45,7 +45,8 @@ function suiteJson(suite: SuiteResult): Record<string, unknown> {
       unit: check.unit,
       threshold: check.threshold,
       message: check.message,
-      ...(check.code === undefined ? {} : { code: check.code })
+      ...(check.code === undefined ? {} : { code: check.code }),
+      ...(check.conformance === true ? { conformance: true } : {})
     })),
     metrics: suite.metrics
   }

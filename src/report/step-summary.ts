@@ -5,7 +5,7 @@
  * main.ts writes it with one `core.summary.addRaw(...).write()` and tests
  * read it without the Actions runtime.
  */
-import { expectationText, meetsThreshold } from '../engine/checks.js'
+import { expectationText, isConformanceFinding, meetsThreshold } from '../engine/checks.js'
 import type { Check, RunReport, SuiteResult } from '../engine/model.js'
 import { healthBand } from '../metrics/health-score.js'
 import {
@@ -21,6 +21,12 @@ import {
   statusLabel,
   suiteTitle
 } from './format.js'
+import {
+  CONFORMANCE_HEADING,
+  CONFORMANCE_MEANING,
+  conformanceFindings,
+  findingsNote
+} from './conformance-section.js'
 import { discoverySummarySection } from './discovery-section.js'
 import { trendSummarySection } from './trend-section.js'
 import { chaosLine, recoveryText, serviceLine } from './run-conditions.js'
@@ -50,15 +56,17 @@ export function thresholdCell(check: Check): string {
 
 function suiteSection(suite: SuiteResult): string[] {
   const critical = suite.critical ? 'critical' : 'non-critical'
+  const findings = findingsNote(suite, `under ${CONFORMANCE_HEADING}`)
   const lines = [
     `### ${STATUS_ICONS[suite.status]} ${suiteTitle(suite)}: ${statusLabel(suite.status)}`,
     '',
-    `_${critical}, ${formatDuration(suite.durationMs)}_`,
+    `_${critical}, ${formatDuration(suite.durationMs)}${findings ? `; ${findings}` : ''}_`,
     '',
     '| Check | Value | Threshold | Status | Details |',
     '| --- | --- | --- | --- | --- |'
   ]
-  for (const check of suite.checks) {
+  // Conformance findings have their own section: this table is service health.
+  for (const check of suite.checks.filter((check) => !isConformanceFinding(check))) {
     lines.push(
       `| ${[
         tableCell(check.title),
@@ -72,6 +80,25 @@ function suiteSection(suite: SuiteResult): string[] {
   if (suite.checks.length === 0) lines.push('| (no checks) | | | | |')
   lines.push('')
   return lines
+}
+
+/** The conformance findings as their own table; empty when there are none. */
+function conformanceSection(report: RunReport): string[] {
+  const findings = conformanceFindings(report)
+  if (findings.length === 0) return []
+  return [
+    `### ${STATUS_ICONS.degraded} ${CONFORMANCE_HEADING}`,
+    '',
+    `_${CONFORMANCE_MEANING}_`,
+    '',
+    '| Suite | Check | Finding |',
+    '| --- | --- | --- |',
+    ...findings.map(
+      ({ suite, check }) =>
+        `| ${[suiteTitle(suite), check.title, check.message].map(tableCell).join(' | ')} |`
+    ),
+    ''
+  ]
 }
 
 /** A bar chart of avg/p50/p95/p99/max; empty when no latency was measured. */
@@ -117,6 +144,7 @@ export function buildStepSummary(report: RunReport): string {
   if (report.suites.length === 0) lines.push('- (no suite ran)')
   lines.push('')
   for (const suite of report.suites) lines.push(...suiteSection(suite))
+  lines.push(...conformanceSection(report))
   lines.push(
     '### Key Metrics',
     '',

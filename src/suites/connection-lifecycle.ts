@@ -57,7 +57,7 @@ const CHECKS = {
   handshake: 'handshake completes (101)',
   connectTime: 'connect time',
   states: 'state transitions CONNECTING->OPEN->CLOSING->CLOSED',
-  close: 'graceful close 1000 acknowledged',
+  close: 'graceful close acknowledged (1000, or no status code)',
   leaks: 'service closes the TCP connection after the close handshake (no leaked sockets)',
   pool: 'pooled and reused connections keep working'
 } as const
@@ -323,18 +323,7 @@ async function run(
         code: 'WSH_ERR_PROTOCOL'
       })
     )
-    checks.set(
-      'close',
-      verify({
-        id: CHECK_IDS.close,
-        title: CHECKS.close,
-        ok: info.code === 1000 && info.wasClean,
-        value: info.code,
-        expected: 1000,
-        message: `close code ${info.code}, ${info.wasClean ? 'clean' : 'not clean'} (initiated by ${info.initiatedBy})`,
-        code: 'WSH_ERR_CLOSE_TIMEOUT'
-      })
-    )
+    checks.set('close', gracefulCloseCheck(info))
   } catch (error) {
     fail('states', error)
     fail('close', error)
@@ -372,8 +361,11 @@ async function run(
             unit: 'count',
             op: '==',
             limit: 0,
-            code: 'WSH_ERR_CLOSE_TIMEOUT',
-            detail: `${kept} of ${known.length} connections were still open at the TCP level ${SERVICE_TCP_CLOSE_MS} ms after the close handshake, so the client dropped them`
+            // RFC 6455 7.1.1: the server SHOULD close TCP first; the close itself completed,
+            // so this is a conformance finding, not a close that timed out.
+            conformance: true,
+            code: 'WSH_ERR_PROTOCOL',
+            detail: `${kept} of ${known.length} connections were still open at the TCP level ${SERVICE_TCP_CLOSE_MS} ms after the close handshake, so the client dropped them (RFC 6455 7.1.1: the server SHOULD close the TCP connection first)`
           })
     )
   } catch (error) {
@@ -381,6 +373,35 @@ async function run(
   }
   if (chaos) metrics.chaos = { ...recovery }
   return result()
+}
+
+/** ws reports these for a close frame without a status code, and for no close frame at all. */
+const NO_STATUS_CODE = 1005
+const NO_CLOSE_FRAME = 1006
+
+/**
+ * Grades the close reply to our 1000: 1000 back, or a close frame with no
+ * status code (1005: RFC 6455 7.1.5 makes that a clean close too), passes.
+ * A close that completed in time is never a close timeout (that is judged
+ * where close() rejects): a wrong code is a protocol error, a dropped TCP
+ * connection a lost one.
+ */
+export function gracefulCloseCheck(info: CloseInfo): Check {
+  const clean = info.wasClean && (info.code === 1000 || info.code === NO_STATUS_CODE)
+  const how =
+    info.code === NO_STATUS_CODE
+      ? 'close reply without a status code (1005), a clean close (RFC 6455 7.1.5)'
+      : `close code ${info.code}, ${info.wasClean ? 'clean' : 'not clean'}`
+  return verify({
+    id: CHECK_IDS.close,
+    title: CHECKS.close,
+    ok: clean,
+    value: info.code,
+    expected: 1000,
+    expectation: '1000, or no status code (1005)',
+    message: `${how} (initiated by ${info.initiatedBy})`,
+    code: info.code === NO_CLOSE_FRAME ? 'WSH_ERR_CONNECTION_LOST' : 'WSH_ERR_PROTOCOL'
+  })
 }
 
 export const connectionLifecycleSuite: Suite = {

@@ -14,7 +14,7 @@
 import type { Connection } from '../client/types.js'
 import { suiteSettings } from '../config/schema.js'
 import { injectedSince } from '../engine/chaos-mode.js'
-import { failedToMeasure, measure, skipped } from '../engine/checks.js'
+import { failedToMeasure, measure, skipped, verify } from '../engine/checks.js'
 import type { Check, MetricValue } from '../engine/model.js'
 import { closeQuietly, connectWithin, runProbes } from '../engine/probes.js'
 import { HealthError, describeError } from '../errors.js'
@@ -40,6 +40,11 @@ const IDS = {
   success: { id: 'heartbeat-success-rate', title: 'heartbeat success rate' },
   score: { id: 'health-score', title: 'health score' },
   app: { id: 'app-heartbeat', title: 'application-level heartbeat (JSON ping/pong)' }
+} as const
+/** Reported only when a pong came back with another payload: a finding, not a measurement. */
+const PONG_PAYLOAD = {
+  id: 'pong-payload',
+  title: "pong echoes its ping's payload (RFC 6455 5.5.3)"
 } as const
 
 type Outcome = { checks: Check[]; metrics: { [key: string]: MetricValue } }
@@ -97,6 +102,7 @@ async function measurePings(ctx: SuiteContext): Promise<Outcome> {
   const planned = Math.min(MAX_PINGS, Math.max(MIN_PINGS, Math.floor(ctx.budgetMs / intervalMs)))
   let reconnects = 0
   let lostToDrops = 0
+  let pongMismatches = 0
   const chaos = ctx.config.chaosMode
   const injected = injectedSince(ctx.chaosInjected)
   const heldBehindData: number[] = []
@@ -116,6 +122,7 @@ async function measurePings(ctx: SuiteContext): Promise<Outcome> {
           break
         }
         // Under chaos a drop may be the relay's injected fault: reopen and keep pinging.
+        pongMismatches += connection.stats.pongMismatches
         connection.terminate()
         try {
           connection = await connectWithin(
@@ -245,6 +252,8 @@ async function measurePings(ctx: SuiteContext): Promise<Outcome> {
   )
   checks.push(await appHeartbeat(ctx, connection))
   await closeQuietly(connection)
+  pongMismatches += connection.stats.pongMismatches
+  if (pongMismatches > 0) checks.push(pongPayloadFinding(pongMismatches, received))
   return {
     checks,
     metrics: {
@@ -258,6 +267,7 @@ async function measurePings(ctx: SuiteContext): Promise<Outcome> {
         pongTimeoutMs,
         reconnects,
         lostToDrops,
+        pongMismatches,
         ...(chaos ? { heldBehindData: heldBehindData.length } : {})
       },
       pongRttMs: { ...summary },
@@ -265,6 +275,24 @@ async function measurePings(ctx: SuiteContext): Promise<Outcome> {
       healthBand: healthBand(score)
     }
   }
+}
+
+/**
+ * A conformance finding for pongs that did not echo their ping's payload:
+ * they prove the service alive (the heartbeat checks count them), but
+ * RFC 6455 5.5.3 says a pong answering a ping MUST echo its payload.
+ */
+function pongPayloadFinding(mismatches: number, received: number): Check {
+  return verify({
+    ...PONG_PAYLOAD,
+    ok: false,
+    value: mismatches,
+    unit: 'count',
+    expected: 0,
+    conformance: true,
+    code: 'WSH_ERR_PROTOCOL',
+    message: `pong payload does not match the ping, RFC 6455 5.5.3: ${mismatches} of ${received} pongs did not echo their ping's payload (counted as answered for liveness)`
+  })
 }
 
 async function appHeartbeat(ctx: SuiteContext, connection: Connection): Promise<Check> {
