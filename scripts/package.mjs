@@ -77,7 +77,11 @@ async function build(entry, work) {
     '--license',
     'licenses.txt',
     '--no-cache',
-    '--quiet'
+    '--quiet',
+    // ws loads these native speed-ups only if present (try/catch). Dev dependencies
+    // (websocket-node's) install them here, and ncc would bundle their per-platform
+    // binaries; the action must stay pure JavaScript and the same on every machine.
+    ...['bufferutil', 'utf-8-validate'].flatMap((name) => ['--external', name])
   ])
   if (status !== 0) throw new Error(`ncc failed for ${entry.source} (exit ${status})`)
   const unexpected = readdirSync(out).filter((name) => !EXPECTED.has(name))
