@@ -1300,7 +1300,7 @@ module.exports.EventSource = EventSource
 
 /***/ }),
 
-/***/ 158:
+/***/ 7777:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const { addAbortListener } = __nccwpck_require__(3440)
@@ -1373,7 +1373,7 @@ const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
 const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
 const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { addSignal, removeSignal } = __nccwpck_require__(7777)
 
 class ConnectHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -1496,7 +1496,7 @@ const {
 } = __nccwpck_require__(8707)
 const util = __nccwpck_require__(3440)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { addSignal, removeSignal } = __nccwpck_require__(7777)
 const assert = __nccwpck_require__(4589)
 
 const kResume = Symbol('resume')
@@ -1969,7 +1969,7 @@ const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(87
 const util = __nccwpck_require__(3440)
 const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { addSignal, removeSignal } = __nccwpck_require__(7777)
 
 class StreamHandler extends AsyncResource {
   constructor (opts, factory, callback) {
@@ -2193,7 +2193,7 @@ module.exports = stream
 const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
 const { AsyncResource } = __nccwpck_require__(6698)
 const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { addSignal, removeSignal } = __nccwpck_require__(7777)
 const assert = __nccwpck_require__(4589)
 
 class UpgradeHandler extends AsyncResource {
@@ -3178,7 +3178,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6385:
+/***/ 2414:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -3843,7 +3843,7 @@ const {
   getServerName,
   normalizedMethodRecords
 } = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(6385)
+const { channels } = __nccwpck_require__(2414)
 const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
 
 // Verifies that a given path is valid does not contain control chars \x00 to \x20
@@ -5632,7 +5632,7 @@ module.exports = BalancedPool
 
 const assert = __nccwpck_require__(4589)
 const util = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(6385)
+const { channels } = __nccwpck_require__(2414)
 const timers = __nccwpck_require__(6603)
 const {
   RequestContentLengthMismatchError,
@@ -7953,7 +7953,7 @@ const assert = __nccwpck_require__(4589)
 const net = __nccwpck_require__(7030)
 const http = __nccwpck_require__(7067)
 const util = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(6385)
+const { channels } = __nccwpck_require__(2414)
 const Request = __nccwpck_require__(4655)
 const DispatcherBase = __nccwpck_require__(1841)
 const {
@@ -26629,7 +26629,7 @@ const {
   kResponse
 } = __nccwpck_require__(1216)
 const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(8625)
-const { channels } = __nccwpck_require__(6385)
+const { channels } = __nccwpck_require__(2414)
 const { CloseEvent } = __nccwpck_require__(5188)
 const { makeRequest } = __nccwpck_require__(9967)
 const { fetching } = __nccwpck_require__(4398)
@@ -27626,7 +27626,7 @@ const { Writable } = __nccwpck_require__(7075)
 const assert = __nccwpck_require__(4589)
 const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(736)
 const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(1216)
-const { channels } = __nccwpck_require__(6385)
+const { channels } = __nccwpck_require__(2414)
 const {
   isValidStatusCode,
   isValidOpcode,
@@ -29342,7 +29342,7 @@ if (websocketMask) {
   };
 } /* istanbul ignore else  */ else if (!process.env.WS_NO_BUFFER_UTIL) {
   try {
-    const bufferUtil = __nccwpck_require__(8327);
+    const bufferUtil = __nccwpck_require__(7969);
 
     module.exports.mask = function (source, mask, output, offset, length) {
       if (length < 48) _mask(source, mask, output, offset, length);
@@ -32253,7 +32253,7 @@ if (isUtf8) {
   };
 } /* istanbul ignore else  */ else if (!process.env.WS_NO_UTF_8_VALIDATE) {
   try {
-    const isValidUTF8 = __nccwpck_require__(2414);
+    const isValidUTF8 = __nccwpck_require__(7258);
 
     module.exports.isValidUTF8 = function (buf) {
       return buf.length < 32 ? _isValidUTF8(buf) : isValidUTF8(buf);
@@ -39777,6 +39777,8 @@ var history_describe = __nccwpck_require__(9267);
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: ./src/make-dirs.ts
+var make_dirs = __nccwpck_require__(158);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./src/history/file-store.ts
@@ -39818,6 +39820,7 @@ var external_node_path_ = __nccwpck_require__(6760);
 
 
 
+
 const DEFAULT_LOCK_ATTEMPTS = 400;
 /** Between lock attempts: short, because a writer holds the lock for one read and one write. */
 const LOCK_RETRY_MS = 25;
@@ -39842,7 +39845,7 @@ async function readHistory(path) {
 }
 /** Writes `text` to `path` through a temp file and rename, so readers never see half a file. */
 async function writeFileAtomic(path, text) {
-    await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
+    await (0,make_dirs/* makeDirs */.X)((0,external_node_path_.dirname)(path));
     const temp = `${path}.${process.pid}.${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.tmp`;
     try {
         await (0,promises_.writeFile)(temp, text, 'utf8');
@@ -39937,7 +39940,7 @@ async function appendRecord(path, record, options = {}) {
         throw new RangeError(`lockAttempts: got ${attempts}; expected a positive integer`);
     }
     const file = (0,external_node_path_.resolve)(path);
-    await (0,promises_.mkdir)((0,external_node_path_.dirname)(file), { recursive: true });
+    await (0,make_dirs/* makeDirs */.X)((0,external_node_path_.dirname)(file));
     const release = await acquireFileLock(`${file}.lock`, attempts, options.staleLockMs ?? DEFAULT_STALE_LOCK_MS, options.clock ?? metrics_clock/* systemClock */.m);
     try {
         const existing = await readHistory(file);
@@ -40459,10 +40462,10 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var _config_argv_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1278);
 /* harmony import */ var _config_load_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3692);
-/* harmony import */ var _engine_run_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6630);
+/* harmony import */ var _engine_run_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4521);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3916);
 /* harmony import */ var _metrics_clock_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2815);
-/* harmony import */ var _report_cli_report_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4744);
+/* harmony import */ var _report_cli_report_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(1519);
 /* harmony import */ var _report_merge_command_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(1606);
 /* harmony import */ var _report_progress_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(8991);
 /* harmony import */ var _server_reference_server_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(187);
@@ -40644,6 +40647,9 @@ const RUN_OPTIONS = {
     connections: 'string',
     chaos: 'boolean',
     stress: 'boolean',
+    'protocol-violations': 'boolean',
+    // The negation of a boolean flag: `--no-<flag>` sets it to false.
+    'no-protocol-violations': 'boolean',
     'max-connections': 'string',
     'open-rate': 'string',
     config: 'string',
@@ -40660,7 +40666,9 @@ const RUN_OPTIONS = {
     shard: 'string',
     'server-command': 'string',
     'server-ready-timeout': 'string',
-    'max-reconnect-attempts': 'string'
+    'max-reconnect-attempts': 'string',
+    'idle-ms': 'string',
+    'min-message-bytes': 'string'
 };
 const COMMANDS = {
     run: RUN_OPTIONS,
@@ -40681,11 +40689,14 @@ function usage() {
         'Usage:',
         '  ws-health run [--url URL] [--suites all|id,id] [--duration S] [--connections N]',
         '      [--chaos] [--stress] [--config FILE] [--environment NAME] [--protocol echo|json]',
+        '      [--no-protocol-violations]',
         '      [--max-connections N] [--open-rate N]',
         '      [--report FILE] [--fail-on failed|degraded|never] [--seed N] [--shard K/N]',
         '      [--history FILE] [--history-keep N] [--history-branch NAME] [--history-path P]',
         '      [--discovery-timeout MS]',
         '      [--server-command CMD] [--server-ready-timeout S] [--max-reconnect-attempts N]',
+        '      [--idle-ms MS]',
+        '      [--min-message-bytes N]',
         '        Validate the WebSocket service at URL. Without --url, the endpoint is',
         '        discovered from the project in the current directory (see discover).',
         '        --history appends the run to a JSON-lines history and reports trends,',
@@ -40756,12 +40767,31 @@ function parseArgv(argv) {
             (value === undefined || (!token.inlineValue && value.startsWith('--')))) {
             throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .HealthError */ .hX('WSH_ERR_CONFIG', `${token.rawName}: expected a value after it`);
         }
+        // `--duration=` or `--duration ""` is a mistake, not a request for the default.
+        if (type === 'string' && value !== undefined && value.trim() === '') {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .HealthError */ .hX('WSH_ERR_CONFIG', `${token.rawName}: expected a value, got an empty string (leave the flag out for the default)`);
+        }
+        const negated = type === 'boolean' ? negatedFlag(token.name) : undefined;
+        if (negated !== undefined) {
+            if (value !== undefined) {
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .HealthError */ .hX('WSH_ERR_CONFIG', `${token.rawName}: takes no value (got ${JSON.stringify(value)}); use --${token.name.slice(3)}=${value} instead`);
+            }
+            flags[negated] = false;
+            continue;
+        }
         flags[flagKey(command, token.name)] = type === 'boolean' ? (value ?? true) : value;
     }
     checkPositionals(command, positionals);
     if (command === 'serve' && flags.port !== undefined)
         flags.port = parsePort(String(flags.port));
     return { command, flags, positionals };
+}
+/** The schema path `--no-<flag>` turns off, when <flag> is a boolean setting. */
+function negatedFlag(name) {
+    if (!name.startsWith('no-'))
+        return undefined;
+    const spec = _fields_js__WEBPACK_IMPORTED_MODULE_2__/* .FLAG_KEYS */ .W_.get(name.slice(3));
+    return spec?.kind === 'boolean' ? spec.path : undefined;
 }
 function flagKey(command, name) {
     if (command === 'serve')
@@ -40943,6 +40973,13 @@ const FIELDS = [
         file: ['stress_test']
     },
     {
+        path: 'protocolViolations',
+        kind: 'boolean',
+        input: 'protocol_violations',
+        flag: 'protocol-violations',
+        file: ['protocol_violations']
+    },
+    {
         path: 'protocol',
         kind: 'string',
         input: 'protocol',
@@ -40972,7 +41009,21 @@ const FIELDS = [
         input: 'handshake_timeout_ms',
         file: ['handshake_timeout_ms']
     },
+    {
+        path: 'idleMs',
+        kind: 'number',
+        input: 'idle_ms',
+        flag: 'idle-ms',
+        file: ['idle_ms']
+    },
     { path: 'largePayloadBytes', kind: 'number', file: ['large_payload_bytes'] },
+    {
+        path: 'minMessageBytes',
+        kind: 'number',
+        input: 'min_message_bytes',
+        flag: 'min-message-bytes',
+        file: ['min_message_bytes']
+    },
     { path: 'failOn', kind: 'string', input: 'fail_on', flag: 'fail-on', file: ['fail_on'] },
     {
         path: 'reportPath',
@@ -41153,7 +41204,9 @@ var model = __nccwpck_require__(1123);
  * unchanged so the schema rejects it with the user's own value in the message.
  */
 
-const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
+// Plain decimals only: `1e3` for a count or a duration is a typo more often than
+// a number, so it is left as text and the schema names it with what is allowed.
+const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 const TRUE_WORDS = new Set(['true', '1', 'yes']);
 const FALSE_WORDS = new Set(['false', '0', 'no']);
 /** Words accepted for a boolean, for messages. */
@@ -41358,13 +41411,16 @@ function jsonPosition(error, text) {
 
 // EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 17 modules
 var schemas = __nccwpck_require__(8816);
-// EXTERNAL MODULE: ./src/config/schema.ts
-var schema = __nccwpck_require__(131);
+// EXTERNAL MODULE: ./src/config/schema.ts + 1 modules
+var schema = __nccwpck_require__(3285);
+// EXTERNAL MODULE: ./src/config/redact.ts
+var redact = __nccwpck_require__(4805);
 ;// CONCATENATED MODULE: ./src/config/format-issues.ts
 /**
  * Formats zod issues as `<name>: expected <allowed>, got <value>` using the
  * name the user typed, so a message points at the line to change.
  */
+
 
 
 
@@ -41397,7 +41453,8 @@ function describeValue(value, secret = false) {
         return 'nothing';
     if (secret)
         return '"***"';
-    const text = typeof value === 'string' ? JSON.stringify(value) : safeJson(value);
+    // A URL (even one that does not parse) may carry credentials in its user-info or query.
+    const text = typeof value === 'string' ? JSON.stringify((0,redact/* redactText */.Rd)(value)) : safeJson(value);
     return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 function safeJson(value) {
@@ -41428,6 +41485,11 @@ function describeIssue(issue, schema) {
             return `one of ${issue.values.map(String).join(', ')}${isSuiteList(issue.path) ? ' (or all)' : ''}`;
         case 'custom':
             return issue.message.replace(/^expected /, '');
+        case 'invalid_key': {
+            // A record key broke its own rule (a header name): say that rule, not "a string".
+            const inner = issue.issues[0];
+            return inner?.code === 'custom' ? inner.message : issue.message;
+        }
         default:
             return schema ? describeSchema(schema) : issue.message;
     }
@@ -41808,7 +41870,7 @@ function redactUrl(url, options = {}) {
         parsed = new URL(url);
     }
     catch {
-        return url;
+        return redactUnparsedUrl(url, options);
     }
     let changed = false;
     if (options.dropUserinfo === true && (parsed.username !== '' || parsed.password !== '')) {
@@ -41830,6 +41892,16 @@ function redactUrl(url, options = {}) {
     return changed ? parsed.toString() : url;
 }
 /**
+ * A URL that does not parse (a typo in the port, an unclosed bracket) can
+ * still carry credentials: its user-info is masked whole and secret-looking
+ * query values are replaced, by pattern.
+ */
+function redactUnparsedUrl(url, options) {
+    return url
+        .replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i, (_match, scheme) => options.dropUserinfo === true ? scheme : `${scheme}${REDACTED}@`)
+        .replace(/([?&])([^=&#]+)=([^&#]*)/g, (match, sep, name) => isSecretParam(name) ? `${sep}${name}=${REDACTED}` : match);
+}
+/**
  * Replaces every URL inside free text (an error message, a close reason)
  * with its redacted form, and every occurrence of `secrets` (4+ chars) with `***`.
  */
@@ -41845,18 +41917,85 @@ function redactText(text, secrets = []) {
 
 /***/ }),
 
-/***/ 131:
+/***/ 3285:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   HK: () => (/* binding */ suiteSettings),
-/* harmony export */   Sk: () => (/* binding */ ConfigSchema),
-/* harmony export */   yd: () => (/* binding */ SHARD_PATTERN)
-/* harmony export */ });
-/* unused harmony exports SuiteIdSchema, MAX_TIMEOUT_MS, MAX_TIMEOUT_S, MAX_DURATION_S, SuiteSettingsSchema, DEFAULT_CRITICAL, ThresholdsSchema, JsonProtocolSchema, ChaosFaultsSchema, SelfHealingSchema */
-/* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8816);
-/* harmony import */ var _chaos_faults_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3671);
-/* harmony import */ var _engine_model_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1123);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Sk: () => (/* binding */ ConfigSchema),
+  yd: () => (/* binding */ SHARD_PATTERN),
+  HK: () => (/* binding */ suiteSettings)
+});
+
+// UNUSED EXPORTS: ChaosFaultsSchema, DEFAULT_CRITICAL, JsonProtocolSchema, MAX_DURATION_S, MAX_TIMEOUT_MS, MAX_TIMEOUT_S, SelfHealingSchema, SuiteIdSchema, SuiteSettingsSchema, ThresholdsSchema
+
+// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 17 modules
+var schemas = __nccwpck_require__(8816);
+// EXTERNAL MODULE: ./src/chaos/faults.ts
+var faults = __nccwpck_require__(3671);
+// EXTERNAL MODULE: ./src/engine/model.ts
+var model = __nccwpck_require__(1123);
+;// CONCATENATED MODULE: ./src/config/handshake-values.ts
+/**
+ * Rules for what goes into the opening handshake: the URL, header names and
+ * values, and subprotocols. Each returns the problem in words (or undefined),
+ * so the schema can report it as `<field>: expected <problem>` before any
+ * connection is made, instead of `ws` throwing mid-run or a header being
+ * smuggled onto the wire with CR/LF.
+ */
+/** RFC 7230 token: header names and RFC 6455 subprotocol names. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** RFC 7230 field-value: visible characters, spaces and tabs (obs-text allowed); no CR, LF or NUL. */
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+/** Why `value` is not a usable ws:// or wss:// URL, or undefined when it is. */
+function wsUrlProblem(value) {
+    if (/\s/.test(value))
+        return 'a ws:// or wss:// URL without spaces (percent-encode them as %20)';
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        return 'a ws:// or wss:// URL that parses (check the host, the port (0-65535) and any [IPv6] brackets)';
+    }
+    if (url.protocol !== 'ws:' && url.protocol !== 'wss:')
+        return 'a ws:// or wss:// URL';
+    if (url.hostname === '')
+        return 'a ws:// or wss:// URL with a host';
+    // RFC 6455 3: fragment identifiers MUST NOT be used in WebSocket URIs.
+    if (value.includes('#'))
+        return 'a ws:// or wss:// URL without a #fragment (RFC 6455 section 3)';
+    return undefined;
+}
+/** Why `name` is not a valid header name, or undefined. */
+function headerNameProblem(name) {
+    return TOKEN.test(name)
+        ? undefined
+        : "header names made of letters, digits and !#$%&'*+.^_`|~- only (RFC 7230 token)";
+}
+/** Why a header value is invalid (never repeating the value: it may be a secret), or undefined. */
+function headerValueProblem(value) {
+    return FIELD_VALUE.test(value)
+        ? undefined
+        : 'a header value without CR, LF or other control characters';
+}
+/** Why a subprotocol list is invalid, or undefined. */
+function subprotocolsProblem(list) {
+    const bad = list.find((name) => !TOKEN.test(name));
+    if (bad !== undefined) {
+        return `subprotocol names made of letters, digits and !#$%&'*+.^_\`|~- only (RFC 6455 4.1); ${JSON.stringify(bad)} is not one`;
+    }
+    const seen = new Set();
+    for (const name of list) {
+        if (seen.has(name))
+            return `each subprotocol once; ${JSON.stringify(name)} is listed twice`;
+        seen.add(name);
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/config/schema.ts
 /**
  * The one home of configuration shape, defaults and cross-field rules.
  * Every source (inputs, flags, env, config file) is gathered into a partial
@@ -41865,7 +42004,16 @@ function redactText(text, secrets = []) {
 
 
 
-const SuiteIdSchema = zod__WEBPACK_IMPORTED_MODULE_1__/* ["enum"] */ .k5n(_engine_model_js__WEBPACK_IMPORTED_MODULE_2__/* .SUITE_IDS */ .O);
+
+const SuiteIdSchema = schemas/* enum */.k5n(model/* SUITE_IDS */.O);
+/** A zod refinement from a rule that returns its problem in words (src/config/handshake-values.ts). */
+function problemIn(rule) {
+    return (value, ctx) => {
+        const problem = rule(value);
+        if (problem !== undefined)
+            ctx.addIssue({ code: 'custom', input: value, message: problem });
+    };
+}
 /**
  * Upper bounds on times. Node timers take a 32-bit delay: 2^31 ms or more
  * fires after 1 ms, so an unbounded timeout would silently become none.
@@ -41875,22 +42023,22 @@ const SuiteIdSchema = zod__WEBPACK_IMPORTED_MODULE_1__/* ["enum"] */ .k5n(_engin
 const MAX_TIMEOUT_MS = 600_000;
 const MAX_TIMEOUT_S = MAX_TIMEOUT_MS / 1000;
 const MAX_DURATION_S = 86_400;
-const positiveMs = zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().int().positive().max(MAX_TIMEOUT_MS);
+const positiveMs = schemas/* number */.aig().int().positive().max(MAX_TIMEOUT_MS);
 /** A latency limit in ms (not a timer, but a limit above the longest timeout could never be hit). */
-const latencyLimitMs = zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().positive().max(MAX_TIMEOUT_MS);
-const ratio = zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().min(0).max(1);
+const latencyLimitMs = schemas/* number */.aig().positive().max(MAX_TIMEOUT_MS);
+const ratio = schemas/* number */.aig().min(0).max(1);
 /** Per-suite settings, the seed's `test_suites.<id>` block. */
-const SuiteSettingsSchema = zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({
+const SuiteSettingsSchema = schemas/* object */.Ikc({
     /** Hard limit for the suite in seconds (it is also cut by the run deadline). */
-    timeout: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().positive().max(MAX_DURATION_S).optional(),
+    timeout: schemas/* number */.aig().positive().max(MAX_DURATION_S).optional(),
     /** Extra attempts for a suite whose verdict is failed (0 = run once). */
-    retryAttempts: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().int().min(0).max(5).default(0),
+    retryAttempts: schemas/* number */.aig().int().min(0).max(5).default(0),
     /** Seconds between heartbeat pings. */
-    pingInterval: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().positive().max(MAX_TIMEOUT_S).optional(),
+    pingInterval: schemas/* number */.aig().positive().max(MAX_TIMEOUT_S).optional(),
     /** Seconds to wait for a pong. */
-    pongTimeout: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().positive().max(MAX_TIMEOUT_S).optional(),
+    pongTimeout: schemas/* number */.aig().positive().max(MAX_TIMEOUT_S).optional(),
     /** A failed critical suite fails the run; a failed non-critical one degrades it. */
-    critical: zod__WEBPACK_IMPORTED_MODULE_1__/* .boolean */ .zMY().optional()
+    critical: schemas/* boolean */.zMY().optional()
 })
     .strict();
 /** Suites whose failure fails the run by default (the rest degrade it). */
@@ -41902,7 +42050,7 @@ const DEFAULT_CRITICAL = {
     'concurrent-connections': false,
     'latency-performance': false
 };
-const ThresholdsSchema = zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({
+const ThresholdsSchema = schemas/* object */.Ikc({
     /** Handshake must complete within this (seed: < 10 s). */
     connectTimeMs: positiveMs.default(10_000),
     p50LatencyMs: latencyLimitMs.default(100),
@@ -41924,18 +42072,18 @@ const ThresholdsSchema = zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({
     heartbeatP99Ms: latencyLimitMs.default(1000),
     heartbeatSuccessRate: ratio.default(0.95),
     /** Minimum health score (seed: > 80). */
-    healthScore: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().min(0).max(100).default(80),
+    healthScore: schemas/* number */.aig().min(0).max(100).default(80),
     /** Reconnect must complete within this (seed: < 10 s). */
     reconnectTimeMs: positiveMs.default(10_000),
     /** Latency may grow by at most this share from the first to the last window. */
-    maxDegradation: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().min(0).default(0.5),
+    maxDegradation: schemas/* number */.aig().min(0).default(0.5),
     /** Minimum Jain's fairness index across concurrent connections (1 = perfectly fair). */
     minFairness: ratio.default(0.8),
     /**
      * A critical check missed by less than this share of its limit is
      * `degraded`, not `failed` (0 = any miss fails).
      */
-    degradedMargin: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().min(0).max(1).default(0.1)
+    degradedMargin: schemas/* number */.aig().min(0).max(1).default(0.1)
 })
     .strict()
     .superRefine((t, ctx) => {
@@ -41960,40 +42108,40 @@ const ThresholdsSchema = zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({
         });
     }
 });
-const JsonProtocolSchema = zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({
+const JsonProtocolSchema = schemas/* object */.Ikc({
     /** Message sent per probe; `{{id}}` is replaced by the probe id, `{{payload}}` by a payload string. */
-    template: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().min(1).default('{"type":"ping","id":"{{id}}"}'),
+    template: schemas/* string */.YjP().min(1).default('{"type":"ping","id":"{{id}}"}'),
     /** Reply field that marks a reply (dot path). */
-    matchField: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().min(1).default('type'),
-    matchValue: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().default('pong'),
+    matchField: schemas/* string */.YjP().min(1).default('type'),
+    matchValue: schemas/* string */.YjP().default('pong'),
     /** Field that correlates a reply with its probe; replies without it are matched first in first out. */
-    idField: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().min(1).default('id')
+    idField: schemas/* string */.YjP().min(1).default('id')
 })
     .strict();
 const chaosProbability = ratio.optional();
 /** Matches the relay's own bound on any added delay (src/chaos/faults.ts MAX_FAULT_DELAY_MS). */
-const chaosDelayMs = zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().min(0).max(60_000).optional();
+const chaosDelayMs = schemas/* number */.aig().min(0).max(60_000).optional();
 /**
  * Chaos fault overrides from the config file (`chaos.<fault>.<field>`);
  * anything unset keeps the seed's scenario (src/chaos/faults.ts DEFAULT_FAULTS).
  */
-const ChaosFaultsSchema = zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({
-    randomDisconnect: zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({ probability: chaosProbability, reconnectDelayMs: chaosDelayMs })
+const ChaosFaultsSchema = schemas/* object */.Ikc({
+    randomDisconnect: schemas/* object */.Ikc({ probability: chaosProbability, reconnectDelayMs: chaosDelayMs })
         .strict()
         .default({}),
-    networkDelay: zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({ probability: chaosProbability, minMs: chaosDelayMs, maxMs: chaosDelayMs })
+    networkDelay: schemas/* object */.Ikc({ probability: chaosProbability, minMs: chaosDelayMs, maxMs: chaosDelayMs })
         .strict()
         .default({}),
-    messageLoss: zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({
+    messageLoss: schemas/* object */.Ikc({
         probability: chaosProbability,
-        direction: zod__WEBPACK_IMPORTED_MODULE_1__/* ["enum"] */ .k5n(['both', 'client-to-server', 'server-to-client']).optional()
+        direction: schemas/* enum */.k5n(['both', 'client-to-server', 'server-to-client']).optional()
     })
         .strict()
         .default({}),
-    slowResponse: zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({ probability: chaosProbability, delayMs: chaosDelayMs })
+    slowResponse: schemas/* object */.Ikc({ probability: chaosProbability, delayMs: chaosDelayMs })
         .strict()
         .default({}),
-    bandwidth: zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({ bytesPerSecond: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().min(0).optional() })
+    bandwidth: schemas/* object */.Ikc({ bytesPerSecond: schemas/* number */.aig().min(0).optional() })
         .strict()
         .default({}),
     /**
@@ -42001,9 +42149,9 @@ const ChaosFaultsSchema = zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({
      * `startMs` after the suites start, the relay drops every open connection
      * and refuses new ones with HTTP 503 for `durationMs` (src/engine/chaos-mode.ts).
      */
-    outage: zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({
-        startMs: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().int().min(0).max(3_600_000).default(0),
-        durationMs: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().int().min(1).max(60_000)
+    outage: schemas/* object */.Ikc({
+        startMs: schemas/* number */.aig().int().min(0).max(3_600_000).default(0),
+        durationMs: schemas/* number */.aig().int().min(1).max(60_000)
     })
         .strict()
         .optional()
@@ -42013,8 +42161,8 @@ const ChaosFaultsSchema = zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({
     // Checked at load time even without chaos mode, so a bad file never passes
     // silently. An unset bound is the seed scenario's (resolveFaults' base).
     const { minMs, maxMs } = chaos.networkDelay;
-    const min = minMs ?? _chaos_faults_js__WEBPACK_IMPORTED_MODULE_0__/* .DEFAULT_FAULTS */ .US.networkDelay.minMs;
-    const max = maxMs ?? _chaos_faults_js__WEBPACK_IMPORTED_MODULE_0__/* .DEFAULT_FAULTS */ .US.networkDelay.maxMs;
+    const min = minMs ?? faults/* DEFAULT_FAULTS */.US.networkDelay.minMs;
+    const max = maxMs ?? faults/* DEFAULT_FAULTS */.US.networkDelay.maxMs;
     if (max < min) {
         ctx.addIssue({
             code: 'custom',
@@ -42029,116 +42177,138 @@ const ChaosFaultsSchema = zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({
  * defaults (500 ms initial, 10 s cap) so the suite's outage, which must
  * outlast the whole retry budget, stays a few seconds long.
  */
-const SelfHealingSchema = zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({
+const SelfHealingSchema = schemas/* object */.Ikc({
     /** Delay before the first reconnect attempt, ms. */
-    initialDelayMs: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().int().min(1).max(60_000).default(100),
+    initialDelayMs: schemas/* number */.aig().int().min(1).max(60_000).default(100),
     /** Growth of the delay per attempt. */
-    backoffFactor: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().min(1).max(10).default(2),
+    backoffFactor: schemas/* number */.aig().min(1).max(10).default(2),
     /** Cap on any single delay, ms. */
-    maxDelayMs: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().int().min(1).max(60_000).default(2_000),
+    maxDelayMs: schemas/* number */.aig().int().min(1).max(60_000).default(2_000),
     /** Jitter as a ratio of the base delay (0.2 = +/- 20 %). */
     jitter: ratio.default(0.2),
     /** Connections killed mid-stream through the relay. */
-    kills: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().int().min(1).max(20).default(3),
+    kills: schemas/* number */.aig().int().min(1).max(20).default(3),
     /** Acknowledged messages sent across the kills (messages-lost check). */
-    messages: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().int().min(1).max(10_000).default(30),
+    messages: schemas/* number */.aig().int().min(1).max(10_000).default(30),
     /** Consecutive failures that open the circuit breaker. */
-    breakerThreshold: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().int().min(1).max(100).default(2),
+    breakerThreshold: schemas/* number */.aig().int().min(1).max(100).default(2),
     /** Time the breaker stays open before its half-open trial, ms. */
-    breakerResetMs: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().int().min(1).max(60_000).default(500),
+    breakerResetMs: schemas/* number */.aig().int().min(1).max(60_000).default(500),
     /**
      * Session resume: `auto` detects a `{"type":"session","token":...}`
      * greeting and resumes by query parameter; `query`, `header` and
      * `message` force that carrier; `off` skips the state check.
      */
-    resume: zod__WEBPACK_IMPORTED_MODULE_1__/* ["enum"] */ .k5n(['auto', 'off', 'query', 'header', 'message']).default('auto'),
+    resume: schemas/* enum */.k5n(['auto', 'off', 'query', 'header', 'message']).default('auto'),
     /** Query parameter or header carrying the token back (default `resume` / `x-resume-token`). */
-    resumeName: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().min(1).optional(),
+    resumeName: schemas/* string */.YjP().min(1).optional(),
     /** Reply field holding the token. */
-    resumeTokenField: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().min(1).default('token')
+    resumeTokenField: schemas/* string */.YjP().min(1).default('token')
 })
     .strict();
-const ConfigSchema = zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({
+const ConfigSchema = schemas/* object */.Ikc({
     /** ws:// or wss:// URL of the service under test. */
-    url: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP()
-        .refine((value) => /^wss?:\/\/[^\s/]+/i.test(value), {
-        message: 'expected a ws:// or wss:// URL'
-    })
-        .optional(),
-    suites: zod__WEBPACK_IMPORTED_MODULE_1__/* .array */ .YOg(SuiteIdSchema)
+    url: schemas/* string */.YjP().superRefine(problemIn(wsUrlProblem)).optional(),
+    suites: schemas/* array */.YOg(SuiteIdSchema)
         .min(1)
-        .default([..._engine_model_js__WEBPACK_IMPORTED_MODULE_2__/* .SUITE_IDS */ .O]),
+        .default([...model/* SUITE_IDS */.O]),
     /** Seconds the run spends sampling (latency, heartbeat, concurrency). */
-    duration: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().int().min(1).max(86_400).default(60),
-    connectionCount: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().int().min(1).max(100_000).default(10),
+    duration: schemas/* number */.aig().int().min(1).max(86_400).default(60),
+    connectionCount: schemas/* number */.aig().int().min(1).max(100_000).default(10),
     /** Stress mode ramps connections up to this (also capped by the process's file-descriptor limit). */
-    maxConnections: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().int().min(1).max(100_000).default(1000),
+    maxConnections: schemas/* number */.aig().int().min(1).max(100_000).default(1000),
     /** Connections opened per second at most, so opening never floods the service's accept queue. */
-    openRatePerSec: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().positive().max(100_000).default(200),
-    chaosMode: zod__WEBPACK_IMPORTED_MODULE_1__/* .boolean */ .zMY().default(false),
-    chaosSeed: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().int().min(0).max(0xffffffff).optional(),
+    openRatePerSec: schemas/* number */.aig().positive().max(100_000).default(200),
+    chaosMode: schemas/* boolean */.zMY().default(false),
+    chaosSeed: schemas/* number */.aig().int().min(0).max(0xffffffff).optional(),
     /** Fault overrides for chaos mode (config file `chaos.*`). */
     chaos: ChaosFaultsSchema.default(ChaosFaultsSchema.parse({})),
     /** Reconnect attempts per recovery before giving up (seed: 5). */
-    maxReconnectAttempts: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().int().min(1).max(100).default(5),
+    maxReconnectAttempts: schemas/* number */.aig().int().min(1).max(100).default(5),
     selfHealing: SelfHealingSchema.default(SelfHealingSchema.parse({})),
     /** Shell command that starts the service under test (run in the working directory). */
-    serverCommand: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().trim().min(1).optional(),
+    serverCommand: schemas/* string */.YjP().trim().min(1).optional(),
     /** Seconds to wait for server_command to accept WebSocket handshakes at `url`. */
-    serverReadyTimeout: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().positive().max(3_600).default(30),
-    stressTest: zod__WEBPACK_IMPORTED_MODULE_1__/* .boolean */ .zMY().default(false),
-    protocol: zod__WEBPACK_IMPORTED_MODULE_1__/* ["enum"] */ .k5n(['echo', 'json']).default('echo'),
+    serverReadyTimeout: schemas/* number */.aig().positive().max(3_600).default(30),
+    stressTest: schemas/* boolean */.zMY().default(false),
+    /**
+     * Send the deliberately invalid frame (message-delivery's protocol-error
+     * probe, run last) and check the service survives it. Off for production
+     * targets and services one bad client is known to crash.
+     */
+    protocolViolations: schemas/* boolean */.zMY().default(true),
+    protocol: schemas/* enum */.k5n(['echo', 'json']).default('echo'),
     json: JsonProtocolSchema.default(JsonProtocolSchema.parse({})),
     /** Subprotocols offered in the handshake. */
-    subprotocols: zod__WEBPACK_IMPORTED_MODULE_1__/* .array */ .YOg(zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().min(1)).default([]),
+    subprotocols: schemas/* array */.YOg(schemas/* string */.YjP().min(1))
+        .superRefine(problemIn(subprotocolsProblem))
+        .default([]),
     /** Extra request headers for the handshake (values are treated as secrets in reports). */
-    headers: zod__WEBPACK_IMPORTED_MODULE_1__/* .record */ .g1P(zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP(), zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP()).default({}),
+    headers: schemas/* record */.g1P(schemas/* string */.YjP().superRefine(problemIn(headerNameProblem)), schemas/* string */.YjP().superRefine(problemIn(headerValueProblem)))
+        .default({}),
     handshakeTimeoutMs: positiveMs.default(10_000),
+    /**
+     * How long heartbeat-monitoring keeps one connection fully idle, ms
+     * (src/suites/heartbeat-idle.ts). Unset: the suite's share of `duration`,
+     * at most DEFAULT_IDLE_MAX_MS (the default depends on the run, so it is
+     * resolved there).
+     */
+    idleMs: positiveMs.optional(),
     /** Bytes in the large-message probe (seed: > 1 MiB). */
-    largePayloadBytes: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig()
+    largePayloadBytes: schemas/* number */.aig()
         .int()
         .min(1)
         .max(64 * 1024 * 1024)
         .default(1_100_000),
-    failOn: zod__WEBPACK_IMPORTED_MODULE_1__/* ["enum"] */ .k5n(['failed', 'degraded', 'never']).default('failed'),
-    reportPath: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().min(1).optional(),
-    environment: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().min(1).optional(),
-    configFile: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().min(1).optional(),
+    /**
+     * Smallest message (bytes) the service must accept. Unset: no minimum, so
+     * a service that refuses the large probe with 1009 passes with its limit
+     * reported. Capped like largePayloadBytes: the probe cannot send more.
+     */
+    minMessageBytes: schemas/* number */.aig()
+        .int()
+        .min(1)
+        .max(64 * 1024 * 1024)
+        .optional(),
+    failOn: schemas/* enum */.k5n(['failed', 'degraded', 'never']).default('failed'),
+    reportPath: schemas/* string */.YjP().min(1).optional(),
+    environment: schemas/* string */.YjP().min(1).optional(),
+    configFile: schemas/* string */.YjP().min(1).optional(),
     /** Limit for each discovery probe (TCP check, handshake) when `url` is not given, ms. */
-    discoveryTimeoutMs: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().int().min(1).max(60_000).default(2_000),
+    discoveryTimeoutMs: schemas/* number */.aig().int().min(1).max(60_000).default(2_000),
     /** Paths discovery tries on each candidate port (after paths found in the project). */
-    discoveryPaths: zod__WEBPACK_IMPORTED_MODULE_1__/* .array */ .YOg(zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().regex(/^\/\S*$/, { message: 'expected paths starting with /' }))
+    discoveryPaths: schemas/* array */.YOg(schemas/* string */.YjP().regex(/^\/\S*$/, { message: 'expected paths starting with /' }))
         .min(1)
         .optional(),
     /** JSON-lines run history (src/history/file-store.ts), read before and appended after a run. */
-    historyFile: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().min(1).optional(),
+    historyFile: schemas/* string */.YjP().min(1).optional(),
     /** Branch holding the run history, written through the contents API (wins over historyFile). */
-    historyBranch: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().min(1).optional(),
+    historyBranch: schemas/* string */.YjP().min(1).optional(),
     /** File path of the history inside historyBranch. */
-    historyPath: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().min(1).default('ws-health/history.jsonl'),
+    historyPath: schemas/* string */.YjP().min(1).default('ws-health/history.jsonl'),
     /** Runs the history keeps; older ones are dropped. */
-    historyKeep: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().int().min(1).max(10_000).default(100),
+    historyKeep: schemas/* number */.aig().int().min(1).max(10_000).default(100),
     /** Width of a baseline's noise band, in scaled MADs (src/history/baseline.ts). */
-    regressionK: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().min(0).max(100).default(3),
+    regressionK: schemas/* number */.aig().min(0).max(100).default(3),
     /** A regression must also be worse than the baseline median by this share (0.2 = 20 %). */
-    regressionMinChange: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().min(0).max(100).default(0.2),
+    regressionMinChange: schemas/* number */.aig().min(0).max(100).default(0.2),
     thresholds: ThresholdsSchema.default(ThresholdsSchema.parse({})),
-    testSuites: zod__WEBPACK_IMPORTED_MODULE_1__/* .partialRecord */ .jgl(SuiteIdSchema, SuiteSettingsSchema).default({}),
+    testSuites: schemas/* partialRecord */.jgl(SuiteIdSchema, SuiteSettingsSchema).default({}),
     // Failure issue (issue 7). Unset create_issue = on when a token is present.
-    createIssue: zod__WEBPACK_IMPORTED_MODULE_1__/* .boolean */ .zMY().optional(),
+    createIssue: schemas/* boolean */.zMY().optional(),
     /** Post predictive alerts (predictions, regressions) of a non-failing run to the failure-issue thread. */
-    alertIssue: zod__WEBPACK_IMPORTED_MODULE_1__/* .boolean */ .zMY().default(false),
+    alertIssue: schemas/* boolean */.zMY().default(false),
     /** Extra label on an issue an alert opens (alert_issue). */
-    alertIssueLabel: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().trim().min(1).max(50).default('websocket-health-prediction'),
-    issueOn: zod__WEBPACK_IMPORTED_MODULE_1__/* ["enum"] */ .k5n(['failed', 'degraded']).default('failed'),
-    issueLabels: zod__WEBPACK_IMPORTED_MODULE_1__/* .array */ .YOg(zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().trim().min(1).max(50)).default([]),
-    issueAssignees: zod__WEBPACK_IMPORTED_MODULE_1__/* .array */ .YOg(zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().trim().min(1)).max(10).default([]),
+    alertIssueLabel: schemas/* string */.YjP().trim().min(1).max(50).default('websocket-health-prediction'),
+    issueOn: schemas/* enum */.k5n(['failed', 'degraded']).default('failed'),
+    issueLabels: schemas/* array */.YOg(schemas/* string */.YjP().trim().min(1).max(50)).default([]),
+    issueAssignees: schemas/* array */.YOg(schemas/* string */.YjP().trim().min(1)).max(10).default([]),
     /** Token for the GitHub API (issues: write); redacted in reports, masked in logs. */
-    githubToken: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().min(1).optional(),
+    githubToken: schemas/* string */.YjP().min(1).optional(),
     /** Glob(s) of JSON reports to merge instead of running suites. */
-    mergeReports: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().trim().min(1).optional(),
+    mergeReports: schemas/* string */.YjP().trim().min(1).optional(),
     /** `K/N`: this job runs shard K of N (src/engine/shard.ts). */
-    shard: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP()
+    shard: schemas/* string */.YjP()
         .trim()
         .refine((value) => SHARD_PATTERN.test(value) && shardIsInRange(value), {
         message: 'expected K/N with integers 1 <= K <= N <= 1000, e.g. 2/4'
@@ -43853,6 +44023,204 @@ const SOURCE_PRIORITY = {
 
 /***/ }),
 
+/***/ 9677:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   BF: () => (/* binding */ failedToMeasure),
+/* harmony export */   CA: () => (/* binding */ errorCode),
+/* harmony export */   MX: () => (/* binding */ verify),
+/* harmony export */   T2: () => (/* binding */ isConformanceFinding),
+/* harmony export */   hT: () => (/* binding */ skipped),
+/* harmony export */   nE: () => (/* binding */ notRun),
+/* harmony export */   xP: () => (/* binding */ measure)
+/* harmony export */ });
+/* unused harmony exports meetsThreshold, expectationText, compare */
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+/**
+ * Shared check evaluation, so every suite judges a measurement the same way:
+ * compare it with its limit, apply the degraded margin, say why in one line.
+ */
+
+function withText(threshold, text) {
+    return text === undefined ? threshold : { ...threshold, text };
+}
+/**
+ * Whether a check's value meets its threshold: null when it cannot be told
+ * (no threshold, no value, or a non-numeric one). A check that passed while
+ * this is false was judged by a rule its threshold does not show (e.g. an
+ * absolute floor), so the threshold must not be shown as the reason.
+ */
+function meetsThreshold(check) {
+    const { value, threshold } = check;
+    if (threshold === null || typeof value !== 'number' || typeof threshold.value !== 'number')
+        return null;
+    return compare(value, threshold.op, threshold.value);
+}
+/**
+ * The expectation shown for a check's threshold when `op value` misleads:
+ * Threshold.text when set; "all" for an `== n/n` count whose expected value
+ * was derived from what was measured; undefined when `op value` says it.
+ */
+function expectationText(check) {
+    const { threshold } = check;
+    if (threshold === null)
+        return undefined;
+    if (threshold.text !== undefined)
+        return threshold.text;
+    if (threshold.op === '==' && typeof threshold.value === 'string') {
+        const parts = /^(\d+)\/(\d+)$/.exec(threshold.value);
+        if (parts && parts[1] === parts[2])
+            return 'all';
+    }
+    return undefined;
+}
+/** Whether `value op limit` holds. */
+function compare(value, op, limit) {
+    switch (op) {
+        case '<':
+            return value < limit;
+        case '<=':
+            return value <= limit;
+        case '>':
+            return value > limit;
+        case '>=':
+            return value >= limit;
+        case '==':
+            return value === limit;
+    }
+}
+/** Rounds for messages only (values in checks stay exact). */
+function shown(value) {
+    return String(Math.round(value * 1000) / 1000);
+}
+/** Units that read better bare in a sentence ("0.95 ratio" reads worse than "0.95"). */
+const SILENT_UNITS = new Set(['', 'ratio', 'count']);
+function unitSuffix(unit) {
+    return SILENT_UNITS.has(unit) ? '' : ` ${unit}`;
+}
+/**
+ * A numeric check: passed when `value op limit` holds; otherwise degraded
+ * (minor check, or a miss smaller than `margin * |limit|`) or failed.
+ */
+function measure(options) {
+    const { id, title, value, unit, op, limit } = options;
+    const margin = options.margin ?? 0;
+    if (!(margin >= 0 && margin <= 1)) {
+        throw new RangeError(`measure: margin must be between 0 and 1, got ${margin}`);
+    }
+    const threshold = withText({ op, value: limit }, options.expectation);
+    const extra = options.detail ? `; ${options.detail}` : '';
+    if (value === null || !Number.isFinite(value)) {
+        return {
+            id,
+            title,
+            status: 'failed',
+            value: null,
+            unit,
+            threshold,
+            message: `not measured${extra}`,
+            ...(options.code ? { code: options.code } : {})
+        };
+    }
+    const needs = `needs ${op} ${shown(limit)}${unitSuffix(unit)}`;
+    const got = `${shown(value)}${unitSuffix(unit)}`;
+    if (compare(value, op, limit)) {
+        return {
+            id,
+            title,
+            status: 'passed',
+            value,
+            unit,
+            threshold,
+            message: `${got} (${needs})${extra}`
+        };
+    }
+    const miss = Math.abs(value - limit);
+    const withinMargin = op !== '==' && miss < margin * Math.abs(limit);
+    const status = options.conformance || options.minor || withinMargin ? 'degraded' : 'failed';
+    const why = options.conformance
+        ? 'conformance finding'
+        : options.minor
+            ? 'non-critical check missed'
+            : withinMargin
+                ? 'missed within the degraded margin'
+                : 'missed';
+    return {
+        id,
+        title,
+        status,
+        value,
+        unit,
+        threshold,
+        message: `${got}, ${needs} (${why})${extra}`,
+        ...(options.code ? { code: options.code } : {}),
+        ...(options.conformance ? { conformance: true } : {})
+    };
+}
+/**
+ * A yes/no check (state sequence seen, close acknowledged, ...): passed, or
+ * failed (degraded when minor; a conformance finding when `conformance`).
+ */
+function verify(options) {
+    const missed = options.minor || options.conformance ? 'degraded' : 'failed';
+    const status = options.ok ? 'passed' : missed;
+    return {
+        id: options.id,
+        title: options.title,
+        status,
+        value: options.value,
+        unit: options.unit ?? '',
+        threshold: withText({ op: '==', value: options.expected ?? true }, options.expectation),
+        message: options.message,
+        ...(!options.ok && options.code ? { code: options.code } : {}),
+        ...(!options.ok && options.conformance ? { conformance: true } : {})
+    };
+}
+/** Whether a check is a conformance finding (an RFC nit reported apart from health). */
+function isConformanceFinding(check) {
+    return check.conformance === true && check.status !== 'passed' && check.status !== 'skipped';
+}
+/** A check that was not run, with the reason (e.g. the protocol cannot carry binary). */
+function skipped(id, title, reason) {
+    return { id, title, status: 'skipped', value: null, unit: '', threshold: null, message: reason };
+}
+/**
+ * A check that was never attempted because the service had already stopped
+ * accepting connections; `cause` says when and why, once.
+ */
+function notRun(id, title, cause) {
+    return {
+        id,
+        title,
+        status: 'not-run',
+        value: null,
+        unit: '',
+        threshold: null,
+        message: `not run: ${cause}`
+    };
+}
+/** Code of a thrown value: its HealthError code, else WSH_ERR_INTERNAL. */
+function errorCode(error) {
+    return (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .isHealthError */ .B7)(error) ? error.code : 'WSH_ERR_INTERNAL';
+}
+/** A check that failed before anything could be measured; value null, code from the error. */
+function failedToMeasure(id, title, error, threshold = null) {
+    return {
+        id,
+        title,
+        status: 'failed',
+        value: null,
+        unit: '',
+        threshold,
+        message: (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .describeError */ .Uc)(error),
+        code: errorCode(error)
+    };
+}
+
+
+/***/ }),
+
 /***/ 1123:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -43871,7 +44239,7 @@ const SUITE_IDS = [
 
 /***/ }),
 
-/***/ 6630:
+/***/ 4521:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -43982,6 +44350,7 @@ class Meter {
         timeouts: 0,
         pingsSent: 0,
         pongsReceived: 0,
+        pongMismatches: 0,
         bytesSent: 0,
         bytesReceived: 0,
         errors: 0
@@ -44026,6 +44395,9 @@ class Meter {
     pong(rttMs) {
         this.stats.pongsReceived++;
         this.recorder?.recordPong(rttMs);
+    }
+    pongMismatch() {
+        this.stats.pongMismatches++;
     }
     failure(code) {
         this.stats.errors++;
@@ -44608,6 +44980,14 @@ function onProbeDeadline(probes) {
 
 ;// CONCATENATED MODULE: ./src/client/ping-tracker.ts
 const PING_ID_BYTES = 4;
+/**
+ * Share of a ping's timeout an exact echo gets, after a pong with another
+ * payload arrived, to show that pong was a keepalive: a service sends its
+ * real answer right behind a keepalive on the same stream, and a quarter of
+ * the timeout keeps a service that always answers with the wrong payload
+ * from costing a full timeout per ping.
+ */
+const MISMATCH_CONFIRM_SHARE = 0.25;
 function createPingTracker(hooks) {
     return new Pings(hooks);
 }
@@ -44616,6 +44996,7 @@ class Pings {
     pending = new Map();
     nextId = 0;
     unsolicitedCount = 0;
+    mismatchedCount = 0;
     constructor(hooks) {
         this.hooks = hooks;
     }
@@ -44624,6 +45005,9 @@ class Pings {
     }
     get unsolicited() {
         return this.unsolicitedCount;
+    }
+    get mismatched() {
+        return this.mismatchedCount;
     }
     start(timeoutMs, send) {
         const id = this.nextId;
@@ -44637,23 +45021,33 @@ class Pings {
         });
     }
     settle(payload) {
-        // RFC 6455 §5.5.3: a pong answering a ping echoes its payload exactly, and
-        // unsolicited pongs (any payload) are allowed as a keepalive. Only an
-        // exact echo of a pending ping's id answers it; everything else is counted.
-        const ping = payload.length === PING_ID_BYTES ? this.pending.get(payload.readUInt32BE(0)) : undefined;
-        if (ping === undefined) {
-            this.unsolicitedCount++;
+        const exact = payload.length === PING_ID_BYTES ? this.pending.get(payload.readUInt32BE(0)) : undefined;
+        if (exact !== undefined) {
+            // A candidate this ping held was a keepalive after all.
+            if (exact.candidateMs !== undefined)
+                this.unsolicitedCount++;
+            this.answer(payload.readUInt32BE(0), exact, this.hooks.clock.nowMs());
             return;
         }
-        const id = payload.readUInt32BE(0);
-        this.pending.delete(id);
-        clearTimeout(ping.timer);
-        const rttMs = this.hooks.clock.nowMs() - ping.startMs;
-        this.hooks.answered(rttMs);
-        ping.resolve(rttMs);
+        // Map iterates in insertion order: the first ping without a candidate is the oldest.
+        for (const [id, ping] of this.pending) {
+            if (ping.candidateMs !== undefined)
+                continue;
+            ping.candidateMs = this.hooks.clock.nowMs();
+            const remainingMs = ping.startMs + ping.timeoutMs - ping.candidateMs;
+            const confirmMs = Math.max(0, Math.min(ping.timeoutMs * MISMATCH_CONFIRM_SHARE, remainingMs));
+            ping.confirmTimer = setTimeout(onMismatchConfirmed, confirmMs, this, id);
+            return;
+        }
+        this.unsolicitedCount++;
     }
     rejectAll(error) {
         for (const [id, ping] of this.pending) {
+            // A ping a pong already answered for liveness is not lost with the connection.
+            if (ping.candidateMs !== undefined) {
+                this.confirmMismatch(id);
+                continue;
+            }
             this.pending.delete(id);
             clearTimeout(ping.timer);
             ping.reject(error(id));
@@ -44663,12 +45057,35 @@ class Pings {
         const ping = this.pending.get(id);
         if (ping === undefined)
             return;
+        if (ping.candidateMs !== undefined) {
+            this.confirmMismatch(id);
+            return;
+        }
         this.pending.delete(id);
         ping.reject(this.hooks.timedOut(id, ping.timeoutMs));
+    }
+    confirmMismatch(id) {
+        const ping = this.pending.get(id);
+        if (ping?.candidateMs === undefined)
+            return;
+        this.mismatchedCount++;
+        this.hooks.mismatched();
+        this.answer(id, ping, ping.candidateMs);
+    }
+    answer(id, ping, atMs) {
+        this.pending.delete(id);
+        clearTimeout(ping.timer);
+        clearTimeout(ping.confirmTimer);
+        const rttMs = atMs - ping.startMs;
+        this.hooks.answered(rttMs);
+        ping.resolve(rttMs);
     }
 }
 function onPingTimeout(pings, id) {
     pings.timeout(id);
+}
+function onMismatchConfirmed(pings, id) {
+    pings.confirmMismatch(id);
 }
 
 ;// CONCATENATED MODULE: ./src/client/instrumented-connection.ts
@@ -44771,7 +45188,8 @@ class InstrumentedConnection {
                 this.meter.failure('WSH_ERR_PONG_TIMEOUT');
                 return pongTimedOut(this.name, id, limit);
             },
-            answered: (rttMs) => this.meter.pong(rttMs)
+            answered: (rttMs) => this.meter.pong(rttMs),
+            mismatched: () => this.meter.pongMismatch()
         });
         this.startMs = this.clock.nowMs();
         this.states.push({ state: 'CONNECTING', atMs: this.startMs });
@@ -44982,8 +45400,8 @@ function createConnector(defaults) {
     });
 }
 
-// EXTERNAL MODULE: ./src/config/schema.ts
-var schema = __nccwpck_require__(131);
+// EXTERNAL MODULE: ./src/config/schema.ts + 1 modules
+var schema = __nccwpck_require__(3285);
 // EXTERNAL MODULE: ./src/metrics/clock.ts
 var metrics_clock = __nccwpck_require__(2815);
 // EXTERNAL MODULE: ./src/metrics/health-score.ts
@@ -47457,161 +47875,8 @@ async function runStep(pool, options) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/engine/checks.ts
-/**
- * Shared check evaluation, so every suite judges a measurement the same way:
- * compare it with its limit, apply the degraded margin, say why in one line.
- */
-
-function withText(threshold, text) {
-    return text === undefined ? threshold : { ...threshold, text };
-}
-/**
- * Whether a check's value meets its threshold: null when it cannot be told
- * (no threshold, no value, or a non-numeric one). A check that passed while
- * this is false was judged by a rule its threshold does not show (e.g. an
- * absolute floor), so the threshold must not be shown as the reason.
- */
-function meetsThreshold(check) {
-    const { value, threshold } = check;
-    if (threshold === null || typeof value !== 'number' || typeof threshold.value !== 'number')
-        return null;
-    return compare(value, threshold.op, threshold.value);
-}
-/**
- * The expectation shown for a check's threshold when `op value` misleads:
- * Threshold.text when set; "all" for an `== n/n` count whose expected value
- * was derived from what was measured; undefined when `op value` says it.
- */
-function expectationText(check) {
-    const { threshold } = check;
-    if (threshold === null)
-        return undefined;
-    if (threshold.text !== undefined)
-        return threshold.text;
-    if (threshold.op === '==' && typeof threshold.value === 'string') {
-        const parts = /^(\d+)\/(\d+)$/.exec(threshold.value);
-        if (parts && parts[1] === parts[2])
-            return 'all';
-    }
-    return undefined;
-}
-/** Whether `value op limit` holds. */
-function compare(value, op, limit) {
-    switch (op) {
-        case '<':
-            return value < limit;
-        case '<=':
-            return value <= limit;
-        case '>':
-            return value > limit;
-        case '>=':
-            return value >= limit;
-        case '==':
-            return value === limit;
-    }
-}
-/** Rounds for messages only (values in checks stay exact). */
-function shown(value) {
-    return String(Math.round(value * 1000) / 1000);
-}
-/** Units that read better bare in a sentence ("0.95 ratio" reads worse than "0.95"). */
-const SILENT_UNITS = new Set(['', 'ratio', 'count']);
-function unitSuffix(unit) {
-    return SILENT_UNITS.has(unit) ? '' : ` ${unit}`;
-}
-/**
- * A numeric check: passed when `value op limit` holds; otherwise degraded
- * (minor check, or a miss smaller than `margin * |limit|`) or failed.
- */
-function measure(options) {
-    const { id, title, value, unit, op, limit } = options;
-    const margin = options.margin ?? 0;
-    if (!(margin >= 0 && margin <= 1)) {
-        throw new RangeError(`measure: margin must be between 0 and 1, got ${margin}`);
-    }
-    const threshold = withText({ op, value: limit }, options.expectation);
-    const extra = options.detail ? `; ${options.detail}` : '';
-    if (value === null || !Number.isFinite(value)) {
-        return {
-            id,
-            title,
-            status: 'failed',
-            value: null,
-            unit,
-            threshold,
-            message: `not measured${extra}`,
-            ...(options.code ? { code: options.code } : {})
-        };
-    }
-    const needs = `needs ${op} ${shown(limit)}${unitSuffix(unit)}`;
-    const got = `${shown(value)}${unitSuffix(unit)}`;
-    if (compare(value, op, limit)) {
-        return {
-            id,
-            title,
-            status: 'passed',
-            value,
-            unit,
-            threshold,
-            message: `${got} (${needs})${extra}`
-        };
-    }
-    const miss = Math.abs(value - limit);
-    const withinMargin = op !== '==' && miss < margin * Math.abs(limit);
-    const status = options.minor || withinMargin ? 'degraded' : 'failed';
-    const why = options.minor
-        ? 'non-critical check missed'
-        : withinMargin
-            ? 'missed within the degraded margin'
-            : 'missed';
-    return {
-        id,
-        title,
-        status,
-        value,
-        unit,
-        threshold,
-        message: `${got}, ${needs} (${why})${extra}`,
-        ...(options.code ? { code: options.code } : {})
-    };
-}
-/** A yes/no check (state sequence seen, close acknowledged, ...): passed, or failed (degraded when minor). */
-function verify(options) {
-    const status = options.ok ? 'passed' : options.minor ? 'degraded' : 'failed';
-    return {
-        id: options.id,
-        title: options.title,
-        status,
-        value: options.value,
-        unit: options.unit ?? '',
-        threshold: withText({ op: '==', value: options.expected ?? true }, options.expectation),
-        message: options.message,
-        ...(!options.ok && options.code ? { code: options.code } : {})
-    };
-}
-/** A check that was not run, with the reason (e.g. the protocol cannot carry binary). */
-function skipped(id, title, reason) {
-    return { id, title, status: 'skipped', value: null, unit: '', threshold: null, message: reason };
-}
-/** Code of a thrown value: its HealthError code, else WSH_ERR_INTERNAL. */
-function errorCode(error) {
-    return (0,errors/* isHealthError */.B7)(error) ? error.code : 'WSH_ERR_INTERNAL';
-}
-/** A check that failed before anything could be measured; value null, code from the error. */
-function failedToMeasure(id, title, error, threshold = null) {
-    return {
-        id,
-        title,
-        status: 'failed',
-        value: null,
-        unit: '',
-        threshold,
-        message: (0,errors/* describeError */.Uc)(error),
-        code: errorCode(error)
-    };
-}
-
+// EXTERNAL MODULE: ./src/engine/checks.ts
+var engine_checks = __nccwpck_require__(9677);
 ;// CONCATENATED MODULE: ./src/suites/concurrent-checks.ts
 
 
@@ -47641,7 +47906,7 @@ function judgeConcurrency(input) {
         : opened < reachable && input.aborted
             ? `cut at ${opened} of ${reachable} connections by the suite deadline`
             : `${opened} of ${reachable} opened`;
-    const openedCheck = measure({
+    const openedCheck = (0,engine_checks/* measure */.xP)({
         ...IDS.opened,
         value: opened,
         unit: 'count',
@@ -47654,7 +47919,7 @@ function judgeConcurrency(input) {
     // All the tool could open did open, but connection_count was not tried: not measured, so not a pass.
     checks.push(fdExhausted && openedCheck.status === 'passed'
         ? {
-            ...skipped(IDS.opened.id, IDS.opened.title, `${opened} opened; ${fdNote}`),
+            ...(0,engine_checks/* skipped */.hT)(IDS.opened.id, IDS.opened.title, `${opened} opened; ${fdNote}`),
             value: opened,
             unit: 'count'
         }
@@ -47662,14 +47927,14 @@ function judgeConcurrency(input) {
     if (opened === 0) {
         const reason = openError ?? input.fdError ?? new errors/* HealthError */.hX('WSH_ERR_CONNECT', refusal);
         for (const key of ['drops', 'served', 'throughput', 'latency', 'stable']) {
-            checks.push(failedToMeasure(IDS[key].id, IDS[key].title, reason));
+            checks.push((0,engine_checks/* failedToMeasure */.BF)(IDS[key].id, IDS[key].title, reason));
         }
         return { checks, fair: null };
     }
     const dropCodes = [...new Set(slots.filter((s) => s.drops > 0).map((s) => s.lastDropCode))];
     if (heal !== undefined) {
         const unhealed = totals.drops - heal.healed;
-        checks.push(verify({
+        checks.push((0,engine_checks/* verify */.MX)({
             ...IDS.drops,
             ok: unhealed === 0,
             value: unhealed,
@@ -47680,7 +47945,7 @@ function judgeConcurrency(input) {
         }));
     }
     else
-        checks.push(verify({
+        checks.push((0,engine_checks/* verify */.MX)({
             ...IDS.drops,
             ok: totals.drops === 0,
             value: totals.drops,
@@ -47704,7 +47969,7 @@ function judgeConcurrency(input) {
         ? 0
         : slots.filter((s) => s.replies === 0 && s.timeouts === 0 && s.failures === 0).length;
     const servedOk = fair.served + unjudged === opened && fair.served > 0;
-    checks.push(verify({
+    checks.push((0,engine_checks/* verify */.MX)({
         ...IDS.served,
         ok: servedOk,
         value: fair.served,
@@ -47714,10 +47979,10 @@ function judgeConcurrency(input) {
         code: servedOk ? undefined : 'WSH_ERR_MESSAGE_TIMEOUT'
     }));
     const fairnessCheck = (key, jain, spread) => fairSlots.length < 2
-        ? skipped(IDS[key].id, IDS[key].title, `${fairSlots.length} of ${opened} connections had ${CHAOS_MIN_FAIR_REPLIES} replies while up under chaos; two are needed to compare`)
+        ? (0,engine_checks/* skipped */.hT)(IDS[key].id, IDS[key].title, `${fairSlots.length} of ${opened} connections had ${CHAOS_MIN_FAIR_REPLIES} replies while up under chaos; two are needed to compare`)
         : jain === null
-            ? failedToMeasure(IDS[key].id, IDS[key].title, new Error('no replies to compare'))
-            : measure({
+            ? (0,engine_checks/* failedToMeasure */.BF)(IDS[key].id, IDS[key].title, new Error('no replies to compare'))
+            : (0,engine_checks/* measure */.xP)({
                 ...IDS[key],
                 value: jain,
                 unit: 'ratio',
@@ -47729,7 +47994,7 @@ function judgeConcurrency(input) {
     // One probe is in flight per connection, so under delay faults a connection's throughput is set by
     // how many of its replies the relay held: comparing it across connections would judge the faults.
     checks.push(injectedDelayMs > 0
-        ? skipped(IDS.throughput.id, IDS.throughput.title, `chaos delay faults on: with one probe in flight per connection, throughput follows which replies the relay delayed (up to ${injectedDelayMs} ms each), not the service`)
+        ? (0,engine_checks/* skipped */.hT)(IDS.throughput.id, IDS.throughput.title, `chaos delay faults on: with one probe in flight per connection, throughput follows which replies the relay delayed (up to ${injectedDelayMs} ms each), not the service`)
         : fairnessCheck('throughput', judgedFair.throughputJain, judgedFair.throughputSpread));
     checks.push(fairnessCheck('latency', judgedFair.latencyJain, judgedFair.latencySpread));
     checks.push(stabilityCheck(steps, floorMs, thresholds.maxDegradation, margin, heal !== undefined));
@@ -47745,7 +48010,7 @@ function stabilityCheck(steps, floorMs, maxDegradation, margin, chaos = false) {
     // alone (no-drops judges whether those healed), so it is left out, not failed.
     const silent = chaos ? undefined : steps.find((s) => s.sent > 0 && s.replies === 0);
     if (silent !== undefined) {
-        return measure({
+        return (0,engine_checks/* measure */.xP)({
             ...IDS.stable,
             value: null,
             unit: 'ratio',
@@ -47757,13 +48022,13 @@ function stabilityCheck(steps, floorMs, maxDegradation, margin, chaos = false) {
     }
     const measured = steps.filter((s) => s.p95Ms !== null);
     if (steps.length < 2 || measured.length < 2) {
-        return skipped(IDS.stable.id, IDS.stable.title, `${measured.length} ramp steps with replies; two are needed to compare first and last`);
+        return (0,engine_checks/* skipped */.hT)(IDS.stable.id, IDS.stable.title, `${measured.length} ramp steps with replies; two are needed to compare first and last`);
     }
     const first = measured[0];
     const last = measured[measured.length - 1];
     const base = Math.max(first.p95Ms ?? 0, floorMs);
     const growth = (Math.max(last.p95Ms ?? 0, floorMs) - base) / base;
-    return measure({
+    return (0,engine_checks/* measure */.xP)({
         ...IDS.stable,
         value: growth,
         unit: 'ratio',
@@ -48014,7 +48279,7 @@ const CHECKS = {
     handshake: 'handshake completes (101)',
     connectTime: 'connect time',
     states: 'state transitions CONNECTING->OPEN->CLOSING->CLOSED',
-    close: 'graceful close 1000 acknowledged',
+    close: 'graceful close acknowledged (1000, or no status code)',
     leaks: 'service closes the TCP connection after the close handshake (no leaked sockets)',
     pool: 'pooled and reused connections keep working'
 };
@@ -48051,7 +48316,7 @@ async function connection_lifecycle_run(ctx) {
     };
     const fail = (key, error) => {
         if (!checks.has(key))
-            checks.set(key, failedToMeasure(CHECK_IDS[key], CHECKS[key], error));
+            checks.set(key, (0,engine_checks/* failedToMeasure */.BF)(CHECK_IDS[key], CHECKS[key], error));
     };
     // Under chaos a drop is the relay's injected fault: reopen and resend (probes.ts).
     const chaos = ctx.config.chaosMode;
@@ -48084,7 +48349,7 @@ async function connection_lifecycle_run(ctx) {
         extensions: handshake.extensions,
         connectTimeMs: handshake.connectTimeMs
     };
-    checks.set('handshake', verify({
+    checks.set('handshake', (0,engine_checks/* verify */.MX)({
         id: CHECK_IDS.handshake,
         title: CHECKS.handshake,
         ok: handshake.status === 101,
@@ -48176,8 +48441,8 @@ async function connection_lifecycle_run(ctx) {
             abandoned
         };
         checks.set('pool', sent === 0 && ctx.signal.aborted
-            ? failedToMeasure(CHECK_IDS.pool, CHECKS.pool, new errors/* HealthError */.hX('WSH_ERR_DEADLINE', `cut by the deadline before ${abandoned} probes were answered`))
-            : measure({
+            ? (0,engine_checks/* failedToMeasure */.BF)(CHECK_IDS.pool, CHECKS.pool, new errors/* HealthError */.hX('WSH_ERR_DEADLINE', `cut by the deadline before ${abandoned} probes were answered`))
+            : (0,engine_checks/* measure */.xP)({
                 id: CHECK_IDS.pool,
                 title: CHECKS.pool,
                 value: sent === 0 ? null : answered / sent,
@@ -48210,7 +48475,7 @@ async function connection_lifecycle_run(ctx) {
             max: summary.max,
             count: summary.count
         };
-        checks.set('connectTime', measure({
+        checks.set('connectTime', (0,engine_checks/* measure */.xP)({
             id: CHECK_IDS.connectTime,
             title: CHECKS.connectTime,
             value: summary.max,
@@ -48251,7 +48516,7 @@ async function connection_lifecycle_run(ctx) {
             wasClean: info.wasClean,
             initiatedBy: info.initiatedBy
         };
-        checks.set('states', verify({
+        checks.set('states', (0,engine_checks/* verify */.MX)({
             id: CHECK_IDS.states,
             title: CHECKS.states,
             ok: sequence === EXPECTED_STATES.join('->'),
@@ -48260,15 +48525,7 @@ async function connection_lifecycle_run(ctx) {
             message: `observed ${sequence}`,
             code: 'WSH_ERR_PROTOCOL'
         }));
-        checks.set('close', verify({
-            id: CHECK_IDS.close,
-            title: CHECKS.close,
-            ok: info.code === 1000 && info.wasClean,
-            value: info.code,
-            expected: 1000,
-            message: `close code ${info.code}, ${info.wasClean ? 'clean' : 'not clean'} (initiated by ${info.initiatedBy})`,
-            code: 'WSH_ERR_CLOSE_TIMEOUT'
-        }));
+        checks.set('close', gracefulCloseCheck(info));
     }
     catch (error) {
         fail('states', error);
@@ -48284,18 +48541,21 @@ async function connection_lifecycle_run(ctx) {
         const kept = known.filter((info) => info.serverClosedTcp === false).length;
         metrics.leaks = { judged: judged.size, observed: known.length, keptOpenByService: kept };
         checks.set('leaks', known.length === 0
-            ? skipped(CHECK_IDS.leaks, CHECKS.leaks, judged.size === 0
+            ? (0,engine_checks/* skipped */.hT)(CHECK_IDS.leaks, CHECKS.leaks, judged.size === 0
                 ? 'no connection was still open for the client to close'
                 : 'the client cannot observe who closed the TCP connection')
-            : measure({
+            : (0,engine_checks/* measure */.xP)({
                 id: CHECK_IDS.leaks,
                 title: CHECKS.leaks,
                 value: kept,
                 unit: 'count',
                 op: '==',
                 limit: 0,
-                code: 'WSH_ERR_CLOSE_TIMEOUT',
-                detail: `${kept} of ${known.length} connections were still open at the TCP level ${SERVICE_TCP_CLOSE_MS} ms after the close handshake, so the client dropped them`
+                // RFC 6455 7.1.1: the server SHOULD close TCP first; the close itself completed,
+                // so this is a conformance finding, not a close that timed out.
+                conformance: true,
+                code: 'WSH_ERR_PROTOCOL',
+                detail: `${kept} of ${known.length} connections were still open at the TCP level ${SERVICE_TCP_CLOSE_MS} ms after the close handshake, so the client dropped them (RFC 6455 7.1.1: the server SHOULD close the TCP connection first)`
             }));
     }
     catch (error) {
@@ -48305,6 +48565,32 @@ async function connection_lifecycle_run(ctx) {
         metrics.chaos = { ...recovery };
     return result();
 }
+/** ws reports these for a close frame without a status code, and for no close frame at all. */
+const NO_STATUS_CODE = 1005;
+const NO_CLOSE_FRAME = 1006;
+/**
+ * Grades the close reply to our 1000: 1000 back, or a close frame with no
+ * status code (1005: RFC 6455 7.1.5 makes that a clean close too), passes.
+ * A close that completed in time is never a close timeout (that is judged
+ * where close() rejects): a wrong code is a protocol error, a dropped TCP
+ * connection a lost one.
+ */
+function gracefulCloseCheck(info) {
+    const clean = info.wasClean && (info.code === 1000 || info.code === NO_STATUS_CODE);
+    const how = info.code === NO_STATUS_CODE
+        ? 'close reply without a status code (1005), a clean close (RFC 6455 7.1.5)'
+        : `close code ${info.code}, ${info.wasClean ? 'clean' : 'not clean'}`;
+    return (0,engine_checks/* verify */.MX)({
+        id: CHECK_IDS.close,
+        title: CHECKS.close,
+        ok: clean,
+        value: info.code,
+        expected: 1000,
+        expectation: '1000, or no status code (1005)',
+        message: `${how} (initiated by ${info.initiatedBy})`,
+        code: info.code === NO_CLOSE_FRAME ? 'WSH_ERR_CONNECTION_LOST' : 'WSH_ERR_PROTOCOL'
+    });
+}
 const connectionLifecycleSuite = {
     id: 'connection-lifecycle',
     title: 'Connection lifecycle',
@@ -48312,7 +48598,283 @@ const connectionLifecycleSuite = {
     run: connection_lifecycle_run
 };
 
+;// CONCATENATED MODULE: ./src/suites/heartbeat-idle.ts
+
+
+
+
+/** Ceiling on the default idle window (ms): past two minutes a health check turns into a soak test. */
+const DEFAULT_IDLE_MAX_MS = 120_000;
+/** Kept back from the suite's time left (ms) to close both connections and return the checks. */
+const IDLE_FINISH_RESERVE_MS = 2_000;
+/** Upper bound on the pinging connection's pings, whatever the interval and window. */
+const MAX_IDLE_PINGS = 100_000;
+/** Re-sleeps allowed when a timer fires a little early, so the window is never judged short. */
+const MAX_EARLY_WAKES = 5;
+const IDLE_IDS = {
+    idle: {
+        id: 'idle-connection-survives',
+        title: 'idle connection (no data, no pings) stays open for idle_ms'
+    },
+    pinged: {
+        id: 'idle-connection-with-pings-survives',
+        title: 'connection pinging at the ping interval stays open for idle_ms'
+    }
+};
+/** idle_ms when set, else the suite's sampling budget capped at DEFAULT_IDLE_MAX_MS. */
+function idleMsFor(config, budgetMs) {
+    return config.idleMs ?? Math.min(Math.max(0, budgetMs), DEFAULT_IDLE_MAX_MS);
+}
+/** The pinging connection's interval (ms): ping_interval as configured (not capped to the budget), else the fallback. */
+function idlePingIntervalMs(config, fallbackMs) {
+    const configured = (0,schema/* suiteSettings */.HK)(config, 'heartbeat-monitoring').pingInterval;
+    return configured !== undefined ? Math.round(configured * 1000) : fallbackMs;
+}
+/**
+ * Holds the idle and the pinging connection open for the idle window, at
+ * the same time as the rest of the suite, and judges both. Never rejects.
+ */
+async function watchIdleConnections(ctx, options) {
+    const askedMs = idleMsFor(ctx.config, ctx.budgetMs);
+    const intervalMs = idlePingIntervalMs(ctx.config, options.fallbackPingIntervalMs);
+    const injected = injectedSince(ctx.chaosInjected);
+    const opened = await Promise.allSettled([
+        connectWithin(ctx.connect, { label: 'idle_1' }, ctx.signal),
+        connectWithin(ctx.connect, { label: 'idle_pinged_1' }, ctx.signal)
+    ]);
+    const [idle, pinged] = opened.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
+    if (idle === undefined || pinged === undefined) {
+        await Promise.all([idle, pinged].map((c) => (c ? closeQuietly(c) : undefined)));
+        const error = opened.find((r) => r.status === 'rejected')?.reason;
+        return {
+            checks: Object.values(IDLE_IDS).map(({ id, title }) => (0,engine_checks/* failedToMeasure */.BF)(id, title, error)),
+            metrics: { askedMs }
+        };
+    }
+    const timeLeftMs = ctx.timeLeftMs?.() ?? Number.POSITIVE_INFINITY;
+    const windowMs = Math.max(0, Math.floor(Math.min(askedMs, timeLeftMs - IDLE_FINISH_RESERVE_MS)));
+    const [idleLife, pingedLife] = await Promise.all([
+        holdIdle(ctx, idle, windowMs),
+        holdPinging(ctx, pinged, windowMs, intervalMs)
+    ]);
+    await Promise.all([closeQuietly(idle), closeQuietly(pinged)]);
+    const judged = { askedMs, windowMs, intervalMs, excused: excuse(injected) };
+    return {
+        checks: [idleCheck(judged, idleLife, pingedLife), pingedCheck(judged, pingedLife)],
+        metrics: {
+            askedMs,
+            windowMs,
+            lifetimeMs: Math.round(idleLife.lifetimeMs),
+            ...closeMetrics(idleLife.close),
+            pinged: {
+                intervalMs,
+                lifetimeMs: Math.round(pingedLife.lifetimeMs),
+                pingsSent: pingedLife.pingsSent,
+                pongsReceived: pingedLife.pongsReceived,
+                ...closeMetrics(pingedLife.close)
+            }
+        }
+    };
+}
+/**
+ * Under chaos the relay decides random disconnects on the messages it
+ * relays (pings and pongs are passed on undecided) and drops every
+ * connection in an outage. A connection with nothing to relay can still be
+ * hit by an outage, and the relay's bookkeeping is per run, not per
+ * connection: while it injected either during the window, a drop without a
+ * close frame is taken as the relay's and not judged, so the service is
+ * never blamed for it. Returns the reason, or undefined when nothing was
+ * injected.
+ */
+function excuse(injected) {
+    return () => {
+        const { disconnects, outages } = injected();
+        if (disconnects + outages === 0)
+            return undefined;
+        return `the chaos relay injected ${disconnects} disconnects and ${outages} outages meanwhile`;
+    };
+}
+/** Keeps the connection silent until the window ends or it closes. */
+function holdIdle(ctx, connection, windowMs) {
+    const openedAtMs = openedAt(connection, ctx);
+    return holdOpen(ctx, connection, openedAtMs + windowMs).then((ended) => lifetime(ctx, connection, openedAtMs, ended, 0));
+}
+/** Pings every `intervalMs` (not waiting for pongs) until the window ends or the connection closes. */
+async function holdPinging(ctx, connection, windowMs, intervalMs) {
+    const openedAtMs = openedAt(connection, ctx);
+    const endAtMs = openedAtMs + windowMs;
+    const pongTimeoutMs = pongTimeoutFor(ctx.config);
+    const planned = Math.min(MAX_IDLE_PINGS, Math.ceil(windowMs / intervalMs));
+    let sent = 0;
+    let answered = 0;
+    let ended = 'open';
+    for (let i = 1; i <= planned && ended === 'open'; i++) {
+        const pingAtMs = openedAtMs + i * intervalMs;
+        if (pingAtMs >= endAtMs)
+            break;
+        ended = await holdOpen(ctx, connection, pingAtMs);
+        if (ended !== 'open')
+            break;
+        sent++;
+        connection.ping(pongTimeoutMs).then(() => answered++, 
+        // A missing pong is not this check's question (ping-pong judges pongs); survival is.
+        () => undefined);
+    }
+    if (ended === 'open')
+        ended = await holdOpen(ctx, connection, endAtMs);
+    return lifetime(ctx, connection, openedAtMs, ended, sent, () => answered);
+}
+/** Waits until `untilMs` (Clock.nowMs), the connection closing, or the suite's abort, whichever comes first. */
+async function holdOpen(ctx, connection, untilMs) {
+    const stop = new AbortController();
+    const signal = AbortSignal.any([ctx.signal, stop.signal]);
+    const closing = connection.closed.then(() => 'closed');
+    try {
+        for (let wake = 0; wake < MAX_EARLY_WAKES; wake++) {
+            if (!isOpen(connection))
+                return 'closed';
+            const waitMs = untilMs - ctx.clock.nowMs();
+            if (waitMs <= 0)
+                return 'open';
+            const slept = ctx.clock.sleep(waitMs, signal).then(() => 'slept', () => 'aborted');
+            const first = await Promise.race([closing, slept]);
+            if (first === 'closed')
+                return 'closed';
+            if (first === 'aborted')
+                return ctx.signal.aborted ? 'aborted' : 'closed';
+        }
+        return isOpen(connection) ? 'open' : 'closed';
+    }
+    finally {
+        stop.abort();
+    }
+}
+function isOpen(connection) {
+    return connection.readyState === 'OPEN';
+}
+/** When the connection opened (its OPEN state), or now when the client did not record it. */
+function openedAt(connection, ctx) {
+    return connection.states.find((s) => s.state === 'OPEN')?.atMs ?? ctx.clock.nowMs();
+}
+async function lifetime(ctx, connection, openedAtMs, ended, pingsSent, pongs = () => 0) {
+    const closingAtMs = connection.states.find((s) => s.state === 'CLOSING' || s.state === 'CLOSED')?.atMs;
+    const endMs = ended === 'closed' && closingAtMs !== undefined ? closingAtMs : ctx.clock.nowMs();
+    const close = ended === 'closed' ? await closeInfoSoon(ctx, connection) : undefined;
+    return {
+        lifetimeMs: Math.max(0, endMs - openedAtMs),
+        ...(close ? { close } : {}),
+        aborted: ended === 'aborted',
+        pingsSent,
+        pongsReceived: pongs()
+    };
+}
+/** Bound on waiting for a close the service started to finish (ms), to read its code. */
+const CLOSE_INFO_WAIT_MS = 1_000;
+/** The close's code and side, once the closing handshake the service started has finished. */
+async function closeInfoSoon(ctx, connection) {
+    const stop = new AbortController();
+    try {
+        return await Promise.race([
+            connection.closed,
+            ctx.clock.sleep(CLOSE_INFO_WAIT_MS, stop.signal).then(() => undefined, () => undefined)
+        ]);
+    }
+    finally {
+        stop.abort();
+    }
+}
+function pongTimeoutFor(config) {
+    const own = (0,schema/* suiteSettings */.HK)(config, 'heartbeat-monitoring').pongTimeout;
+    return own !== undefined ? own * 1000 : config.thresholds.pongTimeoutMs;
+}
+function idleCheck(judged, idle, pinged) {
+    const { id, title } = IDLE_IDS.idle;
+    const notJudged = notJudgedReason(judged, idle);
+    if (notJudged !== undefined)
+        return (0,engine_checks/* skipped */.hT)(id, title, notJudged);
+    const cut = idle.close !== undefined || idle.lifetimeMs < judged.windowMs;
+    const detail = cut
+        ? `idle connections are cut after ~${Math.round(idle.lifetimeMs)} ms: ${closeText(idle.close)}; ${pingVerdict(judged, pinged)}; send pings more often than that or raise the proxy's idle timeout`
+        : `open after ${judged.windowMs} ms with no data and no pings`;
+    return (0,engine_checks/* measure */.xP)({
+        id,
+        title,
+        value: Math.round(idle.lifetimeMs),
+        unit: 'ms',
+        op: '>=',
+        limit: judged.windowMs,
+        code: 'WSH_ERR_CONNECTION_LOST',
+        detail: detail + cappedText(judged)
+    });
+}
+function pingedCheck(judged, pinged) {
+    const { id, title } = IDLE_IDS.pinged;
+    if (judged.intervalMs >= judged.windowMs) {
+        return (0,engine_checks/* skipped */.hT)(id, title, `the ping interval (${judged.intervalMs} ms) is not shorter than the ${judged.windowMs} ms idle window, so no ping falls in it; set idle_ms above test_suites.heartbeat-monitoring.ping_interval`);
+    }
+    const notJudged = notJudgedReason(judged, pinged);
+    if (notJudged !== undefined)
+        return (0,engine_checks/* skipped */.hT)(id, title, notJudged);
+    const pings = `${pinged.pingsSent} pings every ${judged.intervalMs} ms, ${pinged.pongsReceived} pongs`;
+    return (0,engine_checks/* measure */.xP)({
+        id,
+        title,
+        value: Math.round(pinged.lifetimeMs),
+        unit: 'ms',
+        op: '>=',
+        limit: judged.windowMs,
+        code: 'WSH_ERR_CONNECTION_LOST',
+        detail: (pinged.close === undefined ? pings : `${pings}; ${closeText(pinged.close)}`) +
+            cappedText(judged)
+    });
+}
+/** Why a window cannot be judged (the suite was cut, or the chaos relay dropped it), else undefined. */
+function notJudgedReason(judged, life) {
+    const lived = Math.round(life.lifetimeMs);
+    if (life.aborted) {
+        return `not judged: the suite was cut after ${lived} of ${judged.windowMs} ms idle, with the connection still open`;
+    }
+    const byRelay = life.close?.code === 1006 ? judged.excused() : undefined;
+    if (byRelay !== undefined) {
+        return `not judged: dropped without a close frame after ${lived} ms while ${byRelay}`;
+    }
+    return undefined;
+}
+/** What the pinging connection says about the cure. */
+function pingVerdict(judged, pinged) {
+    const every = `pings every ${judged.intervalMs} ms`;
+    if (judged.intervalMs >= judged.windowMs)
+        return `no ping falls in the window to tell whether ${every} would help`;
+    if (pinged.aborted)
+        return `whether ${every} keep them open was not measured`;
+    if (pinged.close === undefined && pinged.lifetimeMs >= judged.windowMs)
+        return `${every} keep them open`;
+    return `${every} do not keep them open either (cut after ~${Math.round(pinged.lifetimeMs)} ms)`;
+}
+/** Who closed and how, in words. */
+function closeText(close) {
+    if (close === undefined)
+        return 'closing, no close code yet';
+    const reason = close.reason ? ` "${close.reason}"` : '';
+    if (close.initiatedBy === 'server') {
+        return `the service side (the service or a proxy in front of it) closed it with ${close.code}${reason}`;
+    }
+    if (close.initiatedBy === 'client')
+        return `the client closed it with ${close.code}${reason}`;
+    const side = close.serverClosedTcp ? ', ended by the service side' : '';
+    return `the TCP connection dropped without a close frame (${close.code}${side})`;
+}
+function closeMetrics(close) {
+    return close === undefined ? {} : { closeCode: close.code, closedBy: close.initiatedBy };
+}
+function cappedText(judged) {
+    if (judged.windowMs >= judged.askedMs)
+        return '';
+    return `; idle_ms ${judged.askedMs} capped to ${judged.windowMs} ms: the time left before the suite's timeout or the run's deadline (raise duration or test_suites.heartbeat-monitoring.timeout)`;
+}
+
 ;// CONCATENATED MODULE: ./src/suites/heartbeat-monitoring.ts
+
 
 
 
@@ -48337,6 +48899,11 @@ const heartbeat_monitoring_IDS = {
     score: { id: 'health-score', title: 'health score' },
     app: { id: 'app-heartbeat', title: 'application-level heartbeat (JSON ping/pong)' }
 };
+/** Reported only when a pong came back with another payload: a finding, not a measurement. */
+const PONG_PAYLOAD = {
+    id: 'pong-payload',
+    title: "pong echoes its ping's payload (RFC 6455 5.5.3)"
+};
 /**
  * The ping interval in ms: ping_interval (s) when configured, else the budget
  * spread over TARGET_PINGS. A configured interval is capped at
@@ -48359,6 +48926,13 @@ function heartbeatSuccessLimit(thresholds) {
     return Math.max(thresholds.heartbeatSuccessRate, thresholds.successRate);
 }
 async function heartbeat_monitoring_run(ctx) {
+    // The idle window runs beside the pings, so the default one costs no extra time.
+    const idle = watchIdleConnections(ctx, { fallbackPingIntervalMs: pingIntervalMs(ctx) });
+    const pings = await measurePings(ctx);
+    const { checks, metrics } = await idle;
+    return { checks: [...pings.checks, ...checks], metrics: { ...pings.metrics, idle: metrics } };
+}
+async function measurePings(ctx) {
     const { thresholds } = ctx.config;
     const margin = thresholds.degradedMargin;
     const settings = (0,schema/* suiteSettings */.HK)(ctx.config, 'heartbeat-monitoring');
@@ -48369,7 +48943,7 @@ async function heartbeat_monitoring_run(ctx) {
         connection = await connectWithin(ctx.connect, { label: 'heartbeat_1' }, ctx.signal);
     }
     catch (error) {
-        const checks = Object.values(heartbeat_monitoring_IDS).map(({ id, title }) => failedToMeasure(id, title, error));
+        const checks = Object.values(heartbeat_monitoring_IDS).map(({ id, title }) => (0,engine_checks/* failedToMeasure */.BF)(id, title, error));
         return { checks, metrics: { connectError: (0,errors/* describeError */.Uc)(error) } };
     }
     const rtts = [];
@@ -48380,6 +48954,7 @@ async function heartbeat_monitoring_run(ctx) {
     const planned = Math.min(MAX_PINGS, Math.max(MIN_PINGS, Math.floor(ctx.budgetMs / intervalMs)));
     let reconnects = 0;
     let lostToDrops = 0;
+    let pongMismatches = 0;
     const chaos = ctx.config.chaosMode;
     const injected = injectedSince(ctx.chaosInjected);
     const heldBehindData = [];
@@ -48397,6 +48972,7 @@ async function heartbeat_monitoring_run(ctx) {
                     break;
                 }
                 // Under chaos a drop may be the relay's injected fault: reopen and keep pinging.
+                pongMismatches += connection.stats.pongMismatches;
                 connection.terminate();
                 try {
                     connection = await connectWithin(ctx.connect, { label: `heartbeat_${reconnects + 2}` }, ctx.signal);
@@ -48464,10 +49040,10 @@ async function heartbeat_monitoring_run(ctx) {
         : '';
     const missed = `${unanswered} of ${sent} pings got no pong within ${pongTimeoutMs} ms${dropped}${capped}`;
     const why = firstError === undefined ? '' : `; first: ${(0,errors/* describeError */.Uc)(firstError)}`;
-    const noPing = (id, title) => failedToMeasure(id, title, firstError ?? new Error('no ping could be sent'));
+    const noPing = (id, title) => (0,engine_checks/* failedToMeasure */.BF)(id, title, firstError ?? new Error('no ping could be sent'));
     checks.push(sent === 0
         ? noPing(heartbeat_monitoring_IDS.pong.id, heartbeat_monitoring_IDS.pong.title)
-        : measure({
+        : (0,engine_checks/* measure */.xP)({
             ...heartbeat_monitoring_IDS.pong,
             value: unanswered,
             unit: 'count',
@@ -48482,8 +49058,8 @@ async function heartbeat_monitoring_run(ctx) {
     checks.push(sent === 0
         ? noPing(heartbeat_monitoring_IDS.p99.id, heartbeat_monitoring_IDS.p99.title)
         : judged.count === 0
-            ? skipped(heartbeat_monitoring_IDS.p99.id, heartbeat_monitoring_IDS.p99.title, `every pong came in with data${heldText}`)
-            : measure({
+            ? (0,engine_checks/* skipped */.hT)(heartbeat_monitoring_IDS.p99.id, heartbeat_monitoring_IDS.p99.title, `every pong came in with data${heldText}`)
+            : (0,engine_checks/* measure */.xP)({
                 ...heartbeat_monitoring_IDS.p99,
                 value: judged.p99,
                 unit: 'ms',
@@ -48493,7 +49069,7 @@ async function heartbeat_monitoring_run(ctx) {
                 ...(unanswered > 0 ? { code: 'WSH_ERR_PONG_TIMEOUT' } : {}),
                 detail: `${sent} pings, ${unanswered} unanswered counted at ${pongTimeoutMs} ms${heldText}`
             }));
-    checks.push(measure({
+    checks.push((0,engine_checks/* measure */.xP)({
         ...heartbeat_monitoring_IDS.success,
         value: successRate,
         unit: 'ratio',
@@ -48509,7 +49085,7 @@ async function heartbeat_monitoring_run(ctx) {
         reconnections: 0,
         errors: connection.stats.errors
     });
-    checks.push(measure({
+    checks.push((0,engine_checks/* measure */.xP)({
         ...heartbeat_monitoring_IDS.score,
         value: score,
         unit: 'score',
@@ -48520,6 +49096,9 @@ async function heartbeat_monitoring_run(ctx) {
     }));
     checks.push(await appHeartbeat(ctx, connection));
     await closeQuietly(connection);
+    pongMismatches += connection.stats.pongMismatches;
+    if (pongMismatches > 0)
+        checks.push(pongPayloadFinding(pongMismatches, received));
     return {
         checks,
         metrics: {
@@ -48533,6 +49112,7 @@ async function heartbeat_monitoring_run(ctx) {
                 pongTimeoutMs,
                 reconnects,
                 lostToDrops,
+                pongMismatches,
                 ...(chaos ? { heldBehindData: heldBehindData.length } : {})
             },
             pongRttMs: { ...summary },
@@ -48541,13 +49121,30 @@ async function heartbeat_monitoring_run(ctx) {
         }
     };
 }
+/**
+ * A conformance finding for pongs that did not echo their ping's payload:
+ * they prove the service alive (the heartbeat checks count them), but
+ * RFC 6455 5.5.3 says a pong answering a ping MUST echo its payload.
+ */
+function pongPayloadFinding(mismatches, received) {
+    return (0,engine_checks/* verify */.MX)({
+        ...PONG_PAYLOAD,
+        ok: false,
+        value: mismatches,
+        unit: 'count',
+        expected: 0,
+        conformance: true,
+        code: 'WSH_ERR_PROTOCOL',
+        message: `pong payload does not match the ping, RFC 6455 5.5.3: ${mismatches} of ${received} pongs did not echo their ping's payload (counted as answered for liveness)`
+    });
+}
 async function appHeartbeat(ctx, connection) {
     const { id, title } = heartbeat_monitoring_IDS.app;
     if (ctx.config.protocol !== 'json') {
-        return skipped(id, title, 'the probe protocol is echo; set protocol json for an application-level JSON ping/pong');
+        return (0,engine_checks/* skipped */.hT)(id, title, 'the probe protocol is echo; set protocol json for an application-level JSON ping/pong');
     }
     if (connection.readyState !== 'OPEN' || ctx.signal.aborted) {
-        return failedToMeasure(id, title, new Error(`connection ${connection.label} is ${connection.readyState}`));
+        return (0,engine_checks/* failedToMeasure */.BF)(id, title, new Error(`connection ${connection.label} is ${connection.readyState}`));
     }
     const result = await runProbes(connection, {
         count: APP_HEARTBEATS,
@@ -48556,7 +49153,7 @@ async function appHeartbeat(ctx, connection) {
         signal: ctx.signal,
         clock: ctx.clock
     });
-    return measure({
+    return (0,engine_checks/* measure */.xP)({
         id,
         title,
         value: result.sent === 0 ? null : result.intact / result.sent,
@@ -48572,6 +49169,7 @@ const heartbeatMonitoringSuite = {
     id: 'heartbeat-monitoring',
     title: 'Heartbeat monitoring',
     durationWeight: 1,
+    samplingMs: idleMsFor,
     run: heartbeat_monitoring_run
 };
 
@@ -48617,11 +49215,11 @@ function degradationCheck(trend, samples, thresholds, floorMs = MIN_DEGRADATION_
         trend.relativeChange === null ||
         trend.firstWindowMedian === null ||
         trend.lastWindowMedian === null) {
-        return skipped(id, title, `${samples} samples; at least ${MIN_DEGRADATION_SAMPLES} with a non-zero first window are needed to judge a trend`);
+        return (0,engine_checks/* skipped */.hT)(id, title, `${samples} samples; at least ${MIN_DEGRADATION_SAMPLES} with a non-zero first window are needed to judge a trend`);
     }
     const increaseMs = trend.lastWindowMedian - trend.firstWindowMedian;
     const windows = `median ${latency_performance_round(trend.firstWindowMedian)} ms in the first window, ${latency_performance_round(trend.lastWindowMedian)} ms in the last`;
-    const check = measure({
+    const check = (0,engine_checks/* measure */.xP)({
         id,
         title,
         value: trend.relativeChange,
@@ -48649,7 +49247,7 @@ async function latency_performance_run(ctx) {
         connection = await connectWithin(ctx.connect, { label: 'latency_1' }, ctx.signal);
     }
     catch (error) {
-        const checks = Object.values(latency_performance_IDS).map(({ id, title }) => failedToMeasure(id, title, error));
+        const checks = Object.values(latency_performance_IDS).map(({ id, title }) => (0,engine_checks/* failedToMeasure */.BF)(id, title, error));
         return { checks, metrics: { connectError: (0,errors/* describeError */.Uc)(error) } };
     }
     const startMs = ctx.clock.nowMs();
@@ -48712,7 +49310,7 @@ async function latency_performance_run(ctx) {
     const bytesPerSec = elapsedMs > 0 ? result.bytes / (elapsedMs / 1000) : null;
     const trend = degradation(result.atMs, rtts);
     const checks = [];
-    const noSamples = (id, title) => failedToMeasure(id, title, result.firstError ?? new Error('no probe was sent'));
+    const noSamples = (id, title) => (0,engine_checks/* failedToMeasure */.BF)(id, title, result.firstError ?? new Error('no probe was sent'));
     const unexcusedText = unexcused > 0
         ? `; ${unexcused} resends beyond the ${hits.losses + hits.disconnects} messages the chaos relay lost or dropped count as lost`
         : '';
@@ -48739,13 +49337,13 @@ async function latency_performance_run(ctx) {
         allowances[key] = allowanceMs;
         if (allowanceMs > 0) {
             checks.push({
-                ...skipped(id, title, `${latency_performance_round(summary[key])} ms under chaos, not judged: with the delay faults on, ${summary.count} samples cannot separate the service's ${key} from the up to ${allowanceMs} ms the relay adds at ${key} (set chaos.network_delay and chaos.slow_response probability 0 to judge latency under the other faults)`),
+                ...(0,engine_checks/* skipped */.hT)(id, title, `${latency_performance_round(summary[key])} ms under chaos, not judged: with the delay faults on, ${summary.count} samples cannot separate the service's ${key} from the up to ${allowanceMs} ms the relay adds at ${key} (set chaos.network_delay and chaos.slow_response probability 0 to judge latency under the other faults)`),
                 value: summary[key],
                 unit: 'ms'
             });
             continue;
         }
-        checks.push(measure({
+        checks.push((0,engine_checks/* measure */.xP)({
             id,
             title,
             value: summary[key],
@@ -48760,7 +49358,7 @@ async function latency_performance_run(ctx) {
     // thresholds.successRate is the run-wide floor on the share of exchanges that succeed.
     checks.push(judgedSent === 0
         ? noSamples(latency_performance_IDS.success.id, latency_performance_IDS.success.title)
-        : measure({
+        : (0,engine_checks/* measure */.xP)({
             ...latency_performance_IDS.success,
             value: answered / judgedSent,
             unit: 'ratio',
@@ -48773,7 +49371,7 @@ async function latency_performance_run(ctx) {
     // Under delay faults a window's median moves with what the relay injected, not the service.
     const delayFaultsOn = faults !== undefined && !held && maxInjectedDelayMs(faults) > 0;
     checks.push(delayFaultsOn
-        ? skipped(latency_performance_IDS.degradation.id, latency_performance_IDS.degradation.title, `chaos delay faults on: the first and last windows' medians follow which probes the relay delayed, not the service`)
+        ? (0,engine_checks/* skipped */.hT)(latency_performance_IDS.degradation.id, latency_performance_IDS.degradation.title, `chaos delay faults on: the first and last windows' medians follow which probes the relay delayed, not the service`)
         : degradationCheck(trend, result.replies, thresholds));
     return {
         checks,
@@ -48813,93 +49411,200 @@ const latencyPerformanceSuite = {
     run: latency_performance_run
 };
 
-;// CONCATENATED MODULE: ./src/suites/protocol-error-probe.ts
+;// CONCATENATED MODULE: ./src/suites/message-size-check.ts
 /**
- * The protocol-error probe of message-delivery: send something RFC 6455
- * forbids (a text frame with invalid UTF-8) on a separate, unrecorded
- * connection and check the service closes it cleanly in bounded time
- * instead of hanging or crashing.
+ * The large-message check once the service refused the large probe with
+ * close code 1009 (message too big): a size limit is a property of the
+ * service, so the check reports the limit found (message-size-search.ts)
+ * and passes, unless min_message_bytes asks for more than it accepts. A size
+ * that was neither echoed nor refused with 1009 is a fault and fails.
  */
 
 
+/** What the search found (one clause) and how (the parenthesis after it). */
+function describeSizeLimit(limit, probeBytes) {
+    const { acceptedBytes: accepted, refusedBytes: refused } = limit;
+    const found = limit.exact
+        ? `accepts up to ${accepted} bytes`
+        : accepted > 0
+            ? `accepts at least ${accepted} bytes and refuses ${refused}, the limit lies between them (${refused - accepted - 1} bytes unresolved${limit.stoppedBy === 'deadline' ? ', search cut by the deadline' : ''})`
+            : `refuses ${refused} bytes and no size was seen echoed intact`;
+    const refusal = limit.exact
+        ? `${refused} bytes are refused with close code 1009`
+        : 'close code 1009';
+    return {
+        found,
+        how: `${refusal}, message too big; ${limit.tries} sizes tried on fresh connections after the ${probeBytes}-byte probe was refused`
+    };
+}
+/** Judges a size limit found after a 1009 refusal (see the file comment). */
+function sizeLimitCheck(ctx, payload, limit, probeBytes) {
+    const { id, title } = payload;
+    const { found: what, how } = describeSizeLimit(limit, probeBytes);
+    const found = `${what} (${how})`;
+    const accepted = limit.acceptedBytes > 0 ? limit.acceptedBytes : null;
+    const required = ctx.config.minMessageBytes;
+    if (limit.fault !== undefined) {
+        return (0,engine_checks/* failedToMeasure */.BF)(id, title, new errors/* HealthError */.hX((0,engine_checks/* errorCode */.CA)(limit.fault.error), `${found}; then a ${limit.fault.bytes}-byte message was neither echoed intact nor refused with 1009: ${(0,errors/* describeError */.Uc)(limit.fault.error)}`));
+    }
+    if (required === undefined) {
+        return accepted === null
+            ? (0,engine_checks/* failedToMeasure */.BF)(id, title, new errors/* HealthError */.hX('WSH_ERR_PROTOCOL', found))
+            : (0,engine_checks/* verify */.MX)({
+                id,
+                title,
+                ok: true,
+                value: accepted,
+                unit: 'bytes',
+                expectation: 'echoed, or refused with 1009 above a size limit (min_message_bytes unset)',
+                message: `${what}: a size limit, not a fault (${how})`
+            });
+    }
+    const unresolved = (accepted ?? 0) < required && required < limit.refusedBytes;
+    if (unresolved) {
+        return (0,engine_checks/* failedToMeasure */.BF)(id, title, new errors/* HealthError */.hX(limit.stoppedBy === 'deadline' ? 'WSH_ERR_DEADLINE' : 'WSH_ERR_PROTOCOL', `${found}; whether ${required} bytes (min_message_bytes) are accepted is not known`));
+    }
+    return (0,engine_checks/* measure */.xP)({
+        id,
+        title,
+        value: accepted ?? 0,
+        unit: 'bytes',
+        op: '>=',
+        limit: required,
+        code: 'WSH_ERR_PROTOCOL',
+        detail: `${found}; min_message_bytes = ${required}`
+    });
+}
+
+;// CONCATENATED MODULE: ./src/suites/message-size-search.ts
 
 
-/** Time the service gets to close after a protocol error (ms); a healthy one closes in one round trip. */
-const PROTOCOL_ERROR_CLOSE_MS = 5_000;
-/** Lone continuation and overlong bytes: invalid UTF-8 in any position (RFC 3629). */
-const INVALID_UTF8 = Buffer.from([0x77, 0x73, 0x68, 0xc0, 0xaf, 0xff, 0xfe, 0x80]);
+
+/** RFC 6455 7.4.1: the endpoint received a message too big for it to process. */
+const MESSAGE_TOO_BIG = 1009;
+/** Tries (one connection and one message each) a search makes at most. */
+const MAX_SIZE_TRIES = 12;
 /**
- * Close codes that answer a protocol error properly: 1002 protocol error,
- * 1003 unsupported data, 1007 invalid payload, 1008 policy, 1009 too big,
- * 1011 internal error.
+ * Chaos mode: attempts per size. The relay drops a connection with p = 0.1
+ * per message and direction by default, so a fault that persists over three
+ * fresh connections is the service's, not the relay's (about 1 in 200).
  */
-const PROTOCOL_ERROR_CLOSE_CODES = [1002, 1003, 1007, 1008, 1009, 1011];
-/** The threshold shown for the check: any of these codes passes, not only 1007. */
-const ACCEPTED = `one of ${PROTOCOL_ERROR_CLOSE_CODES.join('/')}`;
-const ID = 'protocol-error-close';
-const TITLE = 'protocol error (invalid UTF-8) gets a clean close, not a hang';
-/** Runs the probe and returns its check (never rejects). */
-async function protocolErrorCheck(ctx, options = {}) {
-    const closeWithinMs = options.closeWithinMs ?? PROTOCOL_ERROR_CLOSE_MS;
+const CHAOS_SIZE_ATTEMPTS = 3;
+const KIB = 1024;
+const MIB = 1024 * KIB;
+/**
+ * Message caps servers ship with, most common first: 1 MiB (Python
+ * websockets' max_size, websocket-node's maxReceivedMessageSize, many
+ * ws-based apps' maxPayload), 64 KiB (websocket-node's frame limit, many
+ * gateways), 16 MiB, then other powers of two. A cap L shows as L accepted
+ * and L + 1 refused, so each costs at most two tries.
+ */
+const COMMON_SIZE_CAPS = [
+    MIB,
+    64 * KIB,
+    16 * MIB,
+    256 * KIB,
+    4 * MIB,
+    512 * KIB,
+    128 * KIB,
+    32 * KIB,
+    8 * MIB,
+    2 * MIB,
+    32 * MIB,
+    16 * KIB
+];
+/** Sends one `bytes`-byte binary message on a fresh connection and says what became of it. Never rejects. */
+async function trySize(ctx, bytes, label, timeoutMs = ctx.config.thresholds.messageTimeoutMs) {
     let connection;
     try {
-        connection = await connectWithin(ctx.connect, { label: 'protocol_error', record: false }, ctx.signal);
+        // Unrecorded: a refusal is expected here, not a lost message of the run.
+        connection = await connectWithin(ctx.connect, { label, record: false }, ctx.signal);
+        const trip = await abortable(connection.probe({
+            kind: 'large',
+            bytes,
+            timeoutMs
+        }), ctx.signal);
+        return trip.intact
+            ? { kind: 'accepted' }
+            : {
+                kind: 'fault',
+                error: new errors/* HealthError */.hX('WSH_ERR_PROTOCOL', `the ${bytes}-byte reply differs from what was sent`)
+            };
     }
     catch (error) {
-        return failedToMeasure(ID, TITLE, error);
-    }
-    try {
-        if (typeof connection.sendTextBytes !== 'function') {
-            return skipped(ID, TITLE, 'the instrumented client cannot send a text frame with invalid UTF-8');
+        if (connection !== undefined && (await closedWith(connection)) === MESSAGE_TOO_BIG) {
+            return { kind: 'refused' };
         }
-        const clientErrorsBefore = connection.stats.errors;
-        const sendTextBytes = connection.sendTextBytes.bind(connection);
-        const opened = connection;
-        // Sending and the wait for the close share one limit: a send that never
-        // completes (a service that stops reading) must not hang the suite either.
-        const sendThenClosed = async () => {
-            await sendTextBytes(INVALID_UTF8);
-            return opened.closed;
-        };
-        const info = await withTimeout(sendThenClosed(), closeWithinMs, () => new errors/* HealthError */.hX('WSH_ERR_PROTOCOL', `the service did not close the connection within ${closeWithinMs} ms after invalid UTF-8 in a text frame (it hangs or ignores protocol errors)`), ctx.signal);
-        // The client saw an error of its own: the service passed the invalid bytes back
-        // (our client then closed), so the service did not reject the frame at all.
-        if (connection.stats.errors > clientErrorsBefore) {
-            return verify({
-                id: ID,
-                title: TITLE,
-                ok: false,
-                value: info.code,
-                unit: 'close code',
-                expected: 1007,
-                expectation: ACCEPTED,
-                message: `the service sent invalid data back instead of closing; the client dropped the connection (${info.code})`,
-                code: 'WSH_ERR_PROTOCOL'
-            });
-        }
-        const proper = PROTOCOL_ERROR_CLOSE_CODES.includes(info.code);
-        return verify({
-            id: ID,
-            title: TITLE,
-            ok: proper,
-            value: info.code,
-            unit: 'close code',
-            expected: 1007,
-            expectation: ACCEPTED,
-            // A close without a descriptive code still beats a hang: degraded, not failed.
-            minor: true,
-            message: proper
-                ? `closed with ${info.code}${info.reason ? ` (${info.reason})` : ''}`
-                : `closed with ${info.code}, expected one of ${PROTOCOL_ERROR_CLOSE_CODES.join(', ')}`,
-            code: 'WSH_ERR_PROTOCOL'
-        });
-    }
-    catch (error) {
-        return failedToMeasure(ID, TITLE, error);
+        return { kind: 'fault', error };
     }
     finally {
-        await closeQuietly(connection);
+        if (connection !== undefined)
+            await closeQuietly(connection);
     }
+}
+/** The close code of a connection that has closed (undefined while it is open or closing). */
+async function closedWith(connection) {
+    return connection.readyState === 'CLOSED' ? (await connection.closed).code : undefined;
+}
+/**
+ * Narrows the service's message size limit between a size it accepted and
+ * one it refused with 1009: the required size first, then the common caps
+ * inside the range, then bisection. Stops at an exact limit, a fault, the
+ * try budget or the suite's signal.
+ */
+async function findSizeLimit(ctx, options) {
+    const maxTries = options.maxTries ?? MAX_SIZE_TRIES;
+    let accepted = options.acceptedBytes;
+    let refused = options.refusedBytes;
+    let tries = 0;
+    let fault;
+    const open = () => refused - accepted > 1 && tries < maxTries && fault === undefined && !ctx.signal.aborted;
+    const inRange = (bytes) => bytes > accepted && bytes < refused;
+    const attempt = (bytes) => {
+        tries++;
+        return trySize(ctx, bytes, `size_${tries}`, options.tryTimeoutMs);
+    };
+    const tryAt = async (bytes) => {
+        let outcome = await attempt(bytes);
+        for (let attempts = 1; outcome.kind === 'fault' &&
+            options.retryFaults === true &&
+            attempts < CHAOS_SIZE_ATTEMPTS &&
+            tries < maxTries &&
+            !ctx.signal.aborted; attempts++)
+            outcome = await attempt(bytes);
+        if (outcome.kind === 'accepted')
+            accepted = bytes;
+        else if (outcome.kind === 'refused')
+            refused = bytes;
+        // A try cut by the deadline says nothing about the service.
+        else if (!ctx.signal.aborted)
+            fault = { bytes, error: outcome.error };
+    };
+    if (options.requiredBytes !== undefined && inRange(options.requiredBytes) && open()) {
+        await tryAt(options.requiredBytes);
+    }
+    for (const cap of COMMON_SIZE_CAPS) {
+        if (!open())
+            break;
+        if (inRange(cap))
+            await tryAt(cap);
+        // Accepted at a common cap: one byte more tells whether it is the cap.
+        if (accepted === cap && inRange(cap + 1) && open())
+            await tryAt(cap + 1);
+    }
+    while (open())
+        await tryAt(accepted + Math.floor((refused - accepted) / 2));
+    const exact = refused - accepted === 1;
+    return {
+        acceptedBytes: accepted,
+        refusedBytes: refused,
+        exact,
+        tries,
+        ...(fault === undefined ? {} : { fault }),
+        ...(exact || fault !== undefined
+            ? {}
+            : { stoppedBy: ctx.signal.aborted ? 'deadline' : 'tries' })
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/suites/message-delivery-checks.ts
@@ -48937,7 +49642,7 @@ function jsonTitle(kind) {
  * judged the check fails as cut by the deadline, never passes.
  */
 function cutByDeadline(id, title, planned) {
-    return failedToMeasure(id, title, new errors/* HealthError */.hX('WSH_ERR_DEADLINE', `cut by the deadline before ${planned} probes were answered`));
+    return (0,engine_checks/* failedToMeasure */.BF)(id, title, new errors/* HealthError */.hX('WSH_ERR_DEADLINE', `cut by the deadline before ${planned} probes were answered`));
 }
 /** True when the run was cut and not one probe got a verdict (reply, timeout or failure). */
 function nothingJudged(run) {
@@ -48959,9 +49664,9 @@ function payloadChecks(ctx, carried, trips, runs, payloads) {
         return nothingJudged(trip)
             ? cutByDeadline(id, json ? jsonTitle(kind) : title, 1)
             : trip.replies === 0
-                ? failedToMeasure(id, json ? jsonTitle(kind) : title, trip.firstError ?? new Error('no reply'))
+                ? (0,engine_checks/* failedToMeasure */.BF)(id, json ? jsonTitle(kind) : title, trip.firstError ?? new Error('no reply'))
                 : json
-                    ? verify({
+                    ? (0,engine_checks/* verify */.MX)({
                         id,
                         title: jsonTitle(kind),
                         ok: trip.replies === 1,
@@ -48970,7 +49675,7 @@ function payloadChecks(ctx, carried, trips, runs, payloads) {
                         expected: 1,
                         message: `answered by a matching reply (${rule}); content not compared: json protocol`
                     })
-                    : verify({
+                    : (0,engine_checks/* verify */.MX)({
                         id,
                         title,
                         ok: trip.intact === 1,
@@ -48986,14 +49691,14 @@ function orderCheck(ctx, order, orderWave) {
     return nothingJudged(order)
         ? cutByDeadline(ORDER.id, ORDER.title, ORDER_WAVE * ORDER_WAVES)
         : order.replies === 0
-            ? failedToMeasure(ORDER.id, ORDER.title, order.firstError ?? new Error('no reply'))
+            ? (0,engine_checks/* failedToMeasure */.BF)(ORDER.id, ORDER.title, order.firstError ?? new Error('no reply'))
             : order.orderJudgedReplies === 0
-                ? skipped(ORDER.id, ORDER.title, `every one of ${order.replies} replies answered a resent probe (chaos mode), so their order cannot be judged`)
+                ? (0,engine_checks/* skipped */.hT)(ORDER.id, ORDER.title, `every one of ${order.replies} replies answered a resent probe (chaos mode), so their order cannot be judged`)
                 : order.fifoReplies > 0
                     ? // Replies without the probe's id are matched first in first out:
                         // whatever order they come in, they line up, so order is unmeasured.
-                        skipped(ORDER.id, ORDER.title, `${order.fifoReplies} of ${order.replies} replies carried no probe id (json id field "${ctx.config.json.idField}" not echoed), so they were matched first in first out and their order cannot be judged`)
-                    : verify({
+                        (0,engine_checks/* skipped */.hT)(ORDER.id, ORDER.title, `${order.fifoReplies} of ${order.replies} replies carried no probe id (json id field "${ctx.config.json.idField}" not echoed), so they were matched first in first out and their order cannot be judged`)
+                    : (0,engine_checks/* verify */.MX)({
                         id: ORDER.id,
                         title: ORDER.title,
                         ok: order.outOfOrderWaves === 0 && order.intact === order.replies,
@@ -49029,7 +49734,7 @@ function deliveryCheck(ctx, delivery, metrics) {
             : '');
     return nothingJudged(delivery)
         ? cutByDeadline(RATE.id, RATE.title, DELIVERY_PROBES)
-        : measure({
+        : (0,engine_checks/* measure */.xP)({
             id: RATE.id,
             title: RATE.title,
             value: judged === 0 ? null : good / judged,
@@ -49052,6 +49757,7 @@ function deliveryCheck(ctx, delivery, metrics) {
 
 
 
+
 /**
  * Chaos mode: probes pipelined per wave, and wall time (ms) each of the
  * ordering and delivery phases may take. The relay's random_disconnect is
@@ -49064,22 +49770,30 @@ const CHAOS_WAVE = 5;
 const CHAOS_PHASE_MS = 3_000;
 /** Chaos mode: probes each phase judges at least (one full wave), past its time cap if need be (bounded by the deadline). */
 const CHAOS_MIN_JUDGED = CHAOS_WAVE;
-function createLane(ctx, first, nextLabel) {
+function createLane(first, open) {
     let connection = first;
     let reopening;
+    const reopen = () => {
+        if (connection.readyState === 'OPEN')
+            return Promise.resolve(connection);
+        reopening ??= (async () => {
+            connection.terminate();
+            connection = await open();
+            return connection;
+        })().finally(() => {
+            reopening = undefined;
+        });
+        return reopening;
+    };
     return {
         current: () => connection,
-        reconnect() {
-            if (connection.readyState === 'OPEN')
-                return Promise.resolve(connection);
-            reopening ??= (async () => {
-                connection.terminate();
-                connection = await reopenPatiently(ctx, nextLabel);
-                return connection;
-            })().finally(() => {
-                reopening = undefined;
-            });
-            return reopening;
+        reopen,
+        async reconnect() {
+            // 1009 is the service's answer to the message, never a fault the relay injects.
+            if ((await closedWith(connection)) === MESSAGE_TOO_BIG) {
+                throw new errors/* HealthError */.hX('WSH_ERR_CONNECTION_LOST', `${connection.label} was closed with 1009 (message too big): not reopened to send the refused message again`);
+            }
+            return reopen();
         },
         close: () => closeQuietly(connection)
     };
@@ -49091,10 +49805,10 @@ function createLane(ctx, first, nextLabel) {
  * the relay open again, though it does once those lanes are down too.
  */
 const LANE_REOPEN_TRIES = 3;
-async function reopenPatiently(ctx, nextLabel) {
+async function reopenPatiently(ctx, options) {
     for (let attempt = 1;; attempt++) {
         try {
-            return await connectWithin(ctx.connect, { label: nextLabel() }, ctx.signal);
+            return await connectWithin(ctx.connect, options, ctx.signal);
         }
         catch (error) {
             if (attempt >= LANE_REOPEN_TRIES || ctx.signal.aborted)
@@ -49102,86 +49816,149 @@ async function reopenPatiently(ctx, nextLabel) {
         }
     }
 }
+async function openLanes(ctx, nextLabel) {
+    const all = [];
+    const open = async (record) => {
+        const options = { label: nextLabel(), ...(record === false ? { record } : {}) };
+        const reopen = () => reopenPatiently(ctx, { ...options, label: nextLabel() });
+        const lane = createLane(await connectWithin(ctx.connect, options, ctx.signal), reopen);
+        all.push(lane);
+        return lane;
+    };
+    try {
+        const payload = await open();
+        // Unrecorded: a refused large message is a size limit, not a lost message of the run.
+        const large = ctx.canCarry('large') === true ? await open(false) : undefined;
+        const order = ctx.config.chaosMode ? await open() : payload;
+        const delivery = ctx.config.chaosMode ? await open() : payload;
+        return { payload, ...(large ? { large } : {}), order, delivery, all };
+    }
+    catch (error) {
+        await Promise.all(all.map((lane) => lane.close()));
+        throw error;
+    }
+}
+function laneProbe(ctx) {
+    // Under chaos the relay's injected drops and losses are faults, not the
+    // service's answer: a dropped connection is reopened and its probes resent,
+    // and a probe the relay lost is resent after the faults' slowest round trip.
+    const resend = chaosResendOptions(ctx.config);
+    const chaos = ctx.config.chaosMode;
+    return (lane, options) => runProbes(lane.current(), {
+        timeoutMs: ctx.config.thresholds.messageTimeoutMs,
+        signal: ctx.signal,
+        clock: ctx.clock,
+        ...resend,
+        ...(chaos ? { reconnect: lane.reconnect } : {}),
+        ...options
+    });
+}
+/** The ordering and delivery phases; under chaos small and time-capped (see CHAOS_WAVE). */
+function phaseRunners(ctx, lanes, probe) {
+    const phase = (count, concurrency) => ctx.config.chaosMode
+        ? {
+            count,
+            concurrency: Math.min(concurrency, CHAOS_WAVE),
+            stopAtMs: ctx.clock.nowMs() + CHAOS_PHASE_MS,
+            minJudged: CHAOS_MIN_JUDGED
+        }
+        : { count, concurrency };
+    return {
+        order: () => probe(lanes.order, phase(ORDER_WAVE * ORDER_WAVES, ORDER_WAVE)),
+        delivery: () => probe(lanes.delivery, phase(DELIVERY_PROBES, DELIVERY_CONCURRENCY))
+    };
+}
+/**
+ * One probe per payload kind, pipelined (each has its own timeout, so a
+ * silent service costs one timeout, not four); the large one on its own
+ * connection. A large probe refused with 1009 is followed by the search for
+ * the size limit. Returns whether no payload probe was answered at all.
+ */
+async function payloadPhase(ctx, lanes, probe, into) {
+    const payloads = {};
+    into.metrics.payloads = payloads;
+    const carried = PAYLOADS.filter(({ kind, id, title }) => {
+        const carry = ctx.canCarry(kind);
+        if (carry !== true)
+            into.checks.push((0,engine_checks/* skipped */.hT)(id, title, carry));
+        return carry === true;
+    });
+    // The large probe sends at least what the user requires, so a pass covers it.
+    const largeBytes = Math.max(ctx.config.largePayloadBytes, ctx.config.minMessageBytes ?? 0);
+    const trips = await Promise.all(carried.map(({ kind }) => kind === 'large'
+        ? probe(lanes.large ?? lanes.payload, { count: 1, kind, bytes: largeBytes })
+        : probe(lanes.payload, { count: 1, kind })));
+    const largeAt = carried.findIndex(({ kind }) => kind === 'large');
+    const refused = largeAt >= 0 &&
+        lanes.large !== undefined &&
+        trips[largeAt].replies === 0 &&
+        (await closedWith(lanes.large.current())) === MESSAGE_TOO_BIG;
+    if (!refused) {
+        into.checks.push(...payloadChecks(ctx, carried, trips, into.runs, payloads));
+        return trips.length > 0 && trips.every((trip) => trip.replies === 0);
+    }
+    // A refusal is not a lost message: the refused trip stays out of runs (message-timeout).
+    const others = carried.filter((_, index) => index !== largeAt);
+    const otherTrips = trips.filter((_, index) => index !== largeAt);
+    into.checks.push(...payloadChecks(ctx, others, otherTrips, into.runs, payloads));
+    const binary = otherTrips[others.findIndex(({ kind }) => kind === 'binary')];
+    const limit = await findSizeLimit(ctx, {
+        acceptedBytes: binary?.intact === 1 ? binary.bytes : 0,
+        refusedBytes: largeBytes,
+        requiredBytes: ctx.config.minMessageBytes,
+        retryFaults: ctx.config.chaosMode,
+        // Chaos mode: a try the relay lost waits the faults' slowest round trip, not the full timeout.
+        tryTimeoutMs: chaosResendOptions(ctx.config).resendAfterMs
+    });
+    payloads.large = { intact: false, rttMs: null, bytes: largeBytes, closeCode: MESSAGE_TOO_BIG };
+    into.metrics.messageSizeLimit = {
+        acceptedBytes: limit.acceptedBytes,
+        refusedBytes: limit.refusedBytes,
+        exact: limit.exact,
+        tries: limit.tries
+    };
+    into.checks.push(sizeLimitCheck(ctx, carried[largeAt], limit, largeBytes));
+    return otherTrips.length > 0 && otherTrips.every((trip) => trip.replies === 0);
+}
 async function message_delivery_run(ctx) {
-    const { thresholds } = ctx.config;
     const checks = [];
     const metrics = {};
     let opened = 0;
     const nextLabel = () => `delivery_${++opened}`;
     const chaos = ctx.config.chaosMode;
-    const lanes = [];
+    let lanes;
     try {
-        lanes.push(createLane(ctx, await connectWithin(ctx.connect, { label: nextLabel() }, ctx.signal), nextLabel));
+        lanes = await openLanes(ctx, nextLabel);
     }
     catch (error) {
         const all = [...PAYLOADS, ORDER, RATE, TIMEOUT];
         for (const { id, title } of all)
-            checks.push(failedToMeasure(id, title, error));
+            checks.push((0,engine_checks/* failedToMeasure */.BF)(id, title, error));
         return { checks, metrics: { connectError: (0,errors/* describeError */.Uc)(error) } };
     }
-    // Under chaos the relay's injected drops and losses are faults, not the
-    // service's answer: a dropped connection is reopened and its probes resent,
-    // and a probe the relay lost is resent after the faults' slowest round trip.
-    const resend = chaosResendOptions(ctx.config);
-    const waitedMs = resend.resendAfterMs ?? thresholds.messageTimeoutMs;
-    const tries = (resend.maxResends ?? 0) + 1;
+    const probe = laneProbe(ctx);
+    const phases = phaseRunners(ctx, lanes, probe);
     const runs = [];
     let concurrent;
     try {
         // Under chaos every lost probe costs a resend timeout, so the three phases run at once, each on
         // its own connection (order is judged per connection); without chaos they share one, in turn.
-        if (chaos) {
-            for (let i = 0; i < 2; i++) {
-                lanes.push(createLane(ctx, await connectWithin(ctx.connect, { label: nextLabel() }, ctx.signal), nextLabel));
-            }
-        }
-        const [payloadLane, orderLane = payloadLane, deliveryLane = payloadLane] = lanes;
-        const probe = (lane, options) => runProbes(lane.current(), {
-            timeoutMs: thresholds.messageTimeoutMs,
-            signal: ctx.signal,
-            clock: ctx.clock,
-            ...resend,
-            ...(chaos ? { reconnect: lane.reconnect } : {}),
-            ...options
-        });
-        const phase = (count, concurrency) => chaos
-            ? {
-                count,
-                concurrency: Math.min(concurrency, CHAOS_WAVE),
-                stopAtMs: ctx.clock.nowMs() + CHAOS_PHASE_MS,
-                minJudged: CHAOS_MIN_JUDGED
-            }
-            : { count, concurrency };
-        const orderPhase = () => probe(orderLane, phase(ORDER_WAVE * ORDER_WAVES, ORDER_WAVE));
-        const deliveryPhase = () => probe(deliveryLane, phase(DELIVERY_PROBES, DELIVERY_CONCURRENCY));
-        concurrent = chaos ? { order: orderPhase(), delivery: deliveryPhase() } : undefined;
+        concurrent = chaos ? { order: phases.order(), delivery: phases.delivery() } : undefined;
         // Ordering and delivery settle on their own: a failure below must not leave them unhandled.
         concurrent?.order.catch(() => undefined);
         concurrent?.delivery.catch(() => undefined);
-        const payloads = {};
-        const carried = PAYLOADS.filter(({ kind, id, title }) => {
-            const carry = ctx.canCarry(kind);
-            if (carry !== true)
-                checks.push(skipped(id, title, carry));
-            return carry === true;
-        });
-        // Pipelined: each probe has its own timeout, so a silent service costs one timeout, not four.
-        const trips = await Promise.all(carried.map(({ kind }) => probe(payloadLane, {
-            count: 1,
-            kind,
-            bytes: kind === 'large' ? ctx.config.largePayloadBytes : undefined
-        })));
-        checks.push(...payloadChecks(ctx, carried, trips, runs, payloads));
-        metrics.payloads = payloads;
+        const silent = await payloadPhase(ctx, lanes, probe, { checks, runs, metrics });
         ctx.progress(1, 3, 'payload kinds');
         if (ctx.signal.aborted)
             throw ctx.signal.reason;
-        const silent = trips.length > 0 && trips.every((trip) => trip.replies === 0);
         if (silent && !concurrent) {
             // Nothing was answered: ordering and delivery would only wait out more timeouts.
-            throw trips[0].firstError ?? new Error('no probe was answered');
+            throw runs[0]?.firstError ?? new Error('no probe was answered');
         }
-        const order = await (concurrent?.order ?? orderPhase());
+        // Without chaos the phases take turns on one connection: one a payload probe closed is reopened.
+        if (!concurrent)
+            await lanes.order.reopen();
+        const order = await (concurrent?.order ?? phases.order());
         runs.push(order);
         const orderWave = chaos ? Math.min(CHAOS_WAVE, ORDER_WAVE) : ORDER_WAVE;
         metrics.ordering = {
@@ -49194,7 +49971,9 @@ async function message_delivery_run(ctx) {
         };
         checks.push(orderCheck(ctx, order, orderWave));
         ctx.progress(2, 3, 'ordering');
-        const delivery = await (concurrent?.delivery ?? deliveryPhase());
+        if (!concurrent)
+            await lanes.delivery.reopen();
+        const delivery = await (concurrent?.delivery ?? phases.delivery());
         runs.push(delivery);
         checks.push(deliveryCheck(ctx, delivery, metrics));
         ctx.progress(3, 3, 'delivery rate');
@@ -49203,15 +49982,24 @@ async function message_delivery_run(ctx) {
         const have = new Set(checks.map((check) => check.id));
         for (const { id, title } of [...PAYLOADS, ORDER, RATE]) {
             if (!have.has(id))
-                checks.push(failedToMeasure(id, title, error));
+                checks.push((0,engine_checks/* failedToMeasure */.BF)(id, title, error));
         }
     }
     finally {
         // Phases still running (an early throw) settle first, so no lane reopens after its close.
         if (concurrent)
             await Promise.allSettled([concurrent.order, concurrent.delivery]);
-        await Promise.all(lanes.map((lane) => lane.close()));
+        await Promise.all(lanes.all.map((lane) => lane.close()));
     }
+    checks.push(timeoutCheck(ctx, runs, metrics));
+    return { checks, metrics };
+}
+/** Every probe of the suite's runs answered within the message timeout (resends counted under chaos). */
+function timeoutCheck(ctx, runs, metrics) {
+    const { thresholds } = ctx.config;
+    const resend = chaosResendOptions(ctx.config);
+    const waitedMs = resend.resendAfterMs ?? thresholds.messageTimeoutMs;
+    const tries = (resend.maxResends ?? 0) + 1;
     // Probes cut by the suite deadline were not given their timeout: not judged.
     const sent = runs.reduce((sum, r) => sum + r.sent - r.abandoned, 0);
     const replies = runs.reduce((sum, r) => sum + r.replies, 0);
@@ -49225,27 +50013,23 @@ async function message_delivery_run(ctx) {
         for (let i = 0; i < r.rttsMs.length; i++)
             slowest = Math.max(slowest, r.rttsMs[i]);
     metrics.slowestReplyMs = slowest;
-    if (chaos)
+    if (ctx.config.chaosMode)
         metrics.chaos = { resent, reconnects, resendAfterMs: waitedMs, tries };
     const within = tries > 1
         ? `within ${tries} tries of ${waitedMs} ms (chaos mode: ${resent} resent, ${reconnects} reconnects)`
         : `within ${thresholds.messageTimeoutMs} ms`;
-    checks.push(sent === 0 && ctx.signal.aborted
-        ? failedToMeasure(TIMEOUT.id, TIMEOUT.title, ctx.signal.reason)
-        : measure({
+    return sent === 0 && ctx.signal.aborted
+        ? (0,engine_checks/* failedToMeasure */.BF)(TIMEOUT.id, TIMEOUT.title, ctx.signal.reason)
+        : (0,engine_checks/* measure */.xP)({
             id: TIMEOUT.id,
             title: TIMEOUT.title,
             value: sent === 0 ? null : unanswered,
             unit: 'count',
             op: '==',
             limit: 0,
-            code: timeouts > 0 || unanswered === 0
-                ? 'WSH_ERR_MESSAGE_TIMEOUT'
-                : 'WSH_ERR_CONNECTION_LOST',
+            code: timeouts > 0 || unanswered === 0 ? 'WSH_ERR_MESSAGE_TIMEOUT' : 'WSH_ERR_CONNECTION_LOST',
             detail: `${unanswered} of ${sent} probes got no reply ${within} (${timeouts} timed out, ${unanswered - timeouts} lost when the connection failed); slowest reply ${Math.round(slowest)} ms`
-        }));
-    checks.push(await protocolErrorCheck(ctx));
-    return { checks, metrics };
+        });
 }
 const messageDeliverySuite = {
     id: 'message-delivery',
@@ -49371,7 +50155,7 @@ function reconnectCheck(kill, thresholds, margin) {
     const { id, title } = CHECK.reconnect;
     const times = [...kill.recoveries, ...kill.natural].map((r) => r.timeToReconnectMs ?? 0);
     if (kill.failure) {
-        const check = failedToMeasure(id, title, kill.failure.error, {
+        const check = (0,engine_checks/* failedToMeasure */.BF)(id, title, kill.failure.error, {
             op: '<',
             value: thresholds.reconnectTimeMs
         });
@@ -49380,7 +50164,7 @@ function reconnectCheck(kill, thresholds, margin) {
         return check;
     }
     const avg = times.reduce((a, b) => a + b, 0) / Math.max(1, times.length);
-    return measure({
+    return (0,engine_checks/* measure */.xP)({
         id,
         title,
         value: times.length > 0 ? Math.max(...times) : null,
@@ -49403,7 +50187,7 @@ function backoffCheck(samples, policy) {
     const { id, title } = CHECK.backoff;
     const longest = Math.max(0, ...samples.map((s) => s.attempt));
     if (samples.length < 2 || longest < 2) {
-        return failedToMeasure(id, title, new errors/* HealthError */.hX('WSH_ERR_RECONNECT_EXHAUSTED', `only ${samples.length} reconnect delays observed; a recovery with 2 or more attempts is needed to see the curve`));
+        return (0,engine_checks/* failedToMeasure */.BF)(id, title, new errors/* HealthError */.hX('WSH_ERR_RECONNECT_EXHAUSTED', `only ${samples.length} reconnect delays observed; a recovery with 2 or more attempts is needed to see the curve`));
     }
     const EPSILON = 1e-6;
     const outside = samples.filter((s) => {
@@ -49414,7 +50198,7 @@ function backoffCheck(samples, policy) {
     });
     const o = policy.options;
     const first = outside[0];
-    return verify({
+    return (0,engine_checks/* verify */.MX)({
         id,
         title,
         ok: outside.length === 0,
@@ -49428,7 +50212,7 @@ function backoffCheck(samples, policy) {
 }
 function givesUpCheck(o) {
     const ok = o.code === 'WSH_ERR_RECONNECT_EXHAUSTED' && o.attempts === o.max;
-    return verify({
+    return (0,engine_checks/* verify */.MX)({
         ...CHECK.givesUp,
         ok,
         value: o.attempts,
@@ -49454,7 +50238,7 @@ function breakerCheck(transitions, recovered) {
             : !recovered
                 ? 'the client did not reconnect after the breaker closed'
                 : `opened, let a trial through half-open, closed (${transitions.length} transitions)`;
-    return verify({
+    return (0,engine_checks/* verify */.MX)({
         ...CHECK.breaker,
         ok,
         value: path.join('>'),
@@ -49465,8 +50249,8 @@ function breakerCheck(transitions, recovered) {
 }
 function resumeCheck(o) {
     if (o.kind === 'skipped')
-        return skipped(CHECK.resume.id, CHECK.resume.title, o.reason);
-    return verify({
+        return (0,engine_checks/* skipped */.hT)(CHECK.resume.id, CHECK.resume.title, o.reason);
+    return (0,engine_checks/* verify */.MX)({
         ...CHECK.resume,
         ok: o.survived,
         value: o.survived,
@@ -49476,8 +50260,8 @@ function resumeCheck(o) {
 }
 function lossCheck(o) {
     if (o.kind === 'skipped')
-        return skipped(CHECK.lost.id, CHECK.lost.title, o.reason);
-    return measure({
+        return (0,engine_checks/* skipped */.hT)(CHECK.lost.id, CHECK.lost.title, o.reason);
+    return (0,engine_checks/* measure */.xP)({
         ...CHECK.lost,
         value: o.sent - o.acked,
         unit: 'count',
@@ -49490,11 +50274,11 @@ function lossCheck(o) {
 function restartCheck(o, thresholds, margin) {
     const { id, title } = CHECK.restart;
     if (o.kind === 'skipped')
-        return skipped(id, title, o.reason);
+        return (0,engine_checks/* skipped */.hT)(id, title, o.reason);
     if (o.kind === 'failed')
-        return failedToMeasure(id, title, o.error);
+        return (0,engine_checks/* failedToMeasure */.BF)(id, title, o.error);
     const state = o.stateKept === null ? '' : `; state kept by ${o.stateKept} of ${o.clients}`;
-    return measure({
+    return (0,engine_checks/* measure */.xP)({
         id,
         title,
         value: o.back === o.clients ? o.allBackMs : null,
@@ -50691,8 +51475,8 @@ async function runOutage(ctx, relay, track, idField, maxAttempts) {
     const startError = startErrors.find((e) => e !== undefined);
     if (startError !== undefined) {
         return {
-            givesUp: failedToMeasure(CHECK.givesUp.id, CHECK.givesUp.title, startError),
-            breaker: failedToMeasure(CHECK.breaker.id, CHECK.breaker.title, startError),
+            givesUp: (0,engine_checks/* failedToMeasure */.BF)(CHECK.givesUp.id, CHECK.givesUp.title, startError),
+            breaker: (0,engine_checks/* failedToMeasure */.BF)(CHECK.breaker.id, CHECK.breaker.title, startError),
             transitions: [],
             outageMs: null,
             retryBudgetMs: budget
@@ -50901,7 +51685,7 @@ async function self_healing_run(ctx) {
     catch (error) {
         await Promise.all(relays.map((relay) => relay.close()));
         return {
-            checks: Object.values(CHECK).map(({ id, title }) => failedToMeasure(id, title, error)),
+            checks: Object.values(CHECK).map(({ id, title }) => (0,engine_checks/* failedToMeasure */.BF)(id, title, error)),
             metrics: { relayError: (0,errors/* describeError */.Uc)(error) }
         };
     }
@@ -50936,7 +51720,7 @@ async function phases(ctx, relay, outageRelay, clients) {
     const startError = await startWithin(main, config.thresholds.connectTimeMs, clock, signal);
     if (startError !== undefined) {
         return {
-            checks: Object.values(CHECK).map(({ id, title }) => failedToMeasure(id, title, startError)),
+            checks: Object.values(CHECK).map(({ id, title }) => (0,engine_checks/* failedToMeasure */.BF)(id, title, startError)),
             metrics: { connectError: (0,errors/* describeError */.Uc)(startError) }
         };
     }
@@ -50986,7 +51770,7 @@ async function phases(ctx, relay, outageRelay, clients) {
     const recovery = summarize(recoveryTimes);
     const allRecords = clients.flatMap((c) => c.stats.recoveries.filter((r) => r.cause === 'drop'));
     const succeeded = allRecords.filter((r) => r.succeeded);
-    const notMeasured = (id, title) => failedToMeasure(id, title, new Error('not run: the service did not heal from the first kill'));
+    const notMeasured = (id, title) => (0,engine_checks/* failedToMeasure */.BF)(id, title, new Error('not run: the service did not heal from the first kill'));
     const checks = [
         reconnectCheck(kill, config.thresholds, margin),
         backoffCheck(delaySamples(clients.flatMap((c) => c.stats.recoveries)), main.backoff),
@@ -51060,9 +51844,367 @@ function createSuiteRegistry(extra = []) {
 /** The default registry (built-in suites by id). */
 const SUITES = createSuiteRegistry();
 
+;// CONCATENATED MODULE: ./src/suites/protocol-error-probe.ts
+/**
+ * The protocol-error probe of message-delivery: send something RFC 6455
+ * forbids (a text frame with invalid UTF-8) on a separate, unrecorded
+ * connection and check the service fails the connection in bounded time
+ * (a close with a protocol-error code, or a TCP drop) instead of hanging.
+ * Ending it the wrong way (echoing the bytes, another close code) is a
+ * conformance finding; only a hang fails.
+ */
+
+
+
+
+/** Time the service gets to close after a protocol error (ms); a healthy one closes in one round trip. */
+const PROTOCOL_ERROR_CLOSE_MS = 5_000;
+/** Lone continuation and overlong bytes: invalid UTF-8 in any position (RFC 3629). */
+const INVALID_UTF8 = Buffer.from([0x77, 0x73, 0x68, 0xc0, 0xaf, 0xff, 0xfe, 0x80]);
+/**
+ * Close codes that answer a protocol error properly: 1002 protocol error,
+ * 1003 unsupported data, 1007 invalid payload, 1008 policy, 1009 too big,
+ * 1011 internal error.
+ */
+const PROTOCOL_ERROR_CLOSE_CODES = [1002, 1003, 1007, 1008, 1009, 1011];
+/**
+ * The threshold shown for the check: any of these codes passes, not only
+ * 1007, and so does dropping TCP (RFC 6455 §7.1.7: the endpoint fails the
+ * connection; sending a close frame first is a SHOULD, and Autobahn's 6.x
+ * cases accept a drop).
+ */
+const ACCEPTED = `one of ${PROTOCOL_ERROR_CLOSE_CODES.join('/')}, or a TCP drop`;
+/** ws reports this code when the TCP connection ended without a close frame. */
+const protocol_error_probe_NO_CLOSE_FRAME = 1006;
+const ID = 'protocol-error-close';
+const TITLE = 'protocol error (invalid UTF-8) gets a close or a drop, not a hang';
+/** The probe's check id and title, for the rows the engine writes when it does not run. */
+const PROTOCOL_ERROR_CHECK = { id: ID, title: TITLE };
+/** Runs the probe and returns its check (never rejects). */
+async function protocolErrorCheck(ctx, options = {}) {
+    const closeWithinMs = options.closeWithinMs ?? PROTOCOL_ERROR_CLOSE_MS;
+    let connection;
+    try {
+        connection = await connectWithin(ctx.connect, { label: 'protocol_error', record: false }, ctx.signal);
+    }
+    catch (error) {
+        return (0,engine_checks/* failedToMeasure */.BF)(ID, TITLE, error);
+    }
+    try {
+        if (typeof connection.sendTextBytes !== 'function') {
+            return (0,engine_checks/* skipped */.hT)(ID, TITLE, 'the instrumented client cannot send a text frame with invalid UTF-8');
+        }
+        const clientErrorsBefore = connection.stats.errors;
+        const sendTextBytes = connection.sendTextBytes.bind(connection);
+        const opened = connection;
+        // Sending and the wait for the close share one limit: a send that never
+        // completes (a service that stops reading) must not hang the suite either.
+        const sendThenClosed = async () => {
+            await sendTextBytes(INVALID_UTF8);
+            return opened.closed;
+        };
+        const repliesBefore = connection.stats.messagesReceived;
+        const info = await withTimeout(sendThenClosed(), closeWithinMs, () => new errors/* HealthError */.hX('WSH_ERR_PROTOCOL', `the service did not close the connection within ${closeWithinMs} ms after invalid UTF-8 in a text frame (it hangs or ignores protocol errors)`), ctx.signal).catch((error) => {
+            // Still open but answering: not a hang (see keptOpenButAnswered).
+            const replies = opened.stats.messagesReceived - repliesBefore;
+            if (replies > 0 && !ctx.signal.aborted)
+                return replies;
+            throw error;
+        });
+        if (typeof info === 'number')
+            return keptOpenButAnswered(info);
+        const rejected = connection.stats.errors > clientErrorsBefore
+            ? (connection.lastError ?? 'an error')
+            : undefined;
+        return gradeProtocolErrorOutcome(info, rejected);
+    }
+    catch (error) {
+        return (0,engine_checks/* failedToMeasure */.BF)(ID, TITLE, error);
+    }
+    finally {
+        await closeQuietly(connection);
+    }
+}
+/**
+ * Grades how the service ended the connection after the invalid frame (it
+ * did end it within the limit; only a hang fails, and that is judged before
+ * this). Closing with a protocol-error code or dropping TCP passes; echoing
+ * the bytes back or closing with another code is a conformance finding.
+ * `clientRejected` is the client's own error when it had to reject what the
+ * service sent back.
+ */
+function gradeProtocolErrorOutcome(info, clientRejected) {
+    const base = {
+        id: ID,
+        title: TITLE,
+        value: info.code,
+        unit: 'close code',
+        expected: 1007,
+        expectation: ACCEPTED,
+        code: 'WSH_ERR_PROTOCOL'
+    };
+    if (clientRejected !== undefined) {
+        // The client rejected what came back: the service passed the invalid bytes on
+        // (RFC 6455 §8.1: it MUST fail the connection) and the client closed instead.
+        const echoed = /utf-?8/i.test(clientRejected);
+        return (0,engine_checks/* verify */.MX)({
+            ...base,
+            ok: false,
+            conformance: true,
+            message: echoed
+                ? `the service echoed the invalid UTF-8 back instead of failing the connection (RFC 6455 8.1); the client closed it (${info.code})`
+                : `the service answered the invalid UTF-8 with data the client rejected (${clientRejected}) instead of failing the connection (RFC 6455 8.1)`
+        });
+    }
+    if (info.code === protocol_error_probe_NO_CLOSE_FRAME) {
+        return (0,engine_checks/* verify */.MX)({
+            ...base,
+            ok: true,
+            message: 'dropped the TCP connection without a close frame, allowed by RFC 6455 7.1.7'
+        });
+    }
+    const reason = info.reason ? ` (${info.reason})` : '';
+    const proper = PROTOCOL_ERROR_CLOSE_CODES.includes(info.code);
+    return (0,engine_checks/* verify */.MX)({
+        ...base,
+        ok: proper,
+        // The service did end the connection: a close without a descriptive code is a nit, not a fault.
+        conformance: true,
+        message: proper
+            ? `closed with ${info.code}${reason}`
+            : `closed with ${info.code}${reason}; RFC 6455 7.4.1 asks for 1007 (or another protocol-error code: ${PROTOCOL_ERROR_CLOSE_CODES.join(', ')})`
+    });
+}
+/**
+ * The service kept the connection open past the limit but answered the
+ * invalid frame (nodejs-websocket, for one, echoes it with U+FFFD
+ * replacement characters): it breaks RFC 6455 8.1 (MUST fail the
+ * connection) yet is clearly not hung, so this is a conformance finding.
+ */
+function keptOpenButAnswered(replies) {
+    return (0,engine_checks/* verify */.MX)({
+        id: ID,
+        title: TITLE,
+        ok: false,
+        value: 'open',
+        expected: 1007,
+        expectation: ACCEPTED,
+        conformance: true,
+        code: 'WSH_ERR_PROTOCOL',
+        message: `the service answered the invalid UTF-8 (${replies} message${replies === 1 ? '' : 's'} back, e.g. an echo with replacement characters) and kept the connection open instead of failing it (RFC 6455 8.1)`
+    });
+}
+
+;// CONCATENATED MODULE: ./src/engine/service-down.ts
+/**
+ * Whether the service still accepts connections: asked after a suite that
+ * failed and after the protocol-violation probes, so a service that went
+ * down mid-run (it crashed, was killed, or one client took it down) is
+ * reported once, with WSH_ERR_SERVICE_DOWN, and the rest of the run is
+ * `not-run` with that cause instead of a page of refused connections.
+ */
+
+
+
+
+/**
+ * How long the service gets to accept a new connection (ms). A service that
+ * self-healing just restarted, or that is reloading, is back well within it;
+ * one that is still refusing after it is down.
+ */
+const SERVICE_UP_WINDOW_MS = 5_000;
+/** Pause between tries (ms): a refused connect fails at once, so the window holds about 20 tries. */
+const SERVICE_UP_RETRY_MS = 250;
+/** Upper bound on tries in one window, whatever the clock says: keeps the loop bounded in count. */
+const MAX_TRIES = 100;
+const SERVICE_DOWN_CHECK = {
+    id: 'service-accepts-connections',
+    title: 'service still accepts connections'
+};
+/** A probe that opens (and drops) one unrecorded connection, retrying within the window. */
+function createServiceProbe(options) {
+    const open = options.openSocket ?? openWsSocket;
+    const windowMs = options.windowMs ?? SERVICE_UP_WINDOW_MS;
+    const { clock, config } = options;
+    return async (signal) => {
+        const endMs = clock.nowMs() + windowMs;
+        let lastError = new Error('no connection was tried');
+        for (let tries = 0; tries < MAX_TRIES; tries++) {
+            const leftMs = endMs - clock.nowMs();
+            if (signal?.aborted || (tries > 0 && leftMs <= 0))
+                break;
+            try {
+                const socket = await open(options.url, {
+                    headers: config.headers,
+                    subprotocols: config.subprotocols,
+                    handshakeTimeoutMs: Math.max(1, Math.min(config.handshakeTimeoutMs, leftMs))
+                });
+                socket.terminate();
+                return { up: true };
+            }
+            catch (error) {
+                lastError = error;
+            }
+            if (endMs - clock.nowMs() <= SERVICE_UP_RETRY_MS)
+                break;
+            await pause(SERVICE_UP_RETRY_MS, signal).catch(() => undefined);
+        }
+        return { up: false, error: lastError };
+    };
+}
+/** The ServiceDown for a probe that found the service refusing `during` something. */
+function serviceDown(during, error) {
+    return {
+        during,
+        cause: `the service stopped accepting connections during ${during}: ${(0,errors/* describeError */.Uc)(error)}`
+    };
+}
+/** The failed check that records where the service went down (fails the run: verdict.ts). */
+function serviceDownCheck(down) {
+    return {
+        id: SERVICE_DOWN_CHECK.id,
+        title: SERVICE_DOWN_CHECK.title,
+        status: 'failed',
+        value: false,
+        unit: '',
+        threshold: { op: '==', value: true },
+        message: down.cause,
+        code: 'WSH_ERR_SERVICE_DOWN'
+    };
+}
+/** A selected suite that never ran because the service was already down. */
+function notRunSuite(id, title, critical, down) {
+    return {
+        id,
+        title,
+        status: 'not-run',
+        critical,
+        durationMs: 0,
+        checks: [(0,engine_checks/* notRun */.nE)('service-up', 'service accepted connections', down.cause)],
+        metrics: {}
+    };
+}
+/**
+ * Whether a suite's result calls for asking if the service is still up: it
+ * failed something, and the run had connected before (or in it), so a
+ * refusal now means the service went down rather than was never there.
+ */
+function worthAsking(result, everConnected) {
+    return everConnected && result.checks.some((check) => check.status === 'failed');
+}
+/** True when some check shows a connection was made: anything measured passed or degraded. */
+function measuredSomething(results) {
+    return results.some((suite) => suite.checks.some((check) => check.status === 'passed' || check.status === 'degraded'));
+}
+
 // EXTERNAL MODULE: ./src/engine/verdict.ts
 var verdict = __nccwpck_require__(6559);
+;// CONCATENATED MODULE: ./src/engine/protocol-violations.ts
+/**
+ * The protocol-violation probes, run last: after every suite and stress mode
+ * have measured, on their own connection straight to the service (never
+ * through the chaos relay: the probe judges the service), then a check that
+ * the service still accepts connections. A fragile service (no `error`
+ * listener on its sockets) crashes on the invalid frame; run last, that
+ * costs no other suite its measurements, and it is reported as what it is:
+ * one client can take the service down. The checks belong to
+ * message-delivery in the report.
+ */
+
+
+
+
+
+
+
+const SURVIVES_CHECK = {
+    id: 'service-survives-protocol-errors',
+    title: 'service still accepts connections after a protocol error'
+};
+/** Below this much time (ms) before the run's end the probes are not started: they could not be judged. */
+const MIN_PHASE_MS = 1_000;
+/**
+ * The probes' checks, for message-delivery: the protocol-error close, then
+ * whether the service survived it. Never rejects.
+ */
+async function protocolViolationChecks(options) {
+    const { id, title } = PROTOCOL_ERROR_CHECK;
+    if (options.down)
+        return [(0,engine_checks/* notRun */.nE)(id, title, options.down.cause)];
+    // An unreachable service stays reported as unreachable (verdict.ts), not as one that went down.
+    if (!options.everConnected)
+        return [(0,engine_checks/* notRun */.nE)(id, title, 'the service was never reached in this run')];
+    if (!options.config.protocolViolations)
+        return [(0,engine_checks/* skipped */.hT)(id, title, 'protocol_violations is off')];
+    if (options.signal?.aborted)
+        return [(0,engine_checks/* skipped */.hT)(id, title, 'the run was cancelled before the probe')];
+    const leftMs = options.endByMs - options.clock.nowMs();
+    if (leftMs < MIN_PHASE_MS) {
+        return [
+            (0,engine_checks/* skipped */.hT)(id, title, "the run's time limit was reached before the protocol-violation probes")
+        ];
+    }
+    const connect = createConnector({
+        url: options.url,
+        clock: options.clock,
+        protocol: options.protocol,
+        recorder: options.recorder,
+        ...connectionOptionsFromConfig(options.config)
+    });
+    // The survival check keeps its window; the probe (connect, send, close) gets the rest.
+    const probeLimitMs = Math.min(leftMs - SERVICE_UP_WINDOW_MS, options.config.handshakeTimeoutMs + PROTOCOL_ERROR_CLOSE_MS + CLOSE_TIMEOUT_MS + PROBE_SLACK_MS);
+    const deadline = createDeadline(Math.max(MIN_PHASE_MS, probeLimitMs), 'the protocol-violation probes', options.signal);
+    let probe;
+    try {
+        probe = await protocolErrorCheck({ connect, signal: deadline.signal });
+    }
+    finally {
+        deadline.dispose();
+    }
+    // Only a frame that was sent can have taken the service down.
+    if (probe.status === 'skipped' || options.signal?.aborted)
+        return [probe];
+    const answer = await options.serviceUp(options.signal);
+    if (probe.status === 'failed' && probe.code !== undefined && verdict/* UNREACHABLE_CODES */.E5.has(probe.code)) {
+        // The probe never connected: the service was down before the invalid frame.
+        if (answer.up)
+            return [probe];
+        const down = serviceDown(options.after, answer.error);
+        return [(0,engine_checks/* notRun */.nE)(id, title, down.cause), serviceDownCheck(down)];
+    }
+    return [probe, survivalCheck(answer.up)];
+}
+function survivalCheck(up) {
+    return (0,engine_checks/* verify */.MX)({
+        id: SURVIVES_CHECK.id,
+        title: SURVIVES_CHECK.title,
+        ok: up,
+        value: up,
+        message: up
+            ? 'the service accepted a new connection after one client sent a text frame with invalid UTF-8'
+            : 'the service stopped accepting connections after one client sent a text frame with invalid UTF-8: a single client can take it down',
+        code: 'WSH_ERR_SERVICE_DOWN'
+    });
+}
+/**
+ * `result` with `checks` appended to its message-delivery suite, that suite's
+ * status and the run's verdict recomputed. Unchanged when message-delivery
+ * did not run (not selected) or there is nothing to add.
+ */
+function withMessageDeliveryChecks(result, checks) {
+    if (checks.length === 0)
+        return result;
+    const suites = result.suites.map((suite) => {
+        if (suite.id !== 'message-delivery')
+            return suite;
+        const all = [...suite.checks, ...checks];
+        return { ...suite, checks: all, status: (0,verdict/* suiteStatus */.x2)(all) };
+    });
+    return { ...result, suites, status: (0,verdict/* overallVerdict */.Bn)(suites) };
+}
+
 ;// CONCATENATED MODULE: ./src/engine/runner.ts
+
 
 
 
@@ -51124,20 +52266,36 @@ async function runSuites(options) {
     const planned = ids.map((id) => budgets.get(id) ?? 0);
     const slackShareMs = Math.max(0, runLimitMs - timing.durationMs) / Math.max(1, ids.length);
     const results = [];
+    let down;
     try {
         for (const [index, id] of ids.entries()) {
             const suite = registry.get(id);
+            if (down) {
+                // Stated once per suite instead of a page of refused connections.
+                const title = suite?.title ?? id;
+                const skippedSuite = notRunSuite(id, title, (0,schema/* suiteSettings */.HK)(config, id).critical, down);
+                results.push(skippedSuite);
+                notify(() => options.onSuiteEnd?.(skippedSuite));
+                continue;
+            }
             // Behind schedule (earlier suites overran, e.g. under chaos): sample less, not get cut.
             const leftMs = runLimitMs - (clock.nowMs() - startMs);
             const budgetMs = shrunkBudgetMs(planned, index, leftMs, slackShareMs);
+            // A suite that waits past its budget must still leave the suites after it their slack.
+            const endsAtMs = startMs + runLimitMs - slackShareMs * (ids.length - index - 1);
             const result = suite
-                ? await runWithRetries(suite, budgetMs, runDeadline.signal, timing, options, clock)
+                ? await runWithRetries(suite, { budgetMs, endsAtMs }, runDeadline.signal, timing, options, clock)
                 : notAvailable(id, config);
             if (suite && budgetMs < planned[index]) {
                 result.metrics.samplingBudgetMs = {
                     planned: Math.round(planned[index]),
                     used: Math.round(budgetMs)
                 };
+            }
+            down = await downAfter(result, results, options, runDeadline.signal);
+            if (down) {
+                result.checks.push(serviceDownCheck(down));
+                result.status = (0,verdict/* suiteStatus */.x2)(result.checks);
             }
             results.push(result);
             notify(() => options.onSuiteEnd?.(result));
@@ -51150,8 +52308,27 @@ async function runSuites(options) {
         suites: results,
         status: (0,verdict/* overallVerdict */.Bn)(results),
         durationMs: clock.nowMs() - startMs,
-        runDeadlineHit: runDeadline.signal.aborted
+        runDeadlineHit: runDeadline.signal.aborted,
+        ...(down ? { serviceDown: down } : {})
     };
+}
+/**
+ * After a suite that failed something, once the run had connected: asks the
+ * service for a new connection (bounded, SERVICE_UP_WINDOW_MS). A refusal
+ * means it went down during this suite; a service a suite restarted on
+ * purpose (self-healing) is back by then and is not down.
+ */
+async function downAfter(result, before, options, runSignal) {
+    if (options.serviceUp === undefined || runSignal.aborted)
+        return undefined;
+    const everConnected = options.everConnected?.() ?? measuredSomething([...before, result]);
+    if (!worthAsking(result, everConnected))
+        return undefined;
+    const answer = await options.serviceUp(runSignal);
+    // Cut by the run deadline: nothing was learned about the service.
+    if (answer.up || runSignal.aborted)
+        return undefined;
+    return serviceDown(result.id, answer.error);
 }
 function notAvailable(id, config) {
     return {
@@ -51161,12 +52338,12 @@ function notAvailable(id, config) {
         critical: (0,schema/* suiteSettings */.HK)(config, id).critical,
         durationMs: 0,
         checks: [
-            skipped('available', 'suite available', `suite ${id} is not available in this version`)
+            (0,engine_checks/* skipped */.hT)('available', 'suite available', `suite ${id} is not available in this version`)
         ],
         metrics: {}
     };
 }
-async function runWithRetries(suite, budgetMs, runSignal, timing, options, clock) {
+async function runWithRetries(suite, time, runSignal, timing, options, clock) {
     const settings = (0,schema/* suiteSettings */.HK)(options.config, suite.id);
     const startMs = clock.nowMs();
     let outcome = { checks: [], metrics: {} };
@@ -51183,8 +52360,9 @@ async function runWithRetries(suite, budgetMs, runSignal, timing, options, clock
         // Without a configured timeout a suite gets its budget, its fixed-work grace and
         // one full message timeout, so a single slow reply is judged, not cut.
         const graceMs = timing.suiteGraceMs ?? SUITE_GRACE_MS + options.config.thresholds.messageTimeoutMs;
-        const limitMs = settings.timeout !== undefined ? settings.timeout * 1000 : budgetMs + graceMs;
-        outcome = await runOnce(suite, budgetMs, limitMs, runSignal, timing, options, clock);
+        const samplingMs = Math.max(time.budgetMs, suite.samplingMs?.(options.config, time.budgetMs) ?? 0);
+        const limitMs = settings.timeout !== undefined ? settings.timeout * 1000 : samplingMs + graceMs;
+        outcome = await runOnce(suite, time, limitMs, runSignal, timing, options, clock);
         if ((0,verdict/* suiteStatus */.x2)(outcome.checks) !== 'failed')
             break;
     }
@@ -51198,9 +52376,10 @@ async function runWithRetries(suite, budgetMs, runSignal, timing, options, clock
         metrics: { ...outcome.metrics, attempts }
     };
 }
-async function runOnce(suite, budgetMs, limitMs, runSignal, timing, options, clock) {
+async function runOnce(suite, { budgetMs, endsAtMs }, limitMs, runSignal, timing, options, clock) {
     const deadline = createDeadline(limitMs, `suite ${suite.id}`, runSignal);
     const { signal } = deadline;
+    const cutAtMs = Math.min(clock.nowMs() + limitMs, endsAtMs);
     const running = Promise.resolve().then(() => suite.run({
         config: options.config,
         target: options.target,
@@ -51214,6 +52393,7 @@ async function runOnce(suite, budgetMs, limitMs, runSignal, timing, options, clo
         chaosHeldMs: options.chaosHeldMs,
         service: options.service,
         budgetMs,
+        timeLeftMs: () => Math.max(0, cutAtMs - clock.nowMs()),
         progress: (done, total, note) => notify(() => options.onProgress?.(suite.id, done, total, note))
     }));
     try {
@@ -51236,7 +52416,7 @@ async function runOnce(suite, budgetMs, limitMs, runSignal, timing, options, clo
         return {
             checks: [
                 ...(partial?.checks ?? []),
-                failedToMeasure('deadline', 'finished within its deadline', cutReason)
+                (0,engine_checks/* failedToMeasure */.BF)('deadline', 'finished within its deadline', cutReason)
             ],
             metrics: partial?.metrics ?? {}
         };
@@ -51246,7 +52426,7 @@ async function runOnce(suite, budgetMs, limitMs, runSignal, timing, options, clo
     }
 }
 function notStarted(reason) {
-    const check = failedToMeasure('deadline', 'finished within its deadline', reason);
+    const check = (0,engine_checks/* failedToMeasure */.BF)('deadline', 'finished within its deadline', reason);
     check.message = `not started: ${check.message}`;
     return { checks: [check], metrics: {} };
 }
@@ -51257,7 +52437,7 @@ function normalise(outcome) {
     return { checks: outcome.checks, metrics: outcome.metrics ?? {} };
 }
 function thrown(error) {
-    const check = failedToMeasure('suite-error', 'ran without an internal error', error);
+    const check = (0,engine_checks/* failedToMeasure */.BF)('suite-error', 'ran without an internal error', error);
     if (!(0,errors/* isHealthError */.B7)(error))
         check.message = `suite threw: ${(0,errors/* describeError */.Uc)(error)}`;
     return { checks: [check], metrics: {} };
@@ -51526,7 +52706,7 @@ function againstLoad(steps) {
     const r2 = (0,simple_statistics/* rSquared */._D)(points, (0,simple_statistics/* linearRegressionLine */.x1)(line));
     return { slopeMsPerConnection: line.m, r2: Number.isFinite(r2) ? r2 : 1 };
 }
-function breaking_point_shown(value) {
+function shown(value) {
     return value === null ? 'none' : String(Math.round(value * 10) / 10);
 }
 /** One line saying where stress mode broke, or that it did not. */
@@ -51537,17 +52717,17 @@ function breaking_point_verdict(report) {
         : '';
     if (bp) {
         const why = bp.reason === 'p95'
-            ? `p95 ${breaking_point_shown(bp.p95Ms)} ms > ${bp.limit} ms`
+            ? `p95 ${shown(bp.p95Ms)} ms > ${bp.limit} ms`
             : bp.reason === 'error-rate'
-                ? `error rate ${breaking_point_shown((bp.errorRate ?? 0) * 100)} % > ${breaking_point_shown(bp.limit * 100)} %`
+                ? `error rate ${shown((bp.errorRate ?? 0) * 100)} % > ${shown(bp.limit * 100)} %`
                 : 'no reply within the step';
-        return `breaking point at ${bp.connections} connections, ${breaking_point_shown(bp.msgsPerSec)} msgs/s: ${why}`;
+        return `breaking point at ${bp.connections} connections, ${shown(bp.msgsPerSec)} msgs/s: ${why}`;
     }
     if (report.steps.length === 0)
         return `no stress step completed${stopped}`;
     const maxConnections = Math.max(...report.steps.map((s) => s.connections));
     const maxRate = Math.max(...report.steps.map((s) => s.msgsPerSec));
-    return `no breaking point up to ${maxConnections} connections / ${breaking_point_shown(maxRate)} msgs/s${stopped}`;
+    return `no breaking point up to ${maxConnections} connections / ${shown(maxRate)} msgs/s${stopped}`;
 }
 
 ;// CONCATENATED MODULE: ./src/client/slow-reader.ts
@@ -52134,7 +53314,10 @@ async function runStressPhase(options) {
     // Shrink the sampling budget when the suites overran theirs, so the fixed work still fits.
     const budgetMs = Math.min(options.budgetMs, leftMs - graceMs);
     let report;
-    if (options.signal?.aborted) {
+    if (options.notRunBecause !== undefined) {
+        report = notRun(config, `stress mode not run: ${options.notRunBecause}`);
+    }
+    else if (options.signal?.aborted) {
         report = notRun(config, 'stress mode not run: the run was cancelled');
     }
     else if (budgetMs <= 0) {
@@ -52221,6 +53404,8 @@ async function boundedStress(options, budgetMs, limitMs) {
 
 
 
+
+
 /**
  * Runs the configured suites against `config.url` and returns the report.
  * Resolves within `duration` + 60 s; rejects only for a configuration it
@@ -52271,93 +53456,22 @@ async function runHealthCheck(whole, deps = {}) {
         if (result === undefined) {
             if (config.chaosMode)
                 relay = await startChaosMode(config, url, clock);
-            // Under chaos every suite talks to the relay; thresholds then judge recovery under faults.
-            const target = relay?.url ?? url;
-            const direct = createConnector({
-                url: target,
-                clock,
+            const measured = await measureService({
+                config,
+                url,
+                relay,
+                service,
                 protocol,
                 recorder,
-                ...connectionOptionsFromConfig(config)
-            });
-            // Under chaos a connect the relay refuses in its fault window is retried (bounded), so
-            // the suites judge the service's recovery, not the injected refusal (chaos-mode.ts).
-            const connect = relay
-                ? createChaosConnector({
-                    connect: direct,
-                    relayUrl: relay.url,
-                    target: url,
-                    clock,
-                    retryWindowMs: chaosRetryWindowMs(relay.faults)
-                })
-                : direct;
-            const ids = selectedSuiteIds(config);
-            const indexOf = (id) => ids.indexOf(id) + 1;
-            const onProgress = deps.onProgress;
-            const chaosRelay = relay;
-            result = await runSuites({
-                config,
                 registry,
-                target,
-                connect,
-                canCarry: protocol.canCarry,
                 clock,
-                // Reconnecting clients (self-healing) report their recoveries into the run's metrics.
-                recordReconnect: (recoveryMs) => recorder.recordReconnect(recoveryMs),
-                ...(service ? { service } : {}),
-                ...(chaosRelay
-                    ? {
-                        chaosInjected: () => ({ ...chaosRelay.injected }),
-                        chaosHeldMs: (fromMs, toMs) => chaosRelay.heldBetween(fromMs, toMs)
-                    }
-                    : {}),
-                signal: deps.signal,
-                // Stress mode takes its share of the sampling time after the suites (src/engine/stress.ts).
-                timing: { ...deps.timing, durationMs: sampling.suitesMs },
-                onSuiteStart: onProgress
-                    ? (suite) => onProgress({
-                        suite: suite.id,
-                        index: indexOf(suite.id),
-                        count: ids.length,
-                        done: 0,
-                        total: 1
-                    })
-                    : undefined,
-                onProgress: onProgress
-                    ? (id, done, total, note) => onProgress({ suite: id, index: indexOf(id), count: ids.length, done, total, note })
-                    : undefined,
-                onSuiteEnd: deps.onSuiteEnd
+                deps,
+                sampling,
+                startMs
             });
-            if (config.stressTest) {
-                const phase = await runStressPhase({
-                    config,
-                    // Straight to the service, never through the chaos relay (stress-phase.ts says why).
-                    url,
-                    protocol,
-                    clock,
-                    budgetMs: sampling.stressMs,
-                    endByMs: startMs +
-                        sampling.totalMs +
-                        (deps.timing?.runSlackMs ?? RUN_SLACK_MS) -
-                        (deps.timing?.reportReserveMs ?? REPORT_RESERVE_MS),
-                    graceMs: deps.timing?.suiteGraceMs,
-                    abortGraceMs: deps.timing?.abortGraceMs,
-                    signal: deps.signal,
-                    progress: onProgress
-                        ? (done, total, note) => onProgress({
-                            suite: 'stress',
-                            index: ids.length + 1,
-                            count: ids.length + 1,
-                            done,
-                            total,
-                            note
-                        })
-                        : undefined,
-                    overrides: deps.stress
-                });
-                stress = phase.block;
-                stressEffect = phase.effect;
-            }
+            result = measured.result;
+            stress = measured.stress?.block;
+            stressEffect = measured.stress?.effect;
         }
     }
     finally {
@@ -52400,6 +53514,117 @@ async function runHealthCheck(whole, deps = {}) {
             : {})
     };
 }
+/**
+ * The run's measuring phases in order: the suites, stress mode, then the
+ * protocol-violation probes last (protocol-violations.ts says why), each
+ * told when the service went down before it.
+ */
+async function measureService(options) {
+    const { config, url, clock, deps, sampling, startMs } = options;
+    const serviceUp = createServiceProbe({ url, config, clock });
+    const result = await runSelectedSuites(options, serviceUp);
+    const endByMs = startMs +
+        sampling.totalMs +
+        (deps.timing?.runSlackMs ?? RUN_SLACK_MS) -
+        (deps.timing?.reportReserveMs ?? REPORT_RESERVE_MS);
+    const stress = config.stressTest
+        ? await runStressPhase({
+            config,
+            // Straight to the service, never through the chaos relay (stress-phase.ts says why).
+            url,
+            protocol: options.protocol,
+            clock,
+            budgetMs: sampling.stressMs,
+            endByMs,
+            graceMs: deps.timing?.suiteGraceMs,
+            abortGraceMs: deps.timing?.abortGraceMs,
+            signal: deps.signal,
+            progress: progressOf(options, 'stress'),
+            overrides: deps.stress,
+            ...(result.serviceDown ? { notRunBecause: result.serviceDown.cause } : {})
+        })
+        : undefined;
+    if (!config.suites.includes('message-delivery'))
+        return { result, stress };
+    progressOf(options, 'message-delivery')?.(0, 1, 'protocol-violation probes');
+    const checks = await protocolViolationChecks({
+        config,
+        url,
+        protocol: options.protocol,
+        recorder: options.recorder,
+        clock,
+        serviceUp,
+        down: result.serviceDown,
+        everConnected: options.recorder.connectTimes.count > 0,
+        after: stress ? 'stress mode' : 'the suites',
+        endByMs,
+        signal: deps.signal
+    });
+    return { result: withMessageDeliveryChecks(result, checks), stress };
+}
+/** A progress callback for `phase` (a suite id or stress mode), when the caller asked for progress. */
+function progressOf(options, phase) {
+    const onProgress = options.deps.onProgress;
+    if (!onProgress)
+        return undefined;
+    const ids = selectedSuiteIds(options.config);
+    const index = phase === 'stress' ? ids.length + 1 : ids.indexOf(phase) + 1;
+    const count = phase === 'stress' ? ids.length + 1 : ids.length;
+    return (done, total, note) => onProgress({ suite: phase, index, count, done, total, note });
+}
+/** The selected suites, through the chaos relay when it runs; never rejects. */
+async function runSelectedSuites(options, serviceUp) {
+    const { config, url, relay, clock, recorder, protocol, deps } = options;
+    // Under chaos every suite talks to the relay; thresholds then judge recovery under faults.
+    const target = relay?.url ?? url;
+    const direct = createConnector({
+        url: target,
+        clock,
+        protocol,
+        recorder,
+        ...connectionOptionsFromConfig(config)
+    });
+    // Under chaos a connect the relay refuses in its fault window is retried (bounded), so
+    // the suites judge the service's recovery, not the injected refusal (chaos-mode.ts).
+    const connect = relay
+        ? createChaosConnector({
+            connect: direct,
+            relayUrl: relay.url,
+            target: url,
+            clock,
+            retryWindowMs: chaosRetryWindowMs(relay.faults)
+        })
+        : direct;
+    const onProgress = deps.onProgress;
+    return runSuites({
+        config,
+        registry: options.registry,
+        target,
+        connect,
+        canCarry: protocol.canCarry,
+        clock,
+        // Reconnecting clients (self-healing) report their recoveries into the run's metrics.
+        recordReconnect: (recoveryMs) => recorder.recordReconnect(recoveryMs),
+        ...(options.service ? { service: options.service } : {}),
+        ...(relay
+            ? {
+                chaosInjected: () => ({ ...relay.injected }),
+                chaosHeldMs: (fromMs, toMs) => relay.heldBetween(fromMs, toMs)
+            }
+            : {}),
+        signal: deps.signal,
+        // Stress mode takes its share of the sampling time after the suites (src/engine/stress.ts).
+        timing: { ...deps.timing, durationMs: options.sampling.suitesMs },
+        // A suite that failed after the run had connected asks whether the service went down.
+        serviceUp,
+        everConnected: () => recorder.connectTimes.count > 0,
+        onSuiteStart: onProgress ? (suite) => progressOf(options, suite.id)?.(0, 1) : undefined,
+        onProgress: onProgress
+            ? (id, done, total, note) => progressOf(options, id)?.(done, total, note)
+            : undefined,
+        onSuiteEnd: deps.onSuiteEnd
+    });
+}
 /** The run's sampling time (ms) and its split between the suites and stress mode. */
 function samplingSplit(config, timing) {
     const totalMs = timing?.durationMs ?? config.duration * 1000;
@@ -52418,7 +53643,7 @@ function run_notStarted(config, registry, error) {
         status: 'failed',
         critical: (0,schema/* suiteSettings */.HK)(config, id).critical,
         durationMs: 0,
-        checks: [failedToMeasure('server-start', 'service started by server_command', error)],
+        checks: [(0,engine_checks/* failedToMeasure */.BF)('server-start', 'service started by server_command', error)],
         metrics: {}
     }));
     return { suites, status: (0,verdict/* overallVerdict */.Bn)(suites), durationMs: 0, runDeadlineHit: false };
@@ -52432,10 +53657,11 @@ function run_notStarted(config, registry, error) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Bn: () => (/* binding */ overallVerdict),
+/* harmony export */   E5: () => (/* binding */ UNREACHABLE_CODES),
 /* harmony export */   Rr: () => (/* binding */ exitCodeFor),
 /* harmony export */   x2: () => (/* binding */ suiteStatus)
 /* harmony export */ });
-/* unused harmony exports UNREACHABLE_CODES, suiteUnreachable, serviceUnreachable, failsRun */
+/* unused harmony exports suiteUnreachable, serviceUnreachable, notAttempted, serviceWentDown, healthProblems, failsRun */
 /**
  * Codes meaning the service could not be reached at all: no connection was
  * ever established, so nothing about its behaviour was measured.
@@ -52453,7 +53679,7 @@ const UNREACHABLE_CODES = new Set([
 function suiteUnreachable(suite) {
     if (suite.status !== 'failed' || !suite.checks)
         return false;
-    const judged = suite.checks.filter((check) => check.status !== 'skipped');
+    const judged = suite.checks.filter((check) => !notAttempted(check.status));
     return (judged.length > 0 &&
         judged.every((check) => check.status === 'failed' && check.code !== undefined && UNREACHABLE_CODES.has(check.code)));
 }
@@ -52462,41 +53688,68 @@ function suiteUnreachable(suite) {
  * ran failed as unreachable (skipped suites measured nothing either way).
  */
 function serviceUnreachable(suites) {
-    const ran = suites.filter((suite) => suite.status !== 'skipped');
+    const ran = suites.filter((suite) => !notAttempted(suite.status));
     return ran.length > 0 && ran.every(suiteUnreachable);
+}
+/** Skipped and not-run checks or suites measured nothing: they never count as a pass. */
+function notAttempted(status) {
+    return status === 'skipped' || status === 'not-run';
 }
 /**
  * Any failed check -> failed; else any degraded -> degraded; else all
- * skipped (or no checks at all: nothing was measured) -> skipped; else passed.
+ * skipped (or no checks at all: nothing was measured) -> skipped; else all
+ * skipped or not-run -> not-run; else passed.
+ * A conformance finding (Check.conformance) counts as degraded at most: an
+ * RFC nit never fails a suite, so never the run either.
  */
 function suiteStatus(checks) {
-    if (checks.some((check) => check.status === 'failed'))
+    if (checks.some((check) => check.status === 'failed' && check.conformance !== true)) {
         return 'failed';
-    if (checks.some((check) => check.status === 'degraded'))
+    }
+    if (checks.some((check) => check.status === 'failed' || check.status === 'degraded')) {
         return 'degraded';
+    }
     if (checks.every((check) => check.status === 'skipped'))
         return 'skipped';
+    if (checks.every((check) => notAttempted(check.status)))
+        return 'not-run';
     return 'passed';
+}
+/** True when a suite carries a failed WSH_ERR_SERVICE_DOWN check: the service went down during the run. */
+function serviceWentDown(suites) {
+    return suites.some((suite) => (suite.checks ?? []).some((check) => check.status === 'failed' && check.code === 'WSH_ERR_SERVICE_DOWN'));
 }
 /**
  * `failed` if the service was unreachable for every suite (an unreachable
  * service is a failure whatever the suites' criticality) or if any critical
  * suite failed; otherwise `degraded` if any suite is
- * degraded or failed; otherwise `passed`. A run in which no suite measured
- * anything (none selected, or all skipped) is `degraded`, never `passed`:
- * nothing may report a pass it did not measure.
+ * degraded or failed; otherwise `passed`. A service that went down during
+ * the run (a WSH_ERR_SERVICE_DOWN check) fails the run whatever the suite's
+ * criticality. A run in which no suite measured anything (none selected, or
+ * all skipped or not-run) is `degraded`, never `passed`: nothing may report
+ * a pass it did not measure.
  */
 function overallVerdict(suites) {
     if (serviceUnreachable(suites))
+        return 'failed';
+    if (serviceWentDown(suites))
         return 'failed';
     if (suites.some((suite) => suite.critical && suite.status === 'failed'))
         return 'failed';
     if (suites.some((suite) => suite.status === 'failed' || suite.status === 'degraded')) {
         return 'degraded';
     }
-    if (suites.every((suite) => suite.status === 'skipped'))
+    if (suites.every((suite) => notAttempted(suite.status)))
         return 'degraded';
     return 'passed';
+}
+/**
+ * The checks that say something about the service's health and did not
+ * pass: failed or degraded, conformance findings left out (reports list
+ * those on their own).
+ */
+function healthProblems(checks) {
+    return checks.filter((check) => (check.status === 'failed' || check.status === 'degraded') && check.conformance !== true);
 }
 /** Whether the verdict fails the step / CLI under `failOn`. */
 function failsRun(verdict, failOn) {
@@ -52555,6 +53808,8 @@ const ERROR_CODES = {
     WSH_ERR_RECONNECT_EXHAUSTED: 'reconnection attempts exceeded',
     /** The circuit breaker is open: calls are refused without touching the service. */
     WSH_ERR_CIRCUIT_OPEN: 'circuit open',
+    /** The service stopped accepting connections during the run (crashed, killed, or taken down by a probe). */
+    WSH_ERR_SERVICE_DOWN: 'service went down',
     /** The service under test (server_command) did not start or become ready. */
     WSH_ERR_SERVER_START: 'service did not start',
     /** Discovery found no WebSocket endpoint. */
@@ -52939,13 +54194,76 @@ const HistoryRecordSchema = zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({
     metrics: zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc(Object.fromEntries(METRIC_KEYS.map((key) => [key, nullableNumber.default(null)]))),
     suites: zod__WEBPACK_IMPORTED_MODULE_1__/* .array */ .YOg(zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({
         id: zod__WEBPACK_IMPORTED_MODULE_1__/* ["enum"] */ .k5n(_engine_model_js__WEBPACK_IMPORTED_MODULE_2__/* .SUITE_IDS */ .O),
-        status: zod__WEBPACK_IMPORTED_MODULE_1__/* ["enum"] */ .k5n(['passed', 'degraded', 'failed', 'skipped']),
+        status: zod__WEBPACK_IMPORTED_MODULE_1__/* ["enum"] */ .k5n(['passed', 'degraded', 'failed', 'skipped', 'not-run']),
         metrics: zod__WEBPACK_IMPORTED_MODULE_1__/* .record */ .g1P(zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP(), zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().finite())
     }))
 });
 /** The record's value for a metric, or null when it was not measured. */
 function metricOf(record, key) {
     return finiteOrNull(record.metrics[key]);
+}
+
+
+/***/ }),
+
+/***/ 158:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   X: () => (/* binding */ makeDirs)
+/* harmony export */ });
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/**
+ * Creates a folder and its missing parents one level at a time. Node's own
+ * `mkdir(path, { recursive: true })` never returns for some unwritable paths
+ * (a folder under /proc spins forever on Node 20), which would hang a run at
+ * its very end; this walk is bounded by the path's depth and fails with the
+ * first real error (ENOTDIR, EACCES, EROFS, ...).
+ */
+
+
+/** Creates `dir` and its missing parents; rejects with the file system's error (its `code` kept). */
+async function makeDirs(dir) {
+    const absolute = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(dir);
+    const missing = [];
+    let at = absolute;
+    for (;;) {
+        try {
+            const found = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.stat)(at);
+            if (!found.isDirectory())
+                throw notADirectory(at);
+            break;
+        }
+        catch (error) {
+            if (error.code !== 'ENOENT')
+                throw error;
+            const parent = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(at);
+            if (parent === at)
+                throw error;
+            missing.push(at);
+            at = parent;
+        }
+    }
+    for (const folder of missing.reverse()) {
+        try {
+            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.mkdir)(folder);
+        }
+        catch (error) {
+            // Another process made it meanwhile: fine, as long as it is a folder.
+            if (error.code !== 'EEXIST')
+                throw error;
+            if (!(await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.stat)(folder)).isDirectory())
+                throw notADirectory(folder);
+        }
+    }
+}
+function notADirectory(path) {
+    const error = new Error(`ENOTDIR: not a directory, mkdir '${path}'`);
+    error.code = 'ENOTDIR';
+    return error;
 }
 
 
@@ -53313,7 +54631,7 @@ class LogHistogram {
 
 /***/ }),
 
-/***/ 4744:
+/***/ 1519:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -53326,10 +54644,48 @@ __nccwpck_require__.d(__webpack_exports__, {
 var verdict = __nccwpck_require__(6559);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/engine/checks.ts
+var checks = __nccwpck_require__(9677);
 // EXTERNAL MODULE: ./src/metrics/health-score.ts
 var health_score = __nccwpck_require__(4592);
 // EXTERNAL MODULE: ./src/report/format.ts
 var format = __nccwpck_require__(2011);
+;// CONCATENATED MODULE: ./src/report/conformance-section.ts
+/**
+ * Conformance findings (Check.conformance) listed apart from service health:
+ * RFC 6455 nits the service has while doing what the suites measure. The
+ * suite tables and check lists leave them out; this section names each one
+ * with its suite, so a reader never takes a nit for a health failure. The
+ * step summary renders its table from conformanceFindings().
+ */
+
+
+const CONFORMANCE_HEADING = 'Conformance findings (RFC 6455)';
+/** What a finding means for the verdict, said once under the heading. */
+const CONFORMANCE_MEANING = 'Protocol nits, not health failures: the service did what was measured but not the way RFC 6455 asks. They make the run degraded at most, never failed.';
+/** Every conformance finding of the run, in suite order. */
+function conformanceFindings(report) {
+    return report.suites.flatMap((suite) => suite.checks.filter(checks/* isConformanceFinding */.T2).map((check) => ({ suite, check })));
+}
+/** The console block: one line per finding; empty when there are none. */
+function conformanceConsoleLines(report) {
+    const findings = conformanceFindings(report);
+    if (findings.length === 0)
+        return [];
+    return [
+        `${format/* STATUS_ICONS */.I.degraded} ${CONFORMANCE_HEADING}: ${CONFORMANCE_MEANING}`,
+        ...findings.map(({ suite, check }) => `  • ${(0,format/* suiteTitle */.h9)(suite)} / ${check.title}: ${check.message}`),
+        ''
+    ];
+}
+/** "; 1 conformance finding listed below" for a suite line, or '' when it has none. */
+function findingsNote(suite, where) {
+    const count = suite.checks.filter(checks/* isConformanceFinding */.T2).length;
+    if (count === 0)
+        return '';
+    return `${count} conformance finding${count === 1 ? '' : 's'} listed ${where}`;
+}
+
 // EXTERNAL MODULE: ./src/discovery/describe.ts
 var describe = __nccwpck_require__(1693);
 // EXTERNAL MODULE: ./src/discovery/resolve-target.ts + 14 modules
@@ -53769,6 +55125,14 @@ function stressVerdictReason(report) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/console.ts
+/**
+ * The console report, in the spirit of the seed's example output: per-
+ * connection metrics where suites report them, latency statistics, one
+ * PASSED/DEGRADED/FAILED/SKIPPED line per suite with the checks that missed,
+ * key metrics, health score and verdict.
+ */
+
+
 
 
 
@@ -53780,6 +55144,7 @@ const ANSI = {
     degraded: '\u001b[33m',
     failed: '\u001b[31m',
     skipped: '\u001b[2m',
+    'not-run': '\u001b[2m',
     dim: '\u001b[2m',
     bold: '\u001b[1m'
 };
@@ -53910,9 +55275,12 @@ function groupedLines(checks, paint) {
 function suiteLines(suite, paint) {
     const icon = format/* STATUS_ICONS */.I[suite.status];
     const critical = suite.critical ? '' : paint('dim', ' (non-critical)');
-    const head = `${icon} ${(0,format/* suiteTitle */.h9)(suite)}: ${paint(suite.status, (0,format/* statusLabel */.Rh)(suite.status))} ${paint('dim', `in ${(0,format/* formatDuration */.a3)(suite.durationMs)}`)}${critical}`;
-    // Passed checks are in the JSON report and step summary; the console shows what needs attention.
-    const details = suite.checks.filter((check) => check.status !== 'passed');
+    const findings = findingsNote(suite, 'below');
+    const note = findings ? paint('dim', ` (${findings})`) : '';
+    const head = `${icon} ${(0,format/* suiteTitle */.h9)(suite)}: ${paint(suite.status, (0,format/* statusLabel */.Rh)(suite.status))} ${paint('dim', `in ${(0,format/* formatDuration */.a3)(suite.durationMs)}`)}${critical}${note}`;
+    // Passed checks are in the JSON report and step summary; the console shows what needs
+    // attention. Conformance findings are listed apart, after the suites.
+    const details = suite.checks.filter((check) => check.status !== 'passed' && !(0,checks/* isConformanceFinding */.T2)(check));
     return [head, ...groupedLines(details, paint)];
 }
 /** The report as console text (no trailing newline). */
@@ -53938,6 +55306,7 @@ function renderConsole(report, options) {
     if (report.suites.length === 0)
         lines.push('(no suite ran)');
     lines.push('');
+    lines.push(...conformanceConsoleLines(report));
     lines.push(...stressConsoleLines(report));
     lines.push(...(0,trend_section/* trendConsoleLines */.CE)(report));
     lines.push('Key Metrics:', `- Average Latency: ${(0,format/* formatMs */._V)(metrics.latencyMs.avg)}`, `- P95 Latency: ${(0,format/* formatMs */._V)(metrics.latencyMs.p95)}`, `- Success Rate: ${(0,format/* formatPercent */.l9)(metrics.successRate)}`, `- Delivery Rate: ${(0,format/* formatPercent */.l9)(metrics.deliveryRate)}`, `- Messages: ${metrics.messagesSent} sent, ${metrics.messagesReceived} received, ${metrics.messagesLost} lost`, metrics.heartbeat.sent > 0
@@ -53948,6 +55317,8 @@ function renderConsole(report, options) {
 
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: ./src/make-dirs.ts
+var make_dirs = __nccwpck_require__(158);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./src/report/json.ts
@@ -53955,6 +55326,7 @@ var external_node_path_ = __nccwpck_require__(6760);
  * The JSON report, schema version 1 (DESIGN.md contract). Keys are written
  * in the contract's order so reports diff cleanly between runs.
  */
+
 
 
 /** Top-level keys of schema version 1, in order. */
@@ -53993,7 +55365,8 @@ function suiteJson(suite) {
             unit: check.unit,
             threshold: check.threshold,
             message: check.message,
-            ...(check.code === undefined ? {} : { code: check.code })
+            ...(check.code === undefined ? {} : { code: check.code }),
+            ...(check.conformance === true ? { conformance: true } : {})
         })),
         metrics: suite.metrics
     };
@@ -54052,7 +55425,7 @@ function toJsonReport(report) {
  */
 async function writeJsonReport(path, report) {
     const absolute = (0,external_node_path_.resolve)(path);
-    await (0,promises_.mkdir)((0,external_node_path_.dirname)(absolute), { recursive: true });
+    await (0,make_dirs/* makeDirs */.X)((0,external_node_path_.dirname)(absolute));
     await (0,promises_.writeFile)(absolute, `${JSON.stringify(toJsonReport(report), null, 2)}\n`, 'utf8');
     return absolute;
 }
@@ -54136,7 +55509,8 @@ const STATUS_ICONS = {
     passed: '✅',
     degraded: '⚠️',
     failed: '❌',
-    skipped: '⏭'
+    skipped: '⏭',
+    'not-run': '⏹'
 };
 const SUITE_TITLES = {
     'connection-lifecycle': 'Connection Lifecycle',
@@ -54243,8 +55617,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./src/config/load.ts + 3 modules
 var load = __nccwpck_require__(3692);
-// EXTERNAL MODULE: ./src/report/cli-report.ts + 7 modules
-var cli_report = __nccwpck_require__(4744);
+// EXTERNAL MODULE: ./src/report/cli-report.ts + 8 modules
+var cli_report = __nccwpck_require__(1519);
 // EXTERNAL MODULE: ./src/engine/model.ts
 var model = __nccwpck_require__(1123);
 // EXTERNAL MODULE: ./src/engine/verdict.ts
@@ -54280,8 +55654,12 @@ var histogram = __nccwpck_require__(5835);
 
 
 
-/** Worse statuses rank higher; a measured result outranks a skipped one. */
-const RANK = { skipped: 0, passed: 1, degraded: 2, failed: 3 };
+/**
+ * Worse statuses rank higher; a measured result outranks a skipped or
+ * not-run one (a shard whose service went down still carries its own failed
+ * service-down check).
+ */
+const RANK = { skipped: 0, 'not-run': 1, passed: 2, degraded: 3, failed: 4 };
 /** Suite-metric keys whose integer values are counts, so shards add up. */
 const COUNT_KEY = /^(target|opened|attempted|count|sent|received|lost|drops?|dropped|errors?|failures|messages\w*|connections|reconnections|served|total\w*)$/i;
 /**
@@ -54556,7 +55934,7 @@ const GLOB_LIMITS = { maxFiles: 1_000, maxVisited: 50_000, maxDepth: 20 };
 /** Report files above this size are refused (a report is a few hundred KiB at most). */
 const MAX_REPORT_BYTES = 64 * 1024 * 1024;
 const MAGIC = /[*?[]/;
-const STATUSES = ['passed', 'degraded', 'failed', 'skipped'];
+const STATUSES = ['passed', 'degraded', 'failed', 'skipped', 'not-run'];
 /**
  * Expands glob patterns (`*`, `?`, `**`, `[abc]`; one pattern per line or
  * comma) relative to `cwd` into sorted, de-duplicated absolute file paths.
@@ -54739,6 +56117,9 @@ function parseReport(text, name) {
     const metrics = report.metrics;
     if (typeof metrics !== 'object' || metrics === null)
         bad('metrics: expected an object');
+    // Merging sums these: a forged or corrupted count would pass into the merged verdict.
+    const count = (value, field) => isCount(value) ? value : bad(`${field}: got ${JSON.stringify(value)}; expected an integer >= 0`);
+    const counts = metrics;
     for (const field of [
         'messagesSent',
         'messagesReceived',
@@ -54746,21 +56127,34 @@ function parseReport(text, name) {
         'reconnections',
         'errors'
     ]) {
-        if (typeof metrics[field] !== 'number')
-            bad(`metrics.${field}: expected a number`);
+        count(counts[field], `metrics.${field}`);
     }
-    const heartbeat = metrics.heartbeat;
-    if (typeof heartbeat?.sent !== 'number' || typeof heartbeat?.received !== 'number') {
+    const heartbeat = counts.heartbeat;
+    if (typeof heartbeat !== 'object' || heartbeat === null) {
         bad('metrics.heartbeat: expected sent and received counts');
     }
+    const pings = count(heartbeat?.sent, 'metrics.heartbeat.sent');
+    const pongs = count(heartbeat?.received, 'metrics.heartbeat.received');
+    if (pongs > pings)
+        bad(`metrics.heartbeat: received ${pongs} is more than sent ${pings}`);
     const block = report.latencyHistogram;
     if (block !== undefined) {
-        for (const field of ['throughputWindowMs', 'intactReplies']) {
-            if (typeof block?.[field] !== 'number')
-                bad(`latencyHistogram.${field}: expected a number`);
+        if (typeof block !== 'object' || block === null)
+            bad('latencyHistogram: expected an object');
+        const windowMs = block.throughputWindowMs;
+        if (typeof windowMs !== 'number' || !Number.isFinite(windowMs) || windowMs < 0) {
+            bad(`latencyHistogram.throughputWindowMs: got ${JSON.stringify(windowMs)}; expected ms >= 0`);
+        }
+        const intact = count(block.intactReplies, 'latencyHistogram.intactReplies');
+        const sent = counts.messagesSent;
+        if (intact > sent) {
+            bad(`latencyHistogram.intactReplies: ${intact} is more than metrics.messagesSent ${sent}`);
         }
     }
     return json;
+}
+function isCount(value) {
+    return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 ;// CONCATENATED MODULE: ./src/report/merge-command.ts
@@ -55457,22 +56851,6 @@ async function startReferenceServer(options = {}) {
 
 /***/ }),
 
-/***/ 8327:
-/***/ ((module) => {
-
-module.exports = eval("require")("bufferutil");
-
-
-/***/ }),
-
-/***/ 2414:
-/***/ ((module) => {
-
-module.exports = eval("require")("utf-8-validate");
-
-
-/***/ }),
-
 /***/ 2613:
 /***/ ((module) => {
 
@@ -55484,6 +56862,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
+
+/***/ }),
+
+/***/ 7969:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("bufferutil");
 
 /***/ }),
 
@@ -55722,6 +57107,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("url");
+
+/***/ }),
+
+/***/ 7258:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("utf-8-validate");
 
 /***/ }),
 
