@@ -68650,7 +68650,7 @@ const IDLE_IDS = {
 };
 /** idle_ms when set, else the suite's sampling budget capped at DEFAULT_IDLE_MAX_MS. */
 function idleMsFor(config, budgetMs) {
-    return config.idleMs ?? Math.min(Math.max(0, budgetMs), DEFAULT_IDLE_MAX_MS);
+    return config.idleMs ?? Math.floor(Math.min(Math.max(0, budgetMs), DEFAULT_IDLE_MAX_MS));
 }
 /** The pinging connection's interval (ms): ping_interval as configured (not capped to the budget), else the fallback. */
 function idlePingIntervalMs(config, fallbackMs) {
