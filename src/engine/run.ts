@@ -152,6 +152,7 @@ export async function runHealthCheck(whole: Config, deps: RunDeps = {}): Promise
         clock,
         // Reconnecting clients (self-healing) report their recoveries into the run's metrics.
         recordReconnect: (recoveryMs) => recorder.recordReconnect(recoveryMs),
+        replyIntegrity: () => recorder.counters,
         ...(service ? { service } : {}),
         ...(chaosRelay
           ? {

@@ -24,6 +24,12 @@ import { describeError } from '../errors.js'
 import type { Suite, SuiteContext } from './types.js'
 import { protocolErrorCheck } from './protocol-error-probe.js'
 import {
+  corruptedDetail,
+  duplicatesCheck,
+  integrityNow,
+  integritySince
+} from './integrity-checks.js'
+import {
   DELIVERY_CONCURRENCY,
   DELIVERY_PROBES,
   ORDER,
@@ -105,6 +111,7 @@ async function reopenPatiently(ctx: SuiteContext, nextLabel: () => string): Prom
 
 async function run(ctx: SuiteContext): Promise<Outcome> {
   const { thresholds } = ctx.config
+  const integrityBefore = integrityNow(ctx)
   const checks: Check[] = []
   const metrics: { [key: string]: MetricValue } = {}
   let opened = 0
@@ -194,7 +201,8 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
     metrics.payloads = payloads
     ctx.progress(1, 3, 'payload kinds')
     if (ctx.signal.aborted) throw ctx.signal.reason
-    const silent = trips.length > 0 && trips.every((trip) => trip.replies === 0)
+    const silent =
+      trips.length > 0 && trips.every((trip) => trip.replies === 0 && trip.corrupted === 0)
     if (silent && !concurrent) {
       // Nothing was answered: ordering and delivery would only wait out more timeouts.
       throw trips[0].firstError ?? new Error('no probe was answered')
@@ -232,11 +240,13 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
   // Probes cut by the suite deadline were not given their timeout: not judged.
   const sent = runs.reduce((sum, r) => sum + r.sent - r.abandoned, 0)
   const replies = runs.reduce((sum, r) => sum + r.replies, 0)
+  // A corrupted reply arrived in time: it fails the payload and delivery checks, not this one.
+  const corrupted = runs.reduce((sum, r) => sum + r.corrupted, 0)
   const timeouts = runs.reduce((sum, r) => sum + r.timeouts, 0)
   const resent = runs.reduce((sum, r) => sum + r.resent, 0)
   const reconnects = runs.reduce((sum, r) => sum + r.reconnects, 0)
   // Every probe without a reply counts, whether it timed out or was lost to a drop.
-  const unanswered = sent - replies
+  const unanswered = sent - replies - corrupted
   let slowest = 0
   for (const r of runs)
     for (let i = 0; i < r.rttsMs.length; i++) slowest = Math.max(slowest, r.rttsMs[i])
@@ -260,9 +270,10 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
             timeouts > 0 || unanswered === 0
               ? 'WSH_ERR_MESSAGE_TIMEOUT'
               : 'WSH_ERR_CONNECTION_LOST',
-          detail: `${unanswered} of ${sent} probes got no reply ${within} (${timeouts} timed out, ${unanswered - timeouts} lost when the connection failed); slowest reply ${Math.round(slowest)} ms`
+          detail: `${unanswered} of ${sent} probes got no reply ${within} (${timeouts} timed out, ${unanswered - timeouts} lost when the connection failed); slowest reply ${Math.round(slowest)} ms${corruptedDetail(corrupted)}`
         })
   )
+  checks.push(duplicatesCheck(ctx, integritySince(integrityBefore, integrityNow(ctx))))
   checks.push(await protocolErrorCheck(ctx))
   return { checks, metrics }
 }
