@@ -26,6 +26,15 @@ export const PAYLOADS: { kind: PayloadKind; id: string; title: string }[] = [
   { kind: 'large', id: 'large-round-trip', title: 'large (> 1 MiB) message round-trips intact' }
 ]
 
+/**
+ * The payload checks this run makes. Under protocol json a text and a JSON
+ * probe are the same bytes (the user's template), so they are one check:
+ * `json-round-trip`.
+ */
+export function payloadsFor(ctx: Pick<SuiteContext, 'config'>): typeof PAYLOADS {
+  return ctx.config.protocol === 'json' ? PAYLOADS.filter(({ kind }) => kind !== 'text') : PAYLOADS
+}
+
 export const ORDER = { id: 'order-preserved', title: 'order preserved per connection' }
 export const RATE = { id: 'delivery-rate', title: 'delivery rate' }
 export const TIMEOUT = { id: 'message-timeout', title: 'every reply within the message timeout' }

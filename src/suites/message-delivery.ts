@@ -35,12 +35,12 @@ import {
   ORDER,
   ORDER_WAVE,
   ORDER_WAVES,
-  PAYLOADS,
   RATE,
   TIMEOUT,
   deliveryCheck,
   orderCheck,
-  payloadChecks
+  payloadChecks,
+  payloadsFor
 } from './message-delivery-checks.js'
 
 export { DELIVERY_CONCURRENCY, DELIVERY_PROBES, ORDER_WAVE, ORDER_WAVES }
@@ -127,7 +127,7 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
       )
     )
   } catch (error) {
-    const all = [...PAYLOADS, ORDER, RATE, TIMEOUT]
+    const all = [...payloadsFor(ctx), ORDER, RATE, TIMEOUT]
     for (const { id, title } of all) checks.push(failedToMeasure(id, title, error))
     return { checks, metrics: { connectError: describeError(error) } }
   }
@@ -182,7 +182,7 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
     concurrent?.delivery.catch(() => undefined)
 
     const payloads: { [key: string]: MetricValue } = {}
-    const carried = PAYLOADS.filter(({ kind, id, title }) => {
+    const carried = payloadsFor(ctx).filter(({ kind, id, title }) => {
       const carry = ctx.canCarry(kind)
       if (carry !== true) checks.push(skipped(id, title, carry))
       return carry === true
@@ -228,7 +228,7 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
     ctx.progress(3, 3, 'delivery rate')
   } catch (error) {
     const have = new Set(checks.map((check) => check.id))
-    for (const { id, title } of [...PAYLOADS, ORDER, RATE]) {
+    for (const { id, title } of [...payloadsFor(ctx), ORDER, RATE]) {
       if (!have.has(id)) checks.push(failedToMeasure(id, title, error))
     }
   } finally {
