@@ -19,6 +19,12 @@ export const ERROR_CODES = {
   WSH_ERR_CONNECTION_LOST: 'connection lost',
   /** The service sent something that violates the protocol or the probe's expectations. */
   WSH_ERR_PROTOCOL: 'protocol error',
+  /** A reply did not match its probe byte for byte: the probe counts as not answered. */
+  WSH_ERR_CORRUPTED_REPLY: 'reply corrupted',
+  /** A reply to one connection's probe arrived on another connection (a routing bug). */
+  WSH_ERR_CROSS_TALK: 'reply delivered to the wrong connection',
+  /** A probe that was already answered was answered again. */
+  WSH_ERR_DUPLICATE_REPLY: 'duplicated reply',
   /** A closing handshake did not complete within its timeout. */
   WSH_ERR_CLOSE_TIMEOUT: 'close timed out',
   /** A suite or the run hit its deadline and was cut short. */

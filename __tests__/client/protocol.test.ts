@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { createProbeProtocol, MATCH_FIFO, NO_MATCH } from '../../src/client/protocol.js'
+import { createProbeProtocol, FOREIGN, MATCH_FIFO, NO_MATCH } from '../../src/client/protocol.js'
 import { ConfigSchema, type ConfigInput } from '../../src/config/schema.js'
 
 function protocolOf(input: ConfigInput) {
@@ -55,10 +55,31 @@ describe('echo protocol', () => {
     expect(echo.match(Buffer.from([1, 2, 3, 4, 5, 6, 7, 8, 9]), true)).toBe(NO_MATCH)
   })
 
+  it.each(['text', 'json', 'binary'] as const)(
+    'carries the connection nonce in a %s probe: another connection sees it as FOREIGN',
+    (kind) => {
+      const sent = echo.encode(77, kind, undefined, 0xdeadbeef)
+      expect(echo.match(Buffer.from(sent.data), sent.binary, 0xdeadbeef)).toBe(77)
+      expect(echo.match(Buffer.from(sent.data), sent.binary, 0x12345678)).toBe(FOREIGN)
+      expect(echo.match(Buffer.from(sent.data), sent.binary)).toBe(FOREIGN)
+      if (kind === 'json') {
+        expect(JSON.parse(sent.data.toString())).toMatchObject({ wshId: 77, wshNonce: 'deadbeef' })
+      }
+    }
+  )
+
+  it('treats a probe header whose nonce is unreadable as unsolicited, not as cross-talk', () => {
+    for (const text of ['wsh:1:zzzzzzzz:aaaa', 'wsh:1:0000:', '{"wshId":1,"other":"x"}']) {
+      expect(echo.match(Buffer.from(text), false)).toBe(NO_MATCH)
+    }
+    expect(() => echo.encode(1, 'text', undefined, -1)).toThrow(/nonce: got -1/)
+  })
+
   it('rejects out-of-range ids and sizes with a RangeError naming the option', () => {
     expect(() => echo.encode(-1, 'text')).toThrow(/id: got -1/)
     expect(() => echo.encode(1, 'text', 3)).toThrow(/bytes: got 3/)
     expect(() => echo.encode(1, 'binary', 4)).toThrow(/bytes: got 4/)
+    expect(() => echo.encode(1, 'binary', 11)).toThrow(/bytes: got 11/)
   })
 })
 

@@ -184,6 +184,24 @@ describe('mergeReports', () => {
     expect(mergeReports([three]).metrics.throughputMsgsPerSec).toBeCloseTo(4_300 / window, 9)
   })
 
+  it('sums the reply-integrity counts; a report written before they existed counts 0', () => {
+    const samples = latencies(3, 100, 10)
+    const counts = { sent: 100, intact: 97, pings: 5, pongs: 5, windowMs: 1_000 }
+    const first = reportOf(samples, [delivery], counts)
+    first.metrics = { ...first.metrics, corrupted: 2, duplicates: 3, crossTalk: 4, unsolicited: 5 }
+    const old = reportOf(samples, [lifecycle], counts)
+    const { corrupted, duplicates, crossTalk, unsolicited, ...before } = old.metrics
+    expect([corrupted, duplicates, crossTalk, unsolicited]).toEqual([0, 0, 0, 0])
+    old.metrics = before as RunReport['metrics']
+    const merged = mergeReports([first, old])
+    expect(merged.metrics).toMatchObject({
+      corrupted: 2,
+      duplicates: 3,
+      crossTalk: 4,
+      unsolicited: 5
+    })
+  })
+
   it('refuses the same report given twice, naming both files', () => {
     const counts = { sent: 100, intact: 100, pings: 100, pongs: 100, windowMs: 1_000 }
     const one = reportOf([1, 2], [lifecycle, delivery], counts)

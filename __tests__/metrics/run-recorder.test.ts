@@ -28,7 +28,11 @@ describe('run recorder', () => {
       connectTimeMs: { avg: null, p95: null },
       throughputMsgsPerSec: null,
       heartbeat: { sent: 0, received: 0, successRate: null },
-      errors: 0
+      errors: 0,
+      corrupted: 0,
+      duplicates: 0,
+      crossTalk: 0,
+      unsolicited: 0
     })
   })
 
@@ -49,13 +53,16 @@ describe('run recorder', () => {
     r.recordReconnect(200)
     r.recordReconnect(400)
     const m = r.toRunMetrics(2000)
-    expect(m.latencyMs).toMatchObject({ avg: 20, p50: 20, max: 30, count: 3 })
+    // The corrupted reply (30 ms) answered nothing: no latency sample.
+    expect(m.latencyMs).toMatchObject({ avg: 15, max: 20, count: 2 })
     // (2 intact replies + 1 pong) / (4 messages + 2 pings)
     expect(m.successRate).toBe(0.5)
     expect(m.deliveryRate).toBe(0.5)
     expect(m).toMatchObject({
       messagesSent: 4,
-      messagesReceived: 3,
+      messagesReceived: 2,
+      corrupted: 1,
+      unsolicited: 1,
       messagesLost: 1,
       reconnections: 2,
       recoveryTimeMs: { avg: 300, max: 400 },
@@ -67,6 +74,34 @@ describe('run recorder', () => {
     expect(r.counters.bytesReceived).toBe(340)
     expect(r.errorsByCode.get('WSH_ERR_MESSAGE_TIMEOUT')).toBe(1)
     expect(r.pingRtts.count).toBe(1)
+  })
+
+  it('never counts a corrupted reply as answered: not received, no latency, no throughput, no delivery', () => {
+    const { clock, at } = manualClock()
+    const r = createRunRecorder(clock)
+    r.recordProbeSent(10)
+    r.recordProbeSent(10)
+    at(1000)
+    r.recordRoundTrip(5, true, 10)
+    r.recordRoundTrip(7, false, 10)
+    r.recordDuplicate(10)
+    r.recordCrossTalk(10)
+    r.recordCrossTalk(10)
+    const m = r.toRunMetrics()
+    expect(m).toMatchObject({
+      messagesSent: 2,
+      messagesReceived: 1,
+      corrupted: 1,
+      duplicates: 1,
+      crossTalk: 2,
+      unsolicited: 0,
+      deliveryRate: 0.5,
+      successRate: 0.5,
+      throughputMsgsPerSec: 1
+    })
+    expect(m.latencyMs).toMatchObject({ count: 1, max: 5 })
+    // Every byte that arrived is counted, whatever it was.
+    expect(r.counters.bytesReceived).toBe(50)
   })
 
   it('throughput is null when no probe was in flight for a measurable time', () => {

@@ -62,6 +62,7 @@ export async function runSuite(
     target: url,
     connect,
     canCarry: protocol.canCarry,
+    replyIntegrity: () => recorder.counters,
     clock: systemClock,
     timing: { durationMs: TEST_SAMPLING_MS, suiteGraceMs: 15_000, ...timing }
   })
@@ -76,13 +77,14 @@ export async function runAll(
   overrides: ConfigInput = {}
 ): Promise<{ runs: RunSuitesResult }> {
   const config = makeConfig({ url, suites: [...SUITES.keys()], duration: 1, ...overrides })
-  const { protocol, connect } = wireClient(url, config)
+  const { protocol, recorder, connect } = wireClient(url, config)
   const runs = await runSuites({
     config,
     registry: SUITES,
     target: url,
     connect,
     canCarry: protocol.canCarry,
+    replyIntegrity: () => recorder.counters,
     timing: { durationMs: TEST_SAMPLING_MS * 2, suiteGraceMs: 15_000 }
   })
   return { runs }

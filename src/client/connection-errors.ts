@@ -27,6 +27,14 @@ export function pongTimedOut(where: ConnectionName, id: number, limitMs: number)
   )
 }
 
+/** The reply to probe `id` did not match it byte for byte (`bytes`: the reply's size). */
+export function corruptedReply(where: ConnectionName, id: number, bytes: number): HealthError {
+  return new HealthError(
+    'WSH_ERR_CORRUPTED_REPLY',
+    `probe ${id} on ${where.label}: the ${bytes}-byte reply from ${where.safeUrl} differs from what was sent (corrupted)`
+  )
+}
+
 /** `what` (probe, ping, send) was called in a state other than OPEN. */
 export function notOpen(where: ConnectionName, what: string, state: ReadyState): HealthError {
   return new HealthError(

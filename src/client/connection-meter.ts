@@ -17,6 +17,11 @@ export interface ConnectionMeter {
   received(bytes: number): void
   /** A message answered no pending probe. */
   unsolicited(bytes: number): void
+  /** A second reply to a probe that was already answered. */
+  duplicate(bytes: number): void
+  /** A probe of another connection arrived here. */
+  crossTalk(bytes: number): void
+  /** A reply matched its probe; `intact` false when it came back corrupted (then not answered). */
   roundTrip(rttMs: number, intact: boolean, bytes: number): void
   /** A probe that will get no reply because the connection closed. */
   probeLost(): void
@@ -51,6 +56,9 @@ class Meter implements ConnectionMeter {
     messagesReceived: 0,
     repliesMatched: 0,
     unsolicited: 0,
+    corrupted: 0,
+    duplicates: 0,
+    crossTalk: 0,
     timeouts: 0,
     pingsSent: 0,
     pongsReceived: 0,
@@ -86,9 +94,22 @@ class Meter implements ConnectionMeter {
     this.recorder?.recordUnsolicited(bytes)
   }
 
+  duplicate(bytes: number): void {
+    this.stats.duplicates++
+    this.recorder?.recordDuplicate(bytes)
+  }
+
+  crossTalk(bytes: number): void {
+    this.stats.crossTalk++
+    this.recorder?.recordCrossTalk(bytes)
+  }
+
   roundTrip(rttMs: number, intact: boolean, bytes: number): void {
     this.stats.repliesMatched++
     this.recorder?.recordRoundTrip(rttMs, intact, bytes)
+    if (intact) return
+    this.stats.corrupted++
+    this.failure('WSH_ERR_CORRUPTED_REPLY')
   }
 
   probeLost(): void {

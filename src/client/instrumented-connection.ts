@@ -19,6 +19,7 @@ import type { Clock } from '../metrics/clock.js'
 import { awaitClose, describeClose } from './close-handshake.js'
 import {
   closedDetail,
+  corruptedReply,
   notOpen,
   pongTimedOut,
   probeTimedOut,
@@ -33,7 +34,7 @@ import {
   type CreateConnectionOptions
 } from './connection-options.js'
 import { createOpeningHandshake, createSocket, type OpeningHandshake } from './opening-handshake.js'
-import { createPendingProbes, type PendingProbes } from './pending-probes.js'
+import { SETTLED, createPendingProbes, type PendingProbes } from './pending-probes.js'
 import { createPingTracker, type PingTracker } from './ping-tracker.js'
 import type { EncodedProbe, ProbeProtocol } from './protocol.js'
 import type {
@@ -123,7 +124,8 @@ class InstrumentedConnection implements Connection {
         this.meter.probeTimedOut()
         return probeTimedOut(this.name, id, limit)
       },
-      answered: (rttMs, intact, bytes) => this.meter.roundTrip(rttMs, intact, bytes)
+      answered: (rttMs, intact, bytes) => this.meter.roundTrip(rttMs, intact, bytes),
+      corrupted: (id, bytes) => corruptedReply(this.name, id, bytes)
     })
     this.pings = createPingTracker({
       clock: this.clock,
@@ -164,7 +166,7 @@ class InstrumentedConnection implements Connection {
     const id = this.probes.nextId()
     let sent: EncodedProbe
     try {
-      sent = this.protocol.encode(id, kind, options.bytes)
+      sent = this.protocol.encode(id, kind, options.bytes, this.probes.nonce)
     } catch (error) {
       return Promise.reject(error)
     }
@@ -287,7 +289,16 @@ class InstrumentedConnection implements Connection {
         // A suite's listener must not break measurement of the stream.
       }
     }
-    if (!this.probes.settle(data, isBinary)) this.meter.unsolicited(data.length)
+    switch (this.probes.settle(data, isBinary)) {
+      case SETTLED.answered:
+        return
+      case SETTLED.duplicate:
+        return this.meter.duplicate(data.length)
+      case SETTLED.crossTalk:
+        return this.meter.crossTalk(data.length)
+      case SETTLED.unsolicited:
+        return this.meter.unsolicited(data.length)
+    }
   }
 
   private readonly onTcpEnd = (): void => {

@@ -4,10 +4,29 @@
  * answers (RTT from the injected clock, integrity from the protocol), and
  * the deadlines after which an unanswered probe times out. settle() runs
  * once per message, so it allocates nothing but the RoundTrip it resolves.
+ *
+ * Every message is sorted once: a reply (intact, or corrupted: the probe
+ * then rejects, it was not answered), a second copy of an answered reply
+ * (duplicate), a probe carrying another connection's nonce (cross-talk), or
+ * unsolicited (banners, broadcasts, replies that arrive after their timeout).
  */
+import { randomInt } from 'node:crypto'
 import type { Clock } from '../metrics/clock.js'
-import { MATCH_FIFO, NO_MATCH, type EncodedProbe, type ProbeProtocol } from './protocol.js'
+import { FOREIGN, MATCH_FIFO, NO_MATCH, type EncodedProbe, type ProbeProtocol } from './protocol.js'
 import type { RoundTrip } from './types.js'
+
+/** What settle() made of a message. */
+export const SETTLED = {
+  /** It answered a pending probe (intact or corrupted). */
+  answered: 0,
+  /** A second reply to a probe that was already answered. */
+  duplicate: 1,
+  /** A probe of another connection (its nonce is not this one's): misrouted. */
+  crossTalk: 2,
+  /** It answers nothing of ours. */
+  unsolicited: 3
+} as const
+export type Settled = (typeof SETTLED)[keyof typeof SETTLED]
 
 interface PendingProbe {
   startMs: number
@@ -26,6 +45,13 @@ export interface PendingProbesHooks {
   timedOut(id: number, timeoutMs: number): Error
   /** Called once per answered probe, before it resolves; `bytes` is the reply's size. */
   answered(rttMs: number, intact: boolean, bytes: number): void
+  /**
+   * Builds the error a probe whose reply came back corrupted (not byte for
+   * byte what was sent) rejects with; answered() has recorded it already.
+   */
+  corrupted(id: number, bytes: number): Error
+  /** This connection's nonce (uint32); random when not given. */
+  nonce?: number
 }
 
 export interface PendingProbes {
@@ -43,8 +69,13 @@ export interface PendingProbes {
     timeoutMs: number,
     send: (sent: EncodedProbe) => void
   ): Promise<RoundTrip>
-  /** Resolves the pending probe a message answers; false when it answers none (unsolicited). */
-  settle(data: Buffer, isBinary: boolean): boolean
+  /** This connection's nonce, carried by its probes (ProbeProtocol.encode). */
+  readonly nonce: number
+  /**
+   * Resolves the pending probe a message answers (rejects it when the reply
+   * is corrupted) and says what the message was.
+   */
+  settle(data: Buffer, isBinary: boolean): Settled
   /** Rejects every pending probe (the connection closed). */
   rejectAll(error: (id: number) => Error): void
 }
@@ -53,7 +84,11 @@ export function createPendingProbes(hooks: PendingProbesHooks): PendingProbes {
   return new Probes(hooks)
 }
 
+/** Nonces are uint32: the probes carry them as 8 hex digits or 4 bytes. */
+const NONCE_LIMIT = 0x100000000
+
 class Probes implements PendingProbes {
+  readonly nonce: number
   private matchedId = -1
   /** The last reply was correlated by its own id (not first in first out). */
   private matchedById = false
@@ -63,7 +98,15 @@ class Probes implements PendingProbes {
   /** Deadline the probe timer is armed for (Infinity when none). */
   private probeTimerAtMs = Number.POSITIVE_INFINITY
 
-  constructor(private readonly hooks: PendingProbesHooks) {}
+  /**
+   * Probes that timed out: a reply to one arriving later is late, not a
+   * duplicate. Timeouts are rare, so this stays small (bounded by probes sent).
+   */
+  private readonly expired = new Set<number>()
+
+  constructor(private readonly hooks: PendingProbesHooks) {
+    this.nonce = hooks.nonce ?? randomInt(NONCE_LIMIT)
+  }
 
   get size(): number {
     return this.pending.size
@@ -90,12 +133,20 @@ class Probes implements PendingProbes {
     })
   }
 
-  settle(data: Buffer, isBinary: boolean): boolean {
-    const probe = this.take(data, isBinary)
-    if (probe === undefined) return false
+  settle(data: Buffer, isBinary: boolean): Settled {
+    const protocol = this.hooks.protocol
+    const matched = protocol.match(data, isBinary, this.nonce)
+    if (matched === NO_MATCH) return SETTLED.unsolicited
+    if (matched === FOREIGN) return SETTLED.crossTalk
+    const probe = this.take(matched)
+    if (probe === undefined) return this.unanswerable(matched)
     const rttMs = this.hooks.clock.nowMs() - probe.startMs
-    const intact = this.hooks.protocol.intact(data, isBinary, probe.sent)
+    const intact = protocol.intact(data, isBinary, probe.sent)
     this.hooks.answered(rttMs, intact, data.length)
+    if (!intact) {
+      probe.reject(this.hooks.corrupted(this.matchedId, data.length))
+      return SETTLED.answered
+    }
     probe.resolve({
       id: this.matchedId,
       rttMs,
@@ -103,18 +154,28 @@ class Probes implements PendingProbes {
       bytes: probe.sent.data.length,
       matchedById: this.matchedById
     })
-    return true
+    return SETTLED.answered
   }
 
-  /** Finds and removes the pending probe a message answers; sets matchedId. */
-  private take(data: Buffer, isBinary: boolean): PendingProbe | undefined {
+  /**
+   * A reply naming one of our probe ids that is not pending: late when the
+   * probe timed out, a duplicate when it was answered already.
+   */
+  private unanswerable(id: number): Settled {
+    if (id < 0 || id >= this.nextProbeId || this.expired.has(id)) return SETTLED.unsolicited
+    // Still pending means take() found it; a probe rejected with its closed
+    // connection gets no further messages. What is left was answered.
+    return SETTLED.duplicate
+  }
+
+  /** Finds and removes the pending probe matched id `matched` answers; sets matchedId. */
+  private take(matched: number): PendingProbe | undefined {
     if (this.pending.size === 0) return undefined
-    const protocol = this.hooks.protocol
-    let id = protocol.match(data, isBinary)
-    if (id === NO_MATCH) return undefined
+    let id = matched
     // A json service may echo an id field of its own: a reply to an id we
     // never sent is correlated first in first out, like one with no id.
-    const fifo = id === MATCH_FIFO || (protocol.name === 'json' && id >= this.nextProbeId)
+    const fifo =
+      id === MATCH_FIFO || (this.hooks.protocol.name === 'json' && id >= this.nextProbeId)
     if (fifo) id = this.pending.keys().next().value as number
     this.matchedById = !fifo
     const probe = this.pending.get(id)
@@ -153,6 +214,7 @@ class Probes implements PendingProbes {
     const probe = this.pending.get(id)
     if (probe === undefined) return
     this.pending.delete(id)
+    this.expired.add(id)
     probe.reject(this.hooks.timedOut(id, probe.timeoutMs))
   }
 

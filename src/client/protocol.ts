@@ -12,6 +12,11 @@ import type { CanCarry, PayloadKind } from './types.js'
 export const MATCH_FIFO = -1
 /** `match` result: the message answers no probe (banner, broadcast, noise). */
 export const NO_MATCH = -2
+/**
+ * `match` result: a probe of ours in shape, but carrying another
+ * connection's nonce: a reply delivered to the wrong connection (cross-talk).
+ */
+export const FOREIGN = -3
 
 /** Default payload sizes in bytes per kind (large comes from config). */
 export const DEFAULT_PAYLOAD_BYTES = { text: 64, json: 64, binary: 256 } as const
@@ -26,12 +31,22 @@ export interface EncodedProbe {
 export interface ProbeProtocol {
   readonly name: 'echo' | 'json'
   readonly canCarry: CanCarry
-  /** Encodes probe `id` (a non-negative integer below 2^32) of `kind`; `bytes` is the payload size where the kind has one. */
-  encode(id: number, kind: PayloadKind, bytes?: number): EncodedProbe
-  /** The probe id a message answers, MATCH_FIFO, or NO_MATCH. Cheap byte checks run before any parse. */
-  match(data: Buffer, isBinary: boolean): number
+  /**
+   * Encodes probe `id` (a non-negative integer below 2^32) of `kind`; `bytes`
+   * is the payload size where the kind has one. `nonce` (uint32, default 0)
+   * is the sending connection's, carried where the protocol can (echo).
+   */
+  encode(id: number, kind: PayloadKind, bytes?: number, nonce?: number): EncodedProbe
+  /**
+   * The probe id a message answers, MATCH_FIFO, NO_MATCH, or FOREIGN when it
+   * is a probe carrying a nonce other than `nonce` (the receiving
+   * connection's, default 0). Cheap byte checks run before any parse.
+   */
+  match(data: Buffer, isBinary: boolean, nonce?: number): number
   /** Whether a matched reply carries what the probe expects. */
   intact(data: Buffer, isBinary: boolean, sent: EncodedProbe): boolean
+  /** Whether probes carry the connection's nonce, so a misrouted reply can be told (FOREIGN). */
+  readonly carriesNonce: boolean
 }
 
 /** Builds the run's probe protocol from `config.protocol` and its settings. */
@@ -45,15 +60,25 @@ export function createProbeProtocol(
 
 // ---------------------------------------------------------------- echo
 
-// Text probes start with `wsh:<id>:`, JSON probes with `{"wshId":<id>,`.
-// Binary probes start with 0xff 'W' 'S' 'H' then the id as uint32 BE: 0xff
-// can never start valid UTF-8, so a binary probe can't pass for text.
+// Text probes start with `wsh:<id>:<nonce>:`, JSON probes with
+// `{"wshId":<id>,"wshNonce":"<nonce>",`, the nonce as 8 lower-case hex digits.
+// Binary probes start with 0xff 'W' 'S' 'H', the id and the nonce as uint32
+// BE: 0xff can never start valid UTF-8, so a binary probe can't pass for text.
+// The nonce is the sending connection's (random per connection): a reply
+// that reaches another connection carries a nonce that is not its own.
 const TEXT_PREFIX = Buffer.from('wsh:')
 const JSON_PREFIX = Buffer.from('{"wshId":')
+const JSON_NONCE = Buffer.from(',"wshNonce":"')
+const JSON_BODY = Buffer.from('","kind":"json","payload":"')
+const JSON_END = Buffer.from('"}')
 const BINARY_MAGIC = 0xff575348
-const BINARY_HEADER_BYTES = 8
+const BINARY_HEADER_BYTES = 12
+const NONCE_HEX_DIGITS = 8
 const CHAR_0 = 0x30
 const CHAR_9 = 0x39
+const CHAR_A_LOWER = 0x61
+const CHAR_F_LOWER = 0x66
+const COLON = 0x3a
 
 // Randomness is drawn once into a pool and reused: drawing per probe would
 // cost a syscall per message for no benefit to the intact check.
@@ -109,6 +134,53 @@ function writeDigits(data: Buffer, from: number, id: number, end: number): void 
   }
 }
 
+/** Writes `nonce` as 8 lower-case hex digits at `from`. */
+function writeHex(data: Buffer, from: number, nonce: number): void {
+  for (let i = 0; i < NONCE_HEX_DIGITS; i++) {
+    const nibble = (nonce >>> (28 - 4 * i)) & 0xf
+    data[from + i] = nibble < 10 ? CHAR_0 + nibble : CHAR_A_LOWER + nibble - 10
+  }
+}
+
+/** Reads 8 lower-case hex digits at `from`; -1 when they are not there. */
+function readHex(data: Buffer, from: number): number {
+  if (data.length < from + NONCE_HEX_DIGITS) return -1
+  let value = 0
+  for (let i = from; i < from + NONCE_HEX_DIGITS; i++) {
+    const c = data[i]
+    const nibble =
+      c >= CHAR_0 && c <= CHAR_9
+        ? c - CHAR_0
+        : c >= CHAR_A_LOWER && c <= CHAR_F_LOWER
+          ? c - CHAR_A_LOWER + 10
+          : -1
+    if (nibble < 0) return -1
+    value = value * 16 + nibble
+  }
+  return value
+}
+
+/** Whether `data` holds `part` at `at`. */
+function holdsAt(data: Buffer, part: Buffer, at: number): boolean {
+  return (
+    data.length >= at + part.length &&
+    data.compare(part, 0, part.length, at, at + part.length) === 0
+  )
+}
+
+function checkNonce(nonce: number): number {
+  if (!Number.isInteger(nonce) || nonce < 0 || nonce > 0xffffffff) {
+    throw new RangeError(`nonce: got ${nonce}; expected an integer from 0 to 4294967295`)
+  }
+  return nonce
+}
+
+/** The id when `nonce` is the expected one, FOREIGN for another, NO_MATCH when unreadable. */
+function byNonce(id: number, found: number, nonce: number): number {
+  if (id < 0 || found < 0) return NO_MATCH
+  return found === nonce ? id : FOREIGN
+}
+
 function startsWith(data: Buffer, prefix: Buffer): boolean {
   return (
     data.length >= prefix.length && data.compare(prefix, 0, prefix.length, 0, prefix.length) === 0
@@ -126,33 +198,79 @@ function fillFromPool(target: Buffer, from: number, seed: number): void {
   }
 }
 
+function encodeText(id: number, nonce: number, bytes: number | undefined): EncodedProbe {
+  const idEnd = TEXT_PREFIX.length + digitCount(id)
+  const headBytes = idEnd + 1 + NONCE_HEX_DIGITS + 1
+  const size = checkBytes(bytes ?? DEFAULT_PAYLOAD_BYTES.text, headBytes, 'text')
+  // allocUnsafe slices Node's shared pool for small sizes; Buffer.alloc
+  // would create an ArrayBuffer (and GC work) per probe. The head is
+  // written byte by byte: no string is built per probe.
+  const data = Buffer.allocUnsafe(size)
+  TEXT_PREFIX.copy(data, 0)
+  writeDigits(data, TEXT_PREFIX.length, id, idEnd)
+  data[idEnd] = COLON
+  writeHex(data, idEnd + 1, nonce)
+  data[headBytes - 1] = COLON
+  data.fill(0x61, headBytes)
+  return { data, binary: false }
+}
+
+function encodeJson(id: number, nonce: number, bytes: number | undefined): EncodedProbe {
+  const idEnd = JSON_PREFIX.length + digitCount(id)
+  const nonceAt = idEnd + JSON_NONCE.length
+  const bodyAt = nonceAt + NONCE_HEX_DIGITS
+  const payloadAt = bodyAt + JSON_BODY.length
+  const minimum = payloadAt + JSON_END.length
+  const size = Math.max(bytes ?? DEFAULT_PAYLOAD_BYTES.json, minimum)
+  // Written in place like text (no JSON.stringify, no string per probe): the
+  // payload is plain 'x's, so the bytes are valid JSON by construction.
+  const data = Buffer.allocUnsafe(size)
+  JSON_PREFIX.copy(data, 0)
+  writeDigits(data, JSON_PREFIX.length, id, idEnd)
+  JSON_NONCE.copy(data, idEnd)
+  writeHex(data, nonceAt, nonce)
+  JSON_BODY.copy(data, bodyAt)
+  data.fill(0x78, payloadAt, size - JSON_END.length)
+  JSON_END.copy(data, size - JSON_END.length)
+  return { data, binary: false }
+}
+
+function matchEcho(data: Buffer, nonce: number): number {
+  // Echo servers may flip the frame type, so the bytes decide, not isBinary.
+  if (data.length >= BINARY_HEADER_BYTES && data.readUInt32BE(0) === BINARY_MAGIC) {
+    return byNonce(data.readUInt32BE(4), data.readUInt32BE(8), nonce)
+  }
+  if (startsWith(data, TEXT_PREFIX)) {
+    const id = readDigits(data, TEXT_PREFIX.length, COLON)
+    if (id < 0) return NO_MATCH
+    const nonceAt = TEXT_PREFIX.length + digitCount(id) + 1
+    const found = data[nonceAt + NONCE_HEX_DIGITS] === COLON ? readHex(data, nonceAt) : -1
+    return byNonce(id, found, nonce)
+  }
+  if (startsWith(data, JSON_PREFIX)) {
+    const id = readDigits(data, JSON_PREFIX.length, 0x2c /* ',' */)
+    if (id < 0) return NO_MATCH
+    const idEnd = JSON_PREFIX.length + digitCount(id)
+    const found = holdsAt(data, JSON_NONCE, idEnd) ? readHex(data, idEnd + JSON_NONCE.length) : -1
+    return byNonce(id, found, nonce)
+  }
+  return NO_MATCH
+}
+
 function createEchoProtocol(largePayloadBytes: number): ProbeProtocol {
   const echoCanCarry: CanCarry = () => true
   return {
     name: 'echo',
     canCarry: echoCanCarry,
-    encode(id, kind, bytes) {
+    carriesNonce: true,
+    encode(id, kind, bytes, nonce = 0) {
       checkId(id)
+      checkNonce(nonce)
       switch (kind) {
-        case 'text': {
-          const headBytes = TEXT_PREFIX.length + digitCount(id) + 1
-          const size = checkBytes(bytes ?? DEFAULT_PAYLOAD_BYTES.text, headBytes, kind)
-          // allocUnsafe slices Node's shared pool for small sizes; Buffer.alloc
-          // would create an ArrayBuffer (and GC work) per probe. The head is
-          // written byte by byte: no string is built per probe.
-          const data = Buffer.allocUnsafe(size)
-          TEXT_PREFIX.copy(data, 0)
-          writeDigits(data, TEXT_PREFIX.length, id, headBytes - 1)
-          data[headBytes - 1] = 0x3a // ':'
-          data.fill(0x61, headBytes)
-          return { data, binary: false }
-        }
-        case 'json': {
-          const head = `{"wshId":${id},"kind":"json","payload":"`
-          const size = Math.max(bytes ?? DEFAULT_PAYLOAD_BYTES.json, head.length + 2)
-          const body = { wshId: id, kind: 'json', payload: 'x'.repeat(size - head.length - 2) }
-          return { data: Buffer.from(JSON.stringify(body)), binary: false }
-        }
+        case 'text':
+          return encodeText(id, nonce, bytes)
+        case 'json':
+          return encodeJson(id, nonce, bytes)
         case 'binary':
         case 'large': {
           const fallback = kind === 'large' ? largePayloadBytes : DEFAULT_PAYLOAD_BYTES.binary
@@ -160,25 +278,14 @@ function createEchoProtocol(largePayloadBytes: number): ProbeProtocol {
           const data = Buffer.allocUnsafe(size)
           data.writeUInt32BE(BINARY_MAGIC, 0)
           data.writeUInt32BE(id, 4)
+          data.writeUInt32BE(nonce, 8)
           fillFromPool(data, BINARY_HEADER_BYTES, id)
           return { data, binary: true }
         }
       }
     },
-    match(data) {
-      // Echo servers may flip the frame type, so the bytes decide, not isBinary.
-      if (data.length >= BINARY_HEADER_BYTES && data.readUInt32BE(0) === BINARY_MAGIC) {
-        return data.readUInt32BE(4)
-      }
-      if (startsWith(data, TEXT_PREFIX)) {
-        const id = readDigits(data, TEXT_PREFIX.length, 0x3a /* ':' */)
-        return id < 0 ? NO_MATCH : id
-      }
-      if (startsWith(data, JSON_PREFIX)) {
-        const id = readDigits(data, JSON_PREFIX.length, 0x2c /* ',' */)
-        return id < 0 ? NO_MATCH : id
-      }
-      return NO_MATCH
+    match(data, _isBinary, nonce = 0) {
+      return matchEcho(data, nonce)
     },
     intact(data, _isBinary, sent) {
       return data.equals(sent.data)
@@ -215,6 +322,9 @@ function createJsonProtocol(settings: JsonSettings): ProbeProtocol {
   return {
     name: 'json',
     canCarry,
+    // The template is the user's and the service answers with its own
+    // message: there is nowhere to carry a nonce that would come back.
+    carriesNonce: false,
     encode(id, kind, bytes) {
       checkId(id)
       if (kind !== 'text' && kind !== 'json') throw new RangeError(`kind: ${reason(kind)}`)
@@ -246,8 +356,10 @@ function createJsonProtocol(settings: JsonSettings): ProbeProtocol {
       return MATCH_FIFO
     },
     intact() {
-      // A reply that passed `match` satisfied the reply rule; json services
-      // do not echo payloads, so there is nothing more to compare.
+      // A reply that passed `match` satisfied the reply rule and, when the
+      // service echoes ids, named this probe's id (pending-probes.ts checks
+      // that): json services do not echo payloads, so nothing more compares.
+      // A reply matched first in first out is flagged by RoundTrip.matchedById.
       return true
     }
   }

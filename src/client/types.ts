@@ -48,7 +48,12 @@ export interface RoundTrip {
   id: number
   /** Time from the send call to the matching reply, in ms. */
   rttMs: number
-  /** True when the reply carried exactly what was sent (echo) or matched the reply rule (json). */
+  /**
+   * True when the reply carried exactly what was sent (echo) or matched the
+   * reply rule (json; see matchedById for whether it named this probe). A
+   * corrupted reply rejects the probe (WSH_ERR_CORRUPTED_REPLY) instead, so a
+   * resolved round trip is always intact; kept for callers that read it.
+   */
   intact: boolean
   /** Bytes sent in the probe. */
   bytes: number
@@ -65,8 +70,14 @@ export interface ConnectionStats {
   messagesReceived: number
   /** Replies matched to probes. */
   repliesMatched: number
-  /** Messages that matched no probe (banners, broadcasts); counted and ignored. */
+  /** Messages that matched no probe (banners, broadcasts, late replies); counted and ignored. */
   unsolicited: number
+  /** Replies that did not match their probe byte for byte (the probe counts as not answered). */
+  corrupted: number
+  /** Second replies to probes that were already answered. */
+  duplicates: number
+  /** Probes of another connection (another nonce) that arrived here: misrouted replies. */
+  crossTalk: number
   /** Probes that got no reply in time. */
   timeouts: number
   pingsSent: number
@@ -126,7 +137,8 @@ export interface Connection {
   /**
    * Sends one probe through the run's probe protocol and resolves with its
    * round trip, or rejects with a HealthError (WSH_ERR_MESSAGE_TIMEOUT,
-   * WSH_ERR_CONNECTION_LOST). Rejects with WSH_ERR_PROTOCOL when the
+   * WSH_ERR_CONNECTION_LOST, WSH_ERR_CORRUPTED_REPLY when the reply differs
+   * from what was sent). Rejects with WSH_ERR_PROTOCOL when the
    * protocol cannot carry `kind` (check `canCarry` first).
    */
   probe(options?: ProbeOptions): Promise<RoundTrip>

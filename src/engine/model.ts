@@ -93,7 +93,10 @@ export interface RunMetrics {
   latencyMs: Summary
   /** Share of probes (messages and pings) that succeeded, 0-1; null when none was sent. */
   successRate: number | null
-  /** Share of sent probe messages whose reply arrived intact, 0-1; null when none was sent. */
+  /**
+   * Share of sent probe messages whose reply arrived intact, 0-1 (echo: byte
+   * for byte; json: a reply matching the reply rule); null when none was sent.
+   */
   deliveryRate: number | null
   messagesSent: number
   messagesReceived: number
@@ -104,6 +107,14 @@ export interface RunMetrics {
   throughputMsgsPerSec: number | null
   heartbeat: { sent: number; received: number; successRate: number | null }
   errors: number
+  /** Replies that did not match their probe byte for byte (never counted as answered). */
+  corrupted: number
+  /** Second replies to probes that were already answered. */
+  duplicates: number
+  /** Replies delivered to the wrong connection (another connection's nonce). */
+  crossTalk: number
+  /** Messages that answered no probe (banners, broadcasts, late replies): counted and ignored. */
+  unsolicited: number
 }
 
 /** The JSON report, schema version 1 (DESIGN.md). Later issues add optional blocks. */

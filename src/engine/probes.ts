@@ -71,12 +71,15 @@ export const DEFAULT_MAX_RESENDS = 2
 
 export interface ProbeRunResult {
   sent: number
-  /** Replies received (intact or not). */
+  /** Probes answered: their reply arrived intact (a corrupted reply answers nothing). */
   replies: number
+  /** Same as `replies`: only an intact reply resolves a probe (kept for the callers that read it). */
   intact: number
+  /** Probes whose reply did not match them byte for byte (WSH_ERR_CORRUPTED_REPLY): not answered. */
+  corrupted: number
   /** Probes that got no reply in time (WSH_ERR_MESSAGE_TIMEOUT). */
   timeouts: number
-  /** Probes that failed otherwise (connection lost, protocol error). */
+  /** Probes that failed otherwise (connection lost, protocol error; not corrupted ones). */
   failures: number
   /** Probes still in flight when the signal aborted (neither answered nor timed out). */
   abandoned: number
@@ -145,6 +148,7 @@ export async function runProbes(
     sent: 0,
     replies: 0,
     intact: 0,
+    corrupted: 0,
     timeouts: 0,
     failures: 0,
     abandoned: 0,
@@ -182,7 +186,7 @@ export async function runProbes(
         tally.aborted = true
         break
       }
-      const judged = tally.replies + tally.timeouts + tally.failures
+      const judged = tally.replies + tally.corrupted + tally.timeouts + tally.failures
       if (
         tally.sent > 0 &&
         judged >= (options.minJudged ?? 1) &&
@@ -267,7 +271,9 @@ export async function runProbes(
                 tally.resent++
                 return
               }
-              if (isHealthError(error) && error.code === 'WSH_ERR_MESSAGE_TIMEOUT') tally.timeouts++
+              const code = isHealthError(error) ? error.code : undefined
+              if (code === 'WSH_ERR_MESSAGE_TIMEOUT') tally.timeouts++
+              else if (code === 'WSH_ERR_CORRUPTED_REPLY') tally.corrupted++
               else tally.failures++
               tally.firstError ??= error
             }

@@ -298,6 +298,7 @@ async function runSelectedSuites(
     clock,
     // Reconnecting clients (self-healing) report their recoveries into the run's metrics.
     recordReconnect: (recoveryMs) => recorder.recordReconnect(recoveryMs),
+    replyIntegrity: () => recorder.counters,
     ...(options.service ? { service: options.service } : {}),
     ...(relay
       ? {

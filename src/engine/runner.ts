@@ -32,6 +32,7 @@ import {
   type ServiceDown,
   type ServiceProbe
 } from './service-down.js'
+import { integrityOf, integritySince, type ReplyIntegrity } from './reply-integrity.js'
 import { overallVerdict, suiteStatus } from './verdict.js'
 
 /** Time limits of a run; the defaults implement DESIGN.md, tests shrink them. */
@@ -96,6 +97,8 @@ export interface RunSuitesOptions {
   service?: ServiceControl
   /** Chaos mode: the relay's injected-fault counts so far (SuiteContext.chaosInjected). */
   chaosInjected?(): Readonly<InjectedFaults>
+  /** The run's reply-integrity counts so far (SuiteContext.replyIntegrity). */
+  replyIntegrity?(): Readonly<ReplyIntegrity>
   /** Chaos mode: the relay's holds between two clock readings (SuiteContext.chaosHeldMs). */
   chaosHeldMs?(fromMs: number, toMs: number): number
   /** Aborts the whole run (e.g. SIGINT); running suites are cut like at a deadline. */
@@ -270,6 +273,7 @@ async function runWithRetries(
 ): Promise<SuiteResult> {
   const settings = suiteSettings(options.config, suite.id)
   const startMs = clock.nowMs()
+  const integrityBefore = options.replyIntegrity ? integrityOf(options.replyIntegrity()) : undefined
   let outcome: SuiteOutcome = { checks: [], metrics: {} }
   let attempts = 0
   for (let attempt = 0; attempt <= settings.retryAttempts; attempt++) {
@@ -299,7 +303,16 @@ async function runWithRetries(
     critical: settings.critical,
     durationMs: clock.nowMs() - startMs,
     checks: outcome.checks,
-    metrics: { ...outcome.metrics, attempts }
+    metrics: {
+      ...outcome.metrics,
+      attempts,
+      // Per suite, over all its attempts: the run's counts changed by this suite alone.
+      ...(integrityBefore && options.replyIntegrity
+        ? {
+            integrity: { ...integritySince(integrityBefore, integrityOf(options.replyIntegrity())) }
+          }
+        : {})
+    }
   }
 }
 
@@ -326,6 +339,7 @@ async function runOnce(
       openSocket: options.openSocket,
       recordReconnect: options.recordReconnect,
       chaosInjected: options.chaosInjected,
+      replyIntegrity: options.replyIntegrity,
       chaosHeldMs: options.chaosHeldMs,
       service: options.service,
       budgetMs,

@@ -12,10 +12,16 @@ import { createSampleRecorder, type SampleRecorder } from './recorder.js'
 export interface RunCounters {
   /** Probe messages sent. */
   messagesSent: number
-  /** Probe replies received and matched. */
+  /** Probe replies received, matched and intact (corrupted ones are counted apart). */
   messagesReceived: number
-  /** Matched replies that carried what the probe expected. */
+  /** Matched replies that carried what the probe expected (equals messagesReceived). */
   intactReplies: number
+  /** Matched replies that did not carry what the probe sent: not answered. */
+  corrupted: number
+  /** Second replies to probes that were already answered. */
+  duplicates: number
+  /** Probes of one connection that arrived on another (misrouted replies). */
+  crossTalk: number
   /** Probes that got no reply (timeout, or connection lost while pending). */
   messagesLost: number
   /** Messages that answered no probe (banners, broadcasts, late replies). */
@@ -55,9 +61,15 @@ export interface RunRecorder {
   recordConnect(connectTimeMs: number): void
   recordConnectFailure(code: ErrorCode): void
   recordProbeSent(bytes: number): void
+  /**
+   * A reply matched its probe. `intact` false (corrupted) counts it in
+   * `corrupted` only: not received, no latency sample, not in throughput.
+   */
   recordRoundTrip(rttMs: number, intact: boolean, bytesReceived: number): void
   recordProbeLost(): void
   recordUnsolicited(bytes: number): void
+  recordDuplicate(bytes: number): void
+  recordCrossTalk(bytes: number): void
   recordPingSent(): void
   recordPong(rttMs: number): void
   recordError(code: ErrorCode): void
@@ -80,6 +92,9 @@ export function createRunRecorder(clock: Clock): RunRecorder {
     messagesSent: 0,
     messagesReceived: 0,
     intactReplies: 0,
+    corrupted: 0,
+    duplicates: 0,
+    crossTalk: 0,
     messagesLost: 0,
     unsolicited: 0,
     pingsSent: 0,
@@ -136,11 +151,16 @@ export function createRunRecorder(clock: Clock): RunRecorder {
       counters.bytesSent += bytes
     },
     recordRoundTrip(rttMs, intact, bytes) {
-      counters.messagesReceived++
-      if (intact) counters.intactReplies++
       counters.bytesReceived += bytes
-      latency.add(rttMs)
       probeEnded()
+      // A corrupted reply answered nothing: no latency sample, no throughput, no delivery.
+      if (!intact) {
+        counters.corrupted++
+        return
+      }
+      counters.messagesReceived++
+      counters.intactReplies++
+      latency.add(rttMs)
     },
     recordProbeLost() {
       counters.messagesLost++
@@ -148,6 +168,14 @@ export function createRunRecorder(clock: Clock): RunRecorder {
     },
     recordUnsolicited(bytes) {
       counters.unsolicited++
+      counters.bytesReceived += bytes
+    },
+    recordDuplicate(bytes) {
+      counters.duplicates++
+      counters.bytesReceived += bytes
+    },
+    recordCrossTalk(bytes) {
+      counters.crossTalk++
       counters.bytesReceived += bytes
     },
     recordPingSent() {
@@ -194,7 +222,11 @@ export function createRunRecorder(clock: Clock): RunRecorder {
           received: counters.pongsReceived,
           successRate: counters.pingsSent === 0 ? null : counters.pongsReceived / counters.pingsSent
         },
-        errors: counters.errors
+        errors: counters.errors,
+        corrupted: counters.corrupted,
+        duplicates: counters.duplicates,
+        crossTalk: counters.crossTalk,
+        unsolicited: counters.unsolicited
       }
     }
   }

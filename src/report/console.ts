@@ -13,6 +13,7 @@ import {
   formatMs,
   formatNumber,
   formatPercent,
+  integrityText,
   formatScore,
   formatThreshold,
   formatThroughput,
@@ -234,6 +235,7 @@ export function renderConsole(report: RunReport, options: ConsoleOptions): strin
     `- Success Rate: ${formatPercent(metrics.successRate)}`,
     `- Delivery Rate: ${formatPercent(metrics.deliveryRate)}`,
     `- Messages: ${metrics.messagesSent} sent, ${metrics.messagesReceived} received, ${metrics.messagesLost} lost`,
+    `- Replies: ${integrityText(metrics)}`,
     metrics.heartbeat.sent > 0
       ? `- Heartbeats: ${metrics.heartbeat.received}/${metrics.heartbeat.sent} (${formatPercent(metrics.heartbeat.successRate)})`
       : '- Heartbeats: n/a',

@@ -3,7 +3,7 @@
  * icons for every sink in src/report/. A metric nobody measured is `n/a`,
  * never 0, so a reader cannot mistake "not measured" for "perfect".
  */
-import type { Status, SuiteId, Threshold } from '../engine/model.js'
+import type { RunMetrics, Status, SuiteId, Threshold } from '../engine/model.js'
 
 /** Shown for a metric that was not measured (null, NaN or infinite). */
 export const NOT_AVAILABLE = 'n/a'
@@ -106,4 +106,11 @@ export function formatThroughput(msgsPerSec: number | null | undefined): string 
 /** The title shown for a suite: the seed's names for known ids, else the suite's own. */
 export function suiteTitle(suite: { id: string; title: string }): string {
   return (SUITE_TITLES as Record<string, string | undefined>)[suite.id] ?? suite.title
+}
+
+/** The reply-integrity counts in words, for the key metrics of every sink. */
+export function integrityText(
+  metrics: Pick<RunMetrics, 'corrupted' | 'duplicates' | 'crossTalk' | 'unsolicited'>
+): string {
+  return `${metrics.corrupted} corrupted, ${metrics.duplicates} duplicated, ${metrics.crossTalk} misrouted (cross-talk), ${metrics.unsolicited} unsolicited`
 }

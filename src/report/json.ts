@@ -77,7 +77,11 @@ function metricsJson(metrics: RunMetrics): Record<string, unknown> {
       received: heartbeat.received,
       successRate: heartbeat.successRate
     },
-    errors: metrics.errors
+    errors: metrics.errors,
+    corrupted: metrics.corrupted,
+    duplicates: metrics.duplicates,
+    crossTalk: metrics.crossTalk,
+    unsolicited: metrics.unsolicited
   }
 }
 

@@ -255,7 +255,12 @@ function mergeMetrics(reports: readonly RunReport[]): {
       received: pongs,
       successRate: pingsSent === 0 ? null : pongs / pingsSent
     },
-    errors: sum((m) => m.errors)
+    errors: sum((m) => m.errors),
+    // Reports written before these counts existed carry none: they count as 0.
+    corrupted: sum((m) => m.corrupted ?? 0),
+    duplicates: sum((m) => m.duplicates ?? 0),
+    crossTalk: sum((m) => m.crossTalk ?? 0),
+    unsolicited: sum((m) => m.unsolicited ?? 0)
   }
   return {
     metrics,

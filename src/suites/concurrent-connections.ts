@@ -15,6 +15,12 @@ import { rampTargets, runStep, type StepFigures } from '../engine/ramp.js'
 import { judgeConcurrency } from './concurrent-checks.js'
 
 export { CHAOS_MIN_FAIR_REPLIES } from './concurrent-checks.js'
+import {
+  crossTalkCheck,
+  duplicatesCheck,
+  integrityNow,
+  integritySince
+} from './integrity-checks.js'
 import type { Suite, SuiteContext } from './types.js'
 
 /** Ramp steps from a quarter of the connections to all of them. */
@@ -53,6 +59,7 @@ export interface ConcurrentSuiteOptions {
 
 async function run(ctx: SuiteContext, options: ConcurrentSuiteOptions): Promise<Outcome> {
   const { config, clock } = ctx
+  const integrityBefore = integrityNow(ctx)
   const { thresholds } = config
   const total = config.connectionCount
   const faults = chaosFaults(config)
@@ -155,6 +162,9 @@ async function run(ctx: SuiteContext, options: ConcurrentSuiteOptions): Promise<
     healWithinMs,
     injectedDelayMs
   })
+  // Many connections at once are where a misrouted reply shows: judged here, critical.
+  const integrity = integritySince(integrityBefore, integrityNow(ctx))
+  checks.push(crossTalkCheck(ctx, integrity, opened), duplicatesCheck(ctx, integrity))
   if (fair === null) {
     return { checks, metrics: { connections: { target: total, opened, attempted }, steps } }
   }

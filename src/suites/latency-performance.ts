@@ -23,6 +23,7 @@ import { describeError } from '../errors.js'
 import type { Thresholds } from '../config/schema.js'
 import { createSampleRecorder, summarize } from '../metrics/recorder.js'
 import { degradation, type Degradation } from '../metrics/regression.js'
+import { corruptedDetail } from './integrity-checks.js'
 import type { Suite, SuiteContext } from './types.js'
 
 /** Upper bound on probes, whatever the budget (a fast local echo does ~20k/s). */
@@ -172,7 +173,8 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
     unexcused > 0
       ? `; ${unexcused} resends beyond the ${hits.losses + hits.disconnects} messages the chaos relay lost or dropped count as lost`
       : ''
-  const lostText = `${lost} of ${judgedSent} probes got no reply (counted at ${timeoutMs} ms)${unexcusedText}`
+  // A corrupted reply answered nothing: it counts as lost, and the reason says so.
+  const lostText = `${lost} of ${judgedSent} probes got no intact reply (counted at ${timeoutMs} ms)${unexcusedText}${corruptedDetail(result.corrupted)}`
   const faults = chaosFaults(ctx.config)
   const heldText = held
     ? `; the service's own time: what the chaos relay held each request and reply for is taken out (under faults ${round(replySummary.p50)}/${round(replySummary.p95)}/${round(replySummary.p99)} ms at p50/p95/p99)`
@@ -231,8 +233,13 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
           op: '>=',
           limit: thresholds.successRate,
           margin,
-          code: result.timeouts > 0 ? 'WSH_ERR_MESSAGE_TIMEOUT' : 'WSH_ERR_CONNECTION_LOST',
-          detail: `${answered} of ${judgedSent} answered${unexcusedText}; throughput ${round(msgsPerSec)} msgs/s over ${Math.round(elapsedMs)} ms`
+          code:
+            result.corrupted > 0
+              ? 'WSH_ERR_CORRUPTED_REPLY'
+              : result.timeouts > 0
+                ? 'WSH_ERR_MESSAGE_TIMEOUT'
+                : 'WSH_ERR_CONNECTION_LOST',
+          detail: `${answered} of ${judgedSent} answered${unexcusedText}${corruptedDetail(result.corrupted)}; throughput ${round(msgsPerSec)} msgs/s over ${Math.round(elapsedMs)} ms`
         })
   )
   // Under delay faults a window's median moves with what the relay injected, not the service.

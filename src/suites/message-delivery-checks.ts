@@ -8,6 +8,7 @@ import { failedToMeasure, measure, skipped, verify } from '../engine/checks.js'
 import type { Check, MetricValue } from '../engine/model.js'
 import type { ProbeRunResult } from '../engine/probes.js'
 import { HealthError } from '../errors.js'
+import { corruptedDetail } from './integrity-checks.js'
 import type { SuiteContext } from './types.js'
 
 /** Probes for the delivery-rate check: enough to resolve a 1 % loss. */
@@ -24,6 +25,15 @@ export const PAYLOADS: { kind: PayloadKind; id: string; title: string }[] = [
   { kind: 'binary', id: 'binary-round-trip', title: 'binary message round-trips intact' },
   { kind: 'large', id: 'large-round-trip', title: 'large (> 1 MiB) message round-trips intact' }
 ]
+
+/**
+ * The payload checks this run makes. Under protocol json a text and a JSON
+ * probe are the same bytes (the user's template), so they are one check:
+ * `json-round-trip`.
+ */
+export function payloadsFor(ctx: Pick<SuiteContext, 'config'>): typeof PAYLOADS {
+  return ctx.config.protocol === 'json' ? PAYLOADS.filter(({ kind }) => kind !== 'text') : PAYLOADS
+}
 
 export const ORDER = { id: 'order-preserved', title: 'order preserved per connection' }
 export const RATE = { id: 'delivery-rate', title: 'delivery rate' }
@@ -83,33 +93,45 @@ export function payloadChecks(
     }
     return nothingJudged(trip)
       ? cutByDeadline(id, json ? jsonTitle(kind) : title, 1)
-      : trip.replies === 0
-        ? failedToMeasure(
+      : trip.corrupted > 0
+        ? verify({
             id,
-            json ? jsonTitle(kind) : title,
-            trip.firstError ?? new Error('no reply')
-          )
-        : json
-          ? verify({
+            title: json ? jsonTitle(kind) : title,
+            ok: false,
+            value: false,
+            message: `the reply came back corrupted: it differs from the ${kind} probe sent`,
+            code: 'WSH_ERR_CORRUPTED_REPLY'
+          })
+        : trip.replies === 0
+          ? failedToMeasure(
               id,
-              title: jsonTitle(kind),
-              ok: trip.replies === 1,
-              value: trip.replies,
-              unit: 'count',
-              expected: 1,
-              message: `answered by a matching reply (${rule}); content not compared: json protocol`
-            })
-          : verify({
-              id,
-              title,
-              ok: trip.intact === 1,
-              value: trip.intact === 1,
-              message:
-                trip.intact === 1
-                  ? `${trip.bytes} bytes came back intact`
-                  : 'the reply differs from what was sent',
-              code: 'WSH_ERR_PROTOCOL'
-            })
+              json ? jsonTitle(kind) : title,
+              trip.firstError ?? new Error('no reply')
+            )
+          : json
+            ? verify({
+                id,
+                title: jsonTitle(kind),
+                ok: trip.replies === 1,
+                value: trip.replies,
+                unit: 'count',
+                expected: 1,
+                message:
+                  trip.fifoReplies > 0
+                    ? `a reply matching ${rule} came back, but the service echoes no id (json id field "${ctx.config.json.idField}"), so it cannot be tied to this probe: matched first in first out, intact unverified`
+                    : `answered by a reply matching ${rule} that names this probe's id; content not compared: json protocol`
+              })
+            : verify({
+                id,
+                title,
+                ok: trip.intact === 1,
+                value: trip.intact === 1,
+                message:
+                  trip.intact === 1
+                    ? `${trip.bytes} bytes came back intact`
+                    : 'the reply differs from what was sent',
+                code: 'WSH_ERR_PROTOCOL'
+              })
   })
 }
 
@@ -162,6 +184,7 @@ export function deliveryCheck(
     sent: delivery.sent,
     judged,
     intact: delivery.intact,
+    corrupted: delivery.corrupted,
     timeouts: delivery.timeouts,
     failures: delivery.failures,
     abandoned: delivery.abandoned,
@@ -169,6 +192,7 @@ export function deliveryCheck(
     reconnects: delivery.reconnects
   }
   const cut =
+    corruptedDetail(delivery.corrupted) +
     (delivery.abandoned > 0 ? `; ${delivery.abandoned} cut by the deadline, not judged` : '') +
     (delivery.resent > 0 || delivery.reconnects > 0
       ? `; ${delivery.resent} resent, ${delivery.reconnects} reconnects (chaos mode)`
@@ -183,7 +207,12 @@ export function deliveryCheck(
         op: '>=',
         limit: thresholds.deliveryRate,
         margin: thresholds.degradedMargin,
-        code: delivery.timeouts > 0 ? 'WSH_ERR_MESSAGE_TIMEOUT' : 'WSH_ERR_PROTOCOL',
+        code:
+          delivery.corrupted > 0
+            ? 'WSH_ERR_CORRUPTED_REPLY'
+            : delivery.timeouts > 0
+              ? 'WSH_ERR_MESSAGE_TIMEOUT'
+              : 'WSH_ERR_PROTOCOL',
         detail: json
           ? `${good} of ${judged} answered by a matching reply (content not compared: json protocol), ${delivery.timeouts} timed out${cut}`
           : `${good} of ${judged} delivered intact, ${delivery.timeouts} timed out${cut}`

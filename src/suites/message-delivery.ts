@@ -34,13 +34,19 @@ import {
   ORDER,
   ORDER_WAVE,
   ORDER_WAVES,
-  PAYLOADS,
   RATE,
   TIMEOUT,
   deliveryCheck,
   orderCheck,
-  payloadChecks
+  payloadChecks,
+  payloadsFor
 } from './message-delivery-checks.js'
+import {
+  corruptedDetail,
+  duplicatesCheck,
+  integrityNow,
+  integritySince
+} from './integrity-checks.js'
 
 export { DELIVERY_CONCURRENCY, DELIVERY_PROBES, ORDER_WAVE, ORDER_WAVES }
 
@@ -219,7 +225,7 @@ async function payloadPhase(
 ): Promise<boolean> {
   const payloads: { [key: string]: MetricValue } = {}
   into.metrics.payloads = payloads
-  const carried = PAYLOADS.filter(({ kind, id, title }) => {
+  const carried = payloadsFor(ctx).filter(({ kind, id, title }) => {
     const carry = ctx.canCarry(kind)
     if (carry !== true) into.checks.push(skipped(id, title, carry))
     return carry === true
@@ -241,7 +247,7 @@ async function payloadPhase(
     (await closedWith(lanes.large.current())) === MESSAGE_TOO_BIG
   if (!refused) {
     into.checks.push(...payloadChecks(ctx, carried, trips, into.runs, payloads))
-    return trips.length > 0 && trips.every((trip) => trip.replies === 0)
+    return trips.length > 0 && trips.every((trip) => trip.replies === 0 && trip.corrupted === 0)
   }
   // A refusal is not a lost message: the refused trip stays out of runs (message-timeout).
   const others = carried.filter((_, index) => index !== largeAt)
@@ -264,10 +270,13 @@ async function payloadPhase(
     tries: limit.tries
   }
   into.checks.push(sizeLimitCheck(ctx, carried[largeAt], limit, largeBytes))
-  return otherTrips.length > 0 && otherTrips.every((trip) => trip.replies === 0)
+  return (
+    otherTrips.length > 0 && otherTrips.every((trip) => trip.replies === 0 && trip.corrupted === 0)
+  )
 }
 
 async function run(ctx: SuiteContext): Promise<Outcome> {
+  const integrityBefore = integrityNow(ctx)
   const checks: Check[] = []
   const metrics: { [key: string]: MetricValue } = {}
   let opened = 0
@@ -277,7 +286,7 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
   try {
     lanes = await openLanes(ctx, nextLabel)
   } catch (error) {
-    const all = [...PAYLOADS, ORDER, RATE, TIMEOUT]
+    const all = [...payloadsFor(ctx), ORDER, RATE, TIMEOUT]
     for (const { id, title } of all) checks.push(failedToMeasure(id, title, error))
     return { checks, metrics: { connectError: describeError(error) } }
   }
@@ -324,7 +333,7 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
     ctx.progress(3, 3, 'delivery rate')
   } catch (error) {
     const have = new Set(checks.map((check) => check.id))
-    for (const { id, title } of [...PAYLOADS, ORDER, RATE]) {
+    for (const { id, title } of [...payloadsFor(ctx), ORDER, RATE]) {
       if (!have.has(id)) checks.push(failedToMeasure(id, title, error))
     }
   } finally {
@@ -334,6 +343,7 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
   }
 
   checks.push(timeoutCheck(ctx, runs, metrics))
+  checks.push(duplicatesCheck(ctx, integritySince(integrityBefore, integrityNow(ctx))))
   return { checks, metrics }
 }
 
@@ -350,11 +360,13 @@ function timeoutCheck(
   // Probes cut by the suite deadline were not given their timeout: not judged.
   const sent = runs.reduce((sum, r) => sum + r.sent - r.abandoned, 0)
   const replies = runs.reduce((sum, r) => sum + r.replies, 0)
+  // A corrupted reply arrived in time: it fails the payload and delivery checks, not this one.
+  const corrupted = runs.reduce((sum, r) => sum + r.corrupted, 0)
   const timeouts = runs.reduce((sum, r) => sum + r.timeouts, 0)
   const resent = runs.reduce((sum, r) => sum + r.resent, 0)
   const reconnects = runs.reduce((sum, r) => sum + r.reconnects, 0)
   // Every probe without a reply counts, whether it timed out or was lost to a drop.
-  const unanswered = sent - replies
+  const unanswered = sent - replies - corrupted
   let slowest = 0
   for (const r of runs)
     for (let i = 0; i < r.rttsMs.length; i++) slowest = Math.max(slowest, r.rttsMs[i])
@@ -375,7 +387,7 @@ function timeoutCheck(
         limit: 0,
         code:
           timeouts > 0 || unanswered === 0 ? 'WSH_ERR_MESSAGE_TIMEOUT' : 'WSH_ERR_CONNECTION_LOST',
-        detail: `${unanswered} of ${sent} probes got no reply ${within} (${timeouts} timed out, ${unanswered - timeouts} lost when the connection failed); slowest reply ${Math.round(slowest)} ms`
+        detail: `${unanswered} of ${sent} probes got no reply ${within} (${timeouts} timed out, ${unanswered - timeouts} lost when the connection failed); slowest reply ${Math.round(slowest)} ms${corruptedDetail(corrupted)}`
       })
 }
 

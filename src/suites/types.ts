@@ -9,6 +9,7 @@ import type { CanCarry, Connect } from '../client/types.js'
 import type { Config } from '../config/schema.js'
 import type { Clock } from '../metrics/clock.js'
 import type { SuiteId, SuiteOutcome } from '../engine/model.js'
+import type { ReplyIntegrity } from '../engine/reply-integrity.js'
 
 /** The service under test when ws-health started it (server_command). */
 export interface ServiceControl {
@@ -61,6 +62,12 @@ export interface SuiteContext {
    * trip, what the faults added to it.
    */
   chaosHeldMs?(fromMs: number, toMs: number): number
+  /**
+   * The run's reply-integrity counts so far (corrupted, duplicated,
+   * misrouted and unsolicited messages); suites take the change over their
+   * run. Absent when the engine keeps none.
+   */
+  replyIntegrity?(): Readonly<ReplyIntegrity>
   /** Progress for long suites (done of total steps); the CLI shows it, nothing else depends on it. */
   progress(done: number, total: number, note?: string): void
 }
