@@ -34333,7 +34333,7 @@ __webpack_async_result__();
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7336);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6186);
 // The action's entry point (dist/index.js); everything else lives in main.ts.
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
@@ -34346,7 +34346,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7336:
+/***/ 6186:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37814,6 +37814,12 @@ const ERROR_CODES = {
     WSH_ERR_CONNECTION_LOST: 'connection lost',
     /** The service sent something that violates the protocol or the probe's expectations. */
     WSH_ERR_PROTOCOL: 'protocol error',
+    /** A reply did not match its probe byte for byte: the probe counts as not answered. */
+    WSH_ERR_CORRUPTED_REPLY: 'reply corrupted',
+    /** A reply to one connection's probe arrived on another connection (a routing bug). */
+    WSH_ERR_CROSS_TALK: 'reply delivered to the wrong connection',
+    /** A probe that was already answered was answered again. */
+    WSH_ERR_DUPLICATE_REPLY: 'duplicated reply',
     /** A closing handshake did not complete within its timeout. */
     WSH_ERR_CLOSE_TIMEOUT: 'close timed out',
     /** A suite or the run hit its deadline and was cut short. */
@@ -48924,6 +48930,10 @@ function formatThroughput(msgsPerSec) {
 function suiteTitle(suite) {
     return SUITE_TITLES[suite.id] ?? suite.title;
 }
+/** The reply-integrity counts in words, for the key metrics of every sink. */
+function integrityText(metrics) {
+    return `${metrics.corrupted} corrupted, ${metrics.duplicates} duplicated, ${metrics.crossTalk} misrouted (cross-talk), ${metrics.unsolicited} unsolicited`;
+}
 
 ;// CONCATENATED MODULE: ./src/report/conformance-section.ts
 /**
@@ -56807,7 +56817,7 @@ function console_renderConsole(report, options) {
     lines.push(...conformanceConsoleLines(report));
     lines.push(...stressConsoleLines(report));
     lines.push(...trendConsoleLines(report));
-    lines.push('Key Metrics:', `- Average Latency: ${formatMs(metrics.latencyMs.avg)}`, `- P95 Latency: ${formatMs(metrics.latencyMs.p95)}`, `- Success Rate: ${formatPercent(metrics.successRate)}`, `- Delivery Rate: ${formatPercent(metrics.deliveryRate)}`, `- Messages: ${metrics.messagesSent} sent, ${metrics.messagesReceived} received, ${metrics.messagesLost} lost`, metrics.heartbeat.sent > 0
+    lines.push('Key Metrics:', `- Average Latency: ${formatMs(metrics.latencyMs.avg)}`, `- P95 Latency: ${formatMs(metrics.latencyMs.p95)}`, `- Success Rate: ${formatPercent(metrics.successRate)}`, `- Delivery Rate: ${formatPercent(metrics.deliveryRate)}`, `- Messages: ${metrics.messagesSent} sent, ${metrics.messagesReceived} received, ${metrics.messagesLost} lost`, `- Replies: ${integrityText(metrics)}`, metrics.heartbeat.sent > 0
         ? `- Heartbeats: ${metrics.heartbeat.received}/${metrics.heartbeat.sent} (${formatPercent(metrics.heartbeat.successRate)})`
         : '- Heartbeats: n/a', `- Connect Time: avg ${formatMs(metrics.connectTimeMs.avg)}, p95 ${formatMs(metrics.connectTimeMs.p95)}`, `- Throughput: ${formatThroughput(metrics.throughputMsgsPerSec)}`, `- Reconnections: ${metrics.reconnections}`, `- Recovery Time: ${recoveryText(report)}`, `- Errors: ${metrics.errors}`, '', `Health Score: ${formatScore(report.healthScore)} (${healthBand(report.healthScore)})`, `${STATUS_ICONS[report.status]} Verdict: ${paint(report.status, statusLabel(report.status))}`);
     return lines.join('\n');
@@ -56939,7 +56949,11 @@ function metricsJson(metrics) {
             received: heartbeat.received,
             successRate: heartbeat.successRate
         },
-        errors: metrics.errors
+        errors: metrics.errors,
+        corrupted: metrics.corrupted,
+        duplicates: metrics.duplicates,
+        crossTalk: metrics.crossTalk,
+        unsolicited: metrics.unsolicited
     };
 }
 /** The report as a plain JSON-safe object in the contract's shape and key order. */
@@ -57215,7 +57229,7 @@ function buildStepSummary(report) {
     for (const suite of report.suites)
         lines.push(...suiteSection(suite));
     lines.push(...conformanceSection(report));
-    lines.push('### Key Metrics', '', '| Metric | Value |', '| --- | --- |', `| Average Latency | ${formatMs(metrics.latencyMs.avg)} |`, `| P50 Latency | ${formatMs(metrics.latencyMs.p50)} |`, `| P95 Latency | ${formatMs(metrics.latencyMs.p95)} |`, `| P99 Latency | ${formatMs(metrics.latencyMs.p99)} |`, `| Success Rate | ${formatPercent(metrics.successRate)} |`, `| Delivery Rate | ${formatPercent(metrics.deliveryRate)} |`, `| Messages | ${metrics.messagesSent} sent, ${metrics.messagesReceived} received, ${metrics.messagesLost} lost |`, `| Heartbeats | ${metrics.heartbeat.received}/${metrics.heartbeat.sent} (${formatPercent(metrics.heartbeat.successRate)}) |`, `| Connect Time | avg ${formatMs(metrics.connectTimeMs.avg)}, p95 ${formatMs(metrics.connectTimeMs.p95)} |`, `| Throughput | ${formatThroughput(metrics.throughputMsgsPerSec)} |`, `| Reconnections | ${metrics.reconnections} |`, `| Recovery Time | ${recoveryText(report)} |`, `| Errors | ${metrics.errors} |`, '');
+    lines.push('### Key Metrics', '', '| Metric | Value |', '| --- | --- |', `| Average Latency | ${formatMs(metrics.latencyMs.avg)} |`, `| P50 Latency | ${formatMs(metrics.latencyMs.p50)} |`, `| P95 Latency | ${formatMs(metrics.latencyMs.p95)} |`, `| P99 Latency | ${formatMs(metrics.latencyMs.p99)} |`, `| Success Rate | ${formatPercent(metrics.successRate)} |`, `| Delivery Rate | ${formatPercent(metrics.deliveryRate)} |`, `| Messages | ${metrics.messagesSent} sent, ${metrics.messagesReceived} received, ${metrics.messagesLost} lost |`, `| Replies | ${integrityText(metrics)} |`, `| Heartbeats | ${metrics.heartbeat.received}/${metrics.heartbeat.sent} (${formatPercent(metrics.heartbeat.successRate)}) |`, `| Connect Time | avg ${formatMs(metrics.connectTimeMs.avg)}, p95 ${formatMs(metrics.connectTimeMs.p95)} |`, `| Throughput | ${formatThroughput(metrics.throughputMsgsPerSec)} |`, `| Reconnections | ${metrics.reconnections} |`, `| Recovery Time | ${recoveryText(report)} |`, `| Errors | ${metrics.errors} |`, '');
     lines.push(...latencyChart(report));
     lines.push(...stressSummarySection(report));
     lines.push(...trendSummarySection(report), ...discoverySummarySection(report));
@@ -57756,7 +57770,12 @@ function mergeMetrics(reports) {
             received: pongs,
             successRate: pingsSent === 0 ? null : pongs / pingsSent
         },
-        errors: sum((m) => m.errors)
+        errors: sum((m) => m.errors),
+        // Reports written before these counts existed carry none: they count as 0.
+        corrupted: sum((m) => m.corrupted ?? 0),
+        duplicates: sum((m) => m.duplicates ?? 0),
+        crossTalk: sum((m) => m.crossTalk ?? 0),
+        unsolicited: sum((m) => m.unsolicited ?? 0)
     };
     return {
         metrics,
@@ -64362,6 +64381,10 @@ function probeTimedOut(where, id, limitMs) {
 function pongTimedOut(where, id, limitMs) {
     return new errors_HealthError('WSH_ERR_PONG_TIMEOUT', `ping ${id} on ${where.label} got no pong from ${where.safeUrl} within ${Math.round(limitMs)} ms (pong-timeout-ms)`);
 }
+/** The reply to probe `id` did not match it byte for byte (`bytes`: the reply's size). */
+function corruptedReply(where, id, bytes) {
+    return new errors_HealthError('WSH_ERR_CORRUPTED_REPLY', `probe ${id} on ${where.label}: the ${bytes}-byte reply from ${where.safeUrl} differs from what was sent (corrupted)`);
+}
 /** `what` (probe, ping, send) was called in a state other than OPEN. */
 function notOpen(where, what, state) {
     return new errors_HealthError('WSH_ERR_CONNECTION_LOST', `cannot ${what} on ${where.label}: connection to ${where.safeUrl} is ${state}`);
@@ -64394,6 +64417,9 @@ class Meter {
         messagesReceived: 0,
         repliesMatched: 0,
         unsolicited: 0,
+        corrupted: 0,
+        duplicates: 0,
+        crossTalk: 0,
         timeouts: 0,
         pingsSent: 0,
         pongsReceived: 0,
@@ -64423,9 +64449,21 @@ class Meter {
         this.stats.unsolicited++;
         this.recorder?.recordUnsolicited(bytes);
     }
+    duplicate(bytes) {
+        this.stats.duplicates++;
+        this.recorder?.recordDuplicate(bytes);
+    }
+    crossTalk(bytes) {
+        this.stats.crossTalk++;
+        this.recorder?.recordCrossTalk(bytes);
+    }
     roundTrip(rttMs, intact, bytes) {
         this.stats.repliesMatched++;
         this.recorder?.recordRoundTrip(rttMs, intact, bytes);
+        if (intact)
+            return;
+        this.stats.corrupted++;
+        this.failure('WSH_ERR_CORRUPTED_REPLY');
     }
     probeLost() {
         this.recorder?.recordProbeLost();
@@ -64695,6 +64733,11 @@ function headerText(value) {
 const MATCH_FIFO = -1;
 /** `match` result: the message answers no probe (banner, broadcast, noise). */
 const NO_MATCH = -2;
+/**
+ * `match` result: a probe of ours in shape, but carrying another
+ * connection's nonce: a reply delivered to the wrong connection (cross-talk).
+ */
+const FOREIGN = -3;
 /** Default payload sizes in bytes per kind (large comes from config). */
 const DEFAULT_PAYLOAD_BYTES = { text: 64, json: 64, binary: 256 };
 /** Builds the run's probe protocol from `config.protocol` and its settings. */
@@ -64704,15 +64747,25 @@ function createProbeProtocol(config) {
         : createEchoProtocol(config.largePayloadBytes);
 }
 // ---------------------------------------------------------------- echo
-// Text probes start with `wsh:<id>:`, JSON probes with `{"wshId":<id>,`.
-// Binary probes start with 0xff 'W' 'S' 'H' then the id as uint32 BE: 0xff
-// can never start valid UTF-8, so a binary probe can't pass for text.
+// Text probes start with `wsh:<id>:<nonce>:`, JSON probes with
+// `{"wshId":<id>,"wshNonce":"<nonce>",`, the nonce as 8 lower-case hex digits.
+// Binary probes start with 0xff 'W' 'S' 'H', the id and the nonce as uint32
+// BE: 0xff can never start valid UTF-8, so a binary probe can't pass for text.
+// The nonce is the sending connection's (random per connection): a reply
+// that reaches another connection carries a nonce that is not its own.
 const TEXT_PREFIX = Buffer.from('wsh:');
 const JSON_PREFIX = Buffer.from('{"wshId":');
+const JSON_NONCE = Buffer.from(',"wshNonce":"');
+const JSON_BODY = Buffer.from('","kind":"json","payload":"');
+const JSON_END = Buffer.from('"}');
 const BINARY_MAGIC = 0xff575348;
-const BINARY_HEADER_BYTES = 8;
+const BINARY_HEADER_BYTES = 12;
+const NONCE_HEX_DIGITS = 8;
 const CHAR_0 = 0x30;
 const CHAR_9 = 0x39;
+const CHAR_A_LOWER = 0x61;
+const CHAR_F_LOWER = 0x66;
+const COLON = 0x3a;
 // Randomness is drawn once into a pool and reused: drawing per probe would
 // cost a syscall per message for no benefit to the intact check.
 let randomPool;
@@ -64763,6 +64816,48 @@ function writeDigits(data, from, id, end) {
         v = Math.floor(v / 10);
     }
 }
+/** Writes `nonce` as 8 lower-case hex digits at `from`. */
+function writeHex(data, from, nonce) {
+    for (let i = 0; i < NONCE_HEX_DIGITS; i++) {
+        const nibble = (nonce >>> (28 - 4 * i)) & 0xf;
+        data[from + i] = nibble < 10 ? CHAR_0 + nibble : CHAR_A_LOWER + nibble - 10;
+    }
+}
+/** Reads 8 lower-case hex digits at `from`; -1 when they are not there. */
+function readHex(data, from) {
+    if (data.length < from + NONCE_HEX_DIGITS)
+        return -1;
+    let value = 0;
+    for (let i = from; i < from + NONCE_HEX_DIGITS; i++) {
+        const c = data[i];
+        const nibble = c >= CHAR_0 && c <= CHAR_9
+            ? c - CHAR_0
+            : c >= CHAR_A_LOWER && c <= CHAR_F_LOWER
+                ? c - CHAR_A_LOWER + 10
+                : -1;
+        if (nibble < 0)
+            return -1;
+        value = value * 16 + nibble;
+    }
+    return value;
+}
+/** Whether `data` holds `part` at `at`. */
+function holdsAt(data, part, at) {
+    return (data.length >= at + part.length &&
+        data.compare(part, 0, part.length, at, at + part.length) === 0);
+}
+function checkNonce(nonce) {
+    if (!Number.isInteger(nonce) || nonce < 0 || nonce > 0xffffffff) {
+        throw new RangeError(`nonce: got ${nonce}; expected an integer from 0 to 4294967295`);
+    }
+    return nonce;
+}
+/** The id when `nonce` is the expected one, FOREIGN for another, NO_MATCH when unreadable. */
+function byNonce(id, found, nonce) {
+    if (id < 0 || found < 0)
+        return NO_MATCH;
+    return found === nonce ? id : FOREIGN;
+}
 function startsWith(data, prefix) {
     return (data.length >= prefix.length && data.compare(prefix, 0, prefix.length, 0, prefix.length) === 0);
 }
@@ -64776,33 +64871,78 @@ function fillFromPool(target, from, seed) {
         offset = 0;
     }
 }
+function encodeText(id, nonce, bytes) {
+    const idEnd = TEXT_PREFIX.length + digitCount(id);
+    const headBytes = idEnd + 1 + NONCE_HEX_DIGITS + 1;
+    const size = checkBytes(bytes ?? DEFAULT_PAYLOAD_BYTES.text, headBytes, 'text');
+    // allocUnsafe slices Node's shared pool for small sizes; Buffer.alloc
+    // would create an ArrayBuffer (and GC work) per probe. The head is
+    // written byte by byte: no string is built per probe.
+    const data = Buffer.allocUnsafe(size);
+    TEXT_PREFIX.copy(data, 0);
+    writeDigits(data, TEXT_PREFIX.length, id, idEnd);
+    data[idEnd] = COLON;
+    writeHex(data, idEnd + 1, nonce);
+    data[headBytes - 1] = COLON;
+    data.fill(0x61, headBytes);
+    return { data, binary: false };
+}
+function encodeJson(id, nonce, bytes) {
+    const idEnd = JSON_PREFIX.length + digitCount(id);
+    const nonceAt = idEnd + JSON_NONCE.length;
+    const bodyAt = nonceAt + NONCE_HEX_DIGITS;
+    const payloadAt = bodyAt + JSON_BODY.length;
+    const minimum = payloadAt + JSON_END.length;
+    const size = Math.max(bytes ?? DEFAULT_PAYLOAD_BYTES.json, minimum);
+    // Written in place like text (no JSON.stringify, no string per probe): the
+    // payload is plain 'x's, so the bytes are valid JSON by construction.
+    const data = Buffer.allocUnsafe(size);
+    JSON_PREFIX.copy(data, 0);
+    writeDigits(data, JSON_PREFIX.length, id, idEnd);
+    JSON_NONCE.copy(data, idEnd);
+    writeHex(data, nonceAt, nonce);
+    JSON_BODY.copy(data, bodyAt);
+    data.fill(0x78, payloadAt, size - JSON_END.length);
+    JSON_END.copy(data, size - JSON_END.length);
+    return { data, binary: false };
+}
+function matchEcho(data, nonce) {
+    // Echo servers may flip the frame type, so the bytes decide, not isBinary.
+    if (data.length >= BINARY_HEADER_BYTES && data.readUInt32BE(0) === BINARY_MAGIC) {
+        return byNonce(data.readUInt32BE(4), data.readUInt32BE(8), nonce);
+    }
+    if (startsWith(data, TEXT_PREFIX)) {
+        const id = readDigits(data, TEXT_PREFIX.length, COLON);
+        if (id < 0)
+            return NO_MATCH;
+        const nonceAt = TEXT_PREFIX.length + digitCount(id) + 1;
+        const found = data[nonceAt + NONCE_HEX_DIGITS] === COLON ? readHex(data, nonceAt) : -1;
+        return byNonce(id, found, nonce);
+    }
+    if (startsWith(data, JSON_PREFIX)) {
+        const id = readDigits(data, JSON_PREFIX.length, 0x2c /* ',' */);
+        if (id < 0)
+            return NO_MATCH;
+        const idEnd = JSON_PREFIX.length + digitCount(id);
+        const found = holdsAt(data, JSON_NONCE, idEnd) ? readHex(data, idEnd + JSON_NONCE.length) : -1;
+        return byNonce(id, found, nonce);
+    }
+    return NO_MATCH;
+}
 function createEchoProtocol(largePayloadBytes) {
     const echoCanCarry = () => true;
     return {
         name: 'echo',
         canCarry: echoCanCarry,
-        encode(id, kind, bytes) {
+        carriesNonce: true,
+        encode(id, kind, bytes, nonce = 0) {
             checkId(id);
+            checkNonce(nonce);
             switch (kind) {
-                case 'text': {
-                    const headBytes = TEXT_PREFIX.length + digitCount(id) + 1;
-                    const size = checkBytes(bytes ?? DEFAULT_PAYLOAD_BYTES.text, headBytes, kind);
-                    // allocUnsafe slices Node's shared pool for small sizes; Buffer.alloc
-                    // would create an ArrayBuffer (and GC work) per probe. The head is
-                    // written byte by byte: no string is built per probe.
-                    const data = Buffer.allocUnsafe(size);
-                    TEXT_PREFIX.copy(data, 0);
-                    writeDigits(data, TEXT_PREFIX.length, id, headBytes - 1);
-                    data[headBytes - 1] = 0x3a; // ':'
-                    data.fill(0x61, headBytes);
-                    return { data, binary: false };
-                }
-                case 'json': {
-                    const head = `{"wshId":${id},"kind":"json","payload":"`;
-                    const size = Math.max(bytes ?? DEFAULT_PAYLOAD_BYTES.json, head.length + 2);
-                    const body = { wshId: id, kind: 'json', payload: 'x'.repeat(size - head.length - 2) };
-                    return { data: Buffer.from(JSON.stringify(body)), binary: false };
-                }
+                case 'text':
+                    return encodeText(id, nonce, bytes);
+                case 'json':
+                    return encodeJson(id, nonce, bytes);
                 case 'binary':
                 case 'large': {
                     const fallback = kind === 'large' ? largePayloadBytes : DEFAULT_PAYLOAD_BYTES.binary;
@@ -64810,25 +64950,14 @@ function createEchoProtocol(largePayloadBytes) {
                     const data = Buffer.allocUnsafe(size);
                     data.writeUInt32BE(BINARY_MAGIC, 0);
                     data.writeUInt32BE(id, 4);
+                    data.writeUInt32BE(nonce, 8);
                     fillFromPool(data, BINARY_HEADER_BYTES, id);
                     return { data, binary: true };
                 }
             }
         },
-        match(data) {
-            // Echo servers may flip the frame type, so the bytes decide, not isBinary.
-            if (data.length >= BINARY_HEADER_BYTES && data.readUInt32BE(0) === BINARY_MAGIC) {
-                return data.readUInt32BE(4);
-            }
-            if (startsWith(data, TEXT_PREFIX)) {
-                const id = readDigits(data, TEXT_PREFIX.length, 0x3a /* ':' */);
-                return id < 0 ? NO_MATCH : id;
-            }
-            if (startsWith(data, JSON_PREFIX)) {
-                const id = readDigits(data, JSON_PREFIX.length, 0x2c /* ',' */);
-                return id < 0 ? NO_MATCH : id;
-            }
-            return NO_MATCH;
+        match(data, _isBinary, nonce = 0) {
+            return matchEcho(data, nonce);
         },
         intact(data, _isBinary, sent) {
             return data.equals(sent.data);
@@ -64858,6 +64987,9 @@ function createJsonProtocol(settings) {
     return {
         name: 'json',
         canCarry,
+        // The template is the user's and the service answers with its own
+        // message: there is nowhere to carry a nonce that would come back.
+        carriesNonce: false,
         encode(id, kind, bytes) {
             checkId(id);
             if (kind !== 'text' && kind !== 'json')
@@ -64896,20 +65028,49 @@ function createJsonProtocol(settings) {
             return MATCH_FIFO;
         },
         intact() {
-            // A reply that passed `match` satisfied the reply rule; json services
-            // do not echo payloads, so there is nothing more to compare.
+            // A reply that passed `match` satisfied the reply rule and, when the
+            // service echoes ids, named this probe's id (pending-probes.ts checks
+            // that): json services do not echo payloads, so nothing more compares.
+            // A reply matched first in first out is flagged by RoundTrip.matchedById.
             return true;
         }
     };
 }
 
 ;// CONCATENATED MODULE: ./src/client/pending-probes.ts
+/**
+ * Probe bookkeeping for one connection: probes awaiting a reply, keyed by
+ * id in send order, the matching of a received message to the probe it
+ * answers (RTT from the injected clock, integrity from the protocol), and
+ * the deadlines after which an unanswered probe times out. settle() runs
+ * once per message, so it allocates nothing but the RoundTrip it resolves.
+ *
+ * Every message is sorted once: a reply (intact, or corrupted: the probe
+ * then rejects, it was not answered), a second copy of an answered reply
+ * (duplicate), a probe carrying another connection's nonce (cross-talk), or
+ * unsolicited (banners, broadcasts, replies that arrive after their timeout).
+ */
 
+
+/** What settle() made of a message. */
+const SETTLED = {
+    /** It answered a pending probe (intact or corrupted). */
+    answered: 0,
+    /** A second reply to a probe that was already answered. */
+    duplicate: 1,
+    /** A probe of another connection (its nonce is not this one's): misrouted. */
+    crossTalk: 2,
+    /** It answers nothing of ours. */
+    unsolicited: 3
+};
 function createPendingProbes(hooks) {
     return new Probes(hooks);
 }
+/** Nonces are uint32: the probes carry them as 8 hex digits or 4 bytes. */
+const NONCE_LIMIT = 0x100000000;
 class Probes {
     hooks;
+    nonce;
     matchedId = -1;
     /** The last reply was correlated by its own id (not first in first out). */
     matchedById = false;
@@ -64918,8 +65079,14 @@ class Probes {
     probeTimer;
     /** Deadline the probe timer is armed for (Infinity when none). */
     probeTimerAtMs = Number.POSITIVE_INFINITY;
+    /**
+     * Probes that timed out: a reply to one arriving later is late, not a
+     * duplicate. Timeouts are rare, so this stays small (bounded by probes sent).
+     */
+    expired = new Set();
     constructor(hooks) {
         this.hooks = hooks;
+        this.nonce = hooks.nonce ?? (0,external_node_crypto_.randomInt)(NONCE_LIMIT);
     }
     get size() {
         return this.pending.size;
@@ -64940,12 +65107,22 @@ class Probes {
         });
     }
     settle(data, isBinary) {
-        const probe = this.take(data, isBinary);
+        const protocol = this.hooks.protocol;
+        const matched = protocol.match(data, isBinary, this.nonce);
+        if (matched === NO_MATCH)
+            return SETTLED.unsolicited;
+        if (matched === FOREIGN)
+            return SETTLED.crossTalk;
+        const probe = this.take(matched);
         if (probe === undefined)
-            return false;
+            return this.unanswerable(matched);
         const rttMs = this.hooks.clock.nowMs() - probe.startMs;
-        const intact = this.hooks.protocol.intact(data, isBinary, probe.sent);
+        const intact = protocol.intact(data, isBinary, probe.sent);
         this.hooks.answered(rttMs, intact, data.length);
+        if (!intact) {
+            probe.reject(this.hooks.corrupted(this.matchedId, data.length));
+            return SETTLED.answered;
+        }
         probe.resolve({
             id: this.matchedId,
             rttMs,
@@ -64953,19 +65130,27 @@ class Probes {
             bytes: probe.sent.data.length,
             matchedById: this.matchedById
         });
-        return true;
+        return SETTLED.answered;
     }
-    /** Finds and removes the pending probe a message answers; sets matchedId. */
-    take(data, isBinary) {
+    /**
+     * A reply naming one of our probe ids that is not pending: late when the
+     * probe timed out, a duplicate when it was answered already.
+     */
+    unanswerable(id) {
+        if (id < 0 || id >= this.nextProbeId || this.expired.has(id))
+            return SETTLED.unsolicited;
+        // Still pending means take() found it; a probe rejected with its closed
+        // connection gets no further messages. What is left was answered.
+        return SETTLED.duplicate;
+    }
+    /** Finds and removes the pending probe matched id `matched` answers; sets matchedId. */
+    take(matched) {
         if (this.pending.size === 0)
             return undefined;
-        const protocol = this.hooks.protocol;
-        let id = protocol.match(data, isBinary);
-        if (id === NO_MATCH)
-            return undefined;
+        let id = matched;
         // A json service may echo an id field of its own: a reply to an id we
         // never sent is correlated first in first out, like one with no id.
-        const fifo = id === MATCH_FIFO || (protocol.name === 'json' && id >= this.nextProbeId);
+        const fifo = id === MATCH_FIFO || (this.hooks.protocol.name === 'json' && id >= this.nextProbeId);
         if (fifo)
             id = this.pending.keys().next().value;
         this.matchedById = !fifo;
@@ -65006,6 +65191,7 @@ class Probes {
         if (probe === undefined)
             return;
         this.pending.delete(id);
+        this.expired.add(id);
         probe.reject(this.hooks.timedOut(id, probe.timeoutMs));
     }
     armProbeTimer(atMs, nowMs) {
@@ -65223,7 +65409,8 @@ class InstrumentedConnection {
                 this.meter.probeTimedOut();
                 return probeTimedOut(this.name, id, limit);
             },
-            answered: (rttMs, intact, bytes) => this.meter.roundTrip(rttMs, intact, bytes)
+            answered: (rttMs, intact, bytes) => this.meter.roundTrip(rttMs, intact, bytes),
+            corrupted: (id, bytes) => corruptedReply(this.name, id, bytes)
         });
         this.pings = createPingTracker({
             clock: this.clock,
@@ -65265,7 +65452,7 @@ class InstrumentedConnection {
         const id = this.probes.nextId();
         let sent;
         try {
-            sent = this.protocol.encode(id, kind, options.bytes);
+            sent = this.protocol.encode(id, kind, options.bytes, this.probes.nonce);
         }
         catch (error) {
             return Promise.reject(error);
@@ -65381,8 +65568,16 @@ class InstrumentedConnection {
                 // A suite's listener must not break measurement of the stream.
             }
         }
-        if (!this.probes.settle(data, isBinary))
-            this.meter.unsolicited(data.length);
+        switch (this.probes.settle(data, isBinary)) {
+            case SETTLED.answered:
+                return;
+            case SETTLED.duplicate:
+                return this.meter.duplicate(data.length);
+            case SETTLED.crossTalk:
+                return this.meter.crossTalk(data.length);
+            case SETTLED.unsolicited:
+                return this.meter.unsolicited(data.length);
+        }
     };
     onTcpEnd = () => {
         this.serverEndedTcp = true;
@@ -65531,6 +65726,9 @@ function createRunRecorder(clock) {
         messagesSent: 0,
         messagesReceived: 0,
         intactReplies: 0,
+        corrupted: 0,
+        duplicates: 0,
+        crossTalk: 0,
         messagesLost: 0,
         unsolicited: 0,
         pingsSent: 0,
@@ -65587,12 +65785,16 @@ function createRunRecorder(clock) {
             counters.bytesSent += bytes;
         },
         recordRoundTrip(rttMs, intact, bytes) {
-            counters.messagesReceived++;
-            if (intact)
-                counters.intactReplies++;
             counters.bytesReceived += bytes;
-            latency.add(rttMs);
             probeEnded();
+            // A corrupted reply answered nothing: no latency sample, no throughput, no delivery.
+            if (!intact) {
+                counters.corrupted++;
+                return;
+            }
+            counters.messagesReceived++;
+            counters.intactReplies++;
+            latency.add(rttMs);
         },
         recordProbeLost() {
             counters.messagesLost++;
@@ -65600,6 +65802,14 @@ function createRunRecorder(clock) {
         },
         recordUnsolicited(bytes) {
             counters.unsolicited++;
+            counters.bytesReceived += bytes;
+        },
+        recordDuplicate(bytes) {
+            counters.duplicates++;
+            counters.bytesReceived += bytes;
+        },
+        recordCrossTalk(bytes) {
+            counters.crossTalk++;
             counters.bytesReceived += bytes;
         },
         recordPingSent() {
@@ -65644,7 +65854,11 @@ function createRunRecorder(clock) {
                     received: counters.pongsReceived,
                     successRate: counters.pingsSent === 0 ? null : counters.pongsReceived / counters.pingsSent
                 },
-                errors: counters.errors
+                errors: counters.errors,
+                corrupted: counters.corrupted,
+                duplicates: counters.duplicates,
+                crossTalk: counters.crossTalk,
+                unsolicited: counters.unsolicited
             };
         }
     };
@@ -66941,6 +67155,7 @@ async function runProbes(connection, options) {
         sent: 0,
         replies: 0,
         intact: 0,
+        corrupted: 0,
         timeouts: 0,
         failures: 0,
         abandoned: 0,
@@ -66979,7 +67194,7 @@ async function runProbes(connection, options) {
                 tally.aborted = true;
                 break;
             }
-            const judged = tally.replies + tally.timeouts + tally.failures;
+            const judged = tally.replies + tally.corrupted + tally.timeouts + tally.failures;
             if (tally.sent > 0 &&
                 judged >= (options.minJudged ?? 1) &&
                 options.stopAtMs !== undefined &&
@@ -67057,8 +67272,11 @@ async function runProbes(connection, options) {
                         tally.resent++;
                         return;
                     }
-                    if (isHealthError(error) && error.code === 'WSH_ERR_MESSAGE_TIMEOUT')
+                    const code = isHealthError(error) ? error.code : undefined;
+                    if (code === 'WSH_ERR_MESSAGE_TIMEOUT')
                         tally.timeouts++;
+                    else if (code === 'WSH_ERR_CORRUPTED_REPLY')
+                        tally.corrupted++;
                     else
                         tally.failures++;
                     tally.firstError ??= error;
@@ -68076,6 +68294,107 @@ function round(value) {
     return value === null ? null : Math.round(value * 100) / 100;
 }
 
+;// CONCATENATED MODULE: ./src/engine/reply-integrity.ts
+/**
+ * The run's reply-integrity counts as suites and the runner see them: what
+ * the recorder counted of corrupted, duplicated, misrouted (cross-talk) and
+ * unsolicited messages, and the change over one suite.
+ */
+/** A copy of the counts in `counters` (which keeps counting). */
+function integrityOf(counters) {
+    return {
+        corrupted: counters.corrupted,
+        duplicates: counters.duplicates,
+        crossTalk: counters.crossTalk,
+        unsolicited: counters.unsolicited
+    };
+}
+/** What changed from `before` to `after`. */
+function integritySince(before, after) {
+    return {
+        corrupted: after.corrupted - before.corrupted,
+        duplicates: after.duplicates - before.duplicates,
+        crossTalk: after.crossTalk - before.crossTalk,
+        unsolicited: after.unsolicited - before.unsolicited
+    };
+}
+
+;// CONCATENATED MODULE: ./src/suites/integrity-checks.ts
+/**
+ * Reply-integrity checks shared by the suites that run several probes at
+ * once: replies delivered to the wrong connection (cross-talk, told by the
+ * nonce every echo probe carries) and duplicated replies. The counts come
+ * from the run's recorder (SuiteContext.replyIntegrity), taken over the suite.
+ */
+
+
+
+const NO_CROSS_TALK = {
+    id: 'no-cross-talk',
+    title: 'every reply reaches the connection that sent the probe'
+};
+const NO_DUPLICATES = { id: 'no-duplicates', title: 'no probe is answered twice' };
+const ZERO = { corrupted: 0, duplicates: 0, crossTalk: 0, unsolicited: 0 };
+/** The counts now (zeros when the engine keeps none, e.g. a suite driven alone). */
+function integrityNow(ctx) {
+    const now = ctx.replyIntegrity?.();
+    return now === undefined ? ZERO : integrityOf(now);
+}
+/**
+ * Cross-talk: critical, a routing bug loses every misrouted reply. It can
+ * be seen only where several connections were open at once (`connections`)
+ * and the probes carry a nonce (protocol echo); otherwise it is skipped with
+ * the reason, never passed unmeasured.
+ */
+function crossTalkCheck(ctx, counts, connections) {
+    const { id, title } = NO_CROSS_TALK;
+    if (ctx.replyIntegrity === undefined) {
+        return skipped(id, title, 'the run keeps no reply counts here, so cross-talk was not measured');
+    }
+    if (ctx.config.protocol !== 'echo') {
+        return skipped(id, title, `protocol ${ctx.config.protocol}: the service answers with its own message, which carries no per-connection nonce, so a misrouted reply cannot be told`);
+    }
+    if (connections < 2) {
+        return skipped(id, title, `only ${connections} connection was open at a time: nothing to cross`);
+    }
+    return verify({
+        id,
+        title,
+        ok: counts.crossTalk === 0,
+        value: counts.crossTalk,
+        unit: 'count',
+        expected: 0,
+        message: counts.crossTalk === 0
+            ? `no reply reached another of the ${connections} connections`
+            : `${counts.crossTalk} replies arrived on a connection that did not send the probe (cross-talk: a routing bug, e.g. in a pub/sub fan-out)`,
+        code: 'WSH_ERR_CROSS_TALK'
+    });
+}
+/** Duplicated replies: non-critical (the run degrades), the service answered a probe twice. */
+function duplicatesCheck(ctx, counts) {
+    const { id, title } = NO_DUPLICATES;
+    if (ctx.replyIntegrity === undefined) {
+        return skipped(id, title, 'the run keeps no reply counts here, so duplicates were not measured');
+    }
+    return verify({
+        id,
+        title,
+        ok: counts.duplicates === 0,
+        value: counts.duplicates,
+        unit: 'count',
+        expected: 0,
+        minor: true,
+        message: counts.duplicates === 0
+            ? 'no reply arrived twice'
+            : `${counts.duplicates} replies arrived a second time for a probe already answered`,
+        code: 'WSH_ERR_DUPLICATE_REPLY'
+    });
+}
+/** " ; N replies came back corrupted" for the checks that judge answers ('' when none). */
+function corruptedDetail(corrupted) {
+    return corrupted > 0 ? `; ${corrupted} replies came back corrupted` : '';
+}
+
 ;// CONCATENATED MODULE: ./src/suites/concurrent-connections.ts
 /**
  * concurrent-connections: opens connection_count connections at a bounded
@@ -68084,6 +68403,7 @@ function round(value) {
  * and max/median spread of throughput and latency) and that p95 latency
  * stayed stable from the first ramp step to the last.
  */
+
 
 
 
@@ -68119,6 +68439,7 @@ const MIN_STEP_MS = 150;
 const LATENCY_FLOOR_SHARE = 0.05;
 async function run(ctx, options) {
     const { config, clock } = ctx;
+    const integrityBefore = integrityNow(ctx);
     const { thresholds } = config;
     const total = config.connectionCount;
     const faults = chaosFaults(config);
@@ -68216,6 +68537,9 @@ async function run(ctx, options) {
         healWithinMs,
         injectedDelayMs
     });
+    // Many connections at once are where a misrouted reply shows: judged here, critical.
+    const integrity = integritySince(integrityBefore, integrityNow(ctx));
+    checks.push(crossTalkCheck(ctx, integrity, opened), duplicatesCheck(ctx, integrity));
     if (fair === null) {
         return { checks, metrics: { connections: { target: total, opened, attempted }, steps } };
     }
@@ -69208,6 +69532,7 @@ const heartbeatMonitoringSuite = {
 
 
 
+
 /** Upper bound on probes, whatever the budget (a fast local echo does ~20k/s). */
 const MAX_LATENCY_PROBES = 1_000_000;
 /** Fewer samples than this cannot tell a trend from noise: the degradation check is skipped. */
@@ -69341,7 +69666,8 @@ async function latency_performance_run(ctx) {
     const unexcusedText = unexcused > 0
         ? `; ${unexcused} resends beyond the ${hits.losses + hits.disconnects} messages the chaos relay lost or dropped count as lost`
         : '';
-    const lostText = `${lost} of ${judgedSent} probes got no reply (counted at ${timeoutMs} ms)${unexcusedText}`;
+    // A corrupted reply answered nothing: it counts as lost, and the reason says so.
+    const lostText = `${lost} of ${judgedSent} probes got no intact reply (counted at ${timeoutMs} ms)${unexcusedText}${corruptedDetail(result.corrupted)}`;
     const faults = chaosFaults(ctx.config);
     const heldText = held
         ? `; the service's own time: what the chaos relay held each request and reply for is taken out (under faults ${latency_performance_round(replySummary.p50)}/${latency_performance_round(replySummary.p95)}/${latency_performance_round(replySummary.p99)} ms at p50/p95/p99)`
@@ -69392,8 +69718,12 @@ async function latency_performance_run(ctx) {
             op: '>=',
             limit: thresholds.successRate,
             margin,
-            code: result.timeouts > 0 ? 'WSH_ERR_MESSAGE_TIMEOUT' : 'WSH_ERR_CONNECTION_LOST',
-            detail: `${answered} of ${judgedSent} answered${unexcusedText}; throughput ${latency_performance_round(msgsPerSec)} msgs/s over ${Math.round(elapsedMs)} ms`
+            code: result.corrupted > 0
+                ? 'WSH_ERR_CORRUPTED_REPLY'
+                : result.timeouts > 0
+                    ? 'WSH_ERR_MESSAGE_TIMEOUT'
+                    : 'WSH_ERR_CONNECTION_LOST',
+            detail: `${answered} of ${judgedSent} answered${unexcusedText}${corruptedDetail(result.corrupted)}; throughput ${latency_performance_round(msgsPerSec)} msgs/s over ${Math.round(elapsedMs)} ms`
         }));
     // Under delay faults a window's median moves with what the relay injected, not the service.
     const delayFaultsOn = faults !== undefined && !held && maxInjectedDelayMs(faults) > 0;
@@ -69637,6 +69967,7 @@ async function findSizeLimit(ctx, options) {
 ;// CONCATENATED MODULE: ./src/suites/message-delivery-checks.ts
 
 
+
 /** Probes for the delivery-rate check: enough to resolve a 1 % loss. */
 const DELIVERY_PROBES = 100;
 /** Probes pipelined at once in the delivery run. */
@@ -69650,6 +69981,14 @@ const PAYLOADS = [
     { kind: 'binary', id: 'binary-round-trip', title: 'binary message round-trips intact' },
     { kind: 'large', id: 'large-round-trip', title: 'large (> 1 MiB) message round-trips intact' }
 ];
+/**
+ * The payload checks this run makes. Under protocol json a text and a JSON
+ * probe are the same bytes (the user's template), so they are one check:
+ * `json-round-trip`.
+ */
+function payloadsFor(ctx) {
+    return ctx.config.protocol === 'json' ? PAYLOADS.filter(({ kind }) => kind !== 'text') : PAYLOADS;
+}
 const ORDER = { id: 'order-preserved', title: 'order preserved per connection' };
 const RATE = { id: 'delivery-rate', title: 'delivery rate' };
 const TIMEOUT = { id: 'message-timeout', title: 'every reply within the message timeout' };
@@ -69690,28 +70029,39 @@ function payloadChecks(ctx, carried, trips, runs, payloads) {
         };
         return nothingJudged(trip)
             ? cutByDeadline(id, json ? jsonTitle(kind) : title, 1)
-            : trip.replies === 0
-                ? failedToMeasure(id, json ? jsonTitle(kind) : title, trip.firstError ?? new Error('no reply'))
-                : json
-                    ? verify({
-                        id,
-                        title: jsonTitle(kind),
-                        ok: trip.replies === 1,
-                        value: trip.replies,
-                        unit: 'count',
-                        expected: 1,
-                        message: `answered by a matching reply (${rule}); content not compared: json protocol`
-                    })
-                    : verify({
-                        id,
-                        title,
-                        ok: trip.intact === 1,
-                        value: trip.intact === 1,
-                        message: trip.intact === 1
-                            ? `${trip.bytes} bytes came back intact`
-                            : 'the reply differs from what was sent',
-                        code: 'WSH_ERR_PROTOCOL'
-                    });
+            : trip.corrupted > 0
+                ? verify({
+                    id,
+                    title: json ? jsonTitle(kind) : title,
+                    ok: false,
+                    value: false,
+                    message: `the reply came back corrupted: it differs from the ${kind} probe sent`,
+                    code: 'WSH_ERR_CORRUPTED_REPLY'
+                })
+                : trip.replies === 0
+                    ? failedToMeasure(id, json ? jsonTitle(kind) : title, trip.firstError ?? new Error('no reply'))
+                    : json
+                        ? verify({
+                            id,
+                            title: jsonTitle(kind),
+                            ok: trip.replies === 1,
+                            value: trip.replies,
+                            unit: 'count',
+                            expected: 1,
+                            message: trip.fifoReplies > 0
+                                ? `a reply matching ${rule} came back, but the service echoes no id (json id field "${ctx.config.json.idField}"), so it cannot be tied to this probe: matched first in first out, intact unverified`
+                                : `answered by a reply matching ${rule} that names this probe's id; content not compared: json protocol`
+                        })
+                        : verify({
+                            id,
+                            title,
+                            ok: trip.intact === 1,
+                            value: trip.intact === 1,
+                            message: trip.intact === 1
+                                ? `${trip.bytes} bytes came back intact`
+                                : 'the reply differs from what was sent',
+                            code: 'WSH_ERR_PROTOCOL'
+                        });
     });
 }
 function orderCheck(ctx, order, orderWave) {
@@ -69749,13 +70099,15 @@ function deliveryCheck(ctx, delivery, metrics) {
         sent: delivery.sent,
         judged,
         intact: delivery.intact,
+        corrupted: delivery.corrupted,
         timeouts: delivery.timeouts,
         failures: delivery.failures,
         abandoned: delivery.abandoned,
         resent: delivery.resent,
         reconnects: delivery.reconnects
     };
-    const cut = (delivery.abandoned > 0 ? `; ${delivery.abandoned} cut by the deadline, not judged` : '') +
+    const cut = corruptedDetail(delivery.corrupted) +
+        (delivery.abandoned > 0 ? `; ${delivery.abandoned} cut by the deadline, not judged` : '') +
         (delivery.resent > 0 || delivery.reconnects > 0
             ? `; ${delivery.resent} resent, ${delivery.reconnects} reconnects (chaos mode)`
             : '');
@@ -69769,7 +70121,11 @@ function deliveryCheck(ctx, delivery, metrics) {
             op: '>=',
             limit: thresholds.deliveryRate,
             margin: thresholds.degradedMargin,
-            code: delivery.timeouts > 0 ? 'WSH_ERR_MESSAGE_TIMEOUT' : 'WSH_ERR_PROTOCOL',
+            code: delivery.corrupted > 0
+                ? 'WSH_ERR_CORRUPTED_REPLY'
+                : delivery.timeouts > 0
+                    ? 'WSH_ERR_MESSAGE_TIMEOUT'
+                    : 'WSH_ERR_PROTOCOL',
             detail: json
                 ? `${good} of ${judged} answered by a matching reply (content not compared: json protocol), ${delivery.timeouts} timed out${cut}`
                 : `${good} of ${judged} delivered intact, ${delivery.timeouts} timed out${cut}`
@@ -69777,6 +70133,7 @@ function deliveryCheck(ctx, delivery, metrics) {
 }
 
 ;// CONCATENATED MODULE: ./src/suites/message-delivery.ts
+
 
 
 
@@ -69904,7 +70261,7 @@ function phaseRunners(ctx, lanes, probe) {
 async function payloadPhase(ctx, lanes, probe, into) {
     const payloads = {};
     into.metrics.payloads = payloads;
-    const carried = PAYLOADS.filter(({ kind, id, title }) => {
+    const carried = payloadsFor(ctx).filter(({ kind, id, title }) => {
         const carry = ctx.canCarry(kind);
         if (carry !== true)
             into.checks.push(skipped(id, title, carry));
@@ -69922,7 +70279,7 @@ async function payloadPhase(ctx, lanes, probe, into) {
         (await closedWith(lanes.large.current())) === MESSAGE_TOO_BIG;
     if (!refused) {
         into.checks.push(...payloadChecks(ctx, carried, trips, into.runs, payloads));
-        return trips.length > 0 && trips.every((trip) => trip.replies === 0);
+        return trips.length > 0 && trips.every((trip) => trip.replies === 0 && trip.corrupted === 0);
     }
     // A refusal is not a lost message: the refused trip stays out of runs (message-timeout).
     const others = carried.filter((_, index) => index !== largeAt);
@@ -69945,9 +70302,10 @@ async function payloadPhase(ctx, lanes, probe, into) {
         tries: limit.tries
     };
     into.checks.push(sizeLimitCheck(ctx, carried[largeAt], limit, largeBytes));
-    return otherTrips.length > 0 && otherTrips.every((trip) => trip.replies === 0);
+    return (otherTrips.length > 0 && otherTrips.every((trip) => trip.replies === 0 && trip.corrupted === 0));
 }
 async function message_delivery_run(ctx) {
+    const integrityBefore = integrityNow(ctx);
     const checks = [];
     const metrics = {};
     let opened = 0;
@@ -69958,7 +70316,7 @@ async function message_delivery_run(ctx) {
         lanes = await openLanes(ctx, nextLabel);
     }
     catch (error) {
-        const all = [...PAYLOADS, ORDER, RATE, TIMEOUT];
+        const all = [...payloadsFor(ctx), ORDER, RATE, TIMEOUT];
         for (const { id, title } of all)
             checks.push(failedToMeasure(id, title, error));
         return { checks, metrics: { connectError: errors_describeError(error) } };
@@ -70007,7 +70365,7 @@ async function message_delivery_run(ctx) {
     }
     catch (error) {
         const have = new Set(checks.map((check) => check.id));
-        for (const { id, title } of [...PAYLOADS, ORDER, RATE]) {
+        for (const { id, title } of [...payloadsFor(ctx), ORDER, RATE]) {
             if (!have.has(id))
                 checks.push(failedToMeasure(id, title, error));
         }
@@ -70019,6 +70377,7 @@ async function message_delivery_run(ctx) {
         await Promise.all(lanes.all.map((lane) => lane.close()));
     }
     checks.push(timeoutCheck(ctx, runs, metrics));
+    checks.push(duplicatesCheck(ctx, integritySince(integrityBefore, integrityNow(ctx))));
     return { checks, metrics };
 }
 /** Every probe of the suite's runs answered within the message timeout (resends counted under chaos). */
@@ -70030,11 +70389,13 @@ function timeoutCheck(ctx, runs, metrics) {
     // Probes cut by the suite deadline were not given their timeout: not judged.
     const sent = runs.reduce((sum, r) => sum + r.sent - r.abandoned, 0);
     const replies = runs.reduce((sum, r) => sum + r.replies, 0);
+    // A corrupted reply arrived in time: it fails the payload and delivery checks, not this one.
+    const corrupted = runs.reduce((sum, r) => sum + r.corrupted, 0);
     const timeouts = runs.reduce((sum, r) => sum + r.timeouts, 0);
     const resent = runs.reduce((sum, r) => sum + r.resent, 0);
     const reconnects = runs.reduce((sum, r) => sum + r.reconnects, 0);
     // Every probe without a reply counts, whether it timed out or was lost to a drop.
-    const unanswered = sent - replies;
+    const unanswered = sent - replies - corrupted;
     let slowest = 0;
     for (const r of runs)
         for (let i = 0; i < r.rttsMs.length; i++)
@@ -70055,7 +70416,7 @@ function timeoutCheck(ctx, runs, metrics) {
             op: '==',
             limit: 0,
             code: timeouts > 0 || unanswered === 0 ? 'WSH_ERR_MESSAGE_TIMEOUT' : 'WSH_ERR_CONNECTION_LOST',
-            detail: `${unanswered} of ${sent} probes got no reply ${within} (${timeouts} timed out, ${unanswered - timeouts} lost when the connection failed); slowest reply ${Math.round(slowest)} ms`
+            detail: `${unanswered} of ${sent} probes got no reply ${within} (${timeouts} timed out, ${unanswered - timeouts} lost when the connection failed); slowest reply ${Math.round(slowest)} ms${corruptedDetail(corrupted)}`
         });
 }
 const messageDeliverySuite = {
@@ -72236,6 +72597,7 @@ function withMessageDeliveryChecks(result, checks) {
 
 
 
+
 /** A run behind its schedule by less than this (ms) keeps its planned budgets: timing noise. */
 const SCHEDULE_TOLERANCE_MS = 1_000;
 const DEFAULT_TIMING = {
@@ -72371,6 +72733,7 @@ function notAvailable(id, config) {
 async function runWithRetries(suite, time, runSignal, timing, options, clock) {
     const settings = suiteSettings(options.config, suite.id);
     const startMs = clock.nowMs();
+    const integrityBefore = options.replyIntegrity ? integrityOf(options.replyIntegrity()) : undefined;
     let outcome = { checks: [], metrics: {} };
     let attempts = 0;
     for (let attempt = 0; attempt <= settings.retryAttempts; attempt++) {
@@ -72398,7 +72761,16 @@ async function runWithRetries(suite, time, runSignal, timing, options, clock) {
         critical: settings.critical,
         durationMs: clock.nowMs() - startMs,
         checks: outcome.checks,
-        metrics: { ...outcome.metrics, attempts }
+        metrics: {
+            ...outcome.metrics,
+            attempts,
+            // Per suite, over all its attempts: the run's counts changed by this suite alone.
+            ...(integrityBefore && options.replyIntegrity
+                ? {
+                    integrity: { ...integritySince(integrityBefore, integrityOf(options.replyIntegrity())) }
+                }
+                : {})
+        }
     };
 }
 async function runOnce(suite, { budgetMs, endsAtMs }, limitMs, runSignal, timing, options, clock) {
@@ -72415,6 +72787,7 @@ async function runOnce(suite, { budgetMs, endsAtMs }, limitMs, runSignal, timing
         openSocket: options.openSocket,
         recordReconnect: options.recordReconnect,
         chaosInjected: options.chaosInjected,
+        replyIntegrity: options.replyIntegrity,
         chaosHeldMs: options.chaosHeldMs,
         service: options.service,
         budgetMs,
@@ -73628,6 +74001,7 @@ async function runSelectedSuites(options, serviceUp) {
         clock,
         // Reconnecting clients (self-healing) report their recoveries into the run's metrics.
         recordReconnect: (recoveryMs) => recorder.recordReconnect(recoveryMs),
+        replyIntegrity: () => recorder.counters,
         ...(options.service ? { service: options.service } : {}),
         ...(relay
             ? {
