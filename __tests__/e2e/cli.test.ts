@@ -4,7 +4,7 @@
  * faulty fixtures). dist/cli.js itself is exercised in dist.test.ts.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { EXIT, VERSION, main } from '../../src/cli.js'
@@ -55,6 +55,19 @@ describe('ws-health run', () => {
     expect(code).toBe(EXIT.failed)
     expect(io.out()).toContain('❌ Connection Lifecycle: FAILED')
     expect(io.err()).toMatch(/^ws-health: FAILED .*refused/m)
+  })
+
+  it('an unwritable --report is exit 2 with the file system code, not a hang', async () => {
+    const url = await closedPortUrl()
+    const blocker = join(dir, 'a-file')
+    await writeFile(blocker, 'x')
+    const io = captureIo()
+    const code = await main(
+      ['run', '--url', url, ...QUICK, '--report', join(blocker, 'r.json')],
+      io
+    )
+    expect(code).toBe(EXIT.usage)
+    expect(io.err()).toMatch(/could not write --report .*a-file.*ENOTDIR/)
   })
 
   it('fails a service that refuses the upgrade with HTTP 503 (exit 1)', async () => {
