@@ -8,6 +8,7 @@ import { createConnector, connectionOptionsFromConfig } from '../client/connecti
 import { createProbeProtocol, type ProbeProtocol } from '../client/protocol.js'
 import { suiteSettings, type Config } from '../config/schema.js'
 import { redactConfig, redactUrl } from '../config/redact.js'
+import { configSecrets, scrubDeep } from '../config/scrub.js'
 import { HealthError, isHealthError } from '../errors.js'
 import { systemClock, type Clock } from '../metrics/clock.js'
 import { healthScore } from '../metrics/health-score.js'
@@ -85,6 +86,10 @@ export async function runHealthCheck(whole: Config, deps: RunDeps = {}): Promise
       'url is required: pass --url / input url (the CLI and the action discover it when not given)'
     )
   }
+  const secrets = configSecrets(config)
+  const onSuiteEnd = deps.onSuiteEnd
+  // Suite results are shown live (console), so they leave scrubbed like the report.
+  if (onSuiteEnd) deps = { ...deps, onSuiteEnd: (suite) => onSuiteEnd(scrubDeep(suite, secrets)) }
   const clock = deps.clock ?? systemClock
   // Wall-clock time only labels the report; every duration comes from `clock`.
   const startedAt = new Date().toISOString()
@@ -147,37 +152,41 @@ export async function runHealthCheck(whole: Config, deps: RunDeps = {}): Promise
   }
 
   const metrics = recorder.toRunMetrics(result.durationMs)
-  return {
-    schemaVersion: 1,
-    // A breaking point below connection_count degrades a run the suites passed (stress-phase.ts).
-    status: verdictWithStress(result.status, stressEffect),
-    healthScore: healthScore({
-      successRate: metrics.successRate,
-      avgLatencyMs: metrics.latencyMs.avg,
-      // Reconnections the self-healing suite forced on purpose are not the service's fault.
-      reconnections: Math.max(0, metrics.reconnections - forcedReconnections(result.suites)),
-      errors: metrics.errors
-    }),
-    // Credentials in the URL (userinfo, token query parameters) never reach a report.
-    target: redactUrl(url),
-    startedAt,
-    durationMs: clock.nowMs() - startMs,
-    config: redactConfig(config),
-    suites: result.suites,
-    metrics,
-    latencyHistogram: runHistograms(recorder, result.durationMs),
-    ...(chaos ? { chaos } : {}),
-    ...(stress ? { stress } : {}),
-    ...(config.serverCommand !== undefined
-      ? {
-          service: {
-            logPath: service?.logPath ?? null,
-            readyMs: service?.readyMs ?? null,
-            restarts: service?.restarts ?? 0
+  // Text the service produced (close reasons, replies, errors) may quote a secret back.
+  return scrubDeep<RunReport>(
+    {
+      schemaVersion: 1,
+      // A breaking point below connection_count degrades a run the suites passed (stress-phase.ts).
+      status: verdictWithStress(result.status, stressEffect),
+      healthScore: healthScore({
+        successRate: metrics.successRate,
+        avgLatencyMs: metrics.latencyMs.avg,
+        // Reconnections the self-healing suite forced on purpose are not the service's fault.
+        reconnections: Math.max(0, metrics.reconnections - forcedReconnections(result.suites)),
+        errors: metrics.errors
+      }),
+      // Credentials in the URL (userinfo, token query parameters) never reach a report.
+      target: redactUrl(url),
+      startedAt,
+      durationMs: clock.nowMs() - startMs,
+      config: redactConfig(config),
+      suites: result.suites,
+      metrics,
+      latencyHistogram: runHistograms(recorder, result.durationMs),
+      ...(chaos ? { chaos } : {}),
+      ...(stress ? { stress } : {}),
+      ...(config.serverCommand !== undefined
+        ? {
+            service: {
+              logPath: service?.logPath ?? null,
+              readyMs: service?.readyMs ?? null,
+              restarts: service?.restarts ?? 0
+            }
           }
-        }
-      : {})
-  }
+        : {})
+    },
+    secrets
+  )
 }
 
 interface MeasureOptions {

@@ -1,0 +1,123 @@
+/**
+ * No configured secret leaves the process, even when the service itself
+ * quotes it back: a service that repeats the Authorization header and the
+ * URL's token in its close reasons. Every artifact built from the report is
+ * searched for both (issue 17 section 1).
+ */
+import { afterEach, describe, expect, it } from '@jest/globals'
+import type { IncomingMessage } from 'node:http'
+import { createServer } from 'node:http'
+import { isUtf8 } from 'node:buffer'
+import { WebSocketServer, type WebSocket } from 'ws'
+import { configSecrets, scrubText } from '../../src/config/scrub.js'
+import { runHealthCheck } from '../../src/engine/run.js'
+import { buildIssueBody, buildIssueTitle } from '../../src/github/issue-body.js'
+import { toHistoryRecord } from '../../src/history/record.js'
+import { renderConsole } from '../../src/report/console.js'
+import { toJsonReport } from '../../src/report/json.js'
+import { toOutputs } from '../../src/report/outputs.js'
+import { buildStepSummary } from '../../src/report/step-summary.js'
+import { makeConfig } from '../fixtures/builders.js'
+import { listen, type TestServer } from '../fixtures/faulty-servers.js'
+
+const HEADER_SECRET = 'hdr-s3cr3t-4f9a'
+const URL_TOKEN = 'tok-7c1e-9b2d'
+
+/** Echoes; answers invalid UTF-8 and the client's close with reasons quoting the credentials. */
+async function startTattletaleServer(): Promise<TestServer> {
+  const http = createServer((_req, res) => res.writeHead(426).end())
+  const wss = new WebSocketServer({ server: http, skipUTF8Validation: true })
+  wss.on('connection', (socket: WebSocket, req: IncomingMessage) => {
+    const quoted = `${req.headers.authorization ?? ''} ${req.url ?? ''}`.slice(0, 100)
+    socket.on('error', () => undefined)
+    socket.on('message', (data: Buffer, isBinary: boolean) => {
+      if (!isBinary && !isUtf8(data)) socket.close(1007, quoted)
+      else socket.send(data, { binary: isBinary })
+    })
+    socket.on('close', () => undefined)
+  })
+  const port = await listen(http)
+  return {
+    url: `ws://127.0.0.1:${port}/ws`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const client of wss.clients) client.terminate()
+        wss.close()
+        http.close(() => resolve())
+        http.closeAllConnections()
+      })
+  }
+}
+
+let server: TestServer | undefined
+afterEach(async () => {
+  await server?.close()
+  server = undefined
+})
+
+describe('secrets never leave, even quoted back by the service', () => {
+  it('scrubs the header value and the URL token from every artifact', async () => {
+    server = await startTattletaleServer()
+    const report = await runHealthCheck(
+      makeConfig({
+        url: `${server.url}?token=${URL_TOKEN}`,
+        duration: 1,
+        suites: ['connection-lifecycle', 'message-delivery'],
+        headers: { Authorization: `Bearer ${HEADER_SECRET}` }
+      })
+    )
+    const probe = report.suites
+      .flatMap((suite) => suite.checks)
+      .find((check) => check.id === 'protocol-error-close')
+    // The service did quote them: the reason is there, with the secrets taken out.
+    expect(probe?.message).toContain('closed with 1007')
+    expect(probe?.message).toContain('(*** /ws?token=***)')
+    const run = {
+      workflow: 'ci',
+      runUrl: 'https://github.test/run/1',
+      branch: 'main',
+      commit: 'abc'
+    }
+    const artifacts = {
+      json: JSON.stringify(toJsonReport(report)),
+      console: renderConsole(report, { color: false }),
+      summary: buildStepSummary(report),
+      outputs: JSON.stringify(toOutputs(report)),
+      issueTitle: buildIssueTitle('ci', report.target),
+      issueBody: buildIssueBody(report, run, 'key'),
+      history: JSON.stringify(toHistoryRecord(report))
+    }
+    for (const [name, text] of Object.entries(artifacts)) {
+      expect({ name, leaks: text.includes(HEADER_SECRET) || text.includes(URL_TOKEN) }).toEqual({
+        name,
+        leaks: false
+      })
+    }
+  })
+})
+
+describe('configSecrets', () => {
+  it('collects header values, their credential, the token and URL secrets, raw and decoded', () => {
+    const secrets = configSecrets({
+      headers: { Authorization: 'Bearer abc%2Fdef-123', 'X-Short': 'ab' },
+      githubToken: 'ghp_0123456789',
+      url: 'wss://user:p%40ssw0rd@h.test/ws?api_key=k3y-value&room=lobby'
+    })
+    expect(secrets).toEqual(
+      expect.arrayContaining([
+        'Bearer abc%2Fdef-123',
+        'abc%2Fdef-123',
+        'abc/def-123',
+        'ghp_0123456789',
+        'p%40ssw0rd',
+        'p@ssw0rd',
+        'k3y-value'
+      ])
+    )
+    // Too short to scrub from free text, and not secret.
+    expect(secrets).not.toContain('ab')
+    expect(secrets).not.toContain('lobby')
+    expect(scrubText('token ghp_0123456789 and p@ssw0rd', secrets)).toBe('token *** and ***')
+  })
+})
