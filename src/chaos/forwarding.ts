@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import WebSocket from 'ws'
 import type { Frame } from './pipe.js'
+import { UPSTREAM_ERROR_HEADER } from '../client/connect-errors.js'
 
 // Hop-by-hop and handshake headers ws sets itself; everything else (auth, cookies, origin) is forwarded.
 const NOT_FORWARDED = new Set([
@@ -22,9 +23,15 @@ const NOT_FORWARDED = new Set([
   'sec-websocket-accept'
 ])
 
-export function refuse(socket: Socket, status: number, text: string): void {
+export function refuse(socket: Socket, status: number, text: string, upstreamError?: string): void {
   if (socket.destroyed) return
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+  // The relay's own 502 would hide why the service could not be reached (a TLS
+  // certificate, a bad Sec-WebSocket-Accept, a reset): the client names it from this header.
+  const why =
+    upstreamError === undefined
+      ? ''
+      : `${UPSTREAM_ERROR_HEADER}: ${upstreamError.replace(/[^\x20-\x7e]+/g, ' ').slice(0, 300)}\r\n`
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${why}Content-Length: 0\r\n\r\n`)
   socket.destroySoon?.()
 }
 

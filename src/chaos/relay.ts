@@ -312,10 +312,11 @@ export async function startChaosRelay(options: ChaosRelayOptions): Promise<Chaos
       links.delete(link)
       upstream.terminate()
     })
-    upstream.on('error', () => {
+    upstream.on('error', (error: Error & { code?: string }) => {
       if (!link.client) {
         links.delete(link)
-        refuse(socket, 502, 'Bad Gateway')
+        const code = error.code === undefined ? '' : ` (${error.code})`
+        refuse(socket, 502, 'Bad Gateway', `${error.message}${code}`)
       }
     })
     socket.once('close', () => {

@@ -3,7 +3,7 @@
  * HealthErrors with stable codes and actionable messages.
  */
 import { fieldForPath } from '../config/fields.js'
-import { redactUrl } from '../config/redact.js'
+import { redactText, redactUrl } from '../config/redact.js'
 import { HealthError, type ErrorCode } from '../errors.js'
 import type { ConnectFailure } from './types.js'
 
@@ -32,11 +32,23 @@ const WS_HANDSHAKE_TIMEOUT = /handshake has timed out/i
  */
 
 /** The upgrade was answered with HTTP `status` instead of 101. */
-export function handshakeRejected(url: string, status: number): ConnectError {
+/**
+ * Response header the chaos relay sets on its 502 when it could not reach the
+ * service, carrying the upstream error (lower case, as Node reads headers).
+ */
+export const UPSTREAM_ERROR_HEADER = 'x-ws-health-upstream-error'
+
+export function handshakeRejected(
+  url: string,
+  status: number,
+  upstreamError?: string
+): ConnectError {
   url = redactUrl(url)
   const error: ConnectError = new HealthError(
     'WSH_ERR_HANDSHAKE_REJECTED',
-    `handshake rejected: HTTP ${status} from ${url} (expected 101 Switching Protocols)`
+    upstreamError === undefined
+      ? `handshake rejected: HTTP ${status} from ${url} (expected 101 Switching Protocols)`
+      : `cannot connect to ${url}: the chaos relay could not reach the service: ${redactText(upstreamError)}`
   )
   error.status = status
   return error

@@ -7,7 +7,12 @@
 import WebSocket from 'ws'
 import type { IncomingMessage } from 'node:http'
 import { HealthError, type ErrorCode } from '../errors.js'
-import { connectError, handshakeRejected, handshakeTimedOut } from './connect-errors.js'
+import {
+  UPSTREAM_ERROR_HEADER,
+  connectError,
+  handshakeRejected,
+  handshakeTimedOut
+} from './connect-errors.js'
 import type { ConnectionLimits, CreateConnectionOptions } from './connection-options.js'
 import type { Connection, HandshakeInfo } from './types.js'
 
@@ -111,7 +116,14 @@ class Opening implements OpeningHandshake {
     const status = response.statusCode ?? 0
     this.info.status = status
     response.resume()
-    this.fail(handshakeRejected(this.hooks.safeUrl, status))
+    const upstream = response.headers[UPSTREAM_ERROR_HEADER]
+    this.fail(
+      handshakeRejected(
+        this.hooks.safeUrl,
+        status,
+        typeof upstream === 'string' ? upstream : undefined
+      )
+    )
   }
 
   succeeded(connection: Connection): void {
