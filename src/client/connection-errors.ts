@@ -43,9 +43,26 @@ export function notOpen(where: ConnectionName, what: string, state: ReadyState):
   )
 }
 
-/** The tail of the message a probe or ping left unanswered by a close rejects with. */
-export function closedDetail(where: ConnectionName, code: number, reason: string): string {
-  return `connection ${where.label} to ${where.safeUrl} closed (code ${code}${reason ? `: ${reason}` : ''})`
+/**
+ * The tail of the message a probe or ping left unanswered by a close rejects
+ * with. `cause` is the socket error that ended the connection, if any: ws
+ * fails the connection on a frame the service got wrong (invalid opcode, RSV
+ * bits, a masked frame, a bad close code...), and that, not "code 1006", is
+ * the reason.
+ */
+export function closedDetail(
+  where: ConnectionName,
+  code: number,
+  reason: string,
+  cause?: Error
+): string {
+  const closed = `connection ${where.label} to ${where.safeUrl} closed (code ${code}${reason ? `: ${reason}` : ''})`
+  if (cause === undefined) return closed
+  const wsCode = (cause as NodeJS.ErrnoException).code
+  const named = typeof wsCode === 'string' ? ` (${wsCode})` : ''
+  return socketErrorCode(cause) === 'WSH_ERR_PROTOCOL'
+    ? `${closed} after the service broke the protocol: ${cause.message}${named}`
+    : `${closed} after a socket error: ${cause.message}${named}`
 }
 
 /** The code a socket error on an open connection counts as: ws's own WS_ERR_* are protocol violations. */

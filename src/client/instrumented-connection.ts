@@ -74,6 +74,8 @@ class InstrumentedConnection implements Connection {
   readyState: ReadyState = 'CONNECTING'
   /** The last error the socket reported after opening (for reasons in checks). */
   lastError: string | undefined
+  /** The socket error behind lastError: it names why the connection ended. */
+  private lastSocketError: Error | undefined
   readonly opened: Promise<Connection>
   readonly closed: Promise<CloseInfo>
 
@@ -259,6 +261,7 @@ class InstrumentedConnection implements Connection {
     // Echoes of a failed opening (e.g. terminate after a rejected upgrade) are not new errors.
     if (!this.wasOpen) return
     this.lastError = error.message
+    this.lastSocketError = error
     this.meter.failure(socketErrorCode(error))
   }
 
@@ -270,12 +273,18 @@ class InstrumentedConnection implements Connection {
     this.enter('CLOSED')
     if (wasOpen) this.meter.closed()
     const reason = reasonBuffer.toString('utf8')
-    const detail = closedDetail(this.name, code, reason)
+    const cause = this.lastSocketError
+    const detail = closedDetail(this.name, code, reason, cause)
+    // A protocol violation by the service is its fault, not a lost connection (never resent under chaos).
+    const ended = (message: string): HealthError =>
+      cause !== undefined && socketErrorCode(cause) === 'WSH_ERR_PROTOCOL'
+        ? new HealthError('WSH_ERR_PROTOCOL', message)
+        : this.lost(message)
     this.probes.rejectAll((id) => {
       this.meter.probeLost()
-      return this.lost(`probe ${id} got no reply: ${detail}`)
+      return ended(`probe ${id} got no reply: ${detail}`)
     })
-    this.pings.rejectAll((id) => this.lost(`ping ${id} got no pong: ${detail}`))
+    this.pings.rejectAll((id) => ended(`ping ${id} got no pong: ${detail}`))
     this.resolveClosed(describeClose(code, reason, this.closeInitiator, this.serverEndedTcp))
   }
 
