@@ -192,6 +192,19 @@ describe('a server that completes the handshake but never answers a message', ()
     expect(result.checks.some((c) => c.code === 'WSH_ERR_DEADLINE')).toBe(false)
   })
 
+  it.each(MESSAGE_SUITES)(
+    'never blames %s on ws-health itself (no WSH_ERR_INTERNAL)',
+    async (id) => {
+      server = await startMuteServer()
+      const { result } = await runSuite(id, server.url, FAST_LIMITS, { suiteGraceMs: 3_000 })
+      const failed = result.checks.filter((c) => c.status === 'failed')
+      expect(failed.length).toBeGreaterThan(0)
+      expect(failed.filter((c) => c.code === undefined || c.code === 'WSH_ERR_INTERNAL')).toEqual(
+        []
+      )
+    }
+  )
+
   it('passes heartbeat-monitoring under protocol echo: RFC 6455 pings still work', async () => {
     server = await startMuteServer()
     const { result } = await runSuite('heartbeat-monitoring', server.url, GENEROUS_LIMITS)

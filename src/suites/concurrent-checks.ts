@@ -165,7 +165,11 @@ export function judgeConcurrency(input: ConcurrencyFigures): {
           `${fairSlots.length} of ${opened} connections had ${CHAOS_MIN_FAIR_REPLIES} replies while up under chaos; two are needed to compare`
         )
       : jain === null
-        ? failedToMeasure(IDS[key].id, IDS[key].title, new Error('no replies to compare'))
+        ? failedToMeasure(
+            IDS[key].id,
+            IDS[key].title,
+            new HealthError('WSH_ERR_MESSAGE_TIMEOUT', 'no replies to compare')
+          )
         : measure({
             ...IDS[key],
             value: jain,

@@ -187,7 +187,11 @@ async function measurePings(ctx: SuiteContext): Promise<Outcome> {
   const missed = `${unanswered} of ${sent} pings got no pong within ${pongTimeoutMs} ms${dropped}${capped}`
   const why = firstError === undefined ? '' : `; first: ${describeError(firstError)}`
   const noPing = (id: string, title: string): Check =>
-    failedToMeasure(id, title, firstError ?? new Error('no ping could be sent'))
+    failedToMeasure(
+      id,
+      title,
+      firstError ?? new HealthError('WSH_ERR_CONNECTION_LOST', 'no ping could be sent')
+    )
   checks.push(
     sent === 0
       ? noPing(IDS.pong.id, IDS.pong.title)
@@ -308,7 +312,10 @@ async function appHeartbeat(ctx: SuiteContext, connection: Connection): Promise<
     return failedToMeasure(
       id,
       title,
-      new Error(`connection ${connection.label} is ${connection.readyState}`)
+      new HealthError(
+        'WSH_ERR_CONNECTION_LOST',
+        `connection ${connection.label} is ${connection.readyState}`
+      )
     )
   }
   const result = await runProbes(connection, {

@@ -19,7 +19,7 @@ import { chaosFaults, chaosResendOptions, injectedSince } from '../engine/chaos-
 import { failedToMeasure, measure, skipped } from '../engine/checks.js'
 import type { Check, MetricValue } from '../engine/model.js'
 import { closeQuietly, connectWithin, runProbes } from '../engine/probes.js'
-import { describeError } from '../errors.js'
+import { HealthError, describeError } from '../errors.js'
 import type { Thresholds } from '../config/schema.js'
 import { createSampleRecorder, summarize } from '../metrics/recorder.js'
 import { degradation, type Degradation } from '../metrics/regression.js'
@@ -168,7 +168,11 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
   const trend = degradation(result.atMs, rtts)
   const checks: Check[] = []
   const noSamples = (id: string, title: string): Check =>
-    failedToMeasure(id, title, result.firstError ?? new Error('no probe was sent'))
+    failedToMeasure(
+      id,
+      title,
+      result.firstError ?? new HealthError('WSH_ERR_CONNECTION_LOST', 'no probe was sent')
+    )
   const unexcusedText =
     unexcused > 0
       ? `; ${unexcused} resends beyond the ${hits.losses + hits.disconnects} messages the chaos relay lost or dropped count as lost`

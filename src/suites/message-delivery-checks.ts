@@ -106,7 +106,7 @@ export function payloadChecks(
           ? failedToMeasure(
               id,
               json ? jsonTitle(kind) : title,
-              trip.firstError ?? new Error('no reply')
+              trip.firstError ?? new HealthError('WSH_ERR_MESSAGE_TIMEOUT', 'no reply')
             )
           : json
             ? verify({
@@ -139,7 +139,11 @@ export function orderCheck(ctx: SuiteContext, order: ProbeRunResult, orderWave: 
   return nothingJudged(order)
     ? cutByDeadline(ORDER.id, ORDER.title, ORDER_WAVE * ORDER_WAVES)
     : order.replies === 0
-      ? failedToMeasure(ORDER.id, ORDER.title, order.firstError ?? new Error('no reply'))
+      ? failedToMeasure(
+          ORDER.id,
+          ORDER.title,
+          order.firstError ?? new HealthError('WSH_ERR_MESSAGE_TIMEOUT', 'no reply')
+        )
       : order.orderJudgedReplies === 0
         ? skipped(
             ORDER.id,

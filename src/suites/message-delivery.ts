@@ -307,7 +307,9 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
     if (ctx.signal.aborted) throw ctx.signal.reason
     if (silent && !concurrent) {
       // Nothing was answered: ordering and delivery would only wait out more timeouts.
-      throw runs[0]?.firstError ?? new Error('no probe was answered')
+      throw (
+        runs[0]?.firstError ?? new HealthError('WSH_ERR_MESSAGE_TIMEOUT', 'no probe was answered')
+      )
     }
 
     // Without chaos the phases take turns on one connection: one a payload probe closed is reopened.

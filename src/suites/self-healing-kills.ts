@@ -6,7 +6,7 @@
 import type { ReconnectingClient, RecoveryRecord } from '../client/reconnecting-client.js'
 import type { ChaosRelay } from '../chaos/relay.js'
 import { waitForReconnect } from '../engine/recovery-steps.js'
-import { describeError } from '../errors.js'
+import { HealthError, describeError } from '../errors.js'
 import type { KillObservation, LossObservation } from './self-healing-checks.js'
 import {
   retryBudgetMs,
@@ -57,7 +57,8 @@ export async function killPhase(
     if (!result.ok || result.value !== 'recovered') {
       const error =
         client.failure ??
-        new Error(
+        new HealthError(
+          'WSH_ERR_RECONNECT_EXHAUSTED',
           result.ok
             ? 'client gave up'
             : `no reconnect within ${Math.round(waitMs)} ms (${result.why})`

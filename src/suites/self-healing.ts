@@ -13,7 +13,7 @@ import { startChaosRelay, type ChaosRelay } from '../chaos/relay.js'
 import { failedToMeasure } from '../engine/checks.js'
 import type { Check, MetricValue } from '../engine/model.js'
 import { startWithin, until } from '../engine/recovery-steps.js'
-import { describeError } from '../errors.js'
+import { HealthError, describeError } from '../errors.js'
 import { summarize } from '../metrics/recorder.js'
 import {
   CHECK,
@@ -173,7 +173,14 @@ async function phases(
   const allRecords = clients.flatMap((c) => c.stats.recoveries.filter((r) => r.cause === 'drop'))
   const succeeded = allRecords.filter((r) => r.succeeded)
   const notMeasured = (id: string, title: string): Check =>
-    failedToMeasure(id, title, new Error('not run: the service did not heal from the first kill'))
+    failedToMeasure(
+      id,
+      title,
+      new HealthError(
+        'WSH_ERR_RECONNECT_EXHAUSTED',
+        'not run: the service did not heal from the first kill'
+      )
+    )
 
   const checks: Check[] = [
     reconnectCheck(kill, config.thresholds, margin),
