@@ -18,6 +18,7 @@ import { toJsonReport } from '../../src/report/json.js'
 import { toOutputs } from '../../src/report/outputs.js'
 import { buildStepSummary } from '../../src/report/step-summary.js'
 import { makeConfig } from '../fixtures/builders.js'
+import { makeReport, makeReportCheck, makeSuiteResult } from '../fixtures/reports.js'
 import { listen, type TestServer } from '../fixtures/faulty-servers.js'
 
 const HEADER_SECRET = 'hdr-s3cr3t-4f9a'
@@ -119,5 +120,33 @@ describe('configSecrets', () => {
     expect(secrets).not.toContain('ab')
     expect(secrets).not.toContain('lobby')
     expect(scrubText('token ghp_0123456789 and p@ssw0rd', secrets)).toBe('token *** and ***')
+  })
+})
+
+describe('text the service controls renders as words in the step summary', () => {
+  it('neutralises HTML, links, mentions and issue references in check messages', () => {
+    const hostile =
+      'closed with 1008 (<img src=x onerror=alert(1)> [click](https://evil.test) @octo-org/admins #12 | cell)'
+    const report = makeReport({
+      status: 'degraded',
+      suites: [
+        makeSuiteResult({
+          status: 'degraded',
+          checks: [makeReportCheck({ status: 'degraded', message: hostile })]
+        })
+      ]
+    })
+    const summary = buildStepSummary(report)
+    const row = summary.split('\n').find((line) => line.includes('closed with 1008'))
+    expect(row).toBeDefined()
+    expect(row).not.toContain('<img')
+    // An escaped bracket cannot open a link.
+    expect(row).not.toMatch(/(?<!\\)\]\(/)
+    expect(row).toContain('\\[click\\]')
+    expect(row).not.toMatch(/@octo-org/)
+    expect(row).not.toMatch(/#12\b/)
+    // The row keeps its five cells: the pipe in the message is escaped.
+    expect(row?.split(/(?<!\\)\|/).length).toBe(7)
+    expect(row).toContain('onerror=alert(1)')
   })
 })

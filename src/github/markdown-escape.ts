@@ -49,6 +49,28 @@ export function escapeMarkdown(text: unknown, maxChars = DEFAULT_FRAGMENT_MAX_CH
     .replace(/:\/\//g, `:${ZWSP}//`)
 }
 
+/** The markup escapeMarkdown's lighter sibling takes away: links, images, code, emphasis, tables. */
+const LINK_AND_CODE = /[\\`*[\]|~]/g
+
+/**
+ * Makes untrusted text safe in a table cell or list item while keeping it
+ * readable: HTML becomes entities, `[`, `]`, backticks, emphasis and pipes are
+ * escaped (no link, image, code span or new cell), mentions, issue references
+ * and autolinks are broken; parentheses, underscores and `#` in words stay as
+ * they are (they do nothing on their own), so "(RFC 6455 7.1.1)" and
+ * WSH_ERR_PROTOCOL read as written.
+ */
+export function escapeInline(text: unknown, maxChars = DEFAULT_FRAGMENT_MAX_CHARS): string {
+  return toSingleLine(String(text), maxChars)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(LINK_AND_CODE, (ch) => `\\${ch}`)
+    .replace(/@(?=[A-Za-z0-9_-])/g, `@${ZWSP}`)
+    .replace(/#(?=\d)/g, `#${ZWSP}`)
+    .replace(/:\/\//g, `:${ZWSP}//`)
+}
+
 /**
  * Issue titles are not rendered as markdown, but they are shown in
  * notifications and e-mail subjects: keep them to one line, short, and free

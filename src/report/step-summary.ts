@@ -32,10 +32,23 @@ import { discoverySummarySection } from './discovery-section.js'
 import { trendSummarySection } from './trend-section.js'
 import { chaosLine, recoveryText, serviceLine } from './run-conditions.js'
 import { stressLine, stressSummarySection } from './stress-section.js'
+import { escapeInline, inlineCode } from '../github/markdown-escape.js'
 
-/** Escapes text for one Markdown table cell. */
+/** Escapes our own text (titles, values, thresholds) for one Markdown table cell. */
 export function tableCell(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
+}
+
+/** Longest message one table cell shows: check messages can quote a service's close reason. */
+const MESSAGE_MAX_CHARS = 1_000
+
+/**
+ * Escapes a check message for a table cell. Messages can carry text the
+ * service controls (close reasons, errors): it must render as words, never as
+ * HTML, a link, a mention that pings a team or a reference to another issue.
+ */
+export function messageCell(text: string): string {
+  return escapeInline(text, MESSAGE_MAX_CHARS)
 }
 
 /**
@@ -74,7 +87,7 @@ function suiteSection(suite: SuiteResult): string[] {
         tableCell(formatValue(check.value, check.unit)),
         tableCell(thresholdCell(check)),
         `${STATUS_ICONS[check.status]} ${check.status}`,
-        tableCell(check.code ? `${check.message} (${check.code})` : check.message)
+        check.code ? `${messageCell(check.message)} (${check.code})` : messageCell(check.message)
       ].join(' | ')} |`
     )
   }
@@ -96,7 +109,7 @@ function conformanceSection(report: RunReport): string[] {
     '| --- | --- | --- |',
     ...findings.map(
       ({ suite, check }) =>
-        `| ${[suiteTitle(suite), check.title, check.message].map(tableCell).join(' | ')} |`
+        `| ${tableCell(suiteTitle(suite))} | ${tableCell(check.title)} | ${messageCell(check.message)} |`
     ),
     ''
   ]
@@ -133,7 +146,7 @@ export function buildStepSummary(report: RunReport): string {
     '',
     `**${STATUS_ICONS[report.status]} Verdict: ${statusLabel(report.status)}** · Health score **${formatScore(report.healthScore)}** (${healthBand(report.healthScore)})`,
     '',
-    `Target \`${report.target}\` · started ${report.startedAt} · ${formatDuration(report.durationMs)}`,
+    `Target ${inlineCode(report.target)} · started ${report.startedAt} · ${formatDuration(report.durationMs)}`,
     ''
   ]
   for (const line of [chaosLine(report), serviceLine(report), stressLine(report)]) {
