@@ -5,10 +5,8 @@
  * searched for both (issue 17 section 1).
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
-import type { IncomingMessage } from 'node:http'
-import { createServer } from 'node:http'
 import { isUtf8 } from 'node:buffer'
-import { WebSocketServer, type WebSocket } from 'ws'
+import type { WebSocket } from 'ws'
 import { configSecrets, scrubText } from '../../src/config/scrub.js'
 import { runHealthCheck } from '../../src/engine/run.js'
 import { buildIssueBody, buildIssueTitle } from '../../src/github/issue-body.js'
@@ -19,36 +17,28 @@ import { toOutputs } from '../../src/report/outputs.js'
 import { buildStepSummary } from '../../src/report/step-summary.js'
 import { makeConfig } from '../fixtures/builders.js'
 import { makeReport, makeReportCheck, makeSuiteResult } from '../fixtures/reports.js'
-import { listen, type TestServer } from '../fixtures/faulty-servers.js'
+import { answer, startWsServer, type TestServer } from '../fixtures/faulty-servers.js'
 
 const HEADER_SECRET = 'hdr-s3cr3t-4f9a'
 const URL_TOKEN = 'tok-7c1e-9b2d'
 
-/** Echoes; answers invalid UTF-8 and the client's close with reasons quoting the credentials. */
-async function startTattletaleServer(): Promise<TestServer> {
-  const http = createServer((_req, res) => res.writeHead(426).end())
-  const wss = new WebSocketServer({ server: http, skipUTF8Validation: true })
-  wss.on('connection', (socket: WebSocket, req: IncomingMessage) => {
-    const quoted = `${req.headers.authorization ?? ''} ${req.url ?? ''}`.slice(0, 100)
-    socket.on('error', () => undefined)
-    socket.on('message', (data: Buffer, isBinary: boolean) => {
-      if (!isBinary && !isUtf8(data)) socket.close(1007, quoted)
-      else socket.send(data, { binary: isBinary })
-    })
-    socket.on('close', () => undefined)
-  })
-  const port = await listen(http)
-  return {
-    url: `ws://127.0.0.1:${port}/ws`,
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const client of wss.clients) client.terminate()
-        wss.close()
-        http.close(() => resolve())
-        http.closeAllConnections()
-      })
-  }
+/** Echoes; answers invalid UTF-8 with a close reason quoting the credentials it was sent. */
+function startTattletaleServer(): Promise<TestServer> {
+  const quoted = new WeakMap<WebSocket, string>()
+  return startWsServer(
+    () => (socket, data, isBinary) => {
+      if (!isBinary && !isUtf8(data)) socket.close(1007, quoted.get(socket) ?? '')
+      else answer(socket, data, isBinary)
+    },
+    { skipUTF8Validation: true },
+    {
+      onSocket: (socket, request) =>
+        quoted.set(
+          socket,
+          `${request.headers.authorization ?? ''} ${request.url ?? ''}`.slice(0, 100)
+        )
+    }
+  )
 }
 
 let server: TestServer | undefined

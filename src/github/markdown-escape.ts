@@ -38,15 +38,7 @@ export function toSingleLine(text: string, maxChars = DEFAULT_FRAGMENT_MAX_CHARS
  * @param maxChars cap on the result's visible length before escaping (default 500)
  */
 export function escapeMarkdown(text: unknown, maxChars = DEFAULT_FRAGMENT_MAX_CHARS): string {
-  const line = toSingleLine(String(text), maxChars)
-  return line
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(MARKDOWN_PUNCTUATION, (ch) => `\\${ch}`)
-    .replace(/@(?=[A-Za-z0-9_-])/g, `@${ZWSP}`)
-    .replace(/#(?=\d)/g, `#${ZWSP}`)
-    .replace(/:\/\//g, `:${ZWSP}//`)
+  return neutralise(toSingleLine(String(text), maxChars), MARKDOWN_PUNCTUATION)
 }
 
 /** The markup escapeMarkdown's lighter sibling takes away: links, images, code, emphasis, tables. */
@@ -61,11 +53,16 @@ const LINK_AND_CODE = /[\\`*[\]|~]/g
  * WSH_ERR_PROTOCOL read as written.
  */
 export function escapeInline(text: unknown, maxChars = DEFAULT_FRAGMENT_MAX_CHARS): string {
-  return toSingleLine(String(text), maxChars)
+  return neutralise(toSingleLine(String(text), maxChars), LINK_AND_CODE)
+}
+
+/** HTML to entities, `escaped` characters backslashed, mentions, references and autolinks broken. */
+function neutralise(line: string, escaped: RegExp): string {
+  return line
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(LINK_AND_CODE, (ch) => `\\${ch}`)
+    .replace(escaped, (ch) => `\\${ch}`)
     .replace(/@(?=[A-Za-z0-9_-])/g, `@${ZWSP}`)
     .replace(/#(?=\d)/g, `#${ZWSP}`)
     .replace(/:\/\//g, `:${ZWSP}//`)
