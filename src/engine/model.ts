@@ -122,6 +122,11 @@ export interface RunReport {
   schemaVersion: 1
   status: Verdict
   healthScore: number
+  /**
+   * Present when the verdict is failed and the formula scored above the health-score
+   * threshold: the formula's score, capped so a failed run never reads as healthy.
+   */
+  healthScoreCappedFrom?: number
   target: string
   startedAt: string
   durationMs: number

@@ -11,7 +11,6 @@ import { redactConfig, redactUrl } from '../config/redact.js'
 import { configSecrets, scrubDeep } from '../config/scrub.js'
 import { HealthError, isHealthError } from '../errors.js'
 import { systemClock, type Clock } from '../metrics/clock.js'
-import { healthScore } from '../metrics/health-score.js'
 import { createRunRecorder, type RunRecorder } from '../metrics/run-recorder.js'
 import { runHistograms } from '../metrics/run-histograms.js'
 import { applyShard } from './shard.js'
@@ -25,6 +24,7 @@ import {
   startChaosMode
 } from './chaos-mode.js'
 import { failedToMeasure } from './checks.js'
+import { runScore } from './run-score.js'
 import type { MetricValue, RunReport, SuiteId, SuiteResult } from './model.js'
 import { protocolViolationChecks, withMessageDeliveryChecks } from './protocol-violations.js'
 import { createServiceProbe, type ServiceProbe } from './service-down.js'
@@ -152,19 +152,14 @@ export async function runHealthCheck(whole: Config, deps: RunDeps = {}): Promise
   }
 
   const metrics = recorder.toRunMetrics(result.durationMs)
+  // A breaking point below connection_count degrades a run the suites passed (stress-phase.ts).
+  const status = verdictWithStress(result.status, stressEffect)
   // Text the service produced (close reasons, replies, errors) may quote a secret back.
   return scrubDeep<RunReport>(
     {
       schemaVersion: 1,
-      // A breaking point below connection_count degrades a run the suites passed (stress-phase.ts).
-      status: verdictWithStress(result.status, stressEffect),
-      healthScore: healthScore({
-        successRate: metrics.successRate,
-        avgLatencyMs: metrics.latencyMs.avg,
-        // Reconnections the self-healing suite forced on purpose are not the service's fault.
-        reconnections: Math.max(0, metrics.reconnections - forcedReconnections(result.suites)),
-        errors: metrics.errors
-      }),
+      status,
+      ...runScore(status, metrics, result.suites, config.thresholds.healthScore),
       // Credentials in the URL (userinfo, token query parameters) never reach a report.
       target: redactUrl(url),
       startedAt,
@@ -336,12 +331,6 @@ function samplingSplit(
 ): { totalMs: number; suitesMs: number; stressMs: number } {
   const totalMs = timing?.durationMs ?? config.duration * 1000
   return { totalMs, ...splitDuration(totalMs, config.stressTest) }
-}
-
-/** Reconnections the self-healing suite caused itself (kills, restart), from its metrics. */
-function forcedReconnections(suites: readonly SuiteResult[]): number {
-  const forced = suites.find((s) => s.id === 'self-healing')?.metrics.forcedReconnections
-  return typeof forced === 'number' ? forced : 0
 }
 
 /** Every selected suite failed with the reason the service did not start. */

@@ -14,7 +14,7 @@ import {
   formatNumber,
   formatPercent,
   integrityText,
-  formatScore,
+  formatRunScore,
   formatThreshold,
   formatThroughput,
   formatValue,
@@ -245,7 +245,7 @@ export function renderConsole(report: RunReport, options: ConsoleOptions): strin
     `- Recovery Time: ${recoveryText(report)}`,
     `- Errors: ${metrics.errors}`,
     '',
-    `Health Score: ${formatScore(report.healthScore)} (${healthBand(report.healthScore)})`,
+    `Health Score: ${formatRunScore(report)} (${healthBand(report.healthScore)})`,
     `${STATUS_ICONS[report.status]} Verdict: ${paint(report.status, statusLabel(report.status))}`
   )
   return lines.join('\n')

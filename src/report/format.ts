@@ -98,6 +98,20 @@ export function formatScore(score: number | null | undefined): string {
   return measurable(score) ? `${formatNumber(score, 1)}/100` : NOT_AVAILABLE
 }
 
+/**
+ * The run's score as shown beside its verdict, saying when the failed verdict
+ * capped it: `80/100, capped from 100/100: a critical check failed`.
+ */
+export function formatRunScore(report: {
+  healthScore: number
+  healthScoreCappedFrom?: number
+}): string {
+  const score = formatScore(report.healthScore)
+  return report.healthScoreCappedFrom === undefined
+    ? score
+    : `${score}, capped from ${formatScore(report.healthScoreCappedFrom)}: a critical check failed`
+}
+
 /** Messages per second (`123.46 msgs/s`); `n/a` when not measured. */
 export function formatThroughput(msgsPerSec: number | null | undefined): string {
   return measurable(msgsPerSec) ? `${formatNumber(msgsPerSec)} msgs/s` : NOT_AVAILABLE

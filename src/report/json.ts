@@ -91,6 +91,9 @@ export function toJsonReport(report: RunReport): Record<string, unknown> {
     schemaVersion: report.schemaVersion,
     status: report.status,
     healthScore: report.healthScore,
+    ...(report.healthScoreCappedFrom === undefined
+      ? {}
+      : { healthScoreCappedFrom: report.healthScoreCappedFrom }),
     target: report.target,
     startedAt: report.startedAt,
     durationMs: report.durationMs,

@@ -30,7 +30,8 @@ import {
 } from '../engine/model.js'
 import { overallVerdict, suiteStatus } from '../engine/verdict.js'
 import { HealthError } from '../errors.js'
-import { healthScore } from '../metrics/health-score.js'
+import { runScore } from '../engine/run-score.js'
+import { ThresholdsSchema } from '../config/schema.js'
 import { createHistogram, histogramFromJson, type Histogram } from '../metrics/histogram.js'
 
 export interface MergeOptions {
@@ -103,15 +104,11 @@ export function mergeReports(reports: readonly RunReport[], options: MergeOption
   const starts = reports.map((r) => Date.parse(r.startedAt)).filter(Number.isFinite)
   const ends = reports.map((r) => Date.parse(r.startedAt) + r.durationMs).filter(Number.isFinite)
   const startMs = starts.length > 0 ? Math.min(...starts) : Number.NaN
+  const status = overallVerdict(suites)
   const merged: RunReport = {
     schemaVersion: first.schemaVersion,
-    status: overallVerdict(suites),
-    healthScore: healthScore({
-      successRate: metrics.successRate,
-      avgLatencyMs: metrics.latencyMs.avg,
-      reconnections: metrics.reconnections,
-      errors: metrics.errors
-    }),
+    status,
+    ...runScore(status, metrics, suites, scoreThreshold(first.config)),
     target: first.target,
     startedAt: Number.isFinite(startMs) ? new Date(startMs).toISOString() : first.startedAt,
     durationMs: Number.isFinite(startMs)
@@ -334,4 +331,14 @@ export function summaryOf(histogram: Histogram): Summary {
     max: histogram.max,
     count: histogram.count
   }
+}
+
+/** thresholds.healthScore as the report's (redacted) config recorded it, else the default. */
+function scoreThreshold(config: RunReport['config']): number {
+  const thresholds = config.thresholds
+  const value =
+    typeof thresholds === 'object' && thresholds !== null && !Array.isArray(thresholds)
+      ? thresholds.healthScore
+      : undefined
+  return typeof value === 'number' ? value : ThresholdsSchema.parse({}).healthScore
 }

@@ -15,7 +15,7 @@ import {
   formatNumber,
   formatPercent,
   integrityText,
-  formatScore,
+  formatRunScore,
   formatThreshold,
   formatThroughput,
   formatValue,
@@ -144,7 +144,7 @@ export function buildStepSummary(report: RunReport): string {
   const lines = [
     '## 📊 WebSocket Health Report',
     '',
-    `**${STATUS_ICONS[report.status]} Verdict: ${statusLabel(report.status)}** · Health score **${formatScore(report.healthScore)}** (${healthBand(report.healthScore)})`,
+    `**${STATUS_ICONS[report.status]} Verdict: ${statusLabel(report.status)}** · Health score **${formatRunScore(report)}** (${healthBand(report.healthScore)})`,
     '',
     `Target ${inlineCode(report.target)} · started ${report.startedAt} · ${formatDuration(report.durationMs)}`,
     ''

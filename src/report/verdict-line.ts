@@ -4,7 +4,7 @@
  * first check that missed and its reason.
  */
 import type { RunReport } from '../engine/model.js'
-import { formatScore, statusLabel, suiteTitle } from './format.js'
+import { formatRunScore, statusLabel, suiteTitle } from './format.js'
 import { stressVerdictReason } from './stress-section.js'
 
 /** At most this many suites are named; the rest are counted. */
@@ -12,7 +12,7 @@ export const MAX_REASONS = 3
 
 /** e.g. `FAILED (health 40/100): Connection Lifecycle: Handshake: handshake rejected: HTTP 503`. */
 export function verdictLine(report: RunReport): string {
-  const head = `${statusLabel(report.status)} (health ${formatScore(report.healthScore)})`
+  const head = `${statusLabel(report.status)} (health ${formatRunScore(report)})`
   const missed = report.suites.filter(
     (suite) => suite.status === 'failed' || suite.status === 'degraded'
   )
