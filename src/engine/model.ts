@@ -58,6 +58,12 @@ export interface Check {
   /** Set when a failure has a known cause. */
   code?: ErrorCode
   /**
+   * `client`: the check exercises ws-health's own reconnecting client against
+   * its own relay (backoff policy, giving up, circuit breaker), not the
+   * service: reported as client resilience, never more than `degraded`.
+   */
+  scope?: 'client'
+  /**
    * Set on a conformance finding: the service broke an RFC 6455 rule (a
    * SHOULD, or a MUST that costs it no health) but did what the check
    * measures. Such a check is at most `degraded`, never fails its suite or

@@ -138,7 +138,7 @@ function checkLine(check: Check, paint: Paint): string {
       ? ''
       : ` ${formatValue(check.value, check.unit)} (threshold ${formatThreshold(check.threshold, check.unit)})`
   const code = check.code ? ` [${check.code}]` : ''
-  return `     ${icon} ${check.title}:${measured} — ${paint(check.status, check.message)}${code}`
+  return `     ${icon} ${check.title}${check.scope === 'client' ? ' (client resilience)' : ''}:${measured} — ${paint(check.status, check.message)}${code}`
 }
 
 /**

@@ -46,7 +46,8 @@ function suiteJson(suite: SuiteResult): Record<string, unknown> {
       threshold: check.threshold,
       message: check.message,
       ...(check.code === undefined ? {} : { code: check.code }),
-      ...(check.conformance === true ? { conformance: true } : {})
+      ...(check.conformance === true ? { conformance: true } : {}),
+      ...(check.scope === undefined ? {} : { scope: check.scope })
     })),
     metrics: suite.metrics
   }

@@ -83,7 +83,7 @@ function suiteSection(suite: SuiteResult): string[] {
   for (const check of suite.checks.filter((check) => !isConformanceFinding(check))) {
     lines.push(
       `| ${[
-        tableCell(check.title),
+        tableCell(check.scope === 'client' ? `${check.title} (client resilience)` : check.title),
         tableCell(formatValue(check.value, check.unit)),
         tableCell(thresholdCell(check)),
         `${STATUS_ICONS[check.status]} ${check.status}`,

@@ -86,6 +86,18 @@ export function delaySamples(records: readonly RecoveryRecord[]): DelaySample[] 
   )
 }
 
+/**
+ * Marks a check of ws-health's own client (backoff, giving up, breaker): it
+ * says nothing about the service, so a miss degrades the run, never fails it.
+ */
+export function clientResilience(check: Check): Check {
+  return {
+    ...check,
+    scope: 'client',
+    status: check.status === 'failed' ? 'degraded' : check.status
+  }
+}
+
 export function backoffCheck(samples: readonly DelaySample[], policy: BackoffPolicy): Check {
   const { id, title } = CHECK.backoff
   const longest = Math.max(0, ...samples.map((s) => s.attempt))

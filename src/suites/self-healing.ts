@@ -18,6 +18,7 @@ import { summarize } from '../metrics/recorder.js'
 import {
   CHECK,
   backoffCheck,
+  clientResilience,
   delaySamples,
   lossCheck,
   reconnectCheck,
@@ -184,9 +185,12 @@ async function phases(
 
   const checks: Check[] = [
     reconnectCheck(kill, config.thresholds, margin),
-    backoffCheck(delaySamples(clients.flatMap((c) => c.stats.recoveries)), main.backoff),
-    outage ? outage.givesUp : notMeasured(CHECK.givesUp.id, CHECK.givesUp.title),
-    outage ? outage.breaker : notMeasured(CHECK.breaker.id, CHECK.breaker.title),
+    // Backoff, giving up and the breaker are ws-health's own client against its own relay.
+    clientResilience(
+      backoffCheck(delaySamples(clients.flatMap((c) => c.stats.recoveries)), main.backoff)
+    ),
+    clientResilience(outage ? outage.givesUp : notMeasured(CHECK.givesUp.id, CHECK.givesUp.title)),
+    clientResilience(outage ? outage.breaker : notMeasured(CHECK.breaker.id, CHECK.breaker.title)),
     resumeCheck(resumed),
     lossCheck(loss),
     restartCheck(
