@@ -25,6 +25,12 @@ export const ERROR_CODES = {
   WSH_ERR_CROSS_TALK: 'reply delivered to the wrong connection',
   /** A probe that was already answered was answered again. */
   WSH_ERR_DUPLICATE_REPLY: 'duplicated reply',
+  /**
+   * A message from the service passed max_message_bytes (after inflation
+   * when compression is on), or the bytes buffered across the run's
+   * connections passed their budget: the connection was closed.
+   */
+  WSH_ERR_MESSAGE_TOO_BIG: 'message too big',
   /** A closing handshake did not complete within its timeout. */
   WSH_ERR_CLOSE_TIMEOUT: 'close timed out',
   /** A suite or the run hit its deadline and was cut short. */

@@ -226,7 +226,13 @@ describe('connection against faulty servers', () => {
 
   it('records the extensions the server accepted', async () => {
     server = await startWsServer(() => undefined, { perMessageDeflate: true })
-    const c = await createConnection({ url: server.url, clock: systemClock, protocol: echo })
+    // Offered only when asked for (issue 17: no inflation unless compression is on).
+    const c = await createConnection({
+      url: server.url,
+      clock: systemClock,
+      protocol: echo,
+      compression: true
+    })
     sockets.push(c)
     expect(c.handshake.extensions).toMatch(/^permessage-deflate/)
   })

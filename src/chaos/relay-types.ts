@@ -18,6 +18,11 @@ export interface ChaosRelayOptions {
   /** Upstream handshake limit, ms (default 10000). */
   handshakeTimeoutMs?: number
   /**
+   * Largest message accepted from the service, bytes (default ws's 100 MiB).
+   * A larger one closes the client's leg with 1009 and RELAY_TOO_BIG_REASON.
+   */
+  maxPayload?: number
+  /**
    * Bytes one direction of one connection may hold (queued for delay or
    * bandwidth, or written and not yet flushed) before the relay closes the
    * connection with 1009 (default DEFAULT_RELAY_MAX_QUEUED_BYTES, 64 MiB).

@@ -22,6 +22,7 @@ import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import WebSocket, { WebSocketServer } from 'ws'
 import { systemClock } from '../metrics/clock.js'
+import { isMessageTooBig, RELAY_TOO_BIG_REASON } from '../client/message-cap.js'
 import {
   createFaultPlanner,
   DEFAULT_FAULTS,
@@ -268,7 +269,8 @@ export async function startChaosRelay(options: ChaosRelayOptions): Promise<Chaos
       headers,
       perMessageDeflate: false,
       autoPong: false,
-      handshakeTimeout: handshakeTimeoutMs
+      handshakeTimeout: handshakeTimeoutMs,
+      ...(options.maxPayload === undefined ? {} : { maxPayload: options.maxPayload })
     })
     const link: Link = {
       index,
@@ -317,6 +319,10 @@ export async function startChaosRelay(options: ChaosRelayOptions): Promise<Chaos
         links.delete(link)
         const code = error.code === undefined ? '' : ` (${error.code})`
         refuse(socket, 502, 'Bad Gateway', `${error.message}${code}`)
+      } else if (isMessageTooBig(error)) {
+        // The client learns why; the service, which may never close, is dropped at once.
+        forwardClose(link.client, 1009, RELAY_TOO_BIG_REASON)
+        upstream.terminate()
       }
     })
     socket.once('close', () => {

@@ -5,6 +5,7 @@
  */
 import type { Clock } from '../metrics/clock.js'
 import type { RunRecorder } from '../metrics/run-recorder.js'
+import type { BufferBudget } from './buffer-budget.js'
 import type { ProbeProtocol } from './protocol.js'
 import type { ConnectionOptions } from './types.js'
 
@@ -18,7 +19,11 @@ export const CONNECTION_DEFAULTS = {
   pongTimeoutMs: 5_000,
   /** A closing handshake normally takes one round trip; 5 s covers slow services. */
   closeTimeoutMs: 5_000,
-  /** Largest message accepted from the service; above config's 64 MiB large-probe limit. */
+  /**
+   * Largest message accepted from the service when no cap is given; runs
+   * pass the cap derived from their probes (message-cap.ts). Above config's
+   * 64 MiB large-probe limit.
+   */
   maxPayload: 128 * 1024 * 1024
 } as const
 
@@ -32,8 +37,12 @@ export interface CreateConnectionOptions extends ConnectionOptions {
   pongTimeoutMs?: number
   /** Default timeout for close() in ms. */
   closeTimeoutMs?: number
-  /** Largest incoming message in bytes. */
+  /** Largest incoming message in bytes (after inflation when compression is on). */
   maxPayload?: number
+  /** Offer permessage-deflate (default false: byte counts stay honest, nothing inflates). */
+  compression?: boolean
+  /** Shared budget on bytes received and not yet delivered; none when absent. */
+  bufferBudget?: BufferBudget
   /** The run's metrics sink; nothing is recorded when absent or when `record` is false. */
   recorder?: RunRecorder
 }
@@ -47,11 +56,16 @@ export interface ConnectionLimits {
   maxPayload: number
 }
 
-/** `value`, or `fallback` when absent; RangeError naming `name` unless finite and > 0. */
-export function positive(name: string, value: number | undefined, fallback: number): number {
+/** `value`, or `fallback` when absent; RangeError naming `name` and `unit` unless finite and > 0. */
+export function positive(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  unit: 'milliseconds' | 'bytes' = 'milliseconds'
+): number {
   const v = value ?? fallback
   if (!Number.isFinite(v) || v <= 0) {
-    throw new RangeError(`${name}: got ${v}; expected a positive number of milliseconds`)
+    throw new RangeError(`${name}: got ${v}; expected a positive number of ${unit}`)
   }
   return v
 }
@@ -68,6 +82,6 @@ export function resolveLimits(options: CreateConnectionOptions): ConnectionLimit
     messageTimeoutMs: positive('messageTimeoutMs', options.messageTimeoutMs, d.messageTimeoutMs),
     pongTimeoutMs: positive('pongTimeoutMs', options.pongTimeoutMs, d.pongTimeoutMs),
     closeTimeoutMs: positive('closeTimeoutMs', options.closeTimeoutMs, d.closeTimeoutMs),
-    maxPayload: positive('maxPayload', options.maxPayload, d.maxPayload)
+    maxPayload: positive('maxPayload', options.maxPayload, d.maxPayload, 'bytes')
   }
 }

@@ -4,7 +4,9 @@
  * binds a run's defaults into the `Connect` factory suites receive.
  */
 import type { Config } from '../config/schema.js'
+import { createBufferBudget } from './buffer-budget.js'
 import { createConnection, type CreateConnectionOptions } from './instrumented-connection.js'
+import { bufferBudgetBytes, messageCapBytes } from './message-cap.js'
 import type { Connect, ConnectionOptions } from './types.js'
 
 export {
@@ -20,19 +22,44 @@ export interface ConnectorDefaults extends Omit<CreateConnectionOptions, 'label'
   labelPrefix?: string
 }
 
-/** The connection options a run's config implies (timeouts, subprotocols, headers). */
+/**
+ * The connection options a run's config implies (timeouts, subprotocols,
+ * headers, the message cap and compression), with a fresh buffer budget that
+ * every connection of the connector built from them shares.
+ */
 export function connectionOptionsFromConfig(
-  config: Pick<Config, 'subprotocols' | 'headers' | 'handshakeTimeoutMs' | 'thresholds'>
+  config: Pick<
+    Config,
+    | 'subprotocols'
+    | 'headers'
+    | 'handshakeTimeoutMs'
+    | 'thresholds'
+    | 'maxMessageBytes'
+    | 'largePayloadBytes'
+    | 'minMessageBytes'
+    | 'compression'
+  >
 ): Pick<
   CreateConnectionOptions,
-  'subprotocols' | 'headers' | 'handshakeTimeoutMs' | 'messageTimeoutMs' | 'pongTimeoutMs'
+  | 'subprotocols'
+  | 'headers'
+  | 'handshakeTimeoutMs'
+  | 'messageTimeoutMs'
+  | 'pongTimeoutMs'
+  | 'maxPayload'
+  | 'compression'
+  | 'bufferBudget'
 > {
+  const capBytes = messageCapBytes(config)
   return {
     subprotocols: config.subprotocols,
     headers: config.headers,
     handshakeTimeoutMs: config.handshakeTimeoutMs,
     messageTimeoutMs: config.thresholds.messageTimeoutMs,
-    pongTimeoutMs: config.thresholds.pongTimeoutMs
+    pongTimeoutMs: config.thresholds.pongTimeoutMs,
+    maxPayload: capBytes,
+    compression: config.compression,
+    bufferBudget: createBufferBudget(bufferBudgetBytes(capBytes))
   }
 }
 
@@ -50,6 +77,7 @@ export function createConnector(defaults: ConnectorDefaults): Connect {
       subprotocols: options.subprotocols ?? defaults.subprotocols,
       headers: options.headers ?? defaults.headers,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? defaults.handshakeTimeoutMs,
+      maxPayload: options.maxPayload ?? defaults.maxPayload,
       label: options.label ?? `${prefix}${++count}`,
       record: options.record
     })

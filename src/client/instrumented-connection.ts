@@ -16,6 +16,7 @@ import type { ClientRequest, IncomingMessage } from 'node:http'
 import { redactUrl } from '../config/redact.js'
 import { HealthError } from '../errors.js'
 import type { Clock } from '../metrics/clock.js'
+import { BufferAccount } from './buffer-budget.js'
 import { awaitClose, describeClose } from './close-handshake.js'
 import {
   closedDetail,
@@ -35,6 +36,12 @@ import {
 } from './connection-options.js'
 import { createOpeningHandshake, createSocket, type OpeningHandshake } from './opening-handshake.js'
 import { SETTLED, createPendingProbes, type PendingProbes } from './pending-probes.js'
+import {
+  bufferBudgetExceeded,
+  isMessageTooBig,
+  messageTooBig,
+  RELAY_TOO_BIG_REASON
+} from './message-cap.js'
 import { createPingTracker, type PingTracker } from './ping-tracker.js'
 import type { EncodedProbe, ProbeProtocol } from './protocol.js'
 import type {
@@ -92,6 +99,11 @@ class InstrumentedConnection implements Connection {
   private readonly pings: PingTracker
   private readonly listeners: ((data: Buffer, isBinary: boolean) => void)[] = []
   private wasOpen = false
+  /** Set when the client itself cut the connection (message over the cap, budget passed). */
+  private fatal: HealthError | undefined
+  private readonly account: BufferAccount | undefined
+  /** The upgraded TCP socket, whose chunks the buffer budget counts. */
+  private tcp: IncomingMessage['socket'] | undefined
   private closeInitiator: CloseInfo['initiatedBy'] | undefined
   /** The service's FIN arrived: it ended the TCP connection itself. */
   private serverEndedTcp = false
@@ -109,6 +121,7 @@ class InstrumentedConnection implements Connection {
     this.stats = this.meter.stats
     const limits = resolveLimits(options)
     this.limits = limits
+    this.account = options.bufferBudget ? new BufferAccount(options.bufferBudget) : undefined
     this.opening = createOpeningHandshake({
       safeUrl: this.name.safeUrl,
       handshakeTimeoutMs: limits.handshakeTimeoutMs,
@@ -156,6 +169,7 @@ class InstrumentedConnection implements Connection {
     ws.on('close', this.onClose)
     ws.on('message', this.onWsMessage)
     ws.on('pong', this.onPong)
+    if (this.account) ws.on('ping', this.onPing)
     this.opening.watch(ws)
   }
 
@@ -231,6 +245,7 @@ class InstrumentedConnection implements Connection {
   private readonly onUpgrade = (response: IncomingMessage): void => {
     // The upgraded socket is the one ws keeps; its 'end' is the service's FIN.
     response.socket.once('end', this.onTcpEnd)
+    this.tcp = response.socket
     this.opening.upgraded(response)
   }
 
@@ -250,6 +265,9 @@ class InstrumentedConnection implements Connection {
     this.enter('OPEN', now)
     this.wasOpen = true
     this.meter.opened(this.handshake.connectTimeMs)
+    // Attached only now: a 'data' listener added before ws's own would make the socket flow
+    // and hand ws's first bytes (those read with the upgrade) to this listener alone.
+    if (this.account) this.tcp?.on('data', this.onSocketData)
     this.opening.succeeded(this)
   }
 
@@ -260,26 +278,55 @@ class InstrumentedConnection implements Connection {
     }
     // Echoes of a failed opening (e.g. terminate after a rejected upgrade) are not new errors.
     if (!this.wasOpen) return
+    if (isMessageTooBig(error)) {
+      this.cut(messageTooBig(this.label, this.name.safeUrl, this.limits.maxPayload))
+      return
+    }
     this.lastError = error.message
     this.lastSocketError = error
     this.meter.failure(socketErrorCode(error))
   }
 
+  /**
+   * Fails the connection for a reason of the client's own and drops it at
+   * once: ws would otherwise wait up to 30 s for the service's close frame,
+   * and a hostile service never sends one.
+   */
+  private cut(error: HealthError): void {
+    if (this.fatal) return
+    this.fatal = error
+    this.lastError = error.message
+    this.meter.failure(error.code)
+    this.ws.terminate()
+  }
+
   private readonly onClose = (code: number, reasonBuffer: Buffer): void => {
     const wasOpen = this.wasOpen
+    const reason = reasonBuffer.toString('utf8')
+    if (code === 1009 && reason === RELAY_TOO_BIG_REASON && !this.fatal) {
+      this.fatal = messageTooBig(
+        this.label,
+        `${this.name.safeUrl} (through the chaos relay)`,
+        this.limits.maxPayload
+      )
+      this.lastError = this.fatal.message
+      this.meter.failure(this.fatal.code)
+    }
     if (!this.opening.settled) {
       this.opening.broke(new Error('connection closed before the handshake completed'))
     }
     this.enter('CLOSED')
     if (wasOpen) this.meter.closed()
-    const reason = reasonBuffer.toString('utf8')
+    this.account?.release()
     const cause = this.lastSocketError
     const detail = closedDetail(this.name, code, reason, cause)
+    const fatal = this.fatal
     // A protocol violation by the service is its fault, not a lost connection (never resent under chaos).
     const ended = (message: string): HealthError =>
-      cause !== undefined && socketErrorCode(cause) === 'WSH_ERR_PROTOCOL'
+      fatal ??
+      (cause !== undefined && socketErrorCode(cause) === 'WSH_ERR_PROTOCOL'
         ? new HealthError('WSH_ERR_PROTOCOL', message)
-        : this.lost(message)
+        : this.lost(message))
     this.probes.rejectAll((id) => {
       this.meter.probeLost()
       return ended(`probe ${id} got no reply: ${detail}`)
@@ -289,6 +336,7 @@ class InstrumentedConnection implements Connection {
   }
 
   private readonly onWsMessage = (data: Buffer, isBinary: boolean): void => {
+    this.account?.release()
     this.meter.received(data.length)
     const listeners = this.listeners
     for (let i = 0; i < listeners.length; i++) {
@@ -314,7 +362,17 @@ class InstrumentedConnection implements Connection {
     this.serverEndedTcp = true
   }
 
+  private readonly onSocketData = (chunk: Buffer): void => {
+    if (this.account!.received(chunk.length) || this.fatal) return
+    this.cut(bufferBudgetExceeded(this.label, this.name.safeUrl, this.account!.limitBytes))
+  }
+
+  private readonly onPing = (): void => {
+    this.account!.release()
+  }
+
   private readonly onPong = (payload: Buffer): void => {
+    this.account?.release()
     this.pings.settle(payload)
   }
 
@@ -335,7 +393,8 @@ class InstrumentedConnection implements Connection {
   }
 
   private notOpen(what: string): HealthError {
-    return notOpen(this.name, what, this.readyState)
+    // A connection the client cut keeps its reason: later calls say why it is closed.
+    return this.fatal ?? notOpen(this.name, what, this.readyState)
   }
 
   private enter(state: ReadyState, atMs = this.clock.nowMs()): void {

@@ -35,7 +35,9 @@ export function createSocket(
     return new WebSocket(options.url, options.subprotocols ?? [], {
       handshakeTimeout: limits.handshakeTimeoutMs,
       headers: options.headers,
-      maxPayload: limits.maxPayload
+      maxPayload: limits.maxPayload,
+      // ws applies maxPayload to the inflated size, so a deflate bomb stops at the cap.
+      perMessageDeflate: options.compression === true
     })
   } catch (error) {
     const raw = error instanceof Error ? error.message : String(error)

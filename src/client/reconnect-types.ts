@@ -20,6 +20,10 @@ export interface ReconnectingClientOptions {
   subprotocols?: string[]
   /** Per-attempt handshake limit, ms (default 10000). */
   handshakeTimeoutMs?: number
+  /** Largest message accepted, bytes (passed to the opener; default the opener's). */
+  maxPayload?: number
+  /** Offer permessage-deflate (default false). */
+  compression?: boolean
   backoff?: Partial<BackoffOptions>
   /** Attempts per recovery before WSH_ERR_RECONNECT_EXHAUSTED (default 5; overrides backoff.maxAttempts). */
   maxReconnectAttempts?: number

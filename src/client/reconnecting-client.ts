@@ -112,7 +112,9 @@ export function createReconnectingClient(options: ReconnectingClientOptions): Re
     return open(resumeUrl(options.url, options.resume, token), {
       headers: resumeHeaders(options.headers ?? {}, options.resume, token),
       subprotocols: options.subprotocols ?? [],
-      handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS
+      handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+      maxPayload: options.maxPayload,
+      compression: options.compression
     })
   }
 

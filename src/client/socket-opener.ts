@@ -5,6 +5,10 @@
  */
 import WebSocket from 'ws'
 import { connectError, handshakeRejected, handshakeTimedOut } from './connect-errors.js'
+import { isMessageTooBig } from './message-cap.js'
+
+/** The close reason a reconnecting client sees when a message passed maxPayload. */
+export const TOO_BIG_CLOSE_REASON = 'message over max_message_bytes'
 
 export interface ClientSocket {
   send(data: string | Buffer): void
@@ -24,12 +28,20 @@ export interface OpenInit {
   subprotocols: string[]
   /** Upper bound for the handshake, ms. */
   handshakeTimeoutMs: number
+  /** Largest message accepted, bytes (inflated size with compression); default ws's 100 MiB. */
+  maxPayload?: number
+  /** Offer permessage-deflate (default false). */
+  compression?: boolean
 }
 
 /** Opens one connection; resolves when OPEN, rejects with a HealthError. */
 export type OpenSocket = (url: string, init: OpenInit) => Promise<ClientSocket>
 
-/** Default opener: a `ws` WebSocket with permessage-deflate off (byte counts stay honest). */
+/**
+ * Default opener: a `ws` WebSocket with permessage-deflate off unless asked
+ * for (byte counts stay honest). A message over maxPayload drops the
+ * connection at once, reported as a close with 1009 and TOO_BIG_CLOSE_REASON, so the client's reason names the cap rather than 1006.
+ */
 export const openWsSocket: OpenSocket = (url, init) =>
   new Promise<ClientSocket>((resolve, reject) => {
     let ws: WebSocket
@@ -37,7 +49,8 @@ export const openWsSocket: OpenSocket = (url, init) =>
       ws = new WebSocket(url, init.subprotocols, {
         headers: init.headers,
         handshakeTimeout: init.handshakeTimeoutMs,
-        perMessageDeflate: false
+        perMessageDeflate: init.compression === true,
+        ...(init.maxPayload === undefined ? {} : { maxPayload: init.maxPayload })
       })
     } catch (error) {
       reject(connectError(url, init.handshakeTimeoutMs, error))
@@ -48,6 +61,7 @@ export const openWsSocket: OpenSocket = (url, init) =>
     let onClose: ((code: number, reason: string) => void) | undefined
     const early: Array<[Buffer, boolean]> = []
     let closedWith: [number, string] | undefined
+    let tooBig = false
 
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
       const buffer = Array.isArray(data)
@@ -66,7 +80,14 @@ export const openWsSocket: OpenSocket = (url, init) =>
     })
     // After OPEN, errors are followed by 'close'; the listener keeps them from being thrown.
     ws.on('error', (error) => {
-      if (settled) return
+      if (settled) {
+        if (isMessageTooBig(error)) {
+          tooBig = true
+          // ws would wait up to 30 s for a close frame a hostile service never sends.
+          ws.terminate()
+        }
+        return
+      }
       settled = true
       const message = error instanceof Error ? error.message : String(error)
       reject(
@@ -76,8 +97,10 @@ export const openWsSocket: OpenSocket = (url, init) =>
       )
     })
     ws.on('close', (code: number, reason: Buffer) => {
-      closedWith = [code, reason.toString()]
-      onClose?.(code, closedWith[1])
+      closedWith = tooBig
+        ? [1009, `${TOO_BIG_CLOSE_REASON} (${init.maxPayload ?? 'ws default'} bytes)`]
+        : [code, reason.toString()]
+      onClose?.(closedWith[0], closedWith[1])
     })
     ws.once('open', () => {
       settled = true

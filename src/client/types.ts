@@ -106,6 +106,12 @@ export interface ConnectionOptions {
    */
   record?: boolean
   /**
+   * Largest message this connection accepts, bytes (default: the run's cap,
+   * max_message_bytes or derived from its probes). For a probe that sends
+   * more than the run's probes on purpose and must see its echo.
+   */
+  maxPayload?: number
+  /**
    * Ends any waiting the Connect factory does of its own (the chaos-mode
    * connector's retries while the relay refuses); a plain connect ignores it.
    */

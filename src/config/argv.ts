@@ -52,7 +52,9 @@ const RUN_OPTIONS: Record<string, OptionType> = {
   'server-ready-timeout': 'string',
   'max-reconnect-attempts': 'string',
   'idle-ms': 'string',
-  'min-message-bytes': 'string'
+  'min-message-bytes': 'string',
+  'max-message-bytes': 'string',
+  compression: 'boolean'
 }
 
 const COMMANDS: Record<Exclude<Command, 'help' | 'version'>, Record<string, OptionType>> = {
@@ -82,7 +84,7 @@ export function usage(): string {
     '      [--discovery-timeout MS]',
     '      [--server-command CMD] [--server-ready-timeout S] [--max-reconnect-attempts N]',
     '      [--idle-ms MS]',
-    '      [--min-message-bytes N]',
+    '      [--min-message-bytes N] [--max-message-bytes N] [--compression]',
     '        Validate the WebSocket service at URL. Without --url, the endpoint is',
     '        discovered from the project in the current directory (see discover).',
     '        --history appends the run to a JSON-lines history and reports trends,',

@@ -215,6 +215,20 @@ export const FIELDS: readonly FieldSpec[] = [
     flag: 'min-message-bytes',
     file: ['min_message_bytes']
   },
+  {
+    path: 'maxMessageBytes',
+    kind: 'number',
+    input: 'max_message_bytes',
+    flag: 'max-message-bytes',
+    file: ['max_message_bytes']
+  },
+  {
+    path: 'compression',
+    kind: 'boolean',
+    input: 'compression',
+    flag: 'compression',
+    file: ['compression']
+  },
   { path: 'failOn', kind: 'string', input: 'fail_on', flag: 'fail-on', file: ['fail_on'] },
   {
     path: 'reportPath',

@@ -311,6 +311,24 @@ export const ConfigSchema = z
       .min(1)
       .max(64 * 1024 * 1024)
       .optional(),
+    /**
+     * Largest message (bytes) the client accepts from the service; a larger
+     * one fails its connection with WSH_ERR_MESSAGE_TOO_BIG. Unset: derived
+     * from what the run sends (src/client/message-cap.ts). The floor keeps
+     * the run's own control traffic and small replies possible.
+     */
+    maxMessageBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 * 1024 * 1024)
+      .optional(),
+    /**
+     * Offer permessage-deflate (RFC 7692). Off by default: byte counts stay
+     * honest and a deflate bomb cannot inflate; when on, inflated messages
+     * are capped like any other (maxMessageBytes).
+     */
+    compression: z.boolean().default(false),
     failOn: z.enum(['failed', 'degraded', 'never']).default('failed'),
     reportPath: z.string().min(1).optional(),
     environment: z.string().min(1).optional(),

@@ -15,6 +15,7 @@ import {
 import { randomSeed } from '../chaos/random.js'
 import { startChaosRelay, type ChaosRelay } from '../chaos/relay.js'
 import type { InjectedFaults } from '../chaos/relay-types.js'
+import { messageCapBytes } from '../client/message-cap.js'
 import type { Connect, ConnectionOptions } from '../client/types.js'
 import type { Config } from '../config/schema.js'
 import { redactUrl } from '../config/redact.js'
@@ -86,7 +87,8 @@ export async function startChaosMode(
     seed: config.chaosSeed ?? randomSeed(),
     faults,
     clock,
-    handshakeTimeoutMs: config.handshakeTimeoutMs
+    handshakeTimeoutMs: config.handshakeTimeoutMs,
+    maxPayload: messageCapBytes(config)
   })
   const window = config.chaos.outage
   return window ? scheduleOutage(relay, window, clock) : relay

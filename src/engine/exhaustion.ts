@@ -5,6 +5,7 @@
  * Outcomes are stable codes plus one line; src/report/ renders them.
  */
 import { runSlowReader } from '../client/slow-reader.js'
+import { PROBE_CAP_FACTOR } from '../client/message-cap.js'
 import { describeError } from '../errors.js'
 import type { SuiteContext } from '../suites/types.js'
 import type { LoadPool } from './load-pool.js'
@@ -189,7 +190,8 @@ export async function oversizedMessage(ctx: ScenarioContext): Promise<ScenarioRe
   try {
     connection = await connectWithin(
       ctx.connect,
-      { label: 'stress_oversize', record: false },
+      // The run's message cap is below this probe; its echo must not be cut by our own limit.
+      { label: 'stress_oversize', record: false, maxPayload: PROBE_CAP_FACTOR * bytes },
       ctx.signal
     )
   } catch (error) {

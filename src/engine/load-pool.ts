@@ -85,6 +85,7 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
   let closing = false
   let firstOpenError: unknown
   let firstFdError: unknown
+  let firstProbeError: unknown
   let nextIndex = 0
   // Start of the metering window (drive + settle), NaN outside it.
   let meterFromMs = Number.NaN
@@ -106,6 +107,9 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
     },
     get firstFdError() {
       return firstFdError
+    },
+    get firstProbeError() {
+      return firstProbeError
     },
     sink: undefined,
     heal,
@@ -214,6 +218,7 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
         } else {
           slot.failures++
           totals.failures++
+          firstProbeError ??= error
         }
         again(slot)
       }

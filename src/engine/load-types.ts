@@ -113,6 +113,8 @@ export interface LoadPool {
   readonly firstOpenError: unknown
   /** First EMFILE/ENFILE an open attempt failed with. */
   readonly firstFdError: unknown
+  /** First error a probe failed with other than a timeout (e.g. WSH_ERR_MESSAGE_TOO_BIG). */
+  readonly firstProbeError: unknown
   /** Where replies' RTTs (ms) and their arrival times (Clock.nowMs) go; undefined = nowhere. */
   sink: { rtts: SampleRecorder; times?: SampleRecorder } | undefined
   /**

@@ -32,6 +32,8 @@ export interface ConcurrencyFigures {
   /** Heal figures under chaos (undefined otherwise). */
   heal: Readonly<HealFigures> | undefined
   openError: unknown
+  /** First error a probe failed with other than a timeout; names the cause when none was served. */
+  probeError?: unknown
   fdError: unknown
   /** connection_count. */
   total: number
@@ -142,6 +144,8 @@ export function judgeConcurrency(input: ConcurrencyFigures): {
       ? 0
       : slots.filter((s) => s.replies === 0 && s.timeouts === 0 && s.failures === 0).length
   const servedOk = fair.served + unjudged === opened && fair.served > 0
+  // When failures outnumber timeouts, the failure (a message over the cap, say) is the cause to name.
+  const failedBy = totals.failures > totals.timeouts ? input.probeError : undefined
   checks.push(
     verify({
       ...IDS.served,
@@ -149,8 +153,8 @@ export function judgeConcurrency(input: ConcurrencyFigures): {
       value: fair.served,
       unit: 'count',
       expected: opened - unjudged,
-      message: `${fair.served} of ${opened} connections got at least one reply (${totals.timeouts} probes timed out, ${totals.failures} failed${heal === undefined ? '' : `; ${unjudged} connections not judged: their probes all went with injected drops or were still in flight`})`,
-      code: servedOk ? undefined : 'WSH_ERR_MESSAGE_TIMEOUT'
+      message: `${fair.served} of ${opened} connections got at least one reply (${totals.timeouts} probes timed out, ${totals.failures} failed${heal === undefined ? '' : `; ${unjudged} connections not judged: their probes all went with injected drops or were still in flight`})${servedOk || failedBy === undefined ? '' : `; first failure: ${describeError(failedBy)}`}`,
+      code: servedOk ? undefined : (errorCodeOf(failedBy) ?? 'WSH_ERR_MESSAGE_TIMEOUT')
     })
   )
   const fairnessCheck = (

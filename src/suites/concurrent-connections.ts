@@ -150,6 +150,7 @@ async function run(ctx: SuiteContext, options: ConcurrentSuiteOptions): Promise<
     totals,
     heal,
     openError: pool.firstOpenError,
+    probeError: pool.firstProbeError,
     fdError: pool.firstFdError,
     total,
     planned,

@@ -5,6 +5,7 @@
  */
 import type { BackoffOptions } from '../client/backoff.js'
 import { createReconnectingClient, type ReconnectingClient } from '../client/reconnecting-client.js'
+import { messageCapBytes } from '../client/message-cap.js'
 import type { ResumeOptions } from '../client/resume-options.js'
 import type { Config } from '../config/schema.js'
 import { createRandom } from '../chaos/random.js'
@@ -152,6 +153,8 @@ export function suiteClient(ctx: SuiteContext, url: string, plan: ClientPlan): R
     headers: config.headers,
     subprotocols: config.subprotocols,
     handshakeTimeoutMs: config.handshakeTimeoutMs,
+    maxPayload: messageCapBytes(config),
+    compression: config.compression,
     backoff: suiteBackoff(config, plan.maxAttempts),
     maxReconnectAttempts: plan.maxAttempts,
     breaker: plan.breaker

@@ -8,6 +8,7 @@
  * server_command crashes and restarts the service itself.
  */
 import type { ReconnectingClient } from '../client/reconnecting-client.js'
+import { messageCapBytes } from '../client/message-cap.js'
 import { NO_FAULTS } from '../chaos/faults.js'
 import { startChaosRelay, type ChaosRelay } from '../chaos/relay.js'
 import { failedToMeasure } from '../engine/checks.js'
@@ -55,7 +56,8 @@ function suiteRelay(ctx: SuiteContext): Promise<ChaosRelay> {
     base: NO_FAULTS,
     clock: ctx.clock,
     seed: ctx.config.chaosSeed ?? 0,
-    handshakeTimeoutMs: ctx.config.handshakeTimeoutMs
+    handshakeTimeoutMs: ctx.config.handshakeTimeoutMs,
+    maxPayload: messageCapBytes(ctx.config)
   })
 }
 
