@@ -40462,7 +40462,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var _config_argv_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1278);
 /* harmony import */ var _config_load_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3692);
-/* harmony import */ var _engine_run_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5804);
+/* harmony import */ var _engine_run_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9559);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3916);
 /* harmony import */ var _metrics_clock_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2815);
 /* harmony import */ var _report_cli_report_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(1519);
@@ -40668,7 +40668,9 @@ const RUN_OPTIONS = {
     'server-ready-timeout': 'string',
     'max-reconnect-attempts': 'string',
     'idle-ms': 'string',
-    'min-message-bytes': 'string'
+    'min-message-bytes': 'string',
+    'max-message-bytes': 'string',
+    compression: 'boolean'
 };
 const COMMANDS = {
     run: RUN_OPTIONS,
@@ -40696,7 +40698,7 @@ function usage() {
         '      [--discovery-timeout MS]',
         '      [--server-command CMD] [--server-ready-timeout S] [--max-reconnect-attempts N]',
         '      [--idle-ms MS]',
-        '      [--min-message-bytes N]',
+        '      [--min-message-bytes N] [--max-message-bytes N] [--compression]',
         '        Validate the WebSocket service at URL. Without --url, the endpoint is',
         '        discovered from the project in the current directory (see discover).',
         '        --history appends the run to a JSON-lines history and reports trends,',
@@ -41023,6 +41025,20 @@ const FIELDS = [
         input: 'min_message_bytes',
         flag: 'min-message-bytes',
         file: ['min_message_bytes']
+    },
+    {
+        path: 'maxMessageBytes',
+        kind: 'number',
+        input: 'max_message_bytes',
+        flag: 'max-message-bytes',
+        file: ['max_message_bytes']
+    },
+    {
+        path: 'compression',
+        kind: 'boolean',
+        input: 'compression',
+        flag: 'compression',
+        file: ['compression']
     },
     { path: 'failOn', kind: 'string', input: 'fail_on', flag: 'fail-on', file: ['fail_on'] },
     {
@@ -41793,9 +41809,11 @@ function valueAt(target, path) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   BO: () => (/* binding */ redactUrl),
 /* harmony export */   Rd: () => (/* binding */ redactText),
+/* harmony export */   dZ: () => (/* binding */ isSecretSetting),
+/* harmony export */   oA: () => (/* binding */ isSecretParam),
 /* harmony export */   ql: () => (/* binding */ redactConfig)
 /* harmony export */ });
-/* unused harmony exports REDACTED, isSecretSetting, isSecretParam */
+/* unused harmony export REDACTED */
 const REDACTED = '***';
 /** Keys whose values are secrets wherever they appear. */
 const SECRET_KEY = /token|secret|password|passwd|authorization|cookie|api[-_]?key|credential/i;
@@ -41925,10 +41943,11 @@ function redactText(text, secrets = []) {
 __nccwpck_require__.d(__webpack_exports__, {
   Sk: () => (/* binding */ ConfigSchema),
   yd: () => (/* binding */ SHARD_PATTERN),
+  _7: () => (/* binding */ ThresholdsSchema),
   HK: () => (/* binding */ suiteSettings)
 });
 
-// UNUSED EXPORTS: ChaosFaultsSchema, DEFAULT_CRITICAL, JsonProtocolSchema, MAX_DURATION_S, MAX_TIMEOUT_MS, MAX_TIMEOUT_S, SelfHealingSchema, SuiteIdSchema, SuiteSettingsSchema, ThresholdsSchema
+// UNUSED EXPORTS: ChaosFaultsSchema, DEFAULT_CRITICAL, JsonProtocolSchema, MAX_DURATION_S, MAX_TIMEOUT_MS, MAX_TIMEOUT_S, SelfHealingSchema, SuiteIdSchema, SuiteSettingsSchema
 
 // EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 17 modules
 var schemas = __nccwpck_require__(8816);
@@ -42270,6 +42289,23 @@ const ConfigSchema = schemas/* object */.Ikc({
         .min(1)
         .max(64 * 1024 * 1024)
         .optional(),
+    /**
+     * Largest message (bytes) the client accepts from the service; a larger
+     * one fails its connection with WSH_ERR_MESSAGE_TOO_BIG. Unset: derived
+     * from what the run sends (src/client/message-cap.ts). The floor keeps
+     * the run's own control traffic and small replies possible.
+     */
+    maxMessageBytes: schemas/* number */.aig()
+        .int()
+        .min(1024)
+        .max(1024 * 1024 * 1024)
+        .optional(),
+    /**
+     * Offer permessage-deflate (RFC 7692). Off by default: byte counts stay
+     * honest and a deflate bomb cannot inflate; when on, inflated messages
+     * are capped like any other (maxMessageBytes).
+     */
+    compression: schemas/* boolean */.zMY().default(false),
     failOn: schemas/* enum */.k5n(['failed', 'degraded', 'never']).default('failed'),
     reportPath: schemas/* string */.YjP().min(1).optional(),
     environment: schemas/* string */.YjP().min(1).optional(),
@@ -44239,7 +44275,51 @@ const SUITE_IDS = [
 
 /***/ }),
 
-/***/ 5804:
+/***/ 4732:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   s: () => (/* binding */ runScore)
+/* harmony export */ });
+/* unused harmony export forcedReconnections */
+/* harmony import */ var _metrics_health_score_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4592);
+/**
+ * The run's health score, the same for a single run and a merge: the seed's
+ * formula over the run metrics (src/metrics/health-score.ts), without the
+ * reconnections self-healing forced on purpose, and capped below the
+ * health-score threshold when the verdict is failed, so a report never
+ * reads "FAILED, health 100/100".
+ */
+
+/** Reconnections the self-healing suite caused itself (kills, restart), from its metrics. */
+function forcedReconnections(suites) {
+    const forced = suites.find((s) => s.id === 'self-healing')?.metrics.forcedReconnections;
+    return typeof forced === 'number' ? forced : 0;
+}
+/**
+ * The score for a run with `status`, `metrics` and `suites`; `threshold` is
+ * thresholds.healthScore (a score must be above it to count as healthy).
+ */
+function runScore(status, metrics, suites, threshold) {
+    const score = (0,_metrics_health_score_js__WEBPACK_IMPORTED_MODULE_0__/* .healthScore */ .ru)({
+        successRate: metrics.successRate,
+        avgLatencyMs: metrics.latencyMs.avg,
+        // Reconnections the self-healing suite forced on purpose are not the service's fault.
+        reconnections: Math.max(0, metrics.reconnections - forcedReconnections(suites)),
+        errors: metrics.errors
+    });
+    // The formula sees rates and latency, not which check failed: a failed run scores below
+    // the threshold (a whole point, so 79 next to a threshold of 80 reads as unhealthy at a glance).
+    const cap = Math.max(0, Math.ceil(threshold) - 1);
+    if (status !== 'failed' || score <= cap)
+        return { healthScore: score };
+    return { healthScore: cap, healthScoreCappedFrom: score };
+}
+
+
+/***/ }),
+
+/***/ 9559:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -44247,6 +44327,50 @@ const SUITE_IDS = [
 __nccwpck_require__.d(__webpack_exports__, {
   W: () => (/* binding */ runHealthCheck)
 });
+
+;// CONCATENATED MODULE: ./src/client/buffer-budget.ts
+/**
+ * A budget on bytes received and not yet delivered as messages, shared by
+ * every connection of one connector. ws's maxPayload bounds each
+ * connection; this bounds their sum, which grows with the connection count
+ * (stress mode ramps to hundreds). It is a plain counter so the hot path
+ * pays one addition and one comparison per TCP chunk.
+ */
+/** A budget of `limitBytes` (a positive integer). */
+function createBufferBudget(limitBytes) {
+    if (!Number.isInteger(limitBytes) || limitBytes <= 0) {
+        throw new RangeError(`limitBytes: got ${limitBytes}; expected a positive integer of bytes`);
+    }
+    return { limitBytes, usedBytes: 0 };
+}
+/** One connection's share of a budget: what it received since its last message. */
+class BufferAccount {
+    budget;
+    pendingBytes = 0;
+    constructor(budget) {
+        this.budget = budget;
+    }
+    get limitBytes() {
+        return this.budget.limitBytes;
+    }
+    /** Counts `bytes` just received; false once the budget is passed. */
+    received(bytes) {
+        this.pendingBytes += bytes;
+        const budget = this.budget;
+        budget.usedBytes += bytes;
+        return budget.usedBytes <= budget.limitBytes;
+    }
+    /**
+     * A message or control frame was delivered: what this connection held is
+     * handed on. A control frame inside a fragmented message releases the
+     * fragments too, so the budget can undercount there; maxPayload still
+     * bounds that connection.
+     */
+    release() {
+        this.budget.usedBytes -= this.pendingBytes;
+        this.pendingBytes = 0;
+    }
+}
 
 // EXTERNAL MODULE: ./node_modules/ws/wrapper.mjs
 var wrapper = __nccwpck_require__(2977);
@@ -44323,9 +44447,22 @@ function corruptedReply(where, id, bytes) {
 function notOpen(where, what, state) {
     return new errors/* HealthError */.hX('WSH_ERR_CONNECTION_LOST', `cannot ${what} on ${where.label}: connection to ${where.safeUrl} is ${state}`);
 }
-/** The tail of the message a probe or ping left unanswered by a close rejects with. */
-function closedDetail(where, code, reason) {
-    return `connection ${where.label} to ${where.safeUrl} closed (code ${code}${reason ? `: ${reason}` : ''})`;
+/**
+ * The tail of the message a probe or ping left unanswered by a close rejects
+ * with. `cause` is the socket error that ended the connection, if any: ws
+ * fails the connection on a frame the service got wrong (invalid opcode, RSV
+ * bits, a masked frame, a bad close code...), and that, not "code 1006", is
+ * the reason.
+ */
+function closedDetail(where, code, reason, cause) {
+    const closed = `connection ${where.label} to ${where.safeUrl} closed (code ${code}${reason ? `: ${reason}` : ''})`;
+    if (cause === undefined)
+        return closed;
+    const wsCode = cause.code;
+    const named = typeof wsCode === 'string' ? ` (${wsCode})` : '';
+    return socketErrorCode(cause) === 'WSH_ERR_PROTOCOL'
+        ? `${closed} after the service broke the protocol: ${cause.message}${named}`
+        : `${closed} after a socket error: ${cause.message}${named}`;
 }
 /** The code a socket error on an open connection counts as: ws's own WS_ERR_* are protocol violations. */
 function socketErrorCode(error) {
@@ -44445,14 +44582,18 @@ const CONNECTION_DEFAULTS = {
     pongTimeoutMs: 5_000,
     /** A closing handshake normally takes one round trip; 5 s covers slow services. */
     closeTimeoutMs: 5_000,
-    /** Largest message accepted from the service; above config's 64 MiB large-probe limit. */
+    /**
+     * Largest message accepted from the service when no cap is given; runs
+     * pass the cap derived from their probes (message-cap.ts). Above config's
+     * 64 MiB large-probe limit.
+     */
     maxPayload: 128 * 1024 * 1024
 };
-/** `value`, or `fallback` when absent; RangeError naming `name` unless finite and > 0. */
-function positive(name, value, fallback) {
+/** `value`, or `fallback` when absent; RangeError naming `name` and `unit` unless finite and > 0. */
+function positive(name, value, fallback, unit = 'milliseconds') {
     const v = value ?? fallback;
     if (!Number.isFinite(v) || v <= 0) {
-        throw new RangeError(`${name}: got ${v}; expected a positive number of milliseconds`);
+        throw new RangeError(`${name}: got ${v}; expected a positive number of ${unit}`);
     }
     return v;
 }
@@ -44464,7 +44605,7 @@ function resolveLimits(options) {
         messageTimeoutMs: positive('messageTimeoutMs', options.messageTimeoutMs, d.messageTimeoutMs),
         pongTimeoutMs: positive('pongTimeoutMs', options.pongTimeoutMs, d.pongTimeoutMs),
         closeTimeoutMs: positive('closeTimeoutMs', options.closeTimeoutMs, d.closeTimeoutMs),
-        maxPayload: positive('maxPayload', options.maxPayload, d.maxPayload)
+        maxPayload: positive('maxPayload', options.maxPayload, d.maxPayload, 'bytes')
     };
 }
 
@@ -44497,9 +44638,16 @@ const WS_HANDSHAKE_TIMEOUT = /handshake has timed out/i;
  * that already redacted pass the safe form; redacting it again is harmless.
  */
 /** The upgrade was answered with HTTP `status` instead of 101. */
-function handshakeRejected(url, status) {
+/**
+ * Response header the chaos relay sets on its 502 when it could not reach the
+ * service, carrying the upstream error (lower case, as Node reads headers).
+ */
+const UPSTREAM_ERROR_HEADER = 'x-ws-health-upstream-error';
+function handshakeRejected(url, status, upstreamError) {
     url = (0,redact/* redactUrl */.BO)(url);
-    const error = new errors/* HealthError */.hX('WSH_ERR_HANDSHAKE_REJECTED', `handshake rejected: HTTP ${status} from ${url} (expected 101 Switching Protocols)`);
+    const error = new errors/* HealthError */.hX('WSH_ERR_HANDSHAKE_REJECTED', upstreamError === undefined
+        ? `handshake rejected: HTTP ${status} from ${url} (expected 101 Switching Protocols)`
+        : `cannot connect to ${url}: the chaos relay could not reach the service: ${(0,redact/* redactText */.Rd)(upstreamError)}`);
     error.status = status;
     return error;
 }
@@ -44574,7 +44722,9 @@ function createSocket(options, limits, safeUrl) {
         return new wrapper/* default */.Ay(options.url, options.subprotocols ?? [], {
             handshakeTimeout: limits.handshakeTimeoutMs,
             headers: options.headers,
-            maxPayload: limits.maxPayload
+            maxPayload: limits.maxPayload,
+            // ws applies maxPayload to the inflated size, so a deflate bomb stops at the cap.
+            perMessageDeflate: options.compression === true
         });
     }
     catch (error) {
@@ -44623,7 +44773,8 @@ class Opening {
         const status = response.statusCode ?? 0;
         this.info.status = status;
         response.resume();
-        this.fail(handshakeRejected(this.hooks.safeUrl, status));
+        const upstream = response.headers[UPSTREAM_ERROR_HEADER];
+        this.fail(handshakeRejected(this.hooks.safeUrl, status, typeof upstream === 'string' ? upstream : undefined));
     }
     succeeded(connection) {
         clearTimeout(this.timer);
@@ -45145,6 +45296,48 @@ function onProbeDeadline(probes) {
     probes.sweep();
 }
 
+;// CONCATENATED MODULE: ./src/client/message-cap.ts
+
+const MIB = 1024 * 1024;
+/** The cap never goes below this: services send banners and replies larger than our probes. */
+const MIN_MESSAGE_CAP_BYTES = MIB;
+/**
+ * The cap is this many times the largest probe: an echo comes back the same
+ * size, and a json service may wrap the payload in an envelope.
+ */
+const PROBE_CAP_FACTOR = 2;
+/** The cross-connection budget never goes below this (room for bursts of large echoes). */
+const MIN_BUFFER_BUDGET_BYTES = 128 * MIB;
+/** The close reason the chaos relay sends when the service's message passed the cap. */
+const RELAY_TOO_BIG_REASON = 'message from the service over max_message_bytes';
+/**
+ * The per-message cap in bytes: `max_message_bytes` when set, else twice the
+ * largest probe the run sends (large_payload_bytes, min_message_bytes), at
+ * least MIN_MESSAGE_CAP_BYTES.
+ */
+function messageCapBytes(config) {
+    if (config.maxMessageBytes !== undefined)
+        return config.maxMessageBytes;
+    const largestProbe = Math.max(config.largePayloadBytes, config.minMessageBytes ?? 0);
+    return Math.max(MIN_MESSAGE_CAP_BYTES, PROBE_CAP_FACTOR * largestProbe);
+}
+/** Bytes all connections of one connector may buffer at once: two capped messages, at least 128 MiB. */
+function bufferBudgetBytes(capBytes) {
+    return Math.max(MIN_BUFFER_BUDGET_BYTES, 2 * capBytes);
+}
+/** The error a connection fails with when a message from `safeUrl` passed the cap. */
+function messageTooBig(label, safeUrl, capBytes) {
+    return new errors/* HealthError */.hX('WSH_ERR_MESSAGE_TOO_BIG', `${label}: ${safeUrl} sent a message over ${capBytes} bytes (max_message_bytes); connection closed with 1009`);
+}
+/** The error a connection fails with when the run's buffered bytes passed the budget. */
+function bufferBudgetExceeded(label, safeUrl, budgetBytes) {
+    return new errors/* HealthError */.hX('WSH_ERR_MESSAGE_TOO_BIG', `${label}: bytes received from ${safeUrl} and not yet delivered, across all connections, passed the budget of ${budgetBytes} bytes (twice max_message_bytes, at least 128 MiB); connection dropped`);
+}
+/** ws's error for a message over maxPayload (also raised while inflating). */
+function isMessageTooBig(error) {
+    return error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
+}
+
 ;// CONCATENATED MODULE: ./src/client/ping-tracker.ts
 const PING_ID_BYTES = 4;
 /**
@@ -45280,6 +45473,8 @@ function onMismatchConfirmed(pings, id) {
 
 
 
+
+
 const SEND_TEXT = { binary: false };
 /** Shared default for probe(): no object per call. */
 const NO_PROBE_OPTIONS = Object.freeze({});
@@ -45302,6 +45497,8 @@ class InstrumentedConnection {
     readyState = 'CONNECTING';
     /** The last error the socket reported after opening (for reasons in checks). */
     lastError;
+    /** The socket error behind lastError: it names why the connection ended. */
+    lastSocketError;
     opened;
     closed;
     ws;
@@ -45317,6 +45514,11 @@ class InstrumentedConnection {
     pings;
     listeners = [];
     wasOpen = false;
+    /** Set when the client itself cut the connection (message over the cap, budget passed). */
+    fatal;
+    account;
+    /** The upgraded TCP socket, whose chunks the buffer budget counts. */
+    tcp;
     closeInitiator;
     /** The service's FIN arrived: it ended the TCP connection itself. */
     serverEndedTcp = false;
@@ -45330,6 +45532,7 @@ class InstrumentedConnection {
         this.stats = this.meter.stats;
         const limits = resolveLimits(options);
         this.limits = limits;
+        this.account = options.bufferBudget ? new BufferAccount(options.bufferBudget) : undefined;
         this.opening = createOpeningHandshake({
             safeUrl: this.name.safeUrl,
             handshakeTimeoutMs: limits.handshakeTimeoutMs,
@@ -45377,6 +45580,8 @@ class InstrumentedConnection {
         ws.on('close', this.onClose);
         ws.on('message', this.onWsMessage);
         ws.on('pong', this.onPong);
+        if (this.account)
+            ws.on('ping', this.onPing);
         this.opening.watch(ws);
     }
     probe(options = NO_PROBE_OPTIONS) {
@@ -45451,6 +45656,7 @@ class InstrumentedConnection {
     onUpgrade = (response) => {
         // The upgraded socket is the one ws keeps; its 'end' is the service's FIN.
         response.socket.once('end', this.onTcpEnd);
+        this.tcp = response.socket;
         this.opening.upgraded(response);
     };
     onUnexpectedResponse = (_req, response) => {
@@ -45465,6 +45671,10 @@ class InstrumentedConnection {
         this.enter('OPEN', now);
         this.wasOpen = true;
         this.meter.opened(this.handshake.connectTimeMs);
+        // Attached only now: a 'data' listener added before ws's own would make the socket flow
+        // and hand ws's first bytes (those read with the upgrade) to this listener alone.
+        if (this.account)
+            this.tcp?.on('data', this.onSocketData);
         this.opening.succeeded(this);
     };
     onError = (error) => {
@@ -45475,27 +45685,59 @@ class InstrumentedConnection {
         // Echoes of a failed opening (e.g. terminate after a rejected upgrade) are not new errors.
         if (!this.wasOpen)
             return;
+        if (isMessageTooBig(error)) {
+            this.cut(messageTooBig(this.label, this.name.safeUrl, this.limits.maxPayload));
+            return;
+        }
         this.lastError = error.message;
+        this.lastSocketError = error;
         this.meter.failure(socketErrorCode(error));
     };
+    /**
+     * Fails the connection for a reason of the client's own and drops it at
+     * once: ws would otherwise wait up to 30 s for the service's close frame,
+     * and a hostile service never sends one.
+     */
+    cut(error) {
+        if (this.fatal)
+            return;
+        this.fatal = error;
+        this.lastError = error.message;
+        this.meter.failure(error.code);
+        this.ws.terminate();
+    }
     onClose = (code, reasonBuffer) => {
         const wasOpen = this.wasOpen;
+        const reason = reasonBuffer.toString('utf8');
+        if (code === 1009 && reason === RELAY_TOO_BIG_REASON && !this.fatal) {
+            this.fatal = messageTooBig(this.label, `${this.name.safeUrl} (through the chaos relay)`, this.limits.maxPayload);
+            this.lastError = this.fatal.message;
+            this.meter.failure(this.fatal.code);
+        }
         if (!this.opening.settled) {
             this.opening.broke(new Error('connection closed before the handshake completed'));
         }
         this.enter('CLOSED');
         if (wasOpen)
             this.meter.closed();
-        const reason = reasonBuffer.toString('utf8');
-        const detail = closedDetail(this.name, code, reason);
+        this.account?.release();
+        const cause = this.lastSocketError;
+        const detail = closedDetail(this.name, code, reason, cause);
+        const fatal = this.fatal;
+        // A protocol violation by the service is its fault, not a lost connection (never resent under chaos).
+        const ended = (message) => fatal ??
+            (cause !== undefined && socketErrorCode(cause) === 'WSH_ERR_PROTOCOL'
+                ? new errors/* HealthError */.hX('WSH_ERR_PROTOCOL', message)
+                : this.lost(message));
         this.probes.rejectAll((id) => {
             this.meter.probeLost();
-            return this.lost(`probe ${id} got no reply: ${detail}`);
+            return ended(`probe ${id} got no reply: ${detail}`);
         });
-        this.pings.rejectAll((id) => this.lost(`ping ${id} got no pong: ${detail}`));
+        this.pings.rejectAll((id) => ended(`ping ${id} got no pong: ${detail}`));
         this.resolveClosed(describeClose(code, reason, this.closeInitiator, this.serverEndedTcp));
     };
     onWsMessage = (data, isBinary) => {
+        this.account?.release();
         this.meter.received(data.length);
         const listeners = this.listeners;
         for (let i = 0; i < listeners.length; i++) {
@@ -45520,7 +45762,16 @@ class InstrumentedConnection {
     onTcpEnd = () => {
         this.serverEndedTcp = true;
     };
+    onSocketData = (chunk) => {
+        if (this.account.received(chunk.length) || this.fatal)
+            return;
+        this.cut(bufferBudgetExceeded(this.label, this.name.safeUrl, this.account.limitBytes));
+    };
+    onPing = () => {
+        this.account.release();
+    };
     onPong = (payload) => {
+        this.account?.release();
         this.pings.settle(payload);
     };
     sendPing = (payload) => {
@@ -45536,7 +45787,8 @@ class InstrumentedConnection {
         return new errors/* HealthError */.hX('WSH_ERR_CONNECTION_LOST', message);
     }
     notOpen(what) {
-        return notOpen(this.name, what, this.readyState);
+        // A connection the client cut keeps its reason: later calls say why it is closed.
+        return this.fatal ?? notOpen(this.name, what, this.readyState);
     }
     enter(state, atMs = this.clock.nowMs()) {
         this.readyState = state;
@@ -45548,14 +45800,24 @@ class InstrumentedConnection {
 
 
 
-/** The connection options a run's config implies (timeouts, subprotocols, headers). */
+
+
+/**
+ * The connection options a run's config implies (timeouts, subprotocols,
+ * headers, the message cap and compression), with a fresh buffer budget that
+ * every connection of the connector built from them shares.
+ */
 function connectionOptionsFromConfig(config) {
+    const capBytes = messageCapBytes(config);
     return {
         subprotocols: config.subprotocols,
         headers: config.headers,
         handshakeTimeoutMs: config.handshakeTimeoutMs,
         messageTimeoutMs: config.thresholds.messageTimeoutMs,
-        pongTimeoutMs: config.thresholds.pongTimeoutMs
+        pongTimeoutMs: config.thresholds.pongTimeoutMs,
+        maxPayload: capBytes,
+        compression: config.compression,
+        bufferBudget: createBufferBudget(bufferBudgetBytes(capBytes))
     };
 }
 /**
@@ -45571,6 +45833,7 @@ function createConnector(defaults) {
         subprotocols: options.subprotocols ?? defaults.subprotocols,
         headers: options.headers ?? defaults.headers,
         handshakeTimeoutMs: options.handshakeTimeoutMs ?? defaults.handshakeTimeoutMs,
+        maxPayload: options.maxPayload ?? defaults.maxPayload,
         label: options.label ?? `${prefix}${++count}`,
         record: options.record
     });
@@ -45578,10 +45841,98 @@ function createConnector(defaults) {
 
 // EXTERNAL MODULE: ./src/config/schema.ts + 1 modules
 var schema = __nccwpck_require__(3285);
+;// CONCATENATED MODULE: ./src/config/scrub.ts
+/**
+ * The one egress scrubber: every configured secret is removed from whatever
+ * text leaves the process, including text the service produced (a close
+ * reason or reply that quotes the Authorization header, an error that
+ * repeats the URL's token). redact.ts masks settings by name; this removes
+ * the secret values themselves, wherever they turn up.
+ */
+
+/** Secrets shorter than this are not scrubbed from free text: "ab" would shred every sentence. */
+const MIN_SCRUBBED_CHARS = 4;
+/**
+ * Every secret value in `config`: header values, secret settings (the
+ * GitHub token), and the user-info and secret-looking query values of every
+ * URL setting, raw and percent-decoded.
+ */
+function configSecrets(config) {
+    const found = new Set();
+    const add = (value) => {
+        if (value.length >= MIN_SCRUBBED_CHARS)
+            found.add(value);
+        const decoded = safeDecode(value);
+        if (decoded.length >= MIN_SCRUBBED_CHARS)
+            found.add(decoded);
+    };
+    for (const value of Object.values(config.headers)) {
+        add(value);
+        // "Bearer abc...": the credential alone may be quoted back without its scheme.
+        const credential = /^\S+\s+(\S{4,})$/.exec(value.trim())?.[1];
+        if (credential !== undefined)
+            add(credential);
+    }
+    for (const [key, value] of Object.entries(config)) {
+        if (typeof value !== 'string')
+            continue;
+        if ((0,redact/* isSecretSetting */.dZ)(key))
+            add(value);
+        if (/^(wss?|https?):\/\//i.test(value))
+            urlSecrets(value).forEach(add);
+    }
+    // Longest first, so a secret that contains another is removed whole.
+    return [...found].sort((a, b) => b.length - a.length);
+}
+function urlSecrets(text) {
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        return [];
+    }
+    const secrets = [url.password];
+    for (const [name, value] of url.searchParams)
+        if ((0,redact/* isSecretParam */.oA)(name))
+            secrets.push(value);
+    return secrets.filter((value) => value !== '');
+}
+function safeDecode(value) {
+    try {
+        return decodeURIComponent(value);
+    }
+    catch {
+        return value;
+    }
+}
+/** `text` with URLs redacted and every one of `secrets` replaced by `***`. */
+function scrubText(text, secrets) {
+    return (0,redact/* redactText */.Rd)(text, secrets);
+}
+/** A copy of `value` (JSON-like: objects, arrays, strings, numbers) with every string scrubbed. */
+function scrubDeep(value, secrets) {
+    return scrubValue(value, secrets);
+}
+function scrubValue(value, secrets) {
+    if (typeof value === 'string')
+        return scrubText(value, secrets);
+    if (Array.isArray(value)) {
+        // Numeric arrays (histogram buckets) are the bulk of a report: keep them as they are.
+        return value.every((item) => typeof item === 'number')
+            ? value
+            : value.map((item) => scrubValue(item, secrets));
+    }
+    if (typeof value !== 'object' || value === null)
+        return value;
+    const out = {};
+    for (const [key, child] of Object.entries(value))
+        out[key] = scrubValue(child, secrets);
+    return out;
+}
+
 // EXTERNAL MODULE: ./src/metrics/clock.ts
 var metrics_clock = __nccwpck_require__(2815);
-// EXTERNAL MODULE: ./src/metrics/health-score.ts
-var health_score = __nccwpck_require__(4592);
 // EXTERNAL MODULE: ./node_modules/simple-statistics/dist/simple-statistics.mjs
 var simple_statistics = __nccwpck_require__(5521);
 ;// CONCATENATED MODULE: ./src/metrics/recorder.ts
@@ -46033,6 +46384,7 @@ function deriveSeed(seed, index) {
 var external_node_http_ = __nccwpck_require__(7067);
 ;// CONCATENATED MODULE: ./src/chaos/forwarding.ts
 
+
 // Hop-by-hop and handshake headers ws sets itself; everything else (auth, cookies, origin) is forwarded.
 const NOT_FORWARDED = new Set([
     'host',
@@ -46046,10 +46398,15 @@ const NOT_FORWARDED = new Set([
     'sec-websocket-protocol',
     'sec-websocket-accept'
 ]);
-function refuse(socket, status, text) {
+function refuse(socket, status, text, upstreamError) {
     if (socket.destroyed)
         return;
-    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    // The relay's own 502 would hide why the service could not be reached (a TLS
+    // certificate, a bad Sec-WebSocket-Accept, a reset): the client names it from this header.
+    const why = upstreamError === undefined
+        ? ''
+        : `${UPSTREAM_ERROR_HEADER}: ${upstreamError.replace(/[^\x20-\x7e]+/g, ' ').slice(0, 300)}\r\n`;
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${why}Content-Length: 0\r\n\r\n`);
     socket.destroySoon?.();
 }
 /** Sends a close frame with `code` when it is sendable, else drops the connection. */
@@ -46292,6 +46649,7 @@ function createTokenBucket(bytesPerSecond, clock) {
 
 
 
+
 const MAX_DECISION_LOG = 10_000;
 /** Frame holds kept for heldBetween (the latest ones; a suite asks about the last few seconds). */
 const MAX_HOLD_LEDGER = 100_000;
@@ -46468,7 +46826,8 @@ async function startChaosRelay(options) {
             headers,
             perMessageDeflate: false,
             autoPong: false,
-            handshakeTimeout: handshakeTimeoutMs
+            handshakeTimeout: handshakeTimeoutMs,
+            ...(options.maxPayload === undefined ? {} : { maxPayload: options.maxPayload })
         });
         const link = {
             index,
@@ -46507,10 +46866,16 @@ async function startChaosRelay(options) {
             links.delete(link);
             upstream.terminate();
         });
-        upstream.on('error', () => {
+        upstream.on('error', (error) => {
             if (!link.client) {
                 links.delete(link);
-                refuse(socket, 502, 'Bad Gateway');
+                const code = error.code === undefined ? '' : ` (${error.code})`;
+                refuse(socket, 502, 'Bad Gateway', `${error.message}${code}`);
+            }
+            else if (isMessageTooBig(error)) {
+                // The client learns why; the service, which may never close, is dropped at once.
+                forwardClose(link.client, 1009, RELAY_TOO_BIG_REASON);
+                upstream.terminate();
             }
         });
         socket.once('close', () => {
@@ -46617,6 +46982,7 @@ async function startChaosRelay(options) {
 
 
 
+
 /** The config's fault overrides with unset fields left out (so the seed's defaults apply). */
 function faultOverrides(config) {
     const overrides = {};
@@ -46659,7 +47025,8 @@ async function startChaosMode(config, target, clock) {
         seed: config.chaosSeed ?? randomSeed(),
         faults,
         clock,
-        handshakeTimeoutMs: config.handshakeTimeoutMs
+        handshakeTimeoutMs: config.handshakeTimeoutMs,
+        maxPayload: messageCapBytes(config)
     });
     const window = config.chaos.outage;
     return window ? scheduleOutage(relay, window, clock) : relay;
@@ -47378,6 +47745,7 @@ function createLoadPool(options) {
     let closing = false;
     let firstOpenError;
     let firstFdError;
+    let firstProbeError;
     let nextIndex = 0;
     // Start of the metering window (drive + settle), NaN outside it.
     let meterFromMs = Number.NaN;
@@ -47398,6 +47766,9 @@ function createLoadPool(options) {
         },
         get firstFdError() {
             return firstFdError;
+        },
+        get firstProbeError() {
+            return firstProbeError;
         },
         sink: undefined,
         heal,
@@ -47507,6 +47878,7 @@ function createLoadPool(options) {
                 else {
                     slot.failures++;
                     totals.failures++;
+                    firstProbeError ??= error;
                 }
                 again(slot);
             }
@@ -48168,19 +48540,21 @@ function judgeConcurrency(input) {
         ? 0
         : slots.filter((s) => s.replies === 0 && s.timeouts === 0 && s.failures === 0).length;
     const servedOk = fair.served + unjudged === opened && fair.served > 0;
+    // When failures outnumber timeouts, the failure (a message over the cap, say) is the cause to name.
+    const failedBy = totals.failures > totals.timeouts ? input.probeError : undefined;
     checks.push((0,engine_checks/* verify */.MX)({
         ...IDS.served,
         ok: servedOk,
         value: fair.served,
         unit: 'count',
         expected: opened - unjudged,
-        message: `${fair.served} of ${opened} connections got at least one reply (${totals.timeouts} probes timed out, ${totals.failures} failed${heal === undefined ? '' : `; ${unjudged} connections not judged: their probes all went with injected drops or were still in flight`})`,
-        code: servedOk ? undefined : 'WSH_ERR_MESSAGE_TIMEOUT'
+        message: `${fair.served} of ${opened} connections got at least one reply (${totals.timeouts} probes timed out, ${totals.failures} failed${heal === undefined ? '' : `; ${unjudged} connections not judged: their probes all went with injected drops or were still in flight`})${servedOk || failedBy === undefined ? '' : `; first failure: ${(0,errors/* describeError */.Uc)(failedBy)}`}`,
+        code: servedOk ? undefined : (errorCodeOf(failedBy) ?? 'WSH_ERR_MESSAGE_TIMEOUT')
     }));
     const fairnessCheck = (key, jain, spread) => fairSlots.length < 2
         ? (0,engine_checks/* skipped */.hT)(IDS[key].id, IDS[key].title, `${fairSlots.length} of ${opened} connections had ${CHAOS_MIN_FAIR_REPLIES} replies while up under chaos; two are needed to compare`)
         : jain === null
-            ? (0,engine_checks/* failedToMeasure */.BF)(IDS[key].id, IDS[key].title, new Error('no replies to compare'))
+            ? (0,engine_checks/* failedToMeasure */.BF)(IDS[key].id, IDS[key].title, new errors/* HealthError */.hX('WSH_ERR_MESSAGE_TIMEOUT', 'no replies to compare'))
             : (0,engine_checks/* measure */.xP)({
                 ...IDS[key],
                 value: jain,
@@ -48479,6 +48853,7 @@ async function run(ctx, options) {
         totals,
         heal,
         openError: pool.firstOpenError,
+        probeError: pool.firstProbeError,
         fdError: pool.firstFdError,
         total,
         planned,
@@ -48903,6 +49278,8 @@ const connectionLifecycleSuite = {
     run: connection_lifecycle_run
 };
 
+// EXTERNAL MODULE: ./src/metrics/health-score.ts
+var health_score = __nccwpck_require__(4592);
 ;// CONCATENATED MODULE: ./src/suites/heartbeat-idle.ts
 
 
@@ -49345,7 +49722,7 @@ async function measurePings(ctx) {
         : '';
     const missed = `${unanswered} of ${sent} pings got no pong within ${pongTimeoutMs} ms${dropped}${capped}`;
     const why = firstError === undefined ? '' : `; first: ${(0,errors/* describeError */.Uc)(firstError)}`;
-    const noPing = (id, title) => (0,engine_checks/* failedToMeasure */.BF)(id, title, firstError ?? new Error('no ping could be sent'));
+    const noPing = (id, title) => (0,engine_checks/* failedToMeasure */.BF)(id, title, firstError ?? new errors/* HealthError */.hX('WSH_ERR_CONNECTION_LOST', 'no ping could be sent'));
     checks.push(sent === 0
         ? noPing(heartbeat_monitoring_IDS.pong.id, heartbeat_monitoring_IDS.pong.title)
         : (0,engine_checks/* measure */.xP)({
@@ -49449,7 +49826,7 @@ async function appHeartbeat(ctx, connection) {
         return (0,engine_checks/* skipped */.hT)(id, title, 'the probe protocol is echo; set protocol json for an application-level JSON ping/pong');
     }
     if (connection.readyState !== 'OPEN' || ctx.signal.aborted) {
-        return (0,engine_checks/* failedToMeasure */.BF)(id, title, new Error(`connection ${connection.label} is ${connection.readyState}`));
+        return (0,engine_checks/* failedToMeasure */.BF)(id, title, new errors/* HealthError */.hX('WSH_ERR_CONNECTION_LOST', `connection ${connection.label} is ${connection.readyState}`));
     }
     const result = await runProbes(connection, {
         count: APP_HEARTBEATS,
@@ -49616,7 +49993,7 @@ async function latency_performance_run(ctx) {
     const bytesPerSec = elapsedMs > 0 ? result.bytes / (elapsedMs / 1000) : null;
     const trend = degradation(result.atMs, rtts);
     const checks = [];
-    const noSamples = (id, title) => (0,engine_checks/* failedToMeasure */.BF)(id, title, result.firstError ?? new Error('no probe was sent'));
+    const noSamples = (id, title) => (0,engine_checks/* failedToMeasure */.BF)(id, title, result.firstError ?? new errors/* HealthError */.hX('WSH_ERR_CONNECTION_LOST', 'no probe was sent'));
     const unexcusedText = unexcused > 0
         ? `; ${unexcused} resends beyond the ${hits.losses + hits.disconnects} messages the chaos relay lost or dropped count as lost`
         : '';
@@ -49802,7 +50179,7 @@ const MAX_SIZE_TRIES = 12;
  */
 const CHAOS_SIZE_ATTEMPTS = 3;
 const KIB = 1024;
-const MIB = 1024 * KIB;
+const message_size_search_MIB = 1024 * KIB;
 /**
  * Message caps servers ship with, most common first: 1 MiB (Python
  * websockets' max_size, websocket-node's maxReceivedMessageSize, many
@@ -49811,17 +50188,17 @@ const MIB = 1024 * KIB;
  * and L + 1 refused, so each costs at most two tries.
  */
 const COMMON_SIZE_CAPS = [
-    MIB,
+    message_size_search_MIB,
     64 * KIB,
-    16 * MIB,
+    16 * message_size_search_MIB,
     256 * KIB,
-    4 * MIB,
+    4 * message_size_search_MIB,
     512 * KIB,
     128 * KIB,
     32 * KIB,
-    8 * MIB,
-    2 * MIB,
-    32 * MIB,
+    8 * message_size_search_MIB,
+    2 * message_size_search_MIB,
+    32 * message_size_search_MIB,
     16 * KIB
 ];
 /** Sends one `bytes`-byte binary message on a fresh connection and says what became of it. Never rejects. */
@@ -49993,7 +50370,7 @@ function payloadChecks(ctx, carried, trips, runs, payloads) {
                     code: 'WSH_ERR_CORRUPTED_REPLY'
                 })
                 : trip.replies === 0
-                    ? (0,engine_checks/* failedToMeasure */.BF)(id, json ? jsonTitle(kind) : title, trip.firstError ?? new Error('no reply'))
+                    ? (0,engine_checks/* failedToMeasure */.BF)(id, json ? jsonTitle(kind) : title, trip.firstError ?? new errors/* HealthError */.hX('WSH_ERR_MESSAGE_TIMEOUT', 'no reply'))
                     : json
                         ? (0,engine_checks/* verify */.MX)({
                             id,
@@ -50022,7 +50399,7 @@ function orderCheck(ctx, order, orderWave) {
     return nothingJudged(order)
         ? cutByDeadline(ORDER.id, ORDER.title, ORDER_WAVE * ORDER_WAVES)
         : order.replies === 0
-            ? (0,engine_checks/* failedToMeasure */.BF)(ORDER.id, ORDER.title, order.firstError ?? new Error('no reply'))
+            ? (0,engine_checks/* failedToMeasure */.BF)(ORDER.id, ORDER.title, order.firstError ?? new errors/* HealthError */.hX('WSH_ERR_MESSAGE_TIMEOUT', 'no reply'))
             : order.orderJudgedReplies === 0
                 ? (0,engine_checks/* skipped */.hT)(ORDER.id, ORDER.title, `every one of ${order.replies} replies answered a resent probe (chaos mode), so their order cannot be judged`)
                 : order.fifoReplies > 0
@@ -50292,7 +50669,7 @@ async function message_delivery_run(ctx) {
             throw ctx.signal.reason;
         if (silent && !concurrent) {
             // Nothing was answered: ordering and delivery would only wait out more timeouts.
-            throw runs[0]?.firstError ?? new Error('no probe was answered');
+            throw (runs[0]?.firstError ?? new errors/* HealthError */.hX('WSH_ERR_MESSAGE_TIMEOUT', 'no probe was answered'));
         }
         // Without chaos the phases take turns on one connection: one a payload probe closed is reopened.
         if (!concurrent)
@@ -50524,6 +50901,17 @@ function delaySamples(records) {
         policyMs,
         waitedMs: record.delaysMs[i] ?? policyMs
     })));
+}
+/**
+ * Marks a check of ws-health's own client (backoff, giving up, breaker): it
+ * says nothing about the service, so a miss degrades the run, never fails it.
+ */
+function clientResilience(check) {
+    return {
+        ...check,
+        scope: 'client',
+        status: check.status === 'failed' ? 'degraded' : check.status
+    };
 }
 function backoffCheck(samples, policy) {
     const { id, title } = CHECK.backoff;
@@ -50978,14 +51366,22 @@ function resumeFirstMessage(options, token) {
  */
 
 
-/** Default opener: a `ws` WebSocket with permessage-deflate off (byte counts stay honest). */
+
+/** The close reason a reconnecting client sees when a message passed maxPayload. */
+const TOO_BIG_CLOSE_REASON = 'message over max_message_bytes';
+/**
+ * Default opener: a `ws` WebSocket with permessage-deflate off unless asked
+ * for (byte counts stay honest). A message over maxPayload drops the
+ * connection at once, reported as a close with 1009 and TOO_BIG_CLOSE_REASON, so the client's reason names the cap rather than 1006.
+ */
 const openWsSocket = (url, init) => new Promise((resolve, reject) => {
     let ws;
     try {
         ws = new wrapper/* default */.Ay(url, init.subprotocols, {
             headers: init.headers,
             handshakeTimeout: init.handshakeTimeoutMs,
-            perMessageDeflate: false
+            perMessageDeflate: init.compression === true,
+            ...(init.maxPayload === undefined ? {} : { maxPayload: init.maxPayload })
         });
     }
     catch (error) {
@@ -50997,6 +51393,7 @@ const openWsSocket = (url, init) => new Promise((resolve, reject) => {
     let onClose;
     const early = [];
     let closedWith;
+    let tooBig = false;
     ws.on('message', (data, isBinary) => {
         const buffer = Array.isArray(data)
             ? Buffer.concat(data)
@@ -51016,8 +51413,14 @@ const openWsSocket = (url, init) => new Promise((resolve, reject) => {
     });
     // After OPEN, errors are followed by 'close'; the listener keeps them from being thrown.
     ws.on('error', (error) => {
-        if (settled)
+        if (settled) {
+            if (isMessageTooBig(error)) {
+                tooBig = true;
+                // ws would wait up to 30 s for a close frame a hostile service never sends.
+                ws.terminate();
+            }
             return;
+        }
         settled = true;
         const message = error instanceof Error ? error.message : String(error);
         reject(/handshake has timed out/i.test(message)
@@ -51025,8 +51428,10 @@ const openWsSocket = (url, init) => new Promise((resolve, reject) => {
             : connectError(url, init.handshakeTimeoutMs, error));
     });
     ws.on('close', (code, reason) => {
-        closedWith = [code, reason.toString()];
-        onClose?.(code, closedWith[1]);
+        closedWith = tooBig
+            ? [1009, `${TOO_BIG_CLOSE_REASON} (${init.maxPayload ?? 'ws default'} bytes)`]
+            : [code, reason.toString()];
+        onClose?.(closedWith[0], closedWith[1]);
     });
     ws.once('open', () => {
         settled = true;
@@ -51154,7 +51559,9 @@ function createReconnectingClient(options) {
         return open(resumeUrl(options.url, options.resume, token), {
             headers: resumeHeaders(options.headers ?? {}, options.resume, token),
             subprotocols: options.subprotocols ?? [],
-            handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS
+            handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+            maxPayload: options.maxPayload,
+            compression: options.compression
         });
     }
     function onSocketMessage(data, isBinary) {
@@ -51502,6 +51909,7 @@ function createReconnectingClient(options) {
 
 
 
+
 /** Unacknowledged messages a suite client may hold (the suite sends far fewer). */
 const SUITE_MAX_QUEUE = 20_000;
 /** Messages written and not yet acknowledged per connection. */
@@ -51614,6 +52022,8 @@ function suiteClient(ctx, url, plan) {
         headers: config.headers,
         subprotocols: config.subprotocols,
         handshakeTimeoutMs: config.handshakeTimeoutMs,
+        maxPayload: messageCapBytes(config),
+        compression: config.compression,
         backoff: suiteBackoff(config, plan.maxAttempts),
         maxReconnectAttempts: plan.maxAttempts,
         breaker: plan.breaker
@@ -51684,7 +52094,7 @@ async function killPhase(client, relay, ack, ackReason, ctx, onKillHealed = () =
         const result = await waitForReconnect(client, before, waitMs, clock, signal);
         if (!result.ok || result.value !== 'recovered') {
             const error = client.failure ??
-                new Error(result.ok
+                new errors/* HealthError */.hX('WSH_ERR_RECONNECT_EXHAUSTED', result.ok
                     ? 'client gave up'
                     : `no reconnect within ${Math.round(waitMs)} ms (${result.why})`);
             return {
@@ -51998,6 +52408,7 @@ async function restartPhase(ctx, relay, track, ack, resumeOn, waitMs) {
 
 
 
+
 /**
  * Longest wait for a reply to a probe or state message (ms); bounded by
  * message_timeout too. Under chaos mode one ack-wait round is added: the
@@ -52012,7 +52423,8 @@ function suiteRelay(ctx) {
         base: chaos_faults/* NO_FAULTS */.QW,
         clock: ctx.clock,
         seed: ctx.config.chaosSeed ?? 0,
-        handshakeTimeoutMs: ctx.config.handshakeTimeoutMs
+        handshakeTimeoutMs: ctx.config.handshakeTimeoutMs,
+        maxPayload: messageCapBytes(ctx.config)
     });
 }
 async function self_healing_run(ctx) {
@@ -52112,12 +52524,13 @@ async function phases(ctx, relay, outageRelay, clients) {
     const recovery = summarize(recoveryTimes);
     const allRecords = clients.flatMap((c) => c.stats.recoveries.filter((r) => r.cause === 'drop'));
     const succeeded = allRecords.filter((r) => r.succeeded);
-    const notMeasured = (id, title) => (0,engine_checks/* failedToMeasure */.BF)(id, title, new Error('not run: the service did not heal from the first kill'));
+    const notMeasured = (id, title) => (0,engine_checks/* failedToMeasure */.BF)(id, title, new errors/* HealthError */.hX('WSH_ERR_RECONNECT_EXHAUSTED', 'not run: the service did not heal from the first kill'));
     const checks = [
         reconnectCheck(kill, config.thresholds, margin),
-        backoffCheck(delaySamples(clients.flatMap((c) => c.stats.recoveries)), main.backoff),
-        outage ? outage.givesUp : notMeasured(CHECK.givesUp.id, CHECK.givesUp.title),
-        outage ? outage.breaker : notMeasured(CHECK.breaker.id, CHECK.breaker.title),
+        // Backoff, giving up and the breaker are ws-health's own client against its own relay.
+        clientResilience(backoffCheck(delaySamples(clients.flatMap((c) => c.stats.recoveries)), main.backoff)),
+        clientResilience(outage ? outage.givesUp : notMeasured(CHECK.givesUp.id, CHECK.givesUp.title)),
+        clientResilience(outage ? outage.breaker : notMeasured(CHECK.breaker.id, CHECK.breaker.title)),
         resumeCheck(resumed),
         lossCheck(loss),
         restartCheck(restart?.observation ?? {
@@ -52186,6 +52599,8 @@ function createSuiteRegistry(extra = []) {
 /** The default registry (built-in suites by id). */
 const SUITES = createSuiteRegistry();
 
+// EXTERNAL MODULE: ./src/engine/run-score.ts
+var run_score = __nccwpck_require__(4732);
 ;// CONCATENATED MODULE: ./src/suites/protocol-error-probe.ts
 /**
  * The protocol-error probe of message-delivery: send something RFC 6455
@@ -53212,6 +53627,7 @@ async function runSlowReader(options) {
 
 
 
+
 /** Bytes per slow-reader message and how many: 16 MiB in all, above typical socket buffers. */
 const SLOW_READER_MESSAGE_BYTES = 64 * 1024;
 const SLOW_READER_MESSAGES = 256;
@@ -53358,7 +53774,9 @@ async function oversizedMessage(ctx) {
     const bytes = Math.min(OVERSIZE_MAX_BYTES, Math.max(OVERSIZE_MIN_BYTES, ctx.config.largePayloadBytes * 4));
     let connection;
     try {
-        connection = await connectWithin(ctx.connect, { label: 'stress_oversize', record: false }, ctx.signal);
+        connection = await connectWithin(ctx.connect, 
+        // The run's message cap is below this probe; its echo must not be cut by our own limit.
+        { label: 'stress_oversize', record: false, maxPayload: PROBE_CAP_FACTOR * bytes }, ctx.signal);
     }
     catch (error) {
         return { outcome: 'not-opened', bytes, observed: `could not connect: ${(0,errors/* describeError */.Uc)(error)}` };
@@ -53760,6 +54178,7 @@ async function boundedStress(options, budgetMs, limitMs) {
 
 
 
+
 /**
  * Runs the configured suites against `config.url` and returns the report.
  * Resolves within `duration` + 60 s; rejects only for a configuration it
@@ -53772,6 +54191,11 @@ async function runHealthCheck(whole, deps = {}) {
     if (url === undefined) {
         throw new errors/* HealthError */.hX('WSH_ERR_CONFIG', 'url is required: pass --url / input url (the CLI and the action discover it when not given)');
     }
+    const secrets = configSecrets(config);
+    const onSuiteEnd = deps.onSuiteEnd;
+    // Suite results are shown live (console), so they leave scrubbed like the report.
+    if (onSuiteEnd)
+        deps = { ...deps, onSuiteEnd: (suite) => onSuiteEnd(scrubDeep(suite, secrets)) };
     const clock = deps.clock ?? metrics_clock/* systemClock */.m;
     // Wall-clock time only labels the report; every duration comes from `clock`.
     const startedAt = new Date().toISOString();
@@ -53836,17 +54260,13 @@ async function runHealthCheck(whole, deps = {}) {
         await service?.stop();
     }
     const metrics = recorder.toRunMetrics(result.durationMs);
-    return {
+    // A breaking point below connection_count degrades a run the suites passed (stress-phase.ts).
+    const status = verdictWithStress(result.status, stressEffect);
+    // Text the service produced (close reasons, replies, errors) may quote a secret back.
+    return scrubDeep({
         schemaVersion: 1,
-        // A breaking point below connection_count degrades a run the suites passed (stress-phase.ts).
-        status: verdictWithStress(result.status, stressEffect),
-        healthScore: (0,health_score/* healthScore */.ru)({
-            successRate: metrics.successRate,
-            avgLatencyMs: metrics.latencyMs.avg,
-            // Reconnections the self-healing suite forced on purpose are not the service's fault.
-            reconnections: Math.max(0, metrics.reconnections - forcedReconnections(result.suites)),
-            errors: metrics.errors
-        }),
+        status,
+        ...(0,run_score/* runScore */.s)(status, metrics, result.suites, config.thresholds.healthScore),
         // Credentials in the URL (userinfo, token query parameters) never reach a report.
         target: (0,redact/* redactUrl */.BO)(url),
         startedAt,
@@ -53866,7 +54286,7 @@ async function runHealthCheck(whole, deps = {}) {
                 }
             }
             : {})
-    };
+    }, secrets);
 }
 /**
  * The run's measuring phases in order: the suites, stress mode, then the
@@ -53984,11 +54404,6 @@ async function runSelectedSuites(options, serviceUp) {
 function samplingSplit(config, timing) {
     const totalMs = timing?.durationMs ?? config.duration * 1000;
     return { totalMs, ...splitDuration(totalMs, config.stressTest) };
-}
-/** Reconnections the self-healing suite caused itself (kills, restart), from its metrics. */
-function forcedReconnections(suites) {
-    const forced = suites.find((s) => s.id === 'self-healing')?.metrics.forcedReconnections;
-    return typeof forced === 'number' ? forced : 0;
 }
 /** Every selected suite failed with the reason the service did not start. */
 function run_notStarted(config, registry, error) {
@@ -54161,6 +54576,12 @@ const ERROR_CODES = {
     WSH_ERR_CROSS_TALK: 'reply delivered to the wrong connection',
     /** A probe that was already answered was answered again. */
     WSH_ERR_DUPLICATE_REPLY: 'duplicated reply',
+    /**
+     * A message from the service passed max_message_bytes (after inflation
+     * when compression is on), or the bytes buffered across the run's
+     * connections passed their budget: the connection was closed.
+     */
+    WSH_ERR_MESSAGE_TOO_BIG: 'message too big',
     /** A closing handshake did not complete within its timeout. */
     WSH_ERR_CLOSE_TIMEOUT: 'close timed out',
     /** A suite or the run hit its deadline and was cut short. */
@@ -55239,12 +55660,28 @@ function toSingleLine(text, maxChars = DEFAULT_FRAGMENT_MAX_CHARS) {
  * @param maxChars cap on the result's visible length before escaping (default 500)
  */
 function markdown_escape_escapeMarkdown(text, maxChars = DEFAULT_FRAGMENT_MAX_CHARS) {
-    const line = toSingleLine(String(text), maxChars);
+    return neutralise(toSingleLine(String(text), maxChars), MARKDOWN_PUNCTUATION);
+}
+/** The markup escapeMarkdown's lighter sibling takes away: links, images, code, emphasis, tables. */
+const LINK_AND_CODE = /[\\`*[\]|~]/g;
+/**
+ * Makes untrusted text safe in a table cell or list item while keeping it
+ * readable: HTML becomes entities, `[`, `]`, backticks, emphasis and pipes are
+ * escaped (no link, image, code span or new cell), mentions, issue references
+ * and autolinks are broken; parentheses, underscores and `#` in words stay as
+ * they are (they do nothing on their own), so "(RFC 6455 7.1.1)" and
+ * WSH_ERR_PROTOCOL read as written.
+ */
+function escapeInline(text, maxChars = DEFAULT_FRAGMENT_MAX_CHARS) {
+    return neutralise(toSingleLine(String(text), maxChars), LINK_AND_CODE);
+}
+/** HTML to entities, `escaped` characters backslashed, mentions, references and autolinks broken. */
+function neutralise(line, escaped) {
     return line
         .replace(/&/g, '&amp;')
         .replace(/</g, '&lt;')
         .replace(/>/g, '&gt;')
-        .replace(MARKDOWN_PUNCTUATION, (ch) => `\\${ch}`)
+        .replace(escaped, (ch) => `\\${ch}`)
         .replace(/@(?=[A-Za-z0-9_-])/g, `@${ZWSP}`)
         .replace(/#(?=\d)/g, `#${ZWSP}`)
         .replace(/:\/\//g, `:${ZWSP}//`);
@@ -55599,7 +56036,7 @@ function checkLine(check, paint) {
         ? ''
         : ` ${(0,format/* formatValue */.Fl)(check.value, check.unit)} (threshold ${(0,format/* formatThreshold */.B6)(check.threshold, check.unit)})`;
     const code = check.code ? ` [${check.code}]` : '';
-    return `     ${icon} ${check.title}:${measured} — ${paint(check.status, check.message)}${code}`;
+    return `     ${icon} ${check.title}${check.scope === 'client' ? ' (client resilience)' : ''}:${measured} — ${paint(check.status, check.message)}${code}`;
 }
 /**
  * Checks that missed for one cause (nothing measured, same message and
@@ -55672,7 +56109,7 @@ function renderConsole(report, options) {
     lines.push(...(0,trend_section/* trendConsoleLines */.CE)(report));
     lines.push('Key Metrics:', `- Average Latency: ${(0,format/* formatMs */._V)(metrics.latencyMs.avg)}`, `- P95 Latency: ${(0,format/* formatMs */._V)(metrics.latencyMs.p95)}`, `- Success Rate: ${(0,format/* formatPercent */.l9)(metrics.successRate)}`, `- Delivery Rate: ${(0,format/* formatPercent */.l9)(metrics.deliveryRate)}`, `- Messages: ${metrics.messagesSent} sent, ${metrics.messagesReceived} received, ${metrics.messagesLost} lost`, `- Replies: ${(0,format/* integrityText */.Np)(metrics)}`, metrics.heartbeat.sent > 0
         ? `- Heartbeats: ${metrics.heartbeat.received}/${metrics.heartbeat.sent} (${(0,format/* formatPercent */.l9)(metrics.heartbeat.successRate)})`
-        : '- Heartbeats: n/a', `- Connect Time: avg ${(0,format/* formatMs */._V)(metrics.connectTimeMs.avg)}, p95 ${(0,format/* formatMs */._V)(metrics.connectTimeMs.p95)}`, `- Throughput: ${(0,format/* formatThroughput */.Y5)(metrics.throughputMsgsPerSec)}`, `- Reconnections: ${metrics.reconnections}`, `- Recovery Time: ${recoveryText(report)}`, `- Errors: ${metrics.errors}`, '', `Health Score: ${(0,format/* formatScore */.y)(report.healthScore)} (${(0,health_score/* healthBand */.y0)(report.healthScore)})`, `${format/* STATUS_ICONS */.I[report.status]} Verdict: ${paint(report.status, (0,format/* statusLabel */.Rh)(report.status))}`);
+        : '- Heartbeats: n/a', `- Connect Time: avg ${(0,format/* formatMs */._V)(metrics.connectTimeMs.avg)}, p95 ${(0,format/* formatMs */._V)(metrics.connectTimeMs.p95)}`, `- Throughput: ${(0,format/* formatThroughput */.Y5)(metrics.throughputMsgsPerSec)}`, `- Reconnections: ${metrics.reconnections}`, `- Recovery Time: ${recoveryText(report)}`, `- Errors: ${metrics.errors}`, '', `Health Score: ${(0,format/* formatRunScore */.xH)(report)} (${(0,health_score/* healthBand */.y0)(report.healthScore)})`, `${format/* STATUS_ICONS */.I[report.status]} Verdict: ${paint(report.status, (0,format/* statusLabel */.Rh)(report.status))}`);
     return lines.join('\n');
 }
 
@@ -55727,7 +56164,8 @@ function suiteJson(suite) {
             threshold: check.threshold,
             message: check.message,
             ...(check.code === undefined ? {} : { code: check.code }),
-            ...(check.conformance === true ? { conformance: true } : {})
+            ...(check.conformance === true ? { conformance: true } : {}),
+            ...(check.scope === undefined ? {} : { scope: check.scope })
         })),
         metrics: suite.metrics
     };
@@ -55770,6 +56208,9 @@ function toJsonReport(report) {
         schemaVersion: report.schemaVersion,
         status: report.status,
         healthScore: report.healthScore,
+        ...(report.healthScoreCappedFrom === undefined
+            ? {}
+            : { healthScoreCappedFrom: report.healthScoreCappedFrom }),
         target: report.target,
         startedAt: report.startedAt,
         durationMs: report.durationMs,
@@ -55802,7 +56243,7 @@ async function writeJsonReport(path, report) {
 const MAX_REASONS = 3;
 /** e.g. `FAILED (health 40/100): Connection Lifecycle: Handshake: handshake rejected: HTTP 503`. */
 function verdictLine(report) {
-    const head = `${(0,format/* statusLabel */.Rh)(report.status)} (health ${(0,format/* formatScore */.y)(report.healthScore)})`;
+    const head = `${(0,format/* statusLabel */.Rh)(report.status)} (health ${(0,format/* formatRunScore */.xH)(report)})`;
     const missed = report.suites.filter((suite) => suite.status === 'failed' || suite.status === 'degraded');
     // A breaking point below connection_count degrades a run whose suites passed (src/engine/stress-phase.ts).
     const stress = stressVerdictReason(report);
@@ -55866,9 +56307,9 @@ async function emitCliReport(report, config, io, color) {
 /* harmony export */   e5: () => (/* binding */ NOT_AVAILABLE),
 /* harmony export */   h9: () => (/* binding */ suiteTitle),
 /* harmony export */   l9: () => (/* binding */ formatPercent),
-/* harmony export */   y: () => (/* binding */ formatScore)
+/* harmony export */   xH: () => (/* binding */ formatRunScore)
 /* harmony export */ });
-/* unused harmony export SUITE_TITLES */
+/* unused harmony exports SUITE_TITLES, formatScore */
 /** Shown for a metric that was not measured (null, NaN or infinite). */
 const NOT_AVAILABLE = 'n/a';
 const STATUS_ICONS = {
@@ -55958,6 +56399,16 @@ function formatThreshold(threshold, unit) {
 function formatScore(score) {
     return measurable(score) ? `${formatNumber(score, 1)}/100` : NOT_AVAILABLE;
 }
+/**
+ * The run's score as shown beside its verdict, saying when the failed verdict
+ * capped it: `80/100, capped from 100/100: a critical check failed`.
+ */
+function formatRunScore(report) {
+    const score = formatScore(report.healthScore);
+    return report.healthScoreCappedFrom === undefined
+        ? score
+        : `${score}, capped from ${formatScore(report.healthScoreCappedFrom)}: a critical check failed`;
+}
 /** Messages per second (`123.46 msgs/s`); `n/a` when not measured. */
 function formatThroughput(msgsPerSec) {
     return measurable(msgsPerSec) ? `${formatNumber(msgsPerSec)} msgs/s` : NOT_AVAILABLE;
@@ -55995,8 +56446,10 @@ var model = __nccwpck_require__(1123);
 var verdict = __nccwpck_require__(6559);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
-// EXTERNAL MODULE: ./src/metrics/health-score.ts
-var health_score = __nccwpck_require__(4592);
+// EXTERNAL MODULE: ./src/engine/run-score.ts
+var run_score = __nccwpck_require__(4732);
+// EXTERNAL MODULE: ./src/config/schema.ts + 1 modules
+var schema = __nccwpck_require__(3285);
 // EXTERNAL MODULE: ./src/metrics/histogram.ts
 var histogram = __nccwpck_require__(5835);
 ;// CONCATENATED MODULE: ./src/report/merge.ts
@@ -56019,6 +56472,7 @@ var histogram = __nccwpck_require__(5835);
  * a window twice as long; jobs that ran one after another give their replies
  * over their summed sampling windows (see mergedWindowMs).
  */
+
 
 
 
@@ -56071,15 +56525,11 @@ function mergeReports(reports, options = {}) {
     const starts = reports.map((r) => Date.parse(r.startedAt)).filter(Number.isFinite);
     const ends = reports.map((r) => Date.parse(r.startedAt) + r.durationMs).filter(Number.isFinite);
     const startMs = starts.length > 0 ? Math.min(...starts) : Number.NaN;
+    const status = (0,verdict/* overallVerdict */.Bn)(suites);
     const merged = {
         schemaVersion: first.schemaVersion,
-        status: (0,verdict/* overallVerdict */.Bn)(suites),
-        healthScore: (0,health_score/* healthScore */.ru)({
-            successRate: metrics.successRate,
-            avgLatencyMs: metrics.latencyMs.avg,
-            reconnections: metrics.reconnections,
-            errors: metrics.errors
-        }),
+        status,
+        ...(0,run_score/* runScore */.s)(status, metrics, suites, scoreThreshold(first.config)),
         target: first.target,
         startedAt: Number.isFinite(startMs) ? new Date(startMs).toISOString() : first.startedAt,
         durationMs: Number.isFinite(startMs)
@@ -56287,6 +56737,14 @@ function summaryOf(histogram) {
         max: histogram.max,
         count: histogram.count
     };
+}
+/** thresholds.healthScore as the report's (redacted) config recorded it, else the default. */
+function scoreThreshold(config) {
+    const thresholds = config.thresholds;
+    const value = typeof thresholds === 'object' && thresholds !== null && !Array.isArray(thresholds)
+        ? thresholds.healthScore
+        : undefined;
+    return typeof value === 'number' ? value : schema/* ThresholdsSchema */._7.parse({}).healthScore;
 }
 
 // EXTERNAL MODULE: external "node:fs/promises"

@@ -34333,7 +34333,7 @@ __webpack_async_result__();
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6186);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1459);
 // The action's entry point (dist/index.js); everything else lives in main.ts.
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
@@ -34346,7 +34346,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6186:
+/***/ 1459:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37591,6 +37591,20 @@ const FIELDS = [
         flag: 'min-message-bytes',
         file: ['min_message_bytes']
     },
+    {
+        path: 'maxMessageBytes',
+        kind: 'number',
+        input: 'max_message_bytes',
+        flag: 'max-message-bytes',
+        file: ['max_message_bytes']
+    },
+    {
+        path: 'compression',
+        kind: 'boolean',
+        input: 'compression',
+        flag: 'compression',
+        file: ['compression']
+    },
     { path: 'failOn', kind: 'string', input: 'fail_on', flag: 'fail-on', file: ['fail_on'] },
     {
         path: 'reportPath',
@@ -37820,6 +37834,12 @@ const ERROR_CODES = {
     WSH_ERR_CROSS_TALK: 'reply delivered to the wrong connection',
     /** A probe that was already answered was answered again. */
     WSH_ERR_DUPLICATE_REPLY: 'duplicated reply',
+    /**
+     * A message from the service passed max_message_bytes (after inflation
+     * when compression is on), or the bytes buffered across the run's
+     * connections passed their budget: the connection was closed.
+     */
+    WSH_ERR_MESSAGE_TOO_BIG: 'message too big',
     /** A closing handshake did not complete within its timeout. */
     WSH_ERR_CLOSE_TIMEOUT: 'close timed out',
     /** A suite or the run hit its deadline and was cut short. */
@@ -47946,6 +47966,23 @@ const ConfigSchema = object({
         .min(1)
         .max(64 * 1024 * 1024)
         .optional(),
+    /**
+     * Largest message (bytes) the client accepts from the service; a larger
+     * one fails its connection with WSH_ERR_MESSAGE_TOO_BIG. Unset: derived
+     * from what the run sends (src/client/message-cap.ts). The floor keeps
+     * the run's own control traffic and small replies possible.
+     */
+    maxMessageBytes: schemas_number()
+        .int()
+        .min(1024)
+        .max(1024 * 1024 * 1024)
+        .optional(),
+    /**
+     * Offer permessage-deflate (RFC 7692). Off by default: byte counts stay
+     * honest and a deflate bomb cannot inflate; when on, inflated messages
+     * are capped like any other (maxMessageBytes).
+     */
+    compression: schemas_boolean().default(false),
     failOn: schemas_enum(['failed', 'degraded', 'never']).default('failed'),
     reportPath: schemas_string().min(1).optional(),
     environment: schemas_string().min(1).optional(),
@@ -48921,6 +48958,16 @@ function formatThreshold(threshold, unit) {
 /** A health score (`92.5/100`). */
 function formatScore(score) {
     return measurable(score) ? `${formatNumber(score, 1)}/100` : NOT_AVAILABLE;
+}
+/**
+ * The run's score as shown beside its verdict, saying when the failed verdict
+ * capped it: `80/100, capped from 100/100: a critical check failed`.
+ */
+function formatRunScore(report) {
+    const score = formatScore(report.healthScore);
+    return report.healthScoreCappedFrom === undefined
+        ? score
+        : `${score}, capped from ${formatScore(report.healthScoreCappedFrom)}: a critical check failed`;
 }
 /** Messages per second (`123.46 msgs/s`); `n/a` when not measured. */
 function formatThroughput(msgsPerSec) {
@@ -56386,12 +56433,28 @@ function toSingleLine(text, maxChars = DEFAULT_FRAGMENT_MAX_CHARS) {
  * @param maxChars cap on the result's visible length before escaping (default 500)
  */
 function escapeMarkdown(text, maxChars = DEFAULT_FRAGMENT_MAX_CHARS) {
-    const line = toSingleLine(String(text), maxChars);
+    return neutralise(toSingleLine(String(text), maxChars), MARKDOWN_PUNCTUATION);
+}
+/** The markup escapeMarkdown's lighter sibling takes away: links, images, code, emphasis, tables. */
+const LINK_AND_CODE = /[\\`*[\]|~]/g;
+/**
+ * Makes untrusted text safe in a table cell or list item while keeping it
+ * readable: HTML becomes entities, `[`, `]`, backticks, emphasis and pipes are
+ * escaped (no link, image, code span or new cell), mentions, issue references
+ * and autolinks are broken; parentheses, underscores and `#` in words stay as
+ * they are (they do nothing on their own), so "(RFC 6455 7.1.1)" and
+ * WSH_ERR_PROTOCOL read as written.
+ */
+function escapeInline(text, maxChars = DEFAULT_FRAGMENT_MAX_CHARS) {
+    return neutralise(toSingleLine(String(text), maxChars), LINK_AND_CODE);
+}
+/** HTML to entities, `escaped` characters backslashed, mentions, references and autolinks broken. */
+function neutralise(line, escaped) {
     return line
         .replace(/&/g, '&amp;')
         .replace(/</g, '&lt;')
         .replace(/>/g, '&gt;')
-        .replace(MARKDOWN_PUNCTUATION, (ch) => `\\${ch}`)
+        .replace(escaped, (ch) => `\\${ch}`)
         .replace(/@(?=[A-Za-z0-9_-])/g, `@${ZWSP}`)
         .replace(/#(?=\d)/g, `#${ZWSP}`)
         .replace(/:\/\//g, `:${ZWSP}//`);
@@ -56746,7 +56809,7 @@ function checkLine(check, paint) {
         ? ''
         : ` ${formatValue(check.value, check.unit)} (threshold ${formatThreshold(check.threshold, check.unit)})`;
     const code = check.code ? ` [${check.code}]` : '';
-    return `     ${icon} ${check.title}:${measured} — ${paint(check.status, check.message)}${code}`;
+    return `     ${icon} ${check.title}${check.scope === 'client' ? ' (client resilience)' : ''}:${measured} — ${paint(check.status, check.message)}${code}`;
 }
 /**
  * Checks that missed for one cause (nothing measured, same message and
@@ -56819,7 +56882,7 @@ function console_renderConsole(report, options) {
     lines.push(...trendConsoleLines(report));
     lines.push('Key Metrics:', `- Average Latency: ${formatMs(metrics.latencyMs.avg)}`, `- P95 Latency: ${formatMs(metrics.latencyMs.p95)}`, `- Success Rate: ${formatPercent(metrics.successRate)}`, `- Delivery Rate: ${formatPercent(metrics.deliveryRate)}`, `- Messages: ${metrics.messagesSent} sent, ${metrics.messagesReceived} received, ${metrics.messagesLost} lost`, `- Replies: ${integrityText(metrics)}`, metrics.heartbeat.sent > 0
         ? `- Heartbeats: ${metrics.heartbeat.received}/${metrics.heartbeat.sent} (${formatPercent(metrics.heartbeat.successRate)})`
-        : '- Heartbeats: n/a', `- Connect Time: avg ${formatMs(metrics.connectTimeMs.avg)}, p95 ${formatMs(metrics.connectTimeMs.p95)}`, `- Throughput: ${formatThroughput(metrics.throughputMsgsPerSec)}`, `- Reconnections: ${metrics.reconnections}`, `- Recovery Time: ${recoveryText(report)}`, `- Errors: ${metrics.errors}`, '', `Health Score: ${formatScore(report.healthScore)} (${healthBand(report.healthScore)})`, `${STATUS_ICONS[report.status]} Verdict: ${paint(report.status, statusLabel(report.status))}`);
+        : '- Heartbeats: n/a', `- Connect Time: avg ${formatMs(metrics.connectTimeMs.avg)}, p95 ${formatMs(metrics.connectTimeMs.p95)}`, `- Throughput: ${formatThroughput(metrics.throughputMsgsPerSec)}`, `- Reconnections: ${metrics.reconnections}`, `- Recovery Time: ${recoveryText(report)}`, `- Errors: ${metrics.errors}`, '', `Health Score: ${formatRunScore(report)} (${healthBand(report.healthScore)})`, `${STATUS_ICONS[report.status]} Verdict: ${paint(report.status, statusLabel(report.status))}`);
     return lines.join('\n');
 }
 
@@ -56919,7 +56982,8 @@ function suiteJson(suite) {
             threshold: check.threshold,
             message: check.message,
             ...(check.code === undefined ? {} : { code: check.code }),
-            ...(check.conformance === true ? { conformance: true } : {})
+            ...(check.conformance === true ? { conformance: true } : {}),
+            ...(check.scope === undefined ? {} : { scope: check.scope })
         })),
         metrics: suite.metrics
     };
@@ -56962,6 +57026,9 @@ function toJsonReport(report) {
         schemaVersion: report.schemaVersion,
         status: report.status,
         healthScore: report.healthScore,
+        ...(report.healthScoreCappedFrom === undefined
+            ? {}
+            : { healthScoreCappedFrom: report.healthScoreCappedFrom }),
         target: report.target,
         startedAt: report.startedAt,
         durationMs: report.durationMs,
@@ -57119,9 +57186,20 @@ function notStartedOutputs() {
 
 
 
-/** Escapes text for one Markdown table cell. */
+
+/** Escapes our own text (titles, values, thresholds) for one Markdown table cell. */
 function tableCell(text) {
     return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+/** Longest message one table cell shows: check messages can quote a service's close reason. */
+const MESSAGE_MAX_CHARS = 1_000;
+/**
+ * Escapes a check message for a table cell. Messages can carry text the
+ * service controls (close reasons, errors): it must render as words, never as
+ * HTML, a link, a mention that pings a team or a reference to another issue.
+ */
+function messageCell(text) {
+    return escapeInline(text, MESSAGE_MAX_CHARS);
 }
 /**
  * The Threshold cell: the expectation in words when `op value` misleads
@@ -57154,11 +57232,11 @@ function suiteSection(suite) {
     // Conformance findings have their own section: this table is service health.
     for (const check of suite.checks.filter((check) => !isConformanceFinding(check))) {
         lines.push(`| ${[
-            tableCell(check.title),
+            tableCell(check.scope === 'client' ? `${check.title} (client resilience)` : check.title),
             tableCell(formatValue(check.value, check.unit)),
             tableCell(thresholdCell(check)),
             `${STATUS_ICONS[check.status]} ${check.status}`,
-            tableCell(check.code ? `${check.message} (${check.code})` : check.message)
+            check.code ? `${messageCell(check.message)} (${check.code})` : messageCell(check.message)
         ].join(' | ')} |`);
     }
     if (suite.checks.length === 0)
@@ -57178,7 +57256,7 @@ function conformanceSection(report) {
         '',
         '| Suite | Check | Finding |',
         '| --- | --- | --- |',
-        ...findings.map(({ suite, check }) => `| ${[suiteTitle(suite), check.title, check.message].map(tableCell).join(' | ')} |`),
+        ...findings.map(({ suite, check }) => `| ${tableCell(suiteTitle(suite))} | ${tableCell(check.title)} | ${messageCell(check.message)} |`),
         ''
     ];
 }
@@ -57211,9 +57289,9 @@ function buildStepSummary(report) {
     const lines = [
         '## 📊 WebSocket Health Report',
         '',
-        `**${STATUS_ICONS[report.status]} Verdict: ${statusLabel(report.status)}** · Health score **${formatScore(report.healthScore)}** (${healthBand(report.healthScore)})`,
+        `**${STATUS_ICONS[report.status]} Verdict: ${statusLabel(report.status)}** · Health score **${formatRunScore(report)}** (${healthBand(report.healthScore)})`,
         '',
-        `Target \`${report.target}\` · started ${report.startedAt} · ${formatDuration(report.durationMs)}`,
+        `Target ${inlineCode(report.target)} · started ${report.startedAt} · ${formatDuration(report.durationMs)}`,
         ''
     ];
     for (const line of [chaosLine(report), serviceLine(report), stressLine(report)]) {
@@ -57254,7 +57332,7 @@ function buildErrorSummary(message) {
 const MAX_REASONS = 3;
 /** e.g. `FAILED (health 40/100): Connection Lifecycle: Handshake: handshake rejected: HTTP 503`. */
 function verdict_line_verdictLine(report) {
-    const head = `${statusLabel(report.status)} (health ${formatScore(report.healthScore)})`;
+    const head = `${statusLabel(report.status)} (health ${formatRunScore(report)})`;
     const missed = report.suites.filter((suite) => suite.status === 'failed' || suite.status === 'degraded');
     // A breaking point below connection_count degrades a run whose suites passed (src/engine/stress-phase.ts).
     const stress = stressVerdictReason(report);
@@ -57297,6 +57375,40 @@ async function cli_report_emitCliReport(report, config, io, color) {
     if (code !== 0)
         io.stderr.write(`ws-health: ${verdictLine(report)}\n`);
     return code;
+}
+
+;// CONCATENATED MODULE: ./src/engine/run-score.ts
+/**
+ * The run's health score, the same for a single run and a merge: the seed's
+ * formula over the run metrics (src/metrics/health-score.ts), without the
+ * reconnections self-healing forced on purpose, and capped below the
+ * health-score threshold when the verdict is failed, so a report never
+ * reads "FAILED, health 100/100".
+ */
+
+/** Reconnections the self-healing suite caused itself (kills, restart), from its metrics. */
+function forcedReconnections(suites) {
+    const forced = suites.find((s) => s.id === 'self-healing')?.metrics.forcedReconnections;
+    return typeof forced === 'number' ? forced : 0;
+}
+/**
+ * The score for a run with `status`, `metrics` and `suites`; `threshold` is
+ * thresholds.healthScore (a score must be above it to count as healthy).
+ */
+function runScore(status, metrics, suites, threshold) {
+    const score = healthScore({
+        successRate: metrics.successRate,
+        avgLatencyMs: metrics.latencyMs.avg,
+        // Reconnections the self-healing suite forced on purpose are not the service's fault.
+        reconnections: Math.max(0, metrics.reconnections - forcedReconnections(suites)),
+        errors: metrics.errors
+    });
+    // The formula sees rates and latency, not which check failed: a failed run scores below
+    // the threshold (a whole point, so 79 next to a threshold of 80 reads as unhealthy at a glance).
+    const cap = Math.max(0, Math.ceil(threshold) - 1);
+    if (status !== 'failed' || score <= cap)
+        return { healthScore: score };
+    return { healthScore: cap, healthScoreCappedFrom: score };
 }
 
 ;// CONCATENATED MODULE: ./src/metrics/histogram.ts
@@ -57582,6 +57694,7 @@ class LogHistogram {
 
 
 
+
 /**
  * Worse statuses rank higher; a measured result outranks a skipped or
  * not-run one (a shard whose service went down still carries its own failed
@@ -57629,15 +57742,11 @@ function mergeReports(reports, options = {}) {
     const starts = reports.map((r) => Date.parse(r.startedAt)).filter(Number.isFinite);
     const ends = reports.map((r) => Date.parse(r.startedAt) + r.durationMs).filter(Number.isFinite);
     const startMs = starts.length > 0 ? Math.min(...starts) : Number.NaN;
+    const status = overallVerdict(suites);
     const merged = {
         schemaVersion: first.schemaVersion,
-        status: overallVerdict(suites),
-        healthScore: healthScore({
-            successRate: metrics.successRate,
-            avgLatencyMs: metrics.latencyMs.avg,
-            reconnections: metrics.reconnections,
-            errors: metrics.errors
-        }),
+        status,
+        ...runScore(status, metrics, suites, scoreThreshold(first.config)),
         target: first.target,
         startedAt: Number.isFinite(startMs) ? new Date(startMs).toISOString() : first.startedAt,
         durationMs: Number.isFinite(startMs)
@@ -57845,6 +57954,14 @@ function summaryOf(histogram) {
         max: histogram.max,
         count: histogram.count
     };
+}
+/** thresholds.healthScore as the report's (redacted) config recorded it, else the default. */
+function scoreThreshold(config) {
+    const thresholds = config.thresholds;
+    const value = typeof thresholds === 'object' && thresholds !== null && !Array.isArray(thresholds)
+        ? thresholds.healthScore
+        : undefined;
+    return typeof value === 'number' ? value : ThresholdsSchema.parse({}).healthScore;
 }
 
 ;// CONCATENATED MODULE: ./src/report/report-files.ts
@@ -63436,7 +63553,7 @@ function thresholdText(threshold, unit) {
 
 /** Caps that keep a body far below GitHub's 65 536-character limit. */
 const MAX_CHECKS_LISTED = 30;
-const MESSAGE_MAX_CHARS = 200;
+const issue_body_MESSAGE_MAX_CHARS = 200;
 const TITLE_MAX_CHARS = 100;
 /** What a failing suite may indicate, in the seed's words. */
 const SUITE_INDICATIONS = {
@@ -63495,7 +63612,7 @@ function conformanceList(report) {
         for (const check of suite.checks.filter(isConformanceFinding)) {
             if (lines.length >= MAX_CHECKS_LISTED)
                 break;
-            lines.push(`- ${escapeMarkdown(suite.title, TITLE_MAX_CHARS)} / ${escapeMarkdown(check.title, TITLE_MAX_CHARS)}: ${escapeMarkdown(check.message, MESSAGE_MAX_CHARS)}`);
+            lines.push(`- ${escapeMarkdown(suite.title, TITLE_MAX_CHARS)} / ${escapeMarkdown(check.title, TITLE_MAX_CHARS)}: ${escapeMarkdown(check.message, issue_body_MESSAGE_MAX_CHARS)}`);
         }
     }
     return lines.join('\n');
@@ -63544,7 +63661,7 @@ function suiteFindings(report) {
             }
             listed += 1;
             const figure = `${checkValue(check.value, check.unit)} (threshold ${thresholdText(check.threshold, check.unit)})`;
-            const message = escapeMarkdown(check.message, MESSAGE_MAX_CHARS);
+            const message = escapeMarkdown(check.message, issue_body_MESSAGE_MAX_CHARS);
             lines.push(`  - ${STATUS_ICON[check.status]} ${escapeMarkdown(check.title, TITLE_MAX_CHARS)}: ${figure}: ${message}`);
         }
     }
@@ -64320,6 +64437,50 @@ function actionWorkspace(env = runEnvironment()) {
     return env.GITHUB_WORKSPACE || process.cwd();
 }
 
+;// CONCATENATED MODULE: ./src/client/buffer-budget.ts
+/**
+ * A budget on bytes received and not yet delivered as messages, shared by
+ * every connection of one connector. ws's maxPayload bounds each
+ * connection; this bounds their sum, which grows with the connection count
+ * (stress mode ramps to hundreds). It is a plain counter so the hot path
+ * pays one addition and one comparison per TCP chunk.
+ */
+/** A budget of `limitBytes` (a positive integer). */
+function createBufferBudget(limitBytes) {
+    if (!Number.isInteger(limitBytes) || limitBytes <= 0) {
+        throw new RangeError(`limitBytes: got ${limitBytes}; expected a positive integer of bytes`);
+    }
+    return { limitBytes, usedBytes: 0 };
+}
+/** One connection's share of a budget: what it received since its last message. */
+class BufferAccount {
+    budget;
+    pendingBytes = 0;
+    constructor(budget) {
+        this.budget = budget;
+    }
+    get limitBytes() {
+        return this.budget.limitBytes;
+    }
+    /** Counts `bytes` just received; false once the budget is passed. */
+    received(bytes) {
+        this.pendingBytes += bytes;
+        const budget = this.budget;
+        budget.usedBytes += bytes;
+        return budget.usedBytes <= budget.limitBytes;
+    }
+    /**
+     * A message or control frame was delivered: what this connection held is
+     * handed on. A control frame inside a fragmented message releases the
+     * fragments too, so the budget can undercount there; maxPayload still
+     * bounds that connection.
+     */
+    release() {
+        this.budget.usedBytes -= this.pendingBytes;
+        this.pendingBytes = 0;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/client/close-handshake.ts
 /**
  * The closing handshake of one connection: how long close() waits for it,
@@ -64389,9 +64550,22 @@ function corruptedReply(where, id, bytes) {
 function notOpen(where, what, state) {
     return new errors_HealthError('WSH_ERR_CONNECTION_LOST', `cannot ${what} on ${where.label}: connection to ${where.safeUrl} is ${state}`);
 }
-/** The tail of the message a probe or ping left unanswered by a close rejects with. */
-function closedDetail(where, code, reason) {
-    return `connection ${where.label} to ${where.safeUrl} closed (code ${code}${reason ? `: ${reason}` : ''})`;
+/**
+ * The tail of the message a probe or ping left unanswered by a close rejects
+ * with. `cause` is the socket error that ended the connection, if any: ws
+ * fails the connection on a frame the service got wrong (invalid opcode, RSV
+ * bits, a masked frame, a bad close code...), and that, not "code 1006", is
+ * the reason.
+ */
+function closedDetail(where, code, reason, cause) {
+    const closed = `connection ${where.label} to ${where.safeUrl} closed (code ${code}${reason ? `: ${reason}` : ''})`;
+    if (cause === undefined)
+        return closed;
+    const wsCode = cause.code;
+    const named = typeof wsCode === 'string' ? ` (${wsCode})` : '';
+    return socketErrorCode(cause) === 'WSH_ERR_PROTOCOL'
+        ? `${closed} after the service broke the protocol: ${cause.message}${named}`
+        : `${closed} after a socket error: ${cause.message}${named}`;
 }
 /** The code a socket error on an open connection counts as: ws's own WS_ERR_* are protocol violations. */
 function socketErrorCode(error) {
@@ -64511,14 +64685,18 @@ const CONNECTION_DEFAULTS = {
     pongTimeoutMs: 5_000,
     /** A closing handshake normally takes one round trip; 5 s covers slow services. */
     closeTimeoutMs: 5_000,
-    /** Largest message accepted from the service; above config's 64 MiB large-probe limit. */
+    /**
+     * Largest message accepted from the service when no cap is given; runs
+     * pass the cap derived from their probes (message-cap.ts). Above config's
+     * 64 MiB large-probe limit.
+     */
     maxPayload: 128 * 1024 * 1024
 };
-/** `value`, or `fallback` when absent; RangeError naming `name` unless finite and > 0. */
-function positive(name, value, fallback) {
+/** `value`, or `fallback` when absent; RangeError naming `name` and `unit` unless finite and > 0. */
+function positive(name, value, fallback, unit = 'milliseconds') {
     const v = value ?? fallback;
     if (!Number.isFinite(v) || v <= 0) {
-        throw new RangeError(`${name}: got ${v}; expected a positive number of milliseconds`);
+        throw new RangeError(`${name}: got ${v}; expected a positive number of ${unit}`);
     }
     return v;
 }
@@ -64530,7 +64708,7 @@ function resolveLimits(options) {
         messageTimeoutMs: positive('messageTimeoutMs', options.messageTimeoutMs, d.messageTimeoutMs),
         pongTimeoutMs: positive('pongTimeoutMs', options.pongTimeoutMs, d.pongTimeoutMs),
         closeTimeoutMs: positive('closeTimeoutMs', options.closeTimeoutMs, d.closeTimeoutMs),
-        maxPayload: positive('maxPayload', options.maxPayload, d.maxPayload)
+        maxPayload: positive('maxPayload', options.maxPayload, d.maxPayload, 'bytes')
     };
 }
 
@@ -64561,9 +64739,16 @@ const WS_HANDSHAKE_TIMEOUT = /handshake has timed out/i;
  * that already redacted pass the safe form; redacting it again is harmless.
  */
 /** The upgrade was answered with HTTP `status` instead of 101. */
-function handshakeRejected(url, status) {
+/**
+ * Response header the chaos relay sets on its 502 when it could not reach the
+ * service, carrying the upstream error (lower case, as Node reads headers).
+ */
+const UPSTREAM_ERROR_HEADER = 'x-ws-health-upstream-error';
+function handshakeRejected(url, status, upstreamError) {
     url = redactUrl(url);
-    const error = new errors_HealthError('WSH_ERR_HANDSHAKE_REJECTED', `handshake rejected: HTTP ${status} from ${url} (expected 101 Switching Protocols)`);
+    const error = new errors_HealthError('WSH_ERR_HANDSHAKE_REJECTED', upstreamError === undefined
+        ? `handshake rejected: HTTP ${status} from ${url} (expected 101 Switching Protocols)`
+        : `cannot connect to ${url}: the chaos relay could not reach the service: ${redactText(upstreamError)}`);
     error.status = status;
     return error;
 }
@@ -64638,7 +64823,9 @@ function createSocket(options, limits, safeUrl) {
         return new wrapper(options.url, options.subprotocols ?? [], {
             handshakeTimeout: limits.handshakeTimeoutMs,
             headers: options.headers,
-            maxPayload: limits.maxPayload
+            maxPayload: limits.maxPayload,
+            // ws applies maxPayload to the inflated size, so a deflate bomb stops at the cap.
+            perMessageDeflate: options.compression === true
         });
     }
     catch (error) {
@@ -64687,7 +64874,8 @@ class Opening {
         const status = response.statusCode ?? 0;
         this.info.status = status;
         response.resume();
-        this.fail(handshakeRejected(this.hooks.safeUrl, status));
+        const upstream = response.headers[UPSTREAM_ERROR_HEADER];
+        this.fail(handshakeRejected(this.hooks.safeUrl, status, typeof upstream === 'string' ? upstream : undefined));
     }
     succeeded(connection) {
         clearTimeout(this.timer);
@@ -65207,6 +65395,48 @@ function onProbeDeadline(probes) {
     probes.sweep();
 }
 
+;// CONCATENATED MODULE: ./src/client/message-cap.ts
+
+const MIB = 1024 * 1024;
+/** The cap never goes below this: services send banners and replies larger than our probes. */
+const MIN_MESSAGE_CAP_BYTES = MIB;
+/**
+ * The cap is this many times the largest probe: an echo comes back the same
+ * size, and a json service may wrap the payload in an envelope.
+ */
+const PROBE_CAP_FACTOR = 2;
+/** The cross-connection budget never goes below this (room for bursts of large echoes). */
+const MIN_BUFFER_BUDGET_BYTES = 128 * MIB;
+/** The close reason the chaos relay sends when the service's message passed the cap. */
+const RELAY_TOO_BIG_REASON = 'message from the service over max_message_bytes';
+/**
+ * The per-message cap in bytes: `max_message_bytes` when set, else twice the
+ * largest probe the run sends (large_payload_bytes, min_message_bytes), at
+ * least MIN_MESSAGE_CAP_BYTES.
+ */
+function messageCapBytes(config) {
+    if (config.maxMessageBytes !== undefined)
+        return config.maxMessageBytes;
+    const largestProbe = Math.max(config.largePayloadBytes, config.minMessageBytes ?? 0);
+    return Math.max(MIN_MESSAGE_CAP_BYTES, PROBE_CAP_FACTOR * largestProbe);
+}
+/** Bytes all connections of one connector may buffer at once: two capped messages, at least 128 MiB. */
+function bufferBudgetBytes(capBytes) {
+    return Math.max(MIN_BUFFER_BUDGET_BYTES, 2 * capBytes);
+}
+/** The error a connection fails with when a message from `safeUrl` passed the cap. */
+function messageTooBig(label, safeUrl, capBytes) {
+    return new errors_HealthError('WSH_ERR_MESSAGE_TOO_BIG', `${label}: ${safeUrl} sent a message over ${capBytes} bytes (max_message_bytes); connection closed with 1009`);
+}
+/** The error a connection fails with when the run's buffered bytes passed the budget. */
+function bufferBudgetExceeded(label, safeUrl, budgetBytes) {
+    return new errors_HealthError('WSH_ERR_MESSAGE_TOO_BIG', `${label}: bytes received from ${safeUrl} and not yet delivered, across all connections, passed the budget of ${budgetBytes} bytes (twice max_message_bytes, at least 128 MiB); connection dropped`);
+}
+/** ws's error for a message over maxPayload (also raised while inflating). */
+function isMessageTooBig(error) {
+    return error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
+}
+
 ;// CONCATENATED MODULE: ./src/client/ping-tracker.ts
 const PING_ID_BYTES = 4;
 /**
@@ -65342,6 +65572,8 @@ function onMismatchConfirmed(pings, id) {
 
 
 
+
+
 const SEND_TEXT = { binary: false };
 /** Shared default for probe(): no object per call. */
 const NO_PROBE_OPTIONS = Object.freeze({});
@@ -65364,6 +65596,8 @@ class InstrumentedConnection {
     readyState = 'CONNECTING';
     /** The last error the socket reported after opening (for reasons in checks). */
     lastError;
+    /** The socket error behind lastError: it names why the connection ended. */
+    lastSocketError;
     opened;
     closed;
     ws;
@@ -65379,6 +65613,11 @@ class InstrumentedConnection {
     pings;
     listeners = [];
     wasOpen = false;
+    /** Set when the client itself cut the connection (message over the cap, budget passed). */
+    fatal;
+    account;
+    /** The upgraded TCP socket, whose chunks the buffer budget counts. */
+    tcp;
     closeInitiator;
     /** The service's FIN arrived: it ended the TCP connection itself. */
     serverEndedTcp = false;
@@ -65392,6 +65631,7 @@ class InstrumentedConnection {
         this.stats = this.meter.stats;
         const limits = resolveLimits(options);
         this.limits = limits;
+        this.account = options.bufferBudget ? new BufferAccount(options.bufferBudget) : undefined;
         this.opening = createOpeningHandshake({
             safeUrl: this.name.safeUrl,
             handshakeTimeoutMs: limits.handshakeTimeoutMs,
@@ -65439,6 +65679,8 @@ class InstrumentedConnection {
         ws.on('close', this.onClose);
         ws.on('message', this.onWsMessage);
         ws.on('pong', this.onPong);
+        if (this.account)
+            ws.on('ping', this.onPing);
         this.opening.watch(ws);
     }
     probe(options = NO_PROBE_OPTIONS) {
@@ -65513,6 +65755,7 @@ class InstrumentedConnection {
     onUpgrade = (response) => {
         // The upgraded socket is the one ws keeps; its 'end' is the service's FIN.
         response.socket.once('end', this.onTcpEnd);
+        this.tcp = response.socket;
         this.opening.upgraded(response);
     };
     onUnexpectedResponse = (_req, response) => {
@@ -65527,6 +65770,10 @@ class InstrumentedConnection {
         this.enter('OPEN', now);
         this.wasOpen = true;
         this.meter.opened(this.handshake.connectTimeMs);
+        // Attached only now: a 'data' listener added before ws's own would make the socket flow
+        // and hand ws's first bytes (those read with the upgrade) to this listener alone.
+        if (this.account)
+            this.tcp?.on('data', this.onSocketData);
         this.opening.succeeded(this);
     };
     onError = (error) => {
@@ -65537,27 +65784,59 @@ class InstrumentedConnection {
         // Echoes of a failed opening (e.g. terminate after a rejected upgrade) are not new errors.
         if (!this.wasOpen)
             return;
+        if (isMessageTooBig(error)) {
+            this.cut(messageTooBig(this.label, this.name.safeUrl, this.limits.maxPayload));
+            return;
+        }
         this.lastError = error.message;
+        this.lastSocketError = error;
         this.meter.failure(socketErrorCode(error));
     };
+    /**
+     * Fails the connection for a reason of the client's own and drops it at
+     * once: ws would otherwise wait up to 30 s for the service's close frame,
+     * and a hostile service never sends one.
+     */
+    cut(error) {
+        if (this.fatal)
+            return;
+        this.fatal = error;
+        this.lastError = error.message;
+        this.meter.failure(error.code);
+        this.ws.terminate();
+    }
     onClose = (code, reasonBuffer) => {
         const wasOpen = this.wasOpen;
+        const reason = reasonBuffer.toString('utf8');
+        if (code === 1009 && reason === RELAY_TOO_BIG_REASON && !this.fatal) {
+            this.fatal = messageTooBig(this.label, `${this.name.safeUrl} (through the chaos relay)`, this.limits.maxPayload);
+            this.lastError = this.fatal.message;
+            this.meter.failure(this.fatal.code);
+        }
         if (!this.opening.settled) {
             this.opening.broke(new Error('connection closed before the handshake completed'));
         }
         this.enter('CLOSED');
         if (wasOpen)
             this.meter.closed();
-        const reason = reasonBuffer.toString('utf8');
-        const detail = closedDetail(this.name, code, reason);
+        this.account?.release();
+        const cause = this.lastSocketError;
+        const detail = closedDetail(this.name, code, reason, cause);
+        const fatal = this.fatal;
+        // A protocol violation by the service is its fault, not a lost connection (never resent under chaos).
+        const ended = (message) => fatal ??
+            (cause !== undefined && socketErrorCode(cause) === 'WSH_ERR_PROTOCOL'
+                ? new errors_HealthError('WSH_ERR_PROTOCOL', message)
+                : this.lost(message));
         this.probes.rejectAll((id) => {
             this.meter.probeLost();
-            return this.lost(`probe ${id} got no reply: ${detail}`);
+            return ended(`probe ${id} got no reply: ${detail}`);
         });
-        this.pings.rejectAll((id) => this.lost(`ping ${id} got no pong: ${detail}`));
+        this.pings.rejectAll((id) => ended(`ping ${id} got no pong: ${detail}`));
         this.resolveClosed(describeClose(code, reason, this.closeInitiator, this.serverEndedTcp));
     };
     onWsMessage = (data, isBinary) => {
+        this.account?.release();
         this.meter.received(data.length);
         const listeners = this.listeners;
         for (let i = 0; i < listeners.length; i++) {
@@ -65582,7 +65861,16 @@ class InstrumentedConnection {
     onTcpEnd = () => {
         this.serverEndedTcp = true;
     };
+    onSocketData = (chunk) => {
+        if (this.account.received(chunk.length) || this.fatal)
+            return;
+        this.cut(bufferBudgetExceeded(this.label, this.name.safeUrl, this.account.limitBytes));
+    };
+    onPing = () => {
+        this.account.release();
+    };
     onPong = (payload) => {
+        this.account?.release();
         this.pings.settle(payload);
     };
     sendPing = (payload) => {
@@ -65598,7 +65886,8 @@ class InstrumentedConnection {
         return new errors_HealthError('WSH_ERR_CONNECTION_LOST', message);
     }
     notOpen(what) {
-        return notOpen(this.name, what, this.readyState);
+        // A connection the client cut keeps its reason: later calls say why it is closed.
+        return this.fatal ?? notOpen(this.name, what, this.readyState);
     }
     enter(state, atMs = this.clock.nowMs()) {
         this.readyState = state;
@@ -65610,14 +65899,24 @@ class InstrumentedConnection {
 
 
 
-/** The connection options a run's config implies (timeouts, subprotocols, headers). */
+
+
+/**
+ * The connection options a run's config implies (timeouts, subprotocols,
+ * headers, the message cap and compression), with a fresh buffer budget that
+ * every connection of the connector built from them shares.
+ */
 function connectionOptionsFromConfig(config) {
+    const capBytes = messageCapBytes(config);
     return {
         subprotocols: config.subprotocols,
         headers: config.headers,
         handshakeTimeoutMs: config.handshakeTimeoutMs,
         messageTimeoutMs: config.thresholds.messageTimeoutMs,
-        pongTimeoutMs: config.thresholds.pongTimeoutMs
+        pongTimeoutMs: config.thresholds.pongTimeoutMs,
+        maxPayload: capBytes,
+        compression: config.compression,
+        bufferBudget: createBufferBudget(bufferBudgetBytes(capBytes))
     };
 }
 /**
@@ -65633,9 +65932,100 @@ function createConnector(defaults) {
         subprotocols: options.subprotocols ?? defaults.subprotocols,
         headers: options.headers ?? defaults.headers,
         handshakeTimeoutMs: options.handshakeTimeoutMs ?? defaults.handshakeTimeoutMs,
+        maxPayload: options.maxPayload ?? defaults.maxPayload,
         label: options.label ?? `${prefix}${++count}`,
         record: options.record
     });
+}
+
+;// CONCATENATED MODULE: ./src/config/scrub.ts
+/**
+ * The one egress scrubber: every configured secret is removed from whatever
+ * text leaves the process, including text the service produced (a close
+ * reason or reply that quotes the Authorization header, an error that
+ * repeats the URL's token). redact.ts masks settings by name; this removes
+ * the secret values themselves, wherever they turn up.
+ */
+
+/** Secrets shorter than this are not scrubbed from free text: "ab" would shred every sentence. */
+const MIN_SCRUBBED_CHARS = 4;
+/**
+ * Every secret value in `config`: header values, secret settings (the
+ * GitHub token), and the user-info and secret-looking query values of every
+ * URL setting, raw and percent-decoded.
+ */
+function configSecrets(config) {
+    const found = new Set();
+    const add = (value) => {
+        if (value.length >= MIN_SCRUBBED_CHARS)
+            found.add(value);
+        const decoded = scrub_safeDecode(value);
+        if (decoded.length >= MIN_SCRUBBED_CHARS)
+            found.add(decoded);
+    };
+    for (const value of Object.values(config.headers)) {
+        add(value);
+        // "Bearer abc...": the credential alone may be quoted back without its scheme.
+        const credential = /^\S+\s+(\S{4,})$/.exec(value.trim())?.[1];
+        if (credential !== undefined)
+            add(credential);
+    }
+    for (const [key, value] of Object.entries(config)) {
+        if (typeof value !== 'string')
+            continue;
+        if (isSecretSetting(key))
+            add(value);
+        if (/^(wss?|https?):\/\//i.test(value))
+            urlSecrets(value).forEach(add);
+    }
+    // Longest first, so a secret that contains another is removed whole.
+    return [...found].sort((a, b) => b.length - a.length);
+}
+function urlSecrets(text) {
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        return [];
+    }
+    const secrets = [url.password];
+    for (const [name, value] of url.searchParams)
+        if (isSecretParam(name))
+            secrets.push(value);
+    return secrets.filter((value) => value !== '');
+}
+function scrub_safeDecode(value) {
+    try {
+        return decodeURIComponent(value);
+    }
+    catch {
+        return value;
+    }
+}
+/** `text` with URLs redacted and every one of `secrets` replaced by `***`. */
+function scrubText(text, secrets) {
+    return redactText(text, secrets);
+}
+/** A copy of `value` (JSON-like: objects, arrays, strings, numbers) with every string scrubbed. */
+function scrubDeep(value, secrets) {
+    return scrubValue(value, secrets);
+}
+function scrubValue(value, secrets) {
+    if (typeof value === 'string')
+        return scrubText(value, secrets);
+    if (Array.isArray(value)) {
+        // Numeric arrays (histogram buckets) are the bulk of a report: keep them as they are.
+        return value.every((item) => typeof item === 'number')
+            ? value
+            : value.map((item) => scrubValue(item, secrets));
+    }
+    if (typeof value !== 'object' || value === null)
+        return value;
+    const out = {};
+    for (const [key, child] of Object.entries(value))
+        out[key] = scrubValue(child, secrets);
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./src/metrics/recorder.ts
@@ -66083,6 +66473,7 @@ function deriveSeed(seed, index) {
 var external_node_http_ = __nccwpck_require__(7067);
 ;// CONCATENATED MODULE: ./src/chaos/forwarding.ts
 
+
 // Hop-by-hop and handshake headers ws sets itself; everything else (auth, cookies, origin) is forwarded.
 const NOT_FORWARDED = new Set([
     'host',
@@ -66096,10 +66487,15 @@ const NOT_FORWARDED = new Set([
     'sec-websocket-protocol',
     'sec-websocket-accept'
 ]);
-function refuse(socket, status, text) {
+function refuse(socket, status, text, upstreamError) {
     if (socket.destroyed)
         return;
-    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    // The relay's own 502 would hide why the service could not be reached (a TLS
+    // certificate, a bad Sec-WebSocket-Accept, a reset): the client names it from this header.
+    const why = upstreamError === undefined
+        ? ''
+        : `${UPSTREAM_ERROR_HEADER}: ${upstreamError.replace(/[^\x20-\x7e]+/g, ' ').slice(0, 300)}\r\n`;
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${why}Content-Length: 0\r\n\r\n`);
     socket.destroySoon?.();
 }
 /** Sends a close frame with `code` when it is sendable, else drops the connection. */
@@ -66342,6 +66738,7 @@ function createTokenBucket(bytesPerSecond, clock) {
 
 
 
+
 const MAX_DECISION_LOG = 10_000;
 /** Frame holds kept for heldBetween (the latest ones; a suite asks about the last few seconds). */
 const MAX_HOLD_LEDGER = 100_000;
@@ -66518,7 +66915,8 @@ async function startChaosRelay(options) {
             headers,
             perMessageDeflate: false,
             autoPong: false,
-            handshakeTimeout: handshakeTimeoutMs
+            handshakeTimeout: handshakeTimeoutMs,
+            ...(options.maxPayload === undefined ? {} : { maxPayload: options.maxPayload })
         });
         const link = {
             index,
@@ -66557,10 +66955,16 @@ async function startChaosRelay(options) {
             links.delete(link);
             upstream.terminate();
         });
-        upstream.on('error', () => {
+        upstream.on('error', (error) => {
             if (!link.client) {
                 links.delete(link);
-                refuse(socket, 502, 'Bad Gateway');
+                const code = error.code === undefined ? '' : ` (${error.code})`;
+                refuse(socket, 502, 'Bad Gateway', `${error.message}${code}`);
+            }
+            else if (isMessageTooBig(error)) {
+                // The client learns why; the service, which may never close, is dropped at once.
+                forwardClose(link.client, 1009, RELAY_TOO_BIG_REASON);
+                upstream.terminate();
             }
         });
         socket.once('close', () => {
@@ -66667,6 +67071,7 @@ async function startChaosRelay(options) {
 
 
 
+
 /** The config's fault overrides with unset fields left out (so the seed's defaults apply). */
 function faultOverrides(config) {
     const overrides = {};
@@ -66709,7 +67114,8 @@ async function startChaosMode(config, target, clock) {
         seed: config.chaosSeed ?? randomSeed(),
         faults,
         clock,
-        handshakeTimeoutMs: config.handshakeTimeoutMs
+        handshakeTimeoutMs: config.handshakeTimeoutMs,
+        maxPayload: messageCapBytes(config)
     });
     const window = config.chaos.outage;
     return window ? scheduleOutage(relay, window, clock) : relay;
@@ -67426,6 +67832,7 @@ function createLoadPool(options) {
     let closing = false;
     let firstOpenError;
     let firstFdError;
+    let firstProbeError;
     let nextIndex = 0;
     // Start of the metering window (drive + settle), NaN outside it.
     let meterFromMs = Number.NaN;
@@ -67446,6 +67853,9 @@ function createLoadPool(options) {
         },
         get firstFdError() {
             return firstFdError;
+        },
+        get firstProbeError() {
+            return firstProbeError;
         },
         sink: undefined,
         heal,
@@ -67555,6 +67965,7 @@ function createLoadPool(options) {
                 else {
                     slot.failures++;
                     totals.failures++;
+                    firstProbeError ??= error;
                 }
                 again(slot);
             }
@@ -68214,19 +68625,21 @@ function judgeConcurrency(input) {
         ? 0
         : slots.filter((s) => s.replies === 0 && s.timeouts === 0 && s.failures === 0).length;
     const servedOk = fair.served + unjudged === opened && fair.served > 0;
+    // When failures outnumber timeouts, the failure (a message over the cap, say) is the cause to name.
+    const failedBy = totals.failures > totals.timeouts ? input.probeError : undefined;
     checks.push(verify({
         ...IDS.served,
         ok: servedOk,
         value: fair.served,
         unit: 'count',
         expected: opened - unjudged,
-        message: `${fair.served} of ${opened} connections got at least one reply (${totals.timeouts} probes timed out, ${totals.failures} failed${heal === undefined ? '' : `; ${unjudged} connections not judged: their probes all went with injected drops or were still in flight`})`,
-        code: servedOk ? undefined : 'WSH_ERR_MESSAGE_TIMEOUT'
+        message: `${fair.served} of ${opened} connections got at least one reply (${totals.timeouts} probes timed out, ${totals.failures} failed${heal === undefined ? '' : `; ${unjudged} connections not judged: their probes all went with injected drops or were still in flight`})${servedOk || failedBy === undefined ? '' : `; first failure: ${errors_describeError(failedBy)}`}`,
+        code: servedOk ? undefined : (errorCodeOf(failedBy) ?? 'WSH_ERR_MESSAGE_TIMEOUT')
     }));
     const fairnessCheck = (key, jain, spread) => fairSlots.length < 2
         ? skipped(IDS[key].id, IDS[key].title, `${fairSlots.length} of ${opened} connections had ${CHAOS_MIN_FAIR_REPLIES} replies while up under chaos; two are needed to compare`)
         : jain === null
-            ? failedToMeasure(IDS[key].id, IDS[key].title, new Error('no replies to compare'))
+            ? failedToMeasure(IDS[key].id, IDS[key].title, new errors_HealthError('WSH_ERR_MESSAGE_TIMEOUT', 'no replies to compare'))
             : measure({
                 ...IDS[key],
                 value: jain,
@@ -68525,6 +68938,7 @@ async function run(ctx, options) {
         totals,
         heal,
         openError: pool.firstOpenError,
+        probeError: pool.firstProbeError,
         fdError: pool.firstFdError,
         total,
         planned,
@@ -69391,7 +69805,7 @@ async function measurePings(ctx) {
         : '';
     const missed = `${unanswered} of ${sent} pings got no pong within ${pongTimeoutMs} ms${dropped}${capped}`;
     const why = firstError === undefined ? '' : `; first: ${errors_describeError(firstError)}`;
-    const noPing = (id, title) => failedToMeasure(id, title, firstError ?? new Error('no ping could be sent'));
+    const noPing = (id, title) => failedToMeasure(id, title, firstError ?? new errors_HealthError('WSH_ERR_CONNECTION_LOST', 'no ping could be sent'));
     checks.push(sent === 0
         ? noPing(heartbeat_monitoring_IDS.pong.id, heartbeat_monitoring_IDS.pong.title)
         : measure({
@@ -69495,7 +69909,7 @@ async function appHeartbeat(ctx, connection) {
         return skipped(id, title, 'the probe protocol is echo; set protocol json for an application-level JSON ping/pong');
     }
     if (connection.readyState !== 'OPEN' || ctx.signal.aborted) {
-        return failedToMeasure(id, title, new Error(`connection ${connection.label} is ${connection.readyState}`));
+        return failedToMeasure(id, title, new errors_HealthError('WSH_ERR_CONNECTION_LOST', `connection ${connection.label} is ${connection.readyState}`));
     }
     const result = await runProbes(connection, {
         count: APP_HEARTBEATS,
@@ -69662,7 +70076,7 @@ async function latency_performance_run(ctx) {
     const bytesPerSec = elapsedMs > 0 ? result.bytes / (elapsedMs / 1000) : null;
     const trend = degradation(result.atMs, rtts);
     const checks = [];
-    const noSamples = (id, title) => failedToMeasure(id, title, result.firstError ?? new Error('no probe was sent'));
+    const noSamples = (id, title) => failedToMeasure(id, title, result.firstError ?? new errors_HealthError('WSH_ERR_CONNECTION_LOST', 'no probe was sent'));
     const unexcusedText = unexcused > 0
         ? `; ${unexcused} resends beyond the ${hits.losses + hits.disconnects} messages the chaos relay lost or dropped count as lost`
         : '';
@@ -69848,7 +70262,7 @@ const MAX_SIZE_TRIES = 12;
  */
 const CHAOS_SIZE_ATTEMPTS = 3;
 const KIB = 1024;
-const MIB = 1024 * KIB;
+const message_size_search_MIB = 1024 * KIB;
 /**
  * Message caps servers ship with, most common first: 1 MiB (Python
  * websockets' max_size, websocket-node's maxReceivedMessageSize, many
@@ -69857,17 +70271,17 @@ const MIB = 1024 * KIB;
  * and L + 1 refused, so each costs at most two tries.
  */
 const COMMON_SIZE_CAPS = [
-    MIB,
+    message_size_search_MIB,
     64 * KIB,
-    16 * MIB,
+    16 * message_size_search_MIB,
     256 * KIB,
-    4 * MIB,
+    4 * message_size_search_MIB,
     512 * KIB,
     128 * KIB,
     32 * KIB,
-    8 * MIB,
-    2 * MIB,
-    32 * MIB,
+    8 * message_size_search_MIB,
+    2 * message_size_search_MIB,
+    32 * message_size_search_MIB,
     16 * KIB
 ];
 /** Sends one `bytes`-byte binary message on a fresh connection and says what became of it. Never rejects. */
@@ -70039,7 +70453,7 @@ function payloadChecks(ctx, carried, trips, runs, payloads) {
                     code: 'WSH_ERR_CORRUPTED_REPLY'
                 })
                 : trip.replies === 0
-                    ? failedToMeasure(id, json ? jsonTitle(kind) : title, trip.firstError ?? new Error('no reply'))
+                    ? failedToMeasure(id, json ? jsonTitle(kind) : title, trip.firstError ?? new errors_HealthError('WSH_ERR_MESSAGE_TIMEOUT', 'no reply'))
                     : json
                         ? verify({
                             id,
@@ -70068,7 +70482,7 @@ function orderCheck(ctx, order, orderWave) {
     return nothingJudged(order)
         ? cutByDeadline(ORDER.id, ORDER.title, ORDER_WAVE * ORDER_WAVES)
         : order.replies === 0
-            ? failedToMeasure(ORDER.id, ORDER.title, order.firstError ?? new Error('no reply'))
+            ? failedToMeasure(ORDER.id, ORDER.title, order.firstError ?? new errors_HealthError('WSH_ERR_MESSAGE_TIMEOUT', 'no reply'))
             : order.orderJudgedReplies === 0
                 ? skipped(ORDER.id, ORDER.title, `every one of ${order.replies} replies answered a resent probe (chaos mode), so their order cannot be judged`)
                 : order.fifoReplies > 0
@@ -70338,7 +70752,7 @@ async function message_delivery_run(ctx) {
             throw ctx.signal.reason;
         if (silent && !concurrent) {
             // Nothing was answered: ordering and delivery would only wait out more timeouts.
-            throw runs[0]?.firstError ?? new Error('no probe was answered');
+            throw (runs[0]?.firstError ?? new errors_HealthError('WSH_ERR_MESSAGE_TIMEOUT', 'no probe was answered'));
         }
         // Without chaos the phases take turns on one connection: one a payload probe closed is reopened.
         if (!concurrent)
@@ -70570,6 +70984,17 @@ function delaySamples(records) {
         policyMs,
         waitedMs: record.delaysMs[i] ?? policyMs
     })));
+}
+/**
+ * Marks a check of ws-health's own client (backoff, giving up, breaker): it
+ * says nothing about the service, so a miss degrades the run, never fails it.
+ */
+function clientResilience(check) {
+    return {
+        ...check,
+        scope: 'client',
+        status: check.status === 'failed' ? 'degraded' : check.status
+    };
 }
 function backoffCheck(samples, policy) {
     const { id, title } = CHECK.backoff;
@@ -71024,14 +71449,22 @@ function resumeFirstMessage(options, token) {
  */
 
 
-/** Default opener: a `ws` WebSocket with permessage-deflate off (byte counts stay honest). */
+
+/** The close reason a reconnecting client sees when a message passed maxPayload. */
+const TOO_BIG_CLOSE_REASON = 'message over max_message_bytes';
+/**
+ * Default opener: a `ws` WebSocket with permessage-deflate off unless asked
+ * for (byte counts stay honest). A message over maxPayload drops the
+ * connection at once, reported as a close with 1009 and TOO_BIG_CLOSE_REASON, so the client's reason names the cap rather than 1006.
+ */
 const openWsSocket = (url, init) => new Promise((resolve, reject) => {
     let ws;
     try {
         ws = new wrapper(url, init.subprotocols, {
             headers: init.headers,
             handshakeTimeout: init.handshakeTimeoutMs,
-            perMessageDeflate: false
+            perMessageDeflate: init.compression === true,
+            ...(init.maxPayload === undefined ? {} : { maxPayload: init.maxPayload })
         });
     }
     catch (error) {
@@ -71043,6 +71476,7 @@ const openWsSocket = (url, init) => new Promise((resolve, reject) => {
     let onClose;
     const early = [];
     let closedWith;
+    let tooBig = false;
     ws.on('message', (data, isBinary) => {
         const buffer = Array.isArray(data)
             ? Buffer.concat(data)
@@ -71062,8 +71496,14 @@ const openWsSocket = (url, init) => new Promise((resolve, reject) => {
     });
     // After OPEN, errors are followed by 'close'; the listener keeps them from being thrown.
     ws.on('error', (error) => {
-        if (settled)
+        if (settled) {
+            if (isMessageTooBig(error)) {
+                tooBig = true;
+                // ws would wait up to 30 s for a close frame a hostile service never sends.
+                ws.terminate();
+            }
             return;
+        }
         settled = true;
         const message = error instanceof Error ? error.message : String(error);
         reject(/handshake has timed out/i.test(message)
@@ -71071,8 +71511,10 @@ const openWsSocket = (url, init) => new Promise((resolve, reject) => {
             : connectError(url, init.handshakeTimeoutMs, error));
     });
     ws.on('close', (code, reason) => {
-        closedWith = [code, reason.toString()];
-        onClose?.(code, closedWith[1]);
+        closedWith = tooBig
+            ? [1009, `${TOO_BIG_CLOSE_REASON} (${init.maxPayload ?? 'ws default'} bytes)`]
+            : [code, reason.toString()];
+        onClose?.(closedWith[0], closedWith[1]);
     });
     ws.once('open', () => {
         settled = true;
@@ -71200,7 +71642,9 @@ function createReconnectingClient(options) {
         return open(resumeUrl(options.url, options.resume, token), {
             headers: resumeHeaders(options.headers ?? {}, options.resume, token),
             subprotocols: options.subprotocols ?? [],
-            handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS
+            handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+            maxPayload: options.maxPayload,
+            compression: options.compression
         });
     }
     function onSocketMessage(data, isBinary) {
@@ -71548,6 +71992,7 @@ function createReconnectingClient(options) {
 
 
 
+
 /** Unacknowledged messages a suite client may hold (the suite sends far fewer). */
 const SUITE_MAX_QUEUE = 20_000;
 /** Messages written and not yet acknowledged per connection. */
@@ -71660,6 +72105,8 @@ function suiteClient(ctx, url, plan) {
         headers: config.headers,
         subprotocols: config.subprotocols,
         handshakeTimeoutMs: config.handshakeTimeoutMs,
+        maxPayload: messageCapBytes(config),
+        compression: config.compression,
         backoff: suiteBackoff(config, plan.maxAttempts),
         maxReconnectAttempts: plan.maxAttempts,
         breaker: plan.breaker
@@ -71730,7 +72177,7 @@ async function killPhase(client, relay, ack, ackReason, ctx, onKillHealed = () =
         const result = await waitForReconnect(client, before, waitMs, clock, signal);
         if (!result.ok || result.value !== 'recovered') {
             const error = client.failure ??
-                new Error(result.ok
+                new errors_HealthError('WSH_ERR_RECONNECT_EXHAUSTED', result.ok
                     ? 'client gave up'
                     : `no reconnect within ${Math.round(waitMs)} ms (${result.why})`);
             return {
@@ -72044,6 +72491,7 @@ async function restartPhase(ctx, relay, track, ack, resumeOn, waitMs) {
 
 
 
+
 /**
  * Longest wait for a reply to a probe or state message (ms); bounded by
  * message_timeout too. Under chaos mode one ack-wait round is added: the
@@ -72058,7 +72506,8 @@ function suiteRelay(ctx) {
         base: NO_FAULTS,
         clock: ctx.clock,
         seed: ctx.config.chaosSeed ?? 0,
-        handshakeTimeoutMs: ctx.config.handshakeTimeoutMs
+        handshakeTimeoutMs: ctx.config.handshakeTimeoutMs,
+        maxPayload: messageCapBytes(ctx.config)
     });
 }
 async function self_healing_run(ctx) {
@@ -72158,12 +72607,13 @@ async function phases(ctx, relay, outageRelay, clients) {
     const recovery = summarize(recoveryTimes);
     const allRecords = clients.flatMap((c) => c.stats.recoveries.filter((r) => r.cause === 'drop'));
     const succeeded = allRecords.filter((r) => r.succeeded);
-    const notMeasured = (id, title) => failedToMeasure(id, title, new Error('not run: the service did not heal from the first kill'));
+    const notMeasured = (id, title) => failedToMeasure(id, title, new errors_HealthError('WSH_ERR_RECONNECT_EXHAUSTED', 'not run: the service did not heal from the first kill'));
     const checks = [
         reconnectCheck(kill, config.thresholds, margin),
-        backoffCheck(delaySamples(clients.flatMap((c) => c.stats.recoveries)), main.backoff),
-        outage ? outage.givesUp : notMeasured(CHECK.givesUp.id, CHECK.givesUp.title),
-        outage ? outage.breaker : notMeasured(CHECK.breaker.id, CHECK.breaker.title),
+        // Backoff, giving up and the breaker are ws-health's own client against its own relay.
+        clientResilience(backoffCheck(delaySamples(clients.flatMap((c) => c.stats.recoveries)), main.backoff)),
+        clientResilience(outage ? outage.givesUp : notMeasured(CHECK.givesUp.id, CHECK.givesUp.title)),
+        clientResilience(outage ? outage.breaker : notMeasured(CHECK.breaker.id, CHECK.breaker.title)),
         resumeCheck(resumed),
         lossCheck(loss),
         restartCheck(restart?.observation ?? {
@@ -73254,6 +73704,7 @@ async function runSlowReader(options) {
 
 
 
+
 /** Bytes per slow-reader message and how many: 16 MiB in all, above typical socket buffers. */
 const SLOW_READER_MESSAGE_BYTES = 64 * 1024;
 const SLOW_READER_MESSAGES = 256;
@@ -73400,7 +73851,9 @@ async function oversizedMessage(ctx) {
     const bytes = Math.min(OVERSIZE_MAX_BYTES, Math.max(OVERSIZE_MIN_BYTES, ctx.config.largePayloadBytes * 4));
     let connection;
     try {
-        connection = await connectWithin(ctx.connect, { label: 'stress_oversize', record: false }, ctx.signal);
+        connection = await connectWithin(ctx.connect, 
+        // The run's message cap is below this probe; its echo must not be cut by our own limit.
+        { label: 'stress_oversize', record: false, maxPayload: PROBE_CAP_FACTOR * bytes }, ctx.signal);
     }
     catch (error) {
         return { outcome: 'not-opened', bytes, observed: `could not connect: ${errors_describeError(error)}` };
@@ -73802,6 +74255,7 @@ async function boundedStress(options, budgetMs, limitMs) {
 
 
 
+
 /**
  * Runs the configured suites against `config.url` and returns the report.
  * Resolves within `duration` + 60 s; rejects only for a configuration it
@@ -73814,6 +74268,11 @@ async function runHealthCheck(whole, deps = {}) {
     if (url === undefined) {
         throw new errors_HealthError('WSH_ERR_CONFIG', 'url is required: pass --url / input url (the CLI and the action discover it when not given)');
     }
+    const secrets = configSecrets(config);
+    const onSuiteEnd = deps.onSuiteEnd;
+    // Suite results are shown live (console), so they leave scrubbed like the report.
+    if (onSuiteEnd)
+        deps = { ...deps, onSuiteEnd: (suite) => onSuiteEnd(scrubDeep(suite, secrets)) };
     const clock = deps.clock ?? systemClock;
     // Wall-clock time only labels the report; every duration comes from `clock`.
     const startedAt = new Date().toISOString();
@@ -73878,17 +74337,13 @@ async function runHealthCheck(whole, deps = {}) {
         await service?.stop();
     }
     const metrics = recorder.toRunMetrics(result.durationMs);
-    return {
+    // A breaking point below connection_count degrades a run the suites passed (stress-phase.ts).
+    const status = verdictWithStress(result.status, stressEffect);
+    // Text the service produced (close reasons, replies, errors) may quote a secret back.
+    return scrubDeep({
         schemaVersion: 1,
-        // A breaking point below connection_count degrades a run the suites passed (stress-phase.ts).
-        status: verdictWithStress(result.status, stressEffect),
-        healthScore: healthScore({
-            successRate: metrics.successRate,
-            avgLatencyMs: metrics.latencyMs.avg,
-            // Reconnections the self-healing suite forced on purpose are not the service's fault.
-            reconnections: Math.max(0, metrics.reconnections - forcedReconnections(result.suites)),
-            errors: metrics.errors
-        }),
+        status,
+        ...runScore(status, metrics, result.suites, config.thresholds.healthScore),
         // Credentials in the URL (userinfo, token query parameters) never reach a report.
         target: redactUrl(url),
         startedAt,
@@ -73908,7 +74363,7 @@ async function runHealthCheck(whole, deps = {}) {
                 }
             }
             : {})
-    };
+    }, secrets);
 }
 /**
  * The run's measuring phases in order: the suites, stress mode, then the
@@ -74026,11 +74481,6 @@ async function runSelectedSuites(options, serviceUp) {
 function samplingSplit(config, timing) {
     const totalMs = timing?.durationMs ?? config.duration * 1000;
     return { totalMs, ...splitDuration(totalMs, config.stressTest) };
-}
-/** Reconnections the self-healing suite caused itself (kills, restart), from its metrics. */
-function forcedReconnections(suites) {
-    const forced = suites.find((s) => s.id === 'self-healing')?.metrics.forcedReconnections;
-    return typeof forced === 'number' ? forced : 0;
 }
 /** Every selected suite failed with the reason the service did not start. */
 function run_notStarted(config, registry, error) {
