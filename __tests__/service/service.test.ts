@@ -136,4 +136,30 @@ describe('server_command lifecycle', () => {
     await waitFor(() => !alive(pid), 5_000)
     expect(alive(pid)).toBe(false)
   })
+
+  it('kills the group with SIGKILL when a child ignores SIGTERM and the shell exits', async () => {
+    // The shell dies on SIGTERM at once; its child ignores SIGTERM and would be orphaned.
+    const { started } = await start(
+      { IGNORE_SIGTERM: '1' },
+      `echo "shell $$"; ${fixtureCommand()} & echo "child $!"; wait`
+    )
+    service = await started
+    const pidOf = (prefix: string): number =>
+      Number(
+        service
+          ?.lastLines(50)
+          .find((l) => l.startsWith(prefix))
+          ?.slice(prefix.length)
+      )
+    const shell = pidOf('shell ')
+    const child = pidOf('child ')
+    expect(alive(child)).toBe(true)
+    await service.stop()
+    service = undefined
+    // Orphans are reaped by init, a moment after the SIGKILL: bounded wait, no sleep.
+    await waitFor(() => !alive(child), 5_000)
+    expect(alive(child)).toBe(false)
+    await waitFor(() => !alive(-shell), 5_000)
+    expect(() => process.kill(-shell, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }))
+  })
 })

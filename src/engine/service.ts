@@ -1,11 +1,10 @@
 /**
  * The service under test, when ws-health starts it (`server_command`):
- * spawned through a shell in its own process group, ready once it accepts
- * a WebSocket handshake at the target URL, output captured to a log file,
- * stopped with SIGTERM then SIGKILL. The self-healing suite crashes and
+ * spawned through a shell in its own process group (service-group.ts), ready
+ * once it accepts a WebSocket handshake at the target URL, output captured to
+ * a log file, stopped with SIGTERM then SIGKILL to the whole group. The self-healing suite crashes and
  * restarts it through `restart()`.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -14,6 +13,7 @@ import { openWsSocket, type OpenSocket } from '../client/socket-opener.js'
 import { HealthError, describeError } from '../errors.js'
 import { systemClock, type Clock } from '../metrics/clock.js'
 import type { ServiceControl } from '../suites/types.js'
+import { spawnGroup, stopGroup, type ServiceGroup } from './service-group.js'
 
 export const SERVICE_DEFAULTS = Object.freeze({
   // The seed's budget for a service to come up in CI (server_ready_timeout).
@@ -51,6 +51,8 @@ export interface ServiceOptions {
   /** Default 5000 ms. */
   stopGraceMs?: number
   open?: OpenSocket
+  /** Aborts the wait for readiness (SIGINT/SIGTERM): the service is stopped and the reason thrown. */
+  signal?: AbortSignal
 }
 
 export interface RunningService extends ServiceControl {
@@ -72,13 +74,51 @@ function positive(name: string, value: number): void {
   }
 }
 
-/**
- * Starts `command` and resolves once `url` accepts a WebSocket handshake.
- * Rejects with HealthError WSH_ERR_SERVER_START (the service is stopped,
- * the message quotes its last output lines) when it exits or is not ready
- * within readyTimeoutMs.
- */
-export async function startService(options: ServiceOptions): Promise<RunningService> {
+/** The service's output: appended to the log file, the last lines kept for messages. */
+interface OutputCapture {
+  readonly logPath: string
+  write(chunk: Buffer | string): void
+  lastLines(count?: number): string[]
+  end(): Promise<void>
+}
+
+function captureOutput(dir: string): OutputCapture {
+  const logPath = join(dir, `ws-health-server-${randomBytes(4).toString('hex')}.log`)
+  const log: WriteStream = createWriteStream(logPath, { flags: 'a' })
+  log.on('error', () => undefined) // a full disk must not crash the run; lines stay in memory
+  const lines: string[] = []
+  let partial = ''
+  return {
+    logPath,
+    write(chunk) {
+      log.write(chunk)
+      const text = partial + chunk.toString('utf8')
+      const parts = text.split(/\r?\n/)
+      partial = parts.pop() ?? ''
+      lines.push(...parts)
+      if (partial.length > 4096) {
+        lines.push(partial)
+        partial = ''
+      }
+      if (lines.length > KEPT_LINES) lines.splice(0, lines.length - KEPT_LINES)
+    },
+    lastLines: (count = SERVICE_DEFAULTS.tailLines) =>
+      [...lines, ...(partial ? [partial] : [])].slice(-count),
+    end: () => new Promise<void>((resolve) => log.end(() => resolve()))
+  }
+}
+
+/** Settings resolved from ServiceOptions. */
+interface Resolved {
+  options: ServiceOptions
+  readyTimeoutMs: number
+  pollIntervalMs: number
+  stopGraceMs: number
+  clock: Clock
+  open: OpenSocket
+}
+
+function resolveOptions(options: ServiceOptions): Resolved {
   const readyTimeoutMs = options.readyTimeoutMs ?? SERVICE_DEFAULTS.readyTimeoutMs
   const pollIntervalMs = options.pollIntervalMs ?? SERVICE_DEFAULTS.pollIntervalMs
   const stopGraceMs = options.stopGraceMs ?? SERVICE_DEFAULTS.stopGraceMs
@@ -88,128 +128,91 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   if (options.command.trim() === '') {
     throw new HealthError('WSH_ERR_CONFIG', 'server_command: got an empty command')
   }
-  const clock = options.clock ?? systemClock
-  const open = options.open ?? openWsSocket
-  const dir = options.logDir ?? (process.env.RUNNER_TEMP || tmpdir())
-  const logPath = join(dir, `ws-health-server-${randomBytes(4).toString('hex')}.log`)
-  const log: WriteStream = createWriteStream(logPath, { flags: 'a' })
-  log.on('error', () => undefined) // a full disk must not crash the run; lines stay in memory
-  const lines: string[] = []
-  let partial = ''
-  let child: ChildProcess | undefined
-  let exited: Promise<void> = Promise.resolve()
-  let exitInfo: string | undefined
+  return {
+    options,
+    readyTimeoutMs,
+    pollIntervalMs,
+    stopGraceMs,
+    clock: options.clock ?? systemClock,
+    open: options.open ?? openWsSocket
+  }
+}
+
+/**
+ * Polls handshakes until one succeeds; resolves with Clock.nowMs() of
+ * readiness, or with why it is not ready (the leader exited, time ran out).
+ * Rejects with the signal's reason when the run is interrupted.
+ */
+async function pollReady(
+  settings: Resolved,
+  group: ServiceGroup
+): Promise<{ readyAtMs: number } | { why: string }> {
+  const { options, clock, readyTimeoutMs, pollIntervalMs } = settings
+  const deadline = clock.nowMs() + readyTimeoutMs
+  let lastError = 'no attempt yet'
+  const maxPolls = Math.ceil(readyTimeoutMs / pollIntervalMs) + 2
+  for (let poll = 0; poll < maxPolls; poll++) {
+    options.signal?.throwIfAborted()
+    if (group.exitInfo !== undefined) break
+    const remaining = deadline - clock.nowMs()
+    if (remaining <= 0) break
+    try {
+      const socket = await settings.open(options.url, {
+        headers: options.headers ?? {},
+        subprotocols: options.subprotocols ?? [],
+        handshakeTimeoutMs: Math.max(1, Math.min(SERVICE_DEFAULTS.probeTimeoutMs, remaining))
+      })
+      socket.terminate()
+      return { readyAtMs: clock.nowMs() }
+    } catch (error) {
+      lastError = describeError(error)
+    }
+    const wait = Math.min(pollIntervalMs, deadline - clock.nowMs())
+    if (wait > 0) await clock.sleep(wait, options.signal)
+  }
+  options.signal?.throwIfAborted()
+  return {
+    why:
+      group.exitInfo !== undefined
+        ? `the command ${group.exitInfo} before accepting WebSocket handshakes at ${options.url}`
+        : `${options.url} did not accept a WebSocket handshake within ${readyTimeoutMs / 1000} s (server_ready_timeout); last attempt: ${lastError}`
+  }
+}
+
+/**
+ * Starts `command` and resolves once `url` accepts a WebSocket handshake.
+ * Rejects with HealthError WSH_ERR_SERVER_START (the service is stopped,
+ * the message quotes its last output lines) when it exits or is not ready
+ * within readyTimeoutMs, and with the signal's reason (service stopped)
+ * when `signal` aborts first.
+ */
+export async function startService(options: ServiceOptions): Promise<RunningService> {
+  const settings = resolveOptions(options)
+  const { clock, stopGraceMs } = settings
+  const output = captureOutput(options.logDir ?? (process.env.RUNNER_TEMP || tmpdir()))
+  const spawnService = (): ServiceGroup =>
+    spawnGroup(
+      { command: options.command, cwd: options.cwd, env: options.env, onOutput: output.write },
+      clock
+    )
+  let group = spawnService()
   let restarts = 0
 
-  const capture = (chunk: Buffer): void => {
-    log.write(chunk)
-    const text = partial + chunk.toString('utf8')
-    const parts = text.split(/\r?\n/)
-    partial = parts.pop() ?? ''
-    lines.push(...parts)
-    if (partial.length > 4096) {
-      lines.push(partial)
-      partial = ''
-    }
-    if (lines.length > KEPT_LINES) lines.splice(0, lines.length - KEPT_LINES)
-  }
-  const lastLines = (count = SERVICE_DEFAULTS.tailLines): string[] =>
-    [...lines, ...(partial ? [partial] : [])].slice(-count)
-
-  function spawnOnce(): void {
-    exitInfo = undefined
-    const proc = spawn(options.command, {
-      shell: true,
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      // Its own process group, so stop() and restart() reach the shell's children too.
-      detached: process.platform !== 'win32',
-      stdio: ['ignore', 'pipe', 'pipe']
-    })
-    child = proc
-    proc.stdout?.on('data', capture)
-    proc.stderr?.on('data', capture)
-    exited = new Promise<void>((resolve) => {
-      // A late event from an earlier process must not mark the current one as gone.
-      proc.once('error', (error) => {
-        if (child === proc) exitInfo = `could not be spawned: ${describeError(error)}`
-        resolve()
-      })
-      proc.once('exit', (code, signal) => {
-        if (child === proc)
-          exitInfo = signal ? `was killed by ${signal}` : `exited with code ${code}`
-        resolve()
-      })
-    })
-  }
-
-  function signalGroup(signal: NodeJS.Signals): void {
-    const pid = child?.pid
-    if (pid === undefined || exitInfo !== undefined) return
-    try {
-      if (process.platform === 'win32') child?.kill(signal)
-      else process.kill(-pid, signal)
-    } catch {
-      // Already gone.
-    }
-  }
-
-  async function waitExit(ms: number): Promise<boolean> {
-    const timer = new AbortController()
-    const gone = await Promise.race([
-      exited.then(() => true),
-      clock.sleep(ms, timer.signal).then(
-        () => false,
-        () => false
-      )
-    ])
-    timer.abort()
-    return gone
-  }
-
-  async function stop(): Promise<void> {
-    if (child && exitInfo === undefined) {
-      signalGroup('SIGTERM')
-      if (!(await waitExit(stopGraceMs))) {
-        signalGroup('SIGKILL')
-        await waitExit(stopGraceMs)
-      }
-    }
-  }
-
-  /** Polls handshakes until one succeeds; returns Clock.nowMs() of readiness. */
+  /** Ready, or the group stopped and the reason thrown. */
   async function waitReady(): Promise<number> {
-    const startMs = clock.nowMs()
-    const deadline = startMs + readyTimeoutMs
-    let lastError = 'no attempt yet'
-    const maxPolls = Math.ceil(readyTimeoutMs / pollIntervalMs) + 2
-    for (let poll = 0; poll < maxPolls; poll++) {
-      if (exitInfo !== undefined) break
-      const remaining = deadline - clock.nowMs()
-      if (remaining <= 0) break
-      try {
-        const socket = await open(options.url, {
-          headers: options.headers ?? {},
-          subprotocols: options.subprotocols ?? [],
-          handshakeTimeoutMs: Math.max(1, Math.min(SERVICE_DEFAULTS.probeTimeoutMs, remaining))
-        })
-        socket.terminate()
-        return clock.nowMs()
-      } catch (error) {
-        lastError = describeError(error)
-      }
-      const wait = Math.min(pollIntervalMs, deadline - clock.nowMs())
-      if (wait > 0) await clock.sleep(wait)
+    let outcome: Awaited<ReturnType<typeof pollReady>>
+    try {
+      outcome = await pollReady(settings, group)
+    } catch (error) {
+      await stopGroup(group, stopGraceMs)
+      throw error
     }
-    const why =
-      exitInfo !== undefined
-        ? `the command ${exitInfo} before accepting WebSocket handshakes at ${options.url}`
-        : `${options.url} did not accept a WebSocket handshake within ${readyTimeoutMs / 1000} s (server_ready_timeout); last attempt: ${lastError}`
-    await stop()
-    const tail = lastLines()
+    if ('readyAtMs' in outcome) return outcome.readyAtMs
+    await stopGroup(group, stopGraceMs)
+    const tail = output.lastLines()
     throw new HealthError(
       'WSH_ERR_SERVER_START',
-      `server_command: ${why}; output in ${logPath}` +
+      `server_command: ${outcome.why}; output in ${output.logPath}` +
         (tail.length > 0
           ? `; last ${tail.length} output lines:\n${tail.join('\n')}`
           : '; it printed nothing')
@@ -217,34 +220,33 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   }
 
   const spawnedAtMs = clock.nowMs()
-  spawnOnce()
   let readyAtMs: number
   try {
     readyAtMs = await waitReady()
   } catch (error) {
-    log.end()
+    await output.end()
     throw error
   }
 
   return {
-    logPath,
+    logPath: output.logPath,
     readyMs: readyAtMs - spawnedAtMs,
     get restarts() {
       return restarts
     },
-    lastLines,
+    lastLines: output.lastLines,
     async restart() {
       restarts += 1
       const crashedAtMs = clock.nowMs()
-      signalGroup('SIGKILL')
-      await waitExit(stopGraceMs)
-      log.write(`\n--- ws-health: service killed (SIGKILL) and started again ---\n`)
-      spawnOnce()
+      group.signal('SIGKILL')
+      await group.waitGone(stopGraceMs)
+      output.write(`\n--- ws-health: service killed (SIGKILL) and started again ---\n`)
+      group = spawnService()
       return { crashedAtMs, readyAtMs: await waitReady() }
     },
     async stop() {
-      await stop()
-      await new Promise<void>((resolve) => log.end(() => resolve()))
+      await stopGroup(group, stopGraceMs)
+      await output.end()
     }
   }
 }
