@@ -40462,7 +40462,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var _config_argv_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1278);
 /* harmony import */ var _config_load_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3692);
-/* harmony import */ var _engine_run_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9559);
+/* harmony import */ var _engine_run_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7712);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3916);
 /* harmony import */ var _metrics_clock_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2815);
 /* harmony import */ var _report_cli_report_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(1519);
@@ -44319,7 +44319,7 @@ function runScore(status, metrics, suites, threshold) {
 
 /***/ }),
 
-/***/ 9559:
+/***/ 7712:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -53221,18 +53221,124 @@ function notify(call) {
     }
 }
 
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/engine/service-group.ts
+/**
+ * The process group of a service ws-health starts (`server_command`): the
+ * command is spawned through a shell, detached so it leads its own group, and
+ * every signal goes to the whole group. The group, not the shell, decides
+ * when the service is gone: a shell that dies on SIGTERM while its child
+ * ignores it must not leave that child running (it gets SIGKILL after the
+ * grace period).
+ */
+
+
+/** How often the group is asked whether a member is left while waiting for it to go (ms). */
+const GROUP_POLL_MS = 50;
+/** Spawns `command` as the leader of a new process group. */
+function spawnGroup(options, clock) {
+    const detached = process.platform !== 'win32';
+    const proc = (0,external_node_child_process_namespaceObject.spawn)(options.command, {
+        shell: true,
+        cwd: options.cwd,
+        env: options.env ?? process.env,
+        // Its own process group, so stop() and restart() reach the shell's children too.
+        detached,
+        stdio: ['ignore', 'pipe', 'pipe']
+    });
+    proc.stdout?.on('data', options.onOutput);
+    proc.stderr?.on('data', options.onOutput);
+    let exitInfo;
+    const leaderGone = new Promise((resolve) => {
+        proc.once('error', (error) => {
+            exitInfo ??= `could not be spawned: ${(0,errors/* describeError */.Uc)(error)}`;
+            resolve();
+        });
+        proc.once('exit', (code, signal) => {
+            exitInfo ??= signal ? `was killed by ${signal}` : `exited with code ${code}`;
+            resolve();
+        });
+    });
+    // Once the group is seen empty its id may be reused: never signal it again.
+    let groupEmpty = proc.pid === undefined;
+    function groupAlive() {
+        const pid = proc.pid;
+        if (groupEmpty || pid === undefined)
+            return false;
+        if (!detached)
+            return exitInfo === undefined;
+        try {
+            process.kill(-pid, 0);
+            return true;
+        }
+        catch (error) {
+            // EPERM: a member exists that we may not signal; ESRCH: nobody is left.
+            groupEmpty = error.code !== 'EPERM';
+            return !groupEmpty;
+        }
+    }
+    async function waitGone(ms) {
+        const endMs = clock.nowMs() + ms;
+        const maxPolls = Math.ceil(ms / GROUP_POLL_MS) + 1;
+        for (let poll = 0; poll < maxPolls; poll++) {
+            if (exitInfo !== undefined && !groupAlive())
+                return true;
+            const left = endMs - clock.nowMs();
+            if (left <= 0)
+                break;
+            const timer = new AbortController();
+            await Promise.race([
+                leaderGone,
+                clock.sleep(Math.min(GROUP_POLL_MS, left), timer.signal).catch(() => undefined)
+            ]);
+            timer.abort();
+        }
+        return exitInfo !== undefined && !groupAlive();
+    }
+    return {
+        get exitInfo() {
+            return exitInfo;
+        },
+        signal(signal) {
+            const pid = proc.pid;
+            if (pid === undefined || !groupAlive())
+                return;
+            try {
+                if (detached)
+                    process.kill(-pid, signal);
+                else
+                    proc.kill(signal);
+            }
+            catch {
+                // Gone between the check and the signal.
+            }
+        },
+        waitGone
+    };
+}
+/**
+ * SIGTERM to the group, then SIGKILL to whatever is left of it after
+ * `graceMs`; resolves once the group is gone (or a second grace ran out).
+ */
+async function stopGroup(group, graceMs) {
+    group.signal('SIGTERM');
+    if (await group.waitGone(graceMs))
+        return;
+    group.signal('SIGKILL');
+    await group.waitGone(graceMs);
+}
+
 ;// CONCATENATED MODULE: ./src/engine/service.ts
 /**
  * The service under test, when ws-health starts it (`server_command`):
- * spawned through a shell in its own process group, ready once it accepts
- * a WebSocket handshake at the target URL, output captured to a log file,
- * stopped with SIGTERM then SIGKILL. The self-healing suite crashes and
+ * spawned through a shell in its own process group (service-group.ts), ready
+ * once it accepts a WebSocket handshake at the target URL, output captured to
+ * a log file, stopped with SIGTERM then SIGKILL to the whole group. The self-healing suite crashes and
  * restarts it through `restart()`.
  */
 
@@ -53262,13 +53368,32 @@ function service_positive(name, value) {
         throw new RangeError(`${name}: got ${value}; expected ms > 0`);
     }
 }
-/**
- * Starts `command` and resolves once `url` accepts a WebSocket handshake.
- * Rejects with HealthError WSH_ERR_SERVER_START (the service is stopped,
- * the message quotes its last output lines) when it exits or is not ready
- * within readyTimeoutMs.
- */
-async function startService(options) {
+function captureOutput(dir) {
+    const logPath = (0,external_node_path_.join)(dir, `ws-health-server-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.log`);
+    const log = (0,external_node_fs_.createWriteStream)(logPath, { flags: 'a' });
+    log.on('error', () => undefined); // a full disk must not crash the run; lines stay in memory
+    const lines = [];
+    let partial = '';
+    return {
+        logPath,
+        write(chunk) {
+            log.write(chunk);
+            const text = partial + chunk.toString('utf8');
+            const parts = text.split(/\r?\n/);
+            partial = parts.pop() ?? '';
+            lines.push(...parts);
+            if (partial.length > 4096) {
+                lines.push(partial);
+                partial = '';
+            }
+            if (lines.length > KEPT_LINES)
+                lines.splice(0, lines.length - KEPT_LINES);
+        },
+        lastLines: (count = SERVICE_DEFAULTS.tailLines) => [...lines, ...(partial ? [partial] : [])].slice(-count),
+        end: () => new Promise((resolve) => log.end(() => resolve()))
+    };
+}
+function resolveOptions(options) {
     const readyTimeoutMs = options.readyTimeoutMs ?? SERVICE_DEFAULTS.readyTimeoutMs;
     const pollIntervalMs = options.pollIntervalMs ?? SERVICE_DEFAULTS.pollIntervalMs;
     const stopGraceMs = options.stopGraceMs ?? SERVICE_DEFAULTS.stopGraceMs;
@@ -53278,158 +53403,116 @@ async function startService(options) {
     if (options.command.trim() === '') {
         throw new errors/* HealthError */.hX('WSH_ERR_CONFIG', 'server_command: got an empty command');
     }
-    const clock = options.clock ?? metrics_clock/* systemClock */.m;
-    const open = options.open ?? openWsSocket;
-    const dir = options.logDir ?? (process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)());
-    const logPath = (0,external_node_path_.join)(dir, `ws-health-server-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.log`);
-    const log = (0,external_node_fs_.createWriteStream)(logPath, { flags: 'a' });
-    log.on('error', () => undefined); // a full disk must not crash the run; lines stay in memory
-    const lines = [];
-    let partial = '';
-    let child;
-    let exited = Promise.resolve();
-    let exitInfo;
-    let restarts = 0;
-    const capture = (chunk) => {
-        log.write(chunk);
-        const text = partial + chunk.toString('utf8');
-        const parts = text.split(/\r?\n/);
-        partial = parts.pop() ?? '';
-        lines.push(...parts);
-        if (partial.length > 4096) {
-            lines.push(partial);
-            partial = '';
-        }
-        if (lines.length > KEPT_LINES)
-            lines.splice(0, lines.length - KEPT_LINES);
+    return {
+        options,
+        readyTimeoutMs,
+        pollIntervalMs,
+        stopGraceMs,
+        clock: options.clock ?? metrics_clock/* systemClock */.m,
+        open: options.open ?? openWsSocket
     };
-    const lastLines = (count = SERVICE_DEFAULTS.tailLines) => [...lines, ...(partial ? [partial] : [])].slice(-count);
-    function spawnOnce() {
-        exitInfo = undefined;
-        const proc = (0,external_node_child_process_namespaceObject.spawn)(options.command, {
-            shell: true,
-            cwd: options.cwd,
-            env: options.env ?? process.env,
-            // Its own process group, so stop() and restart() reach the shell's children too.
-            detached: process.platform !== 'win32',
-            stdio: ['ignore', 'pipe', 'pipe']
-        });
-        child = proc;
-        proc.stdout?.on('data', capture);
-        proc.stderr?.on('data', capture);
-        exited = new Promise((resolve) => {
-            // A late event from an earlier process must not mark the current one as gone.
-            proc.once('error', (error) => {
-                if (child === proc)
-                    exitInfo = `could not be spawned: ${(0,errors/* describeError */.Uc)(error)}`;
-                resolve();
-            });
-            proc.once('exit', (code, signal) => {
-                if (child === proc)
-                    exitInfo = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-                resolve();
-            });
-        });
-    }
-    function signalGroup(signal) {
-        const pid = child?.pid;
-        if (pid === undefined || exitInfo !== undefined)
-            return;
+}
+/**
+ * Polls handshakes until one succeeds; resolves with Clock.nowMs() of
+ * readiness, or with why it is not ready (the leader exited, time ran out).
+ * Rejects with the signal's reason when the run is interrupted.
+ */
+async function pollReady(settings, group) {
+    const { options, clock, readyTimeoutMs, pollIntervalMs } = settings;
+    const deadline = clock.nowMs() + readyTimeoutMs;
+    let lastError = 'no attempt yet';
+    const maxPolls = Math.ceil(readyTimeoutMs / pollIntervalMs) + 2;
+    for (let poll = 0; poll < maxPolls; poll++) {
+        options.signal?.throwIfAborted();
+        if (group.exitInfo !== undefined)
+            break;
+        const remaining = deadline - clock.nowMs();
+        if (remaining <= 0)
+            break;
         try {
-            if (process.platform === 'win32')
-                child?.kill(signal);
-            else
-                process.kill(-pid, signal);
+            const socket = await settings.open(options.url, {
+                headers: options.headers ?? {},
+                subprotocols: options.subprotocols ?? [],
+                handshakeTimeoutMs: Math.max(1, Math.min(SERVICE_DEFAULTS.probeTimeoutMs, remaining))
+            });
+            socket.terminate();
+            return { readyAtMs: clock.nowMs() };
         }
-        catch {
-            // Already gone.
+        catch (error) {
+            lastError = (0,errors/* describeError */.Uc)(error);
         }
+        const wait = Math.min(pollIntervalMs, deadline - clock.nowMs());
+        if (wait > 0)
+            await clock.sleep(wait, options.signal);
     }
-    async function waitExit(ms) {
-        const timer = new AbortController();
-        const gone = await Promise.race([
-            exited.then(() => true),
-            clock.sleep(ms, timer.signal).then(() => false, () => false)
-        ]);
-        timer.abort();
-        return gone;
-    }
-    async function stop() {
-        if (child && exitInfo === undefined) {
-            signalGroup('SIGTERM');
-            if (!(await waitExit(stopGraceMs))) {
-                signalGroup('SIGKILL');
-                await waitExit(stopGraceMs);
-            }
-        }
-    }
-    /** Polls handshakes until one succeeds; returns Clock.nowMs() of readiness. */
+    options.signal?.throwIfAborted();
+    return {
+        why: group.exitInfo !== undefined
+            ? `the command ${group.exitInfo} before accepting WebSocket handshakes at ${options.url}`
+            : `${options.url} did not accept a WebSocket handshake within ${readyTimeoutMs / 1000} s (server_ready_timeout); last attempt: ${lastError}`
+    };
+}
+/**
+ * Starts `command` and resolves once `url` accepts a WebSocket handshake.
+ * Rejects with HealthError WSH_ERR_SERVER_START (the service is stopped,
+ * the message quotes its last output lines) when it exits or is not ready
+ * within readyTimeoutMs, and with the signal's reason (service stopped)
+ * when `signal` aborts first.
+ */
+async function startService(options) {
+    const settings = resolveOptions(options);
+    const { clock, stopGraceMs } = settings;
+    const output = captureOutput(options.logDir ?? (process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)()));
+    const spawnService = () => spawnGroup({ command: options.command, cwd: options.cwd, env: options.env, onOutput: output.write }, clock);
+    let group = spawnService();
+    let restarts = 0;
+    /** Ready, or the group stopped and the reason thrown. */
     async function waitReady() {
-        const startMs = clock.nowMs();
-        const deadline = startMs + readyTimeoutMs;
-        let lastError = 'no attempt yet';
-        const maxPolls = Math.ceil(readyTimeoutMs / pollIntervalMs) + 2;
-        for (let poll = 0; poll < maxPolls; poll++) {
-            if (exitInfo !== undefined)
-                break;
-            const remaining = deadline - clock.nowMs();
-            if (remaining <= 0)
-                break;
-            try {
-                const socket = await open(options.url, {
-                    headers: options.headers ?? {},
-                    subprotocols: options.subprotocols ?? [],
-                    handshakeTimeoutMs: Math.max(1, Math.min(SERVICE_DEFAULTS.probeTimeoutMs, remaining))
-                });
-                socket.terminate();
-                return clock.nowMs();
-            }
-            catch (error) {
-                lastError = (0,errors/* describeError */.Uc)(error);
-            }
-            const wait = Math.min(pollIntervalMs, deadline - clock.nowMs());
-            if (wait > 0)
-                await clock.sleep(wait);
+        let outcome;
+        try {
+            outcome = await pollReady(settings, group);
         }
-        const why = exitInfo !== undefined
-            ? `the command ${exitInfo} before accepting WebSocket handshakes at ${options.url}`
-            : `${options.url} did not accept a WebSocket handshake within ${readyTimeoutMs / 1000} s (server_ready_timeout); last attempt: ${lastError}`;
-        await stop();
-        const tail = lastLines();
-        throw new errors/* HealthError */.hX('WSH_ERR_SERVER_START', `server_command: ${why}; output in ${logPath}` +
+        catch (error) {
+            await stopGroup(group, stopGraceMs);
+            throw error;
+        }
+        if ('readyAtMs' in outcome)
+            return outcome.readyAtMs;
+        await stopGroup(group, stopGraceMs);
+        const tail = output.lastLines();
+        throw new errors/* HealthError */.hX('WSH_ERR_SERVER_START', `server_command: ${outcome.why}; output in ${output.logPath}` +
             (tail.length > 0
                 ? `; last ${tail.length} output lines:\n${tail.join('\n')}`
                 : '; it printed nothing'));
     }
     const spawnedAtMs = clock.nowMs();
-    spawnOnce();
     let readyAtMs;
     try {
         readyAtMs = await waitReady();
     }
     catch (error) {
-        log.end();
+        await output.end();
         throw error;
     }
     return {
-        logPath,
+        logPath: output.logPath,
         readyMs: readyAtMs - spawnedAtMs,
         get restarts() {
             return restarts;
         },
-        lastLines,
+        lastLines: output.lastLines,
         async restart() {
             restarts += 1;
             const crashedAtMs = clock.nowMs();
-            signalGroup('SIGKILL');
-            await waitExit(stopGraceMs);
-            log.write(`\n--- ws-health: service killed (SIGKILL) and started again ---\n`);
-            spawnOnce();
+            group.signal('SIGKILL');
+            await group.waitGone(stopGraceMs);
+            output.write(`\n--- ws-health: service killed (SIGKILL) and started again ---\n`);
+            group = spawnService();
             return { crashedAtMs, readyAtMs: await waitReady() };
         },
         async stop() {
-            await stop();
-            await new Promise((resolve) => log.end(() => resolve()));
+            await stopGroup(group, stopGraceMs);
+            await output.end();
         }
     };
 }
