@@ -70007,7 +70007,6 @@ function degradationCheck(trend, samples, thresholds, floorMs = MIN_DEGRADATION_
 }
 async function latency_performance_run(ctx) {
     const { thresholds } = ctx.config;
-    const margin = thresholds.degradedMargin;
     let connection;
     try {
         connection = await connectWithin(ctx.connect, { label: 'latency_1' }, ctx.signal);
@@ -70086,42 +70085,16 @@ async function latency_performance_run(ctx) {
     const heldText = held
         ? `; the service's own time: what the chaos relay held each request and reply for is taken out (under faults ${latency_performance_round(replySummary.p50)}/${latency_performance_round(replySummary.p95)}/${latency_performance_round(replySummary.p99)} ms at p50/p95/p99)`
         : '';
-    const allowances = {};
-    for (const [key, q, threshold] of [
-        ['p50', 0.5, thresholds.p50LatencyMs],
-        ['p95', 0.95, thresholds.p95LatencyMs],
-        ['p99', 0.99, thresholds.p99LatencyMs]
-    ]) {
-        const { id, title } = latency_performance_IDS[key];
-        if (summary.count === 0 || result.replies === 0) {
-            checks.push(noSamples(id, title));
-            continue;
-        }
-        // What the delay faults alone may add at this percentile, for this many samples. When
-        // that is not 0, the percentile under faults cannot tell a slow service from the delays
-        // the relay injected: it is reported, not judged (never a pass it did not measure).
-        const allowanceMs = faults && !held ? Math.round(injectedDelayAllowanceMs(faults, q, summary.count)) : 0;
-        allowances[key] = allowanceMs;
-        if (allowanceMs > 0) {
-            checks.push({
-                ...skipped(id, title, `${latency_performance_round(summary[key])} ms under chaos, not judged: with the delay faults on, ${summary.count} samples cannot separate the service's ${key} from the up to ${allowanceMs} ms the relay adds at ${key} (set chaos.network_delay and chaos.slow_response probability 0 to judge latency under the other faults)`),
-                value: summary[key],
-                unit: 'ms'
-            });
-            continue;
-        }
-        checks.push(measure({
-            id,
-            title,
-            value: summary[key],
-            unit: 'ms',
-            op: '<',
-            limit: threshold,
-            margin,
-            ...(lost > 0 ? { code: 'WSH_ERR_MESSAGE_TIMEOUT' } : {}),
-            detail: `${summary.count} samples; ${lostText}${heldText}`
-        }));
-    }
+    const allowances = percentileChecks(checks, {
+        thresholds,
+        summary,
+        answeredAny: result.replies > 0,
+        faults,
+        chaosHeld: held !== undefined,
+        lost,
+        detail: `${lostText}${heldText}`,
+        noSamples
+    });
     // thresholds.successRate is the run-wide floor on the share of exchanges that succeed.
     checks.push(judgedSent === 0
         ? noSamples(latency_performance_IDS.success.id, latency_performance_IDS.success.title)
@@ -70131,7 +70104,7 @@ async function latency_performance_run(ctx) {
             unit: 'ratio',
             op: '>=',
             limit: thresholds.successRate,
-            margin,
+            margin: thresholds.degradedMargin,
             code: result.corrupted > 0
                 ? 'WSH_ERR_CORRUPTED_REPLY'
                 : result.timeouts > 0
@@ -70141,9 +70114,7 @@ async function latency_performance_run(ctx) {
         }));
     // Under delay faults a window's median moves with what the relay injected, not the service.
     const delayFaultsOn = faults !== undefined && !held && maxInjectedDelayMs(faults) > 0;
-    checks.push(delayFaultsOn
-        ? skipped(latency_performance_IDS.degradation.id, latency_performance_IDS.degradation.title, `chaos delay faults on: the first and last windows' medians follow which probes the relay delayed, not the service`)
-        : degradationCheck(trend, result.replies, thresholds));
+    checks.push(delayFaultsOn ? degradationUnderDelays() : degradationCheck(trend, result.replies, thresholds));
     return {
         checks,
         metrics: {
@@ -70170,6 +70141,56 @@ async function latency_performance_run(ctx) {
             }
         }
     };
+}
+/**
+ * The p50, p95 and p99 checks, pushed onto `checks`; returns what the delay
+ * faults alone may add at each percentile (ms) when chaos is on.
+ */
+function percentileChecks(checks, o) {
+    const { thresholds, summary } = o;
+    const allowances = {};
+    for (const [key, q, threshold] of [
+        ['p50', 0.5, thresholds.p50LatencyMs],
+        ['p95', 0.95, thresholds.p95LatencyMs],
+        ['p99', 0.99, thresholds.p99LatencyMs]
+    ]) {
+        const { id, title } = latency_performance_IDS[key];
+        if (summary.count === 0 || !o.answeredAny) {
+            checks.push(o.noSamples(id, title));
+            continue;
+        }
+        // What the delay faults alone may add at this percentile, for this many samples. When
+        // that is not 0, the percentile under faults cannot tell a slow service from the delays
+        // the relay injected: it is reported, not judged (never a pass it did not measure).
+        const allowanceMs = o.faults && !o.chaosHeld
+            ? Math.round(injectedDelayAllowanceMs(o.faults, q, summary.count))
+            : 0;
+        allowances[key] = allowanceMs;
+        if (allowanceMs > 0) {
+            checks.push({
+                ...skipped(id, title, `${latency_performance_round(summary[key])} ms under chaos, not judged: with the delay faults on, ${summary.count} samples cannot separate the service's ${key} from the up to ${allowanceMs} ms the relay adds at ${key} (set chaos.network_delay and chaos.slow_response probability 0 to judge latency under the other faults)`),
+                value: summary[key],
+                unit: 'ms'
+            });
+            continue;
+        }
+        checks.push(measure({
+            id,
+            title,
+            value: summary[key],
+            unit: 'ms',
+            op: '<',
+            limit: threshold,
+            margin: thresholds.degradedMargin,
+            ...(o.lost > 0 ? { code: 'WSH_ERR_MESSAGE_TIMEOUT' } : {}),
+            detail: `${summary.count} samples; ${o.detail}`
+        }));
+    }
+    return allowances;
+}
+/** The degradation check while chaos delay faults are on: not judged, with the reason. */
+function degradationUnderDelays() {
+    return skipped(latency_performance_IDS.degradation.id, latency_performance_IDS.degradation.title, `chaos delay faults on: the first and last windows' medians follow which probes the relay delayed, not the service`);
 }
 /** Rounds for the one-line message only. */
 function latency_performance_round(value) {
