@@ -17,8 +17,7 @@ import { buildErrorSummary, buildStepSummary } from './report/step-summary.js'
 import { verdictLine } from './report/verdict-line.js'
 import { mergeReportFiles } from './report/merge-command.js'
 import { expandGlobs } from './report/report-files.js'
-import { issueSummaryLine } from './github/action-issue.js'
-import { alertIssueApplies, syncRunIssue } from './github/action-alert-issue.js'
+import { alertIssueApplies, issueSummaryLine, syncRunIssue } from './github/action-issue.js'
 import { discoveryFailureSummary, keepActionHistory, runActionCheck } from './action-extras.js'
 
 /** File name of the JSON report when `report_path` is empty. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { issueEnabled, issueSummaryLine, syncActionIssue } from '../../src/github/action-issue.js'
+import { issueEnabled, issueSummaryLine, syncRunIssue } from '../../src/github/action-issue.js'
 import type { SyncFailureIssueOptions } from '../../src/github/issue-lifecycle.js'
 import { makeConfig } from '../fixtures/builders.js'
 import { makeReport } from '../fixtures/reports.js'
@@ -42,7 +42,7 @@ describe('issueEnabled', () => {
   })
 })
 
-describe('syncActionIssue', () => {
+describe('syncRunIssue (failure issue)', () => {
   it('passes the run context and the issue inputs to the lifecycle', async () => {
     const r = recorder()
     const config = makeConfig({
@@ -51,7 +51,8 @@ describe('syncActionIssue', () => {
       issueLabels: ['ws', 'health'],
       issueAssignees: ['octocat']
     })
-    const result = await syncActionIssue({
+    const result = await syncRunIssue({
+      trend: null,
       config,
       report: makeReport(),
       env: ENV,
@@ -76,7 +77,8 @@ describe('syncActionIssue', () => {
   it('does nothing when off, and warns outside Actions when asked for explicitly', async () => {
     const off = recorder()
     expect(
-      await syncActionIssue({
+      await syncRunIssue({
+        trend: null,
         config: makeConfig({}),
         report: makeReport(),
         env: ENV,
@@ -86,7 +88,8 @@ describe('syncActionIssue', () => {
     ).toBeNull()
     expect(off.calls).toEqual([])
     const outside = recorder()
-    const result = await syncActionIssue({
+    const result = await syncRunIssue({
+      trend: null,
       config: makeConfig({ createIssue: true, githubToken: 'x-token-2' }),
       report: makeReport(),
       env: {},
@@ -100,7 +103,8 @@ describe('syncActionIssue', () => {
 
   it('turns a throwing lifecycle into a warning without the token', async () => {
     const r = recorder()
-    const result = await syncActionIssue({
+    const result = await syncRunIssue({
+      trend: null,
       config: makeConfig({ githubToken: 'leaky-token-3' }),
       report: makeReport(),
       env: ENV,

@@ -18,7 +18,7 @@ import {
 } from '../../src/github/alert-issue-body.js'
 import { syncFailureIssue } from '../../src/github/issue-lifecycle.js'
 import { issueKey, keyMarker } from '../../src/github/issue-marker.js'
-import { alertIssueApplies, syncRunIssue } from '../../src/github/action-alert-issue.js'
+import { alertIssueApplies, syncRunIssue } from '../../src/github/action-issue.js'
 import { loadConfig } from '../../src/config/load.js'
 import type { RunReport } from '../../src/engine/model.js'
 import type { Regression } from '../../src/history/baseline.js'
@@ -160,7 +160,7 @@ describe('syncAlertIssue', () => {
     expect(f.labels.has('websocket-health-prediction')).toBe(true)
   })
 
-  it('two runs predicting at once end with one open issue: the newer closes as a duplicate', async () => {
+  it('two runs predicting at once end with one open issue: the newer closes as a duplicate and its alert lands on the older', async () => {
     const f = await start()
     const key = issueKey(WORKFLOW, passingReport().target)
     // A concurrent run's issue that this run's first search does not see yet.
@@ -173,11 +173,13 @@ describe('syncAlertIssue', () => {
 
     const result = await sync(passingReport(), trendOf([prediction()]))
 
+    // The older issue did not carry this alert yet, so it is posted there, as a failure would be.
     expect(result).toEqual({
       issueNumber: older.number,
-      action: 'none',
+      action: 'commented',
       issueUrl: `https://github.com/octo-org/octo-repo/issues/${older.number}`
     })
+    expect(older.comments.map((c) => c.body).join('\n')).toContain('p95 latency rising 12 ms/run')
     const duplicate = f.issues.find((i) => i.number !== older.number)!
     expect(duplicate.state).toBe('closed')
     expect(duplicate.stateReason).toBe('not_planned')

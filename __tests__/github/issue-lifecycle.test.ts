@@ -4,11 +4,8 @@ import {
   type FakeGitHub,
   type FakeGitHubOptions
 } from '../fixtures/fake-github.js'
-import {
-  syncFailureIssue,
-  type SyncFailureIssueOptions,
-  type SyncFailureIssueResult
-} from '../../src/github/issue-lifecycle.js'
+import { syncFailureIssue, type SyncFailureIssueOptions } from '../../src/github/issue-lifecycle.js'
+import type { IssueThreadResult } from '../../src/github/issue-thread.js'
 import { issueKey, keyMarker, LATEST_END, LATEST_START } from '../../src/github/issue-marker.js'
 import type { RunReport } from '../../src/engine/model.js'
 import { failingReport, passingReport } from './report-builder.js'
@@ -28,7 +25,7 @@ async function start(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
 function sync(
   report: RunReport,
   overrides: Partial<SyncFailureIssueOptions> = {}
-): Promise<SyncFailureIssueResult> {
+): Promise<IssueThreadResult> {
   return syncFailureIssue({
     report,
     token: TOKEN,
