@@ -19,6 +19,8 @@ import { loadConfig } from '../../src/config/load.js'
 import { ERROR_CODES } from '../../src/errors.js'
 import { SUITE_IDS } from '../../src/engine/model.js'
 import { OUTPUT_NAMES } from '../../src/report/outputs.js'
+import type { RunReport } from '../../src/engine/model.js'
+import { buildStepSummary } from '../../src/report/step-summary.js'
 
 interface ActionYml {
   inputs: Record<string, { description: string; default?: string }>
@@ -39,7 +41,13 @@ function section(text: string, title: string): string[] {
   const lines = text.split('\n')
   const start = lines.findIndex((line) => line === `## ${title}`)
   expect({ title, found: start >= 0 }).toEqual({ title, found: true })
-  const end = lines.findIndex((line, i) => i > start && line.startsWith('## '))
+  // A `## ` line inside a fenced block (the summary excerpt has one) is not a heading.
+  let fenced = false
+  const end = lines.findIndex((line, i) => {
+    if (i <= start) return false
+    if (line.startsWith('```')) fenced = !fenced
+    return !fenced && line.startsWith('## ')
+  })
   return lines.slice(start + 1, end < 0 ? undefined : end)
 }
 
@@ -121,6 +129,19 @@ describe('README, the front door', () => {
       .map((line) => line.replace(/\s+#.*$/, '').trim())
       .filter((line) => line !== '')
     expect(commands).toEqual(['npm ci && npm run demo', 'npm ci && npm test'])
+  })
+
+  it("shows an excerpt of a real step summary: every line is the renderer's output for that run", () => {
+    // The JSON report of a 10 s action run against `ws-health serve` (the demo's target).
+    // When the summary's layout changes, re-render it and paste the new lines into the README.
+    const report = JSON.parse(
+      readFileSync(join(ROOT, '__tests__/fixtures/docs/reference-server-report.json'), 'utf8')
+    ) as RunReport
+    const rendered = new Set(buildStepSummary(report).split('\n'))
+    const excerpt = /```markdown\n([\s\S]*?)```/.exec(section(readme, 'What you get').join('\n'))
+    const lines = (excerpt?.[1] ?? '').split('\n').filter((line) => line !== '')
+    expect(lines.length).toBeGreaterThan(10)
+    expect(lines.filter((line) => !rendered.has(line))).toEqual([])
   })
 
   it('is at most 200 lines', () => {
