@@ -1,5 +1,5 @@
 /**
- * Every error ws-health raises carries a stable code (listed in the README),
+ * Every error ws-health raises carries a stable code (listed in docs/error-codes.md),
  * so tests and users can match on the code instead of the text.
  */
 export const ERROR_CODES = {

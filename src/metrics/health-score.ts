@@ -1,5 +1,5 @@
 /**
- * The health score (0-100) and its band, from the seed's formula (README
+ * The health score (0-100) and its band, from the seed's formula (docs/metrics.md
  * documents it): 100 - (1 - success) * 50 - latency penalty (20 if avg >
  * 1000 ms, 10 if > 500, 5 if > 200) - min(reconnections * 5, 20)
  * - min(errors * 2, 10), clamped to 0-100 and rounded to one decimal.

@@ -193,7 +193,7 @@ export function buildErrorSummary(message: string): string {
     '',
     `**❌ The run did not start:** ${message}`,
     '',
-    'Fix the input named above and re-run; see the README for inputs and allowed values.',
+    'Fix the input named above and re-run; see docs/inputs.md for inputs and allowed values.',
     ''
   ].join('\n')
 }
