@@ -308,6 +308,14 @@ export async function runProbes(
 
 function noop(): void {}
 
+/** RFC 6455 7.4.1: the endpoint received a message too big for it to process. */
+export const MESSAGE_TOO_BIG = 1009
+
+/** The close code of a connection that has closed (undefined while it is open or closing). */
+export async function closedWith(connection: Connection): Promise<number | undefined> {
+  return connection.readyState === 'CLOSED' ? (await connection.closed).code : undefined
+}
+
 /**
  * Closes `connection` with `code` if it is still open, bounded in time
  * (`timeoutMs`, ms): a peer that never answers the close frame, or never
