@@ -9,6 +9,8 @@ import { NO_FAULTS, type FaultOverrides } from '../../src/chaos/faults.js'
 import { startChaosRelay, type ChaosRelay } from '../../src/chaos/relay.js'
 import { createConnector } from '../../src/client/connection.js'
 import { createProbeProtocol } from '../../src/client/protocol.js'
+import type { ConfigInput } from '../../src/config/schema.js'
+import { chaosRetryWindowMs } from '../../src/engine/chaos-mode.js'
 import type { CloseInfo, Connection } from '../../src/client/types.js'
 import {
   CUT_STEP_TRIES,
@@ -45,8 +47,8 @@ async function relayed(faults: FaultOverrides = {}): Promise<ChaosRelay> {
   return relay
 }
 
-function pathTo(url: string, source?: FaultSource): ServicePath {
-  const config = makeConfig({ url, thresholds: { messageTimeoutMs: 5_000 } })
+function pathTo(url: string, source?: FaultSource, overrides: ConfigInput = {}): ServicePath {
+  const config = makeConfig({ url, thresholds: { messageTimeoutMs: 5_000 }, ...overrides })
   const direct = createConnector({ url, clock: systemClock, protocol: createProbeProtocol(config) })
   const connect: typeof direct = async (options) => {
     const connection = await direct(options)
@@ -138,6 +140,26 @@ describe('service path through a relay that injects faults', () => {
     // A drop without a close frame shows the relay's side, not the service's.
     expect(info.code).toBe(1006)
     expect(path.showsServiceClose(info)).toBe(false)
+  })
+
+  it('heals drops within the refusal window, unless an outage window is scheduled', async () => {
+    const r = await relayed({ randomDisconnect: { probability: 0, reconnectDelayMs: 400 } })
+    const path = pathTo(r.url, sourceOf(r))
+    expect(path.refusalWindowMs).toBe(chaosRetryWindowMs(r.faults))
+    expect(path.healWindowMs).toBe(path.refusalWindowMs)
+    const outage = { chaos: { outage: { startMs: 0, durationMs: 100 } } }
+    expect(pathTo(r.url, sourceOf(r), outage).healWindowMs).toBeUndefined()
+    expect(pathTo(r.url).healWindowMs).toBeUndefined()
+  })
+
+  it('does not judge a round trip that may have waited behind delayed data without a hold ledger', async () => {
+    const r = await relayed()
+    const withoutHolds = pathTo(r.url, { faults: r.faults, injected: () => ({ ...r.injected }) })
+    const ledger = withoutHolds.ledger()
+    expect(ledger.measuresHolds).toBe(false)
+    expect(ledger.ownTimeMs(30, 0, 30, true)).toBeUndefined()
+    expect(ledger.ownTimeMs(30, 0, 30, false)).toBe(30)
+    expect(pathTo(r.url, sourceOf(r)).ledger().measuresHolds).toBe(true)
   })
 })
 

@@ -106,6 +106,8 @@ export type LaneProbeOptions = Omit<
 /** What the path injected from the moment a ledger was opened (zeros on a direct path). */
 export interface FaultLedger {
   injected(): InjectedFaults
+  /** Whether ownTimeMs can take the path's holds out (a direct path holds nothing, so true there too). */
+  readonly measuresHolds: boolean
   /**
    * Takes one ping or probe lost with `connection` as the path's: true when
    * the connection is down and fewer were excused than the path dropped
@@ -136,6 +138,13 @@ export interface ServicePath {
   readonly stepTries: number
   /** How long (ms) the path may refuse connects after a drop it injected (0 on a direct path). */
   readonly refusalWindowMs: number
+  /**
+   * When drops are per-message faults to heal from: how long (ms) after one
+   * the path may take to let a connection back in (refusalWindowMs).
+   * Undefined on a direct path, and with a scheduled outage window
+   * (chaos.outage), where every drop is judged as one.
+   */
+  readonly healWindowMs: number | undefined
   /** The most the path's delays add to one reply (ms; 0 on a direct path). */
   readonly maxAddedDelayMs: number
   /** What the path's delays alone may add at quantile `q` over `samples` samples (ms; 0 on a direct path). */
@@ -201,6 +210,10 @@ export function createServicePath(options: ServicePathOptions): ServicePath {
       : { count: 1, timeoutMs: messageTimeoutMs },
     stepTries: lossy ? CUT_STEP_TRIES : 1,
     refusalWindowMs: faults === undefined ? 0 : chaosRetryWindowMs(faults),
+    healWindowMs:
+      faults === undefined || config.chaos.outage !== undefined
+        ? undefined
+        : chaosRetryWindowMs(faults),
     maxAddedDelayMs: faults === undefined ? 0 : maxInjectedDelayMs(faults),
     addedDelayAllowanceMs: (q, samples) =>
       faults === undefined ? 0 : injectedDelayAllowanceMs(faults, q, samples),
@@ -315,6 +328,7 @@ function createLedger(relay: FaultSource | undefined): FaultLedger {
   let excused = 0
   return {
     injected,
+    measuresHolds: relay === undefined || held !== undefined,
     excuseDrop(connection) {
       if (relay === undefined || connection.readyState === 'OPEN') return false
       if (excused >= injected().disconnects) return false
