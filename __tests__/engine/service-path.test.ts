@@ -96,6 +96,30 @@ describe('service path through a relay that injects faults', () => {
     await lane.close()
   })
 
+  it('sends one probe again on the reopened lane after a drop (probeOnce)', async () => {
+    const r = await relayed()
+    const path = pathTo(r.url, sourceOf(r))
+    const lane = await path.openLane({ label: 'once_1' }, () => 'once_2')
+    await dropAndWait(r, lane.current())
+    const { trip, resends, reopens } = await path.probeOnce(lane, { kind: 'text' })
+    expect({ intact: trip.intact, resends, reopens }).toEqual({
+      intact: true,
+      resends: 0,
+      reopens: 1
+    })
+    expect(lane.current().label).toBe('once_2')
+  })
+
+  it('resends a lost probe tries.count times in all, then gives its timeout (probeOnce)', async () => {
+    const r = await relayed({ messageLoss: { probability: 1, direction: 'client-to-server' } })
+    const path = pathTo(r.url, sourceOf(r))
+    const lane = await path.openLane({ label: 'lost_1' }, () => 'lost_2')
+    await expect(path.probeOnce(lane)).rejects.toMatchObject({ code: 'WSH_ERR_MESSAGE_TIMEOUT' })
+    // Every try reached the relay and was lost there: the resends really went out.
+    expect(r.injected.losses).toBe(path.tries.count)
+    expect(path.tries.count).toBeGreaterThan(1)
+  })
+
   it('tries a cut step again on a fresh connection, stepTries times at most', async () => {
     const r = await relayed()
     const path = pathTo(r.url, sourceOf(r))
@@ -183,6 +207,16 @@ describe('service path straight to the service', () => {
     expect(path.tries).toEqual({ count: 1, timeoutMs: 5_000 })
     expect(path.recoveryMetrics({ resent: 0 })).toEqual({})
     expect(path.phase(40, 40)).toEqual({ count: 40, concurrency: 40 })
+  })
+
+  it('sends one probe once and leaves a drop to the service (probeOnce)', async () => {
+    const r = await relayed()
+    const path = pathTo(r.url)
+    const lane = await path.openLane({ label: 'plain_1' }, () => 'plain_2')
+    await expect(path.probeOnce(lane)).resolves.toMatchObject({ resends: 0, reopens: 0 })
+    await dropAndWait(r, lane.current())
+    await expect(path.probeOnce(lane)).rejects.toMatchObject({ code: 'WSH_ERR_CONNECTION_LOST' })
+    expect(lane.reopens()).toBe(0)
   })
 
   it('runs a step once, however it ends', async () => {

@@ -18,9 +18,16 @@
 import type { FaultConfig } from '../chaos/faults.js'
 import { injectedDelayAllowanceMs, maxInjectedDelayMs } from '../chaos/injected-delay.js'
 import type { InjectedFaults } from '../chaos/relay-types.js'
-import type { CloseInfo, Connect, Connection, ConnectionOptions } from '../client/types.js'
+import type {
+  CloseInfo,
+  Connect,
+  Connection,
+  ConnectionOptions,
+  ProbeOptions,
+  RoundTrip
+} from '../client/types.js'
 import type { Config } from '../config/schema.js'
-import { HealthError } from '../errors.js'
+import { HealthError, isHealthError } from '../errors.js'
 import type { Clock } from '../metrics/clock.js'
 import {
   CHAOS_PROBE_MAX_RESENDS,
@@ -97,6 +104,18 @@ export interface Lane {
   close(): Promise<void>
 }
 
+/** One probe's round trip and what the path did to get it answered. */
+export interface SingleProbe {
+  trip: RoundTrip
+  /** Attempts after the first: resent after a lost reply, or after the connection dropped. */
+  resends: number
+  /** Connections the lane reopened for this probe. */
+  reopens: number
+}
+
+/** Reopenings one probe may ask of its lane (probeOnce), so a relay dropping everything ends it. */
+export const MAX_PROBE_REOPENS = 3
+
 /** runProbes options a suite sets; the path adds the timeout, resend, reopening, signal and clock. */
 export type LaneProbeOptions = Omit<
   ProbeRunOptions,
@@ -155,6 +174,14 @@ export interface ServicePath {
   openLane(options: ConnectionOptions & { label: string }, nextLabel: () => string): Promise<Lane>
   /** runProbes over a lane: on a lossy path lost probes are resent and a dropped connection reopened. */
   probe(lane: Lane, options: LaneProbeOptions): Promise<ProbeRunResult>
+  /**
+   * One probe over a lane, for a caller that schedules its own probes (an
+   * open-loop sender): on a lossy path resent after tries.timeoutMs (tries.count
+   * tries in all) and sent again once the lane reopened a dropped connection
+   * (MAX_PROBE_REOPENS times at most); on a direct path one probe with the
+   * message timeout. Rejects with the last attempt's error (or the signal's reason).
+   */
+  probeOnce(lane: Lane, options?: Pick<ProbeOptions, 'kind' | 'bytes'>): Promise<SingleProbe>
   /** A pipelined phase of `count` probes, `concurrency` per wave: smaller and time-capped on a lossy path. */
   phase(
     count: number,
@@ -233,6 +260,13 @@ export function createServicePath(options: ServicePathOptions): ServicePath {
         ...(lossy ? { reconnect: on.recover } : {}),
         ...probeOptions
       }),
+    probeOnce: (on, probeOptions = {}) =>
+      lossy && resend
+        ? probeThroughFaults(on, probeOptions, resend, options.signal)
+        : on
+            .current()
+            .probe({ ...probeOptions, timeoutMs: messageTimeoutMs })
+            .then((trip) => ({ trip, resends: 0, reopens: 0 })),
     phase: (count, concurrency) =>
       lossy
         ? {
@@ -287,6 +321,47 @@ function createLane(first: Connection, open: () => Promise<Connection>, lossy: b
     },
     reopens: () => opened.length - 1,
     close: () => closeQuietly(connection)
+  }
+}
+
+async function probeThroughFaults(
+  lane: Lane,
+  probeOptions: Pick<ProbeOptions, 'kind' | 'bytes'>,
+  resend: { resendAfterMs: number; maxResends: number },
+  signal: AbortSignal
+): Promise<SingleProbe> {
+  let resends = 0
+  let timeouts = 0
+  let reopens = 0
+  // Bounded: each pass either returns, throws, or spends one resend or one reopening.
+  for (;;) {
+    if (signal.aborted) throw signal.reason
+    let connection = lane.current()
+    if (connection.readyState !== 'OPEN') {
+      if (reopens >= MAX_PROBE_REOPENS) {
+        throw new HealthError(
+          'WSH_ERR_CONNECTION_LOST',
+          `connection ${connection.label} is ${connection.readyState} after ${reopens} reopenings`
+        )
+      }
+      connection = await lane.recover()
+      reopens++
+    }
+    try {
+      const trip = await connection.probe({ ...probeOptions, timeoutMs: resend.resendAfterMs })
+      return { trip, resends, reopens }
+    } catch (error) {
+      if (signal.aborted || !isHealthError(error)) throw error
+      const lostReply =
+        error.code === 'WSH_ERR_MESSAGE_TIMEOUT' &&
+        connection.readyState === 'OPEN' &&
+        timeouts < resend.maxResends
+      const lostWithConnection =
+        error.code === 'WSH_ERR_CONNECTION_LOST' && reopens < MAX_PROBE_REOPENS
+      if (!lostReply && !lostWithConnection) throw error
+      if (lostReply) timeouts++
+      resends++
+    }
   }
 }
 
