@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from '@jest/globals'
 import { SUITE_IDS, type RunReport } from '../../src/engine/model.js'
 import { runHealthCheck } from '../../src/engine/run.js'
 import { startReferenceServer, type ReferenceServer } from '../../src/server/reference-server.js'
-import { CHAOS_MAX_KILLS, CHAOS_MAX_MESSAGES } from '../../src/suites/self-healing-clients.js'
+import { LOSSY_MAX_KILLS, LOSSY_MAX_MESSAGES } from '../../src/suites/self-healing-clients.js'
 import { makeConfig } from '../fixtures/builders.js'
 
 const DURATION_S = 8
@@ -64,8 +64,8 @@ describe('chaos_mode, default faults, all six suites, healthy service', () => {
     const selfHealing = report.suites.find((s) => s.id === 'self-healing')
     expect(selfHealing?.checks.find((c) => c.id === 'session-resume')?.status).toBe('passed')
     expect(selfHealing?.metrics.plan).toEqual({
-      kills: CHAOS_MAX_KILLS,
-      messages: CHAOS_MAX_MESSAGES
+      kills: LOSSY_MAX_KILLS,
+      messages: LOSSY_MAX_MESSAGES
     })
     // Throughput fairness would judge which replies the relay delayed: skipped, with the reason.
     const concurrent = report.suites.find((s) => s.id === 'concurrent-connections')

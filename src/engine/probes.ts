@@ -122,6 +122,59 @@ export async function runProbes(
   connection: Connection,
   options: ProbeRunOptions
 ): Promise<ProbeRunResult> {
+  const limits = probeRunLimits(options)
+  const run = createProbeRun(connection, limits)
+  const { signal } = options
+  // One listener for the whole call: a wave waits for its probes or the abort, whichever is first.
+  let onAbort: () => void = noop
+  const abortedWait = new Promise<void>((resolve) => {
+    onAbort = resolve
+  })
+  if (signal.aborted) onAbort()
+  else signal.addEventListener('abort', onAbort, { once: true })
+  try {
+    while (run.tally.sent < limits.count) {
+      const next = await nextStep(run, options)
+      if (next === 'stop') break
+      if (next === 'reopened') continue
+      const size = Math.min(limits.concurrency, limits.count - run.tally.sent)
+      await Promise.race([Promise.all(sendWave(run, options, size)), abortedWait])
+      if (signal.aborted && run.settledInWave < size) {
+        run.tally.aborted = true
+        run.tally.abandoned += size - run.settledInWave
+        break
+      }
+      // Missing replies are counted elsewhere; order is judged on what arrived.
+      const { arrival } = run
+      if (arrival.some((index, position) => position > 0 && index < arrival[position - 1])) {
+        run.tally.outOfOrderWaves++
+      }
+      options.onWave?.(run.tally.sent)
+      if (options.stopOnFailure && run.tally.replies < run.tally.sent) break
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
+  const { firstError, ...counts } = run.tally
+  return {
+    ...counts,
+    ...(firstError === undefined ? {} : { firstError }),
+    ...(options.resendAfterMs === undefined ? {} : { orderJudgedReplies: run.orderJudgedReplies }),
+    rttsMs: run.rtts.values(),
+    atMs: run.at.values()
+  }
+}
+
+interface ProbeRunLimits {
+  count: number
+  concurrency: number
+  /** How long one attempt waits for its reply (ms): resendAfterMs capped at timeoutMs, or timeoutMs. */
+  attemptTimeoutMs: number
+  maxResends: number
+}
+
+/** The run's bounds from its options; a RangeError names a bad one. */
+function probeRunLimits(options: ProbeRunOptions): ProbeRunLimits {
   const count = Math.min(options.count, MAX_PROBES)
   const concurrency = options.concurrency ?? 1
   if (!Number.isInteger(count) || count < 1) {
@@ -130,7 +183,6 @@ export async function runProbes(
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new RangeError(`runProbes: concurrency must be an integer >= 1, got ${concurrency}`)
   }
-  const { clock, signal } = options
   const { resendAfterMs } = options
   const maxResends = options.maxResends ?? DEFAULT_MAX_RESENDS
   if (resendAfterMs !== undefined && !(Number.isFinite(resendAfterMs) && resendAfterMs > 0)) {
@@ -141,172 +193,191 @@ export async function runProbes(
   }
   const attemptTimeoutMs =
     resendAfterMs === undefined ? options.timeoutMs : Math.min(resendAfterMs, options.timeoutMs)
-  let orderJudgedReplies = 0
-  const rtts = createSampleRecorder({ initialCapacity: Math.min(count, INITIAL_SAMPLES) })
-  const at = createSampleRecorder({ initialCapacity: Math.min(count, INITIAL_SAMPLES) })
-  const tally = {
-    sent: 0,
-    replies: 0,
-    intact: 0,
-    corrupted: 0,
-    timeouts: 0,
-    failures: 0,
-    abandoned: 0,
-    fifoReplies: 0,
-    bytes: 0,
-    outOfOrderWaves: 0,
-    firstError: undefined as unknown,
-    aborted: false,
-    reconnects: 0,
-    resent: 0
+  return { count, concurrency, attemptTimeoutMs, maxResends }
+}
+
+/** A run in progress: its counts, samples and the wave being awaited. */
+interface ProbeRun {
+  tally: Omit<ProbeRunResult, 'rttsMs' | 'atMs' | 'orderJudgedReplies' | 'firstError'> & {
+    firstError: unknown
   }
-  // One listener for the whole call: a wave waits for its probes or the abort, whichever is first.
-  let onAbort: () => void = noop
-  const abortedWait = new Promise<void>((resolve) => {
-    onAbort = resolve
-  })
-  if (signal.aborted) onAbort()
-  else signal.addEventListener('abort', onAbort, { once: true })
+  rtts: ReturnType<typeof createSampleRecorder>
+  at: ReturnType<typeof createSampleRecorder>
+  limits: ProbeRunLimits
+  current: Connection
+  orderJudgedReplies: number
+  /** Wave number: a probe of an earlier wave that settles late no longer counts. */
+  wave: number
+  settledInWave: number
+  /** Indexes of the current wave's replies, in arrival order. */
+  arrival: number[]
+  /** Probes of the current wave sent again after a timeout: left out of the order judgement. */
+  resentInWave: Set<number>
+}
+
+function createProbeRun(connection: Connection, limits: ProbeRunLimits): ProbeRun {
+  const initialCapacity = Math.min(limits.count, INITIAL_SAMPLES)
+  return {
+    tally: {
+      sent: 0,
+      replies: 0,
+      intact: 0,
+      corrupted: 0,
+      timeouts: 0,
+      failures: 0,
+      abandoned: 0,
+      fifoReplies: 0,
+      bytes: 0,
+      outOfOrderWaves: 0,
+      firstError: undefined,
+      aborted: false,
+      reconnects: 0,
+      resent: 0
+    },
+    rtts: createSampleRecorder({ initialCapacity }),
+    at: createSampleRecorder({ initialCapacity }),
+    limits,
+    current: connection,
+    orderJudgedReplies: 0,
+    wave: 0,
+    settledInWave: 0,
+    arrival: [],
+    resentInWave: new Set()
+  }
+}
+
+/**
+ * Before a wave: stop (aborted, past stopAtMs with enough judged, or a
+ * connection down that cannot be reopened), reopen a dropped connection
+ * through `reconnect`, or send.
+ */
+async function nextStep(
+  run: ProbeRun,
+  options: ProbeRunOptions
+): Promise<'stop' | 'reopened' | 'send'> {
+  const { tally } = run
+  if (options.signal.aborted) {
+    tally.aborted = true
+    return 'stop'
+  }
+  const judged = tally.replies + tally.corrupted + tally.timeouts + tally.failures
+  if (
+    tally.sent > 0 &&
+    judged >= (options.minJudged ?? 1) &&
+    options.stopAtMs !== undefined &&
+    options.clock.nowMs() >= options.stopAtMs
+  )
+    return 'stop'
+  if (
+    run.current.readyState !== 'OPEN' &&
+    options.reconnect !== undefined &&
+    tally.reconnects < MAX_PROBE_RECONNECTS
+  ) {
+    try {
+      run.current = await options.reconnect()
+      tally.reconnects++
+      return 'reopened'
+    } catch (error) {
+      tally.firstError ??= error
+      if (options.signal.aborted) tally.aborted = true
+      return 'stop'
+    }
+  }
+  if (run.current.readyState !== 'OPEN') {
+    tally.firstError ??= new HealthError(
+      'WSH_ERR_CONNECTION_LOST',
+      `connection ${run.current.label} is ${run.current.readyState}`
+    )
+    return 'stop'
+  }
+  return 'send'
+}
+
+/** Sends one wave of `size` pipelined probes; the promises settle into the run's tally. */
+function sendWave(run: ProbeRun, options: ProbeRunOptions, size: number): Promise<void>[] {
+  const { tally, limits } = run
+  const { signal, resendAfterMs } = options
+  const thisWave = ++run.wave
+  run.settledInWave = 0
+  run.arrival.length = 0
+  run.resentInWave.clear()
+  const onConnection = run.current
   // Only a drop the caller can reopen makes its lost probes worth sending again.
   const resendable = (error: unknown): boolean =>
     options.reconnect !== undefined &&
     tally.reconnects < MAX_PROBE_RECONNECTS &&
     isHealthError(error) &&
     error.code === 'WSH_ERR_CONNECTION_LOST'
-  let current = connection
-  const arrival: number[] = []
+  // Without resendAfterMs a timeout is final: one attempt per probe.
+  const attempt = (index: number, resends: number): ReturnType<Connection['probe']> =>
+    onConnection
+      .probe({ kind: options.kind, bytes: options.bytes, timeoutMs: limits.attemptTimeoutMs })
+      .catch((error: unknown) => {
+        if (
+          resendAfterMs === undefined ||
+          resends >= limits.maxResends ||
+          thisWave !== run.wave ||
+          signal.aborted ||
+          onConnection.readyState !== 'OPEN' ||
+          !isHealthError(error) ||
+          error.code !== 'WSH_ERR_MESSAGE_TIMEOUT'
+        )
+          throw error
+        tally.resent++
+        run.resentInWave.add(index)
+        return attempt(index, resends + 1)
+      })
   const pending: Promise<void>[] = []
-  // Probes of the current wave sent again after a timeout: left out of the order judgement.
-  const resentInWave = new Set<number>()
-  let wave = 0
-  let settledInWave = 0
-  try {
-    while (tally.sent < count) {
-      if (signal.aborted) {
-        tally.aborted = true
-        break
-      }
-      const judged = tally.replies + tally.corrupted + tally.timeouts + tally.failures
-      if (
-        tally.sent > 0 &&
-        judged >= (options.minJudged ?? 1) &&
-        options.stopAtMs !== undefined &&
-        clock.nowMs() >= options.stopAtMs
-      )
-        break
-      if (
-        current.readyState !== 'OPEN' &&
-        options.reconnect !== undefined &&
-        tally.reconnects < MAX_PROBE_RECONNECTS
-      ) {
-        try {
-          current = await options.reconnect()
-          tally.reconnects++
-        } catch (error) {
-          tally.firstError ??= error
-          if (signal.aborted) tally.aborted = true
-          break
-        }
-        continue
-      }
-      if (current.readyState !== 'OPEN') {
-        tally.firstError ??= new HealthError(
-          'WSH_ERR_CONNECTION_LOST',
-          `connection ${current.label} is ${current.readyState}`
-        )
-        break
-      }
-      const size = Math.min(concurrency, count - tally.sent)
-      const thisWave = ++wave
-      settledInWave = 0
-      arrival.length = 0
-      pending.length = 0
-      resentInWave.clear()
-      const onConnection = current
-      // Without resendAfterMs a timeout is final: one attempt per probe, as before.
-      const attempt = (index: number, resends: number): ReturnType<Connection['probe']> =>
-        onConnection
-          .probe({ kind: options.kind, bytes: options.bytes, timeoutMs: attemptTimeoutMs })
-          .catch((error: unknown) => {
-            if (
-              resendAfterMs === undefined ||
-              resends >= maxResends ||
-              thisWave !== wave ||
-              signal.aborted ||
-              onConnection.readyState !== 'OPEN' ||
-              !isHealthError(error) ||
-              error.code !== 'WSH_ERR_MESSAGE_TIMEOUT'
-            )
-              throw error
+  for (let i = 0; i < size; i++) {
+    tally.sent++
+    const index = i
+    pending.push(
+      attempt(index, 0).then(
+        (trip) => {
+          // A probe of a wave abandoned on abort settles late: it no longer counts.
+          if (thisWave !== run.wave || tally.aborted) return
+          run.settledInWave++
+          if (!run.resentInWave.has(index)) {
+            run.arrival.push(index)
+            run.orderJudgedReplies++
+          }
+          tally.replies++
+          if (trip.intact) tally.intact++
+          if (trip.matchedById === false) tally.fifoReplies++
+          run.rtts.add(trip.rttMs)
+          run.at.add(options.clock.nowMs())
+          tally.bytes += trip.bytes
+        },
+        (error: unknown) => {
+          if (thisWave !== run.wave || tally.aborted) return
+          run.settledInWave++
+          if (resendable(error)) {
+            // Lost with the connection: sent again once it is reopened.
+            tally.sent--
             tally.resent++
-            resentInWave.add(index)
-            return attempt(index, resends + 1)
-          })
-      for (let i = 0; i < size; i++) {
-        tally.sent++
-        const index = i
-        pending.push(
-          attempt(index, 0).then(
-            (trip) => {
-              // A probe of a wave abandoned on abort settles late: it no longer counts.
-              if (thisWave !== wave || tally.aborted) return
-              settledInWave++
-              if (!resentInWave.has(index)) {
-                arrival.push(index)
-                orderJudgedReplies++
-              }
-              tally.replies++
-              if (trip.intact) tally.intact++
-              if (trip.matchedById === false) tally.fifoReplies++
-              rtts.add(trip.rttMs)
-              at.add(clock.nowMs())
-              tally.bytes += trip.bytes
-            },
-            (error: unknown) => {
-              if (thisWave !== wave || tally.aborted) return
-              settledInWave++
-              if (resendable(error)) {
-                // Lost with the connection: sent again once it is reopened.
-                tally.sent--
-                tally.resent++
-                return
-              }
-              const code = isHealthError(error) ? error.code : undefined
-              if (code === 'WSH_ERR_MESSAGE_TIMEOUT') tally.timeouts++
-              else if (code === 'WSH_ERR_CORRUPTED_REPLY') tally.corrupted++
-              else tally.failures++
-              tally.firstError ??= error
-            }
-          )
-        )
-      }
-      await Promise.race([Promise.all(pending), abortedWait])
-      if (signal.aborted && settledInWave < size) {
-        tally.aborted = true
-        tally.abandoned += size - settledInWave
-        break
-      }
-      // Missing replies are counted elsewhere; order is judged on what arrived.
-      if (arrival.some((index, position) => position > 0 && index < arrival[position - 1])) {
-        tally.outOfOrderWaves++
-      }
-      options.onWave?.(tally.sent)
-      if (options.stopOnFailure && tally.replies < tally.sent) break
-    }
-  } finally {
-    signal.removeEventListener('abort', onAbort)
+            return
+          }
+          const code = isHealthError(error) ? error.code : undefined
+          if (code === 'WSH_ERR_MESSAGE_TIMEOUT') tally.timeouts++
+          else if (code === 'WSH_ERR_CORRUPTED_REPLY') tally.corrupted++
+          else tally.failures++
+          tally.firstError ??= error
+        }
+      )
+    )
   }
-  const { firstError, ...counts } = tally
-  return {
-    ...counts,
-    ...(firstError === undefined ? {} : { firstError }),
-    ...(resendAfterMs === undefined ? {} : { orderJudgedReplies }),
-    rttsMs: rtts.values(),
-    atMs: at.values()
-  }
+  return pending
 }
 
 function noop(): void {}
+
+/** RFC 6455 7.4.1: the endpoint received a message too big for it to process. */
+export const MESSAGE_TOO_BIG = 1009
+
+/** The close code of a connection that has closed (undefined while it is open or closing). */
+export async function closedWith(connection: Connection): Promise<number | undefined> {
+  return connection.readyState === 'CLOSED' ? (await connection.closed).code : undefined
+}
 
 /**
  * Closes `connection` with `code` if it is still open, bounded in time

@@ -306,8 +306,11 @@ async function runSelectedSuites(
     ...(options.service ? { service: options.service } : {}),
     ...(relay
       ? {
-          chaosInjected: () => ({ ...relay.injected }),
-          chaosHeldMs: (fromMs: number, toMs: number) => relay.heldBetween(fromMs, toMs)
+          relay: {
+            faults: relay.faults,
+            injected: () => ({ ...relay.injected }),
+            heldBetween: (fromMs: number, toMs: number) => relay.heldBetween(fromMs, toMs)
+          }
         }
       : {}),
     signal: deps.signal,

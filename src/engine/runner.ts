@@ -4,7 +4,6 @@
  * `duration` + 60 s whatever the service does. A suite that throws or hangs
  * becomes a failed suite with the reason; the run itself never crashes.
  */
-import type { InjectedFaults } from '../chaos/relay-types.js'
 import type { OpenSocket } from '../client/socket-opener.js'
 import type { CanCarry, Connect } from '../client/types.js'
 import { suiteSettings, type Config } from '../config/schema.js'
@@ -34,6 +33,7 @@ import {
 } from './service-down.js'
 import { integrityOf, integritySince, type ReplyIntegrity } from './reply-integrity.js'
 import { overallVerdict, suiteStatus } from './verdict.js'
+import { createServicePath, type FaultSource } from './service-path.js'
 
 /** Time limits of a run; the defaults implement DESIGN.md, tests shrink them. */
 export interface RunTiming {
@@ -84,7 +84,7 @@ export interface RunSuitesOptions {
   config: Config
   /** Suites by id (src/suites/registry.ts); selected ids missing here are reported skipped. */
   registry: ReadonlyMap<SuiteId, Suite>
-  /** The URL suites talk to (service or chaos relay). */
+  /** The URL suites talk to (the service, or the relay in front of it). */
   target: string
   connect: Connect
   canCarry: CanCarry
@@ -95,12 +95,10 @@ export interface RunSuitesOptions {
   recordReconnect?(recoveryMs: number): void
   /** The service started by server_command, if any. */
   service?: ServiceControl
-  /** Chaos mode: the relay's injected-fault counts so far (SuiteContext.chaosInjected). */
-  chaosInjected?(): Readonly<InjectedFaults>
+  /** The relay in front of the service (chaos mode): the suites' path goes through it (SuiteContext.path). */
+  relay?: FaultSource
   /** The run's reply-integrity counts so far (SuiteContext.replyIntegrity). */
   replyIntegrity?(): Readonly<ReplyIntegrity>
-  /** Chaos mode: the relay's holds between two clock readings (SuiteContext.chaosHeldMs). */
-  chaosHeldMs?(fromMs: number, toMs: number): number
   /** Aborts the whole run (e.g. SIGINT); running suites are cut like at a deadline. */
   signal?: AbortSignal
   onSuiteStart?(suite: Suite, attempt: number): void
@@ -338,9 +336,18 @@ async function runOnce(
       signal,
       openSocket: options.openSocket,
       recordReconnect: options.recordReconnect,
-      chaosInjected: options.chaosInjected,
       replyIntegrity: options.replyIntegrity,
-      chaosHeldMs: options.chaosHeldMs,
+      // Until latency-performance and concurrent-connections read the relay through `path`.
+      ...(options.relay
+        ? { chaosInjected: options.relay.injected, chaosHeldMs: options.relay.heldBetween }
+        : {}),
+      path: createServicePath({
+        config: options.config,
+        connect: options.connect,
+        clock,
+        signal,
+        ...(options.relay ? { relay: options.relay } : {})
+      }),
       service: options.service,
       budgetMs,
       timeLeftMs: () => Math.max(0, cutAtMs - clock.nowMs()),

@@ -5,17 +5,22 @@
  * close handshake (no sockets leak on its side), and reused connections keep
  * answering.
  *
- * Under chaos mode a connection the relay drops is reopened (reuse and pool
- * probes resend), a close an injected disconnect cut is retried on a fresh
- * connection (CHAOS_CLOSE_TRIES), and leaks are judged only on closes that
- * completed.
+ * Through a relay that injects faults the path (ctx.path) reopens dropped
+ * connections and resends lost probes, tries a close an injected drop cut
+ * again on a fresh connection, and keeps the relay's drops out of the leak
+ * check: the suite judges the same way on either path.
  */
 import type { CloseInfo, Connection } from '../client/types.js'
-import { chaosResendOptions } from '../engine/chaos-mode.js'
 import { failedToMeasure, measure, skipped, verify } from '../engine/checks.js'
 import { withTimeout } from '../engine/deadline.js'
 import type { Check, MetricValue } from '../engine/model.js'
-import { CLOSE_TIMEOUT_MS, closeQuietly, connectWithin, runProbes } from '../engine/probes.js'
+import {
+  CLOSE_TIMEOUT_MS,
+  closeQuietly,
+  connectWithin,
+  type ProbeRunResult
+} from '../engine/probes.js'
+import type { Lane } from '../engine/service-path.js'
 import { HealthError, describeError } from '../errors.js'
 import { summarize } from '../metrics/recorder.js'
 import type { Suite, SuiteContext } from './types.js'
@@ -43,14 +48,6 @@ export const REUSE_PHASE_MS = 4_000
  * socket per client until something else drops it: a leak on the service.
  */
 export const SERVICE_TCP_CLOSE_MS = 2_000
-/**
- * Chaos mode: tries of the close handshake (and its state sequence). The
- * relay's random_disconnect can cut a close midway; that is the injected
- * fault, so the step is retried on a fresh connection and the service is
- * judged on the last try.
- */
-export const CHAOS_CLOSE_TRIES = 3
-
 const EXPECTED_STATES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'] as const
 
 const CHECKS = {
@@ -71,63 +68,92 @@ const CHECK_IDS: Record<CheckKey, string> = {
   pool: 'connection-reuse'
 }
 
-async function run(
-  ctx: SuiteContext
-): Promise<{ checks: Check[]; metrics: { [key: string]: MetricValue } }> {
-  const { thresholds } = ctx.config
-  const margin = thresholds.degradedMargin
-  const checks = new Map<CheckKey, Check>()
-  const metrics: { [key: string]: MetricValue } = {}
-  const owned: Connection[] = []
-  // Connections we close from OPEN: for each, did the service end the TCP connection itself?
-  const judged = new Set<Connection>()
-  // Closes run in the background and are awaited once at the end, so a service
-  // that keeps sockets open costs one SERVICE_TCP_CLOSE_MS, not one per connection.
-  const closing: Promise<void>[] = []
-  const closeInBackground = (connection: Connection): void => {
-    if (judged.has(connection) || connection.readyState === 'CLOSED') return
-    if (connection.readyState === 'OPEN') judged.add(connection)
-    closing.push(closeQuietly(connection, 1000, SERVICE_TCP_CLOSE_MS))
-  }
-  const open = async (label: string): Promise<Connection> => {
-    const connection = await connectWithin(ctx.connect, { label }, ctx.signal)
-    owned.push(connection)
-    return connection
-  }
-  const fail = (key: CheckKey, error: unknown): void => {
-    if (!checks.has(key)) checks.set(key, failedToMeasure(CHECK_IDS[key], CHECKS[key], error))
-  }
-  // Under chaos a drop is the relay's injected fault: reopen and resend (probes.ts).
-  const chaos = ctx.config.chaosMode
-  const resend = chaosResendOptions(ctx.config)
-  const recovery = { resent: 0, reconnects: 0, retries: 0 }
-  let reopened = 0
-  const reopen = async (old: Connection): Promise<Connection> => {
-    old.terminate()
-    return open(`lifecycle_reopened_${++reopened}`)
-  }
-  const result = (): { checks: Check[]; metrics: { [key: string]: MetricValue } } => ({
-    checks: (Object.keys(CHECKS) as CheckKey[]).flatMap((key) => checks.get(key) ?? []),
-    metrics
-  })
+type Metrics = { [key: string]: MetricValue }
 
+/** What the phases share: the checks so far, metrics, and every connection opened. */
+interface Lifecycle {
+  ctx: SuiteContext
+  checks: Map<CheckKey, Check>
+  metrics: Metrics
+  owned: Connection[]
+  /** Connections we close from OPEN: for each, did the service end the TCP connection itself? */
+  judged: Set<Connection>
+  /** Closes run in the background, awaited once at the end (see closeInBackground). */
+  closing: Promise<void>[]
+  /** What the path made the suite do: probes resent, connections reopened, steps retried. */
+  recovery: { resent: number; reconnects: number; retries: number }
+  open(label: string): Promise<Connection>
+  /** A lane over `first` whose replacements are new connections labelled lifecycle_reopened_N. */
+  lane(first: Connection): Lane
+  fail(key: CheckKey, error: unknown): void
+  closeInBackground(connection: Connection): void
+}
+
+function lifecycle(ctx: SuiteContext): Lifecycle {
+  const state: Lifecycle = {
+    ctx,
+    checks: new Map(),
+    metrics: {},
+    owned: [],
+    judged: new Set(),
+    closing: [],
+    recovery: { resent: 0, reconnects: 0, retries: 0 },
+    async open(label) {
+      const connection = await connectWithin(ctx.connect, { label }, ctx.signal)
+      state.owned.push(connection)
+      return connection
+    },
+    lane: (first) => ctx.path.lane(first, () => state.open(`lifecycle_reopened_${++reopened}`)),
+    fail(key, error) {
+      if (!state.checks.has(key))
+        state.checks.set(key, failedToMeasure(CHECK_IDS[key], CHECKS[key], error))
+    },
+    // A service that keeps sockets open costs one SERVICE_TCP_CLOSE_MS, not one per connection.
+    closeInBackground(connection) {
+      if (state.judged.has(connection) || connection.readyState === 'CLOSED') return
+      if (connection.readyState === 'OPEN') state.judged.add(connection)
+      state.closing.push(closeQuietly(connection, 1000, SERVICE_TCP_CLOSE_MS))
+    }
+  }
+  let reopened = 0
+  return state
+}
+
+async function run(ctx: SuiteContext): Promise<{ checks: Check[]; metrics: Metrics }> {
+  const state = lifecycle(ctx)
+  const result = (): { checks: Check[]; metrics: Metrics } => ({
+    checks: (Object.keys(CHECKS) as CheckKey[]).flatMap((key) => state.checks.get(key) ?? []),
+    metrics: state.metrics
+  })
   let first: Connection
   try {
-    first = await open('lifecycle_1')
+    first = await state.open('lifecycle_1')
   } catch (error) {
     // Nothing else can be measured without a handshake; every check says why.
-    for (const key of Object.keys(CHECKS) as CheckKey[]) fail(key, error)
-    metrics.handshakeError = describeError(error)
+    for (const key of Object.keys(CHECKS) as CheckKey[]) state.fail(key, error)
+    state.metrics.handshakeError = describeError(error)
     return result()
   }
+  handshakePhase(state, first)
+  await reusePhase(state, first)
+  await connectTimePhase(state, first)
+  await closePhase(state, first)
+  for (const connection of state.owned) state.closeInBackground(connection)
+  await Promise.all(state.closing)
+  await leaksPhase(state)
+  Object.assign(state.metrics, ctx.path.recoveryMetrics({ ...state.recovery }))
+  return result()
+}
+
+function handshakePhase(state: Lifecycle, first: Connection): void {
   const { handshake } = first
-  metrics.handshake = {
+  state.metrics.handshake = {
     status: handshake.status,
     subprotocol: handshake.protocol,
     extensions: handshake.extensions,
     connectTimeMs: handshake.connectTimeMs
   }
-  checks.set(
+  state.checks.set(
     'handshake',
     verify({
       id: CHECK_IDS.handshake,
@@ -139,138 +165,134 @@ async function run(
       code: 'WSH_ERR_HANDSHAKE_REJECTED'
     })
   )
+}
 
+/**
+ * Reuse: one connection answers many sequential probes; pool: a few
+ * connections used round-robin all keep answering. One unanswered probe
+ * already fails the check: stop there rather than wait out every timeout.
+ */
+async function reusePhase(state: Lifecycle, first: Connection): Promise<void> {
+  const { ctx, recovery } = state
   try {
-    // Reuse: one connection answers many sequential probes; pool: a few
-    // connections used round-robin all keep answering.
-    // One unanswered probe already fails the check: stop there rather than wait out every timeout.
-    const probeOptions = {
-      timeoutMs: thresholds.messageTimeoutMs,
-      signal: ctx.signal,
-      clock: ctx.clock,
-      stopOnFailure: true,
-      ...resend
-    }
-    // Bounded by time as well as count (REUSE_PHASE_MS); runProbes always sends at least one.
+    // Bounded by time as well as count (REUSE_PHASE_MS); a probe run always sends at least one.
     const phaseStartMs = ctx.clock.nowMs()
     const phaseEndMs = phaseStartMs + REUSE_PHASE_MS
-    let reused = first
-    const reuse = await runProbes(first, {
-      ...probeOptions,
-      ...(chaos
-        ? {
-            reconnect: async () => {
-              reused = await reopen(reused)
-              return reused
-            }
-          }
-        : {}),
+    const reused = state.lane(first)
+    const reuse = await ctx.path.probe(reused, {
+      stopOnFailure: true,
       count: REUSE_PROBES,
       stopAtMs: phaseStartMs + REUSE_PHASE_MS / 2
     })
     recovery.resent += reuse.resent
     recovery.reconnects += reuse.reconnects
     const pool = [reused]
-    for (let i = 1; i < POOL_SIZE; i++) pool.push(await open(`lifecycle_pool_${i + 1}`))
-    let poolSent = 0
-    let poolIntact = 0
-    let abandoned = reuse.abandoned
-    let rounds = 0
+    for (let i = 1; i < POOL_SIZE; i++) {
+      pool.push(state.lane(await state.open(`lifecycle_pool_${i + 1}`)))
+    }
+    const tally = { sent: 0, intact: 0, abandoned: reuse.abandoned, rounds: 0 }
     let firstError: unknown = reuse.firstError
     const stop = (): boolean =>
       ctx.signal.aborted ||
       firstError !== undefined ||
-      (rounds > 0 && ctx.clock.nowMs() >= phaseEndMs)
+      (tally.rounds > 0 && ctx.clock.nowMs() >= phaseEndMs)
     // Each round probes every pool connection at once: the pool is judged by
     // all its connections answering, and a round costs one round trip, not three.
-    for (; rounds < POOL_ROUNDS && !stop(); rounds++) {
+    for (; tally.rounds < POOL_ROUNDS && !stop(); tally.rounds++) {
       const trips = await Promise.all(
-        pool.map((connection, index) =>
-          runProbes(connection, {
-            ...probeOptions,
-            count: 1,
-            ...(chaos
-              ? {
-                  reconnect: async () => {
-                    pool[index] = await reopen(pool[index])
-                    return pool[index]
-                  }
-                }
-              : {})
-          })
-        )
+        pool.map((lane) => ctx.path.probe(lane, { stopOnFailure: true, count: 1 }))
       )
       for (const trip of trips) {
         recovery.resent += trip.resent
         recovery.reconnects += trip.reconnects
-        poolSent += trip.sent
-        poolIntact += trip.intact
-        abandoned += trip.abandoned
+        tally.sent += trip.sent
+        tally.intact += trip.intact
+        tally.abandoned += trip.abandoned
         firstError ??= trip.firstError
       }
-      ctx.progress(rounds + 1, POOL_ROUNDS, 'reused connections')
+      ctx.progress(tally.rounds + 1, POOL_ROUNDS, 'reused connections')
     }
-    // Probes cut by the deadline were never given their timeout: not judged.
-    const sent = reuse.sent + poolSent - abandoned
-    const answered = reuse.intact + poolIntact
-    const capped =
-      reuse.sent < REUSE_PROBES || rounds < POOL_ROUNDS
-        ? `; stopped after ${Math.round(ctx.clock.nowMs() - phaseStartMs)} ms (${reuse.sent} of ${REUSE_PROBES} reuse probes, ${rounds} of ${POOL_ROUNDS} pool rounds)`
-        : ''
-    const cut = abandoned > 0 ? `; ${abandoned} cut by the deadline, not judged` : ''
-    metrics.reuse = {
-      probes: reuse.sent,
-      intact: reuse.intact,
-      poolSize: POOL_SIZE,
-      poolRounds: rounds,
-      poolProbes: poolSent,
-      poolIntact,
-      abandoned
-    }
-    checks.set(
-      'pool',
-      sent === 0 && ctx.signal.aborted
-        ? failedToMeasure(
-            CHECK_IDS.pool,
-            CHECKS.pool,
-            new HealthError(
-              'WSH_ERR_DEADLINE',
-              `cut by the deadline before ${abandoned} probes were answered`
-            )
-          )
-        : measure({
-            id: CHECK_IDS.pool,
-            title: CHECKS.pool,
-            value: sent === 0 ? null : answered / sent,
-            unit: 'ratio',
-            op: '>=',
-            limit: 1,
-            margin,
-            code: 'WSH_ERR_MESSAGE_TIMEOUT',
-            detail: `${answered} of ${sent} probes answered intact${capped}${cut}${firstError ? `; first error: ${describeError(firstError)}` : ''}`
-          })
-    )
-    for (const connection of pool.slice(1)) closeInBackground(connection)
-    if (pool[0] !== first) closeInBackground(pool[0])
+    judgeReuse(state, reuse, { ...tally, firstError, elapsedMs: ctx.clock.nowMs() - phaseStartMs })
+    for (const lane of pool.slice(1)) state.closeInBackground(lane.current())
+    if (pool[0].current() !== first) state.closeInBackground(pool[0].current())
   } catch (error) {
-    fail('pool', error)
+    state.fail('pool', error)
   }
+}
 
+function judgeReuse(
+  state: Lifecycle,
+  reuse: ProbeRunResult,
+  pool: {
+    sent: number
+    intact: number
+    abandoned: number
+    rounds: number
+    firstError: unknown
+    elapsedMs: number
+  }
+): void {
+  const { ctx } = state
+  const { abandoned, rounds, firstError } = pool
+  // Probes cut by the deadline were never given their timeout: not judged.
+  const sent = reuse.sent + pool.sent - abandoned
+  const answered = reuse.intact + pool.intact
+  const capped =
+    reuse.sent < REUSE_PROBES || rounds < POOL_ROUNDS
+      ? `; stopped after ${Math.round(pool.elapsedMs)} ms (${reuse.sent} of ${REUSE_PROBES} reuse probes, ${rounds} of ${POOL_ROUNDS} pool rounds)`
+      : ''
+  const cut = abandoned > 0 ? `; ${abandoned} cut by the deadline, not judged` : ''
+  state.metrics.reuse = {
+    probes: reuse.sent,
+    intact: reuse.intact,
+    poolSize: POOL_SIZE,
+    poolRounds: rounds,
+    poolProbes: pool.sent,
+    poolIntact: pool.intact,
+    abandoned
+  }
+  state.checks.set(
+    'pool',
+    sent === 0 && ctx.signal.aborted
+      ? failedToMeasure(
+          CHECK_IDS.pool,
+          CHECKS.pool,
+          new HealthError(
+            'WSH_ERR_DEADLINE',
+            `cut by the deadline before ${abandoned} probes were answered`
+          )
+        )
+      : measure({
+          id: CHECK_IDS.pool,
+          title: CHECKS.pool,
+          value: sent === 0 ? null : answered / sent,
+          unit: 'ratio',
+          op: '>=',
+          limit: 1,
+          margin: ctx.config.thresholds.degradedMargin,
+          code: 'WSH_ERR_MESSAGE_TIMEOUT',
+          detail: `${answered} of ${sent} probes answered intact${capped}${cut}${firstError ? `; first error: ${describeError(firstError)}` : ''}`
+        })
+  )
+}
+
+async function connectTimePhase(state: Lifecycle, first: Connection): Promise<void> {
+  const { ctx } = state
   try {
-    const times = [handshake.connectTimeMs]
+    const times = [first.handshake.connectTimeMs]
     for (let i = 1; i < CONNECT_SAMPLES && !ctx.signal.aborted; i++) {
-      const connection = await open(`lifecycle_connect_${i + 1}`)
+      const connection = await state.open(`lifecycle_connect_${i + 1}`)
       times.push(connection.handshake.connectTimeMs)
-      closeInBackground(connection)
+      state.closeInBackground(connection)
     }
     const summary = summarize(times)
-    metrics.connectTimeMs = {
+    state.metrics.connectTimeMs = {
       avg: summary.avg,
       p95: summary.p95,
       max: summary.max,
       count: summary.count
     }
-    checks.set(
+    state.checks.set(
       'connectTime',
       measure({
         id: CHECK_IDS.connectTime,
@@ -278,40 +300,47 @@ async function run(
         value: summary.max,
         unit: 'ms',
         op: '<',
-        limit: thresholds.connectTimeMs,
-        margin,
+        limit: ctx.config.thresholds.connectTimeMs,
+        margin: ctx.config.thresholds.degradedMargin,
         code: 'WSH_ERR_HANDSHAKE_TIMEOUT',
         detail: `slowest of ${summary.count} connects`
       })
     )
   } catch (error) {
-    fail('connectTime', error)
+    state.fail('connectTime', error)
   }
+}
 
+/** The close handshake and the state sequence; a close the path's injected drop cut is tried again. */
+async function closePhase(state: Lifecycle, first: Connection): Promise<void> {
+  const { ctx, judged } = state
   try {
-    let closed = first
-    let info: CloseInfo | undefined
-    for (let tries = 1; ; tries++) {
-      // Under chaos a connection the relay dropped is replaced: the close is judged on one that was open.
-      if (chaos && closed.readyState !== 'OPEN') closed = await reopen(closed)
-      if (closed.readyState === 'OPEN') judged.add(closed)
-      info = await closed.close(1000, 'ws-health lifecycle check', SERVICE_TCP_CLOSE_MS)
-      // An injected disconnect cut this close (no close frame came back): retry on a fresh connection.
-      const interrupted = info.code === 1006 || !info.wasClean
-      if (!chaos || !interrupted || tries >= CHAOS_CLOSE_TRIES || ctx.signal.aborted) break
-      recovery.retries++
-      judged.delete(closed)
-      closed = await reopen(closed)
-    }
-    const states = closed.states.map((change) => change.state)
-    const sequence = states.join('->')
-    metrics.close = {
+    const {
+      result: info,
+      connection: closed,
+      retries
+    } = await ctx.path.retryCutStep(
+      state.lane(first),
+      async (connection) => {
+        if (connection.readyState === 'OPEN') judged.add(connection)
+        return connection.close(1000, 'ws-health lifecycle check', SERVICE_TCP_CLOSE_MS)
+      },
+      (closeInfo, connection) => {
+        // No close frame came back: the close was cut; it is not judged for leaks either.
+        const cut = closeInfo.code === 1006 || !closeInfo.wasClean
+        if (cut) judged.delete(connection)
+        return cut
+      }
+    )
+    state.recovery.retries += retries
+    const sequence = closed.states.map((change) => change.state).join('->')
+    state.metrics.close = {
       code: info.code,
       reason: info.reason,
       wasClean: info.wasClean,
       initiatedBy: info.initiatedBy
     }
-    checks.set(
+    state.checks.set(
       'states',
       verify({
         id: CHECK_IDS.states,
@@ -323,14 +352,15 @@ async function run(
         code: 'WSH_ERR_PROTOCOL'
       })
     )
-    checks.set('close', gracefulCloseCheck(info))
+    state.checks.set('close', gracefulCloseCheck(info))
   } catch (error) {
-    fail('states', error)
-    fail('close', error)
+    state.fail('states', error)
+    state.fail('close', error)
   }
+}
 
-  for (const connection of owned) closeInBackground(connection)
-  await Promise.all(closing)
+async function leaksPhase(state: Lifecycle): Promise<void> {
+  const { ctx, judged } = state
   try {
     const infos = await withTimeout(
       Promise.all([...judged].map((connection) => connection.closed)),
@@ -338,13 +368,13 @@ async function run(
       () =>
         new HealthError('WSH_ERR_CLOSE_TIMEOUT', 'connections did not reach CLOSED after terminate')
     )
-    // Under chaos only a close that completed shows the service's side; a dropped one shows the relay's.
+    // Only a close that shows the service's side is judged (not a drop the path injected).
     const known = infos.filter(
-      (info) => info.serverClosedTcp !== undefined && (!chaos || info.code !== 1006)
+      (info) => info.serverClosedTcp !== undefined && ctx.path.showsServiceClose(info)
     )
     const kept = known.filter((info) => info.serverClosedTcp === false).length
-    metrics.leaks = { judged: judged.size, observed: known.length, keptOpenByService: kept }
-    checks.set(
+    state.metrics.leaks = { judged: judged.size, observed: known.length, keptOpenByService: kept }
+    state.checks.set(
       'leaks',
       known.length === 0
         ? skipped(
@@ -369,10 +399,8 @@ async function run(
           })
     )
   } catch (error) {
-    fail('leaks', error)
+    state.fail('leaks', error)
   }
-  if (chaos) metrics.chaos = { ...recovery }
-  return result()
 }
 
 /** ws reports these for a close frame without a status code, and for no close frame at all. */

@@ -10,13 +10,12 @@
  * The pinging connection is its own, not the heartbeat's: the heartbeat's
  * pings are spaced to sample a p99 within the suite's budget (about 100 of
  * them, or ping_interval capped to a third of the budget), they stop with
- * the budget, and under chaos that connection is reopened after drops. None
+ * the budget, and the path may reopen that connection after drops. None
  * of that is one connection living through idle_ms at the client's real
  * ping interval.
  */
 import type { CloseInfo, Connection } from '../client/types.js'
 import { suiteSettings, type Config } from '../config/schema.js'
-import { injectedSince } from '../engine/chaos-mode.js'
 import { failedToMeasure, measure, skipped } from '../engine/checks.js'
 import type { Check, MetricValue } from '../engine/model.js'
 import { closeQuietly, connectWithin } from '../engine/probes.js'
@@ -84,7 +83,7 @@ export async function watchIdleConnections(
 ): Promise<IdleOutcome> {
   const askedMs = idleMsFor(ctx.config, ctx.budgetMs)
   const intervalMs = idlePingIntervalMs(ctx.config, options.fallbackPingIntervalMs)
-  const injected = injectedSince(ctx.chaosInjected)
+  const ledger = ctx.path.ledger()
   const opened = await Promise.allSettled([
     connectWithin(ctx.connect, { label: 'idle_1' }, ctx.signal),
     connectWithin(ctx.connect, { label: 'idle_pinged_1' }, ctx.signal)
@@ -105,7 +104,7 @@ export async function watchIdleConnections(
     holdPinging(ctx, pinged, windowMs, intervalMs)
   ])
   await Promise.all([closeQuietly(idle), closeQuietly(pinged)])
-  const judged = { askedMs, windowMs, intervalMs, excused: excuse(injected) }
+  const judged = { askedMs, windowMs, intervalMs, excused: () => ledger.dropExcuse() }
   return {
     checks: [idleCheck(judged, idleLife, pingedLife), pingedCheck(judged, pingedLife)],
     metrics: {
@@ -121,24 +120,6 @@ export async function watchIdleConnections(
         ...closeMetrics(pingedLife.close)
       }
     }
-  }
-}
-
-/**
- * Under chaos the relay decides random disconnects on the messages it
- * relays (pings and pongs are passed on undecided) and drops every
- * connection in an outage. A connection with nothing to relay can still be
- * hit by an outage, and the relay's bookkeeping is per run, not per
- * connection: while it injected either during the window, a drop without a
- * close frame is taken as the relay's and not judged, so the service is
- * never blamed for it. Returns the reason, or undefined when nothing was
- * injected.
- */
-function excuse(injected: ReturnType<typeof injectedSince>): () => string | undefined {
-  return () => {
-    const { disconnects, outages } = injected()
-    if (disconnects + outages === 0) return undefined
-    return `the chaos relay injected ${disconnects} disconnects and ${outages} outages meanwhile`
   }
 }
 
@@ -321,7 +302,11 @@ function pingedCheck(judged: Judged, pinged: Lifetime): Check {
   })
 }
 
-/** Why a window cannot be judged (the suite was cut, or the chaos relay dropped it), else undefined. */
+/**
+ * Why a window cannot be judged, else undefined: the suite was cut, or the
+ * connection dropped without a close frame while the path injected drops or
+ * an outage (ServicePath ledger: never blamed on the service).
+ */
 function notJudgedReason(judged: Judged, life: Lifetime): string | undefined {
   const lived = Math.round(life.lifetimeMs)
   if (life.aborted) {

@@ -5,18 +5,17 @@
  * the probe protocol is json; and, at the same time, whether an idle
  * connection survives idle_ms (src/suites/heartbeat-idle.ts).
  *
- * Under chaos mode a pong that arrives with data may have waited behind a
- * message the relay delayed (the connection is first in first out, like
- * TCP): it counts as answered but its time is not judged. A ping lost with
- * a dropped connection is sent again, but never more of them than the relay
- * dropped connections during the suite.
+ * Through a relay that injects faults the path (ctx.path) reopens a dropped
+ * connection, takes out of each pong's time what the relay held it, and
+ * excuses a ping lost with a drop only while the relay dropped connections
+ * that often during the suite.
  */
 import type { Connection } from '../client/types.js'
 import { suiteSettings } from '../config/schema.js'
-import { injectedSince } from '../engine/chaos-mode.js'
 import { failedToMeasure, measure, skipped, verify } from '../engine/checks.js'
 import type { Check, MetricValue } from '../engine/model.js'
-import { closeQuietly, connectWithin, runProbes } from '../engine/probes.js'
+import { closeQuietly, runProbes } from '../engine/probes.js'
+import type { Lane } from '../engine/service-path.js'
 import { HealthError, describeError } from '../errors.js'
 import { healthBand, healthScore } from '../metrics/health-score.js'
 import { createSampleRecorder, summarize } from '../metrics/recorder.js'
@@ -80,81 +79,102 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
   return { checks: [...pings.checks, ...checks], metrics: { ...pings.metrics, idle: metrics } }
 }
 
+/** What the ping loop measured, for the checks. */
+interface PingTally {
+  sent: number
+  /** Pong round trips judged for latency (ms): the service's own time. */
+  rtts: number[]
+  /** Pongs answered but not judged for latency: they may have waited behind delayed data. */
+  heldBehindData: number[]
+  /** Pings lost with a connection the path dropped: sent again, not judged. */
+  lostToDrops: number
+  firstError?: unknown
+  lane: Lane
+  /** Whether the path may hold pongs behind data it delayed (the metric is reported then). */
+  reportsHeld: boolean
+}
+
 async function measurePings(ctx: SuiteContext): Promise<Outcome> {
-  const { thresholds } = ctx.config
-  const margin = thresholds.degradedMargin
-  const settings = suiteSettings(ctx.config, 'heartbeat-monitoring')
-  const pongTimeoutMs =
-    settings.pongTimeout !== undefined ? settings.pongTimeout * 1000 : thresholds.pongTimeoutMs
   const intervalMs = pingIntervalMs(ctx)
-  let connection: Connection
+  let lane: Lane
   try {
-    connection = await connectWithin(ctx.connect, { label: 'heartbeat_1' }, ctx.signal)
+    let opened = 1
+    lane = await ctx.path.openLane({ label: 'heartbeat_1' }, () => `heartbeat_${++opened}`)
   } catch (error) {
     const checks = Object.values(IDS).map(({ id, title }) => failedToMeasure(id, title, error))
     return { checks, metrics: { connectError: describeError(error) } }
   }
-  const rtts: number[] = []
-  let sent = 0
-  let firstError: unknown
-  const startMs = ctx.clock.nowMs()
-  const stopAtMs = startMs + ctx.budgetMs
+  const tally = await pingLoop(ctx, lane, intervalMs)
+  return judgePings(ctx, tally, intervalMs)
+}
+
+function pongTimeoutOf(ctx: SuiteContext): number {
+  const settings = suiteSettings(ctx.config, 'heartbeat-monitoring')
+  return settings.pongTimeout !== undefined
+    ? settings.pongTimeout * 1000
+    : ctx.config.thresholds.pongTimeoutMs
+}
+
+/** Pings every `intervalMs` for the budget (at least MIN_PINGS), on a connection the path may reopen. */
+async function pingLoop(ctx: SuiteContext, lane: Lane, intervalMs: number): Promise<PingTally> {
+  const pongTimeoutMs = pongTimeoutOf(ctx)
+  const ledger = ctx.path.ledger()
+  const tally: PingTally = {
+    sent: 0,
+    rtts: [],
+    heldBehindData: [],
+    lostToDrops: 0,
+    lane,
+    reportsHeld: ctx.path.lossy
+  }
+  const stopAtMs = ctx.clock.nowMs() + ctx.budgetMs
   const planned = Math.min(MAX_PINGS, Math.max(MIN_PINGS, Math.floor(ctx.budgetMs / intervalMs)))
-  let reconnects = 0
-  let lostToDrops = 0
-  let pongMismatches = 0
-  const chaos = ctx.config.chaosMode
-  const injected = injectedSince(ctx.chaosInjected)
-  const heldBehindData: number[] = []
-  const held = ctx.chaosHeldMs
   try {
     for (let i = 0; i < planned && !ctx.signal.aborted; i++) {
       if (i >= MIN_PINGS && ctx.clock.nowMs() >= stopAtMs) break
-      if (connection.readyState !== 'OPEN') {
-        if (!chaos || reconnects >= MAX_PINGS) {
-          // The service closed the connection while heartbeats were due: that is a missed
-          // heartbeat, not the end of the measurement (one pong must not pass the suite).
-          sent++
-          firstError ??= new HealthError(
-            'WSH_ERR_CONNECTION_LOST',
-            `connection ${connection.label} was closed by the service with ${planned - i} pings still due`
-          )
-          break
-        }
-        // Under chaos a drop may be the relay's injected fault: reopen and keep pinging.
-        pongMismatches += connection.stats.pongMismatches
-        connection.terminate()
+      let connection = lane.current()
+      if (connection.readyState !== 'OPEN' && lane.reopens() < MAX_PINGS) {
+        // A drop the path injected is reopened (a direct path keeps the closed connection).
         try {
-          connection = await connectWithin(
-            ctx.connect,
-            { label: `heartbeat_${reconnects + 2}` },
-            ctx.signal
-          )
-          reconnects++
+          connection = await lane.recover()
         } catch (error) {
-          firstError ??= error
+          tally.firstError ??= error
           break
         }
       }
+      if (connection.readyState !== 'OPEN') {
+        // The service closed the connection while heartbeats were due: that is a missed
+        // heartbeat, not the end of the measurement (one pong must not pass the suite).
+        tally.sent++
+        tally.firstError ??= new HealthError(
+          'WSH_ERR_CONNECTION_LOST',
+          `connection ${connection.label} was closed by the service with ${planned - i} pings still due`
+        )
+        break
+      }
       const pingStart = ctx.clock.nowMs()
       const dataBefore = connection.stats.messagesReceived
-      sent++
+      tally.sent++
       try {
         const rtt = await connection.ping(pongTimeoutMs)
-        // Under chaos a pong may wait behind data the relay delayed (first in first out, like
-        // TCP): with the relay's ledger that wait is taken out; without it, such a pong's
-        // time is not judged.
-        if (held) rtts.push(Math.max(0, rtt - held(pingStart, ctx.clock.nowMs())))
-        else if (chaos && connection.stats.messagesReceived > dataBefore) heldBehindData.push(rtt)
-        else rtts.push(rtt)
+        // The path's holds are taken out; a pong that may have waited behind delayed data
+        // with no hold ledger to say how long is answered but not judged for latency.
+        const own = ledger.ownTimeMs(
+          rtt,
+          pingStart,
+          ctx.clock.nowMs(),
+          connection.stats.messagesReceived > dataBefore
+        )
+        if (own === undefined) tally.heldBehindData.push(rtt)
+        else tally.rtts.push(own)
       } catch (error) {
-        // Lost with a drop the relay injected, not left unanswered by the service: not judged,
-        // and pinged again on the reopened connection; never more than the relay dropped.
-        if (chaos && connection.readyState !== 'OPEN' && lostToDrops < injected().disconnects) {
-          sent--
-          lostToDrops++
+        // Lost with a drop the path injected, not left unanswered by the service: not judged,
+        // and pinged again on the reopened connection; never more than the path dropped.
+        if (ledger.excuseDrop(connection)) {
+          tally.sent--
+          tally.lostToDrops++
           i--
-        } else firstError ??= error
+        } else tally.firstError ??= error
       }
       ctx.progress(i + 1, planned, 'pings')
       const wait = pingStart + intervalMs - ctx.clock.nowMs()
@@ -163,6 +183,20 @@ async function measurePings(ctx: SuiteContext): Promise<Outcome> {
   } catch {
     // Aborted while waiting between pings: judge what was measured.
   }
+  return tally
+}
+
+async function judgePings(
+  ctx: SuiteContext,
+  tally: PingTally,
+  intervalMs: number
+): Promise<Outcome> {
+  const { thresholds } = ctx.config
+  const margin = thresholds.degradedMargin
+  const settings = suiteSettings(ctx.config, 'heartbeat-monitoring')
+  const pongTimeoutMs = pongTimeoutOf(ctx)
+  const { sent, rtts, heldBehindData, lostToDrops, firstError } = tally
+  const connection = tally.lane.current()
   const checks: Check[] = []
   const summary = summarize(rtts)
   const received = rtts.length + heldBehindData.length
@@ -207,7 +241,7 @@ async function measurePings(ctx: SuiteContext): Promise<Outcome> {
   )
   const heldText =
     heldBehindData.length > 0
-      ? `; ${heldBehindData.length} pongs came in with data the chaos relay may have delayed: not judged for latency`
+      ? `; ${heldBehindData.length} pongs came in with data the path may have delayed: not judged for latency`
       : ''
   checks.push(
     sent === 0
@@ -256,7 +290,7 @@ async function measurePings(ctx: SuiteContext): Promise<Outcome> {
   )
   checks.push(await appHeartbeat(ctx, connection))
   await closeQuietly(connection)
-  pongMismatches += connection.stats.pongMismatches
+  const pongMismatches = tally.lane.opened.reduce((sum, c) => sum + c.stats.pongMismatches, 0)
   if (pongMismatches > 0) checks.push(pongPayloadFinding(pongMismatches, received))
   return {
     checks,
@@ -269,10 +303,10 @@ async function measurePings(ctx: SuiteContext): Promise<Outcome> {
         intervalMs,
         ...(capped ? { configuredIntervalMs: configuredMs } : {}),
         pongTimeoutMs,
-        reconnects,
+        reconnects: tally.lane.reopens(),
         lostToDrops,
         pongMismatches,
-        ...(chaos ? { heldBehindData: heldBehindData.length } : {})
+        ...(tally.reportsHeld ? { heldBehindData: heldBehindData.length } : {})
       },
       pongRttMs: { ...summary },
       healthScore: score,

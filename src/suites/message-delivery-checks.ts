@@ -148,7 +148,7 @@ export function orderCheck(ctx: SuiteContext, order: ProbeRunResult, orderWave: 
         ? skipped(
             ORDER.id,
             ORDER.title,
-            `every one of ${order.replies} replies answered a resent probe (chaos mode), so their order cannot be judged`
+            `every one of ${order.replies} replies answered a resent probe (resent after a loss the path injected), so their order cannot be judged`
           )
         : order.fifoReplies > 0
           ? // Replies without the probe's id are matched first in first out:
@@ -199,7 +199,7 @@ export function deliveryCheck(
     corruptedDetail(delivery.corrupted) +
     (delivery.abandoned > 0 ? `; ${delivery.abandoned} cut by the deadline, not judged` : '') +
     (delivery.resent > 0 || delivery.reconnects > 0
-      ? `; ${delivery.resent} resent, ${delivery.reconnects} reconnects (chaos mode)`
+      ? `; ${delivery.resent} resent, ${delivery.reconnects} reconnects after faults the path injected`
       : '')
   return nothingJudged(delivery)
     ? cutByDeadline(RATE.id, RATE.title, DELIVERY_PROBES)

@@ -7,27 +7,20 @@
  * message cascades: the large probe has its own connection, and a phase
  * whose shared connection a payload probe closed gets a fresh one.
  *
- * Under chaos mode the suite judges recovery, not the injected faults: a
- * dropped connection is reopened, a probe the relay lost is resent after
- * chaosProbeTimeoutMs (bounded), order is judged only on probes never
- * resent, and the ordering and delivery phases are small, time-capped and
- * run at the same time as the payload kinds, each on its own connection.
+ * Through a relay that injects faults the path (ctx.path) reopens dropped
+ * connections and resends lost probes; order is judged only on probes never
+ * resent, and since every lost probe costs a resend wait, the ordering and
+ * delivery phases run at the same time as the payload kinds, each on its
+ * own connection.
  */
-import type { Connection } from '../client/types.js'
-import { chaosResendOptions } from '../engine/chaos-mode.js'
 import { failedToMeasure, measure, skipped } from '../engine/checks.js'
 import type { Check, MetricValue } from '../engine/model.js'
-import {
-  closeQuietly,
-  connectWithin,
-  runProbes,
-  type ProbeRunOptions,
-  type ProbeRunResult
-} from '../engine/probes.js'
+import { MESSAGE_TOO_BIG, closedWith, type ProbeRunResult } from '../engine/probes.js'
+import type { Lane } from '../engine/service-path.js'
 import { describeError, HealthError } from '../errors.js'
 import type { Suite, SuiteContext } from './types.js'
 import { sizeLimitCheck } from './message-size-check.js'
-import { MESSAGE_TOO_BIG, closedWith, findSizeLimit } from './message-size-search.js'
+import { findSizeLimit } from './message-size-search.js'
 import {
   DELIVERY_CONCURRENCY,
   DELIVERY_PROBES,
@@ -50,92 +43,13 @@ import {
 
 export { DELIVERY_CONCURRENCY, DELIVERY_PROBES, ORDER_WAVE, ORDER_WAVES }
 
-/**
- * Chaos mode: probes pipelined per wave, and wall time (ms) each of the
- * ordering and delivery phases may take. The relay's random_disconnect is
- * drawn per message, so a wave of ORDER_WAVE (40 messages at p = 0.1) almost
- * never survives: small waves let the service's replies be judged, and the
- * time cap keeps a run under faults (every lost message costs a resend
- * timeout) from eating the run's deadline. Each phase runs at least one wave.
- */
-export const CHAOS_WAVE = 5
-export const CHAOS_PHASE_MS = 3_000
-/** Chaos mode: probes each phase judges at least (one full wave), past its time cap if need be (bounded by the deadline). */
-export const CHAOS_MIN_JUDGED = CHAOS_WAVE
-
 type Outcome = { checks: Check[]; metrics: { [key: string]: MetricValue } }
-
-/**
- * One connection the suite probes over. Under chaos a drop is the relay's
- * injected fault: `reconnect` opens one replacement however many pipelined
- * probes ask at once, and the probes lost with the old one are resent.
- */
-interface Lane {
-  current(): Connection
-  /** The connection if open, else a fresh one: a phase never inherits a connection another closed. */
-  reopen(): Promise<Connection>
-  /** runProbes' reconnect: as reopen, but never after a 1009 close (resending would be refused again). */
-  reconnect(): Promise<Connection>
-  close(): Promise<void>
-}
-
-function createLane(first: Connection, open: () => Promise<Connection>): Lane {
-  let connection = first
-  let reopening: Promise<Connection> | undefined
-  const reopen = (): Promise<Connection> => {
-    if (connection.readyState === 'OPEN') return Promise.resolve(connection)
-    reopening ??= (async () => {
-      connection.terminate()
-      connection = await open()
-      return connection
-    })().finally(() => {
-      reopening = undefined
-    })
-    return reopening
-  }
-  return {
-    current: () => connection,
-    reopen,
-    async reconnect() {
-      // 1009 is the service's answer to the message, never a fault the relay injects.
-      if ((await closedWith(connection)) === MESSAGE_TOO_BIG) {
-        throw new HealthError(
-          'WSH_ERR_CONNECTION_LOST',
-          `${connection.label} was closed with 1009 (message too big): not reopened to send the refused message again`
-        )
-      }
-      return reopen()
-    },
-    close: () => closeQuietly(connection)
-  }
-}
-
-/**
- * Chaos mode: tries of a lane's reopening. The relay refuses new connections
- * for a while after every drop it injects, relay-wide, and the other lanes'
- * traffic keeps causing drops: one chaos connector's retry window may not see
- * the relay open again, though it does once those lanes are down too.
- */
-export const LANE_REOPEN_TRIES = 3
-
-async function reopenPatiently(
-  ctx: SuiteContext,
-  options: { label: string; record?: boolean }
-): Promise<Connection> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await connectWithin(ctx.connect, options, ctx.signal)
-    } catch (error) {
-      if (attempt >= LANE_REOPEN_TRIES || ctx.signal.aborted) throw error
-    }
-  }
-}
 
 /**
  * The suite's connections. The large probe always has its own (a service
  * that refuses it closes that connection with 1009, and must not take the
- * other payload kinds with it); under chaos ordering and delivery have their
- * own too, and run at the same time as the payload kinds.
+ * other payload kinds with it); on a lossy path ordering and delivery have
+ * their own too, and run at the same time as the payload kinds.
  */
 interface Lanes {
   payload: Lane
@@ -150,8 +64,7 @@ async function openLanes(ctx: SuiteContext, nextLabel: () => string): Promise<La
   const all: Lane[] = []
   const open = async (record?: false): Promise<Lane> => {
     const options = { label: nextLabel(), ...(record === false ? { record } : {}) }
-    const reopen = () => reopenPatiently(ctx, { ...options, label: nextLabel() })
-    const lane = createLane(await connectWithin(ctx.connect, options, ctx.signal), reopen)
+    const lane = await ctx.path.openLane(options, nextLabel)
     all.push(lane)
     return lane
   }
@@ -159,8 +72,8 @@ async function openLanes(ctx: SuiteContext, nextLabel: () => string): Promise<La
     const payload = await open()
     // Unrecorded: a refused large message is a size limit, not a lost message of the run.
     const large = ctx.canCarry('large') === true ? await open(false) : undefined
-    const order = ctx.config.chaosMode ? await open() : payload
-    const delivery = ctx.config.chaosMode ? await open() : payload
+    const order = ctx.path.lossy ? await open() : payload
+    const delivery = ctx.path.lossy ? await open() : payload
     return { payload, ...(large ? { large } : {}), order, delivery, all }
   } catch (error) {
     await Promise.all(all.map((lane) => lane.close()))
@@ -168,46 +81,15 @@ async function openLanes(ctx: SuiteContext, nextLabel: () => string): Promise<La
   }
 }
 
-type LaneProbe = (
-  lane: Lane,
-  options: Omit<ProbeRunOptions, 'signal' | 'clock' | 'timeoutMs'>
-) => Promise<ProbeRunResult>
-
-function laneProbe(ctx: SuiteContext): LaneProbe {
-  // Under chaos the relay's injected drops and losses are faults, not the
-  // service's answer: a dropped connection is reopened and its probes resent,
-  // and a probe the relay lost is resent after the faults' slowest round trip.
-  const resend = chaosResendOptions(ctx.config)
-  const chaos = ctx.config.chaosMode
-  return (lane, options) =>
-    runProbes(lane.current(), {
-      timeoutMs: ctx.config.thresholds.messageTimeoutMs,
-      signal: ctx.signal,
-      clock: ctx.clock,
-      ...resend,
-      ...(chaos ? { reconnect: lane.reconnect } : {}),
-      ...options
-    })
-}
-
-/** The ordering and delivery phases; under chaos small and time-capped (see CHAOS_WAVE). */
+/** The ordering and delivery phases (smaller and time-capped on a lossy path: ServicePath.phase). */
 function phaseRunners(
   ctx: SuiteContext,
-  lanes: Lanes,
-  probe: LaneProbe
+  lanes: Lanes
 ): { order(): Promise<ProbeRunResult>; delivery(): Promise<ProbeRunResult> } {
-  const phase = (count: number, concurrency: number) =>
-    ctx.config.chaosMode
-      ? {
-          count,
-          concurrency: Math.min(concurrency, CHAOS_WAVE),
-          stopAtMs: ctx.clock.nowMs() + CHAOS_PHASE_MS,
-          minJudged: CHAOS_MIN_JUDGED
-        }
-      : { count, concurrency }
   return {
-    order: () => probe(lanes.order, phase(ORDER_WAVE * ORDER_WAVES, ORDER_WAVE)),
-    delivery: () => probe(lanes.delivery, phase(DELIVERY_PROBES, DELIVERY_CONCURRENCY))
+    order: () => ctx.path.probe(lanes.order, ctx.path.phase(ORDER_WAVE * ORDER_WAVES, ORDER_WAVE)),
+    delivery: () =>
+      ctx.path.probe(lanes.delivery, ctx.path.phase(DELIVERY_PROBES, DELIVERY_CONCURRENCY))
   }
 }
 
@@ -220,7 +102,6 @@ function phaseRunners(
 async function payloadPhase(
   ctx: SuiteContext,
   lanes: Lanes,
-  probe: LaneProbe,
   into: { checks: Check[]; runs: ProbeRunResult[]; metrics: { [key: string]: MetricValue } }
 ): Promise<boolean> {
   const payloads: { [key: string]: MetricValue } = {}
@@ -235,8 +116,8 @@ async function payloadPhase(
   const trips = await Promise.all(
     carried.map(({ kind }) =>
       kind === 'large'
-        ? probe(lanes.large ?? lanes.payload, { count: 1, kind, bytes: largeBytes })
-        : probe(lanes.payload, { count: 1, kind })
+        ? ctx.path.probe(lanes.large ?? lanes.payload, { count: 1, kind, bytes: largeBytes })
+        : ctx.path.probe(lanes.payload, { count: 1, kind })
     )
   )
   const largeAt = carried.findIndex(({ kind }) => kind === 'large')
@@ -258,9 +139,9 @@ async function payloadPhase(
     acceptedBytes: binary?.intact === 1 ? binary.bytes : 0,
     refusedBytes: largeBytes,
     requiredBytes: ctx.config.minMessageBytes,
-    retryFaults: ctx.config.chaosMode,
-    // Chaos mode: a try the relay lost waits the faults' slowest round trip, not the full timeout.
-    tryTimeoutMs: chaosResendOptions(ctx.config).resendAfterMs
+    // A try the path lost or cut is tried again, after the path's slowest round trip.
+    attemptsPerSize: ctx.path.stepTries,
+    tryTimeoutMs: ctx.path.tries.timeoutMs
   })
   payloads.large = { intact: false, rttMs: null, bytes: largeBytes, closeCode: MESSAGE_TOO_BIG }
   into.metrics.messageSizeLimit = {
@@ -281,7 +162,6 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
   const metrics: { [key: string]: MetricValue } = {}
   let opened = 0
   const nextLabel = (): string => `delivery_${++opened}`
-  const chaos = ctx.config.chaosMode
   let lanes: Lanes
   try {
     lanes = await openLanes(ctx, nextLabel)
@@ -290,19 +170,18 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
     for (const { id, title } of all) checks.push(failedToMeasure(id, title, error))
     return { checks, metrics: { connectError: describeError(error) } }
   }
-  const probe = laneProbe(ctx)
-  const phases = phaseRunners(ctx, lanes, probe)
+  const phases = phaseRunners(ctx, lanes)
   const runs: ProbeRunResult[] = []
   let concurrent: { order: Promise<ProbeRunResult>; delivery: Promise<ProbeRunResult> } | undefined
   try {
-    // Under chaos every lost probe costs a resend timeout, so the three phases run at once, each on
-    // its own connection (order is judged per connection); without chaos they share one, in turn.
-    concurrent = chaos ? { order: phases.order(), delivery: phases.delivery() } : undefined
+    // On a lossy path every lost probe costs a resend wait, so the three phases run at once, each
+    // on its own connection (order is judged per connection); else they share one, in turn.
+    concurrent = ctx.path.lossy ? { order: phases.order(), delivery: phases.delivery() } : undefined
     // Ordering and delivery settle on their own: a failure below must not leave them unhandled.
     concurrent?.order.catch(() => undefined)
     concurrent?.delivery.catch(() => undefined)
 
-    const silent = await payloadPhase(ctx, lanes, probe, { checks, runs, metrics })
+    const silent = await payloadPhase(ctx, lanes, { checks, runs, metrics })
     ctx.progress(1, 3, 'payload kinds')
     if (ctx.signal.aborted) throw ctx.signal.reason
     if (silent && !concurrent) {
@@ -312,11 +191,11 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
       )
     }
 
-    // Without chaos the phases take turns on one connection: one a payload probe closed is reopened.
+    // Taking turns on one connection: one a payload probe closed is reopened.
     if (!concurrent) await lanes.order.reopen()
     const order = await (concurrent?.order ?? phases.order())
     runs.push(order)
-    const orderWave = chaos ? Math.min(CHAOS_WAVE, ORDER_WAVE) : ORDER_WAVE
+    const orderWave = ctx.path.phase(ORDER_WAVE, ORDER_WAVE).concurrency ?? ORDER_WAVE
     metrics.ordering = {
       waves: Math.ceil(order.sent / orderWave),
       waveSize: orderWave,
@@ -349,16 +228,14 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
   return { checks, metrics }
 }
 
-/** Every probe of the suite's runs answered within the message timeout (resends counted under chaos). */
+/** Every probe of the suite's runs answered within the message timeout (or the path's tries of it). */
 function timeoutCheck(
   ctx: SuiteContext,
   runs: readonly ProbeRunResult[],
   metrics: { [key: string]: MetricValue }
 ): Check {
   const { thresholds } = ctx.config
-  const resend = chaosResendOptions(ctx.config)
-  const waitedMs = resend.resendAfterMs ?? thresholds.messageTimeoutMs
-  const tries = (resend.maxResends ?? 0) + 1
+  const { timeoutMs: waitedMs, count: tries } = ctx.path.tries
   // Probes cut by the suite deadline were not given their timeout: not judged.
   const sent = runs.reduce((sum, r) => sum + r.sent - r.abandoned, 0)
   const replies = runs.reduce((sum, r) => sum + r.replies, 0)
@@ -373,10 +250,13 @@ function timeoutCheck(
   for (const r of runs)
     for (let i = 0; i < r.rttsMs.length; i++) slowest = Math.max(slowest, r.rttsMs[i])
   metrics.slowestReplyMs = slowest
-  if (ctx.config.chaosMode) metrics.chaos = { resent, reconnects, resendAfterMs: waitedMs, tries }
+  Object.assign(
+    metrics,
+    ctx.path.recoveryMetrics({ resent, reconnects, resendAfterMs: waitedMs, tries })
+  )
   const within =
     tries > 1
-      ? `within ${tries} tries of ${waitedMs} ms (chaos mode: ${resent} resent, ${reconnects} reconnects)`
+      ? `within ${tries} tries of ${waitedMs} ms (${resent} resent, ${reconnects} reconnects after faults the path injected)`
       : `within ${thresholds.messageTimeoutMs} ms`
   return sent === 0 && ctx.signal.aborted
     ? failedToMeasure(TIMEOUT.id, TIMEOUT.title, ctx.signal.reason)

@@ -10,22 +10,14 @@
  */
 import type { Connection } from '../client/types.js'
 import { abortable } from '../engine/deadline.js'
-import { closeQuietly, connectWithin } from '../engine/probes.js'
+import { MESSAGE_TOO_BIG, closeQuietly, closedWith, connectWithin } from '../engine/probes.js'
 import { HealthError } from '../errors.js'
 import type { SuiteContext } from './types.js'
 
-/** RFC 6455 7.4.1: the endpoint received a message too big for it to process. */
-export const MESSAGE_TOO_BIG = 1009
+export { MESSAGE_TOO_BIG, closedWith }
 
 /** Tries (one connection and one message each) a search makes at most. */
 export const MAX_SIZE_TRIES = 12
-
-/**
- * Chaos mode: attempts per size. The relay drops a connection with p = 0.1
- * per message and direction by default, so a fault that persists over three
- * fresh connections is the service's, not the relay's (about 1 in 200).
- */
-export const CHAOS_SIZE_ATTEMPTS = 3
 
 const KIB = 1024
 const MIB = 1024 * KIB
@@ -81,13 +73,13 @@ export interface SizeSearchOptions {
   /** Default MAX_SIZE_TRIES. */
   maxTries?: number
   /**
-   * Chaos mode: a try that ends otherwise than echoed or refused with 1009
-   * may have met the relay's injected drop or loss, not the service's
-   * answer, so it is tried again, up to CHAOS_SIZE_ATTEMPTS times in all
-   * (counted against maxTries).
+   * Attempts per size (default 1): a try that ends otherwise than echoed or
+   * refused with 1009 is tried again up to this many times in all (counted
+   * against maxTries), for a path that drops or loses messages itself
+   * (ServicePath.stepTries).
    */
-  retryFaults?: boolean
-  /** Reply timeout per try, ms (default thresholds.messageTimeoutMs; chaos mode: its resend timeout). */
+  attemptsPerSize?: number
+  /** Reply timeout per try, ms (default thresholds.messageTimeoutMs; ServicePath.tries.timeoutMs). */
   tryTimeoutMs?: number
 }
 
@@ -129,11 +121,6 @@ export async function trySize(
   }
 }
 
-/** The close code of a connection that has closed (undefined while it is open or closing). */
-export async function closedWith(connection: Connection): Promise<number | undefined> {
-  return connection.readyState === 'CLOSED' ? (await connection.closed).code : undefined
-}
-
 /**
  * Narrows the service's message size limit between a size it accepted and
  * one it refused with 1009: the required size first, then the common caps
@@ -161,8 +148,7 @@ export async function findSizeLimit(
     for (
       let attempts = 1;
       outcome.kind === 'fault' &&
-      options.retryFaults === true &&
-      attempts < CHAOS_SIZE_ATTEMPTS &&
+      attempts < (options.attemptsPerSize ?? 1) &&
       tries < maxTries &&
       !ctx.signal.aborted;
       attempts++

@@ -32,7 +32,7 @@ const ms = (value: number): number => Math.round(value)
 export interface KillObservation {
   /** Successful recoveries after the suite's kills, in order. */
   recoveries: RecoveryRecord[]
-  /** Successful recoveries from drops the suite did not cause (the service, or chaos). */
+  /** Successful recoveries from drops the suite did not cause (the service, or the path's injected faults). */
   natural: RecoveryRecord[]
   kills: number
   /** Set when a drop was not healed. */

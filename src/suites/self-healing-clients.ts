@@ -9,7 +9,8 @@ import { messageCapBytes } from '../client/message-cap.js'
 import type { ResumeOptions } from '../client/resume-options.js'
 import type { Config } from '../config/schema.js'
 import { createRandom } from '../chaos/random.js'
-import { chaosFaults, chaosRetryWindowMs } from '../engine/chaos-mode.js'
+import type { ServicePath } from '../engine/service-path.js'
+import { runSeed } from '../engine/suite-relay.js'
 import type { SuiteContext } from './types.js'
 
 /** Unacknowledged messages a suite client may hold (the suite sends far fewer). */
@@ -17,12 +18,12 @@ const SUITE_MAX_QUEUE = 20_000
 /** Messages written and not yet acknowledged per connection. */
 export const SUITE_MAX_IN_FLIGHT = 4
 /**
- * The same under chaos mode: with random_disconnect drawn per message (and
- * per reply), a window of four rewritten after each reconnect ends in a new
- * drop more often than not (about 57 % at the seed's p = 0.1), so the kill
- * phase would churn for tens of seconds.
+ * The same on a lossy path (ServicePath.lossy): with random_disconnect drawn
+ * per message (and per reply), a window of four rewritten after each
+ * reconnect ends in a new drop more often than not (about 57 % at the seed's
+ * p = 0.1), so the kill phase would churn for tens of seconds.
  */
-export const CHAOS_MAX_IN_FLIGHT = 1
+export const LOSSY_MAX_IN_FLIGHT = 1
 /**
  * Ack deadline of the suite's clients (ms): longer than the seed's slow response (2000 ms) plus
  * its largest network delay (500 ms), so only a message (or ack) really lost on a live
@@ -30,34 +31,34 @@ export const CHAOS_MAX_IN_FLIGHT = 1
  */
 export const SUITE_ACK_TIMEOUT_MS = 3_000
 /**
- * How long (ms) one round of the suite's wait for acks lasts: SUITE_ACK_TIMEOUT_MS, plus under
- * chaos mode the chaos retry window, since an ack may then wait out an injected drop and the
- * outer relay's refusal window. The clients' own ack deadline stays SUITE_ACK_TIMEOUT_MS: a
- * longer one would only delay the resend that heals an injected loss.
+ * How long (ms) one round of the suite's wait for acks lasts: SUITE_ACK_TIMEOUT_MS, plus the
+ * path's refusal window (0 on a direct path), since an ack may then wait out an injected drop
+ * and the outer relay's refusal window. The clients' own ack deadline stays
+ * SUITE_ACK_TIMEOUT_MS: a longer one would only delay the resend that heals an injected loss.
  */
-export function ackWaitRoundMs(config: Config): number {
-  const faults = chaosFaults(config)
-  return faults === undefined
-    ? SUITE_ACK_TIMEOUT_MS
-    : SUITE_ACK_TIMEOUT_MS + chaosRetryWindowMs(faults)
+export function ackWaitRoundMs(path: Pick<ServicePath, 'refusalWindowMs'>): number {
+  return SUITE_ACK_TIMEOUT_MS + path.refusalWindowMs
 }
 
 /**
- * Under chaos mode the suite kills at most this many connections and sends
- * at most this many acknowledged messages. The chaos relay already drops
+ * On a lossy path the suite kills at most this many connections and sends
+ * at most this many acknowledged messages. The path's relay already drops
  * connections on its own (random_disconnect is drawn per message, and every
  * drop opens its refusal window), so each message and kill costs seconds:
  * the configured numbers would outlast the run's deadline, while these still
  * judge reconnects after the suite's kills and the relay's drops, and loss.
  */
-export const CHAOS_MAX_KILLS = 1
-export const CHAOS_MAX_MESSAGES = 10
+export const LOSSY_MAX_KILLS = 1
+export const LOSSY_MAX_MESSAGES = 10
 
-/** Kills and acknowledged messages of the kill phase (self_healing.*, capped under chaos mode). */
-export function killPlan(config: Config): { kills: number; messages: number } {
+/** Kills and acknowledged messages of the kill phase (self_healing.*, capped on a lossy path). */
+export function killPlan(
+  config: Config,
+  path: Pick<ServicePath, 'lossy'>
+): { kills: number; messages: number } {
   const { kills, messages } = config.selfHealing
-  return config.chaosMode
-    ? { kills: Math.min(kills, CHAOS_MAX_KILLS), messages: Math.min(messages, CHAOS_MAX_MESSAGES) }
+  return path.lossy
+    ? { kills: Math.min(kills, LOSSY_MAX_KILLS), messages: Math.min(messages, LOSSY_MAX_MESSAGES) }
     : { kills, messages }
 }
 
@@ -145,7 +146,7 @@ export interface ClientPlan {
 /** A reconnecting client to `url` (the suite's relay) following the suite's policy. */
 export function suiteClient(ctx: SuiteContext, url: string, plan: ClientPlan): ReconnectingClient {
   const { config } = ctx
-  const seed = ((config.chaosSeed ?? 0x5eed) + plan.stream * 0x9e3779b1) >>> 0
+  const seed = (runSeed(config, 0x5eed) + plan.stream * 0x9e3779b1) >>> 0
   return createReconnectingClient({
     url,
     clock: ctx.clock,
@@ -168,10 +169,10 @@ export function suiteClient(ctx: SuiteContext, url: string, plan: ClientPlan): R
     idPrefix: `sh${plan.name}`,
     idField: plan.idField,
     maxQueue: SUITE_MAX_QUEUE,
-    // A small window: under chaos every relayed message risks a disconnect, and a large window
-    // rewritten after each reconnect would never get all its acks back.
-    maxInFlight: config.chaosMode ? CHAOS_MAX_IN_FLIGHT : SUITE_MAX_IN_FLIGHT,
-    // Chaos message loss on a live connection is healed by the client itself: it resends on the
+    // A small window on a lossy path: every relayed message risks a disconnect, and a large
+    // window rewritten after each reconnect would never get all its acks back.
+    maxInFlight: ctx.path.lossy ? LOSSY_MAX_IN_FLIGHT : SUITE_MAX_IN_FLIGHT,
+    // Message loss on a live connection is healed by the client itself: it resends on the
     // same connection after the ack deadline (a reconnect resends too).
     ackTimeoutMs: SUITE_ACK_TIMEOUT_MS,
     maxAckResends: SUITE_MAX_ACK_RESENDS,

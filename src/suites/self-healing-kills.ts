@@ -1,11 +1,11 @@
 /**
  * The self-healing suite's kill phase: connections killed mid-stream through
- * the relay, a soak that heals whatever drops the service (or chaos) causes,
+ * the relay, a soak that heals whatever drops the service (or the path) causes,
  * and the count of acknowledged messages lost across all of it.
  */
 import type { ReconnectingClient, RecoveryRecord } from '../client/reconnecting-client.js'
-import type { ChaosRelay } from '../chaos/relay.js'
 import { waitForReconnect } from '../engine/recovery-steps.js'
+import type { SuiteRelay } from '../engine/suite-relay.js'
 import { HealthError, describeError } from '../errors.js'
 import type { KillObservation, LossObservation } from './self-healing-checks.js'
 import {
@@ -28,14 +28,14 @@ export const SOAK_STEP_MS = 50
 
 export async function killPhase(
   client: ReconnectingClient,
-  relay: ChaosRelay,
+  relay: SuiteRelay,
   ack: AckMode,
   ackReason: string | undefined,
   ctx: SuiteContext,
   onKillHealed: () => void = () => undefined
 ): Promise<KillObservation> {
   const { config, clock, signal } = ctx
-  const { kills, messages: total } = killPlan(config)
+  const { kills, messages: total } = killPlan(config, ctx.path)
   const perKill = Math.ceil(total / (kills + 1))
   const waitMs =
     config.thresholds.reconnectTimeMs + retryBudgetMs(config, config.maxReconnectAttempts)
@@ -74,7 +74,7 @@ export async function killPhase(
     if (record) recoveries.push(record)
     onKillHealed()
   }
-  // Soak for the suite's share of the duration: drops the service (or chaos) causes on its own
+  // Soak for the suite's share of the duration: drops the service (or the path) causes on its own
   // are healed and counted too, with the rest of the messages spread over the window.
   const soakStart = clock.nowMs()
   const soakSteps = Math.floor(ctx.budgetMs / SOAK_STEP_MS)
@@ -113,11 +113,11 @@ export async function lossObservation(
   if (ackReason !== undefined) return { kind: 'skipped', reason: ackReason }
   let error: string | undefined
   const startMs = ctx.clock.nowMs()
-  // Under chaos an ack may wait out an injected drop and the relay's refusal window: the rounds,
-  // the first wait and the cap stretch by the chaos retry window (nothing changes without chaos).
-  const ackStallMs = ackWaitRoundMs(ctx.config)
+  // On a lossy path an ack may wait out an injected drop and the relay's refusal window: the
+  // rounds, the first wait and the cap stretch by that window (0 on a direct path).
+  const ackStallMs = ackWaitRoundMs(ctx.path)
   const stretchMs = ackStallMs - ACK_STALL_MS
-  // Under chaos, rounds that make progress may run to the stretched cap: every injected drop
+  // Then rounds that make progress may run to the stretched cap: every injected drop
   // costs the client a refusal window before its unacknowledged messages can be resent.
   const hardStopMs =
     startMs +
@@ -129,7 +129,7 @@ export async function lossObservation(
     startMs + Math.max(waitMs, ctx.config.thresholds.messageTimeoutMs / 3) + stretchMs
   )
   // A client still reconnecting resends its unacknowledged messages once it is back; a message
-  // lost on a live connection (chaos message loss) is resent by the client after its ack deadline.
+  // lost on a live connection (injected message loss) is resent by the client after its ack deadline.
   // Rounds that make progress extend the wait, up to message_timeout.
   for (let round = 0; round < MAX_ACK_ROUNDS; round++) {
     if (client.state !== 'open' && client.state !== 'reconnecting') {

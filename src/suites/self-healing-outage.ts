@@ -7,10 +7,10 @@
  */
 import type { BreakerTransition } from '../client/breaker.js'
 import type { ReconnectingClient } from '../client/reconnecting-client.js'
-import type { ChaosRelay } from '../chaos/relay.js'
 import { failedToMeasure } from '../engine/checks.js'
 import type { Check } from '../engine/model.js'
 import { startWithin, until, waitForReconnect } from '../engine/recovery-steps.js'
+import type { SuiteRelay } from '../engine/suite-relay.js'
 import { CHECK, breakerCheck, givesUpCheck } from './self-healing-checks.js'
 import { retryBudgetMs, suiteClient } from './self-healing-clients.js'
 import type { SuiteContext } from './types.js'
@@ -30,7 +30,7 @@ export interface OutageResult {
 
 export async function runOutage(
   ctx: SuiteContext,
-  relay: ChaosRelay,
+  relay: SuiteRelay,
   track: (client: ReconnectingClient) => ReconnectingClient,
   idField: string,
   maxAttempts: number
@@ -114,7 +114,7 @@ export async function runOutage(
   const recovered = back.ok && back.value === 'recovered'
   return {
     givesUp,
-    // Judged on what happened from the outage on; earlier flaps (e.g. under chaos) stay in the metrics.
+    // Judged on what happened from the outage on; earlier flaps (e.g. drops the path injected) stay in the metrics.
     breaker: breakerCheck(
       transitions.filter((t) => t.atMs >= 0),
       recovered

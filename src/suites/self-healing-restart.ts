@@ -4,9 +4,9 @@
  * the service accepts again and every client is back, with its state.
  */
 import type { ReconnectingClient, RecoveryRecord } from '../client/reconnecting-client.js'
-import type { ChaosRelay } from '../chaos/relay.js'
 import type { MetricValue } from '../engine/model.js'
 import { startWithin, waitForReconnect } from '../engine/recovery-steps.js'
+import type { SuiteRelay } from '../engine/suite-relay.js'
 import type { RestartObservation } from './self-healing-checks.js'
 import { resumeOptions, retryBudgetMs, suiteClient, type AckMode } from './self-healing-clients.js'
 import { readState, setState } from './self-healing-state.js'
@@ -23,7 +23,7 @@ export interface RestartResult {
 
 export async function restartPhase(
   ctx: SuiteContext,
-  relay: ChaosRelay,
+  relay: SuiteRelay,
   track: (client: ReconnectingClient) => ReconnectingClient,
   ack: AckMode,
   resumeOn: boolean,

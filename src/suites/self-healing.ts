@@ -8,12 +8,10 @@
  * server_command crashes and restarts the service itself.
  */
 import type { ReconnectingClient } from '../client/reconnecting-client.js'
-import { messageCapBytes } from '../client/message-cap.js'
-import { NO_FAULTS } from '../chaos/faults.js'
-import { startChaosRelay, type ChaosRelay } from '../chaos/relay.js'
 import { failedToMeasure } from '../engine/checks.js'
 import type { Check, MetricValue } from '../engine/model.js'
 import { startWithin, until } from '../engine/recovery-steps.js'
+import { startSuiteRelay, type SuiteRelay } from '../engine/suite-relay.js'
 import { HealthError, describeError } from '../errors.js'
 import { summarize } from '../metrics/recorder.js'
 import {
@@ -41,33 +39,23 @@ import type { Suite, SuiteContext } from './types.js'
 
 /**
  * Longest wait for a reply to a probe or state message (ms); bounded by
- * message_timeout too. Under chaos mode one ack-wait round is added: the
- * message or its reply may be lost by the relay and resent by the client
- * after its ack deadline, behind an injected drop's refusal window.
+ * message_timeout too. On a lossy path (ServicePath.lossy) one ack-wait
+ * round is added: the message or its reply may be lost by the relay and
+ * resent by the client after its ack deadline, behind an injected drop's
+ * refusal window.
  */
 export const REPLY_WAIT_MS = 5_000
 
 type Outcome = { checks: Check[]; metrics: { [key: string]: MetricValue } }
 
-/** A faithful relay the suite controls: its dropAll()/setOutage() break connections on demand. */
-function suiteRelay(ctx: SuiteContext): Promise<ChaosRelay> {
-  return startChaosRelay({
-    target: ctx.target,
-    base: NO_FAULTS,
-    clock: ctx.clock,
-    seed: ctx.config.chaosSeed ?? 0,
-    handshakeTimeoutMs: ctx.config.handshakeTimeoutMs,
-    maxPayload: messageCapBytes(ctx.config)
-  })
-}
-
 async function run(ctx: SuiteContext): Promise<Outcome> {
-  const relays: ChaosRelay[] = []
+  const relays: SuiteRelay[] = []
   try {
-    relays.push(await suiteRelay(ctx))
-    // Under chaos every step waits out injected faults, so the outage runs at the same time as
+    const start = (): Promise<SuiteRelay> => startSuiteRelay(ctx.config, ctx.target, ctx.clock)
+    relays.push(await start())
+    // On a lossy path every step waits out injected faults, so the outage runs at the same time as
     // the kills, behind a relay of its own (an outage is relay-wide and would hit the kills' client).
-    if (ctx.config.chaosMode) relays.push(await suiteRelay(ctx))
+    if (ctx.path.lossy) relays.push(await start())
   } catch (error) {
     await Promise.all(relays.map((relay) => relay.close()))
     return {
@@ -86,14 +74,14 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
 
 async function phases(
   ctx: SuiteContext,
-  relay: ChaosRelay,
-  outageRelay: ChaosRelay | undefined,
+  relay: SuiteRelay,
+  outageRelay: SuiteRelay | undefined,
   clients: ReconnectingClient[]
 ): Promise<Outcome> {
   const { config, clock, signal } = ctx
   const margin = config.thresholds.degradedMargin
   const replyWaitMs = Math.min(
-    REPLY_WAIT_MS + (config.chaosMode ? ackWaitRoundMs(config) : 0),
+    REPLY_WAIT_MS + (ctx.path.lossy ? ackWaitRoundMs(ctx.path) : 0),
     config.thresholds.messageTimeoutMs
   )
   const ack = ackMode(config)
@@ -123,7 +111,7 @@ async function phases(
   }
 
   // Progress in steps: connected, state set, each kill, soak and acks, state read, outage, restart.
-  const totalSteps = killPlan(config).kills + 5 + (ctx.service ? 1 : 0)
+  const totalSteps = killPlan(config, ctx.path).kills + 5 + (ctx.service ? 1 : 0)
   let stepsDone = 0
   const advance = (note: string): void => ctx.progress(++stepsDone, totalSteps, note)
   advance('connected')
@@ -232,7 +220,7 @@ async function phases(
           : null,
       restart: restart?.metrics ?? null,
       relay: { accepted: relay.connections.accepted, refused: relay.connections.refused },
-      plan: killPlan(config)
+      plan: killPlan(config, ctx.path)
     }
   }
 }

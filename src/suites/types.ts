@@ -3,13 +3,14 @@
  * checks and metrics. It never imports ws, @actions/core or Date; deadlines
  * and cancellation come from the engine through `signal`.
  */
-import type { InjectedFaults } from '../chaos/relay-types.js'
 import type { OpenSocket } from '../client/socket-opener.js'
+import type { InjectedFaults } from '../chaos/relay-types.js'
 import type { CanCarry, Connect } from '../client/types.js'
 import type { Config } from '../config/schema.js'
 import type { Clock } from '../metrics/clock.js'
 import type { SuiteId, SuiteOutcome } from '../engine/model.js'
 import type { ReplyIntegrity } from '../engine/reply-integrity.js'
+import type { ServicePath } from '../engine/service-path.js'
 
 /** The service under test when ws-health started it (server_command). */
 export interface ServiceControl {
@@ -23,7 +24,7 @@ export interface ServiceControl {
 
 export interface SuiteContext {
   config: Config
-  /** The URL suites talk to (the service, or the chaos relay in front of it). */
+  /** The URL suites talk to (the service, or the relay in front of it: see `path`). */
   target: string
   /** Opens an instrumented connection to `target`, recorded in the run's metrics. */
   connect: Connect
@@ -51,16 +52,18 @@ export interface SuiteContext {
   /** Present when the run started the service (server_command). */
   service?: ServiceControl
   /**
-   * Chaos mode: what the run's relay injected so far (counts since the run
-   * began). Suites run one at a time, so the change over a suite is what hit
-   * it: a suite excuses no more lost probes or pings than the relay caused.
+   * The path to the service: straight, or through a relay that injects
+   * faults. Suites open lanes, send probes and excuse losses through it, so
+   * they measure and judge the same way on either (src/engine/service-path.ts).
+   */
+  path: ServicePath
+  /**
+   * @deprecated Use `path.ledger().injected()`: what the run's relay injected
+   * so far. Kept until latency-performance and concurrent-connections move
+   * to `path`.
    */
   chaosInjected?(): Readonly<InjectedFaults>
-  /**
-   * Chaos mode: how long (ms) the relay held the frames that arrived between
-   * two clock readings (ChaosRelay.heldBetween): for one sequential round
-   * trip, what the faults added to it.
-   */
+  /** @deprecated Use `path.ledger().ownTimeMs()`: the relay's holds between two clock readings (ms). */
   chaosHeldMs?(fromMs: number, toMs: number): number
   /**
    * The run's reply-integrity counts so far (corrupted, duplicated,
