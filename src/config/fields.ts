@@ -3,7 +3,8 @@
  * environment variables, config-file keys) to camelCase schema paths. Every
  * other module in src/config/ looks names up here; nothing else spells them.
  */
-import { SUITE_IDS } from '../engine/model.js'
+import { SUITE_IDS, type SuiteId } from '../engine/model.js'
+import { suiteReadsSetting } from './schema.js'
 
 /** How a raw string (input, flag, env) is turned into the value the schema expects. */
 export type FieldKind = 'string' | 'number' | 'boolean' | 'list' | 'suites' | 'headers'
@@ -30,13 +31,22 @@ export interface FieldSpec {
    * `reserved`: declared in action.yml, never read yet (it always has a value, e.g. the token).
    */
   stage?: 'coming' | 'reserved'
+  /**
+   * Action inputs this setting had before it moved to the config file: a
+   * workflow that still passes one gets an error naming `file[0]`.
+   */
+  formerInputs?: readonly string[]
+  /**
+   * Config-file keys that gave this setting in seconds: naming one is an
+   * error pointing at `file[0]`, in milliseconds (one unit per setting).
+   */
+  formerSecondsKeys?: readonly string[]
 }
 
 const SUITE_FIELDS = [
   { key: 'timeout', file: 'timeout', kind: 'number' },
   { key: 'retryAttempts', file: 'retry_attempts', kind: 'number' },
   { key: 'pingInterval', file: 'ping_interval', kind: 'number' },
-  { key: 'pongTimeout', file: 'pong_timeout', kind: 'number' },
   { key: 'critical', file: 'critical', kind: 'boolean' }
 ] as const
 
@@ -331,7 +341,9 @@ export const FIELDS: readonly FieldSpec[] = [
     path: 'thresholds.pongTimeoutMs',
     kind: 'number',
     input: 'pong_timeout_ms',
-    file: ['thresholds.pong_timeout_ms']
+    file: ['thresholds.pong_timeout_ms'],
+    // The seed's per-suite pong_timeout was in seconds; two units for one timeout was one too many.
+    formerSecondsKeys: SUITE_IDS.map((id) => `test_suites.${id}.pong_timeout`)
   },
   { path: 'thresholds.heartbeatP99Ms', kind: 'number', file: ['thresholds.heartbeat_p99_ms'] },
   {
@@ -349,8 +361,9 @@ export const FIELDS: readonly FieldSpec[] = [
   { path: 'thresholds.maxDegradation', kind: 'number', file: ['thresholds.max_degradation'] },
   { path: 'thresholds.minFairness', kind: 'number', file: ['thresholds.min_fairness'] },
   { path: 'thresholds.degradedMargin', kind: 'number', file: ['thresholds.degraded_margin'] },
+  // Only the keys each suite reads (src/config/schema.ts SuiteSettingsBySuiteSchema).
   ...SUITE_IDS.flatMap((id) =>
-    SUITE_FIELDS.map((field): FieldSpec => ({
+    SUITE_FIELDS.filter((field) => suiteReadsSetting(id, field.key)).map((field): FieldSpec => ({
       path: `testSuites.${id}.${field.key}`,
       kind: field.kind,
       file: [`test_suites.${id}.${field.file}`]
@@ -388,6 +401,24 @@ export function fieldForPath(path: readonly PropertyKey[]): FieldSpec | undefine
 /** Config-file keys (dotted, relative to a settings block) -> spec. */
 export const FILE_KEYS: ReadonlyMap<string, FieldSpec> = new Map(
   FIELDS.flatMap((spec) => (spec.file ?? []).map((key) => [key, spec] as const))
+)
+
+/** Per-suite config-file keys (`ping_interval`) -> the suites that read them. */
+export const SUITE_KEY_READERS: ReadonlyMap<string, readonly SuiteId[]> = new Map(
+  SUITE_FIELDS.map((field) => [
+    field.file,
+    SUITE_IDS.filter((id) => suiteReadsSetting(id, field.key))
+  ])
+)
+
+/** Former action inputs -> the spec of the setting, now in the config file. */
+export const FORMER_INPUTS: ReadonlyMap<string, FieldSpec> = new Map(
+  FIELDS.flatMap((spec) => (spec.formerInputs ?? []).map((name) => [name, spec] as const))
+)
+
+/** Former config-file keys in seconds -> the spec of the setting they gave. */
+export const FORMER_SECONDS_KEYS: ReadonlyMap<string, FieldSpec> = new Map(
+  FIELDS.flatMap((spec) => (spec.formerSecondsKeys ?? []).map((key) => [key, spec] as const))
 )
 
 /** Flag name -> spec. */

@@ -12,7 +12,7 @@
  * dropped connections during the suite.
  */
 import type { Connection } from '../client/types.js'
-import { suiteSettings } from '../config/schema.js'
+import { heartbeatPingIntervalS } from '../config/schema.js'
 import { injectedSince } from '../engine/chaos-mode.js'
 import { failedToMeasure, measure, skipped, verify } from '../engine/checks.js'
 import type { Check, MetricValue } from '../engine/model.js'
@@ -57,7 +57,7 @@ type Outcome = { checks: Check[]; metrics: { [key: string]: MetricValue } }
  * waiting between them, far past its budget.
  */
 export function pingIntervalMs(ctx: Pick<SuiteContext, 'config' | 'budgetMs'>): number {
-  const configured = suiteSettings(ctx.config, 'heartbeat-monitoring').pingInterval
+  const configured = heartbeatPingIntervalS(ctx.config)
   if (configured !== undefined) {
     return Math.min(configured * 1000, Math.max(MIN_PING_INTERVAL_MS, ctx.budgetMs / MIN_PINGS))
   }
@@ -83,9 +83,8 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
 async function measurePings(ctx: SuiteContext): Promise<Outcome> {
   const { thresholds } = ctx.config
   const margin = thresholds.degradedMargin
-  const settings = suiteSettings(ctx.config, 'heartbeat-monitoring')
-  const pongTimeoutMs =
-    settings.pongTimeout !== undefined ? settings.pongTimeout * 1000 : thresholds.pongTimeoutMs
+  const pingIntervalS = heartbeatPingIntervalS(ctx.config)
+  const pongTimeoutMs = thresholds.pongTimeoutMs
   const intervalMs = pingIntervalMs(ctx)
   let connection: Connection
   try {
@@ -178,11 +177,10 @@ async function measurePings(ctx: SuiteContext): Promise<Outcome> {
   const dropped =
     lostToDrops > 0 ? ` (${lostToDrops} more went with injected drops: not judged)` : ''
   // A configured ping_interval the budget cannot hold MIN_PINGS of is capped: say so, not silently.
-  const configuredMs =
-    settings.pingInterval === undefined ? undefined : settings.pingInterval * 1000
+  const configuredMs = pingIntervalS === undefined ? undefined : pingIntervalS * 1000
   const capped =
     configuredMs !== undefined && configuredMs > intervalMs
-      ? `; ping_interval ${settings.pingInterval} s capped to ${Math.round(intervalMs)} ms so ${MIN_PINGS} pings fit the suite's ${Math.round(ctx.budgetMs)} ms share of duration`
+      ? `; ping_interval ${pingIntervalS} s capped to ${Math.round(intervalMs)} ms so ${MIN_PINGS} pings fit the suite's ${Math.round(ctx.budgetMs)} ms share of duration`
       : ''
   const missed = `${unanswered} of ${sent} pings got no pong within ${pongTimeoutMs} ms${dropped}${capped}`
   const why = firstError === undefined ? '' : `; first: ${describeError(firstError)}`
