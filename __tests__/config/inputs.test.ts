@@ -70,6 +70,13 @@ describe('readActionInputs', () => {
     expect(error.message).not.toContain('ghs_maybeasecret99')
   })
 
+  it('points a config-file-only setting given as an input at its key', () => {
+    setInput('large_payload_bytes', '2000000')
+    expect(thrown(() => readActionInputs()).message).toContain(
+      'large_payload_bytes: got "2000000", but large_payload_bytes is not an action input; set it in the config file as large_payload_bytes'
+    )
+  })
+
   it('ignores an undeclared input left empty, as @actions/core reads empty as unset', () => {
     setInput('idle_ms', '')
     setInput('duration', '5')

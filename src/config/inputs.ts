@@ -86,7 +86,8 @@ function undeclaredInputProblem(name: string, value: string): string {
   const got = describeValue(value, spec === undefined || spec.secret === true)
   if (spec?.file?.[0] !== undefined) {
     const flag = spec.flag === undefined ? '' : ` (CLI: --${spec.flag})`
-    return `${name}: got ${got}, but ${name} is no longer an action input; set it in the config file as ${spec.file[0]}${flag}`
+    const was = FORMER_INPUTS.has(name) ? 'is no longer' : 'is not'
+    return `${name}: got ${got}, but ${name} ${was} an action input; set it in the config file as ${spec.file[0]}${flag}`
   }
   return `${name}: got ${got}, but this action has no input ${name}; inputs: ${[...DECLARED_INPUTS].join(', ')}`
 }
