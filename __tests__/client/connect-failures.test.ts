@@ -63,11 +63,11 @@ describe('connect failures are HealthErrors with reasons', () => {
     }).catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'WSH_ERR_HANDSHAKE_TIMEOUT' })
     const message = (error as Error).message
-    // The hint names the settings that exist: no --handshake-timeout-ms flag does.
-    expect(message).toContain(
-      'after 100 ms (raise input handshake_timeout_ms or config file key handshake_timeout_ms'
-    )
+    // The hint names the settings that exist: no --handshake-timeout-ms flag and
+    // no action input (it moved to the config file) do.
+    expect(message).toContain('after 100 ms (raise config file key handshake_timeout_ms')
     expect(message).not.toContain('handshake-timeout-ms')
+    expect(message).not.toContain('input handshake_timeout_ms')
   })
 
   it('a server that trickles bytes without finishing the handshake still times out', async () => {

@@ -61,6 +61,27 @@ describe('action.yml', () => {
       expect(input.description.length).toBeGreaterThan(10)
   })
 
+  it('keeps to the inputs a workflow sets: at most 29, 30 with fail_on_regression (issue 19)', () => {
+    const names = Object.keys(action.inputs)
+    expect(names.filter((name) => name !== 'fail_on_regression').length).toBeLessThanOrEqual(29)
+    expect(names.length).toBeLessThanOrEqual(30)
+  })
+
+  it('leaves every former input settable in the config file, under a key its error names', () => {
+    const former = FIELDS.filter((spec) => (spec.formerInputs ?? []).length > 0)
+    expect(former.length).toBeGreaterThanOrEqual(24)
+    for (const spec of former) {
+      for (const name of spec.formerInputs ?? []) {
+        expect({ name, declared: name in action.inputs }).toEqual({ name, declared: false })
+        expect({ name, input: spec.input, hasFileKey: (spec.file ?? []).length > 0 }).toEqual({
+          name,
+          input: undefined,
+          hasFileKey: true
+        })
+      }
+    }
+  })
+
   it('shows the schema default for every implemented input', () => {
     for (const spec of FIELDS) {
       if (!spec.input || spec.stage) continue

@@ -15,7 +15,9 @@ function configError(sources: ConfigSources): string {
 describe('time fields are bounded', () => {
   it('rejects a message timeout a Node timer cannot hold, naming the field', () => {
     const message = configError({ inputs: { 'thresholds.messageTimeoutMs': '2147483648' } })
-    expect(message).toMatch(/messageTimeoutMs: expected an integer <= 600000, got 2147483648/)
+    expect(message).toMatch(
+      /thresholds\.message_timeout_ms: expected an integer <= 600000, got 2147483648/
+    )
   })
 
   it('rejects a pong timeout and a handshake timeout above ten minutes', () => {

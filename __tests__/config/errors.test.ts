@@ -110,7 +110,7 @@ describe('config file problems', () => {
       'test_suites.new-test: unknown key; allowed here: connection-lifecycle, self-healing'
     )
     expect(message).toContain(
-      'test_suites.heartbeat-monitoring.interval: unknown key; allowed here: timeout, retry_attempts, ping_interval, pong_timeout, critical'
+      'test_suites.heartbeat-monitoring.interval: unknown key; allowed here: timeout, retry_attempts, ping_interval, critical'
     )
   })
 

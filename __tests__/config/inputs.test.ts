@@ -32,18 +32,55 @@ describe('readActionInputs', () => {
     setInput('connection_count', '10')
     setInput('config', fixture('seed-full.json'))
     setInput('suites', 'all')
-    setInput('json_template', '{"op":"ping","ref":"{{id}}"}')
-    setInput('json_id_field', 'ref')
+    setInput('protocol', 'echo')
     const config = loadConfig({ env: { CONNECTION_COUNT: '20' }, inputs: readActionInputs() })
     expect(config.connectionCount).toBe(10)
     expect(config.duration).toBe(300)
     expect(config.suites).toHaveLength(6)
-    expect(config.json).toEqual({
-      template: '{"op":"ping","ref":"{{id}}"}',
-      matchField: 'type',
-      matchValue: 'pong',
-      idField: 'ref'
-    })
+    // The file says json.
+    expect(config.protocol).toBe('echo')
+  })
+
+  it('refuses an input that moved to the config file, naming its key', () => {
+    setInput('url', 'ws://127.0.0.1:9/ws')
+    setInput('handshake_timeout_ms', '5000')
+    setInput('connect_time_ms', '2000')
+    setInput('max_connections', '50')
+    const error = thrown(() => readActionInputs())
+    expect(error.code).toBe('WSH_ERR_CONFIG')
+    expect(error.message).toContain('Invalid configuration (3 problems)')
+    expect(error.message).toContain(
+      'handshake_timeout_ms: got "5000", but handshake_timeout_ms is no longer an action input; set it in the config file as handshake_timeout_ms'
+    )
+    expect(error.message).toContain(
+      'connect_time_ms: got "2000", but connect_time_ms is no longer an action input; set it in the config file as thresholds.connect_time_ms'
+    )
+    expect(error.message).toContain(
+      'max_connections: got "50", but max_connections is no longer an action input; set it in the config file as max_connections (CLI: --max-connections)'
+    )
+  })
+
+  it('refuses an input action.yml does not declare, listing the inputs and hiding the value', () => {
+    setInput('conection_count', 'ghs_maybeasecret99')
+    const error = thrown(() => readActionInputs())
+    expect(error.code).toBe('WSH_ERR_CONFIG')
+    expect(error.message).toMatch(
+      /^Invalid configuration: conection_count: got "\*\*\*", but this action has no input conection_count; inputs: url, suites, duration, connection_count, /
+    )
+    expect(error.message).not.toContain('ghs_maybeasecret99')
+  })
+
+  it('points a config-file-only setting given as an input at its key', () => {
+    setInput('large_payload_bytes', '2000000')
+    expect(thrown(() => readActionInputs()).message).toContain(
+      'large_payload_bytes: got "2000000", but large_payload_bytes is not an action input; set it in the config file as large_payload_bytes'
+    )
+  })
+
+  it('ignores an undeclared input left empty, as @actions/core reads empty as unset', () => {
+    setInput('idle_ms', '')
+    setInput('duration', '5')
+    expect(readActionInputs()).toEqual({ duration: '5' })
   })
 
   it('makes a "ten" input fail with the input name', () => {

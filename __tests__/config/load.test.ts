@@ -1,6 +1,6 @@
 import { describe, it, expect, afterEach } from '@jest/globals'
 import { loadConfig } from '../../src/config/load.js'
-import { ConfigSchema, suiteSettings } from '../../src/config/schema.js'
+import { ConfigSchema, heartbeatPingIntervalS, suiteSettings } from '../../src/config/schema.js'
 import { SUITE_IDS } from '../../src/engine/model.js'
 import { FIXTURES, fixture, makeProject } from './test-helpers.js'
 
@@ -42,10 +42,10 @@ describe('loadConfig precedence', () => {
     expect(suiteSettings(config, 'heartbeat-monitoring')).toEqual({
       timeout: 120,
       retryAttempts: 2,
-      pingInterval: 15,
-      pongTimeout: 5,
       critical: false
     })
+    expect(heartbeatPingIntervalS(config)).toBe(15)
+    expect(config.thresholds.pongTimeoutMs).toBe(5000)
   })
 
   it('ranks input > environment variable > config file > default', () => {

@@ -38,15 +38,22 @@ describe('protocol_violations', () => {
     expect(error.message).toContain('--no-protocol-violations: takes no value')
   })
 
-  it('is read from the action input and rejects a non-boolean naming the input', () => {
+  it('is no longer an action input: passing one names the config-file key', () => {
     setInput('protocol_violations', 'false')
-    expect(
-      loadConfig({ env: {}, cwd: fixture('none'), inputs: readActionInputs() }).protocolViolations
-    ).toBe(false)
-    setInput('protocol_violations', 'maybe')
-    const error = thrown(() =>
-      loadConfig({ env: {}, cwd: fixture('none'), inputs: readActionInputs() })
+    const error = thrown(() => readActionInputs())
+    expect(error.code).toBe('WSH_ERR_CONFIG')
+    expect(error.message).toContain(
+      'protocol_violations: got "false", but protocol_violations is no longer an action input; set it in the config file as protocol_violations (CLI: --protocol-violations)'
     )
+  })
+
+  it('rejects a non-boolean in the config file, naming the key', () => {
+    const { dir, cleanup } = makeProject({
+      '.github/websocket-test-config.json': JSON.stringify({ protocol_violations: 'maybe' })
+    })
+    cleanups.push(cleanup)
+    const error = thrown(() => loadConfig({ env: {}, cwd: dir }))
+    expect(error.code).toBe('WSH_ERR_CONFIG')
     expect(error.message).toContain('protocol_violations')
     expect(error.message).toContain('maybe')
   })

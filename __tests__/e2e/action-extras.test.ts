@@ -29,6 +29,13 @@ function setInputs(inputs: Record<string, string>): void {
   }
 }
 
+/** A config file in the test's temp dir holding `settings`, for settings that are not inputs. */
+async function configFile(settings: Record<string, unknown>): Promise<string> {
+  const path = join(dir, 'websocket-test-config.json')
+  await writeFile(path, JSON.stringify(settings))
+  return path
+}
+
 function outputs(): Record<string, string> {
   return Object.fromEntries(core.setOutput.mock.calls.map(([name, value]) => [name, String(value)]))
 }
@@ -166,7 +173,7 @@ describe('action: history_branch', () => {
       suites: 'connection-lifecycle',
       duration: '1',
       history_branch: 'ws-health-data',
-      history_keep: '5',
+      config: await configFile({ history_keep: 5 }),
       github_token: TOKEN,
       create_issue: 'false'
     })
@@ -228,7 +235,11 @@ describe('action: no url', () => {
     })
     cleanups.push(() => removeDir(repo))
     process.env.GITHUB_WORKSPACE = repo
-    setInputs({ suites: 'connection-lifecycle', duration: '1', discovery_timeout_ms: '500' })
+    setInputs({
+      suites: 'connection-lifecycle',
+      duration: '1',
+      config: await configFile({ discovery_timeout_ms: 500 })
+    })
     await run()
     expect(core.setFailed).not.toHaveBeenCalled()
     expect(outputs().status).toBe('passed')
@@ -280,7 +291,7 @@ describe('action: alert_issue', () => {
       p50_latency_ms: '100',
       p95_latency_ms: '100',
       history_file: history,
-      alert_issue: 'true',
+      config: await configFile({ alert_issue: true }),
       github_token: 'ghs_FAKEtoken0123456789abcdefSECRET42'
     })
     await run()

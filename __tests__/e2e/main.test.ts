@@ -104,6 +104,16 @@ describe('run (action glue)', () => {
     expect(core.summaryWrites[0]).toContain('"ten"')
   })
 
+  it('fails the step on an input that moved to the config file, naming its key', async () => {
+    setInputs({ url: 'ws://127.0.0.1:1/ws', duration: '1', handshake_timeout_ms: '5000' })
+    await run()
+    expect(core.setFailed).toHaveBeenCalledTimes(1)
+    expect(String(core.setFailed.mock.calls[0]?.[0])).toContain(
+      'handshake_timeout_ms is no longer an action input; set it in the config file as handshake_timeout_ms'
+    )
+    expect(core.setOutput).not.toHaveBeenCalled()
+  })
+
   it('without a url discovers in GITHUB_WORKSPACE and fails listing what was tried, never a pass', async () => {
     process.env.GITHUB_WORKSPACE = dir
     setInputs(QUICK_INPUTS)

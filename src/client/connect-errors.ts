@@ -57,7 +57,7 @@ export function handshakeRejected(
 /**
  * How a user sets the schema field at `path`, spelled from the field table
  * (src/config/fields.ts) so a hint never names a flag or key that does not
- * exist: e.g. "input handshake_timeout_ms or config file key handshake_timeout_ms".
+ * exist: e.g. "input duration or flag --duration or config file key test_duration".
  */
 export function settingNames(path: string): string {
   const spec = fieldForPath(path.split('.'))

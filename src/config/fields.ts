@@ -3,7 +3,8 @@
  * environment variables, config-file keys) to camelCase schema paths. Every
  * other module in src/config/ looks names up here; nothing else spells them.
  */
-import { SUITE_IDS } from '../engine/model.js'
+import { SUITE_IDS, type SuiteId } from '../engine/model.js'
+import { suiteReadsSetting } from './schema.js'
 
 /** How a raw string (input, flag, env) is turned into the value the schema expects. */
 export type FieldKind = 'string' | 'number' | 'boolean' | 'list' | 'suites' | 'headers'
@@ -30,13 +31,22 @@ export interface FieldSpec {
    * `reserved`: declared in action.yml, never read yet (it always has a value, e.g. the token).
    */
   stage?: 'coming' | 'reserved'
+  /**
+   * Action inputs this setting had before it moved to the config file: a
+   * workflow that still passes one gets an error naming `file[0]`.
+   */
+  formerInputs?: readonly string[]
+  /**
+   * Config-file keys that gave this setting in seconds: naming one is an
+   * error pointing at `file[0]`, in milliseconds (one unit per setting).
+   */
+  formerSecondsKeys?: readonly string[]
 }
 
 const SUITE_FIELDS = [
   { key: 'timeout', file: 'timeout', kind: 'number' },
   { key: 'retryAttempts', file: 'retry_attempts', kind: 'number' },
   { key: 'pingInterval', file: 'ping_interval', kind: 'number' },
-  { key: 'pongTimeout', file: 'pong_timeout', kind: 'number' },
   { key: 'critical', file: 'critical', kind: 'boolean' }
 ] as const
 
@@ -104,14 +114,14 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     path: 'maxConnections',
     kind: 'number',
-    input: 'max_connections',
+    formerInputs: ['max_connections'],
     flag: 'max-connections',
     file: ['max_connections']
   },
   {
     path: 'openRatePerSec',
     kind: 'number',
-    input: 'open_rate',
+    formerInputs: ['open_rate'],
     flag: 'open-rate',
     file: ['open_rate']
   },
@@ -132,7 +142,7 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     path: 'maxReconnectAttempts',
     kind: 'number',
-    input: 'max_reconnect_attempts',
+    formerInputs: ['max_reconnect_attempts'],
     flag: 'max-reconnect-attempts',
     file: ['max_reconnect_attempts']
   },
@@ -166,7 +176,7 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     path: 'protocolViolations',
     kind: 'boolean',
-    input: 'protocol_violations',
+    formerInputs: ['protocol_violations'],
     flag: 'protocol-violations',
     file: ['protocol_violations']
   },
@@ -178,32 +188,42 @@ export const FIELDS: readonly FieldSpec[] = [
     env: 'WS_HEALTH_PROTOCOL',
     file: ['protocol']
   },
-  { path: 'json.template', kind: 'string', input: 'json_template', file: ['json_template'] },
+  {
+    path: 'json.template',
+    kind: 'string',
+    formerInputs: ['json_template'],
+    file: ['json_template']
+  },
   {
     path: 'json.matchField',
     kind: 'string',
-    input: 'json_match_field',
+    formerInputs: ['json_match_field'],
     file: ['json_match_field']
   },
   {
     path: 'json.matchValue',
     kind: 'string',
-    input: 'json_match_value',
+    formerInputs: ['json_match_value'],
     file: ['json_match_value']
   },
-  { path: 'json.idField', kind: 'string', input: 'json_id_field', file: ['json_id_field'] },
-  { path: 'subprotocols', kind: 'list', input: 'subprotocols', file: ['subprotocols'] },
+  {
+    path: 'json.idField',
+    kind: 'string',
+    formerInputs: ['json_id_field'],
+    file: ['json_id_field']
+  },
+  { path: 'subprotocols', kind: 'list', formerInputs: ['subprotocols'], file: ['subprotocols'] },
   { path: 'headers', kind: 'headers', input: 'headers', file: ['headers'], secret: true },
   {
     path: 'handshakeTimeoutMs',
     kind: 'number',
-    input: 'handshake_timeout_ms',
+    formerInputs: ['handshake_timeout_ms'],
     file: ['handshake_timeout_ms']
   },
   {
     path: 'idleMs',
     kind: 'number',
-    input: 'idle_ms',
+    formerInputs: ['idle_ms'],
     flag: 'idle-ms',
     file: ['idle_ms']
   },
@@ -211,21 +231,21 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     path: 'minMessageBytes',
     kind: 'number',
-    input: 'min_message_bytes',
+    formerInputs: ['min_message_bytes'],
     flag: 'min-message-bytes',
     file: ['min_message_bytes']
   },
   {
     path: 'maxMessageBytes',
     kind: 'number',
-    input: 'max_message_bytes',
+    formerInputs: ['max_message_bytes'],
     flag: 'max-message-bytes',
     file: ['max_message_bytes']
   },
   {
     path: 'compression',
     kind: 'boolean',
-    input: 'compression',
+    formerInputs: ['compression'],
     flag: 'compression',
     file: ['compression']
   },
@@ -248,11 +268,16 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     path: 'discoveryTimeoutMs',
     kind: 'number',
-    input: 'discovery_timeout_ms',
+    formerInputs: ['discovery_timeout_ms'],
     flag: 'discovery-timeout',
     file: ['discovery_timeout_ms']
   },
-  { path: 'discoveryPaths', kind: 'list', input: 'discovery_paths', file: ['discovery_paths'] },
+  {
+    path: 'discoveryPaths',
+    kind: 'list',
+    formerInputs: ['discovery_paths'],
+    file: ['discovery_paths']
+  },
   {
     path: 'historyFile',
     kind: 'string',
@@ -270,29 +295,29 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     path: 'historyPath',
     kind: 'string',
-    input: 'history_path',
+    formerInputs: ['history_path'],
     flag: 'history-path',
     file: ['history_path']
   },
   {
     path: 'historyKeep',
     kind: 'number',
-    input: 'history_keep',
+    formerInputs: ['history_keep'],
     flag: 'history-keep',
     file: ['history_keep']
   },
-  { path: 'regressionK', kind: 'number', input: 'regression_k', file: ['regression_k'] },
+  { path: 'regressionK', kind: 'number', formerInputs: ['regression_k'], file: ['regression_k'] },
   {
     path: 'regressionMinChange',
     kind: 'number',
-    input: 'regression_min_change',
+    formerInputs: ['regression_min_change'],
     file: ['regression_min_change']
   },
   // Thresholds: the seed documents both the short and the max_/min_ forms.
   {
     path: 'thresholds.connectTimeMs',
     kind: 'number',
-    input: 'connect_time_ms',
+    formerInputs: ['connect_time_ms'],
     file: ['thresholds.connect_time_ms', 'thresholds.max_connect_time_ms']
   },
   {
@@ -330,8 +355,10 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     path: 'thresholds.pongTimeoutMs',
     kind: 'number',
-    input: 'pong_timeout_ms',
-    file: ['thresholds.pong_timeout_ms']
+    formerInputs: ['pong_timeout_ms'],
+    file: ['thresholds.pong_timeout_ms'],
+    // The seed's per-suite pong_timeout was in seconds; two units for one timeout was one too many.
+    formerSecondsKeys: SUITE_IDS.map((id) => `test_suites.${id}.pong_timeout`)
   },
   { path: 'thresholds.heartbeatP99Ms', kind: 'number', file: ['thresholds.heartbeat_p99_ms'] },
   {
@@ -349,8 +376,9 @@ export const FIELDS: readonly FieldSpec[] = [
   { path: 'thresholds.maxDegradation', kind: 'number', file: ['thresholds.max_degradation'] },
   { path: 'thresholds.minFairness', kind: 'number', file: ['thresholds.min_fairness'] },
   { path: 'thresholds.degradedMargin', kind: 'number', file: ['thresholds.degraded_margin'] },
+  // Only the keys each suite reads (src/config/schema.ts SuiteSettingsBySuiteSchema).
   ...SUITE_IDS.flatMap((id) =>
-    SUITE_FIELDS.map((field): FieldSpec => ({
+    SUITE_FIELDS.filter((field) => suiteReadsSetting(id, field.key)).map((field): FieldSpec => ({
       path: `testSuites.${id}.${field.key}`,
       kind: field.kind,
       file: [`test_suites.${id}.${field.file}`]
@@ -359,11 +387,11 @@ export const FIELDS: readonly FieldSpec[] = [
   // Failure issue, merge mode and sharding (issue 7). The token is a secret:
   // masked when read, redacted in reports.
   { path: 'createIssue', kind: 'boolean', input: 'create_issue', file: ['create_issue'] },
-  { path: 'alertIssue', kind: 'boolean', input: 'alert_issue', file: ['alert_issue'] },
+  { path: 'alertIssue', kind: 'boolean', formerInputs: ['alert_issue'], file: ['alert_issue'] },
   {
     path: 'alertIssueLabel',
     kind: 'string',
-    input: 'alert_issue_label',
+    formerInputs: ['alert_issue_label'],
     file: ['alert_issue_label']
   },
   { path: 'issueOn', kind: 'string', input: 'issue_on', file: ['issue_on'] },
@@ -388,6 +416,24 @@ export function fieldForPath(path: readonly PropertyKey[]): FieldSpec | undefine
 /** Config-file keys (dotted, relative to a settings block) -> spec. */
 export const FILE_KEYS: ReadonlyMap<string, FieldSpec> = new Map(
   FIELDS.flatMap((spec) => (spec.file ?? []).map((key) => [key, spec] as const))
+)
+
+/** Per-suite config-file keys (`ping_interval`) -> the suites that read them. */
+export const SUITE_KEY_READERS: ReadonlyMap<string, readonly SuiteId[]> = new Map(
+  SUITE_FIELDS.map((field) => [
+    field.file,
+    SUITE_IDS.filter((id) => suiteReadsSetting(id, field.key))
+  ])
+)
+
+/** Former action inputs -> the spec of the setting, now in the config file. */
+export const FORMER_INPUTS: ReadonlyMap<string, FieldSpec> = new Map(
+  FIELDS.flatMap((spec) => (spec.formerInputs ?? []).map((name) => [name, spec] as const))
+)
+
+/** Former config-file keys in seconds -> the spec of the setting they gave. */
+export const FORMER_SECONDS_KEYS: ReadonlyMap<string, FieldSpec> = new Map(
+  FIELDS.flatMap((spec) => (spec.formerSecondsKeys ?? []).map((key) => [key, spec] as const))
 )
 
 /** Flag name -> spec. */

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { FILE_KEYS } from './fields.js'
+import { misplacedKeyProblem } from './misplaced-keys.js'
 
 /** Looked up, in order, relative to the working directory when no file is named. */
 export const DEFAULT_CONFIG_PATHS = [
@@ -107,6 +108,11 @@ function flatten(
         problems.push(
           `${name}: expected an object with keys ${keysUnder(fileKey + '.').join(', ')} (in ${file})`
         )
+      continue
+    }
+    const misplaced = misplacedKeyProblem(fileKey, value, allowed)
+    if (misplaced !== undefined) {
+      problems.push(`${name}: ${misplaced} (in ${file})`)
       continue
     }
     const extra = prefix === '' && namePrefix === '' ? ', environments' : ''

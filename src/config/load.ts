@@ -127,7 +127,8 @@ function fromRaw(
       problems.push(`${path}: unknown setting`)
       continue
     }
-    layer.set(path, { value, name: nameOf(spec) ?? spec.input ?? path })
+    // A setting with no name in this source (a file-only key given as raw input) goes by its file key.
+    layer.set(path, { value, name: nameOf(spec) ?? spec.input ?? spec.file?.[0] ?? path })
   }
   return layer
 }

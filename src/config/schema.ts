@@ -38,23 +38,51 @@ const positiveMs = z.number().int().positive().max(MAX_TIMEOUT_MS)
 const latencyLimitMs = z.number().positive().max(MAX_TIMEOUT_MS)
 const ratio = z.number().min(0).max(1)
 
-/** Per-suite settings, the seed's `test_suites.<id>` block. */
-export const SuiteSettingsSchema = z
+/** Per-suite settings every suite reads (src/engine/runner.ts): the seed's `test_suites.<id>` block. */
+const commonSuiteSettings = {
+  /** Hard limit for the suite in seconds (it is also cut by the run deadline). */
+  timeout: z.number().positive().max(MAX_DURATION_S).optional(),
+  /** Extra attempts for a suite whose verdict is failed (0 = run once). */
+  retryAttempts: z.number().int().min(0).max(5).default(0),
+  /** A failed critical suite fails the run; a failed non-critical one degrades it. */
+  critical: z.boolean().optional()
+}
+
+export const SuiteSettingsSchema = z.object(commonSuiteSettings).strict()
+
+/**
+ * heartbeat-monitoring alone pings, so it alone takes a ping interval. Its
+ * pong timeout is thresholds.pongTimeoutMs (one setting, in ms).
+ */
+export const HeartbeatSuiteSettingsSchema = z
   .object({
-    /** Hard limit for the suite in seconds (it is also cut by the run deadline). */
-    timeout: z.number().positive().max(MAX_DURATION_S).optional(),
-    /** Extra attempts for a suite whose verdict is failed (0 = run once). */
-    retryAttempts: z.number().int().min(0).max(5).default(0),
+    ...commonSuiteSettings,
     /** Seconds between heartbeat pings. */
-    pingInterval: z.number().positive().max(MAX_TIMEOUT_S).optional(),
-    /** Seconds to wait for a pong. */
-    pongTimeout: z.number().positive().max(MAX_TIMEOUT_S).optional(),
-    /** A failed critical suite fails the run; a failed non-critical one degrades it. */
-    critical: z.boolean().optional()
+    pingInterval: z.number().positive().max(MAX_TIMEOUT_S).optional()
   })
   .strict()
 
+/**
+ * `test_suites`: each suite takes only the keys it reads, so a key written
+ * under a suite that ignores it is an error instead of a silent no-op.
+ */
+export const SuiteSettingsBySuiteSchema = z
+  .object({
+    'connection-lifecycle': SuiteSettingsSchema.optional(),
+    'self-healing': SuiteSettingsSchema.optional(),
+    'message-delivery': SuiteSettingsSchema.optional(),
+    'heartbeat-monitoring': HeartbeatSuiteSettingsSchema.optional(),
+    'concurrent-connections': SuiteSettingsSchema.optional(),
+    'latency-performance': SuiteSettingsSchema.optional()
+  } satisfies Record<SuiteId, z.ZodOptional<z.ZodObject>>)
+  .strict()
+
 export type SuiteSettings = z.infer<typeof SuiteSettingsSchema>
+
+/** Whether suite `id` reads the per-suite setting `key` (camelCase, e.g. `pingInterval`). */
+export function suiteReadsSetting(id: SuiteId, key: string): boolean {
+  return Object.hasOwn(SuiteSettingsBySuiteSchema.shape[id].unwrap().shape, key)
+}
 
 /** Suites whose failure fails the run by default (the rest degrade it). */
 export const DEFAULT_CRITICAL: Record<SuiteId, boolean> = {
@@ -353,7 +381,7 @@ export const ConfigSchema = z
     /** A regression must also be worse than the baseline median by this share (0.2 = 20 %). */
     regressionMinChange: z.number().min(0).max(100).default(0.2),
     thresholds: ThresholdsSchema.default(ThresholdsSchema.parse({})),
-    testSuites: z.partialRecord(SuiteIdSchema, SuiteSettingsSchema).default({}),
+    testSuites: SuiteSettingsBySuiteSchema.default({}),
     // Failure issue (issue 7). Unset create_issue = on when a token is present.
     createIssue: z.boolean().optional(),
     /** Post predictive alerts (predictions, regressions) of a non-failing run to the failure-issue thread. */
@@ -395,7 +423,12 @@ export function suiteSettings(config: Config, id: SuiteId): SuiteSettings & { cr
   const own = config.testSuites[id]
   return {
     retryAttempts: own?.retryAttempts ?? 0,
-    ...own,
+    timeout: own?.timeout,
     critical: own?.critical ?? DEFAULT_CRITICAL[id]
   }
+}
+
+/** `test_suites.heartbeat-monitoring.ping_interval` in seconds, when set. */
+export function heartbeatPingIntervalS(config: Config): number | undefined {
+  return config.testSuites['heartbeat-monitoring']?.pingInterval
 }

@@ -15,7 +15,7 @@
  * ping interval.
  */
 import type { CloseInfo, Connection } from '../client/types.js'
-import { suiteSettings, type Config } from '../config/schema.js'
+import { heartbeatPingIntervalS, type Config } from '../config/schema.js'
 import { failedToMeasure, measure, skipped } from '../engine/checks.js'
 import type { Check, MetricValue } from '../engine/model.js'
 import { closeQuietly, connectWithin } from '../engine/probes.js'
@@ -69,7 +69,7 @@ export function idleMsFor(config: Config, budgetMs: number): number {
 
 /** The pinging connection's interval (ms): ping_interval as configured (not capped to the budget), else the fallback. */
 export function idlePingIntervalMs(config: Config, fallbackMs: number): number {
-  const configured = suiteSettings(config, 'heartbeat-monitoring').pingInterval
+  const configured = heartbeatPingIntervalS(config)
   return configured !== undefined ? Math.round(configured * 1000) : fallbackMs
 }
 
@@ -140,7 +140,7 @@ async function holdPinging(
 ): Promise<Lifetime> {
   const openedAtMs = openedAt(connection, ctx)
   const endAtMs = openedAtMs + windowMs
-  const pongTimeoutMs = pongTimeoutFor(ctx.config)
+  const pongTimeoutMs = ctx.config.thresholds.pongTimeoutMs
   const planned = Math.min(MAX_IDLE_PINGS, Math.ceil(windowMs / intervalMs))
   let sent = 0
   let answered = 0
@@ -242,11 +242,6 @@ async function closeInfoSoon(
   } finally {
     stop.abort()
   }
-}
-
-function pongTimeoutFor(config: Config): number {
-  const own = suiteSettings(config, 'heartbeat-monitoring').pongTimeout
-  return own !== undefined ? own * 1000 : config.thresholds.pongTimeoutMs
 }
 
 interface Judged {

@@ -11,7 +11,7 @@
  * that often during the suite.
  */
 import type { Connection } from '../client/types.js'
-import { suiteSettings } from '../config/schema.js'
+import { heartbeatPingIntervalS } from '../config/schema.js'
 import { failedToMeasure, measure, skipped, verify } from '../engine/checks.js'
 import type { Check, MetricValue } from '../engine/model.js'
 import { closeQuietly, runProbes } from '../engine/probes.js'
@@ -56,7 +56,7 @@ type Outcome = { checks: Check[]; metrics: { [key: string]: MetricValue } }
  * waiting between them, far past its budget.
  */
 export function pingIntervalMs(ctx: Pick<SuiteContext, 'config' | 'budgetMs'>): number {
-  const configured = suiteSettings(ctx.config, 'heartbeat-monitoring').pingInterval
+  const configured = heartbeatPingIntervalS(ctx.config)
   if (configured !== undefined) {
     return Math.min(configured * 1000, Math.max(MIN_PING_INTERVAL_MS, ctx.budgetMs / MIN_PINGS))
   }
@@ -108,16 +108,9 @@ async function measurePings(ctx: SuiteContext): Promise<Outcome> {
   return judgePings(ctx, tally, intervalMs)
 }
 
-function pongTimeoutOf(ctx: SuiteContext): number {
-  const settings = suiteSettings(ctx.config, 'heartbeat-monitoring')
-  return settings.pongTimeout !== undefined
-    ? settings.pongTimeout * 1000
-    : ctx.config.thresholds.pongTimeoutMs
-}
-
 /** Pings every `intervalMs` for the budget (at least MIN_PINGS), on a connection the path may reopen. */
 async function pingLoop(ctx: SuiteContext, lane: Lane, intervalMs: number): Promise<PingTally> {
-  const pongTimeoutMs = pongTimeoutOf(ctx)
+  const pongTimeoutMs = ctx.config.thresholds.pongTimeoutMs
   const ledger = ctx.path.ledger()
   const tally: PingTally = {
     sent: 0,
@@ -193,8 +186,8 @@ async function judgePings(
 ): Promise<Outcome> {
   const { thresholds } = ctx.config
   const margin = thresholds.degradedMargin
-  const settings = suiteSettings(ctx.config, 'heartbeat-monitoring')
-  const pongTimeoutMs = pongTimeoutOf(ctx)
+  const pingIntervalS = heartbeatPingIntervalS(ctx.config)
+  const pongTimeoutMs = ctx.config.thresholds.pongTimeoutMs
   const { sent, rtts, heldBehindData, lostToDrops, firstError } = tally
   const connection = tally.lane.current()
   const checks: Check[] = []
@@ -212,11 +205,10 @@ async function judgePings(
   const dropped =
     lostToDrops > 0 ? ` (${lostToDrops} more went with injected drops: not judged)` : ''
   // A configured ping_interval the budget cannot hold MIN_PINGS of is capped: say so, not silently.
-  const configuredMs =
-    settings.pingInterval === undefined ? undefined : settings.pingInterval * 1000
+  const configuredMs = pingIntervalS === undefined ? undefined : pingIntervalS * 1000
   const capped =
     configuredMs !== undefined && configuredMs > intervalMs
-      ? `; ping_interval ${settings.pingInterval} s capped to ${Math.round(intervalMs)} ms so ${MIN_PINGS} pings fit the suite's ${Math.round(ctx.budgetMs)} ms share of duration`
+      ? `; ping_interval ${pingIntervalS} s capped to ${Math.round(intervalMs)} ms so ${MIN_PINGS} pings fit the suite's ${Math.round(ctx.budgetMs)} ms share of duration`
       : ''
   const missed = `${unanswered} of ${sent} pings got no pong within ${pongTimeoutMs} ms${dropped}${capped}`
   const why = firstError === undefined ? '' : `; first: ${describeError(firstError)}`
