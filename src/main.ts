@@ -65,7 +65,10 @@ export async function run(): Promise<void> {
     }
     core.info(renderConsole(report, { color: false }))
     const issueKind = alertIssueApplies(config, report.status) ? 'prediction' : 'failure'
-    summary = [buildStepSummary(report), issueSummaryLine(issue, issueKind)]
+    summary = [
+      buildStepSummary(report, { failOn: config.failOn }),
+      issueSummaryLine(issue, issueKind)
+    ]
       .filter((s) => s !== '')
       .join('\n\n')
     if (failsRun(report.status, config.failOn, gate)) {
