@@ -60,6 +60,8 @@ export function isFarAbove(limit: number, values: readonly number[]): boolean {
  */
 export function chartNumber(value: number, digits = 3): string {
   if (!Number.isFinite(value)) return '0'
+  // toFixed switches to exponent notation from 1e21 on; a whole number needs no decimals there.
+  if (Math.abs(value) >= 1e21) return BigInt(Math.round(value)).toString()
   const fixed = value.toFixed(digits)
   const trimmed = fixed.includes('.') ? fixed.replace(/0+$/, '').replace(/\.$/, '') : fixed
   return trimmed === '-0' ? '0' : trimmed
