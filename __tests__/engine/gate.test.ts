@@ -4,7 +4,7 @@
  * verdict rules; fail_on_regression fails on a regression in the trend.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { EXIT, main } from '../../src/cli.js'
@@ -15,6 +15,7 @@ import type { Regression } from '../../src/history/baseline.js'
 import { startReferenceServer, type ReferenceServer } from '../../src/server/reference-server.js'
 import { captureIo } from '../e2e/cli-io.js'
 import { makeReport, makeReportCheck, makeSuiteResult } from '../fixtures/reports.js'
+import { makeRecord } from '../history/make-record.js'
 
 let dir = ''
 let server: ReferenceServer | undefined
@@ -71,6 +72,35 @@ describe('explicit thresholds on a real run', () => {
     expect(io.out()).toContain('DEGRADED')
     expect(code).toBe(EXIT.healthy)
   })
+})
+
+describe('fail_on_regression on a real run with history', () => {
+  /** Six earlier runs at 10 million msgs/s: no loopback run of 1 s gets near, so throughput regressed. */
+  async function seededHistory(name: string, target: string): Promise<string> {
+    const path = join(dir, `${name}.jsonl`)
+    const records = Array.from({ length: 6 }, (_, index) =>
+      makeRecord(index, { throughputMsgsPerSec: 10_000_000 }, { target })
+    )
+    await writeFile(path, records.map((record) => JSON.stringify(record)).join('\n') + '\n')
+    return path
+  }
+
+  it('--fail-on-regression fails the run (exit 1) on the regression; without it the run passes', async () => {
+    server = await startReferenceServer()
+    const args = ['run', '--url', server.url, '--suites', 'latency-performance', '--duration', '1']
+
+    const gated = captureIo()
+    const gatedHistory = await seededHistory('gated', server.url)
+    const code = await main([...args, '--history', gatedHistory, '--fail-on-regression'], gated)
+    expect(gated.err()).toContain('regression (fail_on_regression): throughput')
+    expect(code).toBe(EXIT.failed)
+
+    const plain = captureIo()
+    const plainHistory = await seededHistory('plain', server.url)
+    expect(await main([...args, '--history', plainHistory], plain)).toBe(EXIT.healthy)
+    // The regression is still reported, it just does not fail the run.
+    expect(plain.out()).toMatch(/throughput [\d.]+ msgs\/s vs baseline 10000000 msgs\/s/)
+  }, 60_000)
 })
 
 describe('judgeGate', () => {
