@@ -7,6 +7,7 @@ import * as core from '@actions/core'
 import { join } from 'node:path'
 import { readActionInputs } from './config/inputs.js'
 import { loadConfig } from './config/load.js'
+import { applyGate } from './engine/gate.js'
 import { failsRun } from './engine/verdict.js'
 import type { RunReport } from './engine/model.js'
 import { describeError, isHealthError } from './errors.js'
@@ -15,6 +16,7 @@ import { writeJsonReport } from './report/json.js'
 import { notStartedOutputs, toOutputs } from './report/outputs.js'
 import { buildErrorSummary, buildStepSummary } from './report/step-summary.js'
 import { verdictLine } from './report/verdict-line.js'
+import { gateLine } from './report/gate-section.js'
 import { mergeReportFiles } from './report/merge-command.js'
 import { expandGlobs } from './report/report-files.js'
 import { alertIssueApplies, issueSummaryLine, syncRunIssue } from './github/action-issue.js'
@@ -41,6 +43,8 @@ export async function run(): Promise<void> {
         : await runActionCheck(config)
     // History is a side channel too: it warns and never changes the verdict.
     const history = await keepActionHistory(report, config)
+    // After the history, which adds the regressions fail_on_regression gates on.
+    const gate = applyGate(report, config)
     const reportPath = await writeReport(config.reportPath ?? defaultReportPath(), report)
     // A side channel: it warns (issues: write) and never changes the verdict.
     const issue = await syncRunIssue({
@@ -60,11 +64,15 @@ export async function run(): Promise<void> {
     }
     core.info(renderConsole(report, { color: false }))
     const issueKind = alertIssueApplies(config, report.status) ? 'prediction' : 'failure'
-    summary = [buildStepSummary(report), issueSummaryLine(issue, issueKind)]
+    summary = [
+      buildStepSummary(report, { failOn: config.failOn }),
+      issueSummaryLine(issue, issueKind)
+    ]
       .filter((s) => s !== '')
       .join('\n\n')
-    if (failsRun(report.status, config.failOn)) {
-      failure = `WebSocket health ${verdictLine(report)} (fail_on: ${config.failOn})`
+    if (failsRun(report.status, config.failOn, gate)) {
+      const gated = gateLine(report)
+      failure = `WebSocket health ${verdictLine(report)} (fail_on: ${config.failOn})${gated ? `; ${gated}` : ''}`
     }
   } catch (error) {
     // A config error is the user's to fix; anything else is ours and says so.

@@ -18,24 +18,33 @@ afterEach(() => {
 })
 
 describe('cross-field config rules', () => {
-  it('a file p50 above the p95 default names the file key and shows the default', () => {
+  it('a file p50 above the p95 default raises the unset p95 to fit instead of failing', () => {
     const cwd = withFile({ thresholds: { p50_latency_ms: 600 } })
-    const error = thrown(() => loadConfig({ env: {}, cwd }))
-    expect(error.code).toBe('WSH_ERR_CONFIG')
-    expect(error.message).toContain(
-      `thresholds.p95_latency_ms: expected at least the p50 limit (600 ms), got the default 500 (in ${FILE})`
-    )
-    expect(error.message).not.toContain('got nothing')
+    const config = loadConfig({ env: {}, cwd })
+    expect(config.thresholds).toMatchObject({
+      p50LatencyMs: 600,
+      p95LatencyMs: 600,
+      p99LatencyMs: 1000
+    })
   })
 
-  it('an input p50 above the p95 default names the input', () => {
+  it('an input p50 above an input p99 names the p99 input and the p50 limit', () => {
     const error = thrown(() =>
-      loadConfig({ env: {}, inputs: { url: 'ws://127.0.0.1:1', 'thresholds.p50LatencyMs': '600' } })
+      loadConfig({
+        env: {},
+        inputs: {
+          url: 'ws://127.0.0.1:1',
+          'thresholds.p50LatencyMs': '600',
+          'thresholds.p99LatencyMs': '400'
+        }
+      })
     )
+    expect(error.code).toBe('WSH_ERR_CONFIG')
     expect(error.message).toContain(
-      'p95_latency_ms: expected at least the p50 limit (600 ms), got the default 500'
+      'p99_latency_ms: expected at least the p50 limit (600 ms), got 400'
     )
-    expect(error.message).not.toContain('thresholds.p95')
+    expect(error.message).not.toContain('thresholds.p99')
+    expect(error.message).not.toContain('p95')
   })
 
   it('chaos max_ms below min_ms is a load-time error without chaos mode, named by its file key', () => {

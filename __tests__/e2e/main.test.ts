@@ -71,7 +71,7 @@ describe('run (action glue)', () => {
       JSON.parse(await readFile(set.report_path, 'utf8')) as Record<string, unknown>
     )
     expect(core.summaryWrites).toHaveLength(1)
-    expect(core.summaryWrites[0]).toContain('### ✅ Connection Lifecycle: PASSED')
+    expect(core.summaryWrites[0]).toContain('<details><summary>✅ Connection Lifecycle: PASSED')
     expect(core.summaryWrites[0]).toContain('| Check | Value | Threshold | Status | Details |')
   })
 

@@ -127,7 +127,15 @@ describe('text the service controls renders as words in the step summary', () =>
       ]
     })
     const summary = buildStepSummary(report)
-    const row = summary.split('\n').find((line) => line.includes('closed with 1008'))
+    const rows = summary.split('\n').filter((line) => line.includes('closed with 1008'))
+    // Once in the grouped reasons at the top, once in the suite's table.
+    expect(rows).toHaveLength(2)
+    const reason = rows[0]!
+    expect(reason).not.toContain('<img')
+    expect(reason).not.toMatch(/(?<!\\)\]\(/)
+    expect(reason).not.toMatch(/@octo-org/)
+    expect(reason).not.toMatch(/#12\b/)
+    const row = rows.find((line) => line.startsWith('| '))
     expect(row).toBeDefined()
     expect(row).not.toContain('<img')
     // An escaped bracket cannot open a link.

@@ -20,10 +20,12 @@ describe('buildStepSummary', () => {
 
   it('has one table per suite with value, threshold and status', () => {
     const markdown = buildStepSummary(makeReport())
-    for (const title of ['Connection Lifecycle', 'Message Delivery', 'Latency & Performance']) {
-      expect(markdown).toContain(`### `)
-      expect(markdown).toMatch(new RegExp(`### (✅|⚠️) ${title}: (PASSED|DEGRADED)`))
-    }
+    // The degraded suite is open under its heading; the passed ones are folded.
+    expect(markdown).toContain('### ⚠️ Latency & Performance: DEGRADED')
+    expect(markdown).toContain(
+      '<details><summary>✅ Connection Lifecycle: PASSED · 1 passed</summary>'
+    )
+    expect(markdown).toMatch(/<details><summary>✅ Message Delivery: PASSED · /)
     expect(markdown.match(/\| Check \| Value \| Threshold \| Status \| Details \|/g)).toHaveLength(
       3
     )
@@ -39,15 +41,66 @@ describe('buildStepSummary', () => {
     expect(markdown).toContain('| P95 latency | 520.4 ms | < 500 ms | ⚠️ degraded |')
   })
 
-  it('lists key metrics and a latency chart when latency was measured', () => {
+  it('leads with the degraded check and its reason, before the key metrics', () => {
+    const markdown = buildStepSummary(makeReport({ status: 'degraded' }))
+    const attention = markdown.indexOf('### Needs attention: 1 check, 1 distinct reason')
+    expect(attention).toBeGreaterThan(0)
+    expect(attention).toBeLessThan(markdown.indexOf('### Key metrics'))
+    expect(markdown).toMatch(/- ⚠️ \*\*Latency &amp; Performance \/ P95 latency\*\*: /)
+  })
+
+  it('lists key metrics in one row and the full metrics folded', () => {
     const markdown = buildStepSummary(makeReport())
-    expect(markdown).toContain('### Key Metrics')
+    expect(markdown).toContain('### Key metrics')
+    expect(markdown).toContain(
+      '| 42.15 ms | 89.34 ms | 125.67 ms | 98.5% | 100% | 123.46 msgs/s | 5.5 ms | 2 | 0 |'
+    )
+    expect(markdown).toContain('<details><summary>All metrics</summary>')
     expect(markdown).toContain('| Average Latency | 45.23 ms |')
-    expect(markdown).toContain('| P95 Latency | 89.34 ms |')
     expect(markdown).toContain('| Success Rate | 98.5% |')
     expect(markdown).toContain('| Reconnections | 2 |')
+  })
+
+  it('charts latency by percentile with the limits when they fit, not bars dominated by max', () => {
+    const near = makeReport({
+      config: { thresholds: { p50LatencyMs: 60, p95LatencyMs: 120, p99LatencyMs: 200 } }
+    })
+    const markdown = buildStepSummary(near)
     expect(markdown).toContain('```mermaid')
-    expect(markdown).toContain('bar [45.23, 42.15, 89.34, 125.67, 140.2]')
+    // No histogram in this report: the summary's own percentiles.
+    expect(markdown).toContain('x-axis "percentile" [p50, p95, p99]')
+    expect(markdown).toContain('  line [42.151, 89.344, 125.672]')
+    expect(markdown).toContain('  line [60, 120, 200]')
+    expect(markdown).toContain('red: the limit each percentile must stay under')
+    expect(markdown).toContain('max 140.2 ms (not drawn)')
+    expect(markdown).not.toContain('bar [')
+  })
+
+  it('says when a threshold the user set fails the step, and when fail_on keeps it from failing', () => {
+    const gate = {
+      thresholdMisses: [
+        {
+          suite: 'latency-performance' as const,
+          check: 'latency-p95',
+          title: 'P95 latency',
+          threshold: 'p95LatencyMs' as const,
+          value: 520.4,
+          op: '<' as const,
+          limit: 500,
+          unit: 'ms'
+        }
+      ],
+      regressions: []
+    }
+    const report = makeReport({ status: 'degraded', gate, config: { failOn: 'failed' } })
+    const failing = buildStepSummary(report)
+    expect(failing).toContain('**⛔ The step fails on a gate**')
+    expect(failing).toContain(
+      '- threshold you set: P95 latency 520.4 ms misses p95_latency_ms &lt; 500 ms (Latency &amp; Performance)'
+    )
+    const never = buildStepSummary(report, { failOn: 'never' })
+    expect(never).not.toContain('The step fails')
+    expect(never).toContain('**Gate** (not failing the step: fail_on is never)')
   })
 
   it('says n/a and draws no chart when nothing was measured', () => {

@@ -84,14 +84,26 @@ describe('stress section', () => {
     expect(text).toContain('Slow reader: closed-slow-reader — closed the slow reader (code 1008')
   })
 
-  it('charts p95 with its limit and throughput against connections', () => {
+  it('charts p95 and throughput against connections; a limit far above is stated, not drawn', () => {
     const markdown = stressSummarySection(makeReport({ stress: stressBlock() })).join('\n')
     expect(markdown).toContain('### 🔥 Stress mode: on')
     expect(markdown).toContain('x-axis "connections" [2, 4]')
     expect(markdown).toContain('line [10, 20]')
-    expect(markdown).toContain('line [500, 500]')
+    // 500 ms against 10-20 ms would flatten the data: said in words instead.
+    expect(markdown).not.toContain('line [500, 500]')
+    expect(markdown).toContain('p95 limit 500 ms, far above these values (not drawn)')
+    expect(markdown).toContain('y-axis "ms" 0 --> 25')
     expect(markdown).toContain('line [20, 40]')
+    expect(markdown).toContain('_Legend: blue: p95 round-trip latency at each step._')
     expect(markdown).toContain('5 ms per extra connection')
+  })
+
+  it('draws the p95 limit in red when it is near the data', () => {
+    const near = stressBlock({ steps: [step(2, 300), step(4, 450)] })
+    const markdown = stressSummarySection(makeReport({ stress: near })).join('\n')
+    expect(markdown).toContain('line [300, 450]')
+    expect(markdown).toContain('line [500, 500]')
+    expect(markdown).toContain('red: p95 limit 500 ms')
   })
 
   it('draws no chart from a single step and says when no step completed', () => {

@@ -47,13 +47,38 @@ describe('trend section', () => {
     report.config = { ...report.config, regressionK: 3, thresholds: { p95LatencyMs: 300 } }
     const text = trendSummarySection(report).join('\n')
     expect(text).toContain('title "p95 latency (ms), last 6 runs"')
+    // No commits recorded: the runs' dates (UTC) label the x-axis.
+    expect(text).toContain(
+      'x-axis "run (UTC)" ["11-01 00:00", "11-01 01:00", "11-01 02:00", "11-01 03:00", "11-01 04:00", "11-01 05:00"]'
+    )
     expect(text).toContain('  line [10, 30, 5, 35, 8, 12]')
-    expect(text).toContain('  line [300, 300, 300, 300, 300, 300]')
+    // A 300 ms threshold against 5-35 ms would flatten the runs: stated, not drawn.
+    expect(text).not.toContain('  line [300, 300, 300, 300, 300, 300]')
+    expect(text).toContain('threshold 300 ms, far above these values (not drawn)')
     // Median 10 ± a wide noise band (3 × 7.4 ms): the lower edge stops at 0 ms, never below.
     expect(text).toMatch(/ {2}line \[0, 0, 0, 0, 0, 0\]/)
+    expect(text).toContain('grey: baseline band upper edge')
     expect(text).toContain('| p95 latency | 10 ms ± 22.2 ms | 5 | 12 ms |')
     const lines = trendTextLines(trend).join('\n')
     expect(lines).toContain('Regressions: none')
     expect(lines).toContain('Predictions: none')
+  })
+
+  it("labels runs with their commit's short SHA and draws a threshold near the data", () => {
+    const p95s = [100, 120, 110, 130, 125, 140]
+    const records = p95s.map((p95, run) => ({
+      ...recordWithP95(run, p95),
+      commit: `${String(run).repeat(7)}abcdef0123456789abcdef0123456789a`.slice(0, 40)
+    }))
+    const trend = analyzeTrend(
+      records.slice(0, -1),
+      records.at(-1)!,
+      makeConfig({ thresholds: { p95LatencyMs: 200 } })
+    )
+    const text = trendMarkdown(trend, { thresholds: { p95LatencyMs: 200 } }).join('\n')
+    expect(text).toContain('x-axis "commit" [0000000, 1111111, 2222222, 3333333, 4444444, 5555555]')
+    expect(text).toContain('  line [200, 200, 200, 200, 200, 200]')
+    expect(text).toContain('red: threshold')
+    expect(text).toContain('y-axis "ms" 0 --> 250')
   })
 })

@@ -251,6 +251,13 @@ export const FIELDS: readonly FieldSpec[] = [
   },
   { path: 'failOn', kind: 'string', input: 'fail_on', flag: 'fail-on', file: ['fail_on'] },
   {
+    path: 'failOnRegression',
+    kind: 'boolean',
+    input: 'fail_on_regression',
+    flag: 'fail-on-regression',
+    file: ['fail_on_regression']
+  },
+  {
     path: 'reportPath',
     kind: 'string',
     input: 'report_path',
@@ -324,18 +331,21 @@ export const FIELDS: readonly FieldSpec[] = [
     path: 'thresholds.p50LatencyMs',
     kind: 'number',
     input: 'p50_latency_ms',
+    flag: 'p50',
     file: ['thresholds.p50_latency_ms', 'thresholds.max_latency_p50_ms']
   },
   {
     path: 'thresholds.p95LatencyMs',
     kind: 'number',
     input: 'p95_latency_ms',
+    flag: 'p95',
     file: ['thresholds.p95_latency_ms', 'thresholds.max_latency_p95_ms']
   },
   {
     path: 'thresholds.p99LatencyMs',
     kind: 'number',
     input: 'p99_latency_ms',
+    flag: 'p99',
     env: 'LATENCY_THRESHOLD_MS',
     file: ['thresholds.p99_latency_ms', 'thresholds.max_latency_p99_ms']
   },
@@ -343,6 +353,7 @@ export const FIELDS: readonly FieldSpec[] = [
     path: 'thresholds.successRate',
     kind: 'number',
     input: 'success_rate',
+    flag: 'success-rate',
     env: 'SUCCESS_THRESHOLD',
     file: ['thresholds.success_rate', 'thresholds.min_success_rate']
   },

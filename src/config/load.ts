@@ -14,7 +14,7 @@ import { coerceValue } from './coerce.js'
 import { FIELDS, fieldForPath, type FieldSpec } from './fields.js'
 import { DEFAULT_CONFIG_PATHS, readConfigFile, type Layer, type SourcedValue } from './file.js'
 import { describeValue, formatConfigIssues } from './format-issues.js'
-import { ConfigSchema, type Config } from './schema.js'
+import { ConfigSchema, THRESHOLD_KEYS, fitUnsetLatencyLimits, type Config } from './schema.js'
 
 /**
  * Raw, pre-validation settings from one source: keys are dotted camelCase
@@ -87,6 +87,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     setPath(candidate, path, coerced.value)
   }
 
+  recordExplicitThresholds(candidate)
+
   // reportInput: a cross-field rule on a field left at its default reports that default.
   const parsed = ConfigSchema.safeParse(candidate, { reportInput: true })
   if (!parsed.success) {
@@ -112,6 +114,19 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     throw new HealthError('WSH_ERR_CONFIG', head + problems.join('\n  '))
   }
   return parsed.data
+}
+
+/**
+ * Notes which thresholds the user set (any source), for gating
+ * (src/engine/gate.ts), then fits the unset latency limits around the set
+ * ones (schema.ts fitUnsetLatencyLimits) so one percentile can be set alone.
+ */
+function recordExplicitThresholds(candidate: Record<string, unknown>): void {
+  const thresholds = candidate.thresholds
+  if (typeof thresholds !== 'object' || thresholds === null) return
+  const set = thresholds as Record<string, unknown>
+  candidate.explicitThresholds = THRESHOLD_KEYS.filter((key) => set[key] !== undefined)
+  candidate.thresholds = fitUnsetLatencyLimits(set)
 }
 
 function fromRaw(

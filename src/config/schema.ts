@@ -133,8 +133,18 @@ export const ThresholdsSchema = z
   .strict()
   .superRefine((t, ctx) => {
     // Percentile limits out of order would let a run pass p99 while failing p50, which reads as a bug.
-    // A limit that failed its own rule is already reported once.
+    // A limit that failed its own rule is already reported once. Unset limits were already
+    // fitted around the set ones (fitUnsetLatencyLimits), so a conflict here is the user's own.
     if (!(t.p50LatencyMs > 0 && t.p95LatencyMs > 0 && t.p99LatencyMs > 0)) return
+    if (t.p50LatencyMs > t.p99LatencyMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['p99LatencyMs'],
+        input: t.p99LatencyMs,
+        message: `at least the p50 limit (${t.p50LatencyMs} ms)`
+      })
+      return
+    }
     if (t.p50LatencyMs > t.p95LatencyMs) {
       ctx.addIssue({
         code: 'custom',
@@ -154,6 +164,43 @@ export const ThresholdsSchema = z
   })
 
 export type Thresholds = z.infer<typeof ThresholdsSchema>
+
+/** Names of the settings under `thresholds` (what Config.explicitThresholds lists). */
+export type ThresholdKey = keyof Thresholds
+
+export const THRESHOLD_KEYS = Object.keys(ThresholdsSchema.shape) as ThresholdKey[]
+
+const LATENCY_KEYS = ['p50LatencyMs', 'p95LatencyMs', 'p99LatencyMs'] as const
+
+/**
+ * Independent latency limits: the percentile limits the user left unset are
+ * moved to fit the ones they set (k6 users set one percentile and expect the
+ * others to follow), so `p99 300` alone lowers the p50 and p95 defaults to at
+ * most 300 ms instead of failing the p95 <= p99 rule. Each unset limit is its
+ * default clamped between the nearest set limit below and above it; set
+ * limits are never changed, so a conflict between two set ones is still an error.
+ * Takes and returns raw (pre-validation) values; anything not a positive
+ * number counts as unset here and is left to the schema to report.
+ */
+export function fitUnsetLatencyLimits(raw: Record<string, unknown>): Record<string, unknown> {
+  const defaults = ThresholdsSchema.parse({})
+  const set = LATENCY_KEYS.map((key) => {
+    const value = raw[key]
+    return typeof value === 'number' && value > 0 ? value : undefined
+  })
+  if (set.every((value) => value === undefined)) return raw
+  const fitted: Record<string, unknown> = { ...raw }
+  LATENCY_KEYS.forEach((key, index) => {
+    if (raw[key] !== undefined) return
+    const below = set.slice(0, index).filter((v): v is number => v !== undefined)
+    const above = set.slice(index + 1).filter((v): v is number => v !== undefined)
+    let value = defaults[key]
+    if (below.length > 0) value = Math.max(value, ...below)
+    if (above.length > 0) value = Math.min(value, ...above)
+    fitted[key] = value
+  })
+  return fitted
+}
 
 export const JsonProtocolSchema = z
   .object({
@@ -358,6 +405,11 @@ export const ConfigSchema = z
      */
     compression: z.boolean().default(false),
     failOn: z.enum(['failed', 'degraded', 'never']).default('failed'),
+    /**
+     * Fail the step when the run regressed against the history baseline
+     * (github-action-benchmark's fail-on-alert); needs history_file or history_branch.
+     */
+    failOnRegression: z.boolean().default(false),
     reportPath: z.string().min(1).optional(),
     environment: z.string().min(1).optional(),
     configFile: z.string().min(1).optional(),
@@ -381,6 +433,14 @@ export const ConfigSchema = z
     /** A regression must also be worse than the baseline median by this share (0.2 = 20 %). */
     regressionMinChange: z.number().min(0).max(100).default(0.2),
     thresholds: ThresholdsSchema.default(ThresholdsSchema.parse({})),
+    /**
+     * The thresholds the user set (input, flag, environment or config file),
+     * recorded by src/config/load.ts, never typed by the user: a missed
+     * explicit threshold fails the step like a k6 threshold (src/engine/gate.ts).
+     */
+    explicitThresholds: z
+      .array(z.enum(THRESHOLD_KEYS as [ThresholdKey, ...ThresholdKey[]]))
+      .default([]),
     testSuites: SuiteSettingsBySuiteSchema.default({}),
     // Failure issue (issue 7). Unset create_issue = on when a token is present.
     createIssue: z.boolean().optional(),

@@ -4,6 +4,7 @@
  * or formats.
  */
 import type { ErrorCode } from '../errors.js'
+import type { RunGate } from './gate.js'
 
 export const SUITE_IDS = [
   'connection-lifecycle',
@@ -152,6 +153,12 @@ export interface RunReport {
   service?: { [key: string]: MetricValue }
   /** Mergeable latency histograms (issue 7): lets `ws-health merge` recompute percentiles exactly. */
   latencyHistogram?: LatencyHistograms
+  /**
+   * What fails the step beyond the verdict (issue 18, src/engine/gate.ts):
+   * explicit thresholds missed, regressions under fail_on_regression.
+   * Present once the action or CLI judged it.
+   */
+  gate?: RunGate
 }
 
 /** A log-bucketed histogram as stored in the report (src/metrics/histogram.ts). */

@@ -4,6 +4,7 @@
  */
 import type { Config } from '../config/schema.js'
 import type { ErrorCode } from '../errors.js'
+import type { RunGate } from './gate.js'
 import type { Check, Status, SuiteResult, Verdict } from './model.js'
 
 /**
@@ -112,19 +113,25 @@ export function healthProblems<T extends Pick<Check, 'status' | 'conformance'>>(
   )
 }
 
-/** Whether the verdict fails the step / CLI under `failOn`. */
-export function failsRun(verdict: Verdict, failOn: Config['failOn']): boolean {
+/**
+ * Whether the run fails the step / CLI: the verdict under `failOn`, or the
+ * gate (src/engine/gate.ts). An explicit threshold missed fails it unless
+ * `failOn` is `never`; a regression recorded under fail_on_regression fails
+ * it whatever `failOn` says, since the user asked for exactly that.
+ */
+export function failsRun(verdict: Verdict, failOn: Config['failOn'], gate?: RunGate): boolean {
+  if (gate !== undefined && gate.regressions.length > 0) return true
   switch (failOn) {
     case 'never':
       return false
     case 'degraded':
       return verdict !== 'passed'
     case 'failed':
-      return verdict === 'failed'
+      return verdict === 'failed' || (gate !== undefined && gate.thresholdMisses.length > 0)
   }
 }
 
-/** Exit code for the verdict (DESIGN.md): 0 healthy, 1 the service failed the validation. */
-export function exitCodeFor(verdict: Verdict, failOn: Config['failOn']): 0 | 1 {
-  return failsRun(verdict, failOn) ? 1 : 0
+/** Exit code for the run (DESIGN.md): 0 healthy, 1 the service failed the validation. */
+export function exitCodeFor(verdict: Verdict, failOn: Config['failOn'], gate?: RunGate): 0 | 1 {
+  return failsRun(verdict, failOn, gate) ? 1 : 0
 }

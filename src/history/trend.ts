@@ -47,6 +47,8 @@ export type SeriesMetric = (typeof SERIES_METRICS)[number]
 /** The last runs, oldest first, the current one last: what a line chart plots. */
 export interface TrendSeries {
   times: string[]
+  /** Commit of each run (null: not recorded), aligned with `times`; absent in older reports. */
+  commits?: (string | null)[]
   statuses: HistoryRecord['status'][]
   /** One value per run (null: not measured), aligned with `times`. */
   metrics: Record<SeriesMetric, (number | null)[]>
@@ -86,7 +88,12 @@ function findRecovery(history: readonly HistoryRecord[], current: HistoryRecord)
 function buildSeries(records: readonly HistoryRecord[]): TrendSeries {
   const metrics = {} as Record<SeriesMetric, (number | null)[]>
   for (const key of SERIES_METRICS) metrics[key] = records.map((r) => metricOf(r, key))
-  return { times: records.map((r) => r.time), statuses: records.map((r) => r.status), metrics }
+  return {
+    times: records.map((r) => r.time),
+    commits: records.map((r) => r.commit),
+    statuses: records.map((r) => r.status),
+    metrics
+  }
 }
 
 /**

@@ -106,6 +106,8 @@ export function toJsonReport(report: RunReport): Record<string, unknown> {
     const block: { [key: string]: MetricValue } | undefined = report[key]
     if (block !== undefined) json[key] = block
   }
+  // The gate is judged after the run (src/engine/gate.ts); written when judged.
+  if (report.gate !== undefined) json.gate = report.gate
   return json
 }
 

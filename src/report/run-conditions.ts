@@ -1,8 +1,8 @@
 /**
  * One-line descriptions of the conditions a run ran under: chaos mode (seed,
  * injected faults, outage window, relay overflows) and a service started by
- * server_command (its log file). Shared by the console output and the step
- * summary.
+ * server_command (its log file), and a merged report's shards. Shared by
+ * the console output and the step summary.
  */
 import type { MetricValue, RunReport } from '../engine/model.js'
 import { formatDuration, formatMs } from './format.js'
@@ -60,4 +60,33 @@ export function serviceLine(report: RunReport): string | undefined {
 export function recoveryText(report: RunReport): string {
   const { avg, max } = report.metrics.recoveryTimeMs
   return `avg ${formatMs(avg)}, max ${formatMs(max)}`
+}
+
+function objectAt(
+  block: { [key: string]: MetricValue } | undefined,
+  key: string
+): { [key: string]: MetricValue } | undefined {
+  const value = block?.[key]
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : undefined
+}
+
+/**
+ * "Merged from 3 reports; concurrent-connections: 30 of 30 connections
+ * opened across 3 shards" for a merged report (config.mergedReports, set by
+ * src/report/merge.ts); undefined for a single run.
+ */
+export function mergedLine(report: RunReport): string | undefined {
+  const merged = report.config.mergedReports
+  if (typeof merged !== 'number') return undefined
+  const parts = [`Merged from ${merged} report${merged === 1 ? '' : 's'}`]
+  const concurrent = report.suites.find((suite) => suite.id === 'concurrent-connections')
+  const connections = objectAt(concurrent?.metrics, 'connections')
+  if (connections !== undefined) {
+    const shards = concurrent?.metrics.shards
+    const across = Array.isArray(shards) ? ` across ${shards.length} shards` : ''
+    parts.push(
+      `concurrent-connections: ${count(connections, 'opened')} of ${count(connections, 'target')} connections opened${across}`
+    )
+  }
+  return parts.join('; ')
 }

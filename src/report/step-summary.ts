@@ -1,8 +1,10 @@
 /**
- * The GitHub step summary as Markdown: overall verdict with health score and
- * band, one table per suite (check, value, threshold, status), key metrics
- * and a mermaid chart of the latency distribution. Returned as a string so
- * main.ts writes it with one `core.summary.addRaw(...).write()` and tests
+ * The GitHub step summary as Markdown, what matters first: the verdict and
+ * health score, what fails the step and the failed and degraded checks
+ * grouped by reason, the key metrics, then the suites (those that did not
+ * pass open, the rest folded), the latency distribution, and the folded
+ * full metrics, stress, trend and discovery sections. Returned as a string
+ * so main.ts writes it with one `core.summary.addRaw(...).write()` and tests
  * read it without the Actions runtime.
  */
 import { expectationText, isConformanceFinding, meetsThreshold } from '../engine/checks.js'
@@ -12,7 +14,6 @@ import {
   STATUS_ICONS,
   formatDuration,
   formatMs,
-  formatNumber,
   formatPercent,
   integrityText,
   formatRunScore,
@@ -30,9 +31,12 @@ import {
 } from './conformance-section.js'
 import { discoverySummarySection } from './discovery-section.js'
 import { trendSummarySection } from './trend-section.js'
-import { chaosLine, recoveryText, serviceLine } from './run-conditions.js'
+import { chaosLine, mergedLine, recoveryText, serviceLine } from './run-conditions.js'
 import { stressLine, stressSummarySection } from './stress-section.js'
 import { escapeInline, inlineCode } from '../github/markdown-escape.js'
+import type { Config } from '../config/schema.js'
+import { attentionSection } from './attention-section.js'
+import { latencyDistributionSection } from './latency-chart.js'
 
 /** Escapes our own text (titles, values, thresholds) for one Markdown table cell. */
 export function tableCell(text: string): string {
@@ -115,52 +119,35 @@ function conformanceSection(report: RunReport): string[] {
   ]
 }
 
-/** A bar chart of avg/p50/p95/p99/max; empty when no latency was measured. */
-function latencyChart(report: RunReport): string[] {
-  const { latencyMs } = report.metrics
-  const bars: Array<[string, number | null]> = [
-    ['avg', latencyMs.avg],
-    ['p50', latencyMs.p50],
-    ['p95', latencyMs.p95],
-    ['p99', latencyMs.p99],
-    ['max', latencyMs.max]
+/** The few figures a reader looks for first, in one table row. */
+function keyMetricsRow(report: RunReport): string[] {
+  const { metrics } = report
+  const cells: [string, string][] = [
+    ['P50', formatMs(metrics.latencyMs.p50)],
+    ['P95', formatMs(metrics.latencyMs.p95)],
+    ['P99', formatMs(metrics.latencyMs.p99)],
+    ['Success', formatPercent(metrics.successRate)],
+    ['Delivery', formatPercent(metrics.deliveryRate)],
+    ['Throughput', formatThroughput(metrics.throughputMsgsPerSec)],
+    ['Connect p95', formatMs(metrics.connectTimeMs.p95)],
+    ['Reconnections', String(metrics.reconnections)],
+    ['Errors', String(metrics.errors)]
   ]
-  if (latencyMs.count === 0 || bars.some(([, value]) => value === null)) return []
   return [
-    '```mermaid',
-    'xychart-beta',
-    '  title "Round-trip latency (ms)"',
-    `  x-axis [${bars.map(([name]) => name).join(', ')}]`,
-    '  y-axis "ms"',
-    `  bar [${bars.map(([, value]) => formatNumber(value)).join(', ')}]`,
-    '```',
+    '### Key metrics',
+    '',
+    `| ${cells.map(([name]) => name).join(' | ')} |`,
+    `| ${cells.map(() => '---').join(' | ')} |`,
+    `| ${cells.map(([, value]) => tableCell(value)).join(' | ')} |`,
     ''
   ]
 }
 
-/** The whole step summary as Markdown. */
-export function buildStepSummary(report: RunReport): string {
+/** Every run-wide metric, folded: the key ones are already on the first screen. */
+function allMetrics(report: RunReport): string[] {
   const { metrics } = report
-  const lines = [
-    '## 📊 WebSocket Health Report',
-    '',
-    `**${STATUS_ICONS[report.status]} Verdict: ${statusLabel(report.status)}** · Health score **${formatRunScore(report)}** (${healthBand(report.healthScore)})`,
-    '',
-    `Target ${inlineCode(report.target)} · started ${report.startedAt} · ${formatDuration(report.durationMs)}`,
-    ''
-  ]
-  for (const line of [chaosLine(report), serviceLine(report), stressLine(report)]) {
-    if (line !== undefined) lines.push(`> ${line}`, '')
-  }
-  for (const suite of report.suites) {
-    lines.push(`- ${STATUS_ICONS[suite.status]} ${suiteTitle(suite)}: ${statusLabel(suite.status)}`)
-  }
-  if (report.suites.length === 0) lines.push('- (no suite ran)')
-  lines.push('')
-  for (const suite of report.suites) lines.push(...suiteSection(suite))
-  lines.push(...conformanceSection(report))
-  lines.push(
-    '### Key Metrics',
+  return [
+    '<details><summary>All metrics</summary>',
     '',
     '| Metric | Value |',
     '| --- | --- |',
@@ -168,6 +155,7 @@ export function buildStepSummary(report: RunReport): string {
     `| P50 Latency | ${formatMs(metrics.latencyMs.p50)} |`,
     `| P95 Latency | ${formatMs(metrics.latencyMs.p95)} |`,
     `| P99 Latency | ${formatMs(metrics.latencyMs.p99)} |`,
+    `| Max Latency | ${formatMs(metrics.latencyMs.max)} |`,
     `| Success Rate | ${formatPercent(metrics.successRate)} |`,
     `| Delivery Rate | ${formatPercent(metrics.deliveryRate)} |`,
     `| Messages | ${metrics.messagesSent} sent, ${metrics.messagesReceived} received, ${metrics.messagesLost} lost |`,
@@ -178,9 +166,76 @@ export function buildStepSummary(report: RunReport): string {
     `| Reconnections | ${metrics.reconnections} |`,
     `| Recovery Time | ${recoveryText(report)} |`,
     `| Errors | ${metrics.errors} |`,
+    '',
+    '</details>',
     ''
-  )
-  lines.push(...latencyChart(report))
+  ]
+}
+
+/** "6 passed, 1 skipped" for a suite's summary line. */
+function checkCounts(suite: SuiteResult): string {
+  const counts = new Map<string, number>()
+  for (const check of suite.checks) counts.set(check.status, (counts.get(check.status) ?? 0) + 1)
+  if (counts.size === 0) return 'no checks'
+  return [...counts].map(([status, count]) => `${count} ${status}`).join(', ')
+}
+
+/**
+ * The suites: the ones that did not pass open, with their tables; passed and
+ * skipped ones folded to one line each, their tables a click away.
+ */
+function suiteSections(report: RunReport): string[] {
+  const lines = ['### Suites', '']
+  if (report.suites.length === 0) lines.push('- (no suite ran)', '')
+  for (const suite of report.suites) {
+    if (suite.status === 'failed' || suite.status === 'degraded') {
+      lines.push(...suiteSection(suite))
+      continue
+    }
+    lines.push(
+      `<details><summary>${STATUS_ICONS[suite.status]} ${escapeInline(suiteTitle(suite))}: ${statusLabel(suite.status)} · ${checkCounts(suite)}</summary>`,
+      '',
+      ...suiteSection(suite).slice(2),
+      '</details>',
+      ''
+    )
+  }
+  return lines
+}
+
+export interface StepSummaryOptions {
+  /** fail_on of the step writing the summary (default: the report's own config). */
+  failOn?: Config['failOn']
+}
+
+/** The whole step summary as Markdown: what matters first, details folded below. */
+export function buildStepSummary(report: RunReport, options: StepSummaryOptions = {}): string {
+  const shown =
+    options.failOn === undefined
+      ? report
+      : { ...report, config: { ...report.config, failOn: options.failOn } }
+  const lines = [
+    '## 📊 WebSocket Health Report',
+    '',
+    `**${STATUS_ICONS[report.status]} Verdict: ${statusLabel(report.status)}** · Health score **${formatRunScore(report)}** (${healthBand(report.healthScore)})`,
+    '',
+    `Target ${inlineCode(report.target)} · started ${report.startedAt} · ${formatDuration(report.durationMs)}`,
+    ''
+  ]
+  for (const line of [
+    mergedLine(report),
+    chaosLine(report),
+    serviceLine(report),
+    stressLine(report)
+  ]) {
+    if (line !== undefined) lines.push(`> ${line}`, '')
+  }
+  lines.push(...attentionSection(shown))
+  lines.push(...keyMetricsRow(report))
+  lines.push(...suiteSections(report))
+  lines.push(...latencyDistributionSection(report))
+  lines.push(...conformanceSection(report))
+  lines.push(...allMetrics(report))
   lines.push(...stressSummarySection(report))
   lines.push(...trendSummarySection(report), ...discoverySummarySection(report))
   return lines.join('\n')

@@ -11,6 +11,7 @@ import type { MetricValue, RunReport } from '../engine/model.js'
 import type { StressEffect } from '../engine/stress-phase.js'
 import { escapeMarkdown, toSingleLine } from '../github/markdown-escape.js'
 import { NOT_AVAILABLE, formatDuration, formatMs, formatNumber, formatPercent } from './format.js'
+import { CHART_COLORS, isFarAbove, xyChartLines, type ChartSeries } from './xychart.js'
 
 /** The stress block as written by src/engine/stress-phase.ts. */
 export type StressView = StressReport & { effect?: StressEffect }
@@ -165,25 +166,41 @@ export function stressConsoleLines(report: RunReport): string[] {
   return lines
 }
 
-/** A mermaid xychart of one figure per step against connections; empty below two points. */
+/**
+ * A mermaid xychart of one figure per step against connections, with its
+ * limit when the limit fits the data's range (a limit far above is stated
+ * under the chart instead); empty below two points.
+ */
 function stepChart(
   title: string,
+  figure: string,
   yLabel: string,
   points: [number, number][],
-  limit?: number
+  limit?: { value: number; text: string }
 ): string[] {
   if (points.length < 2) return []
-  const lines = [
-    '```mermaid',
-    'xychart-beta',
-    `  title "${title}"`,
-    `  x-axis "connections" [${points.map(([x]) => String(x)).join(', ')}]`,
-    `  y-axis "${yLabel}"`,
-    `  line [${points.map(([, y]) => formatNumber(y)).join(', ')}]`
-  ]
-  if (limit !== undefined)
-    lines.push(`  line [${points.map(() => formatNumber(limit)).join(', ')}]`)
-  lines.push('```', '')
+  const values = points.map(([, y]) => y)
+  const series: ChartSeries[] = [{ name: figure, color: CHART_COLORS.data, values }]
+  const notes: string[] = []
+  if (limit !== undefined) {
+    if (isFarAbove(limit.value, values)) {
+      notes.push(`${limit.text}, far above these values (not drawn)`)
+    } else {
+      series.push({
+        name: limit.text,
+        color: CHART_COLORS.limit,
+        values: points.map(() => limit.value)
+      })
+    }
+  }
+  const lines = xyChartLines({
+    title,
+    xLabel: 'connections',
+    categories: points.map(([x]) => String(x)),
+    yLabel,
+    series
+  })
+  if (notes.length > 0) lines.push(`_${notes.join('; ')}._`, '')
   return lines
 }
 
@@ -203,7 +220,10 @@ export function stressSummarySection(report: RunReport): string[] {
   }
   lines.push(`_${escapeMarkdown(limitsText(stress))}_`, '')
   if (stress.steps.length > 0) {
+    // Twelve columns per step: folded, so the verdict and the charts stay in view.
     lines.push(
+      `<details><summary>Ramp steps (${stress.steps.length})</summary>`,
+      '',
       `| Step | ${STEP_HEADERS.join(' | ')} |`,
       `| --- | ${STEP_HEADERS.map(() => '---').join(' | ')} |`
     )
@@ -215,7 +235,7 @@ export function stressSummarySection(report: RunReport): string[] {
           .join(' | ')} |`
       )
     })
-    lines.push('')
+    lines.push('', '</details>', '')
   }
   const degradation = degradationLines(stress)
   if (degradation.length > 0) {
@@ -237,13 +257,15 @@ export function stressSummarySection(report: RunReport): string[] {
     .map((step): [number, number] => [step.connections, step.p95Ms as number])
   lines.push(
     ...stepChart(
-      'Stress: p95 latency (ms) by connections, with the p95 limit',
+      'Stress: p95 latency (ms) by connections',
+      'p95 round-trip latency at each step',
       'ms',
       p95Points,
-      stress.limits.p95LimitMs
+      { value: stress.limits.p95LimitMs, text: `p95 limit ${formatMs(stress.limits.p95LimitMs)}` }
     ),
     ...stepChart(
       'Stress: throughput (msgs/s) by connections',
+      'messages per second at each step',
       'msgs/s',
       stress.steps.map((step): [number, number] => [step.connections, step.msgsPerSec])
     )

@@ -6,7 +6,7 @@
  * so every surface says the same thing.
  */
 import type { RunReport } from '../engine/model.js'
-import { REGRESSION_DEFAULTS } from '../history/baseline.js'
+import { METRIC_DIRECTIONS, REGRESSION_DEFAULTS } from '../history/baseline.js'
 import {
   METRIC_LABELS,
   describeAlerts,
@@ -16,6 +16,7 @@ import {
 } from '../history/describe.js'
 import { METRIC_KEYS, toHistoryRecord, type MetricKey } from '../history/record.js'
 import type { SeriesMetric, TrendReport } from '../history/trend.js'
+import { CHART_COLORS, isFarAbove, xyChartLines, type ChartSeries } from './xychart.js'
 
 /** Metrics charted in the summary, in this order. */
 export const CHART_METRICS = ['p95LatencyMs', 'successRate', 'healthScore'] as const
@@ -86,40 +87,93 @@ function bandEdges(metric: MetricKey, median: number, width: number): [number, n
   return [Math.max(0, median - width), Math.min(max, median + width)]
 }
 
-/** A mermaid line chart of one metric over the series, or nothing with fewer than 2 points. */
+/** The x-axis label of a run: its commit's short SHA, else its date and time (UTC). */
+export function runLabel(time: string, commit: string | null | undefined): string {
+  if (typeof commit === 'string' && /^[0-9a-f]{7,40}$/i.test(commit)) return commit.slice(0, 7)
+  return time.slice(5, 16).replace('T', ' ')
+}
+
+/** Highest value the chart's axis may show: percentages and scores stop at 100. */
+function axisCap(metric: MetricKey): number | undefined {
+  const unit = METRIC_LABELS[metric].unit
+  return unit === 'ratio' || unit === 'score' ? 100 : undefined
+}
+
+/**
+ * A mermaid line chart of one metric over the series (x: each run's short
+ * SHA or date), with the baseline band and the threshold when they fit the
+ * data's range; a threshold far above the data is stated under the chart.
+ * Nothing with fewer than 2 points.
+ */
 function chart(trend: TrendReport, metric: SeriesMetric, options: TrendViewOptions): string[] {
+  const commits = trend.series.commits ?? []
   const points = trend.series.metrics[metric]
-    .map((value, index) => ({ value, run: index + 1 }))
-    .filter((p): p is { value: number; run: number } => typeof p.value === 'number')
+    .map((value, index) => ({
+      value,
+      label: runLabel(trend.series.times[index] ?? '', commits[index])
+    }))
+    .filter((p): p is { value: number; label: string } => typeof p.value === 'number')
   if (points.length < 2) return []
   const label = METRIC_LABELS[metric].label
   const unit = chartUnit(metric)
-  const flat = (value: number) => `[${points.map(() => chartValue(metric, value)).join(', ')}]`
-  const lines = [
-    '```mermaid',
-    'xychart-beta',
-    `  title "${label}${unit === '' ? '' : ` (${unit})`}, last ${points.length} runs"`,
-    `  x-axis [${points.map((p) => p.run).join(', ')}]`,
-    `  y-axis "${unit === '' ? label : unit}"`,
-    `  line [${points.map((p) => chartValue(metric, p.value)).join(', ')}]`
-  ]
-  const notes = ['runs (the last is this run)']
+  const values = points.map((p) => chartValue(metric, p.value))
+  const flat = (value: number) => points.map(() => chartValue(metric, value))
+  const series: ChartSeries[] = [{ name: `${label} per run`, color: CHART_COLORS.data, values }]
+  const notes: string[] = []
   const base = trend.baseline[metric]
   const k = options.k ?? REGRESSION_DEFAULTS.k
   if (base) {
     const [lower, upper] = bandEdges(metric, base.median, k * base.mad)
-    lines.push(`  line ${flat(upper)}`, `  line ${flat(lower)}`)
-    notes.push(
-      `baseline band ${formatMetric(metric, base.median)} ± ${formatMetric(metric, k * base.mad)} (median ± ${k}·MAD of ${base.n} runs)`
-    )
+    const band = `baseline band ${formatMetric(metric, base.median)} ± ${formatMetric(metric, k * base.mad)} (median ± ${k}·MAD of ${base.n} runs)`
+    if (isFarAbove(chartValue(metric, upper), values)) {
+      notes.push(`${band}, not drawn: far above these values`)
+    } else {
+      series.push(
+        { name: 'baseline band upper edge', color: CHART_COLORS.band, values: flat(upper) },
+        { name: 'lower edge', color: CHART_COLORS.band, values: flat(lower) }
+      )
+      notes.push(band)
+    }
   }
   const threshold = options.thresholds?.[metric]
   if (threshold !== undefined) {
-    lines.push(`  line ${flat(threshold)}`)
-    notes.push(`threshold ${formatMetric(metric, threshold)}`)
+    const limit = `threshold ${formatMetric(metric, threshold)}`
+    // Only an upper limit can sit far above the data; a floor (success rate, score) stays within 0-100.
+    const far =
+      METRIC_DIRECTIONS[metric] === 'up-is-bad' && isFarAbove(chartValue(metric, threshold), values)
+    if (far) {
+      notes.push(`${limit}, far above these values (not drawn)`)
+    } else {
+      series.push({ name: 'threshold', color: CHART_COLORS.limit, values: flat(threshold) })
+      notes.push(limit)
+    }
   }
-  lines.push('```', '', `_Lines: ${notes.join('; ')}._`, '')
+  const lines = xyChartLines({
+    title: `${label}${unit === '' ? '' : ` (${unit})`}, last ${points.length} runs`,
+    xLabel: axisLabel(
+      points.map((p) => p.label),
+      trend.series.times
+    ),
+    categories: points.map((p) => p.label),
+    yLabel: unit === '' ? label : unit,
+    series,
+    yCap: axisCap(metric)
+  })
+  const caption = ['The last run is this one.']
+  if (notes.length > 0) caption.push(`${capitalize(notes.join('; '))}.`)
+  lines.push(`_${caption.join(' ')}_`, '')
   return lines
+}
+
+/** The x-axis title: what the labels are (short SHAs, dates, or both). */
+function axisLabel(labels: readonly string[], times: readonly string[]): string {
+  const dated = labels.filter((label) => times.some((time) => runLabel(time, null) === label))
+  if (dated.length === 0) return 'commit'
+  return dated.length === labels.length ? 'run (UTC)' : 'commit, or run date (UTC)'
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1)
 }
 
 function baselineRows(trend: TrendReport, options: TrendViewOptions): string[][] {
