@@ -25,6 +25,7 @@ import {
 } from './chaos-mode.js'
 import { failedToMeasure } from './checks.js'
 import { finalize } from './finalize.js'
+import { withHeadline } from './headline.js'
 import type { MetricValue, RunReport, SuiteId, SuiteResult } from './model.js'
 import { protocolViolationChecks, withMessageDeliveryChecks } from './protocol-violations.js'
 import { createServiceProbe, type ServiceProbe } from './service-down.js'
@@ -144,7 +145,13 @@ export async function runHealthCheck(whole: Config, deps: RunDeps = {}): Promise
     await service?.stop()
   }
 
-  const metrics = recorder.toRunMetrics(result.durationMs)
+  // Headline latency and throughput are latency-performance's own figures (headline.ts).
+  const { metrics, latencyHistogram } = withHeadline(
+    recorder.toRunMetrics(result.durationMs),
+    runHistograms(recorder, result.durationMs),
+    result.headline,
+    result.suites
+  )
   // Text the service produced (close reasons, replies, errors) may quote a secret back.
   // Verdict, stress downgrade and score: the same finalize() a merge ends with.
   return scrubDeep<RunReport>(
@@ -157,7 +164,7 @@ export async function runHealthCheck(whole: Config, deps: RunDeps = {}): Promise
       config: redactConfig(config),
       suites: result.suites,
       metrics,
-      latencyHistogram: runHistograms(recorder, result.durationMs),
+      latencyHistogram,
       ...(chaos ? { chaos } : {}),
       ...(stress ? { stress } : {}),
       ...(config.serverCommand !== undefined
@@ -293,6 +300,7 @@ async function runSelectedSuites(
     // Reconnecting clients (self-healing) report their recoveries into the run's metrics.
     recordReconnect: (recoveryMs) => recorder.recordReconnect(recoveryMs),
     replyIntegrity: () => recorder.counters,
+    probeLatencies: () => recorder.latency.values(),
     ...(options.service ? { service: options.service } : {}),
     ...(relay
       ? {

@@ -25,6 +25,7 @@
 import {
   SUITE_IDS,
   type Check,
+  type HeadlineSource,
   type LatencyHistograms,
   type MetricValue,
   type RunMetrics,
@@ -244,6 +245,7 @@ function mergeMetrics(reports: readonly RunReport[]): {
   const pingsSent = sum((m) => m.heartbeat.sent)
   const pongs = sum((m) => m.heartbeat.received)
   const intact = blocks.reduce((total, b) => total + b.intactReplies, 0)
+  const answered = reports.reduce((total, r) => total + throughputAnswered(r), 0)
   const windowMs = mergedWindowMs(reports)
   const attempted = sent + pingsSent
   const metrics: RunMetrics = {
@@ -256,7 +258,9 @@ function mergeMetrics(reports: readonly RunReport[]): {
     reconnections: sum((m) => m.reconnections),
     recoveryTimeMs: { avg: mean(recovery), max: recovery.max },
     connectTimeMs: { avg: mean(connect), p95: connect.quantile(0.95) },
-    throughputMsgsPerSec: sent === 0 || !(windowMs > 0) ? null : received / (windowMs / 1000),
+    headline: mergedHeadline(reports, latency.count > 0),
+    throughputMsgsPerSec:
+      latency.count === 0 || !(windowMs > 0) ? null : answered / (windowMs / 1000),
     heartbeat: {
       sent: pingsSent,
       received: pongs,
@@ -276,6 +280,7 @@ function mergeMetrics(reports: readonly RunReport[]): {
       connectTimeMs: connect.toJSON(),
       recoveryTimeMs: recovery.toJSON(),
       throughputWindowMs: windowMs,
+      throughputAnswered: answered,
       intactReplies: intact
     }
   }
@@ -293,7 +298,7 @@ function mergedWindowMs(reports: readonly RunReport[]): number {
     .map((r) => ({
       start: Date.parse(r.startedAt),
       end: Date.parse(r.startedAt) + r.durationMs,
-      replies: r.metrics.messagesReceived,
+      replies: throughputAnswered(r),
       windowMs: r.latencyHistogram?.throughputWindowMs ?? 0
     }))
     .filter((job) => job.windowMs > 0)
@@ -325,6 +330,22 @@ function mergedWindowMs(reports: readonly RunReport[]): number {
   }
   close()
   return total
+}
+
+/** Throughput's numerator in `report`; reports written before it counted every reply. */
+function throughputAnswered(report: RunReport): number {
+  return report.latencyHistogram?.throughputAnswered ?? report.metrics.messagesReceived
+}
+
+/** The merged headline's source: measured when any job's latency-performance took samples. */
+function mergedHeadline(reports: readonly RunReport[], measured: boolean): HeadlineSource {
+  if (measured) return { suite: 'latency-performance', measured: true }
+  const reason = reports.map((r) => r.metrics.headline?.reason).find((r) => r !== undefined)
+  return {
+    suite: 'latency-performance',
+    measured: false,
+    reason: reason ?? 'latency-performance took no judged sample in any merged report'
+  }
 }
 
 function mean(histogram: Histogram): number | null {

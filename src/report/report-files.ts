@@ -236,6 +236,9 @@ export function parseReport(text: string, name: string): RunReport {
     if (typeof windowMs !== 'number' || !Number.isFinite(windowMs) || windowMs < 0) {
       bad(`latencyHistogram.throughputWindowMs: got ${JSON.stringify(windowMs)}; expected ms >= 0`)
     }
+    if (block.throughputAnswered !== undefined) {
+      count(block.throughputAnswered, 'latencyHistogram.throughputAnswered')
+    }
     const intact = count(block.intactReplies, 'latencyHistogram.intactReplies')
     const sent = counts.messagesSent as number
     if (intact > sent) {

@@ -16,6 +16,7 @@ import {
   formatPercent,
   integrityText,
   formatRunScore,
+  headlineSourceText,
   formatThreshold,
   formatThroughput,
   formatValue,
@@ -168,6 +169,9 @@ export function buildStepSummary(report: RunReport): string {
     `| P50 Latency | ${formatMs(metrics.latencyMs.p50)} |`,
     `| P95 Latency | ${formatMs(metrics.latencyMs.p95)} |`,
     `| P99 Latency | ${formatMs(metrics.latencyMs.p99)} |`,
+    ...(headlineSourceText(metrics)
+      ? [`| Latency and throughput from | ${headlineSourceText(metrics)} |`]
+      : []),
     `| Success Rate | ${formatPercent(metrics.successRate)} |`,
     `| Delivery Rate | ${formatPercent(metrics.deliveryRate)} |`,
     `| Messages | ${metrics.messagesSent} sent, ${metrics.messagesReceived} received, ${metrics.messagesLost} lost |`,
