@@ -248,6 +248,8 @@ export function createReconnectingClient(options: ReconnectingClientOptions): Re
       startedAtMs: clock.nowMs(),
       endedAtMs: null,
       timeToReconnectMs: null,
+      recoveryMs: null,
+      backoffSleepMs: 0,
       attempts: 0,
       delaysMs: [],
       policyDelaysMs: [],
@@ -262,14 +264,19 @@ export function createReconnectingClient(options: ReconnectingClientOptions): Re
       record.policyDelaysMs.push(policyDelay)
       record.delaysMs.push(delay)
       if (stats.delaysMs.length < MAX_RECOVERY_RECORDS * 10) stats.delaysMs.push(delay)
+      const sleptFromMs = clock.nowMs()
       try {
         await clock.sleep(delay, abort.signal)
       } catch {
         return // closed while waiting
       }
+      // Measured: a timer may fire late, and that lateness is the client's too.
+      const sleptMs = Math.max(0, clock.nowMs() - sleptFromMs)
       if (abort.signal.aborted) return
       record.attempts += 1
       if (breaker && !breaker.canAttempt()) {
+        // The service was not asked: this wait was the client's alone.
+        record.backoffSleepMs += sleptMs
         stats.circuitRefusals += 1
         noteError(new HealthError('WSH_ERR_CIRCUIT_OPEN', 'circuit open: attempt refused'))
         continue
@@ -289,6 +296,9 @@ export function createReconnectingClient(options: ReconnectingClientOptions): Re
       breaker?.onSuccess()
       record.endedAtMs = clock.nowMs()
       record.timeToReconnectMs = record.endedAtMs - record.startedAtMs
+      // The service may have been back at any point of this last sleep: it is not charged.
+      record.backoffSleepMs += sleptMs
+      record.recoveryMs = Math.max(0, record.timeToReconnectMs - record.backoffSleepMs)
       record.succeeded = true
       stats.reconnections += 1
       adopt(socket)

@@ -168,11 +168,11 @@ async function phases(
 
   const killRecords = [...kill.recoveries, ...kill.natural]
   const restartRecords = restart?.records ?? []
-  for (const record of [...killRecords, ...restartRecords]) {
-    ctx.recordReconnect?.(record.timeToReconnectMs ?? 0)
-  }
-  const recoveryTimes = [...killRecords, ...restartRecords].map((r) => r.timeToReconnectMs ?? 0)
-  const recovery = summarize(recoveryTimes)
+  // Recovery time is the service's (drop to accepted again); the client's backoff sleep is apart.
+  const healed = [...killRecords, ...restartRecords]
+  for (const record of healed) ctx.recordReconnect?.(record.recoveryMs ?? 0)
+  const recovery = summarize(healed.map((r) => r.recoveryMs ?? 0))
+  const backoffSleep = summarize(healed.map((r) => r.backoffSleepMs))
   const allRecords = clients.flatMap((c) => c.stats.recoveries.filter((r) => r.cause === 'drop'))
   const succeeded = allRecords.filter((r) => r.succeeded)
   const notMeasured = (id: string, title: string): Check =>
@@ -211,6 +211,13 @@ async function phases(
       forcedReconnections: kill.recoveries.length + restartRecords.length,
       unforcedDrops,
       recoveryTimeMs: { avg: recovery.avg, max: recovery.max },
+      backoffSleepMs: { avg: backoffSleep.avg, max: backoffSleep.max },
+      recoverySteps: healed.map((r) => ({
+        cause: restartRecords.includes(r) ? 'restart' : r.cause,
+        recoveryMs: r.recoveryMs,
+        backoffSleepMs: r.backoffSleepMs,
+        timeToReconnectMs: r.timeToReconnectMs
+      })),
       attemptsPerRecovery:
         succeeded.length > 0
           ? succeeded.reduce((sum, r) => sum + r.attempts, 0) / succeeded.length
