@@ -116,8 +116,38 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
     grow,
     drive,
     settle,
+    closeStep,
     openCount,
     closeAll
+  }
+  // The last closed step (closeStep): where late replies to its probes are counted.
+  let closedStep: { lateReplies: number } | undefined
+  let closedAtMs = Number.NEGATIVE_INFINITY
+
+  function closeStep(ledger: { lateReplies: number }): number {
+    closedStep = ledger
+    closedAtMs = clock.nowMs()
+    let unanswered = 0
+    for (const slot of slots) {
+      slot.carried = slot.connection?.readyState === 'OPEN' ? slot.inFlight : 0
+      unanswered += slot.carried
+    }
+    return unanswered
+  }
+
+  /**
+   * Settles a probe of a closed step (slot.carried): a reply counts in that
+   * step's ledger, a timeout or failure nothing more. True when it was one.
+   */
+  function settledLate(slot: LoadSlot, rttMs: number | undefined): boolean {
+    if (slot.carried === 0 || slot.inFlight === 0) return false
+    // A reply sent after the close belongs to the current step; timeouts come in send order.
+    if (rttMs !== undefined && clock.nowMs() - rttMs >= closedAtMs) return false
+    slot.carried--
+    slot.inFlight--
+    if (rttMs !== undefined && closedStep !== undefined) closedStep.lateReplies++
+    again(slot)
+    return true
   }
 
   /** Credits `slot`'s uncredited uptime inside the metering window up to `now`. */
@@ -186,6 +216,7 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
           heal.lostToDrops++
           return
         }
+        if (settledLate(slot, trip.rttMs)) return
         slot.inFlight--
         slot.replies++
         totals.replies++
@@ -211,6 +242,7 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
           heal.lostToDrops++
           return
         }
+        if (settledLate(slot, undefined)) return
         slot.inFlight--
         if (isHealthError(error) && error.code === 'WSH_ERR_MESSAGE_TIMEOUT') {
           slot.timeouts++
@@ -250,6 +282,7 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
         // Its probes went with it: the reopened connection starts with none in flight.
         slot.connection = undefined
         slot.inFlight = 0
+        slot.carried = 0
       }
       if (slot.reconnections < maxReconnects && !signal.aborted) {
         const attempt: Promise<void> = reopen(slot).finally(() => reopening.delete(attempt))
@@ -324,6 +357,7 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
         rttSumMs: 0,
         rttMaxMs: 0,
         inFlight: 0,
+        carried: 0,
         nextSendAtMs: now,
         nextPingAtMs: now,
         pingsSent: 0,
