@@ -9,7 +9,7 @@
  */
 import { redactText } from '../config/redact.js'
 import { HealthError } from '../errors.js'
-import { systemClock } from '../metrics/clock.js'
+import { systemClock, type Clock } from '../metrics/clock.js'
 import { createAckTimer, givenUpMessage, resolveAckPolicy, sweepOverdue } from './ack-deadline.js'
 import { createBackoff } from './backoff.js'
 import { createBreaker } from './breaker.js'
@@ -264,15 +264,8 @@ export function createReconnectingClient(options: ReconnectingClientOptions): Re
       record.policyDelaysMs.push(policyDelay)
       record.delaysMs.push(delay)
       if (stats.delaysMs.length < MAX_RECOVERY_RECORDS * 10) stats.delaysMs.push(delay)
-      const sleptFromMs = clock.nowMs()
-      try {
-        await clock.sleep(delay, abort.signal)
-      } catch {
-        return // closed while waiting
-      }
-      // Measured: a timer may fire late, and that lateness is the client's too.
-      const sleptMs = Math.max(0, clock.nowMs() - sleptFromMs)
-      if (abort.signal.aborted) return
+      const sleptMs = await sleepMeasured(clock, delay, abort.signal)
+      if (sleptMs === undefined || abort.signal.aborted) return // closed while waiting
       record.attempts += 1
       if (breaker && !breaker.canAttempt()) {
         // The service was not asked: this wait was the client's alone.
@@ -460,4 +453,23 @@ export function createReconnectingClient(options: ReconnectingClientOptions): Re
       socket.terminate()
     }
   }
+}
+
+/**
+ * Sleeps `delayMs` on `clock` and resolves with the ms that really passed
+ * (a timer may fire late, and that lateness is the waiter's too), or
+ * undefined when `signal` aborted the sleep.
+ */
+async function sleepMeasured(
+  clock: Clock,
+  delayMs: number,
+  signal: AbortSignal
+): Promise<number | undefined> {
+  const fromMs = clock.nowMs()
+  try {
+    await clock.sleep(delayMs, signal)
+  } catch {
+    return undefined
+  }
+  return Math.max(0, clock.nowMs() - fromMs)
 }

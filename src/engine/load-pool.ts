@@ -20,6 +20,7 @@ import type {
   PoolTotals
 } from './load-types.js'
 import { closeQuietly, connectWithin } from './probes.js'
+import { createStepFence } from './step-fence.js'
 
 export * from './load-types.js'
 
@@ -99,6 +100,8 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
   const awaitingServe = new Map<LoadSlot, number>()
   const reopening = new Set<Promise<void>>()
 
+  // Probes in flight when a step closes stay that step's (step-fence.ts).
+  const fence = createStepFence(clock)
   const pool: LoadPool = {
     slots,
     totals,
@@ -116,38 +119,9 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
     grow,
     drive,
     settle,
-    closeStep,
+    closeStep: (ledger) => fence.close(slots, ledger),
     openCount,
     closeAll
-  }
-  // The last closed step (closeStep): where late replies to its probes are counted.
-  let closedStep: { lateReplies: number } | undefined
-  let closedAtMs = Number.NEGATIVE_INFINITY
-
-  function closeStep(ledger: { lateReplies: number }): number {
-    closedStep = ledger
-    closedAtMs = clock.nowMs()
-    let unanswered = 0
-    for (const slot of slots) {
-      slot.carried = slot.connection?.readyState === 'OPEN' ? slot.inFlight : 0
-      unanswered += slot.carried
-    }
-    return unanswered
-  }
-
-  /**
-   * Settles a probe of a closed step (slot.carried): a reply counts in that
-   * step's ledger, a timeout or failure nothing more. True when it was one.
-   */
-  function settledLate(slot: LoadSlot, rttMs: number | undefined): boolean {
-    if (slot.carried === 0 || slot.inFlight === 0) return false
-    // A reply sent after the close belongs to the current step; timeouts come in send order.
-    if (rttMs !== undefined && clock.nowMs() - rttMs >= closedAtMs) return false
-    slot.carried--
-    slot.inFlight--
-    if (rttMs !== undefined && closedStep !== undefined) closedStep.lateReplies++
-    again(slot)
-    return true
   }
 
   /** Credits `slot`'s uncredited uptime inside the metering window up to `now`. */
@@ -216,7 +190,7 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
           heal.lostToDrops++
           return
         }
-        if (settledLate(slot, trip.rttMs)) return
+        if (fence.settledLate(slot, trip.rttMs)) return again(slot)
         slot.inFlight--
         slot.replies++
         totals.replies++
@@ -242,7 +216,7 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
           heal.lostToDrops++
           return
         }
-        if (settledLate(slot, undefined)) return
+        if (fence.settledLate(slot, undefined)) return again(slot)
         slot.inFlight--
         if (isHealthError(error) && error.code === 'WSH_ERR_MESSAGE_TIMEOUT') {
           slot.timeouts++
