@@ -61,7 +61,7 @@ describe('the score agrees with the verdict everywhere', () => {
 
   it('says why a failed run has the score it has', () => {
     expect(verdictLine(failed)).toMatch(
-      /^FAILED \(health 79\/100, capped from 100\/100: a critical check failed\)/
+      /^FAILED \(health 79\/100, capped from 100\/100: a critical check failed \(Self-Healing: [^)]+\)\)/
     )
   })
 

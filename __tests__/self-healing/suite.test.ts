@@ -67,6 +67,20 @@ describe('self-healing suite', () => {
       resume: { via: 'query', survived: true }
     })
     expect(reference.stats.resumed).toBeGreaterThanOrEqual(3)
+    // Recovery is the service's time; the client's backoff sleep is reported beside it.
+    const steps = result.metrics.recoverySteps as {
+      recoveryMs: number
+      backoffSleepMs: number
+      timeToReconnectMs: number
+    }[]
+    expect(steps).toHaveLength(3)
+    for (const step of steps) {
+      expect(step.backoffSleepMs).toBeGreaterThan(0)
+      expect(step.recoveryMs + step.backoffSleepMs).toBeCloseTo(step.timeToReconnectMs, 6)
+    }
+    const slowest = Math.max(...steps.map((step) => step.recoveryMs))
+    expect(check(result, 'reconnect-time').value).toBe(slowest)
+    expect((result.metrics.recoveryTimeMs as { max: number }).max).toBe(slowest)
   }, 30_000)
 
   it('skips the resume check when the service offers no token', async () => {

@@ -75,8 +75,21 @@ export interface RecoveryRecord {
   startedAtMs: number
   /** Clock.nowMs() when a connection was open again (null while running or when it gave up). */
   endedAtMs: number | null
-  /** endedAtMs - startedAtMs, ms. */
+  /** endedAtMs - startedAtMs, ms: the client's whole wait, its own backoff sleep included. */
   timeToReconnectMs: number | null
+  /**
+   * The service's recovery, ms: from the loss until the service accepted
+   * again, without the client's own backoff sleep (timeToReconnectMs -
+   * backoffSleepMs); null until a connection is open again.
+   */
+  recoveryMs: number | null
+  /**
+   * The client's own waiting in this recovery, ms (measured, not nominal):
+   * the sleep before the attempt that succeeded, and sleeps before attempts
+   * the open breaker refused (the service was not asked). A sleep ended by
+   * an attempt the service refused counts as its downtime, not as this.
+   */
+  backoffSleepMs: number
   /** Reconnect attempts made in this recovery (refused by the breaker included). */
   attempts: number
   /** Delay actually waited before each attempt, ms (the policy's, or longer while the breaker was open). */

@@ -9,7 +9,7 @@
  */
 import { redactText } from '../config/redact.js'
 import { HealthError } from '../errors.js'
-import { systemClock } from '../metrics/clock.js'
+import { systemClock, type Clock } from '../metrics/clock.js'
 import { createAckTimer, givenUpMessage, resolveAckPolicy, sweepOverdue } from './ack-deadline.js'
 import { createBackoff } from './backoff.js'
 import { createBreaker } from './breaker.js'
@@ -248,6 +248,8 @@ export function createReconnectingClient(options: ReconnectingClientOptions): Re
       startedAtMs: clock.nowMs(),
       endedAtMs: null,
       timeToReconnectMs: null,
+      recoveryMs: null,
+      backoffSleepMs: 0,
       attempts: 0,
       delaysMs: [],
       policyDelaysMs: [],
@@ -262,14 +264,12 @@ export function createReconnectingClient(options: ReconnectingClientOptions): Re
       record.policyDelaysMs.push(policyDelay)
       record.delaysMs.push(delay)
       if (stats.delaysMs.length < MAX_RECOVERY_RECORDS * 10) stats.delaysMs.push(delay)
-      try {
-        await clock.sleep(delay, abort.signal)
-      } catch {
-        return // closed while waiting
-      }
-      if (abort.signal.aborted) return
+      const sleptMs = await sleepMeasured(clock, delay, abort.signal)
+      if (sleptMs === undefined || abort.signal.aborted) return // closed while waiting
       record.attempts += 1
       if (breaker && !breaker.canAttempt()) {
+        // The service was not asked: this wait was the client's alone.
+        record.backoffSleepMs += sleptMs
         stats.circuitRefusals += 1
         noteError(new HealthError('WSH_ERR_CIRCUIT_OPEN', 'circuit open: attempt refused'))
         continue
@@ -289,6 +289,9 @@ export function createReconnectingClient(options: ReconnectingClientOptions): Re
       breaker?.onSuccess()
       record.endedAtMs = clock.nowMs()
       record.timeToReconnectMs = record.endedAtMs - record.startedAtMs
+      // The service may have been back at any point of this last sleep: it is not charged.
+      record.backoffSleepMs += sleptMs
+      record.recoveryMs = Math.max(0, record.timeToReconnectMs - record.backoffSleepMs)
       record.succeeded = true
       stats.reconnections += 1
       adopt(socket)
@@ -450,4 +453,23 @@ export function createReconnectingClient(options: ReconnectingClientOptions): Re
       socket.terminate()
     }
   }
+}
+
+/**
+ * Sleeps `delayMs` on `clock` and resolves with the ms that really passed
+ * (a timer may fire late, and that lateness is the waiter's too), or
+ * undefined when `signal` aborted the sleep.
+ */
+async function sleepMeasured(
+  clock: Clock,
+  delayMs: number,
+  signal: AbortSignal
+): Promise<number | undefined> {
+  const fromMs = clock.nowMs()
+  try {
+    await clock.sleep(delayMs, signal)
+  } catch {
+    return undefined
+  }
+  return Math.max(0, clock.nowMs() - fromMs)
 }

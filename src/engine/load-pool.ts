@@ -20,6 +20,7 @@ import type {
   PoolTotals
 } from './load-types.js'
 import { closeQuietly, connectWithin } from './probes.js'
+import { createStepFence } from './step-fence.js'
 
 export * from './load-types.js'
 
@@ -99,6 +100,8 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
   const awaitingServe = new Map<LoadSlot, number>()
   const reopening = new Set<Promise<void>>()
 
+  // Probes in flight when a step closes stay that step's (step-fence.ts).
+  const fence = createStepFence(clock)
   const pool: LoadPool = {
     slots,
     totals,
@@ -116,6 +119,7 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
     grow,
     drive,
     settle,
+    closeStep: (ledger) => fence.close(slots, ledger),
     openCount,
     closeAll
   }
@@ -186,6 +190,7 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
           heal.lostToDrops++
           return
         }
+        if (fence.settledLate(slot, trip.rttMs)) return again(slot)
         slot.inFlight--
         slot.replies++
         totals.replies++
@@ -211,6 +216,7 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
           heal.lostToDrops++
           return
         }
+        if (fence.settledLate(slot, undefined)) return again(slot)
         slot.inFlight--
         if (isHealthError(error) && error.code === 'WSH_ERR_MESSAGE_TIMEOUT') {
           slot.timeouts++
@@ -250,6 +256,7 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
         // Its probes went with it: the reopened connection starts with none in flight.
         slot.connection = undefined
         slot.inFlight = 0
+        slot.carried = 0
       }
       if (slot.reconnections < maxReconnects && !signal.aborted) {
         const attempt: Promise<void> = reopen(slot).finally(() => reopening.delete(attempt))
@@ -324,6 +331,7 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
         rttSumMs: 0,
         rttMaxMs: 0,
         inFlight: 0,
+        carried: 0,
         nextSendAtMs: now,
         nextPingAtMs: now,
         pingsSent: 0,

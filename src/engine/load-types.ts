@@ -58,6 +58,11 @@ export interface LoadSlot {
   rttSumMs: number
   rttMaxMs: number
   inFlight: number
+  /**
+   * Of inFlight, probes sent before the last closeStep: counted there as
+   * unanswered at close, so their late reply or timeout goes to that step.
+   */
+  carried: number
   nextSendAtMs: number
   nextPingAtMs: number
   pingsSent: number
@@ -134,6 +139,14 @@ export interface LoadPool {
    * slow replies count in that step instead of vanishing from it.
    */
   settle(untilMs: number): Promise<void>
+  /**
+   * Ends a step's accounting: returns the probes still in flight on open
+   * connections (the step reports them as unanswered at close). Their later
+   * settlements no longer count in the current totals or sink: a late reply
+   * increments `ledger.lateReplies` (the closed step's), a late timeout or
+   * failure nothing more (already counted as unanswered at close).
+   */
+  closeStep(ledger: { lateReplies: number }): number
   /** Healing figures when LoadPoolOptions.healing is set; undefined otherwise. */
   readonly heal?: Readonly<HealFigures>
   /** Open connections now. */

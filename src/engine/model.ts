@@ -73,12 +73,28 @@ export interface Check {
   conformance?: true
 }
 
+/**
+ * The run's headline samples, returned by the suite whose judged samples
+ * the report's headline latency and throughput are (latency-performance).
+ * Handed to the engine, never written into the report as they are.
+ */
+export interface HeadlineSamples {
+  /** The judged round trips (ms): answered ones, and each unanswered probe at its timeout. */
+  latencyMs: Float64Array
+  /** Probes the service answered (intact replies) within the measuring window. */
+  answered: number
+  /** Wall-clock length of the measuring window (ms): first probe sent to the last one settled. */
+  windowMs: number
+}
+
 export interface SuiteOutcome {
   checks: Check[]
   metrics: { [key: string]: MetricValue }
+  /** Only from latency-performance: the report's headline figures (HeadlineSamples). */
+  headline?: HeadlineSamples
 }
 
-export interface SuiteResult extends SuiteOutcome {
+export interface SuiteResult extends Pick<SuiteOutcome, 'checks' | 'metrics'> {
   id: SuiteId
   title: string
   status: Status
@@ -95,9 +111,29 @@ export interface Summary {
   count: number
 }
 
+/**
+ * Where the headline figures (RunMetrics.latencyMs and
+ * throughputMsgsPerSec) come from: always the latency-performance suite's
+ * judged samples and measuring window. `measured` false means they are
+ * null, for `reason` (the suite was not selected, or took no sample).
+ */
+export interface HeadlineSource {
+  suite: 'latency-performance'
+  measured: boolean
+  reason?: string
+}
+
 /** Run-wide metrics, the `metrics` block of the JSON report (DESIGN.md contract). */
 export interface RunMetrics {
+  /**
+   * The headline latency: latency-performance's judged samples (answered
+   * round trips, unanswered probes at the message timeout); all null when it
+   * did not measure (see `headline`). Other suites' round trips are in each
+   * suite's `metrics.probeLatencyMs`.
+   */
   latencyMs: Summary
+  /** Where latencyMs and throughputMsgsPerSec come from; absent in reports written before it. */
+  headline?: HeadlineSource
   /** Share of probes (messages and pings) that succeeded, 0-1; null when none was sent. */
   successRate: number | null
   /**
@@ -111,6 +147,10 @@ export interface RunMetrics {
   reconnections: number
   recoveryTimeMs: { avg: number | null; max: number | null }
   connectTimeMs: { avg: number | null; p95: number | null }
+  /**
+   * Probes the service answered per wall-clock second of latency-performance's
+   * measuring window (answered / window seconds); null when it did not measure.
+   */
   throughputMsgsPerSec: number | null
   heartbeat: { sent: number; received: number; successRate: number | null }
   errors: number
@@ -178,14 +218,19 @@ export type HistogramJson = {
 
 /** The report's `latencyHistogram` block: what merging needs beyond the metrics block. */
 export type LatencyHistograms = {
-  /** Probe round-trip times (metrics.latencyMs). */
+  /** The headline latency samples (metrics.latencyMs: latency-performance's judged samples). */
   latencyMs: HistogramJson
   /** Successful connect times (metrics.connectTimeMs). */
   connectTimeMs: HistogramJson
   /** Times from losing a connection to having it back (metrics.recoveryTimeMs). */
   recoveryTimeMs: HistogramJson
-  /** The sampling time throughput was measured over (ms). */
+  /** The wall-clock window throughput was measured over (ms): latency-performance's measuring window. */
   throughputWindowMs: number
+  /**
+   * Probes answered within that window (throughput's numerator); absent in
+   * reports written before it, which used metrics.messagesReceived.
+   */
+  throughputAnswered?: number
   /** Probe replies that carried what the probe expected (deliveryRate's numerator). */
   intactReplies: number
 }

@@ -28,6 +28,18 @@ export type StepFigures = {
   drops: number
   /** Sampling time of the step in ms, including the wait for its last replies. */
   durationMs: number
+  /**
+   * Probes still in flight when the step ended, after waiting settleMs for
+   * them: sent in this step, neither answered nor timed out within it. Not
+   * errors (the service may still answer), not in replies or latency.
+   */
+  unansweredAtClose?: number
+  /**
+   * Of those, probes answered after the step ended (while later steps ran):
+   * counted here, the step they were sent in, not in any later step's
+   * replies, throughput or latency. Updated until the pool closes.
+   */
+  lateReplies?: number
 }
 
 export interface StepResult {
@@ -117,22 +129,28 @@ export async function runStep(pool: LoadPool, options: StepOptions): Promise<Ste
   // Opens that never reached the service (out of descriptors here) are not attempts on it.
   const attempts = sent + openAttempts - fdFailures
   const summary = rtts.summary()
+  const figures: StepFigures = {
+    connections,
+    msgsPerSec: durationMs > 0 ? replies / (durationMs / 1000) : 0,
+    p50Ms: summary.p50,
+    p95Ms: summary.p95,
+    errorRate: attempts === 0 ? null : Math.min(1, errors / attempts),
+    sent,
+    replies,
+    errors,
+    openAttempts,
+    openFailures,
+    fdFailures,
+    drops,
+    durationMs,
+    unansweredAtClose: 0,
+    lateReplies: 0
+  }
+  // Same tick as the figures above: no reply lands between them. Late replies to this
+  // step's probes are counted into `figures` itself (closeStep keeps it as their ledger).
+  figures.unansweredAtClose = pool.closeStep(figures as { lateReplies: number })
   return {
-    figures: {
-      connections,
-      msgsPerSec: durationMs > 0 ? replies / (durationMs / 1000) : 0,
-      p50Ms: summary.p50,
-      p95Ms: summary.p95,
-      errorRate: attempts === 0 ? null : Math.min(1, errors / attempts),
-      sent,
-      replies,
-      errors,
-      openAttempts,
-      openFailures,
-      fdFailures,
-      drops,
-      durationMs
-    },
+    figures,
     grow,
     rtts: rtts.values().slice(),
     times: times.values().slice()

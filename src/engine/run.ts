@@ -24,7 +24,8 @@ import {
   startChaosMode
 } from './chaos-mode.js'
 import { failedToMeasure } from './checks.js'
-import { runScore } from './run-score.js'
+import { finalize } from './finalize.js'
+import { withHeadline } from './headline.js'
 import type { MetricValue, RunReport, SuiteId, SuiteResult } from './model.js'
 import { protocolViolationChecks, withMessageDeliveryChecks } from './protocol-violations.js'
 import { createServiceProbe, type ServiceProbe } from './service-down.js'
@@ -32,12 +33,7 @@ import { runSuites, selectedSuiteIds, type RunSuitesResult, type RunTiming } fro
 import { startService, type RunningService } from './service.js'
 import { overallVerdict } from './verdict.js'
 import { splitDuration } from './stress.js'
-import {
-  runStressPhase,
-  verdictWithStress,
-  type StressEffect,
-  type StressOverrides
-} from './stress-phase.js'
+import { runStressPhase, type StressEffect, type StressOverrides } from './stress-phase.js'
 import { REPORT_RESERVE_MS, RUN_SLACK_MS } from './deadline.js'
 
 /** Where a run is, for a progress line; nothing else depends on it. */
@@ -103,7 +99,6 @@ export async function runHealthCheck(whole: Config, deps: RunDeps = {}): Promise
   let relay: ChaosRelay | undefined
   let chaos: RunReport['chaos']
   let stress: RunReport['stress']
-  let stressEffect: StressEffect | undefined
   const sampling = samplingSplit(config, deps.timing)
   try {
     // server_command: the run starts the service, and stops it in `finally`.
@@ -141,7 +136,6 @@ export async function runHealthCheck(whole: Config, deps: RunDeps = {}): Promise
       })
       result = measured.result
       stress = measured.stress?.block
-      stressEffect = measured.stress?.effect
     }
   } finally {
     if (relay) {
@@ -151,15 +145,18 @@ export async function runHealthCheck(whole: Config, deps: RunDeps = {}): Promise
     await service?.stop()
   }
 
-  const metrics = recorder.toRunMetrics(result.durationMs)
-  // A breaking point below connection_count degrades a run the suites passed (stress-phase.ts).
-  const status = verdictWithStress(result.status, stressEffect)
+  // Headline latency and throughput are latency-performance's own figures (headline.ts).
+  const { metrics, latencyHistogram } = withHeadline(
+    recorder.toRunMetrics(result.durationMs),
+    runHistograms(recorder, result.durationMs),
+    result.headline,
+    result.suites
+  )
   // Text the service produced (close reasons, replies, errors) may quote a secret back.
+  // Verdict, stress downgrade and score: the same finalize() a merge ends with.
   return scrubDeep<RunReport>(
-    {
+    finalize({
       schemaVersion: 1,
-      status,
-      ...runScore(status, metrics, result.suites, config.thresholds.healthScore),
       // Credentials in the URL (userinfo, token query parameters) never reach a report.
       target: redactUrl(url),
       startedAt,
@@ -167,7 +164,7 @@ export async function runHealthCheck(whole: Config, deps: RunDeps = {}): Promise
       config: redactConfig(config),
       suites: result.suites,
       metrics,
-      latencyHistogram: runHistograms(recorder, result.durationMs),
+      latencyHistogram,
       ...(chaos ? { chaos } : {}),
       ...(stress ? { stress } : {}),
       ...(config.serverCommand !== undefined
@@ -179,7 +176,7 @@ export async function runHealthCheck(whole: Config, deps: RunDeps = {}): Promise
             }
           }
         : {})
-    },
+    }),
     secrets
   )
 }
@@ -303,6 +300,7 @@ async function runSelectedSuites(
     // Reconnecting clients (self-healing) report their recoveries into the run's metrics.
     recordReconnect: (recoveryMs) => recorder.recordReconnect(recoveryMs),
     replyIntegrity: () => recorder.counters,
+    probeLatencies: () => recorder.latency.values(),
     ...(options.service ? { service: options.service } : {}),
     ...(relay
       ? {

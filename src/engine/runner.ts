@@ -21,7 +21,15 @@ import {
   deadlineError,
   pause
 } from './deadline.js'
-import type { Check, SuiteId, SuiteOutcome, SuiteResult, Verdict } from './model.js'
+import type {
+  Check,
+  HeadlineSamples,
+  SuiteId,
+  SuiteOutcome,
+  SuiteResult,
+  Verdict
+} from './model.js'
+import { summarize } from '../metrics/recorder.js'
 import {
   measuredSomething,
   notRunSuite,
@@ -99,6 +107,11 @@ export interface RunSuitesOptions {
   relay?: FaultSource
   /** The run's reply-integrity counts so far (SuiteContext.replyIntegrity). */
   replyIntegrity?(): Readonly<ReplyIntegrity>
+  /**
+   * The round trips (ms) recorded on the run's connections so far, in order:
+   * the slice a suite added becomes its metrics.probeLatencyMs.
+   */
+  probeLatencies?(): Float64Array
   /** Aborts the whole run (e.g. SIGINT); running suites are cut like at a deadline. */
   signal?: AbortSignal
   onSuiteStart?(suite: Suite, attempt: number): void
@@ -127,6 +140,8 @@ export interface RunSuitesResult {
   runDeadlineHit: boolean
   /** Set when the service stopped accepting connections; the suites after `during` are not-run. */
   serviceDown?: ServiceDown
+  /** The headline samples a suite returned (latency-performance; headline.ts). */
+  headline?: HeadlineSamples
 }
 
 /** Selected suite ids in config order, without duplicates. */
@@ -168,6 +183,7 @@ export async function runSuites(options: RunSuitesOptions): Promise<RunSuitesRes
   const slackShareMs = Math.max(0, runLimitMs - timing.durationMs) / Math.max(1, ids.length)
   const results: SuiteResult[] = []
   let down: ServiceDown | undefined
+  let headline: HeadlineSamples | undefined
   try {
     for (const [index, id] of ids.entries()) {
       const suite = registry.get(id)
@@ -184,7 +200,7 @@ export async function runSuites(options: RunSuitesOptions): Promise<RunSuitesRes
       const budgetMs = shrunkBudgetMs(planned, index, leftMs, slackShareMs)
       // A suite that waits past its budget must still leave the suites after it their slack.
       const endsAtMs = startMs + runLimitMs - slackShareMs * (ids.length - index - 1)
-      const result = suite
+      const ran = suite
         ? await runWithRetries(
             suite,
             { budgetMs, endsAtMs },
@@ -193,7 +209,9 @@ export async function runSuites(options: RunSuitesOptions): Promise<RunSuitesRes
             options,
             clock
           )
-        : notAvailable(id, config)
+        : { result: notAvailable(id, config) }
+      const result = ran.result
+      headline = ran.headline ?? headline
       if (suite && budgetMs < planned[index]) {
         result.metrics.samplingBudgetMs = {
           planned: Math.round(planned[index]),
@@ -216,7 +234,8 @@ export async function runSuites(options: RunSuitesOptions): Promise<RunSuitesRes
     status: overallVerdict(results),
     durationMs: clock.nowMs() - startMs,
     runDeadlineHit: runDeadline.signal.aborted,
-    ...(down ? { serviceDown: down } : {})
+    ...(down ? { serviceDown: down } : {}),
+    ...(headline ? { headline } : {})
   }
 }
 
@@ -268,10 +287,11 @@ async function runWithRetries(
   timing: RunTiming,
   options: RunSuitesOptions,
   clock: Clock
-): Promise<SuiteResult> {
+): Promise<{ result: SuiteResult; headline?: HeadlineSamples }> {
   const settings = suiteSettings(options.config, suite.id)
   const startMs = clock.nowMs()
   const integrityBefore = options.replyIntegrity ? integrityOf(options.replyIntegrity()) : undefined
+  const probesBefore = options.probeLatencies?.().length
   let outcome: SuiteOutcome = { checks: [], metrics: {} }
   let attempts = 0
   for (let attempt = 0; attempt <= settings.retryAttempts; attempt++) {
@@ -294,7 +314,7 @@ async function runWithRetries(
     outcome = await runOnce(suite, time, limitMs, runSignal, timing, options, clock)
     if (suiteStatus(outcome.checks) !== 'failed') break
   }
-  return {
+  const result: SuiteResult = {
     id: suite.id,
     title: suite.title,
     status: suiteStatus(outcome.checks),
@@ -309,9 +329,14 @@ async function runWithRetries(
         ? {
             integrity: { ...integritySince(integrityBefore, integrityOf(options.replyIntegrity())) }
           }
+        : {}),
+      // Every round trip this suite's connections recorded (suites run one at a time).
+      ...(probesBefore !== undefined && options.probeLatencies
+        ? { probeLatencyMs: { ...summarize(options.probeLatencies().subarray(probesBefore)) } }
         : {})
     }
   }
+  return outcome.headline ? { result, headline: outcome.headline } : { result }
 }
 
 async function runOnce(
@@ -375,7 +400,8 @@ async function runOnce(
         ...(partial?.checks ?? []),
         failedToMeasure('deadline', 'finished within its deadline', cutReason)
       ],
-      metrics: partial?.metrics ?? {}
+      metrics: partial?.metrics ?? {},
+      ...(partial?.headline ? { headline: partial.headline } : {})
     }
   } finally {
     deadline.dispose()
@@ -392,7 +418,11 @@ function normalise(outcome: SuiteOutcome): SuiteOutcome {
   if (!outcome || !Array.isArray(outcome.checks)) {
     return thrown(new TypeError('suite returned no checks'))
   }
-  return { checks: outcome.checks, metrics: outcome.metrics ?? {} }
+  return {
+    checks: outcome.checks,
+    metrics: outcome.metrics ?? {},
+    ...(outcome.headline ? { headline: outcome.headline } : {})
+  }
 }
 
 function thrown(error: unknown): SuiteOutcome {

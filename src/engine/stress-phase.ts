@@ -78,7 +78,10 @@ export function stressEffect(stress: StressReport, connectionCount: number): Str
 }
 
 /** The run's verdict after stress mode: `passed` becomes `degraded` when stress says so. */
-export function verdictWithStress(verdict: Verdict, effect: StressEffect | undefined): Verdict {
+export function verdictWithStress(
+  verdict: Verdict,
+  effect: Pick<StressEffect, 'degradesRun'> | undefined
+): Verdict {
   return effect?.degradesRun === true && verdict === 'passed' ? 'degraded' : verdict
 }
 

@@ -179,7 +179,9 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
         clock,
         growUntilMs: rampEndMs
       })
-      const figures: StressStep = { ...step.figures, burst: await burst(pool, options) }
+      // The step's own object, not a copy: replies to its probes that arrive later are
+      // counted into it (StepFigures.lateReplies).
+      const figures: StressStep = Object.assign(step.figures, { burst: await burst(pool, options) })
       if (figures.burst) {
         const failed = figures.burst.sent - figures.burst.intact
         figures.errors += failed

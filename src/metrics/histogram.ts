@@ -12,6 +12,7 @@
  * a readable JSON block, any range, and no dependency in the bundle.
  */
 import type { HistogramJson } from '../engine/model.js'
+import { quantileRanks } from './quantile.js'
 
 /** Relative error of every value read back (1 %). */
 export const DEFAULT_RELATIVE_ERROR = 0.01
@@ -32,9 +33,9 @@ export interface Histogram {
   /** Adds every count of `other` (same relative error, else RangeError). */
   merge(other: Histogram): void
   /**
-   * The p-quantile (0-1), read the way simple-statistics' quantileSorted
-   * reads sorted samples (mean of two neighbours when n*p is whole), each
-   * neighbour within `relativeError` of the true sample; null when empty.
+   * The p-quantile (0-1) by the exact path's definition (quantile.ts:
+   * interpolation between ranks), each rank read within `relativeError` of
+   * the true sample; null when empty.
    */
   quantile(p: number): number | null
   toJSON(): HistogramJson
@@ -189,14 +190,13 @@ class LogHistogram implements Histogram {
     if (!(p >= 0 && p <= 1)) throw new RangeError(`p: got ${p}; expected 0 <= p <= 1`)
     const n = this.total
     if (n === 0) return null
-    // simple-statistics quantileSorted: idx = n*p; whole -> mean of sorted[idx-1], sorted[idx].
-    const idx = n * p
+    // The exact ends are kept, so p = 0 and p = 1 are read back exactly.
     if (p === 0) return this.low
     if (p === 1) return this.high
-    if (Number.isInteger(idx) && idx > 0 && idx < n) {
-      return (this.valueAtRank(idx - 1) + this.valueAtRank(idx)) / 2
-    }
-    return this.valueAtRank(Math.min(n - 1, Math.max(0, Math.ceil(idx) - 1)))
+    const { lower, upper, fraction } = quantileRanks(n, p)
+    const low = this.valueAtRank(lower)
+    // Interpolating between two estimates each within the relative error stays within it.
+    return fraction === 0 ? low : low + fraction * (this.valueAtRank(upper) - low)
   }
 
   toJSON(): HistogramJson {

@@ -3,8 +3,8 @@
  * (doubling when full) with a plain-number counter, so recording a sample
  * allocates nothing. Statistics run once, on a sorted copy, when asked.
  */
-import { quantileSorted } from 'simple-statistics'
 import type { Summary } from '../engine/model.js'
+import { quantileOfSorted } from './quantile.js'
 
 /** Initial capacity in samples; doubling amortises growth to O(1) per add. */
 export const DEFAULT_INITIAL_CAPACITY = 1024
@@ -90,14 +90,13 @@ export function summarize(samples: ArrayLike<number>): Summary {
   ).sort()
   let sum = 0
   for (let i = 0; i < count; i++) sum += sorted[i]
-  // quantileSorted only indexes its input, so the sorted typed array goes in
-  // as is: copying 10^6 samples into a number[] cost as much as the sort.
-  const list = sorted as unknown as number[]
+  // One quantile definition for single runs and merges (quantile.ts); it only indexes,
+  // so the sorted typed array goes in as is.
   return {
     avg: sum / count,
-    p50: quantileSorted(list, 0.5),
-    p95: quantileSorted(list, 0.95),
-    p99: quantileSorted(list, 0.99),
+    p50: quantileOfSorted(sorted, 0.5),
+    p95: quantileOfSorted(sorted, 0.95),
+    p99: quantileOfSorted(sorted, 0.99),
     max: sorted[count - 1],
     count
   }

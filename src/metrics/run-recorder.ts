@@ -78,10 +78,12 @@ export interface RunRecorder {
   recordOpened(): void
   recordClosed(): void
   /**
-   * The report's metrics block. Throughput is replies per second of
-   * samplingMs(), null when no probe was sent or none was in flight for a
-   * measurable time; `_runMs` (the run's duration) is no longer used for it.
-   * Rates are null when nothing was attempted.
+   * The run-wide metrics over every recorded probe. Throughput here is
+   * replies per second of samplingMs(), null when no probe was sent or none
+   * was in flight for a measurable time; `_runMs` is no longer used for it.
+   * Rates are null when nothing was attempted. The report's headline
+   * latency and throughput are not these: src/engine/headline.ts replaces
+   * them with latency-performance's judged samples and wall-clock window.
    */
   toRunMetrics(_runMs?: number): RunMetrics
 }

@@ -15,6 +15,7 @@ import {
   formatPercent,
   integrityText,
   formatRunScore,
+  headlineSourceText,
   formatThreshold,
   formatThroughput,
   formatValue,
@@ -212,7 +213,7 @@ export function renderConsole(report: RunReport, options: ConsoleOptions): strin
   if (connections.length > 0) lines.push('📊 Connection Metrics:', ...connections, '')
 
   lines.push(
-    `📊 Latency Statistics (${metrics.latencyMs.count} samples):`,
+    `📊 Latency Statistics (${metrics.latencyMs.count} samples${headlineSourceText(metrics) ? `; ${headlineSourceText(metrics)}` : ''}):`,
     `  • Average: ${formatMs(metrics.latencyMs.avg)}`,
     `  • P50: ${formatMs(metrics.latencyMs.p50)}`,
     `  • P95: ${formatMs(metrics.latencyMs.p95)}`,

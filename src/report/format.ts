@@ -3,7 +3,7 @@
  * icons for every sink in src/report/. A metric nobody measured is `n/a`,
  * never 0, so a reader cannot mistake "not measured" for "perfect".
  */
-import type { RunMetrics, Status, SuiteId, Threshold } from '../engine/model.js'
+import type { RunMetrics, Status, SuiteId, SuiteResult, Threshold } from '../engine/model.js'
 
 /** Shown for a metric that was not measured (null, NaN or infinite). */
 export const NOT_AVAILABLE = 'n/a'
@@ -100,16 +100,43 @@ export function formatScore(score: number | null | undefined): string {
 
 /**
  * The run's score as shown beside its verdict, saying when the failed verdict
- * capped it: `80/100, capped from 100/100: a critical check failed`.
+ * capped it and why: `79/100, capped from 100/100: a critical check failed
+ * (Self-Healing: reconnect time)`.
  */
 export function formatRunScore(report: {
   healthScore: number
   healthScoreCappedFrom?: number
+  suites?: readonly Pick<SuiteResult, 'id' | 'title' | 'critical' | 'status' | 'checks'>[]
 }): string {
   const score = formatScore(report.healthScore)
   return report.healthScoreCappedFrom === undefined
     ? score
-    : `${score}, capped from ${formatScore(report.healthScoreCappedFrom)}: a critical check failed`
+    : `${score}, capped from ${formatScore(report.healthScoreCappedFrom)}: ${capReason(report.suites ?? [])}`
+}
+
+/** Why a failed verdict capped the score: the first failed critical check, else the service. */
+function capReason(
+  suites: readonly Pick<SuiteResult, 'id' | 'title' | 'critical' | 'status' | 'checks'>[]
+): string {
+  for (const suite of suites) {
+    if (!suite.critical || suite.status !== 'failed') continue
+    const check = suite.checks.find((c) => c.status === 'failed' && c.conformance !== true)
+    if (check) return `a critical check failed (${suiteTitle(suite)}: ${check.title})`
+  }
+  // The verdict fails without a critical suite failing only when the service was gone.
+  return 'the service went down or could not be reached'
+}
+
+/**
+ * Where the headline latency and throughput come from, for their labels;
+ * '' for a report written before the source was recorded.
+ */
+export function headlineSourceText(metrics: Pick<RunMetrics, 'headline'>): string {
+  const headline = metrics.headline
+  if (headline === undefined) return ''
+  return headline.measured
+    ? `${headline.suite}'s judged samples; throughput per wall-clock second of its window`
+    : `not measured: ${headline.reason ?? `${headline.suite} did not measure`}`
 }
 
 /** Messages per second (`123.46 msgs/s`); `n/a` when not measured. */

@@ -12,6 +12,11 @@
  * metrics are summed (the rest are the first shard's; each shard's own block
  * is kept under `shards`).
  *
+ * The merged report is judged by finalize() (src/engine/finalize.ts), as a
+ * single run is. Merge bookkeeping, the only difference between a report
+ * merged alone and itself: `config.mergedReports` (how many reports were
+ * merged), `config.suites` (the merged suites' ids) and no `config.shard`.
+ *
  * Throughput: jobs whose runs overlap (startedAt..startedAt+durationMs) ran
  * side by side, so their per-report throughputs are summed, not averaged over
  * a window twice as long; jobs that ran one after another give their replies
@@ -20,6 +25,7 @@
 import {
   SUITE_IDS,
   type Check,
+  type HeadlineSource,
   type LatencyHistograms,
   type MetricValue,
   type RunMetrics,
@@ -28,10 +34,9 @@ import {
   type Summary,
   type SuiteResult
 } from '../engine/model.js'
-import { overallVerdict, suiteStatus } from '../engine/verdict.js'
+import { finalize, type UnjudgedReport } from '../engine/finalize.js'
+import { suiteStatus } from '../engine/verdict.js'
 import { HealthError } from '../errors.js'
-import { runScore } from '../engine/run-score.js'
-import { ThresholdsSchema } from '../config/schema.js'
 import { createHistogram, histogramFromJson, type Histogram } from '../metrics/histogram.js'
 
 export interface MergeOptions {
@@ -99,32 +104,38 @@ export function mergeReports(reports: readonly RunReport[], options: MergeOption
     }
   })
 
-  const suites = mergeSuites(reports)
-  const { metrics, latencyHistogram } = mergeMetrics(reports)
+  // One report merges to itself: its figures stay exactly as measured (re-reading them
+  // from its histograms would only add the buckets' error) and its suites keep their order.
+  const alone = reports.length === 1 ? first : undefined
+  const suites = alone ? alone.suites : mergeSuites(reports)
+  const { metrics, latencyHistogram } = alone
+    ? { metrics: alone.metrics, latencyHistogram: alone.latencyHistogram as LatencyHistograms }
+    : mergeMetrics(reports)
   const starts = reports.map((r) => Date.parse(r.startedAt)).filter(Number.isFinite)
   const ends = reports.map((r) => Date.parse(r.startedAt) + r.durationMs).filter(Number.isFinite)
   const startMs = starts.length > 0 ? Math.min(...starts) : Number.NaN
-  const status = overallVerdict(suites)
-  const merged: RunReport = {
+  const merged: UnjudgedReport = {
     schemaVersion: first.schemaVersion,
-    status,
-    ...runScore(status, metrics, suites, scoreThreshold(first.config)),
     target: first.target,
-    startedAt: Number.isFinite(startMs) ? new Date(startMs).toISOString() : first.startedAt,
-    durationMs: Number.isFinite(startMs)
-      ? Math.max(...ends) - startMs
-      : Math.max(...reports.map((r) => r.durationMs)),
+    startedAt:
+      Number.isFinite(startMs) && !alone ? new Date(startMs).toISOString() : first.startedAt,
+    // Date arithmetic would round a lone report's sub-millisecond duration.
+    durationMs:
+      Number.isFinite(startMs) && !alone
+        ? Math.max(...ends) - startMs
+        : Math.max(...reports.map((r) => r.durationMs)),
     config: mergedConfig(first.config, suites, reports.length),
     suites,
     metrics,
     latencyHistogram
   }
-  // Optional blocks (chaos, stress, trend, discovery) come from the first report that has them.
-  for (const key of ['chaos', 'stress', 'trend', 'discovery'] as const) {
+  // Optional blocks (chaos, stress, trend, discovery, service) come from the first report that has them.
+  for (const key of ['chaos', 'stress', 'trend', 'discovery', 'service'] as const) {
     const block = reports.find((r) => r[key] !== undefined)?.[key]
     if (block !== undefined) merged[key] = block
   }
-  return merged
+  // Verdict, stress downgrade and score: the same finalize() a single run ends with.
+  return finalize(merged)
 }
 
 /** One run's report read twice (the same file, or a copy): same start, target and suites. */
@@ -234,6 +245,7 @@ function mergeMetrics(reports: readonly RunReport[]): {
   const pingsSent = sum((m) => m.heartbeat.sent)
   const pongs = sum((m) => m.heartbeat.received)
   const intact = blocks.reduce((total, b) => total + b.intactReplies, 0)
+  const answered = reports.reduce((total, r) => total + throughputAnswered(r), 0)
   const windowMs = mergedWindowMs(reports)
   const attempted = sent + pingsSent
   const metrics: RunMetrics = {
@@ -246,7 +258,9 @@ function mergeMetrics(reports: readonly RunReport[]): {
     reconnections: sum((m) => m.reconnections),
     recoveryTimeMs: { avg: mean(recovery), max: recovery.max },
     connectTimeMs: { avg: mean(connect), p95: connect.quantile(0.95) },
-    throughputMsgsPerSec: sent === 0 || !(windowMs > 0) ? null : received / (windowMs / 1000),
+    headline: mergedHeadline(reports, latency.count > 0),
+    throughputMsgsPerSec:
+      latency.count === 0 || !(windowMs > 0) ? null : answered / (windowMs / 1000),
     heartbeat: {
       sent: pingsSent,
       received: pongs,
@@ -266,6 +280,7 @@ function mergeMetrics(reports: readonly RunReport[]): {
       connectTimeMs: connect.toJSON(),
       recoveryTimeMs: recovery.toJSON(),
       throughputWindowMs: windowMs,
+      throughputAnswered: answered,
       intactReplies: intact
     }
   }
@@ -283,7 +298,7 @@ function mergedWindowMs(reports: readonly RunReport[]): number {
     .map((r) => ({
       start: Date.parse(r.startedAt),
       end: Date.parse(r.startedAt) + r.durationMs,
-      replies: r.metrics.messagesReceived,
+      replies: throughputAnswered(r),
       windowMs: r.latencyHistogram?.throughputWindowMs ?? 0
     }))
     .filter((job) => job.windowMs > 0)
@@ -317,6 +332,22 @@ function mergedWindowMs(reports: readonly RunReport[]): number {
   return total
 }
 
+/** Throughput's numerator in `report`; reports written before it counted every reply. */
+function throughputAnswered(report: RunReport): number {
+  return report.latencyHistogram?.throughputAnswered ?? report.metrics.messagesReceived
+}
+
+/** The merged headline's source: measured when any job's latency-performance took samples. */
+function mergedHeadline(reports: readonly RunReport[], measured: boolean): HeadlineSource {
+  if (measured) return { suite: 'latency-performance', measured: true }
+  const reason = reports.map((r) => r.metrics.headline?.reason).find((r) => r !== undefined)
+  return {
+    suite: 'latency-performance',
+    measured: false,
+    reason: reason ?? 'latency-performance took no judged sample in any merged report'
+  }
+}
+
 function mean(histogram: Histogram): number | null {
   return histogram.count === 0 ? null : histogram.sum / histogram.count
 }
@@ -331,14 +362,4 @@ export function summaryOf(histogram: Histogram): Summary {
     max: histogram.max,
     count: histogram.count
   }
-}
-
-/** thresholds.healthScore as the report's (redacted) config recorded it, else the default. */
-function scoreThreshold(config: RunReport['config']): number {
-  const thresholds = config.thresholds
-  const value =
-    typeof thresholds === 'object' && thresholds !== null && !Array.isArray(thresholds)
-      ? thresholds.healthScore
-      : undefined
-  return typeof value === 'number' ? value : ThresholdsSchema.parse({}).healthScore
 }

@@ -213,6 +213,15 @@ export function parseReport(text: string, name: string): RunReport {
   ]) {
     count(counts[field], `metrics.${field}`)
   }
+  // A report merged alone keeps its metrics as they are (merge.ts): they must be figures a
+  // run could have written, every one finite and >= 0, every rate within 0-1.
+  saneFigures(metrics, 'metrics', bad)
+  for (const field of ['latencyMs', 'connectTimeMs', 'recoveryTimeMs']) {
+    const summary = counts[field]
+    if (typeof summary !== 'object' || summary === null || Array.isArray(summary)) {
+      bad(`metrics.${field}: expected an object of figures (ms)`)
+    }
+  }
   const heartbeat = counts.heartbeat as Record<string, unknown> | null
   if (typeof heartbeat !== 'object' || heartbeat === null) {
     bad('metrics.heartbeat: expected sent and received counts')
@@ -227,6 +236,9 @@ export function parseReport(text: string, name: string): RunReport {
     if (typeof windowMs !== 'number' || !Number.isFinite(windowMs) || windowMs < 0) {
       bad(`latencyHistogram.throughputWindowMs: got ${JSON.stringify(windowMs)}; expected ms >= 0`)
     }
+    if (block.throughputAnswered !== undefined) {
+      count(block.throughputAnswered, 'latencyHistogram.throughputAnswered')
+    }
     const intact = count(block.intactReplies, 'latencyHistogram.intactReplies')
     const sent = counts.messagesSent as number
     if (intact > sent) {
@@ -234,6 +246,19 @@ export function parseReport(text: string, name: string): RunReport {
     }
   }
   return json as RunReport
+}
+
+/** Throws through `bad` at the first number under `value` that no run writes. */
+function saneFigures(value: unknown, path: string, bad: (what: string) => never): void {
+  if (typeof value === 'number') {
+    const rate = /Rate$/.test(path)
+    if (!Number.isFinite(value) || value < 0 || (rate && value > 1)) {
+      bad(`${path}: got ${value}; expected ${rate ? 'a rate from 0 to 1' : 'a finite number >= 0'}`)
+    }
+    return
+  }
+  if (typeof value !== 'object' || value === null) return
+  for (const [key, child] of Object.entries(value)) saneFigures(child, `${path}.${key}`, bad)
 }
 
 function isCount(value: unknown): value is number {

@@ -17,6 +17,7 @@ import {
   formatPercent,
   integrityText,
   formatRunScore,
+  headlineSourceText,
   formatThreshold,
   formatThroughput,
   formatValue,
@@ -156,6 +157,9 @@ function allMetrics(report: RunReport): string[] {
     `| P95 Latency | ${formatMs(metrics.latencyMs.p95)} |`,
     `| P99 Latency | ${formatMs(metrics.latencyMs.p99)} |`,
     `| Max Latency | ${formatMs(metrics.latencyMs.max)} |`,
+    ...(headlineSourceText(metrics)
+      ? [`| Latency and throughput from | ${headlineSourceText(metrics)} |`]
+      : []),
     `| Success Rate | ${formatPercent(metrics.successRate)} |`,
     `| Delivery Rate | ${formatPercent(metrics.deliveryRate)} |`,
     `| Messages | ${metrics.messagesSent} sent, ${metrics.messagesReceived} received, ${metrics.messagesLost} lost |`,

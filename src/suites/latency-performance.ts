@@ -17,7 +17,7 @@ import type { Connection } from '../client/types.js'
 import { injectedDelayAllowanceMs, maxInjectedDelayMs } from '../chaos/injected-delay.js'
 import { chaosFaults, chaosResendOptions, injectedSince } from '../engine/chaos-mode.js'
 import { failedToMeasure, measure, skipped } from '../engine/checks.js'
-import type { Check, MetricValue } from '../engine/model.js'
+import type { Check, MetricValue, SuiteOutcome } from '../engine/model.js'
 import { closeQuietly, connectWithin, runProbes } from '../engine/probes.js'
 import { HealthError, describeError } from '../errors.js'
 import type { Thresholds } from '../config/schema.js'
@@ -50,7 +50,7 @@ const IDS = {
   degradation: { id: 'no-degradation', title: 'no latency degradation over time' }
 } as const
 
-type Outcome = { checks: Check[]; metrics: { [key: string]: MetricValue } }
+type Outcome = SuiteOutcome
 
 /**
  * Judges a latency trend: fails only when the last window's median exceeds
@@ -219,6 +219,8 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
   )
   return {
     checks,
+    // The report's headline latency and throughput are these judged samples (headline.ts).
+    headline: { latencyMs: samples.values(), answered: result.replies, windowMs: elapsedMs },
     metrics: {
       latencyMs: { ...summary },
       replyLatencyMs: { ...replySummary },

@@ -7,7 +7,7 @@
  * closes it through half-open when the service returns), and with
  * server_command crashes and restarts the service itself.
  */
-import type { ReconnectingClient } from '../client/reconnecting-client.js'
+import type { ReconnectingClient, RecoveryRecord } from '../client/reconnecting-client.js'
 import { failedToMeasure } from '../engine/checks.js'
 import type { Check, MetricValue } from '../engine/model.js'
 import { startWithin, until } from '../engine/recovery-steps.js'
@@ -156,11 +156,8 @@ async function phases(
 
   const killRecords = [...kill.recoveries, ...kill.natural]
   const restartRecords = restart?.records ?? []
-  for (const record of [...killRecords, ...restartRecords]) {
-    ctx.recordReconnect?.(record.timeToReconnectMs ?? 0)
-  }
-  const recoveryTimes = [...killRecords, ...restartRecords].map((r) => r.timeToReconnectMs ?? 0)
-  const recovery = summarize(recoveryTimes)
+  const healed = [...killRecords, ...restartRecords]
+  for (const record of healed) ctx.recordReconnect?.(record.recoveryMs ?? 0)
   const allRecords = clients.flatMap((c) => c.stats.recoveries.filter((r) => r.cause === 'drop'))
   const succeeded = allRecords.filter((r) => r.succeeded)
   const notMeasured = (id: string, title: string): Check =>
@@ -198,7 +195,7 @@ async function phases(
       reconnections: succeeded.length,
       forcedReconnections: kill.recoveries.length + restartRecords.length,
       unforcedDrops,
-      recoveryTimeMs: { avg: recovery.avg, max: recovery.max },
+      ...recoveryFigures(killRecords, restartRecords),
       attemptsPerRecovery:
         succeeded.length > 0
           ? succeeded.reduce((sum, r) => sum + r.attempts, 0) / succeeded.length
@@ -222,6 +219,29 @@ async function phases(
       relay: { accepted: relay.connections.accepted, refused: relay.connections.refused },
       plan: killPlan(config, ctx.path)
     }
+  }
+}
+
+/**
+ * Recovery time is the service's (drop to accepted again, recoveryMs); the
+ * client's own backoff sleep is reported beside it, per recovery too.
+ */
+function recoveryFigures(
+  killRecords: readonly RecoveryRecord[],
+  restartRecords: readonly RecoveryRecord[]
+): { [key: string]: MetricValue } {
+  const healed = [...killRecords, ...restartRecords]
+  const recovery = summarize(healed.map((r) => r.recoveryMs ?? 0))
+  const backoffSleep = summarize(healed.map((r) => r.backoffSleepMs))
+  return {
+    recoveryTimeMs: { avg: recovery.avg, max: recovery.max },
+    backoffSleepMs: { avg: backoffSleep.avg, max: backoffSleep.max },
+    recoverySteps: healed.map((r) => ({
+      cause: restartRecords.includes(r) ? 'restart' : r.cause,
+      recoveryMs: r.recoveryMs,
+      backoffSleepMs: r.backoffSleepMs,
+      timeToReconnectMs: r.timeToReconnectMs
+    }))
   }
 }
 
