@@ -3,7 +3,7 @@
  * types ConfigSchema expects. A string that does not convert is passed on
  * unchanged so the schema rejects it with the user's own value in the message.
  */
-import { SUITE_IDS } from '../engine/model.js'
+import { SUITE_IDS } from '../core/suite-ids.js'
 import type { FieldKind } from './fields.js'
 
 // Plain decimals only: `1e3` for a count or a duration is a typo more often than

@@ -3,7 +3,7 @@
  * environment variables, config-file keys) to camelCase schema paths. Every
  * other module in src/config/ looks names up here; nothing else spells them.
  */
-import { SUITE_IDS, type SuiteId } from '../engine/model.js'
+import { SUITE_IDS, type SuiteId } from '../core/suite-ids.js'
 import { suiteReadsSetting } from './schema.js'
 
 /** How a raw string (input, flag, env) is turned into the value the schema expects. */

@@ -4,7 +4,7 @@
  * credentials in URLs. Settings that merely name a token-bearing field or
  * parameter (resumeTokenField, resumeName) keep their value: it is no secret.
  */
-import type { MetricValue } from '../engine/model.js'
+import type { MetricValue } from '../core/metric-value.js'
 import type { Config } from './schema.js'
 
 export const REDACTED = '***'

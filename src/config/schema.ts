@@ -4,8 +4,8 @@
  * object by src/config/load.ts and parsed here once.
  */
 import { z } from 'zod'
-import { DEFAULT_FAULTS } from '../chaos/faults.js'
-import { SUITE_IDS, type SuiteId } from '../engine/model.js'
+import { DEFAULT_FAULTS } from '../core/fault-config.js'
+import { SUITE_IDS, type SuiteId } from '../core/suite-ids.js'
 import {
   headerNameProblem,
   headerValueProblem,

@@ -3,19 +3,12 @@
  * assembles suite results, src/report/ renders them. Nothing here measures
  * or formats.
  */
+import type { MetricValue } from '../core/metric-value.js'
+import type { SuiteId } from '../core/suite-ids.js'
 import type { ErrorCode } from '../errors.js'
 import type { RunGate } from './gate.js'
 
-export const SUITE_IDS = [
-  'connection-lifecycle',
-  'self-healing',
-  'message-delivery',
-  'heartbeat-monitoring',
-  'concurrent-connections',
-  'latency-performance'
-] as const
-
-export type SuiteId = (typeof SUITE_IDS)[number]
+export { SUITE_IDS, type SuiteId } from '../core/suite-ids.js'
 
 /**
  * `not-run`: the check or suite was never attempted because the service had
@@ -41,8 +34,7 @@ export interface Threshold {
 }
 
 /** JSON-safe metric values a suite may report. */
-export type MetricValue =
-  number | string | boolean | null | MetricValue[] | { [key: string]: MetricValue }
+export type { MetricValue } from '../core/metric-value.js'
 
 export interface Check {
   /** Stable kebab-case id within its suite, e.g. `connect-time`. */
