@@ -4,6 +4,7 @@
  * or formats.
  */
 import type { ErrorCode } from '../errors.js'
+import type { ToolMetrics } from '../metrics/tool-monitor.js'
 
 export const SUITE_IDS = [
   'connection-lifecycle',
@@ -121,6 +122,18 @@ export interface RunMetrics {
   crossTalk: number
   /** Messages that answered no probe (banners, broadcasts, late replies): counted and ignored. */
   unsolicited: number
+  /** The tool's own event-loop lag and CPU use over the run; absent in reports of older versions. */
+  tool?: ToolLoad
+}
+
+/** The tool's own load over the run (src/metrics/tool-monitor.ts), judged by src/engine/tool-lag.ts. */
+export interface ToolLoad extends ToolMetrics {
+  /**
+   * The lag was large next to the judged latency (lag p99 > 5 ms, or > 10 %
+   * of a judged latency percentile): the latency figures include it, and
+   * reports warn.
+   */
+  lagAffectsLatency: boolean
 }
 
 /** The JSON report, schema version 1 (DESIGN.md). Later issues add optional blocks. */

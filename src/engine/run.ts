@@ -13,6 +13,7 @@ import { HealthError, isHealthError } from '../errors.js'
 import { systemClock, type Clock } from '../metrics/clock.js'
 import { createRunRecorder, type RunRecorder } from '../metrics/run-recorder.js'
 import { runHistograms } from '../metrics/run-histograms.js'
+import { startToolMonitor, type ToolMetrics } from '../metrics/tool-monitor.js'
 import { applyShard } from './shard.js'
 import { SUITES } from '../suites/registry.js'
 import type { Suite } from '../suites/types.js'
@@ -39,6 +40,7 @@ import {
   type StressOverrides
 } from './stress-phase.js'
 import { REPORT_RESERVE_MS, RUN_SLACK_MS } from './deadline.js'
+import { toolLoad } from './tool-lag.js'
 
 /** Where a run is, for a progress line; nothing else depends on it. */
 export interface RunProgress {
@@ -105,6 +107,9 @@ export async function runHealthCheck(whole: Config, deps: RunDeps = {}): Promise
   let stress: RunReport['stress']
   let stressEffect: StressEffect | undefined
   const sampling = samplingSplit(config, deps.timing)
+  // The tool's own lag lands in every round trip it times, so the run measures it too.
+  const toolMonitor = startToolMonitor({ clock })
+  let tool: ToolMetrics
   try {
     // server_command: the run starts the service, and stops it in `finally`.
     if (config.serverCommand !== undefined) {
@@ -144,6 +149,7 @@ export async function runHealthCheck(whole: Config, deps: RunDeps = {}): Promise
       stressEffect = measured.stress?.effect
     }
   } finally {
+    tool = toolMonitor.stop()
     if (relay) {
       chaos = chaosReport(relay)
       await relay.close()
@@ -151,7 +157,10 @@ export async function runHealthCheck(whole: Config, deps: RunDeps = {}): Promise
     await service?.stop()
   }
 
-  const metrics = recorder.toRunMetrics(result.durationMs)
+  const metrics = {
+    ...recorder.toRunMetrics(result.durationMs),
+    tool: toolLoad(tool, result.suites)
+  }
   // A breaking point below connection_count degrades a run the suites passed (stress-phase.ts).
   const status = verdictWithStress(result.status, stressEffect)
   // Text the service produced (close reasons, replies, errors) may quote a secret back.

@@ -31,6 +31,7 @@ import {
 import { overallVerdict, suiteStatus } from '../engine/verdict.js'
 import { HealthError } from '../errors.js'
 import { runScore } from '../engine/run-score.js'
+import { lagAffectsLatency, judgedLatencyMs } from '../engine/tool-lag.js'
 import { ThresholdsSchema } from '../config/schema.js'
 import { createHistogram, histogramFromJson, type Histogram } from '../metrics/histogram.js'
 
@@ -101,6 +102,8 @@ export function mergeReports(reports: readonly RunReport[], options: MergeOption
 
   const suites = mergeSuites(reports)
   const { metrics, latencyHistogram } = mergeMetrics(reports)
+  const tool = mergeToolLoad(reports, suites)
+  if (tool) metrics.tool = tool
   const starts = reports.map((r) => Date.parse(r.startedAt)).filter(Number.isFinite)
   const ends = reports.map((r) => Date.parse(r.startedAt) + r.durationMs).filter(Number.isFinite)
   const startMs = starts.length > 0 ? Math.min(...starts) : Number.NaN
@@ -125,6 +128,36 @@ export function mergeReports(reports: readonly RunReport[], options: MergeOption
     if (block !== undefined) merged[key] = block
   }
   return merged
+}
+
+/**
+ * The tool's own load across jobs: each figure is the worst job's (lag p50,
+ * p99 and max, CPU %). Jobs ran in separate processes, often on separate
+ * machines, so their delays do not add up and a p99 over all their samples
+ * would hide one slow runner behind several idle ones: the merged p99 is the
+ * highest per-job p99. The warning is judged again on the merged suites.
+ * Undefined when no report carries the block (older versions).
+ */
+function mergeToolLoad(
+  reports: readonly RunReport[],
+  suites: readonly SuiteResult[]
+): RunMetrics['tool'] {
+  const tools = reports.flatMap((r) => (r.metrics.tool ? [r.metrics.tool] : []))
+  if (tools.length === 0) return undefined
+  const worst = (values: (number | null)[]): number | null => {
+    const known = values.filter((value): value is number => value !== null)
+    return known.length === 0 ? null : Math.max(...known)
+  }
+  const eventLoopLagMs = {
+    p50: worst(tools.map((t) => t.eventLoopLagMs.p50)),
+    p99: worst(tools.map((t) => t.eventLoopLagMs.p99)),
+    max: worst(tools.map((t) => t.eventLoopLagMs.max))
+  }
+  return {
+    eventLoopLagMs,
+    cpuPercent: worst(tools.map((t) => t.cpuPercent)),
+    lagAffectsLatency: lagAffectsLatency(eventLoopLagMs, judgedLatencyMs(suites))
+  }
 }
 
 /** One run's report read twice (the same file, or a copy): same start, target and suites. */

@@ -30,7 +30,13 @@ import {
 } from './conformance-section.js'
 import { discoverySummarySection } from './discovery-section.js'
 import { trendSummarySection } from './trend-section.js'
-import { chaosLine, recoveryText, serviceLine } from './run-conditions.js'
+import {
+  chaosLine,
+  recoveryText,
+  serviceLine,
+  toolLagWarning,
+  toolLoadText
+} from './run-conditions.js'
 import { stressLine, stressSummarySection } from './stress-section.js'
 import { escapeInline, inlineCode } from '../github/markdown-escape.js'
 
@@ -152,6 +158,8 @@ export function buildStepSummary(report: RunReport): string {
   for (const line of [chaosLine(report), serviceLine(report), stressLine(report)]) {
     if (line !== undefined) lines.push(`> ${line}`, '')
   }
+  const lagWarning = toolLagWarning(report)
+  if (lagWarning !== undefined) lines.push('> [!WARNING]', `> ${lagWarning}`, '')
   for (const suite of report.suites) {
     lines.push(`- ${STATUS_ICONS[suite.status]} ${suiteTitle(suite)}: ${statusLabel(suite.status)}`)
   }
@@ -178,6 +186,7 @@ export function buildStepSummary(report: RunReport): string {
     `| Reconnections | ${metrics.reconnections} |`,
     `| Recovery Time | ${recoveryText(report)} |`,
     `| Errors | ${metrics.errors} |`,
+    `| Tool Load | ${toolLoadText(report)} |`,
     ''
   )
   lines.push(...latencyChart(report))
