@@ -111,6 +111,24 @@ describe('a run whose event loop is blocked', () => {
     expect(buildStepSummary(report)).toContain(`> ${WARNING}`)
     // A report merged alone keeps its tool figures and its warning.
     expect(mergeReports([report]).metrics.tool).toEqual(tool)
+    // Merged with another job, each figure is the worst job's; the warning is judged again.
+    const idleJob = {
+      ...report,
+      startedAt: new Date(Date.parse(report.startedAt) + 60_000).toISOString(),
+      metrics: {
+        ...report.metrics,
+        tool: {
+          eventLoopLagMs: { p50: 1_000, p99: 0, max: 0 },
+          cpuPercent: 1_000,
+          lagAffectsLatency: false
+        }
+      }
+    }
+    expect(mergeReports([report, idleJob]).metrics.tool).toEqual({
+      eventLoopLagMs: { p50: 1_000, p99: tool.eventLoopLagMs.p99, max: tool.eventLoopLagMs.max },
+      cpuPercent: 1_000,
+      lagAffectsLatency: true
+    })
   })
 })
 
