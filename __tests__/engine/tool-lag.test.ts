@@ -18,7 +18,8 @@ import { toOutputs } from '../../src/report/outputs.js'
 import { buildStepSummary } from '../../src/report/step-summary.js'
 import { startReferenceServer, type ReferenceServer } from '../../src/server/reference-server.js'
 import { makeCheck, makeConfig } from '../fixtures/builders.js'
-import { answer, startWsServer, type TestServer } from '../fixtures/faulty-servers.js'
+import { startBlockingEcho } from '../fixtures/blocking-echo.js'
+import type { TestServer } from '../fixtures/faulty-servers.js'
 import { runSuite } from '../suites/harness.js'
 
 /** How long each deliberate block holds the event loop (ms). */
@@ -26,32 +27,6 @@ const BLOCK_MS = 150
 /** A block is seen at least this late (ms): it may start up to one sampling interval after a tick. */
 const BLOCK_SEEN_MS = BLOCK_MS - 2 * TOOL_LAG_RESOLUTION_MS
 const WARNING = 'The tool itself was delayed up to'
-
-/** Holds the event loop for `ms` (bounded in time and in iterations). */
-function blockEventLoop(ms: number): void {
-  const until = performance.now() + ms
-  for (let i = 0; i < 1e10 && performance.now() < until; i++) {
-    // busy on purpose: this is the delay under test
-  }
-}
-
-/**
- * An echo server in this process that, on its 5th, 10th and 15th message,
- * schedules a timer that blocks the event loop for `blockMs`: the tool
- * (same process) runs late while it measures. Echoes are delayed `delayMs`.
- */
-function startBlockingEcho(blockMs: number, delayMs = 0): Promise<TestServer> {
-  let seen = 0
-  return startWsServer(() => (socket, data, isBinary) => {
-    seen += 1
-    if (seen <= 15 && seen % 5 === 0) setTimeout(blockEventLoop, 0, blockMs)
-    const reply = (): void => {
-      if (socket.readyState === socket.OPEN) answer(socket, data, isBinary)
-    }
-    if (delayMs > 0) setTimeout(reply, delayMs)
-    else reply()
-  })
-}
 
 let server: TestServer | ReferenceServer | undefined
 afterEach(async () => {
