@@ -17,9 +17,11 @@ export interface BenchRow {
 
 export declare const goals: {
   p50OverheadMax: number
+  p99OverheadMax: number
   throughputMinRatio: number
+  openRateMinRatio: number
   concurrentMin: number
-  heapPerConnectionMaxBytes: number
+  heapPerConnectionMaxRatio: number
   reportMaxMs: number
   peerThroughputMinRatio: number
   peerCpuMaxRatio: number

@@ -8,7 +8,7 @@
 // measured in the same run. See BENCHMARKS.md for the method.
 //
 // Flags: --full            full mode (more samples, fd-limited connection count)
-//        --only=a,b,...    run only these benchmarks (a-f)
+//        --only=a,b,...    run only these benchmarks (a-f, h; h runs with b)
 //        --profile         also write --cpu-prof profiles to bench/.build/profiles/
 //        --rebuild         rebuild the worker bundle even when it looks fresh
 //        --no-install      do not install Artillery on demand (skip (f) if absent)
@@ -159,7 +159,9 @@ async function main() {
   }
   const errors = {}
   const attempt = async (key, fn) => {
-    if (!only.has(key[0])) return
+    // (h) is read during (b)'s loops: asking for either runs (b).
+    const wanted = key[0] === 'b' ? only.has('b') || only.has('h') : only.has(key[0])
+    if (!wanted) return
     const t = Date.now()
     log(`(${key}) ...`)
     try {

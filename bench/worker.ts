@@ -26,6 +26,7 @@ import { reportCompute } from './lib/report-compute.js'
 import { concat, median, percentiles } from './lib/stats.js'
 import { createConnection } from '../src/client/connection.js'
 import { systemClock } from '../src/metrics/clock.js'
+import { startToolMonitor, type ToolMetrics } from '../src/metrics/tool-monitor.js'
 
 type Params = Record<string, unknown>
 
@@ -94,6 +95,9 @@ async function latency(params: Params): Promise<unknown> {
  * (b) pipelined throughput with `window` in flight. Each round measures both
  * loops back to back, so the per-round ratio cancels most of the noise of a
  * busy machine; the row reports the median ratio.
+ * (h) the event-loop lag of each measured loop, read by the tool's own
+ * monitor (src/metrics/tool-monitor.ts, as runHealthCheck runs it), on both
+ * sides so the 10 ms timer costs both the same.
  */
 async function throughput(params: Params): Promise<unknown> {
   const url = str(params, 'url')
@@ -103,6 +107,7 @@ async function throughput(params: Params): Promise<unknown> {
   const warm = { messages: Math.min(limits.messages, 5_000), deadlineMs: limits.deadlineMs }
   const bare: ThroughputResult[] = []
   const client: ThroughputResult[] = []
+  const lag = { bare: [] as ToolMetrics[], client: [] as ToolMetrics[] }
   const { recorder, protocol } = clientContext()
   // `only` runs one side (for --cpu-prof of just that loop).
   const sides =
@@ -113,12 +118,16 @@ async function throughput(params: Params): Promise<unknown> {
       if (which === 'bare') {
         const ws = await openBare(url)
         await bareThroughput(ws, window, warm)
+        const monitor = startToolMonitor()
         bare.push(await bareThroughput(ws, window, limits))
+        lag.bare.push(monitor.stop())
         await closeBare(ws)
       } else {
         const conn = await createConnection({ url, clock: systemClock, protocol, recorder })
         await clientThroughput(conn, window, warm)
+        const monitor = startToolMonitor()
         client.push(await clientThroughput(conn, window, limits))
+        lag.client.push(monitor.stop())
         await conn.close()
       }
     }
@@ -136,7 +145,20 @@ async function throughput(params: Params): Promise<unknown> {
     bareCpuMicrosPerMsg: median(cpus(bare)),
     clientCpuMicrosPerMsg: median(cpus(client)),
     bare: rates(bare),
-    client: rates(client)
+    client: rates(client),
+    lagMs: { bare: lagSummary(lag.bare), client: lagSummary(lag.client) }
+  }
+}
+
+/** (h) Median over rounds of each round's lag p99, and the largest lag seen in any round (ms). */
+function lagSummary(rounds: ToolMetrics[]): { p99: number | null; max: number | null } {
+  const known = (values: (number | null)[]): number[] =>
+    values.filter((value): value is number => value !== null)
+  const p99s = known(rounds.map((r) => r.eventLoopLagMs.p99))
+  const maxes = known(rounds.map((r) => r.eventLoopLagMs.max))
+  return {
+    p99: p99s.length > 0 ? median(p99s) : null,
+    max: maxes.length > 0 ? Math.max(...maxes) : null
   }
 }
 

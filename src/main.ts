@@ -17,6 +17,7 @@ import { notStartedOutputs, toOutputs } from './report/outputs.js'
 import { buildErrorSummary, buildStepSummary } from './report/step-summary.js'
 import { verdictLine } from './report/verdict-line.js'
 import { gateLine } from './report/gate-section.js'
+import { toolLagWarning } from './report/run-conditions.js'
 import { mergeReportFiles } from './report/merge-command.js'
 import { expandGlobs } from './report/report-files.js'
 import { alertIssueApplies, issueSummaryLine, syncRunIssue } from './github/action-issue.js'
@@ -63,6 +64,8 @@ export async function run(): Promise<void> {
       core.setOutput(name, value)
     }
     core.info(renderConsole(report, { color: false }))
+    const lagWarning = toolLagWarning(report)
+    if (lagWarning !== undefined) core.warning(lagWarning, { title: 'ws-health tool lag' })
     const issueKind = alertIssueApplies(config, report.status) ? 'prediction' : 'failure'
     summary = [
       buildStepSummary(report, { failOn: config.failOn }),

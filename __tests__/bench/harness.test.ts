@@ -162,7 +162,7 @@ describe('bench harness without sockets', () => {
         client: {
           held: 665,
           opensPerSec: 90,
-          heapBytesPerConnection: 4000,
+          heapBytesPerConnection: 2800,
           failures: 0,
           target: 665
         }
@@ -180,12 +180,36 @@ describe('bench harness without sockets', () => {
     expect(byId.get('a.p50')).toMatchObject({ ratio: 2, met: false })
     expect(byId.get('b')).toMatchObject({ met: null, note: 'boom' })
     expect(byId.get('c.held')?.met).toBeNull()
-    expect(byId.get('c.heap')?.met).toBe(true)
+    expect(byId.get('a.p99')).toMatchObject({ goal: '<= 1.25x', met: false })
+    expect(byId.get('c.rate')).toMatchObject({ ratio: 0.9, goal: '>= 0.9x', met: true })
+    expect(byId.get('c.heap')).toMatchObject({ ratio: 1.4, goal: '<= 1.5x', met: true })
     expect(byId.get('d.report')?.met).toBe(true)
     expect(byId.get('f.rate')).toMatchObject({ met: null, baseline: null })
     expect(byId.get('f.rate')?.note).toMatch(/skipped: not installed/)
     const table = renderTable({ ...results, rows })
     expect(table).toContain('**not met**')
     expect(table).toContain('| (d) report for 10^6 samples |')
+  })
+
+  it('adds an (h) row per (b) window from the lag the tool monitor saw, with no goal', () => {
+    const rows = rowsFromResults({
+      plan: {},
+      'b-throughput': [
+        {
+          window: 64,
+          bareMsgsPerSec: 100,
+          clientMsgsPerSec: 95,
+          ratio: 0.95,
+          bareCpuMicrosPerMsg: 4,
+          clientCpuMicrosPerMsg: 5,
+          bare: [100],
+          client: [95],
+          lagMs: { bare: { p99: 1, max: 3 }, client: { p99: 2, max: 6 } }
+        }
+      ]
+    })
+    const byId = new Map(rows.map((r) => [r.id, r]))
+    expect(byId.get('b.w64')).toMatchObject({ goal: '>= 0.9x', met: true })
+    expect(byId.get('h.w64')).toMatchObject({ ours: 2, baseline: 1, ratio: 2, goal: '', met: null })
   })
 })

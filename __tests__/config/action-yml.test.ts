@@ -136,6 +136,7 @@ describe('action.yml', () => {
       'stress_breaking_point_connections',
       'stress_breaking_point_msgs_per_sec',
       'stress_max_connections',
+      'tool_lag_p99_ms',
       ...SUITE_IDS.map((id) => `${id.replace(/-/g, '_')}_status`)
     ]
     expect(Object.keys(action.outputs).sort()).toEqual(expected.sort())

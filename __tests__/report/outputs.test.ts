@@ -32,6 +32,7 @@ const DESIGN_OUTPUTS = [
   'stress_breaking_point_connections',
   'stress_breaking_point_msgs_per_sec',
   'stress_max_connections',
+  'tool_lag_p99_ms',
   'connection_lifecycle_status',
   'self_healing_status',
   'message_delivery_status',
@@ -112,6 +113,17 @@ describe('toOutputs', () => {
       stress_breaking_point_msgs_per_sec: 'n/a',
       stress_max_connections: 'n/a'
     })
+  })
+
+  it('sets tool_lag_p99_ms from metrics.tool, n/a for a report without it', () => {
+    expect(toOutputs(makeReport()).tool_lag_p99_ms).toBe('n/a')
+    const report = makeReport()
+    report.metrics.tool = {
+      eventLoopLagMs: { p50: 0.1, p99: 12.345, max: 40 },
+      cpuPercent: 30,
+      lagAffectsLatency: true
+    }
+    expect(toOutputs(report).tool_lag_p99_ms).toBe('12.35')
   })
 
   it('passes the issue number through when one is known', () => {

@@ -7,6 +7,7 @@ import type { MetricValue } from '../core/metric-value.js'
 import type { SuiteId } from '../core/suite-ids.js'
 import type { ErrorCode } from '../errors.js'
 import type { RunGate } from './gate.js'
+import type { ToolMetrics } from '../metrics/tool-monitor.js'
 
 export { SUITE_IDS, type SuiteId } from '../core/suite-ids.js'
 
@@ -154,6 +155,18 @@ export interface RunMetrics {
   crossTalk: number
   /** Messages that answered no probe (banners, broadcasts, late replies): counted and ignored. */
   unsolicited: number
+  /** The tool's own event-loop lag and CPU use over the run; absent in reports of older versions. */
+  tool?: ToolLoad
+}
+
+/** The tool's own load over the run (src/metrics/tool-monitor.ts), judged by src/engine/tool-lag.ts. */
+export interface ToolLoad extends ToolMetrics {
+  /**
+   * The lag was large next to the judged latency (lag p99 > 5 ms, or > 10 %
+   * of a judged latency percentile): the latency figures include it, and
+   * reports warn.
+   */
+  lagAffectsLatency: boolean
 }
 
 /** The JSON report, schema version 1 (DESIGN.md). Later issues add optional blocks. */

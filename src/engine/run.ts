@@ -13,6 +13,7 @@ import { HealthError, isHealthError } from '../errors.js'
 import { systemClock, type Clock } from '../metrics/clock.js'
 import { createRunRecorder, type RunRecorder } from '../metrics/run-recorder.js'
 import { runHistograms } from '../metrics/run-histograms.js'
+import { startToolMonitor, type ToolMetrics } from '../metrics/tool-monitor.js'
 import { applyShard } from './shard.js'
 import { SUITES } from '../suites/registry.js'
 import type { Suite } from '../suites/types.js'
@@ -35,6 +36,7 @@ import { overallVerdict } from './verdict.js'
 import { splitDuration } from './stress.js'
 import { runStressPhase, type StressEffect, type StressOverrides } from './stress-phase.js'
 import { REPORT_RESERVE_MS, RUN_SLACK_MS } from './deadline.js'
+import { toolLoad } from './tool-lag.js'
 
 /** Where a run is, for a progress line; nothing else depends on it. */
 export interface RunProgress {
@@ -100,6 +102,9 @@ export async function runHealthCheck(whole: Config, deps: RunDeps = {}): Promise
   let chaos: RunReport['chaos']
   let stress: RunReport['stress']
   const sampling = samplingSplit(config, deps.timing)
+  // The tool's own lag lands in every round trip it times, so the run measures it too.
+  const toolMonitor = startToolMonitor({ clock })
+  let tool: ToolMetrics
   try {
     // server_command: the run starts the service, and stops it in `finally`.
     if (config.serverCommand !== undefined) {
@@ -138,6 +143,7 @@ export async function runHealthCheck(whole: Config, deps: RunDeps = {}): Promise
       stress = measured.stress?.block
     }
   } finally {
+    tool = toolMonitor.stop()
     if (relay) {
       chaos = chaosReport(relay)
       await relay.close()
@@ -146,12 +152,14 @@ export async function runHealthCheck(whole: Config, deps: RunDeps = {}): Promise
   }
 
   // Headline latency and throughput are latency-performance's own figures (headline.ts).
-  const { metrics, latencyHistogram } = withHeadline(
+  const headlined = withHeadline(
     recorder.toRunMetrics(result.durationMs),
     runHistograms(recorder, result.durationMs),
     result.headline,
     result.suites
   )
+  const metrics = { ...headlined.metrics, tool: toolLoad(tool, result.suites) }
+  const latencyHistogram = headlined.latencyHistogram
   // Text the service produced (close reasons, replies, errors) may quote a secret back.
   // Verdict, stress downgrade and score: the same finalize() a merge ends with.
   return scrubDeep<RunReport>(

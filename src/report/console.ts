@@ -25,7 +25,13 @@ import {
 import { conformanceConsoleLines, findingsNote } from './conformance-section.js'
 import { discoveryConsoleLines } from './discovery-section.js'
 import { trendConsoleLines } from './trend-section.js'
-import { chaosLine, recoveryText, serviceLine } from './run-conditions.js'
+import {
+  chaosLine,
+  recoveryText,
+  serviceLine,
+  toolLagWarning,
+  toolLoadText
+} from './run-conditions.js'
 import { stressConsoleLines, stressLine } from './stress-section.js'
 
 export interface ConsoleOptions {
@@ -192,6 +198,12 @@ function suiteLines(suite: SuiteResult, paint: Paint): string[] {
   return [head, ...groupedLines(details, paint)]
 }
 
+/** The tool-lag warning as a console line, when the run's lag was large next to its latency. */
+function lagWarningLines(report: RunReport, paint: Paint): string[] {
+  const warning = toolLagWarning(report)
+  return warning === undefined ? [] : [paint('degraded', `⚠️ ${warning}`)]
+}
+
 /** The report as console text (no trailing newline). */
 export function renderConsole(report: RunReport, options: ConsoleOptions): string {
   const paint = painter(options.color)
@@ -205,6 +217,7 @@ export function renderConsole(report: RunReport, options: ConsoleOptions): strin
     ...[chaosLine(report), serviceLine(report), stressLine(report)].filter(
       (line) => line !== undefined
     ),
+    ...lagWarningLines(report, paint),
     ''
   ]
 
@@ -245,6 +258,7 @@ export function renderConsole(report: RunReport, options: ConsoleOptions): strin
     `- Reconnections: ${metrics.reconnections}`,
     `- Recovery Time: ${recoveryText(report)}`,
     `- Errors: ${metrics.errors}`,
+    `- Tool Load: ${toolLoadText(report)}`,
     '',
     `Health Score: ${formatRunScore(report)} (${healthBand(report.healthScore)})`,
     `${STATUS_ICONS[report.status]} Verdict: ${paint(report.status, statusLabel(report.status))}`

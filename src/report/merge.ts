@@ -37,6 +37,7 @@ import {
 import { finalize, type UnjudgedReport } from '../engine/finalize.js'
 import { suiteStatus } from '../engine/verdict.js'
 import { HealthError } from '../errors.js'
+import { lagAffectsLatency, judgedLatencyMs } from '../engine/tool-lag.js'
 import { createHistogram, histogramFromJson, type Histogram } from '../metrics/histogram.js'
 
 export interface MergeOptions {
@@ -111,6 +112,9 @@ export function mergeReports(reports: readonly RunReport[], options: MergeOption
   const { metrics, latencyHistogram } = alone
     ? { metrics: alone.metrics, latencyHistogram: alone.latencyHistogram as LatencyHistograms }
     : mergeMetrics(reports)
+  // A lone report already carries its own tool figures.
+  const tool = alone ? undefined : mergeToolLoad(reports, suites)
+  if (tool) metrics.tool = tool
   const starts = reports.map((r) => Date.parse(r.startedAt)).filter(Number.isFinite)
   const ends = reports.map((r) => Date.parse(r.startedAt) + r.durationMs).filter(Number.isFinite)
   const startMs = starts.length > 0 ? Math.min(...starts) : Number.NaN
@@ -136,6 +140,36 @@ export function mergeReports(reports: readonly RunReport[], options: MergeOption
   }
   // Verdict, stress downgrade and score: the same finalize() a single run ends with.
   return finalize(merged)
+}
+
+/**
+ * The tool's own load across jobs: each figure is the worst job's (lag p50,
+ * p99 and max, CPU %). Jobs ran in separate processes, often on separate
+ * machines, so their delays do not add up and a p99 over all their samples
+ * would hide one slow runner behind several idle ones: the merged p99 is the
+ * highest per-job p99. The warning is judged again on the merged suites.
+ * Undefined when no report carries the block (older versions).
+ */
+function mergeToolLoad(
+  reports: readonly RunReport[],
+  suites: readonly SuiteResult[]
+): RunMetrics['tool'] {
+  const tools = reports.flatMap((r) => (r.metrics.tool ? [r.metrics.tool] : []))
+  if (tools.length === 0) return undefined
+  const worst = (values: (number | null)[]): number | null => {
+    const known = values.filter((value): value is number => value !== null)
+    return known.length === 0 ? null : Math.max(...known)
+  }
+  const eventLoopLagMs = {
+    p50: worst(tools.map((t) => t.eventLoopLagMs.p50)),
+    p99: worst(tools.map((t) => t.eventLoopLagMs.p99)),
+    max: worst(tools.map((t) => t.eventLoopLagMs.max))
+  }
+  return {
+    eventLoopLagMs,
+    cpuPercent: worst(tools.map((t) => t.cpuPercent)),
+    lagAffectsLatency: lagAffectsLatency(eventLoopLagMs, judgedLatencyMs(suites))
+  }
 }
 
 /** One run's report read twice (the same file, or a copy): same start, target and suites. */

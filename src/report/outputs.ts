@@ -46,6 +46,7 @@ export const OUTPUT_NAMES: readonly string[] = [
   'stress_breaking_point_connections',
   'stress_breaking_point_msgs_per_sec',
   'stress_max_connections',
+  'tool_lag_p99_ms',
   ...SUITE_IDS.map(suiteStatusOutputName)
 ]
 
@@ -78,7 +79,8 @@ export function stressOutputs(report: RunReport): Record<string, string> {
 /**
  * All outputs as strings. Latencies in ms (2 decimals), rates as 0-1 ratios
  * (4 decimals), throughput in messages/s (2 decimals), health score 0-100
- * (1 decimal); `recovery_time_ms` and `connect_time_ms` are averages.
+ * (1 decimal); `recovery_time_ms` and `connect_time_ms` are averages;
+ * `tool_lag_p99_ms` is the tool's own event-loop lag p99 (ms).
  */
 export function toOutputs(report: RunReport, extras: OutputExtras = {}): Record<string, string> {
   const { metrics } = report
@@ -103,7 +105,8 @@ export function toOutputs(report: RunReport, extras: OutputExtras = {}): Record<
         ? ''
         : String(extras.issueNumber),
     predictive_alert: extras.predictiveAlert === true ? 'true' : 'false',
-    ...stressOutputs(report)
+    ...stressOutputs(report),
+    tool_lag_p99_ms: formatNumber(metrics.tool?.eventLoopLagMs.p99)
   }
   for (const id of SUITE_IDS) {
     const suite = report.suites.find((candidate) => candidate.id === id)

@@ -5,7 +5,7 @@
  * the console output and the step summary.
  */
 import type { MetricValue, RunReport } from '../engine/model.js'
-import { formatDuration, formatMs } from './format.js'
+import { formatDuration, formatMs, formatNumber } from './format.js'
 
 function count(block: { [key: string]: MetricValue } | undefined, key: string): number {
   const value = block?.[key]
@@ -54,6 +54,27 @@ export function serviceLine(report: RunReport): string | undefined {
   const restarted = typeof restarts === 'number' && restarts > 0 ? `, ${restarts} restart(s)` : ''
   const log = typeof logPath === 'string' ? `; log: ${logPath}` : ''
   return `Service: started by server_command, ${ready}${restarted}${log}`
+}
+
+/**
+ * "The tool itself was delayed up to 42 ms: the latency figures include it
+ * (...)" when the engine judged the tool's own lag large next to the judged
+ * latency (metrics.tool.lagAffectsLatency); undefined otherwise.
+ */
+export function toolLagWarning(report: RunReport): string | undefined {
+  const tool = report.metrics.tool
+  if (!tool?.lagAffectsLatency) return undefined
+  const { p99, max } = tool.eventLoopLagMs
+  return `The tool itself was delayed up to ${formatMs(max)}: the latency figures include it (its event loop ran late by ${formatMs(p99)} at p99; a latency check that missed by less than the delay is inconclusive, not failed)`
+}
+
+/** "event-loop lag p50 0.1 ms, p99 2 ms, max 12 ms; CPU 35.2 %" of the tool itself, or n/a. */
+export function toolLoadText(report: RunReport): string {
+  const tool = report.metrics.tool
+  if (!tool) return 'n/a'
+  const { p50, p99, max } = tool.eventLoopLagMs
+  const cpu = tool.cpuPercent === null ? 'n/a' : `${formatNumber(tool.cpuPercent, 1)} %`
+  return `event-loop lag p50 ${formatMs(p50)}, p99 ${formatMs(p99)}, max ${formatMs(max)}; CPU ${cpu}`
 }
 
 /** "avg 120 ms, max 300 ms" of the run's recovery times. */

@@ -32,7 +32,14 @@ import {
 } from './conformance-section.js'
 import { discoverySummarySection } from './discovery-section.js'
 import { trendSummarySection } from './trend-section.js'
-import { chaosLine, mergedLine, recoveryText, serviceLine } from './run-conditions.js'
+import {
+  chaosLine,
+  mergedLine,
+  recoveryText,
+  serviceLine,
+  toolLagWarning,
+  toolLoadText
+} from './run-conditions.js'
 import { stressLine, stressSummarySection } from './stress-section.js'
 import { escapeInline, inlineCode } from '../github/markdown-escape.js'
 import type { Config } from '../config/schema.js'
@@ -170,6 +177,7 @@ function allMetrics(report: RunReport): string[] {
     `| Reconnections | ${metrics.reconnections} |`,
     `| Recovery Time | ${recoveryText(report)} |`,
     `| Errors | ${metrics.errors} |`,
+    `| Tool Load | ${toolLoadText(report)} |`,
     '',
     '</details>',
     ''
@@ -234,6 +242,8 @@ export function buildStepSummary(report: RunReport, options: StepSummaryOptions 
   ]) {
     if (line !== undefined) lines.push(`> ${line}`, '')
   }
+  const lagWarning = toolLagWarning(report)
+  if (lagWarning !== undefined) lines.push('> [!WARNING]', `> ${lagWarning}`, '')
   lines.push(...attentionSection(shown))
   lines.push(...keyMetricsRow(report))
   lines.push(...suiteSections(report))

@@ -23,6 +23,8 @@ import { HealthError, describeError } from '../errors.js'
 import type { Thresholds } from '../config/schema.js'
 import { createSampleRecorder, summarize } from '../metrics/recorder.js'
 import { degradation, type Degradation } from '../metrics/regression.js'
+import { startToolMonitor } from '../metrics/tool-monitor.js'
+import { inconclusiveWithinLag } from '../engine/tool-lag.js'
 import { corruptedDetail } from './integrity-checks.js'
 import type { Suite, SuiteContext } from './types.js'
 
@@ -122,6 +124,8 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
       }
     : undefined
   const injected = injectedSince(ctx.chaosInjected)
+  // The tool's own lag while probing: a percentile that misses by less is inconclusive.
+  const toolMonitor = startToolMonitor({ clock: ctx.clock })
   const result = await runProbes(connection, {
     count: MAX_LATENCY_PROBES,
     timeoutMs,
@@ -137,6 +141,7 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
     }
   })
   const elapsedMs = ctx.clock.nowMs() - startMs
+  const toolLagMs = toolMonitor.stop().eventLoopLagMs
   await closeQuietly(connection)
 
   // Probes cut by the deadline were not given their full timeout: they are not judged.
@@ -189,6 +194,7 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
     faults,
     chaosHeld: held !== undefined,
     lost,
+    toolLagMaxMs: toolLagMs.max,
     detail: `${lostText}${heldText}`,
     noSamples
   })
@@ -236,6 +242,7 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
         ...(faults ? { resendsNotExcused: unexcused } : {})
       },
       ...(faults ? { chaosAllowanceMs: allowances } : {}),
+      toolLagMs,
       degradation: {
         relativeChange: trend.relativeChange,
         slopeMsPerSec: trend.slopeMsPerSec,
@@ -256,6 +263,8 @@ interface PercentileInput {
   /** The relay's holds were taken out of each round trip (the service's own time). */
   chaosHeld: boolean
   lost: number
+  /** The most the tool's event loop ran late while probing (ms): misses within it are inconclusive. */
+  toolLagMaxMs: number | null
   /** Appended to each check's message: losses and how chaos was accounted for. */
   detail: string
   noSamples(id: string, title: string): Check
@@ -298,19 +307,18 @@ function percentileChecks(checks: Check[], o: PercentileInput): { [key: string]:
       })
       continue
     }
-    checks.push(
-      measure({
-        id,
-        title,
-        value: summary[key],
-        unit: 'ms',
-        op: '<',
-        limit: threshold,
-        margin: thresholds.degradedMargin,
-        ...(o.lost > 0 ? { code: 'WSH_ERR_MESSAGE_TIMEOUT' as const } : {}),
-        detail: `${summary.count} samples; ${o.detail}`
-      })
-    )
+    const check = measure({
+      id,
+      title,
+      value: summary[key],
+      unit: 'ms',
+      op: '<',
+      limit: threshold,
+      margin: thresholds.degradedMargin,
+      ...(o.lost > 0 ? { code: 'WSH_ERR_MESSAGE_TIMEOUT' as const } : {}),
+      detail: `${summary.count} samples; ${o.detail}`
+    })
+    checks.push(inconclusiveWithinLag(check, o.toolLagMaxMs))
   }
   return allowances
 }
