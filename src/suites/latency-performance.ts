@@ -185,7 +185,7 @@ function judge(ctx: SuiteContext, m: LatencyMeasurement): Outcome {
           limit: thresholds.successRate,
           margin: thresholds.degradedMargin,
           code: m.lossCode,
-          detail: `${answered} of ${m.judged} answered (${m.mode} loop)${m.unexcused > 0 ? `; ${m.unexcused} resends beyond what the chaos relay lost or dropped count as lost` : ''}${corruptedDetail(m.corrupted)}; throughput ${round(msgsPerSec)} msgs/s over ${Math.round(elapsedMs)} ms`
+          detail: `${answered} of ${m.judged} answered; ${m.detail}${corruptedDetail(m.corrupted)}; throughput ${round(msgsPerSec)} msgs/s over ${Math.round(elapsedMs)} ms`
         })
   )
   // Under delay faults a window's median moves with what the relay injected, not the service.
