@@ -129,6 +129,8 @@ export interface OpenLoopResult {
   /** Clock.nowMs of the first scheduled send and of the end of the schedule. */
   startMs: number
   endMs: number
+  /** Clock.nowMs of the last actual send (NaN when none was sent). */
+  lastSendMs: number
   firstError?: unknown
   aborted: boolean
 }
@@ -221,6 +223,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
   }
 
   let lane = 0
+  let lastSendMs = Number.NaN
   function sendDue(intendedMs: number): void {
     tally.scheduled++
     if (tally.inFlight >= options.maxInFlight) {
@@ -235,6 +238,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
       return
     }
     const sentMs = clock.nowMs()
+    lastSendMs = sentMs
     lateness.add(sentMs - intendedMs)
     tally.sent++
     tally.inFlight++
@@ -283,7 +287,8 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
     intendedAtMs: intended.values(),
     sendLatenessMs: lateness.values(),
     startMs,
-    endMs
+    endMs,
+    lastSendMs
   }
 }
 
