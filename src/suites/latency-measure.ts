@@ -48,6 +48,14 @@ export interface LatencyMeasurement {
   latenciesMs: ArrayLike<number>
   /** Clock.nowMs per latency (open loop: intended send time; closed: reply time). */
   timesMs: ArrayLike<number>
+  /**
+   * What the degradation trend is computed on (same order as timesMs), and
+   * how that differs from latenciesMs when it does. Open loop judges the
+   * trend on round trips from the actual send: a lag of this process moves
+   * every open-loop latency due during it, enough to shift a window's
+   * median, but the service's slowing over the run shows in both.
+   */
+  trend: { latenciesMs: ArrayLike<number>; note?: string }
   /** Round trips from the actual send, ms, as the client saw them. */
   replySummary: ReturnType<typeof summarize>
   elapsedMs: number
@@ -130,6 +138,10 @@ export async function measureOpenLoop(
     lost,
     latenciesMs: result.latenciesMs,
     timesMs: result.intendedAtMs,
+    trend: {
+      latenciesMs: result.rttsMs,
+      note: "round trips timed from each probe's actual send, so this process's own lag does not move the windows"
+    },
     replySummary: summarize(result.rttsMs),
     elapsedMs,
     bytes: result.bytes,
@@ -219,6 +231,7 @@ export async function measureClosedLoop(
     lost,
     latenciesMs: latencies,
     timesMs: result.atMs,
+    trend: { latenciesMs: latencies },
     replySummary: summarize(result.rttsMs),
     elapsedMs,
     bytes: result.bytes,

@@ -149,7 +149,7 @@ function judge(ctx: SuiteContext, m: LatencyMeasurement): Outcome {
   const { replySummary, elapsedMs } = m
   const msgsPerSec = elapsedMs > 0 ? m.replies / (elapsedMs / 1000) : null
   const bytesPerSec = elapsedMs > 0 ? m.bytes / (elapsedMs / 1000) : null
-  const trend = degradation(m.timesMs, m.latenciesMs)
+  const trend = degradation(m.timesMs, m.trend.latenciesMs)
   const checks: Check[] = []
   const noSamples = (id: string, title: string): Check =>
     failedToMeasure(
@@ -191,7 +191,9 @@ function judge(ctx: SuiteContext, m: LatencyMeasurement): Outcome {
   // Under delay faults a window's median moves with what the relay injected, not the service.
   const delayFaultsOn = faults !== undefined && !held && maxInjectedDelayMs(faults) > 0
   checks.push(
-    delayFaultsOn ? degradationUnderDelays() : degradationCheck(trend, m.replies, thresholds)
+    delayFaultsOn
+      ? degradationUnderDelays()
+      : withNote(degradationCheck(trend, m.replies, thresholds), m.trend.note)
   )
   return {
     checks,
@@ -283,6 +285,11 @@ function percentileChecks(checks: Check[], o: PercentileInput): { [key: string]:
     )
   }
   return allowances
+}
+
+/** `check` with `note` appended to its message (unchanged without one). */
+function withNote(check: Check, note: string | undefined): Check {
+  return note === undefined ? check : { ...check, message: `${check.message}; ${note}` }
 }
 
 /** The degradation check while chaos delay faults are on: not judged, with the reason. */
