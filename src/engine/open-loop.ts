@@ -293,10 +293,10 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
 }
 
 /** The error a probe that could not be sent for the backlog counts with. */
-export function backlogError(maxInFlight: number): HealthError {
+export function backlogError(maxInFlight: number, bound = 'max_in_flight'): HealthError {
   return new HealthError(
     'WSH_ERR_PROBE_BACKLOG',
-    `a probe fell due while ${maxInFlight} probes were outstanding (max_in_flight): not sent, counted as failed`
+    `a probe fell due while ${maxInFlight} probes were outstanding (${bound}): not sent, counted as failed`
   )
 }
 
