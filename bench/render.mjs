@@ -12,7 +12,10 @@ export const goals = {
   heapPerConnectionMaxRatio: 1.5,
   reportMaxMs: 250,
   peerThroughputMinRatio: 2,
-  peerCpuMaxRatio: 0.5
+  peerCpuMaxRatio: 0.5,
+  // Issue 16 (g): the open-loop schedule keeps its rate and sends on time.
+  openLoopRateTolerance: 0.02,
+  openLoopLatenessP99MaxMs: 1
 }
 
 const ratio = (ours, base) =>
@@ -227,6 +230,45 @@ export function rowsFromResults(results) {
       )
     )
   } else if (err['f-peer']) rows.push(failed('f', '(f) vs Artillery', err['f-peer']))
+  rows.push(...openLoopRows(results, err))
+  return rows
+}
+
+/** (g): per target rate, the achieved rate (vs the target) and the send lateness p99. */
+function openLoopRows(results, err) {
+  const g = results['g-openloop']
+  if (!g) return err['g-openloop'] ? [failed('g', '(g) open-loop schedule', err['g-openloop'])] : []
+  const rows = []
+  for (const t of g) {
+    const r = ratio(t.achievedPerSec, t.targetPerSec)
+    const target = fmt(t.targetPerSec)
+    rows.push(
+      row(
+        `g.rate${t.targetPerSec}`,
+        '(g) open-loop schedule',
+        `achieved rate at ${target}/s`,
+        t.achievedPerSec,
+        t.targetPerSec,
+        'target rate',
+        'probe/s',
+        `within ${goals.openLoopRateTolerance * 100} %`,
+        r === null ? null : Math.abs(r - 1) <= goals.openLoopRateTolerance,
+        `${t.sent} of ${t.scheduled} scheduled sent over ${t.runMs} ms, ${t.replies} answered, ${t.backlogged} backlogged; bare ws on the same schedule ${fmt(t.bare?.achievedPerSec)}/s`
+      ),
+      row(
+        `g.late${t.targetPerSec}`,
+        '(g) open-loop schedule',
+        `send lateness p99 at ${target}/s`,
+        t.latenessMs.p99,
+        t.bare?.latenessMs.p99 ?? null,
+        'bare ws, same schedule',
+        'ms',
+        `< ${goals.openLoopLatenessP99MaxMs} ms`,
+        t.latenessMs.p99 < goals.openLoopLatenessP99MaxMs,
+        `send time minus scheduled time; p50 ${fmt(t.latenessMs.p50)} ms, max ${fmt(t.latenessMs.max)} ms; latency from intended send p50 ${fmt(t.latencyMs.p50)} ms, p99 ${fmt(t.latencyMs.p99)} ms`
+      )
+    )
+  }
   return rows
 }
 

@@ -8,7 +8,7 @@
 // measured in the same run. See BENCHMARKS.md for the method.
 //
 // Flags: --full            full mode (more samples, fd-limited connection count)
-//        --only=a,b,...    run only these benchmarks (a-f, h; h runs with b)
+//        --only=a,b,...    run only these benchmarks (a-h; h runs with b)
 //        --profile         also write --cpu-prof profiles to bench/.build/profiles/
 //        --rebuild         rebuild the worker bundle even when it looks fresh
 //        --no-install      do not install Artillery on demand (skip (f) if absent)
@@ -26,7 +26,7 @@ const full = args.has('--full')
 const profile = args.has('--profile')
 const onlyArg = process.argv.slice(2).find((a) => a.startsWith('--only='))
 const only = new Set(
-  onlyArg ? onlyArg.slice('--only='.length).split(',') : ['a', 'b', 'c', 'd', 'e', 'f']
+  onlyArg ? onlyArg.slice('--only='.length).split(',') : ['a', 'b', 'c', 'd', 'e', 'f', 'g']
 )
 
 /** Sizes per mode. Quick keeps the whole run under 2 minutes on 2 cores. */
@@ -37,7 +37,8 @@ const PLAN = full
       hold: { cap: 50_000, window: 128, rounds: 3 },
       report: { samples: 1_000_000, repeats: 15 },
       coldstart: { repeats: 10 },
-      workload: { connections: 50, messages: 4_000 }
+      workload: { connections: 50, messages: 4_000 },
+      openLoop: { rates: [5_000, 20_000], runMs: 5_000, warmupMs: 1_000 }
     }
   : {
       latency: { rounds: 2, messages: 5_000, warmup: 1_000 },
@@ -45,7 +46,8 @@ const PLAN = full
       hold: { cap: 10_000, window: 64, rounds: 2 },
       report: { samples: 1_000_000, repeats: 5 },
       coldstart: { repeats: 3 },
-      workload: { connections: 20, messages: 2_000 }
+      workload: { connections: 20, messages: 2_000 },
+      openLoop: { rates: [5_000, 20_000], runMs: 2_000, warmupMs: 500 }
     }
 const CASE_DEADLINE_MS = full ? 300_000 : 60_000
 const { runCase, startServer, timed } = createChildren({
@@ -219,6 +221,20 @@ async function main() {
       return { fdLimit: info.fdLimit, budget, cap: PLAN.hold.cap, bare, client }
     })
     await attempt('d-report', () => runCase('report', PLAN.report))
+    await attempt('g-openloop', async () => {
+      const rows = []
+      for (const ratePerSec of PLAN.openLoop.rates) {
+        rows.push(
+          await runCase('openloop', {
+            url: server.url,
+            ratePerSec,
+            runMs: PLAN.openLoop.runMs,
+            warmupMs: PLAN.openLoop.warmupMs
+          })
+        )
+      }
+      return rows
+    })
     await attempt('f-peer', () =>
       peerComparison(server.url, {
         ...PLAN.workload,

@@ -22,6 +22,7 @@ import {
   type ThroughputResult
 } from './lib/echo-loops.js'
 import { holdConnections, type ConnectionKind } from './lib/connections.js'
+import { openLoopAccuracy } from './lib/open-loop-accuracy.js'
 import { reportCompute } from './lib/report-compute.js'
 import { concat, median, percentiles } from './lib/stats.js'
 import { createConnection } from '../src/client/connection.js'
@@ -309,6 +310,8 @@ const CASES: Record<string, (params: Params) => Promise<unknown>> = {
       deadlineMs: num(p, 'deadlineMs')
     }),
   report: async (p) => reportCompute(num(p, 'samples'), num(p, 'repeats')),
+  openloop: (p) =>
+    openLoopAccuracy(str(p, 'url'), num(p, 'ratePerSec'), num(p, 'runMs'), num(p, 'warmupMs')),
   workload: (p) =>
     clientEchoWorkload(
       str(p, 'url'),

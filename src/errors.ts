@@ -15,6 +15,11 @@ export const ERROR_CODES = {
   WSH_ERR_MESSAGE_TIMEOUT: 'message timed out',
   /** An RFC 6455 ping got no pong within the pong timeout. */
   WSH_ERR_PONG_TIMEOUT: 'pong timed out',
+  /**
+   * An open-loop probe fell due while max_in_flight probes were outstanding:
+   * it was not sent and counts as failed (the service fell that far behind).
+   */
+  WSH_ERR_PROBE_BACKLOG: 'probe backlog full',
   /** The connection closed or dropped while something was pending. */
   WSH_ERR_CONNECTION_LOST: 'connection lost',
   /** The service sent something that violates the protocol or the probe's expectations. */

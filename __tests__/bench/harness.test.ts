@@ -16,6 +16,7 @@ import {
   openBare,
   openClient
 } from '../../bench/lib/echo-loops.js'
+import { openLoopAccuracy } from '../../bench/lib/open-loop-accuracy.js'
 import { reportCompute } from '../../bench/lib/report-compute.js'
 import { percentiles, syntheticLatencies } from '../../bench/lib/stats.js'
 import { renderTable, rowsFromResults } from '../../bench/render.mjs'
@@ -92,6 +93,19 @@ describe('bench harness on loopback', () => {
       expect(result.heapBytesPerConnection).toBeNull()
     }
     expect(server.stats.connections).toBe(10)
+  })
+
+  it('(g) sends every scheduled probe on both senders and renders two rows per rate', async () => {
+    const g = await openLoopAccuracy(server.url, 500, 100, 20)
+    expect(g.sent).toBe(g.scheduled)
+    expect(g.replies).toBe(g.sent)
+    expect(g.backlogged).toBe(0)
+    expect(g.bare.replies).toBe(g.bare.sent)
+    expect(g.bare.sent).toBeGreaterThan(0)
+    const rows = rowsFromResults({ 'g-openloop': [g], errors: {} })
+    expect(rows.map((r) => r.id)).toEqual(['g.rate500', 'g.late500'])
+    expect(rows[0]).toMatchObject({ ours: g.achievedPerSec, baseline: 500 })
+    expect(rows[1]).toMatchObject({ ours: g.latenessMs.p99, baseline: g.bare.latenessMs.p99 })
   })
 
   it('counts a refused connection as a failure with its reason', async () => {

@@ -125,6 +125,15 @@ export const FIELDS: readonly FieldSpec[] = [
     flag: 'open-rate',
     file: ['open_rate']
   },
+  { path: 'probeRate', kind: 'number', flag: 'probe-rate', file: ['probe_rate'] },
+  {
+    path: 'latencyConnections',
+    kind: 'number',
+    flag: 'latency-connections',
+    file: ['latency_connections']
+  },
+  { path: 'latencyMode', kind: 'string', flag: 'latency-mode', file: ['latency_mode'] },
+  { path: 'maxInFlight', kind: 'number', flag: 'max-in-flight', file: ['max_in_flight'] },
   {
     path: 'chaosMode',
     kind: 'boolean',

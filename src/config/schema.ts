@@ -328,6 +328,25 @@ export const ConfigSchema = z
     maxConnections: z.number().int().min(1).max(100_000).default(1000),
     /** Connections opened per second at most, so opening never floods the service's accept queue. */
     openRatePerSec: z.number().positive().max(100_000).default(200),
+    /**
+     * latency-performance: probes per second sent on a fixed schedule (open
+     * loop), spread over latencyConnections. Ignored by `latencyMode: closed`.
+     */
+    probeRate: z.number().positive().max(100_000).default(200),
+    /** latency-performance: connections the open-loop probes are spread over. */
+    latencyConnections: z.number().int().min(1).max(1_000).default(1),
+    /**
+     * latency-performance: `open` sends on a fixed schedule and measures each
+     * round trip from its intended send time; `closed` sends the next probe
+     * when the last one is answered (coordinated omission: a stall is one sample).
+     */
+    latencyMode: z.enum(['open', 'closed']).default('open'),
+    /**
+     * Open-loop probes outstanding at most (latency-performance in total;
+     * concurrent-connections across its connections). A probe due beyond it
+     * is not sent and counts as failed (WSH_ERR_PROBE_BACKLOG).
+     */
+    maxInFlight: z.number().int().min(1).max(1_000_000).default(1_000),
     chaosMode: z.boolean().default(false),
     chaosSeed: z.number().int().min(0).max(0xffffffff).optional(),
     /** Fault overrides for chaos mode (config file `chaos.*`). */

@@ -11,6 +11,7 @@ import { setMaxListeners } from 'node:events'
 import type { Connection, RoundTrip } from '../client/types.js'
 import { isHealthError } from '../errors.js'
 import { isFdExhausted } from './fd-limit.js'
+import { backlogError, createProbeSchedule } from './open-loop.js'
 import type {
   GrowResult,
   HealFigures,
@@ -49,6 +50,9 @@ function checkOptions(options: LoadPoolOptions): void {
     if (!(value >= 0)) throw new RangeError(`${name}: got ${value}; expected a number >= 0`)
   }
   if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs: got ${timeoutMs}; expected ms > 0`)
+  if (options.pacing === 'open-loop' && !(intervalMs > 0)) {
+    throw new RangeError(`intervalMs: got ${intervalMs}; an open-loop schedule needs ms > 0`)
+  }
   const healing = options.healing
   if (healing !== undefined) {
     if (!(healing.healWithinMs >= 0)) {
@@ -74,6 +78,7 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
     replies: 0,
     timeouts: 0,
     failures: 0,
+    backlogged: 0,
     drops: 0,
     openAttempts: 0,
     openFailures: 0,
@@ -139,6 +144,11 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
     meterFromMs = Number.NaN
   }
 
+  /** One connection's open-loop schedule from `startMs`: one probe every intervalMs. */
+  function schedule(startMs: number): ReturnType<typeof createProbeSchedule> {
+    return createProbeSchedule(1000 / options.intervalMs, startMs)
+  }
+
   function openCount(): number {
     let open = 0
     for (const slot of slots) if (slot.connection?.readyState === 'OPEN') open++
@@ -154,6 +164,25 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
     if (bound !== undefined) connection.probe(probeOptions).then(bound.reply, bound.fail)
   }
 
+  /** Open loop: sends the probe `slot` had due at `intendedMs`, or counts it as backlogged. */
+  function sendScheduled(slot: LoadSlot, connection: Connection, intendedMs: number): void {
+    if (slot.inFlight >= options.window) {
+      slot.failures++
+      totals.failures++
+      totals.backlogged++
+      firstProbeError ??= backlogError(options.window, 'the window of its connection')
+      return
+    }
+    slot.inFlight++
+    slot.sent++
+    totals.sent++
+    const bound = handlers.get(slot)
+    if (bound === undefined) return
+    // The round trip counts from when the probe was due, not from when it could go out.
+    const lateMs = clock.nowMs() - intendedMs
+    connection.probe(probeOptions).then((trip) => bound.reply(trip, lateMs), bound.fail)
+  }
+
   /** Sends what each slot may send now; called per tick and after replies. */
   function serve(slot: LoadSlot, now: number): void {
     const connection = slot.connection
@@ -165,6 +194,10 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
         () => slot.pongs++,
         () => undefined
       )
+    }
+    if (slot.schedule !== undefined) {
+      slot.schedule.takeDue(now, (intendedMs) => sendScheduled(slot, connection, intendedMs))
+      return
     }
     while (slot.inFlight < options.window && now >= slot.nextSendAtMs) send(slot, connection, now)
   }
@@ -181,10 +214,13 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
   }
 
   // Reply handlers are built once per slot, not per message (STYLE.md §5).
-  const handlers = new Map<LoadSlot, { reply(trip: RoundTrip): void; fail(error: unknown): void }>()
+  const handlers = new Map<
+    LoadSlot,
+    { reply(trip: RoundTrip, lateMs?: number): void; fail(error: unknown): void }
+  >()
   function bind(slot: LoadSlot, connection: Connection): void {
     handlers.set(slot, {
-      reply(trip) {
+      reply(trip, lateMs = 0) {
         // Under healing, a late answer on a connection that dropped went with the drop.
         if (heal !== undefined && slot.connection !== connection) {
           heal.lostToDrops++
@@ -194,12 +230,13 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
         slot.inFlight--
         slot.replies++
         totals.replies++
-        slot.rttSumMs += trip.rttMs
-        if (trip.rttMs > slot.rttMaxMs) slot.rttMaxMs = trip.rttMs
+        const rttMs = trip.rttMs + lateMs
+        slot.rttSumMs += rttMs
+        if (rttMs > slot.rttMaxMs) slot.rttMaxMs = rttMs
         if (heal !== undefined && awaitingServe.delete(slot)) heal.healed++
         const sink = pool.sink
         if (sink !== undefined) {
-          sink.rtts.add(trip.rttMs)
+          sink.rtts.add(rttMs)
           sink.times?.add(clock.nowMs())
         }
         again(slot)
@@ -293,6 +330,8 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
       slot.connection = connection
       if (heal !== undefined) bind(slot, connection)
       slot.upSinceMs = clock.nowMs()
+      // Its schedule paused while it was down (the drop is counted): restart it, no burst.
+      if (slot.schedule !== undefined) slot.schedule = schedule(slot.upSinceMs)
       const dropMs = droppedAt.get(slot)
       droppedAt.delete(slot)
       if (healing !== undefined && dropMs !== undefined) {
@@ -433,6 +472,9 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
     // Sends that fell due while the pool was idle (growing) would fire as one
     // burst; re-phase them from now instead.
     for (const slot of slots) {
+      if (options.pacing === 'open-loop') {
+        slot.schedule = schedule(startMs + slot.phase * options.intervalMs)
+      }
       if (slot.nextSendAtMs < startMs) slot.nextSendAtMs = startMs + slot.phase * options.intervalMs
       if (slot.nextPingAtMs < startMs) {
         slot.nextPingAtMs = startMs + slot.phase * options.heartbeatIntervalMs

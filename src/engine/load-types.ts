@@ -5,6 +5,7 @@
 import type { Connect, Connection, PayloadKind } from '../client/types.js'
 import type { Clock } from '../metrics/clock.js'
 import type { SampleRecorder } from '../metrics/recorder.js'
+import type { ProbeSchedule } from './open-loop.js'
 
 export interface LoadPoolOptions {
   connect: Connect
@@ -18,8 +19,25 @@ export interface LoadPoolOptions {
   record?: boolean
   /** Probes in flight per connection (>= 1). */
   window: number
-  /** Minimum ms between probe sends on one connection (0 = send as soon as a slot frees). */
+  /**
+   * `closed-loop` (default): ms at least between probe sends on one connection
+   * (0 = send as soon as a slot frees). `open-loop`: the fixed interval of
+   * each connection's schedule (> 0).
+   */
   intervalMs: number
+  /**
+   * `open-loop`: each connection sends on a fixed schedule, one probe every
+   * intervalMs whether or not its earlier probes were answered (the schedule
+   * of src/engine/open-loop.ts), and each RTT counts from the probe's
+   * scheduled send time. A probe due while `window` are in flight on its
+   * connection is not sent and counts as failed (WSH_ERR_PROBE_BACKLOG,
+   * totals.backlogged). A connection's schedule pauses while it is down (the
+   * drop is counted) and restarts when it reopens.
+   * `closed-loop` (default): a connection sends when fewer than `window` are
+   * in flight and intervalMs has passed since its last send (stress floods
+   * this way to find the rate the service sustains).
+   */
+  pacing?: 'open-loop' | 'closed-loop'
   /** ms between RFC 6455 pings per connection (0 = none). */
   heartbeatIntervalMs: number
   kind?: PayloadKind
@@ -82,13 +100,18 @@ export interface LoadSlot {
   upSinceMs: number
   /** Phase 0-1 of its sends within one interval, fixed per connection. */
   readonly phase: number
+  /** Open loop: this connection's schedule in the current drive (undefined before one). */
+  schedule?: ProbeSchedule
 }
 
 export interface PoolTotals {
   sent: number
   replies: number
   timeouts: number
+  /** Probes that failed other than by a timeout, backlogged ones included. */
   failures: number
+  /** Open loop: probes not sent because `window` were in flight on their connection (also in failures). */
+  backlogged: number
   drops: number
   openAttempts: number
   /** Opens the service refused or failed; not those this process could not make (see fdFailures). */

@@ -1,6 +1,7 @@
 /**
  * concurrent-connections: opens connection_count connections at a bounded
- * rate in ramp steps, keeps every one exchanging paced probes, and checks
+ * rate in ramp steps, keeps every one exchanging probes on a fixed schedule
+ * (open loop: each RTT counts from the probe's scheduled send), and checks
  * that all opened, none dropped, every one was served fairly (Jain's index
  * and max/median spread of throughput and latency) and that p95 latency
  * stayed stable from the first ramp step to the last.
@@ -8,7 +9,7 @@
 import { maxInjectedDelayMs } from '../chaos/injected-delay.js'
 import { chaosFaults, chaosProbeTimeoutMs, chaosRetryWindowMs } from '../engine/chaos-mode.js'
 import { connectionBudget, readFdLimit, type FdLimit } from '../engine/fd-limit.js'
-import { createLoadPool, MAX_RECONNECTS } from '../engine/load-pool.js'
+import { createLoadPool, MAX_RECONNECTS, type LoadPool } from '../engine/load-pool.js'
 import type { Check, MetricValue } from '../engine/model.js'
 import { perConnectionMetrics } from '../engine/per-connection.js'
 import { rampTargets, runStep, type StepFigures } from '../engine/ramp.js'
@@ -83,7 +84,10 @@ async function run(ctx: SuiteContext, options: ConcurrentSuiteOptions): Promise<
     signal: ctx.signal,
     labelPrefix: 'conn_',
     openRatePerSec: config.openRatePerSec,
-    window: 1,
+    // Each connection probes on a fixed schedule (open loop): a stalled connection's probes
+    // still fall due and count from then. max_in_flight bounds them across the connections.
+    pacing: 'open-loop',
+    window: inFlightPerConnection(config.maxInFlight, total),
     intervalMs,
     heartbeatIntervalMs: Math.max(HEARTBEAT_INTERVAL_MS, HEARTBEAT_INTERVALS * intervalMs),
     timeoutMs: thresholds.messageTimeoutMs,
@@ -190,18 +194,35 @@ async function run(ctx: SuiteContext, options: ConcurrentSuiteOptions): Promise<
         fdBudget,
         fdFailures: totals.fdFailures
       },
-      probes: {
-        sent: totals.sent,
-        replies: totals.replies,
-        timeouts: totals.timeouts,
-        failures: totals.failures,
-        intervalMs
-      },
+      probes: probeMetrics(totals, intervalMs, inFlightPerConnection(config.maxInFlight, total)),
       steps,
       fairness: { ...fair },
       perConnection: perConnectionMetrics(slots)
     }
   }
+}
+
+/** The suite's `probes` metric: what the pool sent and got, and how it paced it. */
+function probeMetrics(
+  totals: LoadPool['totals'],
+  intervalMs: number,
+  window: number
+): { [key: string]: MetricValue } {
+  return {
+    sent: totals.sent,
+    replies: totals.replies,
+    timeouts: totals.timeouts,
+    failures: totals.failures,
+    backlogged: totals.backlogged,
+    intervalMs,
+    pacing: 'open-loop',
+    inFlightPerConnection: window
+  }
+}
+
+/** Probes one connection may have outstanding: max_in_flight shared by the connections, at least 1. */
+export function inFlightPerConnection(maxInFlight: number, connections: number): number {
+  return Math.max(1, Math.floor(maxInFlight / connections))
 }
 
 /** The suite with injected limits (tests); the registry uses concurrentConnectionsSuite. */

@@ -1,9 +1,12 @@
 /**
- * latency-performance: sequential probes over the suite's budget give the
- * p50/p95/p99 round-trip latency (unanswered probes counted at their
- * timeout), the share of probes answered, throughput (msgs/s, bytes/s, a
- * metric) and whether latency degrades over the run (first vs last window,
- * regression slope, with an absolute floor).
+ * latency-performance: probes over the suite's budget give the p50/p95/p99
+ * round-trip latency (unanswered probes counted at their timeout). By
+ * default they are sent open loop, on a fixed schedule, and each is measured
+ * from its intended send time; `latency_mode: closed` sends them one at a
+ * time (src/suites/latency-measure.ts says how each works). Also judged:
+ * the share of probes answered, throughput (msgs/s, bytes/s, a metric) and
+ * whether latency degrades over the run (first vs last window, regression
+ * slope, with an absolute floor).
  *
  * Under chaos mode a dropped connection is reopened and a probe the relay
  * lost is resent (probes.ts), but no more resends are excused than the
@@ -15,21 +18,25 @@
  */
 import type { Connection } from '../client/types.js'
 import { injectedDelayAllowanceMs, maxInjectedDelayMs } from '../chaos/injected-delay.js'
-import { chaosFaults, chaosResendOptions, injectedSince } from '../engine/chaos-mode.js'
+import { chaosFaults } from '../engine/chaos-mode.js'
 import { failedToMeasure, measure, skipped } from '../engine/checks.js'
 import type { Check, MetricValue, SuiteOutcome } from '../engine/model.js'
-import { closeQuietly, connectWithin, runProbes } from '../engine/probes.js'
-import { HealthError, describeError } from '../errors.js'
+import { HealthError, describeError, type ErrorCode } from '../errors.js'
 import type { Thresholds } from '../config/schema.js'
-import { createSampleRecorder, summarize } from '../metrics/recorder.js'
+import { createSampleRecorder, type summarize } from '../metrics/recorder.js'
 import { degradation, type Degradation } from '../metrics/regression.js'
-import { startToolMonitor } from '../metrics/tool-monitor.js'
+import { startToolMonitor, type ToolMetrics } from '../metrics/tool-monitor.js'
 import { inconclusiveWithinLag } from '../engine/tool-lag.js'
 import { corruptedDetail } from './integrity-checks.js'
+import {
+  measureClosedLoop,
+  measureOpenLoop,
+  openLatencyConnections,
+  type LatencyMeasurement
+} from './latency-measure.js'
 import type { Suite, SuiteContext } from './types.js'
 
-/** Upper bound on probes, whatever the budget (a fast local echo does ~20k/s). */
-export const MAX_LATENCY_PROBES = 1_000_000
+export { MAX_LATENCY_PROBES } from './latency-measure.js'
 /** Fewer samples than this cannot tell a trend from noise: the degradation check is skipped. */
 export const MIN_DEGRADATION_SAMPLES = 10
 /**
@@ -41,8 +48,6 @@ export const MIN_DEGRADATION_SAMPLES = 10
  * latency limit a user would set.
  */
 export const MIN_DEGRADATION_MS = 5
-/** Progress is reported every this many probes. */
-const PROGRESS_EVERY = 50
 
 const IDS = {
   p50: { id: 'latency-p50', title: 'latency p50' },
@@ -53,6 +58,7 @@ const IDS = {
 } as const
 
 type Outcome = SuiteOutcome
+type ToolLagMs = ToolMetrics['eventLoopLagMs']
 
 /**
  * Judges a latency trend: fails only when the last window's median exceeds
@@ -102,145 +108,116 @@ export function degradationCheck(
 }
 
 async function run(ctx: SuiteContext): Promise<Outcome> {
-  const { thresholds } = ctx.config
-  let connection: Connection
+  // The tool's own lag while probing: a percentile that misses by less is inconclusive.
+  const toolMonitor = startToolMonitor({ clock: ctx.clock })
+  let measured: LatencyMeasurement | Outcome
   try {
-    connection = await connectWithin(ctx.connect, { label: 'latency_1' }, ctx.signal)
+    measured = await measureLatency(ctx)
+  } finally {
+    toolMonitor.stop()
+  }
+  if (!('mode' in measured)) return measured
+  return judge(ctx, measured, toolMonitor.stop().eventLoopLagMs)
+}
+
+/**
+ * Measures in the configured mode. Chaos mode measures closed loop: its
+ * held-time ledger takes the relay's holds out of sequential round trips only.
+ */
+async function measureLatency(ctx: SuiteContext): Promise<LatencyMeasurement | Outcome> {
+  const open = ctx.config.latencyMode === 'open' && !ctx.config.chaosMode
+  let connections: Connection[]
+  try {
+    connections = await openLatencyConnections(ctx, open ? ctx.config.latencyConnections : 1)
   } catch (error) {
     const checks = Object.values(IDS).map(({ id, title }) => failedToMeasure(id, title, error))
     return { checks, metrics: { connectError: describeError(error) } }
   }
-  const startMs = ctx.clock.nowMs()
-  const budgetMs = ctx.budgetMs
-  const timeoutMs = thresholds.messageTimeoutMs
-  let reported = 0
-  let opened = 1
-  // Under chaos a dropped connection is the relay's injected fault: reopen it and resend.
-  const reconnect = ctx.config.chaosMode
-    ? async (): Promise<Connection> => {
-        connection.terminate()
-        connection = await connectWithin(ctx.connect, { label: `latency_${++opened}` }, ctx.signal)
-        return connection
+  if (open) return measureOpenLoop(ctx, connections)
+  const measured = await measureClosedLoop(ctx, connections[0])
+  return ctx.config.latencyMode === 'open'
+    ? {
+        ...measured,
+        modeReason:
+          'chaos mode measures closed loop: the relay hold times are taken out of sequential round trips only'
       }
-    : undefined
-  const injected = injectedSince(ctx.chaosInjected)
-  // The tool's own lag while probing: a percentile that misses by less is inconclusive.
-  const toolMonitor = startToolMonitor({ clock: ctx.clock })
-  const result = await runProbes(connection, {
-    count: MAX_LATENCY_PROBES,
-    timeoutMs,
-    stopAtMs: startMs + budgetMs,
-    signal: ctx.signal,
-    clock: ctx.clock,
-    ...chaosResendOptions(ctx.config),
-    ...(reconnect ? { reconnect } : {}),
-    onWave(done) {
-      if (done - reported < PROGRESS_EVERY) return
-      reported = done
-      ctx.progress(Math.min(ctx.clock.nowMs() - startMs, budgetMs), budgetMs, 'latency probes')
-    }
-  })
-  const elapsedMs = ctx.clock.nowMs() - startMs
-  const toolLagMs = toolMonitor.stop().eventLoopLagMs
-  await closeQuietly(connection)
+    : measured
+}
 
-  // Probes cut by the deadline were not given their full timeout: they are not judged.
-  const judgedSent = result.sent - result.abandoned
-  // Under chaos a resend is excused only while the relay really lost or dropped that many
-  // messages during this suite; resends beyond that are the service's own losses.
-  const hits = injected()
-  const unexcused = Math.max(0, result.resent - (hits.losses + hits.disconnects))
-  const lost = judgedSent - result.replies + Math.min(unexcused, result.replies)
-  const answered = judgedSent - lost
+function judge(ctx: SuiteContext, m: LatencyMeasurement, toolLagMs: ToolLagMs): Outcome {
+  const { thresholds } = ctx.config
+  const timeoutMs = thresholds.messageTimeoutMs
+  const answered = m.judged - m.lost
   // A probe with no reply counts as a sample at its timeout (the least it
   // would have taken), so loss shows in the percentiles instead of vanishing.
-  // Under chaos each round trip loses what the relay held its request and reply for (the
-  // probes are sequential on one connection, and no other suite runs): the service's own time.
-  const held = ctx.chaosHeldMs
-  const rtts = held
-    ? result.rttsMs.map((rtt, i) => Math.max(0, rtt - held(result.atMs[i] - rtt, result.atMs[i])))
-    : result.rttsMs
   const samples = createSampleRecorder({
-    initialCapacity: Math.max(1, rtts.length + lost)
+    initialCapacity: Math.max(1, m.latenciesMs.length + m.lost)
   })
-  for (let i = 0; i < rtts.length; i++) samples.add(rtts[i])
-  for (let i = 0; i < lost; i++) samples.add(timeoutMs)
+  for (let i = 0; i < m.latenciesMs.length; i++) samples.add(m.latenciesMs[i])
+  for (let i = 0; i < m.lost; i++) samples.add(timeoutMs)
   const summary = samples.summary()
-  const replySummary = summarize(result.rttsMs)
-  const msgsPerSec = elapsedMs > 0 ? result.replies / (elapsedMs / 1000) : null
-  const bytesPerSec = elapsedMs > 0 ? result.bytes / (elapsedMs / 1000) : null
-  const trend = degradation(result.atMs, rtts)
+  const { replySummary, elapsedMs } = m
+  const msgsPerSec = elapsedMs > 0 ? m.replies / (elapsedMs / 1000) : null
+  const bytesPerSec = elapsedMs > 0 ? m.bytes / (elapsedMs / 1000) : null
+  const trend = degradation(m.timesMs, m.trend.latenciesMs)
   const checks: Check[] = []
   const noSamples = (id: string, title: string): Check =>
     failedToMeasure(
       id,
       title,
-      result.firstError ?? new HealthError('WSH_ERR_CONNECTION_LOST', 'no probe was sent')
+      m.firstError ?? new HealthError('WSH_ERR_CONNECTION_LOST', 'no probe was sent')
     )
-  const unexcusedText =
-    unexcused > 0
-      ? `; ${unexcused} resends beyond the ${hits.losses + hits.disconnects} messages the chaos relay lost or dropped count as lost`
-      : ''
-  // A corrupted reply answered nothing: it counts as lost, and the reason says so.
-  const lostText = `${lost} of ${judgedSent} probes got no intact reply (counted at ${timeoutMs} ms)${unexcusedText}${corruptedDetail(result.corrupted)}`
   const faults = chaosFaults(ctx.config)
+  const held = ctx.chaosHeldMs !== undefined && m.mode === 'closed'
   const heldText = held
     ? `; the service's own time: what the chaos relay held each request and reply for is taken out (under faults ${round(replySummary.p50)}/${round(replySummary.p95)}/${round(replySummary.p99)} ms at p50/p95/p99)`
     : ''
   const allowances = percentileChecks(checks, {
     thresholds,
     summary,
-    answeredAny: result.replies > 0,
+    answeredAny: m.replies > 0,
     faults,
-    chaosHeld: held !== undefined,
-    lost,
+    chaosHeld: held,
+    lost: m.lost,
+    lossCode: m.lossCode,
     toolLagMaxMs: toolLagMs.max,
-    detail: `${lostText}${heldText}`,
+    detail: `${m.detail}${corruptedDetail(m.corrupted)}${heldText}`,
     noSamples
   })
   // thresholds.successRate is the run-wide floor on the share of exchanges that succeed.
   checks.push(
-    judgedSent === 0
+    m.judged === 0
       ? noSamples(IDS.success.id, IDS.success.title)
       : measure({
           ...IDS.success,
-          value: answered / judgedSent,
+          value: answered / m.judged,
           unit: 'ratio',
           op: '>=',
           limit: thresholds.successRate,
           margin: thresholds.degradedMargin,
-          code:
-            result.corrupted > 0
-              ? 'WSH_ERR_CORRUPTED_REPLY'
-              : result.timeouts > 0
-                ? 'WSH_ERR_MESSAGE_TIMEOUT'
-                : 'WSH_ERR_CONNECTION_LOST',
-          detail: `${answered} of ${judgedSent} answered${unexcusedText}${corruptedDetail(result.corrupted)}; throughput ${round(msgsPerSec)} msgs/s over ${Math.round(elapsedMs)} ms`
+          code: m.lossCode,
+          detail: `${answered} of ${m.judged} answered; ${m.detail}${corruptedDetail(m.corrupted)}; throughput ${round(msgsPerSec)} msgs/s over ${Math.round(elapsedMs)} ms`
         })
   )
   // Under delay faults a window's median moves with what the relay injected, not the service.
   const delayFaultsOn = faults !== undefined && !held && maxInjectedDelayMs(faults) > 0
   checks.push(
-    delayFaultsOn ? degradationUnderDelays() : degradationCheck(trend, result.replies, thresholds)
+    delayFaultsOn
+      ? degradationUnderDelays()
+      : withNote(degradationCheck(trend, m.replies, thresholds), m.trend.note)
   )
   return {
     checks,
     // The report's headline latency and throughput are these judged samples (headline.ts).
-    headline: { latencyMs: samples.values(), answered: result.replies, windowMs: elapsedMs },
+    headline: { latencyMs: samples.values(), answered: m.replies, windowMs: elapsedMs },
     metrics: {
+      latencyMode: m.mode,
+      ...(m.modeReason === undefined ? {} : { latencyModeReason: m.modeReason }),
       latencyMs: { ...summary },
       replyLatencyMs: { ...replySummary },
-      throughput: { msgsPerSec, bytesPerSec, replies: result.replies, elapsedMs },
-      probes: {
-        sent: result.sent,
-        replies: result.replies,
-        timeouts: result.timeouts,
-        failures: result.failures,
-        abandoned: result.abandoned,
-        reconnects: result.reconnects,
-        resent: result.resent,
-        ...(faults ? { resendsNotExcused: unexcused } : {})
-      },
+      throughput: { msgsPerSec, bytesPerSec, replies: m.replies, elapsedMs },
+      probes: m.probes,
+      ...(m.openLoop ? { openLoop: m.openLoop } : {}),
       ...(faults ? { chaosAllowanceMs: allowances } : {}),
       toolLagMs,
       degradation: {
@@ -263,6 +240,8 @@ interface PercentileInput {
   /** The relay's holds were taken out of each round trip (the service's own time). */
   chaosHeld: boolean
   lost: number
+  /** The code a miss is charged with when probes were lost. */
+  lossCode: ErrorCode
   /** The most the tool's event loop ran late while probing (ms): misses within it are inconclusive. */
   toolLagMaxMs: number | null
   /** Appended to each check's message: losses and how chaos was accounted for. */
@@ -315,12 +294,17 @@ function percentileChecks(checks: Check[], o: PercentileInput): { [key: string]:
       op: '<',
       limit: threshold,
       margin: thresholds.degradedMargin,
-      ...(o.lost > 0 ? { code: 'WSH_ERR_MESSAGE_TIMEOUT' as const } : {}),
+      ...(o.lost > 0 ? { code: o.lossCode } : {}),
       detail: `${summary.count} samples; ${o.detail}`
     })
     checks.push(inconclusiveWithinLag(check, o.toolLagMaxMs))
   }
   return allowances
+}
+
+/** `check` with `note` appended to its message (unchanged without one). */
+function withNote(check: Check, note: string | undefined): Check {
+  return note === undefined ? check : { ...check, message: `${check.message}; ${note}` }
 }
 
 /** The degradation check while chaos delay faults are on: not judged, with the reason. */
