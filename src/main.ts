@@ -19,7 +19,12 @@ import { mergeReportFiles } from './report/merge-command.js'
 import { expandGlobs } from './report/report-files.js'
 import { issueSummaryLine } from './github/action-issue.js'
 import { alertIssueApplies, syncRunIssue } from './github/action-alert-issue.js'
-import { discoveryFailureSummary, keepActionHistory, runActionCheck } from './action-extras.js'
+import {
+  annotateChecks,
+  discoveryFailureSummary,
+  keepActionHistory,
+  runActionCheck
+} from './action-extras.js'
 
 /** File name of the JSON report when `report_path` is empty. */
 export const DEFAULT_REPORT_FILE = 'ws-health-report.json'
@@ -59,7 +64,9 @@ export async function run(): Promise<void> {
     for (const [name, value] of Object.entries(outputs)) {
       core.setOutput(name, value)
     }
-    core.info(renderConsole(report, { color: false }))
+    // Per-connection lines only with step debug logging on (RUNNER_DEBUG): the JSON report keeps them.
+    core.info(renderConsole(report, { color: false, verbose: core.isDebug() }))
+    annotateChecks(report)
     const issueKind = alertIssueApplies(config, report.status) ? 'prediction' : 'failure'
     summary = [buildStepSummary(report), issueSummaryLine(issue, issueKind)]
       .filter((s) => s !== '')
