@@ -194,10 +194,16 @@ function isEntry(): boolean {
 /** Time a finished command's process may take to drain its output before it is ended (ms). */
 const EXIT_GRACE_MS = 5_000
 
-if (isEntry()) {
+/**
+ * Runs the CLI as the process (dist/cli.js, or this module run directly):
+ * argv from the process, the exit code on process.exitCode.
+ */
+export async function runCliProcess(): Promise<void> {
   process.exitCode = await main(process.argv.slice(2))
   // The verdict is final: a socket or timer left behind by a misbehaving
   // service must not keep the process (and a CI job) alive. Unref'd, so a
   // clean exit never waits for it.
   setTimeout(() => process.exit(), EXIT_GRACE_MS).unref()
 }
+
+if (isEntry()) await runCliProcess()

@@ -92,6 +92,17 @@ export async function run(): Promise<void> {
   if (failure !== undefined) core.setFailed(failure)
 }
 
+/** Time the finished action may take to drain its output before it is ended (ms). */
+const EXIT_GRACE_MS = 5_000
+
+/** Runs the action as the process (dist/index.js): run(), then a bounded exit. */
+export async function runActionProcess(): Promise<void> {
+  await run()
+  // The step's result is set: a socket or timer a misbehaving service left
+  // behind must not hold the job open. Unref'd, so a clean exit never waits.
+  setTimeout(() => process.exit(), EXIT_GRACE_MS).unref()
+}
+
 /** Writes the JSON report; a write failure warns and leaves report_path empty. */
 async function writeReport(path: string, report: RunReport): Promise<string> {
   try {
