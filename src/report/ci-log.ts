@@ -95,7 +95,8 @@ export function createCiLog(options: CiLogOptions): CiLog {
     // protocol-violation probes run after every suite) says what it does now.
     const again = ended.has(progress.suite) && progress.note ? ` (${progress.note})` : ''
     const title = `${progress.suite}${again}`
-    writeLine(github ? `::group::${title}` : `── ${title} [${progress.index}/${progress.count}]`)
+    const position = progress.index > 0 ? ` [${progress.index}/${progress.count}]` : ''
+    writeLine(github ? `::group::${title}` : `── ${title}${position}`)
   }
 
   const timer = setInterval(() => {
@@ -112,15 +113,9 @@ export function createCiLog(options: CiLogOptions): CiLog {
     suiteEnd(result) {
       if (stopped) return
       ended.add(result.id)
-      // A suite cut before it reported progress still gets its group.
+      // A suite cut before it reported progress still gets its group (position unknown).
       if (openGroup !== result.id) {
-        openGroupFor({
-          suite: result.id,
-          index: latest?.index ?? 0,
-          count: latest?.count ?? 0,
-          done: 0,
-          total: 1
-        })
+        openGroupFor({ suite: result.id, index: 0, count: 0, done: 0, total: 1 })
       }
       writeLine(suiteResultLine(result))
       closeGroup()
