@@ -1,10 +1,13 @@
-// Builds the committed bundles with @vercel/ncc:
-//   dist/index.js  the action (from src/index.ts)
-//   dist/cli.js    the ws-health CLI (from src/cli.ts, with a shebang, executable)
-// Each entry compiles into its own temp folder (ncc names its output
-// index.js), then moves into dist/. The build must be byte-for-byte
-// reproducible because CI fails when dist/ differs from a fresh build, so
-// ncc's cache is off and nothing time- or path-dependent is written.
+// Builds the committed bundle with @vercel/ncc (minified):
+//   dist/ws-health.js  one bundle of the engine and its dependencies (src/bundle.ts)
+//   dist/index.js      the action's loader (action.yml runs.main)
+//   dist/cli.js        the ws-health CLI's loader (shebang, executable; package.json bin)
+// One shared bundle instead of one per entry halves dist/, and minifying
+// halves it again (dist/ stays under 2 MB; the loaders are two lines each).
+// ncc writes into a temp folder (it names its output index.js), then the
+// bundle moves into dist/. The build must be byte-for-byte reproducible
+// because CI fails when dist/ differs from a fresh build, so ncc's cache is
+// off and nothing time- or path-dependent is written.
 import { spawn } from 'node:child_process'
 import {
   chmodSync,
@@ -25,12 +28,25 @@ const dist = join(root, 'dist')
 const nccCli = join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js')
 const SHEBANG = '#!/usr/bin/env node\n'
 
-const ENTRIES = [
-  { source: 'src/index.ts', output: 'index.js', shebang: false },
-  { source: 'src/cli.ts', output: 'cli.js', shebang: true }
+const BUNDLE = { source: 'src/bundle.ts', output: 'ws-health.js' }
+/** The two entry files: each imports its starter from the bundle and calls it. */
+const LOADERS = [
+  {
+    output: 'index.js',
+    code: `// The action (action.yml runs.main); built by scripts/package.mjs, see src/index.ts.\nimport { runActionProcess } from './${BUNDLE.output}'\n\nawait runActionProcess()\n`,
+    executable: false
+  },
+  {
+    output: 'cli.js',
+    code: `${SHEBANG}// The ws-health CLI; built by scripts/package.mjs, see src/cli.ts.\nimport { runCliProcess } from './${BUNDLE.output}'\n\nawait runCliProcess()\n`,
+    executable: true
+  }
 ]
-// What ncc writes besides the bundle; anything else (a split chunk, an asset)
-// would be lost by the move below, so it stops the build instead.
+// What ncc writes besides the bundle: the chunks it splits off for the
+// starters' dynamic imports (src/bundle.ts), named by their numeric ids.
+// Anything else (an asset) would be lost by the move below, so it stops
+// the build instead.
+const CHUNK = /^\d+\.index\.js$/
 const EXPECTED = new Set(['index.js', 'package.json', 'licenses.txt'])
 
 function ncc(args) {
@@ -46,9 +62,10 @@ function ncc(args) {
 
 // ncc type-checks every file of the tsconfig it finds next to the entry;
 // tsconfig.json includes the tests, so a test's type error would break the
-// bundle. Each entry is therefore compiled through a one-line wrapper whose
-// folder holds a tsconfig that extends tsconfig.build.json (src only) and
-// lists just that wrapper: the program is the entry and what it imports.
+// bundle. The entry is therefore compiled through a one-line wrapper that
+// re-exports it (the loaders import its exports), in a folder whose tsconfig
+// extends tsconfig.build.json (src only) and lists just that wrapper: the
+// program is the entry and what it imports.
 // tsc --noEmit -p tsconfig.json still checks everything in CI.
 const WRAPPERS = join(root, '.package-build')
 
@@ -56,7 +73,7 @@ function writeWrapper(name, source) {
   const folder = join(WRAPPERS, name)
   mkdirSync(folder, { recursive: true })
   const target = relative(folder, join(root, source)).replace(/\\/g, '/').replace(/\.ts$/, '.js')
-  writeFileSync(join(folder, 'entry.ts'), `import '${target}'\n`)
+  writeFileSync(join(folder, 'entry.ts'), `export * from '${target}'\n`)
   writeFileSync(
     join(folder, 'tsconfig.json'),
     `${JSON.stringify({ extends: '../../tsconfig.build.json', include: [], files: ['entry.ts'] }, null, 2)}\n`
@@ -64,8 +81,6 @@ function writeWrapper(name, source) {
   return relative(root, join(folder, 'entry.ts'))
 }
 
-// Both entries compile at once (each ncc run type-checks the project), so
-// the build takes one compile's time, not two.
 async function build(entry, work) {
   const name = entry.output.replace(/\.js$/, '')
   const out = join(work, name)
@@ -77,6 +92,7 @@ async function build(entry, work) {
     '--license',
     'licenses.txt',
     '--no-cache',
+    '--minify',
     '--quiet',
     // ws loads these native speed-ups only if present (try/catch). Dev dependencies
     // (websocket-node's) install them here, and ncc would bundle their per-platform
@@ -84,41 +100,50 @@ async function build(entry, work) {
     ...['bufferutil', 'utf-8-validate'].flatMap((name) => ['--external', name])
   ])
   if (status !== 0) throw new Error(`ncc failed for ${entry.source} (exit ${status})`)
-  const unexpected = readdirSync(out).filter((name) => !EXPECTED.has(name))
+  const unexpected = readdirSync(out).filter((name) => !EXPECTED.has(name) && !CHUNK.test(name))
   if (unexpected.length > 0) {
     throw new Error(`ncc wrote unexpected files for ${entry.source}: ${unexpected.join(', ')}`)
   }
-  let code = readFileSync(join(out, 'index.js'), 'utf8')
-  if (entry.shebang && !code.startsWith('#!')) code = SHEBANG + code
-  return { code, licenses: readFileSync(join(out, 'licenses.txt'), 'utf8') }
+  const chunks = readdirSync(out)
+    .filter((name) => CHUNK.test(name))
+    .sort()
+    .map((name) => ({ name, code: readFileSync(join(out, name), 'utf8') }))
+  return {
+    code: readFileSync(join(out, 'index.js'), 'utf8'),
+    chunks,
+    licenses: readFileSync(join(out, 'licenses.txt'), 'utf8')
+  }
 }
 
 async function main() {
   const work = mkdtempSync(join(tmpdir(), 'ws-health-package-'))
   try {
-    const built = await Promise.all(
-      ENTRIES.map(async (entry) => ({ entry, ...(await build(entry, work)) }))
-    )
+    const built = await build(BUNDLE, work)
     rmSync(dist, { recursive: true, force: true })
     mkdirSync(dist, { recursive: true })
-    for (const { entry, code } of built) {
-      const path = join(dist, entry.output)
-      writeFileSync(path, code)
-      if (entry.shebang) chmodSync(path, 0o755)
+    writeFileSync(join(dist, BUNDLE.output), built.code)
+    // The bundle imports its chunks by these names, relative to itself.
+    for (const chunk of built.chunks) writeFileSync(join(dist, chunk.name), chunk.code)
+    for (const loader of LOADERS) {
+      const path = join(dist, loader.output)
+      writeFileSync(path, loader.code)
+      if (loader.executable) chmodSync(path, 0o755)
     }
     // ncc emits ESM; this marks dist/*.js as modules for plain `node`.
     writeFileSync(join(dist, 'package.json'), `${JSON.stringify({ type: 'module' }, null, 2)}\n`)
-    const licenses = built
-      .map(
-        ({ entry, licenses }) =>
-          `Third-party licenses bundled in dist/${entry.output}\n\n${licenses.trim()}\n`
-      )
-      .join('\n')
-    writeFileSync(join(dist, 'licenses.txt'), licenses)
-    for (const { entry } of built) {
-      if (!existsSync(join(dist, entry.output))) throw new Error(`missing dist/${entry.output}`)
+    writeFileSync(
+      join(dist, 'licenses.txt'),
+      `Third-party licenses bundled in dist/${BUNDLE.output}\n\n${built.licenses.trim()}\n`
+    )
+    const files = [
+      BUNDLE.output,
+      ...built.chunks.map((chunk) => chunk.name),
+      ...LOADERS.map((loader) => loader.output)
+    ]
+    for (const file of files) {
+      if (!existsSync(join(dist, file))) throw new Error(`missing dist/${file}`)
     }
-    console.log(`built ${built.map(({ entry }) => `dist/${entry.output}`).join(', ')}`)
+    console.log(`built ${files.map((file) => `dist/${file}`).join(', ')}`)
   } finally {
     rmSync(work, { recursive: true, force: true })
     rmSync(WRAPPERS, { recursive: true, force: true })

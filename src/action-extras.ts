@@ -17,7 +17,10 @@ import { isHealthError } from './errors.js'
 import type { Severity } from './history/baseline.js'
 import { keepRunHistory } from './history/run-history.js'
 import type { TrendReport } from './history/trend.js'
+import { systemClock } from './metrics/clock.js'
+import { checkAnnotations } from './report/annotations.js'
 import { buildDiscoveryFailureSummary } from './report/discovery-section.js'
+import { startLiveOutput } from './report/live-output.js'
 
 /** Discovery warnings as annotations on the project file and line they concern. */
 function annotateDiscoveryWarnings(warnings: readonly DiscoveryWarning[]): void {
@@ -42,7 +45,26 @@ export async function runActionCheck(config: Config): Promise<RunReport> {
     annotateDiscoveryWarnings(target.discovery.warnings)
     core.info(`No url given; discovered ${target.url}`)
   }
-  const report = await runHealthCheck({ ...config, url: target.url })
+  // The step's log shows the run as it goes: start line, a group per suite, progress every 10 s.
+  const log = { isTTY: false, write: (text: string) => core.info(text.replace(/\n$/, '')) }
+  const live = startLiveOutput({
+    config,
+    url: target.url,
+    human: log,
+    terminal: log,
+    github: env.GITHUB_ACTIONS === 'true',
+    quiet: false,
+    clock: systemClock
+  })
+  let report: RunReport
+  try {
+    report = await runHealthCheck(
+      { ...config, url: target.url },
+      { onProgress: live.onProgress, onSuiteEnd: live.onSuiteEnd }
+    )
+  } finally {
+    live.stop()
+  }
   if (target.discovery) report.discovery = toReportDiscovery(target.discovery)
   return report
 }
@@ -57,6 +79,18 @@ export function discoveryFailureSummary(error: unknown): string | undefined {
   if (result === undefined) return undefined
   annotateDiscoveryWarnings(result.warnings)
   return buildDiscoveryFailureSummary(result)
+}
+
+/**
+ * An error annotation for each failed check and a warning for each degraded
+ * one, titled `<suite> / <check>` (src/report/annotations.ts); they describe
+ * the verdict and never set it.
+ */
+export function annotateChecks(report: RunReport): void {
+  for (const { level, title, message } of checkAnnotations(report)) {
+    if (level === 'error') core.error(message, { title })
+    else core.warning(message, { title })
+  }
 }
 
 const ANNOTATE: Record<Severity, (message: string, props: core.AnnotationProperties) => void> = {

@@ -6,15 +6,17 @@
  */
 import { realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
-import { parseArgv, usage, type ParsedArgv } from './config/argv.js'
+import { parseArgv, type CommandName, type ParsedArgv } from './config/argv.js'
 import { loadConfig } from './config/load.js'
 import { runHealthCheck } from './engine/run.js'
 import { HealthError, describeError, isHealthError } from './errors.js'
 import { systemClock } from './metrics/clock.js'
-import { emitCliReport } from './report/cli-report.js'
+import { emitCliReport, humanStream, type CliPresentation } from './report/cli-report.js'
+import { startLiveOutput } from './report/live-output.js'
 import { runMergeCommand } from './report/merge-command.js'
-import { createProgressLine, type ProgressStream } from './report/progress.js'
+import type { ProgressStream } from './report/progress.js'
 import { startReferenceServer } from './server/reference-server.js'
+import { commandHelp } from './cli-help.js'
 import {
   discoverCommand,
   finishRunReport,
@@ -35,6 +37,8 @@ export interface CliIo {
   stop?: AbortSignal
   /** Working directory for discovery and config files (default process.cwd()). */
   cwd?: string
+  /** Period of the CI log's progress line (ms; default 10 s): tests shorten it. */
+  progressIntervalMs?: number
 }
 
 const processIo: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }
@@ -49,7 +53,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     const parsed = parseArgv(argv)
     switch (parsed.command) {
       case 'help':
-        io.stdout.write(`${usage()}\n`)
+        io.stdout.write(`${commandHelp(parsed.topic)}\n`)
         return EXIT.healthy
       case 'version':
         io.stdout.write(`ws-health ${VERSION}\n`)
@@ -63,12 +67,12 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       case 'history':
         return await historyCommand(parsed, io)
       case 'merge':
-        return await runMergeCommand(parsed, io, useColor(io))
+        return await runMergeCommand(parsed, io, presentation(parsed, io))
     }
   } catch (error) {
     io.stderr.write(`${errorLine(error)}\n`)
     if (isHealthError(error) && error.code === 'WSH_ERR_CONFIG') {
-      io.stderr.write('Run "ws-health --help" for usage.\n')
+      io.stderr.write(`Run "${helpCommand(argv)}" for usage.\n`)
     }
     return EXIT.usage
   } finally {
@@ -85,22 +89,53 @@ function errorLine(error: unknown): string {
   return `ws-health: internal error (WSH_ERR_INTERNAL): ${describeError(error)}`
 }
 
+/** `ws-health run --help` after a mistake in a run's flags; the overview for anything else. */
+function helpCommand(argv: readonly string[]): string {
+  const command = argv[0] as CommandName | undefined
+  const known: readonly string[] = ['run', 'serve', 'discover', 'merge', 'history']
+  return command !== undefined && known.includes(command)
+    ? `ws-health ${command} --help`
+    : 'ws-health --help'
+}
+
 async function runCommand(parsed: ParsedArgv, io: CliIo, signal: AbortSignal): Promise<number> {
   const config = loadConfig({ flags: parsed.flags, env: io.env, cwd: io.cwd })
   const target = await resolveRunTarget(config, io, signal)
   if (target === null) return EXIT.failed
-  const progress = createProgressLine(io.stderr, { clock: systemClock })
+  const shown = presentation(parsed, io)
+  const live = startLiveOutput({
+    config,
+    url: target.url,
+    human: humanStream(io, config, shown),
+    terminal: io.stderr,
+    github: shown.github === true,
+    quiet: shown.quiet === true,
+    clock: systemClock,
+    intervalMs: io.progressIntervalMs
+  })
   let report
   try {
     report = await runHealthCheck(
       { ...config, url: target.url },
-      { onProgress: progress.update, signal }
+      { onProgress: live.onProgress, onSuiteEnd: live.onSuiteEnd, signal }
     )
   } finally {
-    progress.stop()
+    live.stop()
   }
   await finishRunReport(report, config, target, io)
-  return emitCliReport(report, config, io, useColor(io))
+  return emitCliReport(report, config, io, shown)
+}
+
+/** How run and merge present their result: output flags, NO_COLOR, and whether this is GitHub Actions. */
+function presentation(parsed: ParsedArgv, io: CliIo): CliPresentation {
+  const output = parsed.output ?? {}
+  return {
+    color: output.noColor !== true && useColor(io),
+    json: output.json === true,
+    quiet: output.quiet === true,
+    verbose: output.verbose === true,
+    github: io.env.GITHUB_ACTIONS === 'true'
+  }
 }
 
 async function serveCommand(parsed: ParsedArgv, io: CliIo, signal: AbortSignal): Promise<number> {
@@ -159,10 +194,16 @@ function isEntry(): boolean {
 /** Time a finished command's process may take to drain its output before it is ended (ms). */
 const EXIT_GRACE_MS = 5_000
 
-if (isEntry()) {
+/**
+ * Runs the CLI as the process (dist/cli.js, or this module run directly):
+ * argv from the process, the exit code on process.exitCode.
+ */
+export async function runCliProcess(): Promise<void> {
   process.exitCode = await main(process.argv.slice(2))
   // The verdict is final: a socket or timer left behind by a misbehaving
   // service must not keep the process (and a CI job) alive. Unref'd, so a
   // clean exit never waits for it.
   setTimeout(() => process.exit(), EXIT_GRACE_MS).unref()
 }
+
+if (isEntry()) await runCliProcess()

@@ -1,7 +1,5 @@
-// The action's entry point (dist/index.js); everything else lives in main.ts.
-import { run } from './main.js'
+// The action's entry point when run from source; dist/index.js does the same
+// through the shared bundle (src/bundle.ts). Everything else lives in main.ts.
+import { runActionProcess } from './main.js'
 
-await run()
-// The step's result is set: a socket or timer a misbehaving service left
-// behind must not hold the job open. Unref'd, so a clean exit never waits.
-setTimeout(() => process.exit(), 5_000).unref()
+await runActionProcess()

@@ -21,7 +21,12 @@ import { toolLagWarning } from './report/run-conditions.js'
 import { mergeReportFiles } from './report/merge-command.js'
 import { expandGlobs } from './report/report-files.js'
 import { alertIssueApplies, issueSummaryLine, syncRunIssue } from './github/action-issue.js'
-import { discoveryFailureSummary, keepActionHistory, runActionCheck } from './action-extras.js'
+import {
+  annotateChecks,
+  discoveryFailureSummary,
+  keepActionHistory,
+  runActionCheck
+} from './action-extras.js'
 
 /** File name of the JSON report when `report_path` is empty. */
 export const DEFAULT_REPORT_FILE = 'ws-health-report.json'
@@ -63,7 +68,9 @@ export async function run(): Promise<void> {
     for (const [name, value] of Object.entries(outputs)) {
       core.setOutput(name, value)
     }
-    core.info(renderConsole(report, { color: false }))
+    // Per-connection lines only with step debug logging on (RUNNER_DEBUG): the JSON report keeps them.
+    core.info(renderConsole(report, { color: false, verbose: core.isDebug() }))
+    annotateChecks(report)
     const lagWarning = toolLagWarning(report)
     if (lagWarning !== undefined) core.warning(lagWarning, { title: 'ws-health tool lag' })
     const issueKind = alertIssueApplies(config, report.status) ? 'prediction' : 'failure'
@@ -93,6 +100,17 @@ export async function run(): Promise<void> {
     await writeSummary(summary)
   }
   if (failure !== undefined) core.setFailed(failure)
+}
+
+/** Time the finished action may take to drain its output before it is ended (ms). */
+const EXIT_GRACE_MS = 5_000
+
+/** Runs the action as the process (dist/index.js): run(), then a bounded exit. */
+export async function runActionProcess(): Promise<void> {
+  await run()
+  // The step's result is set: a socket or timer a misbehaving service left
+  // behind must not hold the job open. Unref'd, so a clean exit never waits.
+  setTimeout(() => process.exit(), EXIT_GRACE_MS).unref()
 }
 
 /** Writes the JSON report; a write failure warns and leaves report_path empty. */

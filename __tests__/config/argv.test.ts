@@ -39,6 +39,7 @@ describe('parseArgv', () => {
     expect(parsed).toEqual({
       command: 'run',
       positionals: [],
+      output: {},
       flags: {
         url: 'ws://127.0.0.1:1/ws',
         suites: 'all',
@@ -93,7 +94,8 @@ describe('parseArgv', () => {
     expect(parseArgv(['merge', 'a.json', 'b.json', '--report', 'all.json'])).toEqual({
       command: 'merge',
       flags: { reportPath: 'all.json' },
-      positionals: ['a.json', 'b.json']
+      positionals: ['a.json', 'b.json'],
+      output: {}
     })
   })
 
@@ -108,15 +110,45 @@ describe('parseArgv', () => {
     expect(usage()).toContain('merge FILE... [--report FILE]')
   })
 
-  it('rejects an unknown command, listing the commands', () => {
+  it('rejects an unknown command, listing the commands and suggesting a close one', () => {
     expect(argvError(['start'])).toBe(
       'unknown command "start"; expected one of run, serve, discover, history, merge, --help, --version'
     )
+    expect(argvError(['rnu'])).toBe(
+      'unknown command "rnu"; did you mean "run"? expected one of run, serve, discover, history, merge, --help, --version'
+    )
+    expect(argvError(['mrege', 'a.json'])).toContain('did you mean "merge"?')
+    expect(argvError(['help', 'serv'])).toContain('did you mean "serve"?')
   })
 
-  it('rejects an unknown flag, listing the allowed flags of that command', () => {
-    expect(argvError(['run', '--conections', '3'])).toContain(
-      'unknown option --conections for "ws-health run"; allowed: --url, --suites, --duration, --connections'
+  it("asks for one command's help with <command> --help or help <command>", () => {
+    expect(parseArgv(['run', '--url', 'ws://x', '--help'])).toMatchObject({
+      command: 'help',
+      topic: 'run'
+    })
+    expect(parseArgv(['merge', '--bogus', '--help'])).toMatchObject({ topic: 'merge' })
+    expect(parseArgv(['help', 'serve'])).toMatchObject({ command: 'help', topic: 'serve' })
+    expect(parseArgv(['--help']).topic).toBeUndefined()
+  })
+
+  it('parses the output flags of run and merge apart from the settings', () => {
+    const run = parseArgv(['run', '--json', '--quiet', '--verbose', '--no-color'])
+    expect(run.output).toEqual({ json: true, quiet: true, verbose: true, noColor: true })
+    expect(run.flags).toEqual({})
+    expect(parseArgv(['merge', 'a.json', '--json']).output).toEqual({ json: true })
+    expect(argvError(['run', '--json=yes'])).toBe('--json: takes no value (got "yes")')
+    expect(argvError(['serve', '--json'])).toContain('unknown option --json for "ws-health serve"')
+  })
+
+  it('rejects an unknown flag, suggesting the closest flag or listing the allowed ones', () => {
+    expect(argvError(['run', '--conections', '3'])).toBe(
+      'unknown option --conections for "ws-health run"; did you mean --connections?'
+    )
+    expect(argvError(['run', '--duratoin', '5'])).toBe(
+      'unknown option --duratoin for "ws-health run"; did you mean --duration?'
+    )
+    expect(argvError(['run', '--bogus'])).toContain(
+      'unknown option --bogus for "ws-health run"; allowed: --url, --suites, --duration, --connections'
     )
     expect(argvError(['serve', '--url', 'x'])).toBe(
       'unknown option --url for "ws-health serve"; allowed: --port, --help'

@@ -91,7 +91,7 @@ describe('ws-health run', () => {
     expect(await main(['run', '--url', 'ws://127.0.0.1:1/ws', '--bogus'], io)).toBe(EXIT.usage)
     const lines = io.err().trim().split('\n')
     expect(lines[0]).toMatch(/^ws-health: unknown option --bogus/)
-    expect(lines[1]).toBe('Run "ws-health --help" for usage.')
+    expect(lines[1]).toBe('Run "ws-health run --help" for usage.')
     expect(io.out()).toBe('')
   })
 

@@ -34,7 +34,7 @@ afterAll(async () => {
 })
 
 describe('node dist/index.js (the action)', () => {
-  async function runAction(inputs: Record<string, string>) {
+  async function runAction(inputs: Record<string, string>, extraEnv: Record<string, string> = {}) {
     const outputFile = join(dir, `output-${Date.now()}.txt`)
     const summaryFile = join(dir, `summary-${Date.now()}.md`)
     await writeFile(outputFile, '')
@@ -42,7 +42,8 @@ describe('node dist/index.js (the action)', () => {
     const env: Record<string, string> = {
       GITHUB_OUTPUT: outputFile,
       GITHUB_STEP_SUMMARY: summaryFile,
-      RUNNER_TEMP: dir
+      RUNNER_TEMP: dir,
+      ...extraEnv
     }
     for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
     const finished = await runNode(ACTION, [], childEnv(env), dir)
@@ -73,6 +74,23 @@ describe('node dist/index.js (the action)', () => {
     }
     expect(result.summary).toContain('| Check | Value | Threshold | Status | Details |')
     expect(result.summary).toContain('### Key Metrics')
+  })
+
+  it('logs a start line and a group per suite, and annotates each failed cause', async () => {
+    const url = await closedPortUrl()
+    const result = await runAction(
+      { url, duration: '1', suites: 'connection-lifecycle' },
+      {
+        GITHUB_ACTIONS: 'true'
+      }
+    )
+    expect(result.code).toBe(1)
+    const lines = result.stdout.split('\n')
+    expect(lines.findIndex((line) => line.startsWith(`ws-health: checking ${url} · `))).toBe(
+      lines.indexOf('::group::connection-lifecycle') - 1
+    )
+    expect(lines).toContain('::endgroup::')
+    expect(result.stdout).toMatch(/^::error title=connection-lifecycle \/ [^:]+::.*ECONNREFUSED/m)
   })
 
   it('fails the step with the reason for a closed port', async () => {

@@ -72,7 +72,7 @@ describe('renderConsole', () => {
     expect(text).toContain('Verdict: FAILED')
   })
 
-  it('prints per-connection figures in the seed layout where a suite reports them', () => {
+  it('prints per-connection figures in the seed layout where a suite reports them (verbose)', () => {
     const connections = Array.from({ length: 12 }, (_, index) => ({
       label: `conn_${index + 1}`,
       sent: 50,
@@ -91,7 +91,9 @@ describe('renderConsole', () => {
         })
       ]
     })
-    const text = renderConsole(report, { color: false })
+    // Without verbose the per-connection lines stay in the JSON report.
+    expect(renderConsole(report, { color: false })).not.toContain('conn_1')
+    const text = renderConsole(report, { color: false, verbose: true })
     expect(text).toContain(
       [
         '📊 Connection Metrics:',
@@ -106,7 +108,9 @@ describe('renderConsole', () => {
     expect(text).toContain('• conn_10 (Concurrent Connections):')
     expect(text).not.toContain('conn_11')
     expect(text).toContain('… and 2 more connections (JSON report)')
-    expect(renderConsole(makeReport(), { color: false })).not.toContain('Connection Metrics')
+    expect(renderConsole(makeReport(), { color: false, verbose: true })).not.toContain(
+      'Connection Metrics'
+    )
   })
 
   it('prints n/a, not 0/0, for heartbeats when none was sent', () => {
@@ -128,7 +132,7 @@ describe('renderConsole', () => {
       ]
     })
     report.metrics.heartbeat = { sent: 0, received: 0, successRate: null }
-    const text = renderConsole(report, { color: false })
+    const text = renderConsole(report, { color: false, verbose: true })
     expect(text).not.toContain('0/0')
     expect(text).toContain(
       [

@@ -5,13 +5,34 @@
  */
 import { parseArgs } from 'node:util'
 import { HealthError } from '../errors.js'
+import { closestName } from './did-you-mean.js'
 import { FLAG_KEYS } from './fields.js'
 import type { RawSettings } from './load.js'
 
 export type Command = 'run' | 'serve' | 'discover' | 'merge' | 'history' | 'help' | 'version'
 
+/** A command with flags of its own (`ws-health <command> --help` describes it). */
+export type CommandName = Exclude<Command, 'help' | 'version'>
+
+/**
+ * How `run` and `merge` present their result; not settings of the check, so
+ * they never reach the config schema.
+ */
+export interface OutputFlags {
+  /** `--json`: the JSON report on stdout, human output on stderr. */
+  json?: boolean
+  /** `--quiet`: the verdict line only. */
+  quiet?: boolean
+  /** `--verbose`: per-connection lines in the console report. */
+  verbose?: boolean
+  /** `--no-color`: no ANSI colours, whatever the terminal. */
+  noColor?: boolean
+}
+
 export interface ParsedArgv {
   command: Command
+  /** `help`: the command whose help was asked for (`ws-health run --help`); none for the overview. */
+  topic?: CommandName
   /**
    * `run`: schema paths (`url`, `connectionCount`, `chaosMode`, ...) with raw values.
    * `merge`: `reportPath`. `serve`: `port` (an integer 0-65535, already checked).
@@ -20,6 +41,8 @@ export interface ParsedArgv {
   flags: RawSettings
   /** `discover`: at most one DIR; `merge`: one or more report files; `history`: at most one FILE. */
   positionals: string[]
+  /** `run` and `merge`: output flags (`--json`, `--quiet`, `--verbose`, `--no-color`). */
+  output?: OutputFlags
 }
 
 type OptionType = 'string' | 'boolean'
@@ -66,8 +89,20 @@ const RUN_OPTIONS: Record<string, OptionType> = {
   compression: 'boolean'
 }
 
-const COMMANDS: Record<Exclude<Command, 'help' | 'version'>, Record<string, OptionType>> = {
-  run: RUN_OPTIONS,
+/** Output flags of `run` and `merge`, and the OutputFlags key each sets. */
+const OUTPUT_OPTIONS: Record<string, keyof OutputFlags> = {
+  json: 'json',
+  quiet: 'quiet',
+  verbose: 'verbose',
+  'no-color': 'noColor'
+}
+const OUTPUT_TYPES: Record<string, OptionType> = Object.fromEntries(
+  Object.keys(OUTPUT_OPTIONS).map((name) => [name, 'boolean'])
+)
+
+/** The flags of each command (src/cli-help.ts documents every one). */
+export const COMMANDS: Record<CommandName, Record<string, OptionType>> = {
+  run: { ...RUN_OPTIONS, ...OUTPUT_TYPES },
   serve: { port: 'string' },
   discover: {},
   history: {
@@ -77,7 +112,32 @@ const COMMANDS: Record<Exclude<Command, 'help' | 'version'>, Record<string, Opti
     'history-path': 'string',
     repo: 'string'
   },
-  merge: { report: 'string', 'fail-on': 'string' }
+  merge: { report: 'string', 'fail-on': 'string', ...OUTPUT_TYPES }
+}
+
+/** `--help` anywhere after a command, or `ws-health help <command>`. */
+function helpFor(topic: CommandName | undefined): ParsedArgv {
+  return { command: 'help', ...(topic ? { topic } : {}), flags: {}, positionals: [] }
+}
+
+function unknownCommand(typed: string): HealthError {
+  const known = Object.keys(COMMANDS)
+  const guess = closestName(typed, known)
+  const hint = guess ? `did you mean "${guess}"? ` : ''
+  return new HealthError(
+    'WSH_ERR_CONFIG',
+    `unknown command ${JSON.stringify(typed)}; ${hint}expected one of ${known.join(', ')}, --help, --version`
+  )
+}
+
+function unknownFlag(rawName: string, command: CommandName): HealthError {
+  const names = Object.keys(COMMANDS[command]).map((name) => `--${name}`)
+  const guess = closestName(rawName, [...names, '--help'])
+  const hint = guess ? `did you mean ${guess}?` : `allowed: ${[...names, '--help'].join(', ')}`
+  return new HealthError(
+    'WSH_ERR_CONFIG',
+    `unknown option ${rawName} for "ws-health ${command}"; ${hint}`
+  )
 }
 
 /** Help text for `ws-health --help`. */
@@ -97,10 +157,12 @@ export function usage(): string {
     '      [--server-command CMD] [--server-ready-timeout S] [--max-reconnect-attempts N]',
     '      [--idle-ms MS]',
     '      [--min-message-bytes N] [--max-message-bytes N] [--compression]',
+    '      [--json] [--quiet] [--verbose] [--no-color]',
     '        Validate the WebSocket service at URL. Without --url, the endpoint is',
     '        discovered from the project in the current directory (see discover).',
     '        --history appends the run to a JSON-lines history and reports trends,',
-    '        regressions and predicted threshold crossings.',
+    '        regressions and predicted threshold crossings. --report - or --json prints',
+    '        the JSON report on stdout (human output then goes to stderr).',
     '        A threshold given as a flag (or input, env or config file) that the',
     '        service misses fails the run (exit 1) unless --fail-on never;',
     '        --fail-on-regression also fails it on a regression against the history.',
@@ -110,13 +172,15 @@ export function usage(): string {
     '        Find WebSocket endpoints from the project files in DIR (default: the',
     '        current directory) and probe them on localhost; exit 0 found, 1 not found.',
     '  ws-health merge FILE... [--report FILE] [--fail-on failed|degraded|never]',
+    '      [--json] [--quiet] [--verbose] [--no-color]',
     '        Merge JSON reports from several jobs into one.',
     '  ws-health history FILE [--config FILE] [--environment NAME]',
     '  ws-health history --history-branch NAME [--history-path P] [--repo OWNER/NAME]',
     '        Trend analysis of a run history: last runs, baselines, regressions, predictions.',
     '        A branch is read through the GitHub API with GITHUB_TOKEN (or GH_TOKEN);',
     '        --repo defaults to GITHUB_REPOSITORY.',
-    '  ws-health --help | --version',
+    '  ws-health --help | --version | <command> --help',
+    '        <command> --help lists every flag of the command with its default and an example.',
     '',
     'Settings not given as flags come from environment variables (TEST_DURATION,',
     'CONNECTION_COUNT, ...), then the config file, then defaults.',
@@ -131,19 +195,18 @@ export function usage(): string {
  */
 export function parseArgv(argv: readonly string[]): ParsedArgv {
   const [first, ...rest] = argv
-  if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
-    return { command: 'help', flags: {}, positionals: [] }
+  if (first === undefined || first === '--help' || first === '-h') return helpFor(undefined)
+  if (first === 'help') {
+    const topic = rest[0]
+    if (topic === undefined) return helpFor(undefined)
+    if (!Object.hasOwn(COMMANDS, topic)) throw unknownCommand(topic)
+    return helpFor(topic as CommandName)
   }
   if (first === 'version' || first === '--version' || first === '-V') {
     return { command: 'version', flags: {}, positionals: [] }
   }
-  if (!Object.hasOwn(COMMANDS, first)) {
-    throw new HealthError(
-      'WSH_ERR_CONFIG',
-      `unknown command ${JSON.stringify(first)}; expected one of ${Object.keys(COMMANDS).join(', ')}, --help, --version`
-    )
-  }
-  const command = first as keyof typeof COMMANDS
+  if (!Object.hasOwn(COMMANDS, first)) throw unknownCommand(first)
+  const command = first as CommandName
   const allowed = COMMANDS[command]
   const options = Object.fromEntries(
     Object.entries(allowed).map(([name, type]) => [name, { type }])
@@ -155,7 +218,12 @@ export function parseArgv(argv: readonly string[]): ParsedArgv {
     allowPositionals: true,
     tokens: true
   })
+  // --help wins over everything else on the line, even a mistyped flag before it.
+  if (tokens.some((token) => token.kind === 'option' && token.name === 'help')) {
+    return helpFor(command)
+  }
   const flags: RawSettings = {}
+  const output: OutputFlags = {}
   const positionals: string[] = []
   for (const token of tokens) {
     if (token.kind === 'positional') {
@@ -163,16 +231,20 @@ export function parseArgv(argv: readonly string[]): ParsedArgv {
       continue
     }
     if (token.kind !== 'option') continue
-    if (token.name === 'help') return { command: 'help', flags: {}, positionals: [] }
     const type = allowed[token.name]
-    if (type === undefined) {
-      const list = Object.keys(allowed).map((name) => `--${name}`)
-      throw new HealthError(
-        'WSH_ERR_CONFIG',
-        `unknown option ${token.rawName} for "ws-health ${command}"; allowed: ${[...list, '--help'].join(', ')}`
-      )
-    }
+    if (type === undefined) throw unknownFlag(token.rawName, command)
     const value = token.value
+    const outputKey = OUTPUT_OPTIONS[token.name]
+    if (outputKey !== undefined) {
+      if (value !== undefined) {
+        throw new HealthError(
+          'WSH_ERR_CONFIG',
+          `${token.rawName}: takes no value (got ${JSON.stringify(value)})`
+        )
+      }
+      output[outputKey] = true
+      continue
+    }
     if (
       type === 'string' &&
       (value === undefined || (!token.inlineValue && value.startsWith('--')))
@@ -201,7 +273,9 @@ export function parseArgv(argv: readonly string[]): ParsedArgv {
   }
   checkPositionals(command, positionals)
   if (command === 'serve' && flags.port !== undefined) flags.port = parsePort(String(flags.port))
-  return { command, flags, positionals }
+  return command === 'run' || command === 'merge'
+    ? { command, flags, positionals, output }
+    : { command, flags, positionals }
 }
 
 /** The schema path `--no-<flag>` turns off, when <flag> is a boolean setting. */
@@ -211,12 +285,12 @@ function negatedFlag(name: string): string | undefined {
   return spec?.kind === 'boolean' ? spec.path : undefined
 }
 
-function flagKey(command: keyof typeof COMMANDS, name: string): string {
+function flagKey(command: CommandName, name: string): string {
   if (command === 'serve') return name
   return FLAG_KEYS.get(name)?.path ?? name
 }
 
-function checkPositionals(command: keyof typeof COMMANDS, positionals: string[]): void {
+function checkPositionals(command: CommandName, positionals: string[]): void {
   const extra = (limit: number) => {
     const unexpected = positionals.slice(limit).map((p) => JSON.stringify(p))
     return `unexpected argument${unexpected.length > 1 ? 's' : ''} ${unexpected.join(', ')} for "ws-health ${command}"`

@@ -11,7 +11,12 @@ import { redactConfig, redactUrl } from '../config/redact.js'
 import { configSecrets, scrubDeep } from '../config/scrub.js'
 import { HealthError, isHealthError } from '../errors.js'
 import { systemClock, type Clock } from '../metrics/clock.js'
-import { createRunRecorder, type RunRecorder } from '../metrics/run-recorder.js'
+import {
+  createRunRecorder,
+  liveFigures,
+  type LiveFigures,
+  type RunRecorder
+} from '../metrics/run-recorder.js'
 import { runHistograms } from '../metrics/run-histograms.js'
 import { startToolMonitor, type ToolMetrics } from '../metrics/tool-monitor.js'
 import { applyShard } from './shard.js'
@@ -49,6 +54,11 @@ export interface RunProgress {
   done: number
   total: number
   note?: string
+  /**
+   * The run's figures so far (probes, p95, errors), computed when called: a
+   * live log reads them every few seconds, never per update.
+   */
+  figures(): LiveFigures
 }
 
 export interface RunDeps {
@@ -137,7 +147,8 @@ export async function runHealthCheck(whole: Config, deps: RunDeps = {}): Promise
         clock,
         deps,
         sampling,
-        startMs
+        startMs,
+        figures: () => liveFigures(recorder)
       })
       result = measured.result
       stress = measured.stress?.block
@@ -202,6 +213,8 @@ interface MeasureOptions {
   deps: RunDeps
   sampling: ReturnType<typeof samplingSplit>
   startMs: number
+  /** The recorder's live figures, one function for every progress update. */
+  figures: () => LiveFigures
 }
 
 interface Measured {
@@ -268,7 +281,9 @@ function progressOf(
   const ids = selectedSuiteIds(options.config)
   const index = phase === 'stress' ? ids.length + 1 : ids.indexOf(phase) + 1
   const count = phase === 'stress' ? ids.length + 1 : ids.length
-  return (done, total, note) => onProgress({ suite: phase, index, count, done, total, note })
+  const figures = options.figures
+  return (done, total, note) =>
+    onProgress({ suite: phase, index, count, done, total, note, figures })
 }
 
 /** The selected suites, through the chaos relay when it runs; never rejects. */

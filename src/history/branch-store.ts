@@ -8,7 +8,7 @@
  * appears in a message: errors are rebuilt from status and API text, and any
  * echo of the token is masked.
  */
-import { getOctokit } from '@actions/github'
+import type { getOctokit } from '@actions/github'
 import { systemClock, type Clock } from '../metrics/clock.js'
 import { HealthError, describeError } from '../errors.js'
 import type { HistoryRecord } from './record.js'
@@ -128,15 +128,16 @@ function apiError(
   )
 }
 
-function session(location: BranchLocation): Session {
+async function session(location: BranchLocation): Promise<Session> {
   const timeoutMs = location.timeoutMs ?? DEFAULT_BRANCH_TIMEOUT_MS
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw new RangeError(`timeoutMs: got ${timeoutMs}; expected a number > 0 (ms)`)
   }
-  return { octokit: client(location), signal: AbortSignal.timeout(timeoutMs), timeoutMs }
+  const octokit = await client(location)
+  return { octokit, signal: AbortSignal.timeout(timeoutMs), timeoutMs }
 }
 
-function client(location: BranchLocation): Octokit {
+async function client(location: BranchLocation): Promise<Octokit> {
   if (location.token === '') {
     throw new HealthError(
       'WSH_ERR_CONFIG',
@@ -144,7 +145,10 @@ function client(location: BranchLocation): Octokit {
     )
   }
   const apiUrl = location.apiUrl ?? DEFAULT_API_URL
-  return getOctokit(location.token, { baseUrl: apiUrl.replace(/\/+$/, '') })
+  // Loaded on first use: Octokit is the largest part of the bundle, and a CLI
+  // run without --history-branch should not pay for it at start-up.
+  const github = await import(/* webpackMode: "eager" */ '@actions/github')
+  return github.getOctokit(location.token, { baseUrl: apiUrl.replace(/\/+$/, '') })
 }
 
 async function branchExists(s: Session, location: BranchLocation): Promise<boolean> {
@@ -250,7 +254,7 @@ async function createBranch(s: Session, location: BranchLocation): Promise<boole
  * @throws HealthError WSH_ERR_GITHUB on API failure (403 names `contents: write`)
  */
 export async function readHistoryFromBranch(location: BranchLocation): Promise<HistoryReadResult> {
-  const state = await readState(session(location), location)
+  const state = await readState(await session(location), location)
   return parseHistory(state.text, `${location.branch}:${location.path}`)
 }
 
@@ -275,7 +279,7 @@ export async function appendRecordToBranch(
     throw new RangeError(`retryDelayMs: got ${retryDelayMs}; expected a number >= 0 (ms)`)
   }
   const clock = options.clock ?? systemClock
-  const s = session(options)
+  const s = await session(options)
   const { owner, repo, branch, path } = options
   let createdBranch = false
   let lastConflict: unknown = null

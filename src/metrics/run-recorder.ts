@@ -38,6 +38,29 @@ export interface RunCounters {
   openConnections: number
 }
 
+/** The figures a live log shows while a run goes on: totals so far. */
+export interface LiveFigures {
+  /** Probe messages sent so far. */
+  probes: number
+  /** p95 of the probe round-trip times so far (ms); null before the first reply. */
+  p95LatencyMs: number | null
+  /** Errors recorded so far (what the report's metrics.errors counts). */
+  errors: number
+}
+
+/**
+ * The figures of `recorder` so far. Sorts a copy of the latency samples, so
+ * it is for a log line every few seconds, never for the message path.
+ */
+export function liveFigures(recorder: RunRecorder): LiveFigures {
+  const { counters, latency } = recorder
+  return {
+    probes: counters.messagesSent,
+    p95LatencyMs: latency.count === 0 ? null : latency.summary().p95,
+    errors: counters.errors
+  }
+}
+
 export interface RunRecorder {
   readonly clock: Clock
   readonly counters: Readonly<RunCounters>

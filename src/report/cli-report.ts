@@ -1,23 +1,63 @@
 /**
  * How a CLI command that ends in a report hands it to the user: the console
- * report on stdout, the JSON file when --report is given, and the exit code
- * for the verdict under --fail-on and the gate (src/engine/gate.ts), with the
- * one-line reason on stderr.
- * Shared by `ws-health run` and `ws-health merge`.
+ * report (or only the verdict line with --quiet), the JSON report on stdout
+ * (--json, --report -) or in a file (--report FILE), annotations for missed
+ * checks under GitHub Actions, and the exit code for the verdict under
+ * --fail-on and the gate (src/engine/gate.ts). Shared by `ws-health run` and `ws-health merge`.
  */
 import type { Config } from '../config/schema.js'
 import type { RunReport } from '../engine/model.js'
 import { applyGate } from '../engine/gate.js'
 import { exitCodeFor } from '../engine/verdict.js'
 import { HealthError, describeError } from '../errors.js'
+import { annotationCommand, checkAnnotations } from './annotations.js'
 import { renderConsole } from './console.js'
-import { writeJsonReport } from './json.js'
 import { gateLine } from './gate-section.js'
+import { toJsonReport, writeJsonReport } from './json.js'
 import { verdictLine } from './verdict-line.js'
 
+export interface ReportStream {
+  isTTY?: boolean
+  write(text: string): unknown
+}
+
 export interface ReportIo {
-  stdout: { write(text: string): unknown }
-  stderr: { write(text: string): unknown }
+  stdout: ReportStream
+  stderr: ReportStream
+}
+
+/** `--report -`: the JSON report goes to stdout instead of a file. */
+export const STDOUT_REPORT = '-'
+
+/** How the CLI presents a report (from --json, --quiet, --verbose, --no-color and the environment). */
+export interface CliPresentation {
+  /** ANSI colours in the human output. */
+  color: boolean
+  /** The JSON report on stdout (--json). */
+  json?: boolean
+  /** Only the verdict line (--quiet). */
+  quiet?: boolean
+  /** Per-connection lines in the console report (--verbose). */
+  verbose?: boolean
+  /** GITHUB_ACTIONS=true: annotations for failed and degraded checks. */
+  github?: boolean
+}
+
+/** Whether the JSON report takes stdout, which sends every human line to stderr. */
+export function jsonOnStdout(
+  config: Pick<Config, 'reportPath'>,
+  presentation: Pick<CliPresentation, 'json'>
+): boolean {
+  return presentation.json === true || config.reportPath === STDOUT_REPORT
+}
+
+/** The stream for human output: stdout, or stderr when stdout carries the JSON report. */
+export function humanStream(
+  io: ReportIo,
+  config: Pick<Config, 'reportPath'>,
+  presentation: Pick<CliPresentation, 'json'>
+): ReportStream {
+  return jsonOnStdout(config, presentation) ? io.stderr : io.stdout
 }
 
 /**
@@ -28,12 +68,20 @@ export async function emitCliReport(
   report: RunReport,
   config: Pick<Config, 'reportPath' | 'failOn' | 'failOnRegression'>,
   io: ReportIo,
-  color: boolean
+  presentation: CliPresentation
 ): Promise<0 | 1> {
   // Judged before printing and writing, so the console and the JSON report both carry it.
   const gate = applyGate(report, config)
-  io.stdout.write(`${renderConsole(report, { color })}\n`)
-  if (config.reportPath !== undefined) {
+  const human = humanStream(io, config, presentation)
+  if (jsonOnStdout(config, presentation)) {
+    io.stdout.write(`${JSON.stringify(toJsonReport(report), null, 2)}\n`)
+  }
+  if (!presentation.quiet) {
+    human.write(
+      `${renderConsole(report, { color: presentation.color, verbose: presentation.verbose === true })}\n`
+    )
+  }
+  if (config.reportPath !== undefined && config.reportPath !== STDOUT_REPORT) {
     let written: string
     try {
       written = await writeJsonReport(config.reportPath, report)
@@ -44,10 +92,19 @@ export async function emitCliReport(
         { cause: error }
       )
     }
-    io.stdout.write(`Report written to ${written}\n`)
+    if (!presentation.quiet) human.write(`Report written to ${written}\n`)
+  }
+  // The runner reads workflow commands from either stream and hides them from the log.
+  if (presentation.github) {
+    for (const annotation of checkAnnotations(report)) {
+      human.write(`${annotationCommand(annotation)}\n`)
+    }
   }
   const code = exitCodeFor(report.status, config.failOn, gate)
   const gated = gateLine(report)
-  if (code !== 0) io.stderr.write(`ws-health: ${verdictLine(report)}${gated ? `; ${gated}` : ''}\n`)
+  const reason = `ws-health: ${verdictLine(report)}${gated ? `; ${gated}` : ''}
+`
+  if (presentation.quiet) human.write(reason)
+  else if (code !== 0) io.stderr.write(reason)
   return code
 }

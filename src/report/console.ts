@@ -37,6 +37,11 @@ import { stressConsoleLines, stressLine } from './stress-section.js'
 export interface ConsoleOptions {
   /** ANSI colours (only for a terminal that supports them). */
   color: boolean
+  /**
+   * Per-connection lines (CLI --verbose). Off by default: with tens of
+   * connections they bury the verdict, and the JSON report keeps them.
+   */
+  verbose?: boolean
 }
 
 const ANSI: Record<Status | 'dim' | 'bold', string> = {
@@ -222,7 +227,7 @@ export function renderConsole(report: RunReport, options: ConsoleOptions): strin
   ]
 
   lines.push(...discoveryConsoleLines(report))
-  const connections = connectionLines(report)
+  const connections = options.verbose ? connectionLines(report) : []
   if (connections.length > 0) lines.push('📊 Connection Metrics:', ...connections, '')
 
   lines.push(

@@ -7,13 +7,13 @@
 import type { ParsedArgv } from '../config/argv.js'
 import { loadConfig } from '../config/load.js'
 import type { RunReport } from '../engine/model.js'
-import { emitCliReport } from './cli-report.js'
+import { emitCliReport, humanStream, type CliPresentation } from './cli-report.js'
 import { mergeReports } from './merge.js'
 import { readReportFiles } from './report-files.js'
 
 export interface MergeIo {
-  stdout: { write(text: string): unknown }
-  stderr: { write(text: string): unknown }
+  stdout: { isTTY?: boolean; write(text: string): unknown }
+  stderr: { isTTY?: boolean; write(text: string): unknown }
   env: NodeJS.ProcessEnv
 }
 
@@ -30,10 +30,14 @@ export async function mergeReportFiles(paths: readonly string[]): Promise<RunRep
 export async function runMergeCommand(
   parsed: ParsedArgv,
   io: MergeIo,
-  color: boolean
+  presentation: CliPresentation
 ): Promise<number> {
   const config = loadConfig({ flags: parsed.flags, env: io.env })
   const report = await mergeReportFiles(parsed.positionals)
-  io.stdout.write(`Merged ${parsed.positionals.length} reports for ${report.target}\n`)
-  return emitCliReport(report, config, io, color)
+  if (!presentation.quiet) {
+    humanStream(io, config, presentation).write(
+      `Merged ${parsed.positionals.length} reports for ${report.target}\n`
+    )
+  }
+  return emitCliReport(report, config, io, presentation)
 }
