@@ -18,7 +18,6 @@ import {
   DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_MAX_IN_FLIGHT,
-  MAX_RECOVERY_RECORDS,
   type ClientState,
   type MessageListener,
   type ReconnectingClient,
@@ -26,7 +25,8 @@ import {
   type ReconnectStats,
   type RecoveryRecord
 } from './reconnect-types.js'
-import { resumeFirstMessage, resumeHeaders, resumeUrl, tokenFrom } from './resume-options.js'
+import { closeRecovery, noteDelay, openRecovery } from './recovery-record.js'
+import { createResumeSession } from './resume-session.js'
 import { openWsSocket, type ClientSocket } from './socket-opener.js'
 
 export * from './reconnect-types.js'
@@ -74,7 +74,7 @@ export function createReconnectingClient(options: ReconnectingClientOptions): Re
   /** Written on the current connection and not yet acknowledged. */
   let inFlight = 0
   let seq = 0
-  let token: string | undefined
+  const session = createResumeSession(options.resume)
   let failure: HealthError | undefined
 
   function setState(next: ClientState): void {
@@ -104,13 +104,16 @@ export function createReconnectingClient(options: ReconnectingClientOptions): Re
     const message = error instanceof Error ? error.message : String(error)
     // The resume token rides in the dialled URL or a header; a custom parameter name would slip
     // past URL redaction, so the token itself is scrubbed too.
-    stats.lastError = { code, message: redactText(message, token === undefined ? [] : [token]) }
+    stats.lastError = {
+      code,
+      message: redactText(message, session.token === undefined ? [] : [session.token])
+    }
   }
 
   async function connectOnce(): Promise<ClientSocket> {
     stats.attempts += 1
-    return open(resumeUrl(options.url, options.resume, token), {
-      headers: resumeHeaders(options.headers ?? {}, options.resume, token),
+    return open(session.url(options.url), {
+      headers: session.headers(options.headers ?? {}),
       subprotocols: options.subprotocols ?? [],
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
       maxPayload: options.maxPayload,
@@ -137,35 +140,16 @@ export function createReconnectingClient(options: ReconnectingClientOptions): Re
           flush()
         } else stats.duplicateAcks += 1
       }
-      if (options.resume) captureToken(tokenFrom(options.resume, json))
+      session.capture(json)
     }
     for (const listener of messageListeners) listener(data, isBinary, json)
-  }
-
-  // Resuming by message: the new connection greets with a fresh token before it answers the
-  // resume request, so one mismatching token is skipped while the request is outstanding.
-  let resumeWanted: string | undefined
-  let greetingsToSkip = 0
-
-  function captureToken(offered: string | undefined): void {
-    if (offered === undefined) return
-    if (resumeWanted !== undefined && offered !== resumeWanted && greetingsToSkip > 0) {
-      greetingsToSkip -= 1
-      return
-    }
-    token = offered
-    resumeWanted = undefined
   }
 
   function adopt(socket: ClientSocket): void {
     generation += 1
     inFlight = 0
     current = socket
-    // Taken before any buffered message is replayed: the new connection's own greeting
-    // carries a fresh token that must not replace the one being resumed.
-    const first = resumeFirstMessage(options.resume, token)
-    resumeWanted = first === undefined ? undefined : token
-    greetingsToSkip = first === undefined ? 0 : 1
+    const first = session.begin()
     socket.onMessage(onSocketMessage)
     socket.onClose((code) => onSocketClose(socket, code))
     if (current !== socket) return // closed synchronously on registration
@@ -242,28 +226,13 @@ export function createReconnectingClient(options: ReconnectingClientOptions): Re
   async function recover(cause: RecoveryRecord['cause'], closeCode: number | null): Promise<void> {
     if (abort.signal.aborted) return
     setState(cause === 'drop' ? 'reconnecting' : 'connecting')
-    const record: RecoveryRecord = {
-      cause,
-      closeCode,
-      startedAtMs: clock.nowMs(),
-      endedAtMs: null,
-      timeToReconnectMs: null,
-      recoveryMs: null,
-      backoffSleepMs: 0,
-      attempts: 0,
-      delaysMs: [],
-      policyDelaysMs: [],
-      succeeded: false
-    }
-    if (stats.recoveries.length < MAX_RECOVERY_RECORDS) stats.recoveries.push(record)
+    const record = openRecovery(stats, cause, closeCode, clock.nowMs())
     const max = backoff.options.maxAttempts
     for (let attempt = 1; attempt <= max; attempt += 1) {
       // An open breaker stretches the wait to its reset timeout instead of hammering a dead service.
       const policyDelay = backoff.delayFor(attempt, random)
       const delay = Math.max(policyDelay, breaker?.msUntilAttempt() ?? 0)
-      record.policyDelaysMs.push(policyDelay)
-      record.delaysMs.push(delay)
-      if (stats.delaysMs.length < MAX_RECOVERY_RECORDS * 10) stats.delaysMs.push(delay)
+      noteDelay(record, stats, policyDelay, delay)
       const sleptMs = await sleepMeasured(clock, delay, abort.signal)
       if (sleptMs === undefined || abort.signal.aborted) return // closed while waiting
       record.attempts += 1
@@ -287,12 +256,7 @@ export function createReconnectingClient(options: ReconnectingClientOptions): Re
         return
       }
       breaker?.onSuccess()
-      record.endedAtMs = clock.nowMs()
-      record.timeToReconnectMs = record.endedAtMs - record.startedAtMs
-      // The service may have been back at any point of this last sleep: it is not charged.
-      record.backoffSleepMs += sleptMs
-      record.recoveryMs = Math.max(0, record.timeToReconnectMs - record.backoffSleepMs)
-      record.succeeded = true
+      closeRecovery(record, clock.nowMs(), sleptMs)
       stats.reconnections += 1
       adopt(socket)
       return
@@ -327,7 +291,7 @@ export function createReconnectingClient(options: ReconnectingClientOptions): Re
     backoff,
     breaker,
     get resumeToken() {
-      return token
+      return session.token
     },
     get failure() {
       return failure
