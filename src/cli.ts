@@ -2,19 +2,26 @@
  * The ws-health CLI (dist/cli.js): argv -> src/config -> the same engine as
  * the action -> console report, optional JSON report, and the verdict as the
  * exit code (0 healthy, 1 the service failed validation, 2 bad usage or
- * configuration, or an internal error). It never imports @actions/core.
+ * configuration, or an internal error; 130 / 143 when SIGINT / SIGTERM
+ * cancelled the run). It never imports @actions/core.
  */
 import { realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { parseArgv, usage, type ParsedArgv } from './config/argv.js'
 import { loadConfig } from './config/load.js'
 import { runHealthCheck } from './engine/run.js'
-import { HealthError, describeError, isHealthError } from './errors.js'
+import { describeError, isHealthError } from './errors.js'
 import { systemClock } from './metrics/clock.js'
 import { emitCliReport } from './report/cli-report.js'
 import { runMergeCommand } from './report/merge-command.js'
 import { createProgressLine, type ProgressStream } from './report/progress.js'
 import { startReferenceServer } from './server/reference-server.js'
+import {
+  INTERRUPTED_EXIT,
+  cancellationOf,
+  exitAfterFlush,
+  processStopSignal
+} from './stop-signal.js'
 import {
   discoverCommand,
   finishRunReport,
@@ -100,7 +107,10 @@ async function runCommand(parsed: ParsedArgv, io: CliIo, signal: AbortSignal): P
     progress.stop()
   }
   await finishRunReport(report, config, target, io)
-  return emitCliReport(report, config, io, useColor(io))
+  const code = await emitCliReport(report, config, io, useColor(io))
+  // Interrupted: the shell's code for the signal, whatever was measured before it.
+  const cancel = cancellationOf(signal)
+  return cancel ? INTERRUPTED_EXIT[cancel.signal] : code
 }
 
 async function serveCommand(parsed: ParsedArgv, io: CliIo, signal: AbortSignal): Promise<number> {
@@ -127,24 +137,6 @@ function useColor(io: CliIo): boolean {
   return io.stdout.isTTY === true
 }
 
-/** Aborted on SIGINT or SIGTERM while a command runs; listeners removed by dispose(). */
-function processStopSignal(): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController()
-  const onSignal = (name: NodeJS.Signals) => () =>
-    controller.abort(new HealthError('WSH_ERR_DEADLINE', `interrupted by ${name}`))
-  const onInt = onSignal('SIGINT')
-  const onTerm = onSignal('SIGTERM')
-  process.once('SIGINT', onInt)
-  process.once('SIGTERM', onTerm)
-  return {
-    signal: controller.signal,
-    dispose() {
-      process.off('SIGINT', onInt)
-      process.off('SIGTERM', onTerm)
-    }
-  }
-}
-
 /** True when this module is the process entry (node dist/cli.js, or a bin symlink to it). */
 function isEntry(): boolean {
   const entry = process.argv[1]
@@ -156,13 +148,10 @@ function isEntry(): boolean {
   }
 }
 
-/** Time a finished command's process may take to drain its output before it is ended (ms). */
-const EXIT_GRACE_MS = 5_000
-
 if (isEntry()) {
-  process.exitCode = await main(process.argv.slice(2))
-  // The verdict is final: a socket or timer left behind by a misbehaving
-  // service must not keep the process (and a CI job) alive. Unref'd, so a
-  // clean exit never waits for it.
-  setTimeout(() => process.exit(), EXIT_GRACE_MS).unref()
+  const code = await main(process.argv.slice(2))
+  // The report is written and the verdict final: exit now rather than wait for
+  // the event loop to drain, so nothing a misbehaving service left behind (a
+  // socket it never closes) can keep the process, and a CI job, alive.
+  exitAfterFlush(code)
 }

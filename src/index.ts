@@ -1,7 +1,8 @@
 // The action's entry point (dist/index.js); everything else lives in main.ts.
 import { run } from './main.js'
+import { exitAfterFlush } from './stop-signal.js'
 
 await run()
-// The step's result is set: a socket or timer a misbehaving service left
-// behind must not hold the job open. Unref'd, so a clean exit never waits.
-setTimeout(() => process.exit(), 5_000).unref()
+// The step's result, outputs and summary are written: exit now, so a socket or
+// timer a misbehaving service left behind cannot hold the job open.
+exitAfterFlush(Number(process.exitCode ?? 0))

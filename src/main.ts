@@ -1,7 +1,9 @@
 /**
  * The action's glue: inputs -> config -> runHealthCheck -> JSON report,
  * outputs, console log and step summary. Nothing runs on import; src/index.ts
- * calls run(). Only this file calls core.setFailed, once.
+ * calls run(). Only this file calls core.setFailed, once. SIGINT/SIGTERM
+ * cancel the run as in the CLI: the report, outputs (status=cancelled) and
+ * summary are still written, and the step exits 130 / 143.
  */
 import * as core from '@actions/core'
 import { join } from 'node:path'
@@ -20,6 +22,7 @@ import { expandGlobs } from './report/report-files.js'
 import { issueSummaryLine } from './github/action-issue.js'
 import { alertIssueApplies, syncRunIssue } from './github/action-alert-issue.js'
 import { discoveryFailureSummary, keepActionHistory, runActionCheck } from './action-extras.js'
+import { INTERRUPTED_EXIT, cancellationOf, processStopSignal } from './stop-signal.js'
 
 /** File name of the JSON report when `report_path` is empty. */
 export const DEFAULT_REPORT_FILE = 'ws-health-report.json'
@@ -29,8 +32,12 @@ export function defaultReportPath(env: NodeJS.ProcessEnv = process.env): string 
   return join(env.RUNNER_TEMP || process.cwd(), DEFAULT_REPORT_FILE)
 }
 
-/** Runs the action; resolves even when the check fails (the failure is set on the step). */
-export async function run(): Promise<void> {
+/**
+ * Runs the action; resolves even when the check fails (the failure is set on
+ * the step). `signal` cancels the run (default: SIGINT or SIGTERM to this process).
+ */
+export async function run(signal?: AbortSignal): Promise<void> {
+  const stop = signal ? { signal, dispose: () => undefined } : processStopSignal()
   let summary: string | undefined
   let failure: string | undefined
   try {
@@ -39,7 +46,7 @@ export async function run(): Promise<void> {
     const report =
       config.mergeReports !== undefined
         ? await mergeReportFiles(await expandGlobs(config.mergeReports))
-        : await runActionCheck(config)
+        : await runActionCheck(config, stop.signal)
     // History is a side channel too: it warns and never changes the verdict.
     const history = await keepActionHistory(report, config)
     const reportPath = await writeReport(config.reportPath ?? defaultReportPath(), report)
@@ -81,8 +88,12 @@ export async function run(): Promise<void> {
     }
   } finally {
     await writeSummary(summary)
+    stop.dispose()
   }
   if (failure !== undefined) core.setFailed(failure)
+  // Interrupted: the shell's code for the signal (after setFailed, which sets 1).
+  const cancel = cancellationOf(stop.signal)
+  if (cancel) process.exitCode = INTERRUPTED_EXIT[cancel.signal]
 }
 
 /** Writes the JSON report; a write failure warns and leaves report_path empty. */

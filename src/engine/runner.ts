@@ -33,6 +33,8 @@ import {
   type ServiceProbe
 } from './service-down.js'
 import { integrityOf, integritySince, type ReplyIntegrity } from './reply-integrity.js'
+import { cancellationOf } from '../stop-signal.js'
+import { interruptedChecks } from './cancellation.js'
 import { overallVerdict, suiteStatus } from './verdict.js'
 
 /** Time limits of a run; the defaults implement DESIGN.md, tests shrink them. */
@@ -296,6 +298,9 @@ async function runWithRetries(
     outcome = await runOnce(suite, time, limitMs, runSignal, timing, options, clock)
     if (suiteStatus(outcome.checks) !== 'failed') break
   }
+  // SIGINT/SIGTERM cut this suite (or kept it from starting): what it could not measure is not-run.
+  const cancel = cancellationOf(runSignal)
+  if (cancel) outcome = { ...outcome, checks: interruptedChecks(outcome.checks, cancel) }
   return {
     id: suite.id,
     title: suite.title,

@@ -4,7 +4,7 @@
  */
 import type { Config } from '../config/schema.js'
 import type { ErrorCode } from '../errors.js'
-import type { Check, Status, SuiteResult, Verdict } from './model.js'
+import type { Check, RunStatus, Status, SuiteResult, Verdict } from './model.js'
 
 /**
  * Codes meaning the service could not be reached at all: no connection was
@@ -112,8 +112,12 @@ export function healthProblems<T extends Pick<Check, 'status' | 'conformance'>>(
   )
 }
 
-/** Whether the verdict fails the step / CLI under `failOn`. */
-export function failsRun(verdict: Verdict, failOn: Config['failOn']): boolean {
+/**
+ * Whether the verdict fails the step / CLI under `failOn`. A cancelled run
+ * always does: it did not finish, so nothing says the service is healthy.
+ */
+export function failsRun(verdict: RunStatus, failOn: Config['failOn']): boolean {
+  if (verdict === 'cancelled') return true
   switch (failOn) {
     case 'never':
       return false
@@ -125,6 +129,6 @@ export function failsRun(verdict: Verdict, failOn: Config['failOn']): boolean {
 }
 
 /** Exit code for the verdict (DESIGN.md): 0 healthy, 1 the service failed the validation. */
-export function exitCodeFor(verdict: Verdict, failOn: Config['failOn']): 0 | 1 {
+export function exitCodeFor(verdict: RunStatus, failOn: Config['failOn']): 0 | 1 {
   return failsRun(verdict, failOn) ? 1 : 0
 }

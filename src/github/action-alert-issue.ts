@@ -37,6 +37,11 @@ export async function syncRunIssue(
   options: RunIssueOptions
 ): Promise<SyncFailureIssueResult | null> {
   const { config, report, env, log } = options
+  // A cancelled run judged nothing: it must neither open, update nor close (recover) an issue.
+  if (report.status === 'cancelled') {
+    log.info('Failure issue left as it is: the run was cancelled')
+    return null
+  }
   if (!alertIssueApplies(config, report.status)) return syncActionIssue(options)
   const token = config.githubToken ?? ''
   try {

@@ -142,10 +142,18 @@ function latencyChart(report: RunReport): string[] {
 export function buildStepSummary(report: RunReport): string {
   const { metrics } = report
   const lines = [
-    '## 📊 WebSocket Health Report',
+    report.cancelled
+      ? '## 📊 WebSocket Health Report (cancelled)'
+      : '## 📊 WebSocket Health Report',
     '',
     `**${STATUS_ICONS[report.status]} Verdict: ${statusLabel(report.status)}** · Health score **${formatRunScore(report)}** (${healthBand(report.healthScore)})`,
     '',
+    ...(report.cancelled
+      ? [
+          `> ${STATUS_ICONS.cancelled} Run ${report.cancelled.reason}: the checks it cut short are not-run; nothing was judged.`,
+          ''
+        ]
+      : []),
     `Target ${inlineCode(report.target)} · started ${report.startedAt} · ${formatDuration(report.durationMs)}`,
     ''
   ]
