@@ -119,6 +119,8 @@ export async function runHealthCheck(whole: Config, deps: RunDeps = {}): Promise
           headers: config.headers,
           subprotocols: config.subprotocols,
           clock,
+          // The service may print its token: its log file and quoted lines are scrubbed.
+          secrets,
           // An interrupt while the service boots stops it too (startService stops it, then rethrows).
           signal: deps.signal
         })
