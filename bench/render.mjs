@@ -10,8 +10,12 @@ export const goals = {
   heapPerConnectionMaxBytes: 20 * 1024,
   reportMaxMs: 250,
   peerThroughputMinRatio: 2,
-  peerCpuMaxRatio: 0.5
+  peerCpuMaxRatio: 0.5,
+  /** Issue 17: peak RSS against a hostile service (20 connections), bytes. */
+  hostilePeakRssMaxBytes: 400 * 1024 * 1024
 }
+
+const MIB = 1024 * 1024
 
 const ratio = (ours, base) =>
   typeof ours === 'number' && typeof base === 'number' && base > 0 ? ours / base : null
@@ -223,7 +227,33 @@ export function rowsFromResults(results) {
       )
     )
   } else if (err['f-peer']) rows.push(failed('f', '(f) vs Artillery', err['f-peer']))
+  rows.push(...memoryRows(results['i-memory'], err['i-memory']))
   return rows
+}
+
+/** (i): peak RSS of a 20-connection run against each hostile service, the reference server as baseline. */
+function memoryRows(i, error) {
+  if (!i) return error ? [failed('i', '(i) memory, hostile services', error)] : []
+  const services = [
+    ['endless', 'endless fragmented message'],
+    ['bomb', 'deflate bomb (122 KB -> 120 MiB)']
+  ]
+  return services.map(([kind, what]) => {
+    const run = i[kind]
+    const peak = run?.peakRssBytes ?? null
+    return row(
+      `i.${kind}`,
+      '(i) memory, hostile services',
+      `peak RSS, ${what}`,
+      peak === null ? null : peak / MIB,
+      i.reference?.peakRssBytes == null ? null : i.reference.peakRssBytes / MIB,
+      'same run vs reference server',
+      'MiB',
+      `< ${goals.hostilePeakRssMaxBytes / MIB} MiB`,
+      peak === null ? null : peak < goals.hostilePeakRssMaxBytes,
+      `${i.connections} connections, compression on; run ${run?.status ?? '?'} (${run?.codes?.join(', ') || 'no failed check'})`
+    )
+  })
 }
 
 function fmt(value) {
