@@ -68,7 +68,7 @@ export function cancelledBeforeSuites(
     status: 'not-run',
     critical: suiteSettings(config, id).critical,
     durationMs: 0,
-    checks: [notRun('run', 'suite ran', cancel.message)],
+    checks: [{ ...notRun('run', 'suite ran', cancel.message), code: 'WSH_ERR_CANCELLED' }],
     metrics: {}
   }))
 }
