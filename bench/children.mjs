@@ -66,13 +66,20 @@ export function createChildren({ profile, caseDeadlineMs }) {
     })
   }
 
-  /** Starts the reference server in its own process; stops when its stdin closes. */
-  function startServer() {
+  /**
+   * Starts a server in its own process (default the reference server; `params.kind`
+   * `endless` or `bomb` for the memory rows' hostile services); stops when its stdin closes.
+   */
+  function startServer(params = {}) {
     return new Promise((resolvePromise, reject) => {
-      const child = spawn(process.execPath, [...nodeFlags([], 'server'), worker, 'serve', '{}'], {
-        cwd: root,
-        stdio: ['pipe', 'pipe', 'inherit']
-      })
+      const child = spawn(
+        process.execPath,
+        [...nodeFlags([], 'server'), worker, 'serve', JSON.stringify(params)],
+        {
+          cwd: root,
+          stdio: ['pipe', 'pipe', 'inherit']
+        }
+      )
       let out = ''
       const timer = setTimeout(() => {
         child.kill('SIGKILL')

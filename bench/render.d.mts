@@ -25,6 +25,7 @@ export declare const goals: {
   reportMaxMs: number
   peerThroughputMinRatio: number
   peerCpuMaxRatio: number
+  hostilePeakRssMaxBytes: number
 }
 
 export declare function rowsFromResults(results: Record<string, unknown>): BenchRow[]

@@ -15,8 +15,12 @@ export const goals = {
   peerCpuMaxRatio: 0.5,
   // Issue 16 (g): the open-loop schedule keeps its rate and sends on time.
   openLoopRateTolerance: 0.02,
-  openLoopLatenessP99MaxMs: 1
+  openLoopLatenessP99MaxMs: 1,
+  /** Issue 17: peak RSS against a hostile service (20 connections), bytes. */
+  hostilePeakRssMaxBytes: 400 * 1024 * 1024
 }
+
+const MIB = 1024 * 1024
 
 const ratio = (ours, base) =>
   typeof ours === 'number' && typeof base === 'number' && base > 0 ? ours / base : null
@@ -231,6 +235,7 @@ export function rowsFromResults(results) {
     )
   } else if (err['f-peer']) rows.push(failed('f', '(f) vs Artillery', err['f-peer']))
   rows.push(...openLoopRows(results, err))
+  rows.push(...memoryRows(results['i-memory'], err['i-memory']))
   return rows
 }
 
@@ -295,6 +300,31 @@ function lagRows(b) {
         `median of per-round p99 (monitorEventLoopDelay, 10 ms resolution); max ${fmt(t.lagMs.client.max)} ms vs ${fmt(t.lagMs.bare.max)} ms`
       )
     )
+}
+
+/** (i): peak RSS of a 20-connection run against each hostile service, the reference server as baseline. */
+function memoryRows(i, error) {
+  if (!i) return error ? [failed('i', '(i) memory, hostile services', error)] : []
+  const services = [
+    ['endless', 'endless fragmented message'],
+    ['bomb', 'deflate bomb (122 KB -> 120 MiB)']
+  ]
+  return services.map(([kind, what]) => {
+    const run = i[kind]
+    const peak = run?.peakRssBytes ?? null
+    return row(
+      `i.${kind}`,
+      '(i) memory, hostile services',
+      `peak RSS, ${what}`,
+      peak === null ? null : peak / MIB,
+      i.reference?.peakRssBytes == null ? null : i.reference.peakRssBytes / MIB,
+      'same run vs reference server',
+      'MiB',
+      `< ${goals.hostilePeakRssMaxBytes / MIB} MiB`,
+      peak === null ? null : peak < goals.hostilePeakRssMaxBytes,
+      `${i.connections} connections, compression on; run ${run?.status ?? '?'} (${run?.codes?.join(', ') || 'no failed check'})`
+    )
+  })
 }
 
 function fmt(value) {

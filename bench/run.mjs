@@ -8,7 +8,7 @@
 // measured in the same run. See BENCHMARKS.md for the method.
 //
 // Flags: --full            full mode (more samples, fd-limited connection count)
-//        --only=a,b,...    run only these benchmarks (a-h; h runs with b)
+//        --only=a,b,...    run only these benchmarks (a-i; h runs with b)
 //        --profile         also write --cpu-prof profiles to bench/.build/profiles/
 //        --rebuild         rebuild the worker bundle even when it looks fresh
 //        --no-install      do not install Artillery on demand (skip (f) if absent)
@@ -26,7 +26,7 @@ const full = args.has('--full')
 const profile = args.has('--profile')
 const onlyArg = process.argv.slice(2).find((a) => a.startsWith('--only='))
 const only = new Set(
-  onlyArg ? onlyArg.slice('--only='.length).split(',') : ['a', 'b', 'c', 'd', 'e', 'f', 'g']
+  onlyArg ? onlyArg.slice('--only='.length).split(',') : ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'i']
 )
 
 /** Sizes per mode. Quick keeps the whole run under 2 minutes on 2 cores. */
@@ -38,7 +38,8 @@ const PLAN = full
       report: { samples: 1_000_000, repeats: 15 },
       coldstart: { repeats: 10 },
       workload: { connections: 50, messages: 4_000 },
-      openLoop: { rates: [5_000, 20_000], runMs: 5_000, warmupMs: 1_000 }
+      openLoop: { rates: [5_000, 20_000], runMs: 5_000, warmupMs: 1_000 },
+      memory: { connections: 20 }
     }
   : {
       latency: { rounds: 2, messages: 5_000, warmup: 1_000 },
@@ -47,7 +48,9 @@ const PLAN = full
       report: { samples: 1_000_000, repeats: 5 },
       coldstart: { repeats: 3 },
       workload: { connections: 20, messages: 2_000 },
-      openLoop: { rates: [5_000, 20_000], runMs: 2_000, warmupMs: 500 }
+      openLoop: { rates: [5_000, 20_000], runMs: 2_000, warmupMs: 500 },
+      // Issue 17's figures: 20 connections against each hostile service.
+      memory: { connections: 20 }
     }
 const CASE_DEADLINE_MS = full ? 300_000 : 60_000
 const { runCase, startServer, timed } = createChildren({
@@ -247,6 +250,24 @@ async function main() {
   } finally {
     await server.stop()
   }
+  await attempt('i-memory', async () => {
+    // Each service in its own process and each run in a fresh child: the
+    // peak RSS is the client's alone. The reference server is the baseline.
+    const rows = {}
+    for (const kind of ['reference', 'endless', 'bomb']) {
+      const service = await startServer({ kind })
+      try {
+        rows[kind] = await runCase('memory', {
+          url: service.url,
+          connections: PLAN.memory.connections,
+          compression: true
+        })
+      } finally {
+        await service.stop()
+      }
+    }
+    return { connections: PLAN.memory.connections, ...rows }
+  })
   await attempt('e-coldstart', async () => {
     const cli = join(root, 'dist', 'cli.js')
     if (!existsSync(cli)) throw new Error('dist/cli.js is missing; run `npm run package` first')

@@ -28,6 +28,12 @@ import { concat, median, percentiles } from './lib/stats.js'
 import { createConnection } from '../src/client/connection.js'
 import { systemClock } from '../src/metrics/clock.js'
 import { startToolMonitor, type ToolMetrics } from '../src/metrics/tool-monitor.js'
+import { memoryRun } from './lib/memory-run.js'
+// The hostile services of the memory tests: the bench measures the same attacks.
+import {
+  startDeflateBombServer,
+  startEndlessFragmentServer
+} from '../__tests__/fixtures/hostile-servers.js'
 
 type Params = Record<string, unknown>
 
@@ -284,9 +290,22 @@ function spawnTimed(
   })
 }
 
-/** Runs until stdin closes or SIGTERM; prints the server URL as its result line. */
-async function serve(): Promise<never> {
-  const server = await startReferenceServer()
+/** The services a `serve` child can run: the reference server, or one of the memory rows' hostile services. */
+const SERVICES: Record<string, () => Promise<{ url: string; close(): Promise<void> }>> = {
+  reference: () => startReferenceServer(),
+  endless: startEndlessFragmentServer,
+  bomb: startDeflateBombServer
+}
+
+/**
+ * Runs until stdin closes or SIGTERM; prints the server URL as its result
+ * line. `kind` (default reference) picks the service.
+ */
+async function serve(params: Params): Promise<never> {
+  const kind = typeof params.kind === 'string' ? params.kind : 'reference'
+  const start = SERVICES[kind]
+  if (start === undefined) throw new RangeError(`serve kind: got "${kind}"`)
+  const server = await start()
   const stop = (): void => {
     void server.close().then(() => process.exit(0))
   }
@@ -319,6 +338,12 @@ const CASES: Record<string, (params: Params) => Promise<unknown>> = {
       num(p, 'messagesPerConnection'),
       num(p, 'deadlineMs')
     ),
+  memory: (p) =>
+    memoryRun({
+      url: str(p, 'url'),
+      connections: num(p, 'connections'),
+      compression: p.compression === true
+    }),
   serve
 }
 

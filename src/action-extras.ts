@@ -36,11 +36,12 @@ function annotateDiscoveryWarnings(warnings: readonly DiscoveryWarning[]): void 
 /**
  * Runs the health check against `url`, or against the endpoint discovered in
  * GITHUB_WORKSPACE when `url` is empty, and records the discovery on the report.
+ * `signal` (SIGINT/SIGTERM) cancels the run: the report comes back marked cancelled.
  * @throws HealthError WSH_ERR_DISCOVERY (listing what was tried) when nothing was found
  */
-export async function runActionCheck(config: Config): Promise<RunReport> {
+export async function runActionCheck(config: Config, signal?: AbortSignal): Promise<RunReport> {
   const env = runEnvironment()
-  const target = await resolveTarget(config, { dir: actionWorkspace(env), env })
+  const target = await resolveTarget(config, { dir: actionWorkspace(env), env, signal })
   if (target.discovery) {
     annotateDiscoveryWarnings(target.discovery.warnings)
     core.info(`No url given; discovered ${target.url}`)
@@ -60,7 +61,7 @@ export async function runActionCheck(config: Config): Promise<RunReport> {
   try {
     report = await runHealthCheck(
       { ...config, url: target.url },
-      { onProgress: live.onProgress, onSuiteEnd: live.onSuiteEnd }
+      { onProgress: live.onProgress, onSuiteEnd: live.onSuiteEnd, signal }
     )
   } finally {
     live.stop()
@@ -109,6 +110,8 @@ export async function keepActionHistory(
   report: RunReport,
   config: Config
 ): Promise<{ predictive: boolean; trend: TrendReport | null }> {
+  // A cancelled run is not history: it would skew baselines (keepRunHistory skips it too).
+  if (report.status === 'cancelled') return { predictive: false, trend: null }
   const { outcome, warnings } = await keepRunHistory(report, config, {
     env: runEnvironment(),
     token: config.githubToken

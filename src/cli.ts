@@ -2,14 +2,15 @@
  * The ws-health CLI (dist/cli.js): argv -> src/config -> the same engine as
  * the action -> console report, optional JSON report, and the verdict as the
  * exit code (0 healthy, 1 the service failed validation, 2 bad usage or
- * configuration, or an internal error). It never imports @actions/core.
+ * configuration, or an internal error; 130 / 143 when SIGINT / SIGTERM
+ * cancelled the run). It never imports @actions/core.
  */
 import { realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { parseArgv, type CommandName, type ParsedArgv } from './config/argv.js'
 import { loadConfig } from './config/load.js'
 import { runHealthCheck } from './engine/run.js'
-import { HealthError, describeError, isHealthError } from './errors.js'
+import { describeError, isHealthError } from './errors.js'
 import { systemClock } from './metrics/clock.js'
 import { emitCliReport, humanStream, type CliPresentation } from './report/cli-report.js'
 import { startLiveOutput } from './report/live-output.js'
@@ -17,6 +18,12 @@ import { runMergeCommand } from './report/merge-command.js'
 import type { ProgressStream } from './report/progress.js'
 import { startReferenceServer } from './server/reference-server.js'
 import { commandHelp } from './cli-help.js'
+import {
+  INTERRUPTED_EXIT,
+  cancellationOf,
+  exitAfterFlush,
+  processStopSignal
+} from './stop-signal.js'
 import {
   discoverCommand,
   finishRunReport,
@@ -123,7 +130,10 @@ async function runCommand(parsed: ParsedArgv, io: CliIo, signal: AbortSignal): P
     live.stop()
   }
   await finishRunReport(report, config, target, io)
-  return emitCliReport(report, config, io, shown)
+  const code = await emitCliReport(report, config, io, shown)
+  // Interrupted: the shell's code for the signal, whatever was measured before it.
+  const cancel = cancellationOf(signal)
+  return cancel ? INTERRUPTED_EXIT[cancel.signal] : code
 }
 
 /** How run and merge present their result: output flags, NO_COLOR, and whether this is GitHub Actions. */
@@ -162,24 +172,6 @@ function useColor(io: CliIo): boolean {
   return io.stdout.isTTY === true
 }
 
-/** Aborted on SIGINT or SIGTERM while a command runs; listeners removed by dispose(). */
-function processStopSignal(): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController()
-  const onSignal = (name: NodeJS.Signals) => () =>
-    controller.abort(new HealthError('WSH_ERR_DEADLINE', `interrupted by ${name}`))
-  const onInt = onSignal('SIGINT')
-  const onTerm = onSignal('SIGTERM')
-  process.once('SIGINT', onInt)
-  process.once('SIGTERM', onTerm)
-  return {
-    signal: controller.signal,
-    dispose() {
-      process.off('SIGINT', onInt)
-      process.off('SIGTERM', onTerm)
-    }
-  }
-}
-
 /** True when this module is the process entry (node dist/cli.js, or a bin symlink to it). */
 function isEntry(): boolean {
   const entry = process.argv[1]
@@ -191,19 +183,16 @@ function isEntry(): boolean {
   }
 }
 
-/** Time a finished command's process may take to drain its output before it is ended (ms). */
-const EXIT_GRACE_MS = 5_000
-
 /**
  * Runs the CLI as the process (dist/cli.js, or this module run directly):
- * argv from the process, the exit code on process.exitCode.
+ * argv from the process, then exit once the output is flushed.
  */
 export async function runCliProcess(): Promise<void> {
-  process.exitCode = await main(process.argv.slice(2))
-  // The verdict is final: a socket or timer left behind by a misbehaving
-  // service must not keep the process (and a CI job) alive. Unref'd, so a
-  // clean exit never waits for it.
-  setTimeout(() => process.exit(), EXIT_GRACE_MS).unref()
+  const code = await main(process.argv.slice(2))
+  // The report is written and the verdict final: exit now rather than wait for
+  // the event loop to drain, so nothing a misbehaving service left behind (a
+  // socket it never closes) can keep the process, and a CI job, alive.
+  exitAfterFlush(code)
 }
 
 if (isEntry()) await runCliProcess()

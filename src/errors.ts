@@ -40,6 +40,11 @@ export const ERROR_CODES = {
   WSH_ERR_CLOSE_TIMEOUT: 'close timed out',
   /** A suite or the run hit its deadline and was cut short. */
   WSH_ERR_DEADLINE: 'deadline exceeded',
+  /**
+   * SIGINT or SIGTERM cancelled the run: checks it cut short are not-run,
+   * never blamed on the service (the report's status is `cancelled`).
+   */
+  WSH_ERR_CANCELLED: 'run cancelled by a signal',
   /** Reconnection gave up after the configured number of attempts. */
   WSH_ERR_RECONNECT_EXHAUSTED: 'reconnection attempts exceeded',
   /** The circuit breaker is open: calls are refused without touching the service. */

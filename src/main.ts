@@ -1,7 +1,9 @@
 /**
  * The action's glue: inputs -> config -> runHealthCheck -> JSON report,
  * outputs, console log and step summary. Nothing runs on import; src/index.ts
- * calls run(). Only this file calls core.setFailed, once.
+ * calls run(). Only this file calls core.setFailed, once. SIGINT/SIGTERM
+ * cancel the run as in the CLI: the report, outputs (status=cancelled) and
+ * summary are still written, and the step exits 130 / 143.
  */
 import * as core from '@actions/core'
 import { join } from 'node:path'
@@ -27,6 +29,12 @@ import {
   keepActionHistory,
   runActionCheck
 } from './action-extras.js'
+import {
+  INTERRUPTED_EXIT,
+  cancellationOf,
+  exitAfterFlush,
+  processStopSignal
+} from './stop-signal.js'
 
 /** File name of the JSON report when `report_path` is empty. */
 export const DEFAULT_REPORT_FILE = 'ws-health-report.json'
@@ -36,8 +44,12 @@ export function defaultReportPath(env: NodeJS.ProcessEnv = process.env): string 
   return join(env.RUNNER_TEMP || process.cwd(), DEFAULT_REPORT_FILE)
 }
 
-/** Runs the action; resolves even when the check fails (the failure is set on the step). */
-export async function run(): Promise<void> {
+/**
+ * Runs the action; resolves even when the check fails (the failure is set on
+ * the step). `signal` cancels the run (default: SIGINT or SIGTERM to this process).
+ */
+export async function run(signal?: AbortSignal): Promise<void> {
+  const stop = signal ? { signal, dispose: () => undefined } : processStopSignal()
   let summary: string | undefined
   let failure: string | undefined
   try {
@@ -46,7 +58,7 @@ export async function run(): Promise<void> {
     const report =
       config.mergeReports !== undefined
         ? await mergeReportFiles(await expandGlobs(config.mergeReports))
-        : await runActionCheck(config)
+        : await runActionCheck(config, stop.signal)
     // History is a side channel too: it warns and never changes the verdict.
     const history = await keepActionHistory(report, config)
     // After the history, which adds the regressions fail_on_regression gates on.
@@ -98,19 +110,20 @@ export async function run(): Promise<void> {
     }
   } finally {
     await writeSummary(summary)
+    stop.dispose()
   }
   if (failure !== undefined) core.setFailed(failure)
+  // Interrupted: the shell's code for the signal (after setFailed, which sets 1).
+  const cancel = cancellationOf(stop.signal)
+  if (cancel) process.exitCode = INTERRUPTED_EXIT[cancel.signal]
 }
 
-/** Time the finished action may take to drain its output before it is ended (ms). */
-const EXIT_GRACE_MS = 5_000
-
-/** Runs the action as the process (dist/index.js): run(), then a bounded exit. */
+/** Runs the action as the process (dist/index.js): run(), then exit once the output is flushed. */
 export async function runActionProcess(): Promise<void> {
   await run()
-  // The step's result is set: a socket or timer a misbehaving service left
-  // behind must not hold the job open. Unref'd, so a clean exit never waits.
-  setTimeout(() => process.exit(), EXIT_GRACE_MS).unref()
+  // The step's result, outputs and summary are written: exit now, so a socket or
+  // timer a misbehaving service left behind cannot hold the job open.
+  exitAfterFlush(Number(process.exitCode ?? 0))
 }
 
 /** Writes the JSON report; a write failure warns and leaves report_path empty. */

@@ -227,3 +227,43 @@ describe('bench harness without sockets', () => {
     expect(byId.get('h.w64')).toMatchObject({ ours: 2, baseline: 1, ratio: 2, goal: '', met: null })
   })
 })
+
+describe('(i) memory rows', () => {
+  const MIB = 1024 * 1024
+  const run = (peakMiB: number, codes: string[]) => ({
+    peakRssBytes: peakMiB * MIB,
+    status: codes.length > 0 ? 'failed' : 'passed',
+    codes,
+    durationMs: 5_000
+  })
+
+  it('shows each hostile run against the reference run, judged by < 400 MiB', () => {
+    const rows = rowsFromResults({
+      'i-memory': {
+        connections: 20,
+        reference: run(60, []),
+        endless: run(180, ['WSH_ERR_MESSAGE_TOO_BIG']),
+        bomb: run(450, ['WSH_ERR_MESSAGE_TOO_BIG'])
+      },
+      errors: {}
+    })
+    const byId = new Map(rows.map((r) => [r.id, r]))
+    expect(byId.get('i.endless')).toMatchObject({
+      ours: 180,
+      baseline: 60,
+      ratio: 3,
+      unit: 'MiB',
+      goal: '< 400 MiB',
+      met: true
+    })
+    expect(byId.get('i.endless')?.note).toContain('WSH_ERR_MESSAGE_TOO_BIG')
+    expect(byId.get('i.bomb')).toMatchObject({ ours: 450, met: false })
+  })
+
+  it('a memory run that failed is one row with its error, never met', () => {
+    const rows = rowsFromResults({ errors: { 'i-memory': 'memory: exit 137' } })
+    expect(rows).toEqual([
+      expect.objectContaining({ id: 'i', met: null, note: 'memory: exit 137' })
+    ])
+  })
+})

@@ -79,6 +79,7 @@ export function createConnector(defaults: ConnectorDefaults): Connect {
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? defaults.handshakeTimeoutMs,
       maxPayload: options.maxPayload ?? defaults.maxPayload,
       label: options.label ?? `${prefix}${++count}`,
-      record: options.record
+      record: options.record,
+      signal: options.signal
     })
 }

@@ -170,7 +170,7 @@ class InstrumentedConnection implements Connection {
     ws.on('message', this.onWsMessage)
     ws.on('pong', this.onPong)
     if (this.account) ws.on('ping', this.onPing)
-    this.opening.watch(ws)
+    this.opening.watch(ws, options.signal)
   }
 
   probe(options: ProbeOptions = NO_PROBE_OPTIONS): Promise<RoundTrip> {

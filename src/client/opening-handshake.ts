@@ -65,8 +65,11 @@ export interface OpeningHandshake {
   readonly info: HandshakeInfo
   /** `opened` has settled (opened or failed). */
   readonly settled: boolean
-  /** Bounds the whole handshake on `socket`, which is dropped if it overruns. */
-  watch(socket: WebSocket): void
+  /**
+   * Bounds the whole handshake on `socket`, which is dropped if it overruns
+   * or when `signal` aborts first (opened then rejects with its reason).
+   */
+  watch(socket: WebSocket, signal?: AbortSignal): void
   upgraded(response: IncomingMessage): void
   /** The service answered the upgrade with another status. */
   refused(response: IncomingMessage): void
@@ -86,6 +89,7 @@ class Opening implements OpeningHandshake {
   settled = false
   private socket: WebSocket | undefined
   private timer: NodeJS.Timeout | undefined
+  private signal: AbortSignal | undefined
   private resolve!: (connection: Connection) => void
   private reject!: (error: Error) => void
 
@@ -96,7 +100,7 @@ class Opening implements OpeningHandshake {
     })
   }
 
-  watch(socket: WebSocket): void {
+  watch(socket: WebSocket, signal?: AbortSignal): void {
     this.socket = socket
     // ws's handshakeTimeout is a socket idle timer; a service that trickles
     // bytes could stretch it. This backstop bounds the whole handshake.
@@ -105,6 +109,33 @@ class Opening implements OpeningHandshake {
       this.hooks.handshakeTimeoutMs + HANDSHAKE_BACKSTOP_SLACK_MS,
       this
     )
+    if (signal === undefined) return
+    // A cut run must not leave a handshake to a silent service pending (and the process alive).
+    this.signal = signal
+    if (signal.aborted) this.abandon()
+    else signal.addEventListener('abort', this.abandon, { once: true })
+  }
+
+  /**
+   * The signal aborted before OPEN: drop the socket and reject with its
+   * reason, without counting a connect failure (the service did nothing wrong).
+   */
+  private readonly abandon = (): void => {
+    if (this.settled) return
+    const reason: unknown = this.signal?.reason
+    this.settle()
+    this.reject(
+      reason instanceof HealthError
+        ? reason
+        : new HealthError('WSH_ERR_CONNECT', `connect to ${this.hooks.safeUrl} was cancelled`)
+    )
+    this.socket?.terminate()
+  }
+
+  private settle(): void {
+    this.settled = true
+    clearTimeout(this.timer)
+    this.signal?.removeEventListener('abort', this.abandon)
   }
 
   upgraded(response: IncomingMessage): void {
@@ -129,8 +160,7 @@ class Opening implements OpeningHandshake {
   }
 
   succeeded(connection: Connection): void {
-    clearTimeout(this.timer)
-    this.settled = true
+    this.settle()
     this.resolve(connection)
   }
 
@@ -140,8 +170,7 @@ class Opening implements OpeningHandshake {
 
   fail(error: HealthError): void {
     if (this.settled) return
-    this.settled = true
-    clearTimeout(this.timer)
+    this.settle()
     this.hooks.failed(error.code)
     this.reject(error)
   }

@@ -113,7 +113,10 @@ export interface ConnectionOptions {
   maxPayload?: number
   /**
    * Ends any waiting the Connect factory does of its own (the chaos-mode
-   * connector's retries while the relay refuses); a plain connect ignores it.
+   * connector's retries while the relay refuses) and drops a handshake still
+   * in progress (the socket is terminated, `opened` rejects with the
+   * signal's reason), so an aborted run leaves no socket open to a silent
+   * service until its handshake timeout.
    */
   signal?: AbortSignal
 }

@@ -21,6 +21,7 @@ export type UnjudgedReport = Omit<RunReport, 'status' | 'healthScore' | 'healthS
  * computed from its suites, metrics, stress block and config:
  * - status: overallVerdict(suites), then `passed` becomes `degraded` when
  *   the stress block's `effect.degradesRun` is true (stress-phase.ts);
+ *   `cancelled` instead when the report says SIGINT/SIGTERM cut the run;
  * - score: runScore over the metrics, capped below
  *   config.thresholds.healthScore (the default when the report lacks it)
  *   when the status is failed.
@@ -37,13 +38,13 @@ export function finalize(report: UnjudgedReport): RunReport {
   void _status
   void _score
   void _cappedFrom
-  const status = verdictWithStress(overallVerdict(rest.suites), {
+  const verdict = verdictWithStress(overallVerdict(rest.suites), {
     degradesRun: stressDegradesRun(rest.stress)
   })
   return {
     schemaVersion,
-    status,
-    ...runScore(status, rest.metrics, rest.suites, scoreThreshold(rest.config)),
+    status: rest.cancelled !== undefined ? 'cancelled' : verdict,
+    ...runScore(verdict, rest.metrics, rest.suites, scoreThreshold(rest.config)),
     ...rest
   }
 }

@@ -18,6 +18,11 @@ export { SUITE_IDS, type SuiteId } from '../core/suite-ids.js'
  */
 export type Status = 'passed' | 'degraded' | 'failed' | 'skipped' | 'not-run'
 export type Verdict = 'passed' | 'degraded' | 'failed'
+/**
+ * A report's status: the verdict, or `cancelled` when SIGINT/SIGTERM cut the
+ * run short (RunReport.cancelled says by what); a cancelled run judged nothing.
+ */
+export type RunStatus = Verdict | 'cancelled'
 
 /** How a measured value is compared with its limit. */
 export type ThresholdOp = '<' | '<=' | '>' | '>=' | '=='
@@ -172,7 +177,9 @@ export interface ToolLoad extends ToolMetrics {
 /** The JSON report, schema version 1 (DESIGN.md). Later issues add optional blocks. */
 export interface RunReport {
   schemaVersion: 1
-  status: Verdict
+  status: RunStatus
+  /** Present when SIGINT/SIGTERM interrupted the run: the checks it cut short are not-run. */
+  cancelled?: { signal: string; reason: string }
   healthScore: number
   /**
    * Present when the verdict is failed and the formula scored above the health-score

@@ -42,6 +42,8 @@ import { splitDuration } from './stress.js'
 import { runStressPhase, type StressEffect, type StressOverrides } from './stress-phase.js'
 import { REPORT_RESERVE_MS, RUN_SLACK_MS } from './deadline.js'
 import { toolLoad } from './tool-lag.js'
+import { cancellationOf, isCancellation } from '../stop-signal.js'
+import { cancelledBeforeSuites, withoutCancelledFailures } from './cancellation.js'
 
 /** Where a run is, for a progress line; nothing else depends on it. */
 export interface RunProgress {
@@ -126,12 +128,14 @@ export async function runHealthCheck(whole: Config, deps: RunDeps = {}): Promise
           cwd: deps.cwd ?? process.cwd(),
           headers: config.headers,
           subprotocols: config.subprotocols,
-          clock
+          clock,
+          // The service may print its token: its log file and quoted lines are scrubbed.
+          secrets,
+          // An interrupt while the service boots stops it too (startService stops it, then rethrows).
+          signal: deps.signal
         })
       } catch (error) {
-        if (!isHealthError(error) || error.code !== 'WSH_ERR_SERVER_START') throw error
-        // A service that does not start failed the validation (exit 1), reported like any other failure.
-        result = notStarted(config, registry, error)
+        result = serviceNotStarted(config, registry, error)
       }
     }
     if (result === undefined) {
@@ -171,17 +175,22 @@ export async function runHealthCheck(whole: Config, deps: RunDeps = {}): Promise
   )
   const metrics = { ...headlined.metrics, tool: toolLoad(tool, result.suites) }
   const latencyHistogram = headlined.latencyHistogram
+  // SIGINT/SIGTERM: the run judged nothing; what it cut short is not-run, not failed.
+  const cancel = cancellationOf(deps.signal)
+  const suites = cancel ? withoutCancelledFailures(result.suites, cancel) : result.suites
   // Text the service produced (close reasons, replies, errors) may quote a secret back.
   // Verdict, stress downgrade and score: the same finalize() a merge ends with.
   return scrubDeep<RunReport>(
     finalize({
       schemaVersion: 1,
+      // finalize() keeps a cancelled run's status `cancelled`.
+      ...(cancel ? { cancelled: { signal: cancel.signal, reason: cancel.message } } : {}),
       // Credentials in the URL (userinfo, token query parameters) never reach a report.
       target: redactUrl(url),
       startedAt,
       durationMs: clock.nowMs() - startMs,
       config: redactConfig(config),
-      suites: result.suites,
+      suites,
       metrics,
       latencyHistogram,
       ...(chaos ? { chaos } : {}),
@@ -355,6 +364,24 @@ function samplingSplit(
 ): { totalMs: number; suitesMs: number; stressMs: number } {
   const totalMs = timing?.durationMs ?? config.duration * 1000
   return { totalMs, ...splitDuration(totalMs, config.stressTest) }
+}
+
+/**
+ * The suites' result when server_command did not come up: every suite
+ * failed with the reason (a failed validation, exit 1), or not-run when
+ * SIGINT/SIGTERM interrupted the start. Anything else is rethrown.
+ */
+function serviceNotStarted(
+  config: Config,
+  registry: ReadonlyMap<SuiteId, Suite>,
+  error: unknown
+): RunSuitesResult {
+  if (isCancellation(error)) {
+    const suites = cancelledBeforeSuites(config, selectedSuiteIds(config), registry, error)
+    return { suites, status: overallVerdict(suites), durationMs: 0, runDeadlineHit: false }
+  }
+  if (!isHealthError(error) || error.code !== 'WSH_ERR_SERVER_START') throw error
+  return notStarted(config, registry, error)
 }
 
 /** Every selected suite failed with the reason the service did not start. */

@@ -40,6 +40,8 @@ import {
   type ServiceProbe
 } from './service-down.js'
 import { integrityOf, integritySince, type ReplyIntegrity } from './reply-integrity.js'
+import { cancellationOf } from '../stop-signal.js'
+import { interruptedChecks } from './cancellation.js'
 import { overallVerdict, suiteStatus } from './verdict.js'
 import { createServicePath, type FaultSource } from './service-path.js'
 
@@ -314,6 +316,9 @@ async function runWithRetries(
     outcome = await runOnce(suite, time, limitMs, runSignal, timing, options, clock)
     if (suiteStatus(outcome.checks) !== 'failed') break
   }
+  // SIGINT/SIGTERM cut this suite (or kept it from starting): what it could not measure is not-run.
+  const cancel = cancellationOf(runSignal)
+  if (cancel) outcome = { ...outcome, checks: interruptedChecks(outcome.checks, cancel) }
   const result: SuiteResult = {
     id: suite.id,
     title: suite.title,

@@ -2,7 +2,7 @@
  * The service under test, when ws-health starts it (`server_command`):
  * spawned through a shell in its own process group (service-group.ts), ready
  * once it accepts a WebSocket handshake at the target URL, output captured to
- * a log file, stopped with SIGTERM then SIGKILL to the whole group. The self-healing suite crashes and
+ * a log file (scrubbed of the run's secrets), stopped with SIGTERM then SIGKILL to the whole group. The self-healing suite crashes and
  * restarts it through `restart()`.
  */
 import { randomBytes } from 'node:crypto'
@@ -10,6 +10,7 @@ import { createWriteStream, type WriteStream } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openWsSocket, type OpenSocket } from '../client/socket-opener.js'
+import { scrubText } from '../config/scrub.js'
 import { HealthError, describeError } from '../errors.js'
 import { systemClock, type Clock } from '../metrics/clock.js'
 import type { ServiceControl } from '../suites/types.js'
@@ -51,6 +52,12 @@ export interface ServiceOptions {
   /** Default 5000 ms. */
   stopGraceMs?: number
   open?: OpenSocket
+  /**
+   * Values removed from the service's output before it is written to the log
+   * file or quoted (configSecrets): a service that prints its token must
+   * not leak it through ws-health's artifacts.
+   */
+  secrets?: readonly string[]
   /** Aborts the wait for readiness (SIGINT/SIGTERM): the service is stopped and the reason thrown. */
   signal?: AbortSignal
 }
@@ -74,7 +81,14 @@ function positive(name: string, value: number): void {
   }
 }
 
-/** The service's output: appended to the log file, the last lines kept for messages. */
+/** An unfinished line longer than this (chars) is taken as a line of its own. */
+const MAX_LINE_CHARS = 4096
+
+/**
+ * The service's output, scrubbed of `secrets` line by line (a secret split
+ * across two chunks is still found): complete lines are appended to the log
+ * file, the last ones kept for messages.
+ */
 interface OutputCapture {
   readonly logPath: string
   write(chunk: Buffer | string): void
@@ -82,29 +96,37 @@ interface OutputCapture {
   end(): Promise<void>
 }
 
-function captureOutput(dir: string): OutputCapture {
+function captureOutput(dir: string, secrets: readonly string[]): OutputCapture {
   const logPath = join(dir, `ws-health-server-${randomBytes(4).toString('hex')}.log`)
   const log: WriteStream = createWriteStream(logPath, { flags: 'a' })
   log.on('error', () => undefined) // a full disk must not crash the run; lines stay in memory
   const lines: string[] = []
   let partial = ''
+  const keep = (line: string): void => {
+    const clean = scrubText(line, secrets)
+    log.write(`${clean}\n`)
+    lines.push(clean)
+  }
   return {
     logPath,
     write(chunk) {
-      log.write(chunk)
-      const text = partial + chunk.toString('utf8')
-      const parts = text.split(/\r?\n/)
+      const parts = (partial + chunk.toString('utf8')).split(/\r?\n/)
       partial = parts.pop() ?? ''
-      lines.push(...parts)
-      if (partial.length > 4096) {
-        lines.push(partial)
+      for (const line of parts) keep(line)
+      if (partial.length > MAX_LINE_CHARS) {
+        keep(partial)
         partial = ''
       }
       if (lines.length > KEPT_LINES) lines.splice(0, lines.length - KEPT_LINES)
     },
     lastLines: (count = SERVICE_DEFAULTS.tailLines) =>
-      [...lines, ...(partial ? [partial] : [])].slice(-count),
-    end: () => new Promise<void>((resolve) => log.end(() => resolve()))
+      [...lines, ...(partial ? [scrubText(partial, secrets)] : [])].slice(-count),
+    end: () =>
+      new Promise<void>((resolve) => {
+        if (partial !== '') log.write(scrubText(partial, secrets))
+        partial = ''
+        log.end(() => resolve())
+      })
   }
 }
 
@@ -189,7 +211,10 @@ async function pollReady(
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const settings = resolveOptions(options)
   const { clock, stopGraceMs } = settings
-  const output = captureOutput(options.logDir ?? (process.env.RUNNER_TEMP || tmpdir()))
+  const output = captureOutput(
+    options.logDir ?? (process.env.RUNNER_TEMP || tmpdir()),
+    options.secrets ?? []
+  )
   const spawnService = (): ServiceGroup =>
     spawnGroup(
       { command: options.command, cwd: options.cwd, env: options.env, onOutput: output.write },

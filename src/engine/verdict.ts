@@ -5,7 +5,7 @@
 import type { Config } from '../config/schema.js'
 import type { ErrorCode } from '../errors.js'
 import type { RunGate } from './gate.js'
-import type { Check, Status, SuiteResult, Verdict } from './model.js'
+import type { Check, RunStatus, Status, SuiteResult, Verdict } from './model.js'
 
 /**
  * Codes meaning the service could not be reached at all: no connection was
@@ -117,9 +117,12 @@ export function healthProblems<T extends Pick<Check, 'status' | 'conformance'>>(
  * Whether the run fails the step / CLI: the verdict under `failOn`, or the
  * gate (src/engine/gate.ts). An explicit threshold missed fails it unless
  * `failOn` is `never`; a regression recorded under fail_on_regression fails
- * it whatever `failOn` says, since the user asked for exactly that.
+ * it whatever `failOn` says, since the user asked for exactly that. A
+ * cancelled run always fails: it did not finish, so nothing says the
+ * service is healthy.
  */
-export function failsRun(verdict: Verdict, failOn: Config['failOn'], gate?: RunGate): boolean {
+export function failsRun(verdict: RunStatus, failOn: Config['failOn'], gate?: RunGate): boolean {
+  if (verdict === 'cancelled') return true
   if (gate !== undefined && gate.regressions.length > 0) return true
   switch (failOn) {
     case 'never':
@@ -132,6 +135,6 @@ export function failsRun(verdict: Verdict, failOn: Config['failOn'], gate?: RunG
 }
 
 /** Exit code for the run (DESIGN.md): 0 healthy, 1 the service failed the validation. */
-export function exitCodeFor(verdict: Verdict, failOn: Config['failOn'], gate?: RunGate): 0 | 1 {
+export function exitCodeFor(verdict: RunStatus, failOn: Config['failOn'], gate?: RunGate): 0 | 1 {
   return failsRun(verdict, failOn, gate) ? 1 : 0
 }

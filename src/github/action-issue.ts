@@ -57,6 +57,11 @@ export function alertIssueApplies(
  */
 export async function syncRunIssue(options: RunIssueOptions): Promise<IssueThreadResult | null> {
   const { config, report, env, log } = options
+  // A cancelled run judged nothing: it must neither open, update nor close (recover) an issue.
+  if (report.status === 'cancelled') {
+    log.info('Failure issue left as it is: the run was cancelled')
+    return null
+  }
   const alert = alertIssueApplies(config, report.status)
   if (!alert && !issueEnabled(config)) return null
   const name = alert ? 'Predictive alert issue' : 'Failure issue'

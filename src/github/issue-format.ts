@@ -9,12 +9,13 @@ import { escapeMarkdown } from './markdown-escape.js'
 
 export const NOT_MEASURED = 'n/a'
 
-export const STATUS_ICON: Record<Status, string> = {
+export const STATUS_ICON: Record<Status | 'cancelled', string> = {
   passed: '✅',
   degraded: '⚠️',
   failed: '❌',
   skipped: '⏭',
-  'not-run': '⏹'
+  'not-run': '⏹',
+  cancelled: '🛑'
 }
 
 function finite(value: number | null | undefined): value is number {

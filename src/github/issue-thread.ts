@@ -8,7 +8,7 @@
  * whether to act; the thread does the API work. A side channel: API failures
  * become a warning and never throw or change the health verdict.
  */
-import type { RunReport, Verdict } from '../engine/model.js'
+import type { RunReport, RunStatus } from '../engine/model.js'
 import { HealthError, describeError } from '../errors.js'
 import { describeApiFailure, scrubSecrets, type IssueStep } from './api-errors.js'
 import {
@@ -53,8 +53,12 @@ export const ISSUE_DEFAULTS = {
   maxSearchPages: 10
 } as const
 
-/** True when a run with `status` should open or update the failure issue under `issueOn`. */
-export function isFailingRun(status: Verdict, issueOn: IssueOn): boolean {
+/**
+ * True when a run with `status` should open or update the failure issue
+ * under `issueOn`. A cancelled run judged nothing: it neither fails nor
+ * recovers, so the issue is left as it is (syncRunIssue does not call it).
+ */
+export function isFailingRun(status: RunStatus, issueOn: IssueOn): boolean {
   return status === 'failed' || (issueOn === 'degraded' && status === 'degraded')
 }
 

@@ -89,7 +89,8 @@ export function toHistoryRecord(report: RunReport, meta: RecordMeta = {}): Histo
     runId: meta.runId === undefined ? null : String(meta.runId),
     // Reports already redact, but a record outlives the run (committed to a branch): redact again.
     target: redactUrl(report.target),
-    status: report.status,
+    // Never recorded (keepRunHistory skips cancelled runs); failed if a caller did not.
+    status: report.status === 'cancelled' ? 'failed' : report.status,
     healthScore,
     metrics: {
       healthScore,

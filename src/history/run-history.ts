@@ -172,6 +172,10 @@ export async function keepRunHistory(
 ): Promise<{ outcome: HistoryOutcome | null; warnings: string[] }> {
   const { settings, warnings } = historySettings(config, context)
   if (settings === null) return { outcome: null, warnings }
+  // A cancelled run measured part of a run: as a record it would skew baselines and trends.
+  if (report.status === 'cancelled') {
+    return { outcome: null, warnings: [...warnings, 'run history not kept: the run was cancelled'] }
+  }
   const outcome = await recordRunHistory(report, config, settings)
   return { outcome, warnings: [...warnings, ...outcome.warnings] }
 }

@@ -44,12 +44,13 @@ export interface ConsoleOptions {
   verbose?: boolean
 }
 
-const ANSI: Record<Status | 'dim' | 'bold', string> = {
+const ANSI: Record<Status | 'cancelled' | 'dim' | 'bold', string> = {
   passed: '\u001b[32m',
   degraded: '\u001b[33m',
   failed: '\u001b[31m',
   skipped: '\u001b[2m',
   'not-run': '\u001b[2m',
+  cancelled: '\u001b[33m',
   dim: '\u001b[2m',
   bold: '\u001b[1m'
 }
@@ -266,7 +267,8 @@ export function renderConsole(report: RunReport, options: ConsoleOptions): strin
     `- Tool Load: ${toolLoadText(report)}`,
     '',
     `Health Score: ${formatRunScore(report)} (${healthBand(report.healthScore)})`,
-    `${STATUS_ICONS[report.status]} Verdict: ${paint(report.status, statusLabel(report.status))}`
+    `${STATUS_ICONS[report.status]} Verdict: ${paint(report.status, statusLabel(report.status))}` +
+      (report.cancelled ? ` (${report.cancelled.reason}; the checks it cut short are not-run)` : '')
   )
   return lines.join('\n')
 }

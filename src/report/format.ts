@@ -8,12 +8,14 @@ import type { RunMetrics, Status, SuiteId, SuiteResult, Threshold } from '../eng
 /** Shown for a metric that was not measured (null, NaN or infinite). */
 export const NOT_AVAILABLE = 'n/a'
 
-export const STATUS_ICONS: Record<Status, string> = {
+/** Icons by status; `cancelled` is a run's status only (RunStatus). */
+export const STATUS_ICONS: Record<Status | 'cancelled', string> = {
   passed: '✅',
   degraded: '⚠️',
   failed: '❌',
   skipped: '⏭',
-  'not-run': '⏹'
+  'not-run': '⏹',
+  cancelled: '🛑'
 }
 
 export const SUITE_TITLES: Record<SuiteId, string> = {
@@ -25,7 +27,7 @@ export const SUITE_TITLES: Record<SuiteId, string> = {
   'latency-performance': 'Latency & Performance'
 }
 
-export function statusLabel(status: Status): string {
+export function statusLabel(status: Status | 'cancelled'): string {
   return status.toUpperCase()
 }
 

@@ -93,6 +93,7 @@ export function toJsonReport(report: RunReport): Record<string, unknown> {
   const json: Record<string, unknown> = {
     schemaVersion: report.schemaVersion,
     status: report.status,
+    ...(report.cancelled === undefined ? {} : { cancelled: report.cancelled }),
     healthScore: report.healthScore,
     ...(report.healthScoreCappedFrom === undefined
       ? {}

@@ -227,10 +227,18 @@ export function buildStepSummary(report: RunReport, options: StepSummaryOptions 
       ? report
       : { ...report, config: { ...report.config, failOn: options.failOn } }
   const lines = [
-    '## 📊 WebSocket Health Report',
+    report.cancelled
+      ? '## 📊 WebSocket Health Report (cancelled)'
+      : '## 📊 WebSocket Health Report',
     '',
     `**${STATUS_ICONS[report.status]} Verdict: ${statusLabel(report.status)}** · Health score **${formatRunScore(report)}** (${healthBand(report.healthScore)})`,
     '',
+    ...(report.cancelled
+      ? [
+          `> ${STATUS_ICONS.cancelled} Run ${report.cancelled.reason}: the checks it cut short are not-run; nothing was judged.`,
+          ''
+        ]
+      : []),
     `Target ${inlineCode(report.target)} · started ${report.startedAt} · ${formatDuration(report.durationMs)}`,
     ''
   ]

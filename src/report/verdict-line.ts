@@ -13,6 +13,10 @@ export const MAX_REASONS = 3
 /** e.g. `FAILED (health 40/100): Connection Lifecycle: Handshake: handshake rejected: HTTP 503`. */
 export function verdictLine(report: RunReport): string {
   const head = `${statusLabel(report.status)} (health ${formatRunScore(report)})`
+  // Cancelled: the interruption is the reason; what was cut short is not-run, not a finding.
+  if (report.status === 'cancelled') {
+    return `${head}: ${report.cancelled?.reason ?? 'cancelled'}; the checks it cut short are not-run`
+  }
   const missed = report.suites.filter(
     (suite) => suite.status === 'failed' || suite.status === 'degraded'
   )
