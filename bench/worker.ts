@@ -67,7 +67,7 @@ async function latency(params: Params): Promise<unknown> {
   }
   const bare: Float64Array[] = []
   const client: Float64Array[] = []
-  const { recorder, protocol } = clientContext()
+  const { recorder, protocol, timeouts } = clientContext()
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? ['bare', 'client'] : ['client', 'bare']
     for (const which of order) {
@@ -76,7 +76,13 @@ async function latency(params: Params): Promise<unknown> {
         bare.push(await bareLatency(ws, limits))
         await closeBare(ws)
       } else {
-        const conn = await createConnection({ url, clock: systemClock, protocol, recorder })
+        const conn = await createConnection({
+          ...timeouts,
+          url,
+          clock: systemClock,
+          protocol,
+          recorder
+        })
         client.push(await clientLatency(conn, limits))
         await conn.close()
       }
@@ -103,7 +109,7 @@ async function throughput(params: Params): Promise<unknown> {
   const warm = { messages: Math.min(limits.messages, 5_000), deadlineMs: limits.deadlineMs }
   const bare: ThroughputResult[] = []
   const client: ThroughputResult[] = []
-  const { recorder, protocol } = clientContext()
+  const { recorder, protocol, timeouts } = clientContext()
   // `only` runs one side (for --cpu-prof of just that loop).
   const sides =
     params.only === 'bare' || params.only === 'client' ? [params.only] : ['bare', 'client']
@@ -116,7 +122,13 @@ async function throughput(params: Params): Promise<unknown> {
         bare.push(await bareThroughput(ws, window, limits))
         await closeBare(ws)
       } else {
-        const conn = await createConnection({ url, clock: systemClock, protocol, recorder })
+        const conn = await createConnection({
+          ...timeouts,
+          url,
+          clock: systemClock,
+          protocol,
+          recorder
+        })
         await clientThroughput(conn, window, warm)
         client.push(await clientThroughput(conn, window, limits))
         await conn.close()

@@ -1,7 +1,7 @@
 /**
  * A client that heals itself: after an abnormal drop it reconnects with
  * exponential backoff and jitter, behind a circuit breaker, and gives up
- * after `maxReconnectAttempts`. Messages are queued while disconnected and
+ * after `backoff.maxAttempts`. Messages are queued while disconnected and
  * kept until acknowledged (a reply carrying the message's id), so a message
  * lost with a connection is resent on the next one (at-least-once; the
  * receiver dedupes by id). Optional session resume sends the service's
@@ -16,7 +16,6 @@ import { createBreaker } from './breaker.js'
 import { createOutboundQueue } from './outbound-queue.js'
 import {
   DEFAULT_CLOSE_TIMEOUT_MS,
-  DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_MAX_IN_FLIGHT,
   MAX_RECOVERY_RECORDS,
   type ClientState,
@@ -37,9 +36,8 @@ export function createReconnectingClient(options: ReconnectingClientOptions): Re
   const random = options.random ?? Math.random
   const idField = options.idField ?? 'id'
   const idPrefix = options.idPrefix ?? 'm'
-  const maxAttempts = options.maxReconnectAttempts ?? options.backoff?.maxAttempts
-  const backoff = createBackoff({ ...options.backoff, maxAttempts })
-  const breaker = options.breaker === null ? undefined : createBreaker(options.breaker ?? {}, clock)
+  const backoff = createBackoff(options.backoff)
+  const breaker = options.breaker === null ? undefined : createBreaker(options.breaker, clock)
   const queue = createOutboundQueue(options.maxQueue)
   const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT
   if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
@@ -112,7 +110,7 @@ export function createReconnectingClient(options: ReconnectingClientOptions): Re
     return open(resumeUrl(options.url, options.resume, token), {
       headers: resumeHeaders(options.headers ?? {}, options.resume, token),
       subprotocols: options.subprotocols ?? [],
-      handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+      handshakeTimeoutMs: options.handshakeTimeoutMs,
       maxPayload: options.maxPayload,
       compression: options.compression
     })
