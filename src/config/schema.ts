@@ -422,11 +422,11 @@ export const ConfigSchema = z
     configFile: z.string().min(1).optional(),
     /** Limit for each discovery probe (TCP check, handshake) when `url` is not given, ms. */
     discoveryTimeoutMs: z.number().int().min(1).max(60_000).default(2_000),
-    /** Paths discovery tries on each candidate port (after paths found in the project). */
+    /** Paths discovery tries on each candidate port, in order (after paths found in the project). */
     discoveryPaths: z
       .array(z.string().regex(/^\/\S*$/, { message: 'expected paths starting with /' }))
       .min(1)
-      .optional(),
+      .default(['/ws', '/websocket', '/ws/unified', '/socket', '/api/ws', '/']),
     /** JSON-lines run history (src/history/file-store.ts), read before and appended after a run. */
     historyFile: z.string().min(1).optional(),
     /** Branch holding the run history, written through the contents API (wins over historyFile). */
