@@ -173,7 +173,8 @@ export async function syncIssueThread(
   }
   const none: Partial = { issueNumber: null, action: 'none' }
   if (strategy.intent === 'skip') return none
-  const labels = trackingLabels(target.labels)
+  // A JavaScript caller may still leave labels out: validate() then names issue_labels.
+  const labels = trackingLabels(target.labels ?? [])
   const assignees = (target.assignees ?? [])
     .map((a) => a.trim().replace(/^@/, ''))
     .filter((a) => a !== '')
