@@ -12,6 +12,7 @@ import { createProbeProtocol } from '../../src/client/protocol.js'
 import { createReconnectingClient } from '../../src/client/reconnecting-client.js'
 import type { ReconnectingClientOptions } from '../../src/client/reconnect-types.js'
 import { probeCandidates, type ProbeOptions } from '../../src/discovery/probe.js'
+import { startService, type ServiceOptions } from '../../src/engine/service.js'
 import { syncFailureIssue, type SyncFailureIssueOptions } from '../../src/github/issue-lifecycle.js'
 import { systemClock } from '../../src/metrics/clock.js'
 import { makeConfig } from '../fixtures/builders.js'
@@ -43,6 +44,11 @@ describe('modules keep no copy of a schema default', () => {
       const options = { ...base, ...timeouts, [left]: undefined } as CreateConnectionOptions
       expect(() => createConnection(options)).toThrow(new RegExp(`^${left}: got undefined`))
     }
+  })
+
+  it('server_command needs its ready timeout from the caller, before anything is spawned', async () => {
+    const options = { command: 'node --version', url: NOWHERE } as ServiceOptions
+    await expect(startService(options)).rejects.toThrow(/^readyTimeoutMs: got undefined/)
   })
 
   it('discovery needs its per-attempt timeout from the caller', async () => {
