@@ -12,8 +12,9 @@ import type { ProbeProtocol } from './protocol.js'
 import type { ConnectionOptions } from './types.js'
 
 /**
- * A closing handshake normally takes one round trip; 5 s covers slow
- * services. Not a user setting: close() takes a per-call limit.
+ * Default limit of close(): a closing handshake normally takes one round
+ * trip; 5 s covers slow services. Not a user setting; close() takes a
+ * per-call limit.
  */
 export const CLOSE_TIMEOUT_MS = 5_000
 /**
@@ -33,8 +34,6 @@ export interface CreateConnectionOptions extends ConnectionOptions {
   messageTimeoutMs: number
   /** Default pong timeout for ping() in ms (config thresholds.pong_timeout_ms). */
   pongTimeoutMs: number
-  /** Default timeout for close() in ms (CLOSE_TIMEOUT_MS when absent). */
-  closeTimeoutMs?: number
   /** Largest incoming message in bytes, after inflation (FALLBACK_MAX_PAYLOAD_BYTES when absent). */
   maxPayload?: number
   /** Offer permessage-deflate (default false: byte counts stay honest, nothing inflates). */
@@ -76,13 +75,13 @@ export function positive(
   return checkedPositive(name, value ?? fallback, unit)
 }
 
-/** Validates each limit, in declaration order, filling the two internal ones. */
+/** Validates each limit, in declaration order, filling the internal ones. */
 export function resolveLimits(options: CreateConnectionOptions): ConnectionLimits {
   return {
     handshakeTimeoutMs: checkedPositive('handshakeTimeoutMs', options.handshakeTimeoutMs),
     messageTimeoutMs: checkedPositive('messageTimeoutMs', options.messageTimeoutMs),
     pongTimeoutMs: checkedPositive('pongTimeoutMs', options.pongTimeoutMs),
-    closeTimeoutMs: positive('closeTimeoutMs', options.closeTimeoutMs, CLOSE_TIMEOUT_MS),
+    closeTimeoutMs: CLOSE_TIMEOUT_MS,
     maxPayload: positive('maxPayload', options.maxPayload, FALLBACK_MAX_PAYLOAD_BYTES, 'bytes')
   }
 }

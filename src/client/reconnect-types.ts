@@ -45,8 +45,6 @@ export interface ReconnectingClientOptions {
   idField?: string
   /** Whether a close the client did not start triggers a reconnect (default: every code but 1000). */
   shouldReconnect?: (code: number) => boolean
-  /** Waiting for a close handshake before terminating, ms (default 2000). */
-  closeTimeoutMs?: number
   /**
    * How long a written message waits for its ack before it is written again
    * on the same connection, ms (default DEFAULT_ACK_TIMEOUT_MS; 0 = never:
@@ -155,7 +153,8 @@ export interface ReconnectingClient {
 
 /** Bound on kept recovery records: a flapping service cannot grow memory without limit. */
 export const MAX_RECOVERY_RECORDS = 1_000
-export const DEFAULT_CLOSE_TIMEOUT_MS = 2_000
+/** Wait for the close handshake before terminating, ms: one round trip, with room for a slow service. */
+export const CLOSE_TIMEOUT_MS = 2_000
 export const DEFAULT_MAX_IN_FLIGHT = 32
 /** Longer than a slow service's reply under chaos (2 s slow response plus delays both ways). */
 export const DEFAULT_ACK_TIMEOUT_MS = 5_000

@@ -15,7 +15,7 @@ import { createBackoff } from './backoff.js'
 import { createBreaker } from './breaker.js'
 import { createOutboundQueue } from './outbound-queue.js'
 import {
-  DEFAULT_CLOSE_TIMEOUT_MS,
+  CLOSE_TIMEOUT_MS,
   DEFAULT_MAX_IN_FLIGHT,
   MAX_RECOVERY_RECORDS,
   type ClientState,
@@ -440,9 +440,7 @@ export function createReconnectingClient(options: ReconnectingClientOptions): Re
       const closed = new Promise<void>((resolve) => socket.onClose(() => resolve()))
       socket.close(code, reason)
       const timer = new AbortController()
-      const expired = clock
-        .sleep(options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS, timer.signal)
-        .catch(() => undefined)
+      const expired = clock.sleep(CLOSE_TIMEOUT_MS, timer.signal).catch(() => undefined)
       await Promise.race([closed, expired])
       timer.abort() // no timer outlives the close
       socket.terminate()
