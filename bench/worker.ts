@@ -75,7 +75,7 @@ async function latency(params: Params): Promise<unknown> {
   }
   const bare: Float64Array[] = []
   const client: Float64Array[] = []
-  const { recorder, protocol } = clientContext()
+  const { recorder, protocol, timeouts } = clientContext()
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? ['bare', 'client'] : ['client', 'bare']
     for (const which of order) {
@@ -84,7 +84,13 @@ async function latency(params: Params): Promise<unknown> {
         bare.push(await bareLatency(ws, limits))
         await closeBare(ws)
       } else {
-        const conn = await createConnection({ url, clock: systemClock, protocol, recorder })
+        const conn = await createConnection({
+          ...timeouts,
+          url,
+          clock: systemClock,
+          protocol,
+          recorder
+        })
         client.push(await clientLatency(conn, limits))
         await conn.close()
       }
@@ -115,7 +121,7 @@ async function throughput(params: Params): Promise<unknown> {
   const bare: ThroughputResult[] = []
   const client: ThroughputResult[] = []
   const lag = { bare: [] as ToolMetrics[], client: [] as ToolMetrics[] }
-  const { recorder, protocol } = clientContext()
+  const { recorder, protocol, timeouts } = clientContext()
   // `only` runs one side (for --cpu-prof of just that loop).
   const sides =
     params.only === 'bare' || params.only === 'client' ? [params.only] : ['bare', 'client']
@@ -130,7 +136,13 @@ async function throughput(params: Params): Promise<unknown> {
         lag.bare.push(monitor.stop())
         await closeBare(ws)
       } else {
-        const conn = await createConnection({ url, clock: systemClock, protocol, recorder })
+        const conn = await createConnection({
+          ...timeouts,
+          url,
+          clock: systemClock,
+          protocol,
+          recorder
+        })
         await clientThroughput(conn, window, warm)
         const monitor = startToolMonitor()
         client.push(await clientThroughput(conn, window, limits))

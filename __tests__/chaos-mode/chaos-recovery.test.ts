@@ -15,6 +15,7 @@ import { runHealthCheck } from '../../src/engine/run.js'
 import { systemClock } from '../../src/metrics/clock.js'
 import { startReferenceServer, type ReferenceServer } from '../../src/server/reference-server.js'
 import { makeConfig } from '../fixtures/builders.js'
+import { DEFAULT_TIMEOUTS } from '../fixtures/schema-defaults.js'
 
 let server: ReferenceServer | undefined
 let relay: ChaosRelay | undefined
@@ -38,6 +39,7 @@ function chaosConnect(relayUrl: string, target: string, retryWindowMs: number) {
   const config = makeConfig({ url: target })
   return createChaosConnector({
     connect: createConnector({
+      ...DEFAULT_TIMEOUTS,
       url: relayUrl,
       clock: systemClock,
       protocol: createProbeProtocol(config)

@@ -12,6 +12,7 @@ import {
 } from '../../src/client/reconnecting-client.js'
 import { createManualClock, type ManualClock } from '../reconnect/manual-clock.js'
 import { ackingDedupe, echo, startServer, waitFor, type TestServer } from '../reconnect/servers.js'
+import { clientOptions } from '../fixtures/schema-defaults.js'
 
 let relays: ChaosRelay[] = []
 let servers: TestServer[] = []
@@ -155,14 +156,15 @@ describe('chaos relay fault injection', () => {
     const relay = await relayFor(server, 2024, {
       randomDisconnect: { probability: 0.1, reconnectDelayMs: 20 }
     })
-    const client = createReconnectingClient({
-      url: relay.url,
-      random: createRandom(7).next,
-      backoff: { initialDelayMs: 5, maxDelayMs: 100 },
-      maxReconnectAttempts: 50,
-      maxInFlight: 4,
-      breaker: null
-    })
+    const client = createReconnectingClient(
+      clientOptions({
+        url: relay.url,
+        random: createRandom(7).next,
+        backoff: { initialDelayMs: 5, maxDelayMs: 100, maxAttempts: 50 },
+        maxInFlight: 4,
+        breaker: null
+      })
+    )
     clients.push(client)
     await client.start()
     const total = 100
@@ -188,13 +190,14 @@ describe('reconnecting client through a relay outage', () => {
     const server = await startServer(echo)
     servers.push(server)
     const relay = await relayFor(server, 3, {})
-    const client = createReconnectingClient({
-      url: relay.url,
-      random: createRandom(11).next,
-      backoff: { initialDelayMs: 10, maxDelayMs: 40 },
-      maxReconnectAttempts: 100,
-      breaker: { failureThreshold: 2, resetTimeoutMs: 30 }
-    })
+    const client = createReconnectingClient(
+      clientOptions({
+        url: relay.url,
+        random: createRandom(11).next,
+        backoff: { initialDelayMs: 10, maxDelayMs: 40, maxAttempts: 100 },
+        breaker: { failureThreshold: 2, resetTimeoutMs: 30 }
+      })
+    )
     clients.push(client)
     await client.start()
     relay.setOutage(true)

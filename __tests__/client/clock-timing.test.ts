@@ -6,6 +6,7 @@ import { ConfigSchema } from '../../src/config/schema.js'
 import type { Clock } from '../../src/metrics/clock.js'
 import { createRunRecorder } from '../../src/metrics/run-recorder.js'
 import { startWsServer, type TestServer } from './servers.js'
+import { DEFAULT_TIMEOUTS } from '../fixtures/schema-defaults.js'
 
 /** A clock the test moves by hand: durations must come from it, not from wall time. */
 function manualClock(): Clock & { t: number } {
@@ -46,7 +47,13 @@ describe('durations come from the injected clock', () => {
     })
     const recorder = createRunRecorder(clock)
     clock.t = 2
-    connection = await createConnection({ url: server.url, clock, protocol: echo, recorder })
+    connection = await createConnection({
+      ...DEFAULT_TIMEOUTS,
+      url: server.url,
+      clock,
+      protocol: echo,
+      recorder
+    })
     expect(connection.handshake.connectTimeMs).toBe(5)
     clock.t = 100
     const trip = await connection.probe()

@@ -13,6 +13,7 @@ import { systemClock } from '../../src/metrics/clock.js'
 import { createRunRecorder } from '../../src/metrics/run-recorder.js'
 import { CancelledError } from '../../src/stop-signal.js'
 import { startSilentServer, type TestServer } from '../fixtures/faulty-servers.js'
+import { DEFAULT_TIMEOUTS } from '../fixtures/schema-defaults.js'
 
 const protocol = createProbeProtocol(ConfigSchema.parse({}))
 /** Far beyond the test's timeout: only the abort can settle the handshake in time. */
@@ -41,6 +42,7 @@ describe('an aborted signal drops the handshake', () => {
       url: server.url,
       clock: systemClock,
       protocol,
+      ...DEFAULT_TIMEOUTS,
       recorder,
       handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
       signal: controller.signal
@@ -63,6 +65,7 @@ describe('an aborted signal drops the handshake', () => {
       url: server.url,
       clock: systemClock,
       protocol,
+      ...DEFAULT_TIMEOUTS,
       handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
       signal: controller.signal
     }).catch((e: unknown) => e)

@@ -12,6 +12,7 @@ import {
   startSilentTcpServer,
   type TestServer
 } from './servers.js'
+import { DEFAULT_TIMEOUTS } from '../fixtures/schema-defaults.js'
 
 const protocol = createProbeProtocol(ConfigSchema.parse({}))
 
@@ -27,6 +28,7 @@ describe('connect failures are HealthErrors with reasons', () => {
     server = await startRejectingServer(503)
     const recorder = createRunRecorder(systemClock)
     const error = await createConnection({
+      ...DEFAULT_TIMEOUTS,
       url: server.url,
       clock: systemClock,
       protocol,
@@ -45,9 +47,12 @@ describe('connect failures are HealthErrors with reasons', () => {
 
   it('a closed port is WSH_ERR_CONNECT naming the reason', async () => {
     const url = await closedPortUrl()
-    const error = await createConnection({ url, clock: systemClock, protocol }).catch(
-      (e: unknown) => e
-    )
+    const error = await createConnection({
+      ...DEFAULT_TIMEOUTS,
+      url,
+      clock: systemClock,
+      protocol
+    }).catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'WSH_ERR_CONNECT' })
     expect((error as Error).message).toContain('ECONNREFUSED')
     expect((error as Error).message).toContain(url)
@@ -56,6 +61,7 @@ describe('connect failures are HealthErrors with reasons', () => {
   it('a server that never answers the upgrade is WSH_ERR_HANDSHAKE_TIMEOUT', async () => {
     server = await startSilentTcpServer()
     const error = await createConnection({
+      ...DEFAULT_TIMEOUTS,
       url: server.url,
       clock: systemClock,
       protocol,
@@ -73,6 +79,7 @@ describe('connect failures are HealthErrors with reasons', () => {
   it('a server that trickles bytes without finishing the handshake still times out', async () => {
     server = await startSilentTcpServer(10)
     const error = await createConnection({
+      ...DEFAULT_TIMEOUTS,
       url: server.url,
       clock: systemClock,
       protocol,
@@ -83,9 +90,12 @@ describe('connect failures are HealthErrors with reasons', () => {
 
   it('a server that hangs up during the handshake is WSH_ERR_CONNECT', async () => {
     server = await startHangUpServer()
-    const error = await createConnection({ url: server.url, clock: systemClock, protocol }).catch(
-      (e: unknown) => e
-    )
+    const error = await createConnection({
+      ...DEFAULT_TIMEOUTS,
+      url: server.url,
+      clock: systemClock,
+      protocol
+    }).catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'WSH_ERR_CONNECT' })
     expect((error as Error).message).toMatch(/ECONNRESET/)
   })
@@ -93,6 +103,7 @@ describe('connect failures are HealthErrors with reasons', () => {
   it('a duplicate subprotocol is WSH_ERR_CONFIG naming subprotocols', async () => {
     await expect(
       createConnection({
+        ...DEFAULT_TIMEOUTS,
         url: 'ws://127.0.0.1:1/ws',
         clock: systemClock,
         protocol,
@@ -106,7 +117,7 @@ describe('connect failures are HealthErrors with reasons', () => {
 
   it('a malformed URL is WSH_ERR_CONFIG naming the url', async () => {
     await expect(
-      createConnection({ url: 'http//nope', clock: systemClock, protocol })
+      createConnection({ ...DEFAULT_TIMEOUTS, url: 'http//nope', clock: systemClock, protocol })
     ).rejects.toMatchObject({
       code: 'WSH_ERR_CONFIG',
       message: expect.stringContaining('http//nope')
@@ -116,6 +127,7 @@ describe('connect failures are HealthErrors with reasons', () => {
   it('a bad timeout option is a RangeError naming it', () => {
     expect(() =>
       createConnection({
+        ...DEFAULT_TIMEOUTS,
         url: 'ws://127.0.0.1:1',
         clock: systemClock,
         protocol,

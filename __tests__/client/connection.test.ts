@@ -8,6 +8,7 @@ import { systemClock } from '../../src/metrics/clock.js'
 import { createRunRecorder, type RunRecorder } from '../../src/metrics/run-recorder.js'
 import { startReferenceServer, type ReferenceServer } from '../../src/server/reference-server.js'
 import { startWsServer, type TestServer } from './servers.js'
+import { DEFAULT_TIMEOUTS } from '../fixtures/schema-defaults.js'
 
 const echo = createProbeProtocol(ConfigSchema.parse({}))
 
@@ -30,6 +31,7 @@ describe('connection against the reference server', () => {
     extra: Partial<Parameters<typeof createConnection>[0]> = {}
   ): Promise<Connection> {
     const c = await createConnection({
+      ...DEFAULT_TIMEOUTS,
       url: server.url,
       clock: systemClock,
       protocol: echo,
@@ -145,6 +147,7 @@ describe('connection against the reference server', () => {
 
   it('createConnector binds defaults and labels connections', async () => {
     const connectTo = createConnector({
+      ...DEFAULT_TIMEOUTS,
       url: server.url,
       clock: systemClock,
       protocol: echo,
@@ -174,6 +177,7 @@ describe('connection against faulty servers', () => {
     server = await startWsServer(() => undefined)
     const recorder = createRunRecorder(systemClock)
     const c = await createConnection({
+      ...DEFAULT_TIMEOUTS,
       url: server.url,
       clock: systemClock,
       protocol: echo,
@@ -196,7 +200,12 @@ describe('connection against faulty servers', () => {
   it('times out a ping the server never answers', async () => {
     // autoPong: false makes ws stop answering pings, as a broken service would.
     server = await startWsServer(() => undefined, { autoPong: false })
-    const c = await createConnection({ url: server.url, clock: systemClock, protocol: echo })
+    const c = await createConnection({
+      ...DEFAULT_TIMEOUTS,
+      url: server.url,
+      clock: systemClock,
+      protocol: echo
+    })
     sockets.push(c)
     await expect(c.ping(50)).rejects.toMatchObject({ code: 'WSH_ERR_PONG_TIMEOUT' })
     expect(c.stats.pongsReceived).toBe(0)
@@ -207,7 +216,12 @@ describe('connection against faulty servers', () => {
     server = await startWsServer((socket) => socket.on('ping', () => socket.terminate()), {
       autoPong: false
     })
-    const c = await createConnection({ url: server.url, clock: systemClock, protocol: echo })
+    const c = await createConnection({
+      ...DEFAULT_TIMEOUTS,
+      url: server.url,
+      clock: systemClock,
+      protocol: echo
+    })
     sockets.push(c)
     await expect(c.ping()).rejects.toMatchObject({
       code: 'WSH_ERR_CONNECTION_LOST',
@@ -217,7 +231,12 @@ describe('connection against faulty servers', () => {
 
   it('rejects pending probes with WSH_ERR_CONNECTION_LOST when the server drops the connection', async () => {
     server = await startWsServer((socket) => socket.on('message', () => socket.terminate()))
-    const c = await createConnection({ url: server.url, clock: systemClock, protocol: echo })
+    const c = await createConnection({
+      ...DEFAULT_TIMEOUTS,
+      url: server.url,
+      clock: systemClock,
+      protocol: echo
+    })
     sockets.push(c)
     await expect(c.probe()).rejects.toMatchObject({ code: 'WSH_ERR_CONNECTION_LOST' })
     const info = await c.closed
@@ -228,6 +247,7 @@ describe('connection against faulty servers', () => {
     server = await startWsServer(() => undefined, { perMessageDeflate: true })
     // Offered only when asked for (issue 17: no inflation unless compression is on).
     const c = await createConnection({
+      ...DEFAULT_TIMEOUTS,
       url: server.url,
       clock: systemClock,
       protocol: echo,
@@ -239,7 +259,12 @@ describe('connection against faulty servers', () => {
 
   it('reports a server-initiated close with its code', async () => {
     server = await startWsServer((socket) => socket.close(4001, 'bye'))
-    const c = await createConnection({ url: server.url, clock: systemClock, protocol: echo })
+    const c = await createConnection({
+      ...DEFAULT_TIMEOUTS,
+      url: server.url,
+      clock: systemClock,
+      protocol: echo
+    })
     sockets.push(c)
     const info = await c.closed
     expect(info).toEqual({

@@ -11,6 +11,7 @@ import {
   startCorruptingServer,
   startDuplicatingServer
 } from '../fixtures/integrity-servers.js'
+import { DEFAULT_TIMEOUTS } from '../fixtures/schema-defaults.js'
 
 const echo = createProbeProtocol(ConfigSchema.parse({}))
 
@@ -26,6 +27,7 @@ describe('reply integrity over real sockets', () => {
 
   async function connect(recorder: RunRecorder): Promise<Connection> {
     const c = await createConnection({
+      ...DEFAULT_TIMEOUTS,
       url: (server as TestServer).url,
       clock: systemClock,
       protocol: echo,

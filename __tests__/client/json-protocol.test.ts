@@ -7,6 +7,7 @@ import { systemClock } from '../../src/metrics/clock.js'
 import { createRunRecorder } from '../../src/metrics/run-recorder.js'
 import { startReferenceServer, type ReferenceServer } from '../../src/server/reference-server.js'
 import { startWsServer, type TestServer } from './servers.js'
+import { DEFAULT_TIMEOUTS } from '../fixtures/schema-defaults.js'
 
 const json = createProbeProtocol(ConfigSchema.parse({ protocol: 'json' }))
 
@@ -24,7 +25,13 @@ describe('json probe protocol over real sockets', () => {
     url: string,
     recorder = createRunRecorder(systemClock)
   ): Promise<Connection> {
-    const c = await createConnection({ url, clock: systemClock, protocol: json, recorder })
+    const c = await createConnection({
+      ...DEFAULT_TIMEOUTS,
+      url,
+      clock: systemClock,
+      protocol: json,
+      recorder
+    })
     open.push(c)
     return c
   }

@@ -19,6 +19,7 @@ import {
   type TestServer
 } from '../fixtures/faulty-servers.js'
 import { startEmptyPongServer, startKeepalivePongServer } from '../fixtures/conformance-servers.js'
+import { DEFAULT_TIMEOUTS } from '../fixtures/schema-defaults.js'
 
 const echo = createProbeProtocol(makeConfig({}))
 const json = createProbeProtocol(makeConfig({ protocol: 'json' }))
@@ -38,7 +39,12 @@ function secretUrl(port: number): string {
 }
 
 async function connectError(url: string): Promise<Error> {
-  const error = await createConnection({ url, clock: systemClock, protocol: echo }).then(
+  const error = await createConnection({
+    ...DEFAULT_TIMEOUTS,
+    url,
+    clock: systemClock,
+    protocol: echo
+  }).then(
     () => new Error('connected'),
     (e: unknown) => e as Error
   )
@@ -66,6 +72,7 @@ describe('connect errors never carry credentials or tokens', () => {
   it('redacts the URL in a probe timeout after connecting', async () => {
     server = await startMuteServer()
     connection = await createConnection({
+      ...DEFAULT_TIMEOUTS,
       url: secretUrl(server.port),
       clock: systemClock,
       protocol: echo
@@ -83,7 +90,12 @@ describe('connect errors never carry credentials or tokens', () => {
 describe('pongs answer only the ping whose payload they echo', () => {
   it('an unsolicited keepalive pong is not taken for a fast answer when the real one follows', async () => {
     server = await startKeepalivePongServer(50)
-    connection = await createConnection({ url: server.url, clock: systemClock, protocol: echo })
+    connection = await createConnection({
+      ...DEFAULT_TIMEOUTS,
+      url: server.url,
+      clock: systemClock,
+      protocol: echo
+    })
     // The keepalive arrives at once, the echo 50 ms later: the RTT is the echo's.
     const rtt = await connection.ping(2_000)
     expect(rtt).toBeGreaterThanOrEqual(50)
@@ -93,7 +105,12 @@ describe('pongs answer only the ping whose payload they echo', () => {
 
   it('a pong with another payload answers the ping for liveness and counts as a mismatch', async () => {
     server = await startEmptyPongServer()
-    connection = await createConnection({ url: server.url, clock: systemClock, protocol: echo })
+    connection = await createConnection({
+      ...DEFAULT_TIMEOUTS,
+      url: server.url,
+      clock: systemClock,
+      protocol: echo
+    })
     await expect(connection.ping(2_000)).resolves.toEqual(expect.any(Number))
     expect(connection.stats.pongsReceived).toBe(1)
     expect(connection.stats.pongMismatches).toBe(1)
@@ -103,7 +120,12 @@ describe('pongs answer only the ping whose payload they echo', () => {
 describe('json replies say how they were matched', () => {
   it('a reply without the probe id is matched first in first out', async () => {
     server = await startNoIdPongServer()
-    connection = await createConnection({ url: server.url, clock: systemClock, protocol: json })
+    connection = await createConnection({
+      ...DEFAULT_TIMEOUTS,
+      url: server.url,
+      clock: systemClock,
+      protocol: json
+    })
     await expect(connection.probe({ kind: 'json', timeoutMs: 2_000 })).resolves.toMatchObject({
       matchedById: false
     })
@@ -111,7 +133,12 @@ describe('json replies say how they were matched', () => {
 
   it('a reply echoing the id is matched by id', async () => {
     server = await startSlowServer(0)
-    connection = await createConnection({ url: server.url, clock: systemClock, protocol: json })
+    connection = await createConnection({
+      ...DEFAULT_TIMEOUTS,
+      url: server.url,
+      clock: systemClock,
+      protocol: json
+    })
     await expect(connection.probe({ kind: 'json', timeoutMs: 2_000 })).resolves.toMatchObject({
       matchedById: true
     })
@@ -121,14 +148,24 @@ describe('json replies say how they were matched', () => {
 describe('CloseInfo says who ended the TCP connection', () => {
   it('true when the service ends it after the close handshake', async () => {
     server = await startSlowServer(0)
-    connection = await createConnection({ url: server.url, clock: systemClock, protocol: echo })
+    connection = await createConnection({
+      ...DEFAULT_TIMEOUTS,
+      url: server.url,
+      clock: systemClock,
+      protocol: echo
+    })
     const info = await connection.close(1000, '', 2_000)
     expect(info).toMatchObject({ code: 1000, wasClean: true, serverClosedTcp: true })
   })
 
   it('false when the service answers the close frame but keeps TCP open', async () => {
     server = await startHalfOpenServer()
-    connection = await createConnection({ url: server.url, clock: systemClock, protocol: echo })
+    connection = await createConnection({
+      ...DEFAULT_TIMEOUTS,
+      url: server.url,
+      clock: systemClock,
+      protocol: echo
+    })
     const info = await connection.close(1000, '', 300)
     expect(info).toMatchObject({ code: 1000, serverClosedTcp: false })
   })

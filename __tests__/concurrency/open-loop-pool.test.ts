@@ -6,7 +6,11 @@
  * reason instead of vanishing.
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { createConnector, connectionOptionsFromConfig } from '../../src/client/connection.js'
+import {
+  connectionOptionsFromConfig,
+  connectionTimeouts,
+  createConnector
+} from '../../src/client/connection.js'
 import { createProbeProtocol } from '../../src/client/protocol.js'
 import { createLoadPool, type LoadPool } from '../../src/engine/load-pool.js'
 import { runStep } from '../../src/engine/ramp.js'
@@ -121,7 +125,8 @@ describe('load pool, open-loop pacing', () => {
         connect: createConnector({
           url: 'ws://127.0.0.1:1/ws',
           clock: systemClock,
-          protocol: createProbeProtocol(config)
+          protocol: createProbeProtocol(config),
+          ...connectionTimeouts(config)
         }),
         clock: systemClock,
         signal: new AbortController().signal,

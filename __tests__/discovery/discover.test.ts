@@ -15,6 +15,11 @@ import {
   startWsServer,
   type TestServer
 } from './fixture-repos.js'
+import { makeConfig } from '../fixtures/builders.js'
+
+/** A default config's discovery settings (discovery has no defaults of its own). */
+const DEFAULTS = makeConfig()
+const PROBE = { paths: DEFAULTS.discoveryPaths, timeoutMs: DEFAULTS.discoveryTimeoutMs }
 
 function failure(result: DiscoveryResult): { code: string; message: string } {
   try {
@@ -46,6 +51,7 @@ describe('discoverEndpoint', () => {
     })
     dirs.push(dir)
     const result = await discoverEndpoint({
+      ...PROBE,
       dir,
       env: { BACKEND_PORT: String(closed) },
       hosts: ['127.0.0.1'],
@@ -82,6 +88,7 @@ describe('discoverEndpoint', () => {
     })
     dirs.push(dir)
     const result = await discoverEndpoint({
+      ...PROBE,
       dir,
       env: {},
       hosts: ['127.0.0.1'],
@@ -97,7 +104,7 @@ describe('discoverEndpoint', () => {
     servers.push(ws)
     const dir = await copyFixture('seed-config', { __WS_PORT__: ws.port })
     dirs.push(dir)
-    const result = await discoverEndpoint({ dir, env: {}, hosts: ['127.0.0.1'] })
+    const result = await discoverEndpoint({ ...PROBE, dir, env: {}, hosts: ['127.0.0.1'] })
     expect(result.url).toBe(`ws://127.0.0.1:${ws.port}/realtime/ws`)
     expect(result.candidates[0].source).toBe('.github/websocket-test-config.json url')
   })
@@ -107,7 +114,13 @@ describe('discoverEndpoint', () => {
     servers.push(http)
     const dir = await copyFixture('http-only', { __HTTP_PORT__: http.port })
     dirs.push(dir)
-    const result = await discoverEndpoint({ dir, env: {}, hosts: ['127.0.0.1'], timeoutMs: 1000 })
+    const result = await discoverEndpoint({
+      ...PROBE,
+      dir,
+      env: {},
+      hosts: ['127.0.0.1'],
+      timeoutMs: 1000
+    })
     expect(result.url).toBeNull()
     expect(result.attempts.length).toBeGreaterThan(0)
     expect(result.attempts.every((attempt) => attempt.outcome === 'rejected')).toBe(true)
@@ -124,7 +137,7 @@ describe('discoverEndpoint', () => {
     const closed = await closedPort()
     const dir = await copyFixture('http-only', { __HTTP_PORT__: closed })
     dirs.push(dir)
-    const result = await discoverEndpoint({ dir, env: {}, timeoutMs: 300 })
+    const result = await discoverEndpoint({ ...PROBE, dir, env: {}, timeoutMs: 300 })
     expect(result.url).toBeNull()
     const error = failure(result)
     expect(error.code).toBe('WSH_ERR_DISCOVERY')
@@ -133,7 +146,7 @@ describe('discoverEndpoint', () => {
   })
 
   it('says where it looked when a project names no port at all', async () => {
-    const result = await discoverEndpoint({ dir: fixture('nothing'), env: {} })
+    const result = await discoverEndpoint({ ...PROBE, dir: fixture('nothing'), env: {} })
     expect(result).toMatchObject({ url: null, candidates: [], attempts: [], warnings: [] })
     expect(failure(result).message).toMatch(
       /no candidate ports found \(looked at WS_ROUTER_PORT, WS_PORT, BACKEND_PORT, PORT, FRONTEND_PORT, \.env files/
@@ -146,6 +159,7 @@ describe('discoverEndpoint', () => {
     dirs.push(dir)
     // Only the environment's (closed) port is probed: the fixture's fixed ports are never dialled.
     const result = await discoverEndpoint({
+      ...PROBE,
       dir,
       env: { WS_PORT: String(closed) },
       hosts: ['127.0.0.1'],

@@ -7,13 +7,17 @@ import {
   startWsServer,
   type TestServer
 } from './fixture-repos.js'
+import { makeConfig } from '../fixtures/builders.js'
 
 function candidate(port: number, priority = 10, extra: Partial<Candidate> = {}): Candidate {
   const source = extra.source ?? `test ${port}`
   return { port, source, sources: [source], priority, ...extra }
 }
 
-const LOOPBACK = { hosts: ['127.0.0.1'], timeoutMs: 2000 }
+/** A default config's discovery settings (the probe has no defaults of its own). */
+const DEFAULTS = makeConfig()
+const PROBE = { paths: DEFAULTS.discoveryPaths, timeoutMs: DEFAULTS.discoveryTimeoutMs }
+const LOOPBACK = { ...PROBE, hosts: ['127.0.0.1'], timeoutMs: 2000 }
 
 describe('probeCandidates', () => {
   const servers: TestServer[] = []
@@ -125,6 +129,7 @@ describe('probeCandidates', () => {
     const fast = await startWsServer({ paths: ['/ws'] })
     servers.push(slow, fast)
     const result = await probeCandidates([candidate(slow.port, 10), candidate(fast.port, 20)], {
+      ...PROBE,
       hosts: ['127.0.0.1'],
       paths: ['/ws'],
       concurrency: 4
@@ -140,7 +145,7 @@ describe('probeCandidates', () => {
     servers.push(server)
     const result = await probeCandidates(
       [candidate(server.port, 10, { host: 'localhost', path: '/realtime' })],
-      { concurrency: 1 }
+      { ...PROBE, concurrency: 1 }
     )
     expect(result.chosen).toBe(`ws://127.0.0.1:${server.port}/realtime`)
     expect(server.seen[0]).toBe('/realtime')
@@ -148,9 +153,9 @@ describe('probeCandidates', () => {
   })
 
   it('never probes a non-loopback host', async () => {
-    await expect(probeCandidates([candidate(80)], { hosts: ['example.com'] })).rejects.toThrow(
-      /hosts: got "example.com"; discovery only probes loopback hosts/
-    )
+    await expect(
+      probeCandidates([candidate(80)], { ...PROBE, hosts: ['example.com'] })
+    ).rejects.toThrow(/hosts: got "example.com"; discovery only probes loopback hosts/)
     const result = await probeCandidates([candidate(8001, 10, { host: '192.0.2.10' })], LOOPBACK)
     expect(result).toEqual({
       chosen: null,
@@ -165,9 +170,15 @@ describe('probeCandidates', () => {
   })
 
   it('rejects bad options with a RangeError naming the option', async () => {
-    await expect(probeCandidates([], { concurrency: 0 })).rejects.toThrow(/^concurrency: got 0/)
-    await expect(probeCandidates([], { timeoutMs: 1.5 })).rejects.toThrow(/^timeoutMs: got 1.5/)
-    await expect(probeCandidates([], { paths: ['ws'] })).rejects.toThrow(/^paths: got "ws"/)
+    await expect(probeCandidates([], { ...PROBE, concurrency: 0 })).rejects.toThrow(
+      /^concurrency: got 0/
+    )
+    await expect(probeCandidates([], { ...PROBE, timeoutMs: 1.5 })).rejects.toThrow(
+      /^timeoutMs: got 1.5/
+    )
+    await expect(probeCandidates([], { ...PROBE, paths: ['ws'] })).rejects.toThrow(
+      /^paths: got "ws"/
+    )
   })
 
   it('records candidates beyond maxCandidates as skipped and stops on an aborted signal', async () => {

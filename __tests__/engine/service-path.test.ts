@@ -21,6 +21,7 @@ import {
 import { systemClock } from '../../src/metrics/clock.js'
 import { startReferenceServer, type ReferenceServer } from '../../src/server/reference-server.js'
 import { makeConfig } from '../fixtures/builders.js'
+import { DEFAULT_TIMEOUTS } from '../fixtures/schema-defaults.js'
 
 let server: ReferenceServer | undefined
 let relay: ChaosRelay | undefined
@@ -49,7 +50,12 @@ async function relayed(faults: FaultOverrides = {}): Promise<ChaosRelay> {
 
 function pathTo(url: string, source?: FaultSource, overrides: ConfigInput = {}): ServicePath {
   const config = makeConfig({ url, thresholds: { messageTimeoutMs: 5_000 }, ...overrides })
-  const direct = createConnector({ url, clock: systemClock, protocol: createProbeProtocol(config) })
+  const direct = createConnector({
+    ...DEFAULT_TIMEOUTS,
+    url,
+    clock: systemClock,
+    protocol: createProbeProtocol(config)
+  })
   const connect: typeof direct = async (options) => {
     const connection = await direct(options)
     opened.push(connection)

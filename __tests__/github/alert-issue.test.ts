@@ -25,9 +25,11 @@ import type { Regression } from '../../src/history/baseline.js'
 import type { Prediction } from '../../src/history/predict.js'
 import type { TrendReport } from '../../src/history/trend.js'
 import { failingReport, passingReport } from './report-builder.js'
+import { makeConfig } from '../fixtures/builders.js'
 
 const TOKEN = 'ghs_FAKEtoken0123456789abcdefSECRET42'
 const WORKFLOW = 'WebSocket Health Validation'
+const DEFAULTS = makeConfig()
 const REPO = { owner: 'octo-org', repo: 'octo-repo' }
 
 let fake: FakeGitHub | undefined
@@ -112,6 +114,10 @@ function sync(
     apiUrl: fake.url,
     repo: REPO,
     workflow: WORKFLOW,
+    // A default config's issue settings (the thread has no defaults of its own).
+    issueOn: DEFAULTS.issueOn,
+    labels: DEFAULTS.issueLabels,
+    predictionLabel: DEFAULTS.alertIssueLabel,
     runUrl: 'https://github.com/octo-org/octo-repo/actions/runs/2001',
     runId: '2001',
     branch: 'main',
@@ -269,6 +275,8 @@ describe('syncAlertIssue', () => {
       apiUrl: f.url,
       repo: REPO,
       workflow: WORKFLOW,
+      issueOn: DEFAULTS.issueOn,
+      labels: DEFAULTS.issueLabels,
       log: { info: () => {}, warning: (m) => logged.push(`warning: ${m}`) }
     })
     expect(failed).toMatchObject({ issueNumber: 1, action: 'commented' })

@@ -9,10 +9,12 @@ import type { IssueThreadResult } from '../../src/github/issue-thread.js'
 import { issueKey, keyMarker, LATEST_END, LATEST_START } from '../../src/github/issue-marker.js'
 import type { RunReport } from '../../src/engine/model.js'
 import { failingReport, passingReport } from './report-builder.js'
+import { makeConfig } from '../fixtures/builders.js'
 
 // Distinctive, so a leak anywhere is found by a plain substring search.
 const TOKEN = 'ghs_FAKEtoken0123456789abcdefSECRET42'
 const WORKFLOW = 'WebSocket Health Validation'
+const DEFAULTS = makeConfig()
 
 let fake: FakeGitHub
 let logged: string[]
@@ -32,6 +34,9 @@ function sync(
     apiUrl: fake.url,
     repo: { owner: 'octo-org', repo: 'octo-repo' },
     workflow: WORKFLOW,
+    // A default config's issue settings (the thread has no defaults of its own).
+    issueOn: DEFAULTS.issueOn,
+    labels: DEFAULTS.issueLabels,
     runUrl: 'https://github.com/octo-org/octo-repo/actions/runs/1001',
     branch: 'main',
     commit: 'abc1234def5678',

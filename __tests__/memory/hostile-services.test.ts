@@ -20,6 +20,7 @@ import { makeConfig } from '../fixtures/builders.js'
 import { startDeflateBombServer, startEndlessFragmentServer } from '../fixtures/hostile-servers.js'
 import type { TestServer } from '../fixtures/faulty-servers.js'
 import { check, runSuite } from '../suites/harness.js'
+import { DEFAULT_TIMEOUTS } from '../fixtures/schema-defaults.js'
 
 const MIB = 1024 * 1024
 const protocol = createProbeProtocol(makeConfig({}))
@@ -41,6 +42,7 @@ async function probeError(
   options: { maxPayload?: number; compression?: boolean; budgetBytes?: number } = {}
 ): Promise<HealthError> {
   const connection = await createConnection({
+    ...DEFAULT_TIMEOUTS,
     url,
     clock: systemClock,
     protocol,
@@ -91,6 +93,7 @@ describe('the per-message cap', () => {
   it('does not offer permessage-deflate by default, so the bomb is never inflated', async () => {
     const server = await started(startDeflateBombServer())
     const connection = await createConnection({
+      ...DEFAULT_TIMEOUTS,
       url: server.url,
       clock: systemClock,
       protocol,
@@ -113,6 +116,7 @@ describe('the buffer budget across connections', () => {
     const server = await started(startEndlessFragmentServer())
     const budget = createBufferBudget(MIB)
     const connection = await createConnection({
+      ...DEFAULT_TIMEOUTS,
       url: server.url,
       clock: systemClock,
       protocol,

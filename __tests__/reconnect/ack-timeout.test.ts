@@ -8,6 +8,7 @@ import {
 } from '../../src/client/reconnecting-client.js'
 import { createManualClock } from './manual-clock.js'
 import { ackingDedupe, startServer, waitFor, type TestServer } from './servers.js'
+import { clientOptions } from '../fixtures/schema-defaults.js'
 
 let relays: ChaosRelay[] = []
 let servers: TestServer[] = []
@@ -39,14 +40,16 @@ describe('ack deadline on a live connection', () => {
   it('resends messages lost without a disconnect, so every one is acked and nothing stalls', async () => {
     const seen = new Map<string, number>()
     const relay = await lossyRelay(seen, 0.3)
-    const client = createReconnectingClient({
-      url: relay.url,
-      random: createRandom(5).next,
-      breaker: null,
-      maxInFlight: 4, // without ack deadlines, four losses would hold every slot for good
-      ackTimeoutMs: 30,
-      maxAckResends: 30
-    })
+    const client = createReconnectingClient(
+      clientOptions({
+        url: relay.url,
+        random: createRandom(5).next,
+        breaker: null,
+        maxInFlight: 4, // without ack deadlines, four losses would hold every slot for good
+        ackTimeoutMs: 30,
+        maxAckResends: 30
+      })
+    )
     clients.push(client)
     await client.start()
     const total = 60
@@ -68,14 +71,16 @@ describe('ack deadline on a live connection', () => {
     const seen = new Map<string, number>()
     const relay = await lossyRelay(seen, 1)
     const clock = createManualClock()
-    const client = createReconnectingClient({
-      url: relay.url,
-      clock,
-      breaker: null,
-      maxInFlight: 1,
-      ackTimeoutMs: 100,
-      maxAckResends: 2
-    })
+    const client = createReconnectingClient(
+      clientOptions({
+        url: relay.url,
+        clock,
+        breaker: null,
+        maxInFlight: 1,
+        ackTimeoutMs: 100,
+        maxAckResends: 2
+      })
+    )
     clients.push(client)
     await client.start()
     const id = client.send({ type: 'msg' })
@@ -113,11 +118,11 @@ describe('ack deadline on a live connection', () => {
   })
 
   it('rejects bad ack options naming them', () => {
-    expect(() => createReconnectingClient({ url: 'ws://127.0.0.1:1', ackTimeoutMs: -1 })).toThrow(
-      /^ackTimeoutMs: got -1/
-    )
-    expect(() => createReconnectingClient({ url: 'ws://127.0.0.1:1', maxAckResends: 1.5 })).toThrow(
-      /^maxAckResends: got 1.5/
-    )
+    expect(() =>
+      createReconnectingClient(clientOptions({ url: 'ws://127.0.0.1:1', ackTimeoutMs: -1 }))
+    ).toThrow(/^ackTimeoutMs: got -1/)
+    expect(() =>
+      createReconnectingClient(clientOptions({ url: 'ws://127.0.0.1:1', maxAckResends: 1.5 }))
+    ).toThrow(/^maxAckResends: got 1.5/)
   })
 })

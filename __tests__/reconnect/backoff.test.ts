@@ -1,5 +1,9 @@
 import { describe, it, expect } from '@jest/globals'
-import { createBackoff, DEFAULT_BACKOFF, resolveBackoffOptions } from '../../src/client/backoff.js'
+import {
+  checkBackoffOptions,
+  createBackoff,
+  type BackoffOptions
+} from '../../src/client/backoff.js'
 import { createBreaker } from '../../src/client/breaker.js'
 import { createOutboundQueue } from '../../src/client/outbound-queue.js'
 import { isHealthError } from '../../src/errors.js'
@@ -7,24 +11,39 @@ import { createManualClock } from './manual-clock.js'
 
 const mid = (): number => 0.5
 
+/** 500 ms doubling to a 10 s cap, +/- 20 %, 5 attempts: the policy the delays below are computed for. */
+const POLICY: BackoffOptions = {
+  initialDelayMs: 500,
+  factor: 2,
+  maxDelayMs: 10_000,
+  jitter: 0.2,
+  maxAttempts: 5
+}
+
 describe('backoff policy', () => {
-  it('doubles from 500 ms with the seed defaults', () => {
-    const policy = createBackoff()
-    expect(policy.options).toEqual(DEFAULT_BACKOFF)
+  it('doubles from the initial delay', () => {
+    const policy = createBackoff(POLICY)
+    expect(policy.options).toEqual(POLICY)
     expect([1, 2, 3, 4, 5].map((n) => policy.delayFor(n, mid))).toEqual([
       500, 1000, 2000, 4000, 8000
     ])
   })
 
   it('caps every delay at maxDelayMs, jitter included', () => {
-    const policy = createBackoff({ initialDelayMs: 1000, factor: 3, maxDelayMs: 5000, jitter: 0.5 })
+    const policy = createBackoff({
+      ...POLICY,
+      initialDelayMs: 1000,
+      factor: 3,
+      maxDelayMs: 5000,
+      jitter: 0.5
+    })
     expect(policy.baseDelayFor(3)).toBe(5000)
     expect(policy.delayFor(3, () => 0.999)).toBe(5000)
     expect(policy.delayFor(1, () => 0.999)).toBeCloseTo(1499, 0)
   })
 
   it('keeps jitter within +/- the ratio and reports those bounds', () => {
-    const policy = createBackoff({ jitter: 0.2 })
+    const policy = createBackoff({ ...POLICY, jitter: 0.2 })
     expect(policy.delayFor(2, () => 0)).toBe(800)
     expect(policy.bounds(2)).toEqual({ minMs: 800, maxMs: 1200 })
     for (let i = 0; i < 200; i += 1) {
@@ -35,14 +54,14 @@ describe('backoff policy', () => {
   })
 
   it('rejects bad options with a RangeError naming the option', () => {
-    expect(() => resolveBackoffOptions({ factor: 0.5 })).toThrow(/^factor: got 0.5/)
-    expect(() => resolveBackoffOptions({ jitter: 2 })).toThrow(/^jitter: got 2/)
-    expect(() => resolveBackoffOptions({ maxAttempts: 1.5 })).toThrow(/^maxAttempts/)
-    expect(() => resolveBackoffOptions({ initialDelayMs: -1 })).toThrow(/^initialDelayMs/)
-    expect(() => resolveBackoffOptions({ initialDelayMs: 100, maxDelayMs: 50 })).toThrow(
+    expect(() => checkBackoffOptions({ ...POLICY, factor: 0.5 })).toThrow(/^factor: got 0.5/)
+    expect(() => checkBackoffOptions({ ...POLICY, jitter: 2 })).toThrow(/^jitter: got 2/)
+    expect(() => checkBackoffOptions({ ...POLICY, maxAttempts: 1.5 })).toThrow(/^maxAttempts/)
+    expect(() => checkBackoffOptions({ ...POLICY, initialDelayMs: -1 })).toThrow(/^initialDelayMs/)
+    expect(() => createBackoff({ ...POLICY, initialDelayMs: 100, maxDelayMs: 50 })).toThrow(
       /^maxDelayMs/
     )
-    expect(() => createBackoff().delayFor(0)).toThrow(RangeError)
+    expect(() => createBackoff(POLICY).delayFor(0)).toThrow(RangeError)
   })
 })
 
@@ -86,8 +105,12 @@ describe('circuit breaker (unit)', () => {
     expect(breaker.canAttempt()).toBe(true)
     breaker.onFailure()
     expect(breaker.state).toBe('open')
-    expect(() => createBreaker({ failureThreshold: 0 })).toThrow(/^failureThreshold/)
-    expect(() => createBreaker({ resetTimeoutMs: -1 })).toThrow(/^resetTimeoutMs/)
+    expect(() => createBreaker({ failureThreshold: 0, resetTimeoutMs: 10 })).toThrow(
+      /^failureThreshold/
+    )
+    expect(() => createBreaker({ failureThreshold: 1, resetTimeoutMs: -1 })).toThrow(
+      /^resetTimeoutMs/
+    )
   })
 })
 

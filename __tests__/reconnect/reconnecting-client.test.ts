@@ -1,12 +1,13 @@
 import { describe, it, expect } from '@jest/globals'
+import type { BackoffOptions } from '../../src/client/backoff.js'
 import {
   createReconnectingClient,
-  type ReconnectingClient,
-  type ReconnectingClientOptions
+  type ReconnectingClient
 } from '../../src/client/reconnecting-client.js'
 import { HealthError } from '../../src/errors.js'
 import { createManualClock } from './manual-clock.js'
 import { ackingDedupe, closeAfterEach, closedPort, startServer, waitFor } from './servers.js'
+import { clientOptions, type PartialClientOptions } from '../fixtures/schema-defaults.js'
 
 const mid = (): number => 0.5
 /** Auto-advanced time jumps past every ack deadline at once; these tests resend only on reconnect. */
@@ -19,9 +20,22 @@ function track<T extends ReconnectingClient>(client: T): T {
   return client
 }
 
+/** The delay policy these tests assert: 500 ms doubling up to a 10 s cap, 5 attempts. */
+const POLICY: BackoffOptions = {
+  initialDelayMs: 500,
+  factor: 2,
+  maxDelayMs: 10_000,
+  jitter: 0.2,
+  maxAttempts: 5
+}
+
 /** A tracked client with mid-range jitter that resends only on reconnect; `options` is what the test varies. */
-function reconnectOnlyClient(options: ReconnectingClientOptions): ReconnectingClient {
-  return track(createReconnectingClient({ ackTimeoutMs: NO_ACK_TIMEOUT, random: mid, ...options }))
+function reconnectOnlyClient(options: PartialClientOptions): ReconnectingClient {
+  return track(
+    createReconnectingClient(
+      clientOptions({ ackTimeoutMs: NO_ACK_TIMEOUT, random: mid, ...options }, POLICY)
+    )
+  )
 }
 
 async function rejection(promise: Promise<unknown>): Promise<HealthError> {
@@ -66,7 +80,7 @@ describe('reconnecting client against a closed port', () => {
     const client = reconnectOnlyClient({
       url: `ws://127.0.0.1:${port}/`,
       clock,
-      maxReconnectAttempts: 4,
+      backoff: { maxAttempts: 4 },
       breaker: { failureThreshold: 3, resetTimeoutMs: 5000 }
     })
     const error = await rejection(client.start())
@@ -131,7 +145,7 @@ describe('reconnecting client against a live server', () => {
     const client = reconnectOnlyClient({
       url: server.url,
       clock,
-      maxReconnectAttempts: 10,
+      backoff: { maxAttempts: 10 },
       breaker: { failureThreshold: 2, resetTimeoutMs: 3000 }
     })
     let restarted = false
@@ -162,7 +176,12 @@ describe('reconnecting client against a live server', () => {
     const server = await startServer()
     servers.push(server)
     const clock = createManualClock({ autoAdvance: true })
-    const client = reconnectOnlyClient({ url: server.url, clock, maxReconnectAttempts: 2 })
+    const client = reconnectOnlyClient({
+      url: server.url,
+      clock,
+      backoff: { maxAttempts: 2 },
+      breaker: { failureThreshold: 3, resetTimeoutMs: 5_000 }
+    })
     await client.start()
     await server.close()
     client.send({ type: 'msg' })
@@ -178,7 +197,7 @@ describe('reconnecting client against a live server', () => {
     const server = await startServer()
     servers.push(server)
     const clock = createManualClock()
-    const client = track(createReconnectingClient({ url: server.url, clock }))
+    const client = track(createReconnectingClient(clientOptions({ url: server.url, clock })))
     await client.start()
     client.send({ type: 'never-acked' })
     const waiting = client.waitForAcks(1000)
@@ -191,7 +210,9 @@ describe('reconnecting client against a live server', () => {
   it('does not reconnect after a normal close from the service', async () => {
     const server = await startServer((ws) => ws.close(1000, 'done'))
     servers.push(server)
-    const client = track(createReconnectingClient({ url: server.url, breaker: null }))
+    const client = track(
+      createReconnectingClient(clientOptions({ url: server.url, breaker: null }))
+    )
     await client.start()
     await waitFor(() => client.state === 'closed')
     expect(client.stats.recoveries).toHaveLength(0)

@@ -7,16 +7,28 @@
 import { describe, expect, it } from '@jest/globals'
 import {
   createReconnectingClient,
-  type ReconnectingClient,
-  type ReconnectingClientOptions
+  type ReconnectingClient
 } from '../../src/client/reconnecting-client.js'
 import { createManualClock } from './manual-clock.js'
+import { clientOptions, type PartialClientOptions } from '../fixtures/schema-defaults.js'
+import type { BackoffOptions } from '../../src/client/backoff.js'
 import { closeAfterEach, startServer, waitFor } from './servers.js'
 
 const { servers, clients } = closeAfterEach()
 
-function client(options: ReconnectingClientOptions): ReconnectingClient {
-  const created = createReconnectingClient({ ackTimeoutMs: 0, random: () => 0.5, ...options })
+/** The delay policy these tests assert: 500 ms doubling up to a 10 s cap, 5 attempts. */
+const POLICY: BackoffOptions = {
+  initialDelayMs: 500,
+  factor: 2,
+  maxDelayMs: 10_000,
+  jitter: 0.2,
+  maxAttempts: 5
+}
+
+function client(options: PartialClientOptions): ReconnectingClient {
+  const created = createReconnectingClient(
+    clientOptions({ ackTimeoutMs: 0, random: () => 0.5, ...options }, POLICY)
+  )
   clients.push(created)
   return created
 }

@@ -9,6 +9,7 @@ import { openWsSocket, type OpenSocket } from '../../src/client/socket-opener.js
 import { attachResume } from '../../src/server/resume-protocol.js'
 import { createManualClock } from './manual-clock.js'
 import { closeAfterEach, startServer, waitFor } from './servers.js'
+import { clientOptions } from '../fixtures/schema-defaults.js'
 
 const { servers, clients } = closeAfterEach()
 
@@ -40,15 +41,17 @@ describe('stats.lastError', () => {
       if (dials === 1) return openWsSocket(target, options)
       throw new Error(`refused while dialling ${target}`)
     }
-    const client = createReconnectingClient({
-      url: server.url,
-      clock: createManualClock({ autoAdvance: true }),
-      random: () => 0.5,
-      breaker: null,
-      maxReconnectAttempts: 2,
-      open,
-      resume: { via: 'query', name: 'r' }
-    })
+    const client = createReconnectingClient(
+      clientOptions({
+        url: server.url,
+        clock: createManualClock({ autoAdvance: true }),
+        random: () => 0.5,
+        breaker: null,
+        backoff: { maxAttempts: 2 },
+        open,
+        resume: { via: 'query', name: 'r', tokenField: 'token', messageType: 'session' }
+      })
+    )
     clients.push(client)
     await client.start()
     await waitFor(() => client.resumeToken !== undefined)

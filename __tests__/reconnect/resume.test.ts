@@ -1,8 +1,7 @@
 import { describe, it, expect } from '@jest/globals'
 import {
   createReconnectingClient,
-  type ReconnectingClient,
-  type ReconnectingClientOptions
+  type ReconnectingClient
 } from '../../src/client/reconnecting-client.js'
 import type { ResumeVia } from '../../src/client/resume-options.js'
 import {
@@ -13,6 +12,9 @@ import {
 } from '../../src/server/resume-protocol.js'
 import { createManualClock } from './manual-clock.js'
 import { closeAfterEach, startServer, waitFor } from './servers.js'
+import { clientOptions, type PartialClientOptions } from '../fixtures/schema-defaults.js'
+import { makeConfig } from '../fixtures/builders.js'
+import { resumeOptions } from '../../src/suites/self-healing-clients.js'
 
 /** Auto-advanced time jumps past every ack deadline at once; these tests resend only on reconnect. */
 const NO_ACK_TIMEOUT = 0
@@ -20,13 +22,10 @@ const NO_ACK_TIMEOUT = 0
 const { servers, clients } = closeAfterEach()
 
 /** A client closed after the test, with mid-range jitter and no breaker, that resends only on reconnect. */
-function reconnectOnlyClient(options: ReconnectingClientOptions): ReconnectingClient {
-  const client = createReconnectingClient({
-    ackTimeoutMs: NO_ACK_TIMEOUT,
-    random: () => 0.5,
-    breaker: null,
-    ...options
-  })
+function reconnectOnlyClient(options: PartialClientOptions): ReconnectingClient {
+  const client = createReconnectingClient(
+    clientOptions({ ackTimeoutMs: NO_ACK_TIMEOUT, random: () => 0.5, breaker: null, ...options })
+  )
   clients.push(client)
   return client
 }
@@ -114,7 +113,12 @@ describe('session state survives a reconnect', () => {
     servers.push(server)
     const store = attachResume(server.wss)
     const clock = createManualClock({ autoAdvance: true })
-    const client = reconnectOnlyClient({ url: server.url, clock, resume: { via } })
+    const client = reconnectOnlyClient({
+      url: server.url,
+      clock,
+      // A default config's resume settings for this carrier: the names the reference server reads.
+      resume: resumeOptions(makeConfig({ selfHealing: { resume: via } }))
+    })
     const values: unknown[] = []
     const heldDuringGreetings: Array<string | undefined> = []
     client.onMessage((_data, _binary, json) => {

@@ -33,6 +33,7 @@ describe('self-healing with server_command', () => {
     service = await startService({
       command: `"${process.execPath}" "${FIXTURE}"`,
       url,
+      readyTimeoutMs: 10_000,
       env: { ...process.env, PORT: String(port) },
       logDir,
       pollIntervalMs: 50

@@ -13,6 +13,7 @@ import { startWithin } from '../../src/engine/recovery-steps.js'
 import { systemClock } from '../../src/metrics/clock.js'
 import { echo } from '../reconnect/servers.js'
 import { runSuite } from '../suites/harness.js'
+import { clientOptions } from '../fixtures/schema-defaults.js'
 
 interface Closable {
   url: string
@@ -97,10 +98,9 @@ describe('giving up on a client whose handshake is pending', () => {
 
   it('startWithin against a silent server fails without an unhandled rejection', async () => {
     server = await startSilentServer()
-    const client = createReconnectingClient({
-      url: server.url,
-      handshakeTimeoutMs: HANDSHAKE_LIMIT_MS
-    })
+    const client = createReconnectingClient(
+      clientOptions({ url: server.url, handshakeTimeoutMs: HANDSHAKE_LIMIT_MS })
+    )
     const controller = new AbortController()
     const error = await startWithin(client, CONNECT_LIMIT_MS, systemClock, controller.signal)
     expect(error).toBeInstanceOf(Error)

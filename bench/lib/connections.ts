@@ -89,6 +89,7 @@ export async function holdConnections(options: HoldOptions): Promise<HoldResult>
         else
           clients.push(
             await createConnection({
+              ...ctx.timeouts,
               url,
               clock: systemClock,
               protocol: ctx.protocol,

@@ -7,8 +7,9 @@
  * Every loop is bounded by a message count and a deadline.
  */
 import WebSocket from 'ws'
-import { createConnection } from '../../src/client/connection.js'
+import { connectionTimeouts, createConnection } from '../../src/client/connection.js'
 import { createProbeProtocol } from '../../src/client/protocol.js'
+import { ConfigSchema } from '../../src/config/schema.js'
 import type { Connection } from '../../src/client/types.js'
 import { systemClock } from '../../src/metrics/clock.js'
 import { createRunRecorder, type RunRecorder } from '../../src/metrics/run-recorder.js'
@@ -81,9 +82,12 @@ export function closeBare(ws: WebSocket): Promise<void> {
 export function clientContext(): {
   recorder: RunRecorder
   protocol: ReturnType<typeof createProbeProtocol>
+  /** A default run's connection timeouts (the client has no defaults of its own). */
+  timeouts: ReturnType<typeof connectionTimeouts>
 } {
   return {
     recorder: createRunRecorder(systemClock),
+    timeouts: connectionTimeouts(ConfigSchema.parse({})),
     protocol: createProbeProtocol({
       protocol: 'echo',
       largePayloadBytes: 1024 * 1024,
@@ -101,6 +105,7 @@ export function clientContext(): {
 export function openClient(url: string, recorder?: RunRecorder): Promise<Connection> {
   const ctx = clientContext()
   return createConnection({
+    ...ctx.timeouts,
     url,
     clock: systemClock,
     protocol: ctx.protocol,

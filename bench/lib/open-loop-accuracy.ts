@@ -106,8 +106,14 @@ export async function openLoopAccuracy(
   runMs: number,
   warmupMs: number
 ): Promise<OpenLoopAccuracy> {
-  const { recorder, protocol } = clientContext()
-  const connection = await createConnection({ url, clock: systemClock, protocol, recorder })
+  const { recorder, protocol, timeouts } = clientContext()
+  const connection = await createConnection({
+    url,
+    clock: systemClock,
+    protocol,
+    recorder,
+    ...timeouts
+  })
   const signal = new AbortController().signal
   const run = (ms: number) =>
     runOpenLoop({

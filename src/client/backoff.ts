@@ -1,7 +1,9 @@
 /**
  * Reconnect delay policy: exponential backoff with proportional jitter.
  * Pure: randomness is injected, so a test (or the self-healing suite) can
- * recompute exactly which delays the policy allows.
+ * recompute exactly which delays the policy allows. Every option comes from
+ * the caller: the defaults live in the config schema (self_healing.*,
+ * max_reconnect_attempts), nowhere else.
  */
 
 /** Draws a float in [0, 1). */
@@ -26,20 +28,6 @@ export interface BackoffOptions {
   maxAttempts: number
 }
 
-/** Seed defaults; each has a reason. */
-export const DEFAULT_BACKOFF: Readonly<BackoffOptions> = Object.freeze({
-  // Half a second: long enough not to hammer a restarting service, short enough to keep recovery < 10 s.
-  initialDelayMs: 500,
-  // Doubling is the conventional curve; 5 attempts then span 0.5 + 1 + 2 + 4 + 8 s.
-  factor: 2,
-  // Ten seconds: the seed's reconnect budget; no single wait should exceed it.
-  maxDelayMs: 10_000,
-  // +/- 20 % spreads simultaneous clients without hiding the curve.
-  jitter: 0.2,
-  // The seed: "Reconnection attempts exceeded maximum (5)".
-  maxAttempts: 5
-})
-
 /** Upper bound for maxAttempts: every retry loop stays bounded. */
 export const MAX_ATTEMPTS_LIMIT = 10_000
 
@@ -57,9 +45,8 @@ function check(name: keyof BackoffOptions, ok: boolean, value: number, allowed: 
   if (!ok) throw new RangeError(`${name}: got ${value}; expected ${allowed}`)
 }
 
-/** Validates options (RangeError naming the option) and fills defaults. */
-export function resolveBackoffOptions(options: Partial<BackoffOptions> = {}): BackoffOptions {
-  const o: BackoffOptions = { ...DEFAULT_BACKOFF, ...stripUndefined(options) }
+/** Validates options: a RangeError naming the first bad one. */
+export function checkBackoffOptions(o: BackoffOptions): BackoffOptions {
   check(
     'initialDelayMs',
     Number.isFinite(o.initialDelayMs) && o.initialDelayMs >= 0,
@@ -88,16 +75,9 @@ export function resolveBackoffOptions(options: Partial<BackoffOptions> = {}): Ba
   return o
 }
 
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
-}
-
-/**
- * Creates a backoff policy.
- * Defaults: initialDelayMs 500, factor 2, maxDelayMs 10000, jitter 0.2 (ratio), maxAttempts 5.
- */
-export function createBackoff(options: Partial<BackoffOptions> = {}): BackoffPolicy {
-  const o = Object.freeze(resolveBackoffOptions(options))
+/** Creates a backoff policy; throws RangeError for a bad option. */
+export function createBackoff(options: BackoffOptions): BackoffPolicy {
+  const o = Object.freeze(checkBackoffOptions({ ...options }))
   const baseDelayFor = (attempt: number): number => {
     if (!Number.isInteger(attempt) || attempt < 1) {
       throw new RangeError(`attempt: got ${attempt}; expected an integer >= 1`)

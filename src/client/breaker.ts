@@ -2,7 +2,8 @@
  * Circuit breaker: after `failureThreshold` consecutive failures it opens and
  * refuses attempts for `resetTimeoutMs`, so a dead service is not hammered;
  * then one trial attempt is let through (half-open): success closes it,
- * failure opens it again. Time comes from the injected Clock.
+ * failure opens it again. Time comes from the injected Clock. Both options
+ * come from the caller (defaults: config self_healing.breaker_*).
  */
 import { HealthError } from '../errors.js'
 import { systemClock, type Clock } from '../metrics/clock.js'
@@ -15,13 +16,6 @@ export interface BreakerOptions {
   /** Time the circuit stays open before a trial attempt, ms. */
   resetTimeoutMs: number
 }
-
-export const DEFAULT_BREAKER: Readonly<BreakerOptions> = Object.freeze({
-  // Three failures in a row: one refused connect can be a blip, three is an outage.
-  failureThreshold: 3,
-  // Five seconds: half the seed's 10 s reconnect budget, so a trial still fits in it.
-  resetTimeoutMs: 5_000
-})
 
 export interface BreakerTransition {
   from: BreakerState
@@ -53,13 +47,8 @@ export interface CircuitBreaker {
 /** Upper bound on recorded transitions: a long flapping run stays bounded in memory. */
 export const MAX_TRANSITIONS = 1_000
 
-export function createBreaker(
-  options: Partial<BreakerOptions> = {},
-  clock: Clock = systemClock
-): CircuitBreaker {
-  const o: BreakerOptions = { ...DEFAULT_BREAKER }
-  if (options.failureThreshold !== undefined) o.failureThreshold = options.failureThreshold
-  if (options.resetTimeoutMs !== undefined) o.resetTimeoutMs = options.resetTimeoutMs
+export function createBreaker(options: BreakerOptions, clock: Clock = systemClock): CircuitBreaker {
+  const o: BreakerOptions = { ...options }
   if (!Number.isInteger(o.failureThreshold) || o.failureThreshold < 1) {
     throw new RangeError(`failureThreshold: got ${o.failureThreshold}; expected an integer >= 1`)
   }

@@ -1,7 +1,9 @@
 /**
- * Options of one instrumented connection: their defaults and the checks
- * that turn a bad value into a RangeError at construction (STYLE.md §2,
- * library-style options), so nothing downstream re-validates them.
+ * Options of one instrumented connection and the checks that turn a bad
+ * value into a RangeError at construction (STYLE.md §2, library-style
+ * options), so nothing downstream re-validates them. The user-settable
+ * timeouts come from the caller (connectionTimeouts in connection.ts reads
+ * them from config): their defaults live in the config schema only.
  */
 import type { Clock } from '../metrics/clock.js'
 import type { RunRecorder } from '../metrics/run-recorder.js'
@@ -9,35 +11,30 @@ import type { BufferBudget } from './buffer-budget.js'
 import type { ProbeProtocol } from './protocol.js'
 import type { ConnectionOptions } from './types.js'
 
-/** Defaults in ms/bytes; the schema's thresholds override them through createConnector. */
-export const CONNECTION_DEFAULTS = {
-  /** Seed: a handshake must complete within 10 s. */
-  handshakeTimeoutMs: 10_000,
-  /** Seed: a reply must arrive within 30 s. */
-  messageTimeoutMs: 30_000,
-  /** Seed: a pong must arrive within 5 s. */
-  pongTimeoutMs: 5_000,
-  /** A closing handshake normally takes one round trip; 5 s covers slow services. */
-  closeTimeoutMs: 5_000,
-  /**
-   * Largest message accepted from the service when no cap is given; runs
-   * pass the cap derived from their probes (message-cap.ts). Above config's
-   * 64 MiB large-probe limit.
-   */
-  maxPayload: 128 * 1024 * 1024
-} as const
+/**
+ * Default limit of close(): a closing handshake normally takes one round
+ * trip; 5 s covers slow services. Not a user setting; close() takes a
+ * per-call limit.
+ */
+export const CLOSE_TIMEOUT_MS = 5_000
+/**
+ * Largest message accepted from the service when the caller gives no cap;
+ * runs pass the cap derived from their probes (message-cap.ts). Above
+ * config's 64 MiB large-probe limit.
+ */
+export const FALLBACK_MAX_PAYLOAD_BYTES = 128 * 1024 * 1024
 
 export interface CreateConnectionOptions extends ConnectionOptions {
   url: string
   clock: Clock
   protocol: ProbeProtocol
-  /** Default reply timeout for probe() in ms. */
-  messageTimeoutMs?: number
-  /** Default pong timeout for ping() in ms. */
-  pongTimeoutMs?: number
-  /** Default timeout for close() in ms. */
-  closeTimeoutMs?: number
-  /** Largest incoming message in bytes (after inflation when compression is on). */
+  /** Handshake limit in ms (config handshake_timeout_ms). */
+  handshakeTimeoutMs: number
+  /** Default reply timeout for probe() in ms (config thresholds.message_timeout_ms). */
+  messageTimeoutMs: number
+  /** Default pong timeout for ping() in ms (config thresholds.pong_timeout_ms). */
+  pongTimeoutMs: number
+  /** Largest incoming message in bytes, after inflation (FALLBACK_MAX_PAYLOAD_BYTES when absent). */
   maxPayload?: number
   /** Offer permessage-deflate (default false: byte counts stay honest, nothing inflates). */
   compression?: boolean
@@ -56,6 +53,18 @@ export interface ConnectionLimits {
   maxPayload: number
 }
 
+/** `value` itself; RangeError naming `name` and `unit` unless finite and > 0 (a missing one too). */
+function checkedPositive(
+  name: string,
+  value: number | undefined,
+  unit: 'milliseconds' | 'bytes' = 'milliseconds'
+): number {
+  if (value === undefined || !Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`${name}: got ${value}; expected a positive number of ${unit}`)
+  }
+  return value
+}
+
 /** `value`, or `fallback` when absent; RangeError naming `name` and `unit` unless finite and > 0. */
 export function positive(
   name: string,
@@ -63,25 +72,16 @@ export function positive(
   fallback: number,
   unit: 'milliseconds' | 'bytes' = 'milliseconds'
 ): number {
-  const v = value ?? fallback
-  if (!Number.isFinite(v) || v <= 0) {
-    throw new RangeError(`${name}: got ${v}; expected a positive number of ${unit}`)
-  }
-  return v
+  return checkedPositive(name, value ?? fallback, unit)
 }
 
-/** Applies CONNECTION_DEFAULTS and validates each limit, in declaration order. */
+/** Validates each limit, in declaration order, filling the internal ones. */
 export function resolveLimits(options: CreateConnectionOptions): ConnectionLimits {
-  const d = CONNECTION_DEFAULTS
   return {
-    handshakeTimeoutMs: positive(
-      'handshakeTimeoutMs',
-      options.handshakeTimeoutMs,
-      d.handshakeTimeoutMs
-    ),
-    messageTimeoutMs: positive('messageTimeoutMs', options.messageTimeoutMs, d.messageTimeoutMs),
-    pongTimeoutMs: positive('pongTimeoutMs', options.pongTimeoutMs, d.pongTimeoutMs),
-    closeTimeoutMs: positive('closeTimeoutMs', options.closeTimeoutMs, d.closeTimeoutMs),
-    maxPayload: positive('maxPayload', options.maxPayload, d.maxPayload, 'bytes')
+    handshakeTimeoutMs: checkedPositive('handshakeTimeoutMs', options.handshakeTimeoutMs),
+    messageTimeoutMs: checkedPositive('messageTimeoutMs', options.messageTimeoutMs),
+    pongTimeoutMs: checkedPositive('pongTimeoutMs', options.pongTimeoutMs),
+    closeTimeoutMs: CLOSE_TIMEOUT_MS,
+    maxPayload: positive('maxPayload', options.maxPayload, FALLBACK_MAX_PAYLOAD_BYTES, 'bytes')
   }
 }

@@ -9,17 +9,24 @@ import { createConnection, type CreateConnectionOptions } from './instrumented-c
 import { bufferBudgetBytes, messageCapBytes } from './message-cap.js'
 import type { Connect, ConnectionOptions } from './types.js'
 
-export {
-  CONNECTION_DEFAULTS,
-  createConnection,
-  type CreateConnectionOptions
-} from './instrumented-connection.js'
+export { createConnection, type CreateConnectionOptions } from './instrumented-connection.js'
 export { toConnectFailure, type ConnectError } from './connect-errors.js'
 
 /** What the engine binds once per run; suites then pass only per-connection options. */
 export interface ConnectorDefaults extends Omit<CreateConnectionOptions, 'label' | 'record'> {
   /** Labels are `<prefix><n>` when a caller gives none (default `conn_`). */
   labelPrefix?: string
+}
+
+/** The user-settable connection timeouts, from config (their defaults live in the schema only). */
+export function connectionTimeouts(
+  config: Pick<Config, 'handshakeTimeoutMs' | 'thresholds'>
+): Pick<CreateConnectionOptions, 'handshakeTimeoutMs' | 'messageTimeoutMs' | 'pongTimeoutMs'> {
+  return {
+    handshakeTimeoutMs: config.handshakeTimeoutMs,
+    messageTimeoutMs: config.thresholds.messageTimeoutMs,
+    pongTimeoutMs: config.thresholds.pongTimeoutMs
+  }
 }
 
 /**
@@ -54,9 +61,7 @@ export function connectionOptionsFromConfig(
   return {
     subprotocols: config.subprotocols,
     headers: config.headers,
-    handshakeTimeoutMs: config.handshakeTimeoutMs,
-    messageTimeoutMs: config.thresholds.messageTimeoutMs,
-    pongTimeoutMs: config.thresholds.pongTimeoutMs,
+    ...connectionTimeouts(config),
     maxPayload: capBytes,
     compression: config.compression,
     bufferBudget: createBufferBudget(bufferBudgetBytes(capBytes))

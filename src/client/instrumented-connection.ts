@@ -55,7 +55,7 @@ import type {
   StateChange
 } from './types.js'
 
-export { CONNECTION_DEFAULTS, type CreateConnectionOptions } from './connection-options.js'
+export type { CreateConnectionOptions } from './connection-options.js'
 
 const SEND_TEXT = { binary: false } as const
 /** Shared default for probe(): no object per call. */

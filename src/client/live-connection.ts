@@ -6,7 +6,7 @@
  */
 import type { ClientLifecycle } from './client-lifecycle.js'
 import type { DeliveryWindow } from './delivery-window.js'
-import { DEFAULT_CLOSE_TIMEOUT_MS } from './reconnect-types.js'
+import { CLOSE_TIMEOUT_MS } from './reconnect-types.js'
 import { hasEnded, type ClientCore } from './reconnect-core.js'
 import type { ClientSocket } from './socket-opener.js'
 
@@ -79,9 +79,7 @@ export function createLiveConnection(core: ClientCore, parts: LiveConnectionPart
     const closed = new Promise<void>((resolve) => socket.onClose(() => resolve()))
     socket.close(code, reason)
     const timer = new AbortController()
-    const expired = core.clock
-      .sleep(core.options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS, timer.signal)
-      .catch(() => undefined)
+    const expired = core.clock.sleep(CLOSE_TIMEOUT_MS, timer.signal).catch(() => undefined)
     await Promise.race([closed, expired])
     timer.abort() // no timer outlives the close
     socket.terminate()

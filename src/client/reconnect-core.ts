@@ -57,9 +57,8 @@ export interface ClientCore {
 /** Applies defaults and checks options; throws RangeError naming a bad one. */
 export function createClientCore(options: ReconnectingClientOptions): ClientCore {
   const clock = options.clock ?? systemClock
-  const maxAttempts = options.maxReconnectAttempts ?? options.backoff?.maxAttempts
-  const backoff = createBackoff({ ...options.backoff, maxAttempts })
-  const breaker = options.breaker === null ? undefined : createBreaker(options.breaker ?? {}, clock)
+  const backoff = createBackoff(options.backoff)
+  const breaker = options.breaker === null ? undefined : createBreaker(options.breaker, clock)
   const queue = createOutboundQueue(options.maxQueue)
   const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT
   if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {

@@ -9,11 +9,7 @@ import { HealthError } from '../errors.js'
 import type { Clock } from '../metrics/clock.js'
 import type { ClientLifecycle } from './client-lifecycle.js'
 import { noteError, type ClientCore } from './reconnect-core.js'
-import {
-  DEFAULT_HANDSHAKE_TIMEOUT_MS,
-  type ReconnectStats,
-  type RecoveryRecord
-} from './reconnect-types.js'
+import { type ReconnectStats, type RecoveryRecord } from './reconnect-types.js'
 import { closeRecovery, noteDelay, openRecovery } from './recovery-record.js'
 import type { ClientSocket } from './socket-opener.js'
 
@@ -115,7 +111,7 @@ async function dial(core: ClientCore): Promise<ClientSocket> {
   return core.open(session.url(options.url), {
     headers: session.headers(options.headers ?? {}),
     subprotocols: options.subprotocols ?? [],
-    handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+    handshakeTimeoutMs: options.handshakeTimeoutMs,
     maxPayload: options.maxPayload,
     compression: options.compression
   })

@@ -18,17 +18,16 @@ export interface ReconnectingClientOptions {
   open?: OpenSocket
   headers?: Record<string, string>
   subprotocols?: string[]
-  /** Per-attempt handshake limit, ms (default 10000). */
-  handshakeTimeoutMs?: number
+  /** Per-attempt handshake limit, ms (config handshake_timeout_ms). */
+  handshakeTimeoutMs: number
   /** Largest message accepted, bytes (passed to the opener; default the opener's). */
   maxPayload?: number
   /** Offer permessage-deflate (default false). */
   compression?: boolean
-  backoff?: Partial<BackoffOptions>
-  /** Attempts per recovery before WSH_ERR_RECONNECT_EXHAUSTED (default 5; overrides backoff.maxAttempts). */
-  maxReconnectAttempts?: number
+  /** Delay policy; `maxAttempts` per recovery before WSH_ERR_RECONNECT_EXHAUSTED. */
+  backoff: BackoffOptions
   /** Breaker options; null disables the breaker. */
-  breaker?: Partial<BreakerOptions> | null
+  breaker: BreakerOptions | null
   /** Jitter source (default Math.random; pass a seeded one for reproducible delays). */
   random?: RandomSource
   resume?: ResumeOptions
@@ -46,8 +45,6 @@ export interface ReconnectingClientOptions {
   idField?: string
   /** Whether a close the client did not start triggers a reconnect (default: every code but 1000). */
   shouldReconnect?: (code: number) => boolean
-  /** Waiting for a close handshake before terminating, ms (default 2000). */
-  closeTimeoutMs?: number
   /**
    * How long a written message waits for its ack before it is written again
    * on the same connection, ms (default DEFAULT_ACK_TIMEOUT_MS; 0 = never:
@@ -169,8 +166,8 @@ export interface ReconnectingClient {
 
 /** Bound on kept recovery records: a flapping service cannot grow memory without limit. */
 export const MAX_RECOVERY_RECORDS = 1_000
-export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000
-export const DEFAULT_CLOSE_TIMEOUT_MS = 2_000
+/** Wait for the close handshake before terminating, ms: one round trip, with room for a slow service. */
+export const CLOSE_TIMEOUT_MS = 2_000
 export const DEFAULT_MAX_IN_FLIGHT = 32
 /** Longer than a slow service's reply under chaos (2 s slow response plus delays both ways). */
 export const DEFAULT_ACK_TIMEOUT_MS = 5_000

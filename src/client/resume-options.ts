@@ -6,29 +6,34 @@
 
 export type ResumeVia = 'query' | 'header' | 'message'
 
-export interface ResumeOptions {
-  /** How the token is sent back on reconnect. */
-  via: ResumeVia
-  /** Query parameter or header name (defaults: `resume`, `x-resume-token`). */
-  name?: string
-  /** JSON field holding the token in the service's reply (default `token`). */
-  tokenField?: string
-  /** When set, only replies whose `type` field equals this carry the token (default `session`; '' = any). */
-  messageType?: string
-  /** First message for `via: 'message'` (default `{"type":"resume","token":T}`). */
-  resumeMessage?: (token: string) => string
-}
-
-export const DEFAULT_RESUME_QUERY = 'resume'
-export const DEFAULT_RESUME_HEADER = 'x-resume-token'
+/**
+ * Every field comes from the caller (the self-healing suite reads config
+ * self_healing.resume*): the defaults live in the config schema only.
+ */
+export type ResumeOptions = {
+  /** JSON field holding the token in the service's reply. */
+  tokenField: string
+  /** Only replies whose `type` field equals this carry the token ('' = any). */
+  messageType: string
+} & (
+  | {
+      /** How the token is sent back on reconnect. */
+      via: 'query' | 'header'
+      /** Query parameter or header name carrying the token. */
+      name: string
+    }
+  | {
+      /** Sent back as the first message, `{"type":"resume","token":T}`. */
+      via: 'message'
+    }
+)
 
 /** The token carried by a parsed JSON message, if it is a token reply. */
 export function tokenFrom(options: ResumeOptions, message: unknown): string | undefined {
   if (message === null || typeof message !== 'object' || Array.isArray(message)) return undefined
   const record = message as Record<string, unknown>
-  const type = options.messageType ?? 'session'
-  if (type !== '' && record.type !== type) return undefined
-  const token = record[options.tokenField ?? 'token']
+  if (options.messageType !== '' && record.type !== options.messageType) return undefined
+  const token = record[options.tokenField]
   return typeof token === 'string' && token !== '' ? token : undefined
 }
 
@@ -40,7 +45,7 @@ export function resumeUrl(
 ): string {
   if (!options || options.via !== 'query' || token === undefined) return url
   const parsed = new URL(url)
-  parsed.searchParams.set(options.name ?? DEFAULT_RESUME_QUERY, token)
+  parsed.searchParams.set(options.name, token)
   return parsed.toString()
 }
 
@@ -51,7 +56,7 @@ export function resumeHeaders(
   token: string | undefined
 ): Record<string, string> {
   if (!options || options.via !== 'header' || token === undefined) return headers
-  return { ...headers, [options.name ?? DEFAULT_RESUME_HEADER]: token }
+  return { ...headers, [options.name]: token }
 }
 
 /** The first message to send when resuming by message, else undefined. */
@@ -60,7 +65,5 @@ export function resumeFirstMessage(
   token: string | undefined
 ): string | undefined {
   if (!options || options.via !== 'message' || token === undefined) return undefined
-  return options.resumeMessage
-    ? options.resumeMessage(token)
-    : JSON.stringify({ type: 'resume', token })
+  return JSON.stringify({ type: 'resume', token })
 }

@@ -278,9 +278,16 @@ export const ChaosFaultsSchema = z
   })
 
 /**
- * The self-healing suite's client policy. Shorter than the client library's
- * defaults (500 ms initial, 10 s cap) so the suite's outage, which must
- * outlast the whole retry budget, stays a few seconds long.
+ * Default of self_healing.resume_name, which depends on the carrier (the
+ * names the reference server's resume protocol reads).
+ */
+export const RESUME_NAME_DEFAULTS = { query: 'resume', header: 'x-resume-token' } as const
+
+/**
+ * The self-healing suite's client policy, and the only defaults of the
+ * reconnect modules (src/client/backoff.ts, breaker.ts take every value from
+ * their caller). Short delays (100 ms initial, 2 s cap) keep the suite's
+ * outage, which must outlast the whole retry budget, a few seconds long.
  */
 export const SelfHealingSchema = z
   .object({
@@ -306,7 +313,7 @@ export const SelfHealingSchema = z
      * `message` force that carrier; `off` skips the state check.
      */
     resume: z.enum(['auto', 'off', 'query', 'header', 'message']).default('auto'),
-    /** Query parameter or header carrying the token back (default `resume` / `x-resume-token`). */
+    /** Query parameter or header carrying the token back (unset: RESUME_NAME_DEFAULTS for the carrier). */
     resumeName: z.string().min(1).optional(),
     /** Reply field holding the token. */
     resumeTokenField: z.string().min(1).default('token')
@@ -434,11 +441,11 @@ export const ConfigSchema = z
     configFile: z.string().min(1).optional(),
     /** Limit for each discovery probe (TCP check, handshake) when `url` is not given, ms. */
     discoveryTimeoutMs: z.number().int().min(1).max(60_000).default(2_000),
-    /** Paths discovery tries on each candidate port (after paths found in the project). */
+    /** Paths discovery tries on each candidate port, in order (after paths found in the project). */
     discoveryPaths: z
       .array(z.string().regex(/^\/\S*$/, { message: 'expected paths starting with /' }))
       .min(1)
-      .optional(),
+      .default(['/ws', '/websocket', '/ws/unified', '/socket', '/api/ws', '/']),
     /** JSON-lines run history (src/history/file-store.ts), read before and appended after a run. */
     historyFile: z.string().min(1).optional(),
     /** Branch holding the run history, written through the contents API (wins over historyFile). */
@@ -468,7 +475,8 @@ export const ConfigSchema = z
     /** Extra label on an issue an alert opens (alert_issue). */
     alertIssueLabel: z.string().trim().min(1).max(50).default('websocket-health-prediction'),
     issueOn: z.enum(['failed', 'degraded']).default('failed'),
-    issueLabels: z.array(z.string().trim().min(1).max(50)).default([]),
+    /** Labels of the failure issue; the first one also finds the open issue. */
+    issueLabels: z.array(z.string().trim().min(1).max(50)).min(1).default(['websocket-health']),
     issueAssignees: z.array(z.string().trim().min(1)).max(10).default([]),
     /** Token for the GitHub API (issues: write); redacted in reports, masked in logs. */
     githubToken: z.string().min(1).optional(),

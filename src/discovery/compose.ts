@@ -10,13 +10,6 @@ import { publishedPort } from './command-line.js'
 import { parsePort } from './scan.js'
 import { SOURCE_PRIORITY, type SourceResult } from './types.js'
 
-export const COMPOSE_FILES = [
-  'compose.yaml',
-  'compose.yml',
-  'docker-compose.yaml',
-  'docker-compose.yml'
-]
-
 /** compose.yaml, docker-compose.override.yml, docker-compose.dev.yml ... */
 export function isComposeFile(name: string): boolean {
   return /^(docker-)?compose(\.[\w-]+)?\.ya?ml$/.test(name)

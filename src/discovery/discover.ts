@@ -5,15 +5,15 @@
  */
 import path from 'node:path'
 import { findCandidates, type FindCandidatesOptions } from './candidates.js'
-import { DEFAULT_PROBE_PATHS, probeCandidates, type ProbeOptions } from './probe.js'
+import { probeCandidates, type ProbeOptions } from './probe.js'
 import type { DiscoveryResult } from './types.js'
 
-export interface DiscoverOptions extends FindCandidatesOptions, Omit<ProbeOptions, 'paths'> {
+export interface DiscoverOptions extends FindCandidatesOptions, ProbeOptions {
   /**
-   * Paths tried on every port after the candidate's own path (default
-   * DEFAULT_PROBE_PATHS). Paths found in the project are tried before these.
+   * Paths tried on every port after the candidate's own path (config
+   * discovery_paths). Paths found in the project are tried before these.
    */
-  paths?: string[]
+  paths: string[]
   /** Set false to ignore paths found in the project (default true). */
   projectPaths?: boolean
 }
@@ -27,7 +27,7 @@ export interface DiscoverOptions extends FindCandidatesOptions, Omit<ProbeOption
 export async function discoverEndpoint(options: DiscoverOptions): Promise<DiscoveryResult> {
   const found = await findCandidates(options)
   const project = options.projectPaths === false ? [] : found.paths
-  const paths = [...new Set([...project, ...(options.paths ?? DEFAULT_PROBE_PATHS)])]
+  const paths = [...new Set([...project, ...options.paths])]
   const probe = await probeCandidates(found.candidates, { ...options, paths })
   return {
     url: probe.chosen,

@@ -14,7 +14,7 @@ export {
 } from './describe.js'
 export type { DiscoveryError } from './describe.js'
 export { ENV_PORT_VARIABLES } from './env.js'
-export { DEFAULT_PROBE_OPTIONS, DEFAULT_PROBE_PATHS, probeCandidates } from './probe.js'
+export { PROBE_LIMITS, probeCandidates } from './probe.js'
 export type { ProbeOptions, ProbeResult } from './probe.js'
 export { DEFAULT_SCAN_LIMITS } from './scan.js'
 export type { ScanLimits } from './scan.js'

@@ -13,16 +13,13 @@ import { firstInOrder } from './ordered-pool.js'
 import type { Candidate, ProbeAttempt } from './types.js'
 import { isLoopbackHost, wsUrl } from './ws-url.js'
 
-/** Paths every candidate is tried with, in order (after the candidate's own path). */
-export const DEFAULT_PROBE_PATHS = ['/ws', '/websocket', '/ws/unified', '/socket', '/api/ws', '/']
-
 export interface ProbeOptions {
-  /** Paths tried per port, in order (default DEFAULT_PROBE_PATHS; discovery prepends project paths). */
-  paths?: string[]
+  /** Paths tried per port, in order (config discovery_paths; discovery prepends project paths). */
+  paths: string[]
   /** Loopback hosts tried per path: 127.0.0.1, ::1 or localhost (resolved, loopback addresses only). */
   hosts?: string[]
-  /** Limit for each TCP check and each handshake, in ms (default 2000). */
-  timeoutMs?: number
+  /** Limit for each TCP check and each handshake, in ms (config discovery_timeout_ms). */
+  timeoutMs: number
   /** Attempts in flight at once (default 4). */
   concurrency?: number
   /** Candidates probed, best first; the rest are recorded as skipped (default 16). */
@@ -40,10 +37,12 @@ export interface ProbeOptions {
   clock?: Clock
 }
 
-export const DEFAULT_PROBE_OPTIONS = {
-  paths: DEFAULT_PROBE_PATHS,
+/**
+ * Bounds of a probe that are not user settings (the user's, paths and the
+ * per-attempt timeout, come from config through the caller).
+ */
+export const PROBE_LIMITS = {
   hosts: ['127.0.0.1', 'localhost'],
-  timeoutMs: 2000,
   concurrency: 4,
   maxCandidates: 16,
   totalTimeoutMs: 30_000
@@ -111,15 +110,15 @@ interface Task {
  */
 export async function probeCandidates(
   candidates: Candidate[],
-  options: ProbeOptions = {}
+  options: ProbeOptions
 ): Promise<ProbeResult> {
   const settings = {
-    paths: options.paths ?? [...DEFAULT_PROBE_OPTIONS.paths],
-    hosts: options.hosts ?? [...DEFAULT_PROBE_OPTIONS.hosts],
-    timeoutMs: options.timeoutMs ?? DEFAULT_PROBE_OPTIONS.timeoutMs,
-    concurrency: options.concurrency ?? DEFAULT_PROBE_OPTIONS.concurrency,
-    maxCandidates: options.maxCandidates ?? DEFAULT_PROBE_OPTIONS.maxCandidates,
-    totalTimeoutMs: options.totalTimeoutMs ?? DEFAULT_PROBE_OPTIONS.totalTimeoutMs
+    paths: options.paths,
+    hosts: options.hosts ?? [...PROBE_LIMITS.hosts],
+    timeoutMs: options.timeoutMs,
+    concurrency: options.concurrency ?? PROBE_LIMITS.concurrency,
+    maxCandidates: options.maxCandidates ?? PROBE_LIMITS.maxCandidates,
+    totalTimeoutMs: options.totalTimeoutMs ?? PROBE_LIMITS.totalTimeoutMs
   }
   validate(settings)
   const limit = limitSignal(options.signal, settings.totalTimeoutMs)

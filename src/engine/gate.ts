@@ -66,8 +66,6 @@ export const CHECK_THRESHOLDS: Readonly<Record<SuiteId, Readonly<Record<string, 
     }
   }
 
-export const NO_GATE: RunGate = { thresholdMisses: [], regressions: [] }
-
 function explicitIn(config: RunReport['config']): {
   keys: ReadonlySet<string>
   values: Record<string, unknown>

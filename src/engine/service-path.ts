@@ -79,7 +79,7 @@ export const LANE_REOPEN_TRIES = 3
  */
 export const LOSSY_WAVE = 5
 export const LOSSY_PHASE_MS = 3_000
-export const LOSSY_MIN_JUDGED = LOSSY_WAVE
+const LOSSY_MIN_JUDGED = LOSSY_WAVE
 
 /**
  * One connection a suite probes over. On a lossy path a drop is the relay's

@@ -17,8 +17,6 @@ import type { ServiceControl } from '../suites/types.js'
 import { spawnGroup, stopGroup, type ServiceGroup } from './service-group.js'
 
 export const SERVICE_DEFAULTS = Object.freeze({
-  // The seed's budget for a service to come up in CI (server_ready_timeout).
-  readyTimeoutMs: 30_000,
   // Four handshake attempts a second: quick to notice readiness, light on a booting service.
   pollIntervalMs: 250,
   // Each readiness handshake is bounded so a half-open port cannot stall the poll.
@@ -37,8 +35,8 @@ export interface ServiceOptions {
   command: string
   /** ws:// URL that must accept a handshake once the service is ready. */
   url: string
-  /** Default 30000 ms. */
-  readyTimeoutMs?: number
+  /** How long the service gets to accept a handshake, ms (config server_ready_timeout). */
+  readyTimeoutMs: number
   cwd?: string
   env?: NodeJS.ProcessEnv
   /** Directory of the log file (default RUNNER_TEMP, else the OS temp directory). */
@@ -141,7 +139,7 @@ interface Resolved {
 }
 
 function resolveOptions(options: ServiceOptions): Resolved {
-  const readyTimeoutMs = options.readyTimeoutMs ?? SERVICE_DEFAULTS.readyTimeoutMs
+  const readyTimeoutMs = options.readyTimeoutMs
   const pollIntervalMs = options.pollIntervalMs ?? SERVICE_DEFAULTS.pollIntervalMs
   const stopGraceMs = options.stopGraceMs ?? SERVICE_DEFAULTS.stopGraceMs
   positive('readyTimeoutMs', readyTimeoutMs)

@@ -22,7 +22,6 @@ import {
 import { where, type CallContext, type OpenIssue } from './issue-api.js'
 import { buildRecoveredSection, buildRecoveryComment, type RunIdentity } from './issue-body.js'
 import {
-  ISSUE_DEFAULTS,
   isFailingRun,
   syncIssueThread,
   type IssueThreadResult,
@@ -39,20 +38,17 @@ export interface SyncAlertIssueOptions extends Omit<IssueThreadTarget, 'assignee
   runId?: string
   branch?: string
   commit?: string
-  /** Extra label on an issue opened by an alert (default 'websocket-health-prediction'). */
-  predictionLabel?: string
+  /** Extra label on an issue opened by an alert (config alert_issue_label). */
+  predictionLabel: string
 }
 
-export const ALERT_ISSUE_DEFAULTS = {
-  predictionLabel: 'websocket-health-prediction',
-  /** Comment pages of 100 read to find ws-health's last comment. */
-  maxCommentPages: 10
-} as const
+/** Comment pages of 100 read to find ws-health's last comment. */
+const MAX_COMMENT_PAGES = 10
 
 /** Pages through the issue's comments (bounded) and returns ws-health's last one, or null. */
 async function lastOwnComment(ctx: CallContext, issueNumber: number): Promise<string | null> {
   let last: string | null = null
-  for (let page = 1; page <= ALERT_ISSUE_DEFAULTS.maxCommentPages; page += 1) {
+  for (let page = 1; page <= MAX_COMMENT_PAGES; page += 1) {
     const { data } = await ctx.octokit.rest.issues.listComments({
       ...where(ctx),
       issue_number: issueNumber,
@@ -78,7 +74,7 @@ export function alertStrategy(options: SyncAlertIssueOptions): ThreadStrategy {
     branch: options.branch,
     commit: options.commit
   }
-  const failing = isFailingRun(report.status, options.issueOn ?? ISSUE_DEFAULTS.issueOn)
+  const failing = isFailingRun(report.status, options.issueOn)
   const alerting = alerts.length > 0 && trend !== null
   // No alert: a passing run is a recovery, exactly as in the failure lifecycle.
   const intent: ThreadIntent = failing
@@ -88,7 +84,7 @@ export function alertStrategy(options: SyncAlertIssueOptions): ThreadStrategy {
       : report.status === 'passed'
         ? 'recover'
         : 'observe'
-  const predictionLabel = (options.predictionLabel ?? ALERT_ISSUE_DEFAULTS.predictionLabel).trim()
+  const predictionLabel = options.predictionLabel.trim()
   return {
     name: 'Predictive alert issue',
     optOut: 'alert_issue: false',

@@ -13,7 +13,6 @@ import {
   buildRecoveryComment
 } from './issue-body.js'
 import {
-  ISSUE_DEFAULTS,
   isFailingRun,
   syncIssueThread,
   type IssueThreadResult,
@@ -37,10 +36,7 @@ export function failureStrategy(options: SyncFailureIssueOptions): ThreadStrateg
     branch: options.branch,
     commit: options.commit
   }
-  const intent: ThreadIntent = isFailingRun(
-    report.status,
-    options.issueOn ?? ISSUE_DEFAULTS.issueOn
-  )
+  const intent: ThreadIntent = isFailingRun(report.status, options.issueOn)
     ? 'report'
     : // Only a passing run is a recovery; a degraded run below `issueOn` leaves the issue as it is.
       report.status === 'passed'

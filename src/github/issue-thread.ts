@@ -43,9 +43,9 @@ export interface IssueThreadResult {
   warning?: string
 }
 
-export const ISSUE_DEFAULTS = {
-  issueOn: 'failed' as IssueOn,
-  labels: ['websocket-health'] as readonly string[],
+/** Bounds of the thread's API work (not user settings; the user's defaults live in the config schema). */
+export const ISSUE_LIMITS = {
+  /** Bound on all API calls of one sync together, unless the target sets timeoutMs, ms. */
   timeoutMs: 30_000,
   /** GitHub allows 10 assignees per issue. */
   maxAssignees: 10,
@@ -72,14 +72,14 @@ export interface IssueThreadTarget {
   repo: { owner: string; repo: string }
   /** Workflow name: with the report's target, it identifies the thread. */
   workflow: string
-  /** Tracking labels; the first one also finds the open issue (default ['websocket-health']). */
-  labels?: string[]
+  /** Tracking labels, at least one (config issue_labels); the first one also finds the open issue. */
+  labels: readonly string[]
   /** Logins assigned to a new issue (default none, at most 10). */
   assignees?: string[]
-  /** Validated like the `issue_on` setting. */
-  issueOn?: IssueOn
+  /** Config issue_on; validated like it. */
+  issueOn: IssueOn
   log: IssueLog
-  /** Bound on all API calls of one sync together, in ms (default 30 000). */
+  /** Bound on all API calls of one sync together, in ms (default ISSUE_LIMITS.timeoutMs). */
   timeoutMs?: number
 }
 
@@ -117,10 +117,9 @@ export interface ThreadStrategy {
 
 const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/
 
-/** Trimmed labels, the default tracking label when none is left. */
-function trackingLabels(labels: readonly string[] | undefined): string[] {
-  const trimmed = (labels ?? []).map((l) => l.trim()).filter((l) => l !== '')
-  return trimmed.length > 0 ? trimmed : [...ISSUE_DEFAULTS.labels]
+/** Trimmed labels, blanks dropped. */
+function trackingLabels(labels: readonly string[]): string[] {
+  return labels.map((l) => l.trim()).filter((l) => l !== '')
 }
 
 function validate(
@@ -137,18 +136,19 @@ function validate(
   if (!target.repo?.owner || !target.repo?.repo)
     bad('repository', target.repo, 'an owner and a name')
   if (!target.workflow) bad('workflow', target.workflow, 'a non-empty workflow name')
-  const issueOn = target.issueOn ?? ISSUE_DEFAULTS.issueOn
+  const issueOn = target.issueOn
   if (issueOn !== 'failed' && issueOn !== 'degraded') bad('issue_on', issueOn, 'failed or degraded')
+  if (labels.length === 0) bad('issue_labels', target.labels, 'at least one label')
   for (const label of labels) {
     if (label.length === 0 || label.length > 50 || label.includes(',')) {
       bad('issue_labels', label, 'labels of 1-50 characters without commas')
     }
   }
-  if (assignees.length > ISSUE_DEFAULTS.maxAssignees)
+  if (assignees.length > ISSUE_LIMITS.maxAssignees)
     bad('issue_assignees', assignees, 'at most 10 logins')
   for (const login of assignees)
     if (!LOGIN.test(login)) bad('issue_assignees', login, 'GitHub logins')
-  const timeoutMs = target.timeoutMs ?? ISSUE_DEFAULTS.timeoutMs
+  const timeoutMs = target.timeoutMs ?? ISSUE_LIMITS.timeoutMs
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
     bad('timeoutMs', timeoutMs, 'a positive number of ms')
 }
@@ -177,7 +177,8 @@ export async function syncIssueThread(
   }
   const none: Partial = { issueNumber: null, action: 'none' }
   if (strategy.intent === 'skip') return none
-  const labels = trackingLabels(target.labels)
+  // A JavaScript caller may still leave labels out: validate() then names issue_labels.
+  const labels = trackingLabels(target.labels ?? [])
   const assignees = (target.assignees ?? [])
     .map((a) => a.trim().replace(/^@/, ''))
     .filter((a) => a !== '')
@@ -199,12 +200,12 @@ export async function syncIssueThread(
       token: target.token,
       apiUrl: target.apiUrl,
       repo: target.repo,
-      timeoutMs: target.timeoutMs ?? ISSUE_DEFAULTS.timeoutMs,
+      timeoutMs: target.timeoutMs ?? ISSUE_LIMITS.timeoutMs,
       warn: (m: string) => log.warning(m)
     })
     const key = issueKey(target.workflow, target.report.target)
     const search = (): Promise<OpenIssue | null> =>
-      findOpenIssue(ctx, labels[0] as string, key, ISSUE_DEFAULTS.maxSearchPages)
+      findOpenIssue(ctx, labels[0] as string, key, ISSUE_LIMITS.maxSearchPages)
     let open = await search()
     if (open === null) {
       if (strategy.intent !== 'report') return none

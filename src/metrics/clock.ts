@@ -32,8 +32,3 @@ export const systemClock: Clock = {
       signal?.addEventListener('abort', onAbort, { once: true })
     })
 }
-
-/** Milliseconds between two `Clock.now()` readings. */
-export function elapsedMs(startNs: bigint, endNs: bigint): number {
-  return Number(endNs - startNs) / 1e6
-}

@@ -7,19 +7,6 @@ import { makeDirs } from '../make-dirs.js'
 import { dirname, resolve } from 'node:path'
 import type { MetricValue, RunMetrics, RunReport, SuiteResult } from '../engine/model.js'
 
-/** Top-level keys of schema version 1, in order. */
-export const REPORT_KEYS = [
-  'schemaVersion',
-  'status',
-  'healthScore',
-  'target',
-  'startedAt',
-  'durationMs',
-  'config',
-  'suites',
-  'metrics'
-] as const
-
 /** Optional blocks later issues add; written only when present. */
 export const OPTIONAL_REPORT_KEYS = [
   'chaos',

@@ -4,10 +4,11 @@
  * acknowledged under the run's probe protocol.
  */
 import type { BackoffOptions } from '../client/backoff.js'
+import type { BreakerOptions } from '../client/breaker.js'
 import { createReconnectingClient, type ReconnectingClient } from '../client/reconnecting-client.js'
 import { messageCapBytes } from '../client/message-cap.js'
 import type { ResumeOptions } from '../client/resume-options.js'
-import type { Config } from '../config/schema.js'
+import { RESUME_NAME_DEFAULTS, type Config } from '../config/schema.js'
 import { createRandom } from '../chaos/random.js'
 import type { ServicePath } from '../engine/service-path.js'
 import { runSeed } from '../engine/suite-relay.js'
@@ -77,17 +78,24 @@ export function suiteBackoff(config: Config, maxAttempts: number): BackoffOption
   }
 }
 
+/** The suite's circuit breaker (config self_healing.breaker_*). */
+export function suiteBreaker(config: Config): BreakerOptions {
+  return {
+    failureThreshold: config.selfHealing.breakerThreshold,
+    resetTimeoutMs: config.selfHealing.breakerResetMs
+  }
+}
+
 /** Resume carrier for the clients, or undefined when the check is off. */
 export function resumeOptions(config: Config): ResumeOptions | undefined {
   const sh = config.selfHealing
   if (sh.resume === 'off') return undefined
-  return {
-    // `auto` resumes by query parameter, the carrier the reference protocol reads first.
-    via: sh.resume === 'auto' ? 'query' : sh.resume,
-    ...(sh.resumeName ? { name: sh.resumeName } : {}),
-    tokenField: sh.resumeTokenField,
-    messageType: 'session'
-  }
+  // The token arrives in the reference protocol's `{"type":"session","token":...}` greeting.
+  const reply = { tokenField: sh.resumeTokenField, messageType: 'session' }
+  if (sh.resume === 'message') return { ...reply, via: 'message' }
+  // `auto` resumes by query parameter, the carrier the reference protocol reads first.
+  const via = sh.resume === 'auto' ? 'query' : sh.resume
+  return { ...reply, via, name: sh.resumeName ?? RESUME_NAME_DEFAULTS[via] }
 }
 
 /**
@@ -157,13 +165,7 @@ export function suiteClient(ctx: SuiteContext, url: string, plan: ClientPlan): R
     maxPayload: messageCapBytes(config),
     compression: config.compression,
     backoff: suiteBackoff(config, plan.maxAttempts),
-    maxReconnectAttempts: plan.maxAttempts,
-    breaker: plan.breaker
-      ? {
-          failureThreshold: config.selfHealing.breakerThreshold,
-          resetTimeoutMs: config.selfHealing.breakerResetMs
-        }
-      : null,
+    breaker: plan.breaker ? suiteBreaker(config) : null,
     random: createRandom(seed).next,
     ...(plan.resume ? { resume: plan.resume } : {}),
     idPrefix: `sh${plan.name}`,
