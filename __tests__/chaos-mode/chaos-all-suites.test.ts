@@ -71,7 +71,7 @@ describe('chaos_mode, default faults, all six suites, healthy service', () => {
     const concurrent = report.suites.find((s) => s.id === 'concurrent-connections')
     expect(concurrent?.checks.find((c) => c.id === 'fairness-throughput')).toMatchObject({
       status: 'skipped',
-      message: expect.stringContaining('chaos delay faults on')
+      message: expect.stringContaining('relay delay faults on')
     })
     // Latency is judged on the service's own time, the relay's holds taken out.
     const latency = report.suites.find((s) => s.id === 'latency-performance')

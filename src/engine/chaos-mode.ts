@@ -14,7 +14,6 @@ import {
 } from '../chaos/faults.js'
 import { randomSeed } from '../chaos/random.js'
 import { startChaosRelay, type ChaosRelay } from '../chaos/relay.js'
-import type { InjectedFaults } from '../chaos/relay-types.js'
 import { messageCapBytes } from '../client/message-cap.js'
 import type { Connect, ConnectionOptions } from '../client/types.js'
 import type { Config } from '../config/schema.js'
@@ -49,14 +48,6 @@ export function faultOverrides(config: Config): FaultOverrides {
     if (Object.keys(set).length > 0) overrides[fault] = set
   }
   return overrides as FaultOverrides
-}
-
-/**
- * The faults chaos mode applies (the seed's defaults where the config sets
- * none), or undefined without chaos mode. Validated by startChaosMode first.
- */
-export function chaosFaults(config: Config): FaultConfig | undefined {
-  return config.chaosMode ? resolveFaults(faultOverrides(config), DEFAULT_FAULTS) : undefined
 }
 
 /**
@@ -272,48 +263,4 @@ export function chaosProbeTimeoutMs(
     messageTimeoutMs,
     Math.max(CHAOS_PROBE_MIN_TIMEOUT_MS, slowest + CHAOS_PROBE_MARGIN_MS)
   )
-}
-
-/**
- * ProbeRunOptions for a suite under chaos (`resendAfterMs`, `maxResends`)
- * from the config's faults (the seed's defaults where unset); empty without
- * chaos mode, so a plain run is unchanged.
- */
-export function chaosResendOptions(
-  config: Config
-): { resendAfterMs: number; maxResends: number } | Record<string, never> {
-  const faults = chaosFaults(config)
-  if (faults === undefined) return {}
-  return {
-    resendAfterMs: chaosProbeTimeoutMs(faults, config.thresholds.messageTimeoutMs),
-    maxResends: CHAOS_PROBE_MAX_RESENDS
-  }
-}
-
-/**
- * What the relay injected from now on: a suite takes this at its start and
- * reads it when judging, so it excuses no more lost probes or pings than
- * the relay really dropped while it ran (suites run one at a time). Zeros
- * without chaos mode.
- */
-export function injectedSince(read?: () => Readonly<InjectedFaults>): () => InjectedFaults {
-  const zero: InjectedFaults = {
-    disconnects: 0,
-    delays: 0,
-    losses: 0,
-    slowResponses: 0,
-    outages: 0
-  }
-  if (!read) return () => ({ ...zero })
-  const start = { ...read() }
-  return () => {
-    const now = read()
-    return {
-      disconnects: now.disconnects - start.disconnects,
-      delays: now.delays - start.delays,
-      losses: now.losses - start.losses,
-      slowResponses: now.slowResponses - start.slowResponses,
-      outages: now.outages - start.outages
-    }
-  }
 }

@@ -367,10 +367,6 @@ async function runOnce(
       openSocket: options.openSocket,
       recordReconnect: options.recordReconnect,
       replyIntegrity: options.replyIntegrity,
-      // Until latency-performance and concurrent-connections read the relay through `path`.
-      ...(options.relay
-        ? { chaosInjected: options.relay.injected, chaosHeldMs: options.relay.heldBetween }
-        : {}),
       path: createServicePath({
         config: options.config,
         connect: options.connect,

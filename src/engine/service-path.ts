@@ -29,12 +29,7 @@ import type {
 import type { Config } from '../config/schema.js'
 import { HealthError, isHealthError } from '../errors.js'
 import type { Clock } from '../metrics/clock.js'
-import {
-  CHAOS_PROBE_MAX_RESENDS,
-  chaosProbeTimeoutMs,
-  chaosRetryWindowMs,
-  injectedSince
-} from './chaos-mode.js'
+import { CHAOS_PROBE_MAX_RESENDS, chaosProbeTimeoutMs, chaosRetryWindowMs } from './chaos-mode.js'
 import type { MetricValue } from './model.js'
 import {
   MESSAGE_TOO_BIG,
@@ -427,6 +422,33 @@ function createLedger(relay: FaultSource | undefined): FaultLedger {
     unexcusedResends(resent) {
       const hits = injected()
       return Math.max(0, resent - (hits.losses + hits.disconnects))
+    }
+  }
+}
+
+/**
+ * What the relay injected from now on: a ledger takes this when it opens, so
+ * a suite excuses no more than the relay did while it ran (suites run one at
+ * a time). Zeros without a relay.
+ */
+function injectedSince(read?: () => Readonly<InjectedFaults>): () => InjectedFaults {
+  const zero: InjectedFaults = {
+    disconnects: 0,
+    delays: 0,
+    losses: 0,
+    slowResponses: 0,
+    outages: 0
+  }
+  if (!read) return () => ({ ...zero })
+  const start = { ...read() }
+  return () => {
+    const now = read()
+    return {
+      disconnects: now.disconnects - start.disconnects,
+      delays: now.delays - start.delays,
+      losses: now.losses - start.losses,
+      slowResponses: now.slowResponses - start.slowResponses,
+      outages: now.outages - start.outages
     }
   }
 }

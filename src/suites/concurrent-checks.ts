@@ -1,7 +1,7 @@
 /**
  * The concurrent-connections suite's checks from what its load pool
  * measured: all opened (against what this process could open), no drops
- * (or, under chaos, every injected drop healed), every connection served,
+ * (or, on a path that drops connections, every drop healed), every connection served,
  * fairness of throughput and latency, and latency stable across the ramp.
  * Measuring stays in concurrent-connections.ts.
  */
@@ -13,8 +13,8 @@ import { fairness, type Fairness } from '../engine/per-connection.js'
 import type { StepFigures } from '../engine/ramp.js'
 import { HealthError, describeError } from '../errors.js'
 
-/** Under chaos, fairness compares only connections with at least this many replies. */
-export const CHAOS_MIN_FAIR_REPLIES = 3
+/** On a lossy path, fairness compares only connections with at least this many replies. */
+export const LOSSY_MIN_FAIR_REPLIES = 3
 
 const IDS = {
   opened: { id: 'all-opened', title: 'all connections opened' },
@@ -29,7 +29,7 @@ const IDS = {
 export interface ConcurrencyFigures {
   slots: readonly LoadSlot[]
   totals: Readonly<PoolTotals>
-  /** Heal figures under chaos (undefined otherwise). */
+  /** Heal figures when the path heals drops (undefined otherwise). */
   heal: Readonly<HealFigures> | undefined
   openError: unknown
   /** First error a probe failed with other than a timeout; names the cause when none was served. */
@@ -47,10 +47,12 @@ export interface ConcurrencyFigures {
   thresholds: Thresholds
   /** Latencies below this (ms) count as equal for fairness and stability. */
   floorMs: number
-  /** Under chaos: a drop reopened within this many ms counts as healed. */
+  /** When the path heals drops: a drop reopened within this many ms counts as healed. */
   healWithinMs: number | undefined
-  /** Under chaos: the most the delay faults add to one reply (ms); 0 otherwise. */
-  injectedDelayMs: number
+  /** The path drops connections and loses messages itself (ServicePath.lossy). */
+  lossy: boolean
+  /** The most the path's delays add to one reply (ms; 0 on a direct path). */
+  addedDelayMs: number
 }
 
 /** The suite's checks; `fair` is null when no connection opened (nothing else could be judged). */
@@ -59,7 +61,7 @@ export function judgeConcurrency(input: ConcurrencyFigures): {
   fair: Fairness | null
 } {
   const { slots, totals, heal, openError, total, planned, attempted, fdExhausted, steps } = input
-  const { thresholds, floorMs, healWithinMs, injectedDelayMs } = input
+  const { thresholds, floorMs, healWithinMs, lossy, addedDelayMs } = input
   const margin = thresholds.degradedMargin
   const opened = slots.length
   const checks: Check[] = []
@@ -110,7 +112,7 @@ export function judgeConcurrency(input: ConcurrencyFigures): {
         value: unhealed,
         unit: 'count',
         expected: 0,
-        message: `${unhealed} of ${totals.drops} injected drops not healed within ${healWithinMs} ms across ${opened} connections (${heal.healed} reopened and served again${heal.pendingAtClose > 0 ? `, ${heal.pendingAtClose} reopenings still pending at close` : ''}; ${heal.lostToDrops} probes lost with a drop, not judged${dropCodes.length > 0 ? `; close codes ${dropCodes.join(', ')}` : ''})`,
+        message: `${unhealed} of ${totals.drops} drops not healed within ${healWithinMs} ms across ${opened} connections (${heal.healed} reopened and served again${heal.pendingAtClose > 0 ? `, ${heal.pendingAtClose} reopenings still pending at close` : ''}; ${heal.lostToDrops} probes lost with a drop, not judged${dropCodes.length > 0 ? `; close codes ${dropCodes.join(', ')}` : ''})`,
         code: unhealed === 0 ? undefined : 'WSH_ERR_CONNECTION_LOST'
       })
     )
@@ -130,14 +132,13 @@ export function judgeConcurrency(input: ConcurrencyFigures): {
       })
     )
   const fair = fairness(slots, floorMs)
-  // Under chaos a connection's throughput is over its time up (activeMs), and only
+  // On a lossy path a connection's throughput is over its time up (activeMs), and only
   // connections heard often enough are compared: a drop can leave one with too few replies.
-  const fairSlots =
-    heal === undefined
-      ? slots
-      : slots.filter((s) => s.activeMs > 0 && s.replies >= CHAOS_MIN_FAIR_REPLIES)
-  const judgedFair = heal === undefined ? fair : fairness(fairSlots, floorMs)
-  // Under chaos a connection whose every probe went with an injected drop (or was still in
+  const fairSlots = lossy
+    ? slots.filter((s) => s.activeMs > 0 && s.replies >= LOSSY_MIN_FAIR_REPLIES)
+    : slots
+  const judgedFair = lossy ? fairness(fairSlots, floorMs) : fair
+  // When drops heal, a connection whose every probe went with a drop (or was still in
   // flight at the end) was never judged: it is left out, and said so, instead of failed.
   const unjudged =
     heal === undefined
@@ -153,7 +154,7 @@ export function judgeConcurrency(input: ConcurrencyFigures): {
       value: fair.served,
       unit: 'count',
       expected: opened - unjudged,
-      message: `${fair.served} of ${opened} connections got at least one reply (${totals.timeouts} probes timed out, ${totals.failures} failed${heal === undefined ? '' : `; ${unjudged} connections not judged: their probes all went with injected drops or were still in flight`})${servedOk || failedBy === undefined ? '' : `; first failure: ${describeError(failedBy)}`}`,
+      message: `${fair.served} of ${opened} connections got at least one reply (${totals.timeouts} probes timed out, ${totals.failures} failed${heal === undefined ? '' : `; ${unjudged} connections not judged: their probes all went with healed drops or were still in flight`})${servedOk || failedBy === undefined ? '' : `; first failure: ${describeError(failedBy)}`}`,
       code: servedOk ? undefined : (errorCodeOf(failedBy) ?? 'WSH_ERR_MESSAGE_TIMEOUT')
     })
   )
@@ -166,7 +167,7 @@ export function judgeConcurrency(input: ConcurrencyFigures): {
       ? skipped(
           IDS[key].id,
           IDS[key].title,
-          `${fairSlots.length} of ${opened} connections had ${CHAOS_MIN_FAIR_REPLIES} replies while up under chaos; two are needed to compare`
+          `${fairSlots.length} of ${opened} connections had ${LOSSY_MIN_FAIR_REPLIES} replies while up; two are needed to compare`
         )
       : jain === null
         ? failedToMeasure(
@@ -181,21 +182,21 @@ export function judgeConcurrency(input: ConcurrencyFigures): {
             op: '>=',
             limit: thresholds.minFairness,
             margin,
-            detail: `Jain's index over ${fairSlots.length} connections${heal === undefined ? '' : ' (throughput over their time up, under chaos)'}; max/median ${round(spread)}`
+            detail: `Jain's index over ${fairSlots.length} connections${lossy ? ' (throughput over their time up)' : ''}; max/median ${round(spread)}`
           })
-  // One probe is in flight per connection, so under delay faults a connection's throughput is set by
-  // how many of its replies the relay held: comparing it across connections would judge the faults.
+  // One probe is in flight per connection, so with delays the path adds a connection's throughput is
+  // set by how many of its replies the path held: comparing it across connections would judge them.
   checks.push(
-    injectedDelayMs > 0
+    addedDelayMs > 0
       ? skipped(
           IDS.throughput.id,
           IDS.throughput.title,
-          `chaos delay faults on: with one probe in flight per connection, throughput follows which replies the relay delayed (up to ${injectedDelayMs} ms each), not the service`
+          `relay delay faults on: with one probe in flight per connection, throughput follows which replies the relay delayed (up to ${addedDelayMs} ms each), not the service`
         )
       : fairnessCheck('throughput', judgedFair.throughputJain, judgedFair.throughputSpread)
   )
   checks.push(fairnessCheck('latency', judgedFair.latencyJain, judgedFair.latencySpread))
-  checks.push(stabilityCheck(steps, floorMs, thresholds.maxDegradation, margin, heal !== undefined))
+  checks.push(stabilityCheck(steps, floorMs, thresholds.maxDegradation, margin, lossy))
   return { checks, fair }
 }
 
@@ -209,11 +210,11 @@ export function stabilityCheck(
   floorMs: number,
   maxDegradation: number,
   margin: number,
-  chaos = false
+  lossy = false
 ): Check {
-  // Under chaos a short step can be silent because of injected drops and slow responses
-  // alone (no-drops judges whether those healed), so it is left out, not failed.
-  const silent = chaos ? undefined : steps.find((s) => s.sent > 0 && s.replies === 0)
+  // On a lossy path a short step can be silent because of its drops and slow responses
+  // alone (no-drops judges those), so it is left out, not failed.
+  const silent = lossy ? undefined : steps.find((s) => s.sent > 0 && s.replies === 0)
   if (silent !== undefined) {
     return measure({
       ...IDS.stable,

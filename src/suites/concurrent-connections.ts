@@ -4,10 +4,10 @@
  * (open loop: each RTT counts from the probe's scheduled send), and checks
  * that all opened, none dropped, every one was served fairly (Jain's index
  * and max/median spread of throughput and latency) and that p95 latency
- * stayed stable from the first ramp step to the last.
+ * stayed stable from the first ramp step to the last. On a path that
+ * drops connections (SuiteContext.path) what no-drops judges is whether
+ * each drop healed.
  */
-import { maxInjectedDelayMs } from '../chaos/injected-delay.js'
-import { chaosFaults, chaosProbeTimeoutMs, chaosRetryWindowMs } from '../engine/chaos-mode.js'
 import { connectionBudget, readFdLimit, type FdLimit } from '../engine/fd-limit.js'
 import { createLoadPool, MAX_RECONNECTS, type LoadPool } from '../engine/load-pool.js'
 import type { Check, MetricValue } from '../engine/model.js'
@@ -15,7 +15,7 @@ import { perConnectionMetrics } from '../engine/per-connection.js'
 import { rampTargets, runStep, type StepFigures } from '../engine/ramp.js'
 import { judgeConcurrency } from './concurrent-checks.js'
 
-export { CHAOS_MIN_FAIR_REPLIES } from './concurrent-checks.js'
+export { LOSSY_MIN_FAIR_REPLIES } from './concurrent-checks.js'
 import {
   crossTalkCheck,
   duplicatesCheck,
@@ -27,11 +27,12 @@ import type { Suite, SuiteContext } from './types.js'
 /** Ramp steps from a quarter of the connections to all of them. */
 export const RAMP_STEPS = 4
 /**
- * Ramp steps under chaos mode: the fewest that still show latency as
- * connections grow. Every step waits out the slowest injected delay before
- * it is measured, so four would cost the run's deadline seconds it lacks.
+ * Ramp steps on a lossy path: the fewest that still show latency as
+ * connections grow. Every step waits out the slowest round trip the path
+ * allows before it is measured, so four would cost the run's deadline
+ * seconds it lacks.
  */
-export const CHAOS_RAMP_STEPS = 2
+export const LOSSY_RAMP_STEPS = 2
 /** Each connection sends at most one probe per this many ms, so the offered load stays modest. */
 export const MIN_PROBE_INTERVAL_MS = 100
 /**
@@ -63,21 +64,19 @@ async function run(ctx: SuiteContext, options: ConcurrentSuiteOptions): Promise<
   const integrityBefore = integrityNow(ctx)
   const { thresholds } = config
   const total = config.connectionCount
-  const faults = chaosFaults(config)
-  // Under chaos, latencies within what the injected delays alone add count as equal too:
-  // fairness and stability then judge the service, not which probes the relay slowed.
-  const injectedDelayMs = faults === undefined ? 0 : maxInjectedDelayMs(faults)
-  const floorMs = Math.max(1, thresholds.p95LatencyMs * LATENCY_FLOOR_SHARE, injectedDelayMs)
+  // Latencies within what the path's delays alone add count as equal too: fairness and
+  // stability then judge the service, not which probes the path slowed.
+  const addedDelayMs = ctx.path.maxAddedDelayMs
+  const floorMs = Math.max(1, thresholds.p95LatencyMs * LATENCY_FLOOR_SHARE, addedDelayMs)
   const intervalMs = Math.max(MIN_PROBE_INTERVAL_MS, (total * 1000) / MAX_SUITE_RATE)
-  // Under chaos the relay drops connections on purpose: what is judged is whether each drop
-  // healed (reopened within the chaos connector's retry window and served again).
-  // The connector starts its last attempt at the end of its window: that handshake may take connect_time.
-  // With a scheduled outage window (chaos.outage) every drop is still judged as one, as before:
-  // healing applies to the per-message faults only (the lead may extend it to outages).
+  // Where the path drops connections on purpose, what is judged is whether each drop healed
+  // (reopened within the path's heal window and served again). The connector starts its last
+  // attempt at the end of that window: that handshake may take connect_time. Without a heal
+  // window (a direct path, or a scheduled outage) every drop is judged as one.
   const healWithinMs =
-    faults === undefined || config.chaos.outage !== undefined
+    ctx.path.healWindowMs === undefined
       ? undefined
-      : chaosRetryWindowMs(faults) + thresholds.connectTimeMs
+      : ctx.path.healWindowMs + thresholds.connectTimeMs
   const pool = createLoadPool({
     connect: ctx.connect,
     clock,
@@ -107,7 +106,7 @@ async function run(ctx: SuiteContext, options: ConcurrentSuiteOptions): Promise<
     options.descriptorsPerConnection ?? 1
   )
   const planned = Math.max(1, Math.min(total, fdBudget))
-  const targets = rampTargets(planned, faults ? CHAOS_RAMP_STEPS : RAMP_STEPS)
+  const targets = rampTargets(planned, ctx.path.lossy ? LOSSY_RAMP_STEPS : RAMP_STEPS)
   const openMs = (planned * 1000) / config.openRatePerSec
   // Every connection must send at least once per step (phases spread over one interval).
   const stepMs = Math.max(
@@ -124,10 +123,10 @@ async function run(ctx: SuiteContext, options: ConcurrentSuiteOptions): Promise<
       const step = await runStep(pool, {
         connections: target,
         sampleMs: stepMs,
-        // Under chaos a reply the relay slowed may take the injected delay to arrive, and a probe
-        // it lost would hold the settle for the whole step: wait for the slowest round trip only.
-        settleMs: faults
-          ? chaosProbeTimeoutMs(faults, thresholds.messageTimeoutMs)
+        // On a lossy path a slowed reply may take the added delay to arrive, and a probe the
+        // path lost would hold the settle for the whole step: wait for the slowest round trip only.
+        settleMs: ctx.path.lossy
+          ? ctx.path.tries.timeoutMs
           : Math.min(thresholds.messageTimeoutMs, stepMs),
         clock,
         onOpened: (open) => {
@@ -165,7 +164,8 @@ async function run(ctx: SuiteContext, options: ConcurrentSuiteOptions): Promise<
     thresholds,
     floorMs,
     healWithinMs,
-    injectedDelayMs
+    lossy: ctx.path.lossy,
+    addedDelayMs
   })
   // Many connections at once are where a misrouted reply shows: judged here, critical.
   const integrity = integritySince(integrityBefore, integrityNow(ctx))

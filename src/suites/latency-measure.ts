@@ -6,22 +6,20 @@
  *   (`probe_rate` probes/s over `latency_connections`), each round trip
  *   measured from its intended send time (src/engine/open-loop.ts), so a
  *   stall counts in every probe it held up.
- * - closed loop (`latency_mode: closed`, and always under chaos mode): one
- *   probe at a time on one connection, the next sent when the last is
- *   answered; a stall then is one slow sample (coordinated omission).
+ * - closed loop (`latency_mode: closed`, and always on a lossy path): one
+ *   probe at a time on one lane, the next sent when the last is answered; a
+ *   stall then is one slow sample (coordinated omission).
  *
- * Under chaos mode a dropped connection is reopened and a probe the relay
- * lost is resent (probes.ts), but no more resends are excused than the
- * relay lost or dropped messages during the suite, and each round trip
- * loses what the relay held its request and reply for
- * (SuiteContext.chaosHeldMs). That ledger assumes sequential round trips,
- * which is why chaos mode measures closed loop.
+ * Both go through the service path (SuiteContext.path): on a lossy path
+ * the lane reopens a dropped connection and a lost probe is resent, but the
+ * ledger excuses no more resends than the path lost or dropped messages
+ * during the suite, and takes out of each round trip what the path held
+ * its request and reply for. That hold ledger assumes sequential round
+ * trips, which is why a lossy path measures closed loop.
  */
-import type { Connection } from '../client/types.js'
-import { chaosResendOptions, injectedSince } from '../engine/chaos-mode.js'
 import type { MetricValue } from '../engine/model.js'
 import { runOpenLoop } from '../engine/open-loop.js'
-import { closeQuietly, connectWithin, runProbes } from '../engine/probes.js'
+import type { Lane } from '../engine/service-path.js'
 import type { ErrorCode } from '../errors.js'
 import { summarize } from '../metrics/recorder.js'
 import type { SuiteContext } from './types.js'
@@ -64,8 +62,10 @@ export interface LatencyMeasurement {
   lossCode: ErrorCode
   /** Appended to the checks' messages: how it was measured, what was lost. */
   detail: string
-  /** Resends not excused by what the chaos relay injected (closed loop under chaos). */
+  /** Resends beyond what the path lost or dropped (closed loop on a lossy path). */
   unexcused: number
+  /** What the path held each request and reply for was taken out of latenciesMs (the service's own time). */
+  holdsTakenOut: boolean
   /** Corrupted replies (they answer nothing). */
   corrupted: number
   firstError?: unknown
@@ -82,30 +82,34 @@ function lossCode(corrupted: number, timeouts: number, backlogged: number): Erro
   return 'WSH_ERR_CONNECTION_LOST'
 }
 
-/** Opens `count` connections (labels latency_1..); on a failure closes those opened and rethrows. */
-export async function openLatencyConnections(
-  ctx: SuiteContext,
-  count: number
-): Promise<Connection[]> {
-  const opened: Connection[] = []
+/** Opens `count` lanes (labels latency_1..); on a failure closes those opened and rethrows. */
+export async function openLatencyLanes(ctx: SuiteContext, count: number): Promise<Lane[]> {
+  const opened: Lane[] = []
+  // Replacements (a lossy path reopens dropped connections) are numbered after the first lanes.
+  let labels = count
   try {
     for (let i = 1; i <= count; i++) {
-      opened.push(await connectWithin(ctx.connect, { label: `latency_${i}` }, ctx.signal))
+      opened.push(await ctx.path.openLane({ label: `latency_${i}` }, () => `latency_${++labels}`))
     }
     return opened
   } catch (error) {
-    await Promise.all(opened.map((connection) => closeQuietly(connection)))
+    await Promise.all(opened.map((lane) => lane.close()))
     throw error
   }
 }
 
-/** Open loop over `connections` (closed when done) for the suite's budget. */
+/**
+ * Open loop over `lanes` (closed when done) for the suite's budget. The
+ * scheduler sends on each lane's connection as it is: only a path that
+ * drops nothing measures open loop (see measureLatency).
+ */
 export async function measureOpenLoop(
   ctx: SuiteContext,
-  connections: Connection[]
+  lanes: Lane[]
 ): Promise<LatencyMeasurement> {
   const { config, clock } = ctx
   const timeoutMs = config.thresholds.messageTimeoutMs
+  const connections = lanes.map((lane) => lane.current())
   const startMs = clock.nowMs()
   const result = await runOpenLoop({
     connections,
@@ -121,7 +125,7 @@ export async function measureOpenLoop(
     }
   })
   const elapsedMs = clock.nowMs() - startMs
-  await Promise.all(connections.map((connection) => closeQuietly(connection)))
+  await Promise.all(lanes.map((lane) => lane.close()))
   // Probes cut by the deadline were not given their full timeout: they are not judged.
   const judged = result.scheduled - result.abandoned
   const lost = judged - result.replies
@@ -148,6 +152,7 @@ export async function measureOpenLoop(
     lossCode: lossCode(result.corrupted, result.timeouts, result.backlogged),
     detail: `open loop at ${config.probeRate} probes/s over ${connections.length} connection(s), each measured from its intended send time; ${lost} of ${judged} probes got no intact reply (counted at ${timeoutMs} ms)${backlogText}`,
     unexcused: 0,
+    holdsTakenOut: false,
     corrupted: result.corrupted,
     ...(result.firstError === undefined ? {} : { firstError: result.firstError }),
     probes: {
@@ -170,35 +175,20 @@ export async function measureOpenLoop(
   }
 }
 
-/** Closed loop on one connection for the suite's budget (reopening it under chaos). */
+/** Closed loop on one lane for the suite's budget (a lossy path reopens it and resends). */
 export async function measureClosedLoop(
   ctx: SuiteContext,
-  first: Connection
+  lane: Lane
 ): Promise<LatencyMeasurement> {
   const { clock } = ctx
-  let connection = first
   const startMs = clock.nowMs()
   const budgetMs = ctx.budgetMs
   const timeoutMs = ctx.config.thresholds.messageTimeoutMs
   let reported = 0
-  let opened = 1
-  // Under chaos a dropped connection is the relay's injected fault: reopen it and resend.
-  const reconnect = ctx.config.chaosMode
-    ? async (): Promise<Connection> => {
-        connection.terminate()
-        connection = await connectWithin(ctx.connect, { label: `latency_${++opened}` }, ctx.signal)
-        return connection
-      }
-    : undefined
-  const injected = injectedSince(ctx.chaosInjected)
-  const result = await runProbes(connection, {
+  const ledger = ctx.path.ledger()
+  const result = await ctx.path.probe(lane, {
     count: MAX_LATENCY_PROBES,
-    timeoutMs,
     stopAtMs: startMs + budgetMs,
-    signal: ctx.signal,
-    clock,
-    ...chaosResendOptions(ctx.config),
-    ...(reconnect ? { reconnect } : {}),
     onWave(done) {
       if (done - reported < PROGRESS_EVERY) return
       reported = done
@@ -206,23 +196,22 @@ export async function measureClosedLoop(
     }
   })
   const elapsedMs = clock.nowMs() - startMs
-  await closeQuietly(connection)
+  await lane.close()
 
   const judged = result.sent - result.abandoned
-  // Under chaos a resend is excused only while the relay really lost or dropped that many
-  // messages during this suite; resends beyond that are the service's own losses.
-  const hits = injected()
-  const unexcused = Math.max(0, result.resent - (hits.losses + hits.disconnects))
+  // A resend is excused only while the path really lost or dropped that many messages during
+  // this suite; resends beyond that are the service's own losses.
+  const unexcused = ledger.unexcusedResends(result.resent)
   const lost = judged - result.replies + Math.min(unexcused, result.replies)
-  // Each round trip loses what the relay held its request and reply for (the probes are
-  // sequential on one connection, and no other suite runs): the service's own time.
-  const held = ctx.chaosHeldMs
-  const latencies = held
-    ? result.rttsMs.map((rtt, i) => Math.max(0, rtt - held(result.atMs[i] - rtt, result.atMs[i])))
-    : result.rttsMs
+  // The probes are sequential on one lane, and no other suite runs: each round trip less what
+  // the path held its request and reply for is the service's own time.
+  const latencies = result.rttsMs.map(
+    (rtt, i) => ledger.ownTimeMs(rtt, result.atMs[i] - rtt, result.atMs[i], false) ?? rtt
+  )
+  const hits = ledger.injected()
   const unexcusedText =
     unexcused > 0
-      ? `; ${unexcused} resends beyond the ${hits.losses + hits.disconnects} messages the chaos relay lost or dropped count as lost`
+      ? `; ${unexcused} resends beyond the ${hits.losses + hits.disconnects} messages the relay lost or dropped count as lost`
       : ''
   return {
     mode: 'closed',
@@ -238,6 +227,8 @@ export async function measureClosedLoop(
     lossCode: lossCode(result.corrupted, result.timeouts, 0),
     detail: `closed loop (each probe sent when the last was answered); ${lost} of ${judged} probes got no intact reply (counted at ${timeoutMs} ms)${unexcusedText}`,
     unexcused,
+    // A direct path holds nothing, so only a lossy one has holds to take out.
+    holdsTakenOut: ctx.path.lossy && ledger.measuresHolds,
     corrupted: result.corrupted,
     ...(result.firstError === undefined ? {} : { firstError: result.firstError }),
     probes: {
@@ -248,7 +239,7 @@ export async function measureClosedLoop(
       abandoned: result.abandoned,
       reconnects: result.reconnects,
       resent: result.resent,
-      ...(ctx.config.chaosMode ? { resendsNotExcused: unexcused } : {})
+      ...(ctx.path.lossy ? { resendsNotExcused: unexcused } : {})
     }
   }
 }

@@ -8,19 +8,17 @@
  * whether latency degrades over the run (first vs last window, regression
  * slope, with an absolute floor).
  *
- * Under chaos mode a dropped connection is reopened and a probe the relay
- * lost is resent (probes.ts), but no more resends are excused than the
- * relay lost or dropped messages during the suite. Each round trip is
- * judged on the service's own time: what the relay held its request and
- * reply for (SuiteContext.chaosHeldMs) is taken out. Without that ledger
- * (a suite run outside runHealthCheck), a percentile the delay faults can
- * move (src/chaos/injected-delay.ts) is reported and skipped instead.
+ * On a lossy path (SuiteContext.path) a dropped connection is reopened and
+ * a lost probe is resent, but no more resends are excused than the path
+ * lost or dropped messages during the suite. Each round trip is judged on
+ * the service's own time: what the path held its request and reply for is
+ * taken out (its ledger). A path that keeps no such ledger reports and
+ * skips a percentile its added delays can move
+ * (ServicePath.addedDelayAllowanceMs) instead.
  */
-import type { Connection } from '../client/types.js'
-import { injectedDelayAllowanceMs, maxInjectedDelayMs } from '../chaos/injected-delay.js'
-import { chaosFaults } from '../engine/chaos-mode.js'
 import { failedToMeasure, measure, skipped } from '../engine/checks.js'
 import type { Check, MetricValue, SuiteOutcome } from '../engine/model.js'
+import type { Lane } from '../engine/service-path.js'
 import { HealthError, describeError, type ErrorCode } from '../errors.js'
 import type { Thresholds } from '../config/schema.js'
 import { createSampleRecorder, type summarize } from '../metrics/recorder.js'
@@ -31,7 +29,7 @@ import { corruptedDetail } from './integrity-checks.js'
 import {
   measureClosedLoop,
   measureOpenLoop,
-  openLatencyConnections,
+  openLatencyLanes,
   type LatencyMeasurement
 } from './latency-measure.js'
 import type { Suite, SuiteContext } from './types.js'
@@ -63,7 +61,7 @@ type ToolLagMs = ToolMetrics['eventLoopLagMs']
 /**
  * Judges a latency trend: fails only when the last window's median exceeds
  * the first's both by more than `maxDegradation` (relative) and by at least
- * `floorMs` (absolute; MIN_DEGRADATION_MS, more under chaos). Skipped with the reason when there are too
+ * `floorMs` (absolute; MIN_DEGRADATION_MS). Skipped with the reason when there are too
  * few samples or no non-zero first window.
  */
 export function degradationCheck(
@@ -121,25 +119,26 @@ async function run(ctx: SuiteContext): Promise<Outcome> {
 }
 
 /**
- * Measures in the configured mode. Chaos mode measures closed loop: its
- * held-time ledger takes the relay's holds out of sequential round trips only.
+ * Measures in the configured mode. A lossy path measures closed loop: its
+ * ledger takes the path's holds out of sequential round trips only, and a
+ * lost probe is resent on a lane that waits for it.
  */
 async function measureLatency(ctx: SuiteContext): Promise<LatencyMeasurement | Outcome> {
-  const open = ctx.config.latencyMode === 'open' && !ctx.config.chaosMode
-  let connections: Connection[]
+  const open = ctx.config.latencyMode === 'open' && !ctx.path.lossy
+  let lanes: Lane[]
   try {
-    connections = await openLatencyConnections(ctx, open ? ctx.config.latencyConnections : 1)
+    lanes = await openLatencyLanes(ctx, open ? ctx.config.latencyConnections : 1)
   } catch (error) {
     const checks = Object.values(IDS).map(({ id, title }) => failedToMeasure(id, title, error))
     return { checks, metrics: { connectError: describeError(error) } }
   }
-  if (open) return measureOpenLoop(ctx, connections)
-  const measured = await measureClosedLoop(ctx, connections[0])
+  if (open) return measureOpenLoop(ctx, lanes)
+  const measured = await measureClosedLoop(ctx, lanes[0])
   return ctx.config.latencyMode === 'open'
     ? {
         ...measured,
         modeReason:
-          'chaos mode measures closed loop: the relay hold times are taken out of sequential round trips only'
+          'the path to the service drops and holds messages (the fault relay): closed loop, because its hold times are taken out of sequential round trips only'
       }
     : measured
 }
@@ -167,17 +166,16 @@ function judge(ctx: SuiteContext, m: LatencyMeasurement, toolLagMs: ToolLagMs): 
       title,
       m.firstError ?? new HealthError('WSH_ERR_CONNECTION_LOST', 'no probe was sent')
     )
-  const faults = chaosFaults(ctx.config)
-  const held = ctx.chaosHeldMs !== undefined && m.mode === 'closed'
+  const held = m.holdsTakenOut
   const heldText = held
-    ? `; the service's own time: what the chaos relay held each request and reply for is taken out (under faults ${round(replySummary.p50)}/${round(replySummary.p95)}/${round(replySummary.p99)} ms at p50/p95/p99)`
+    ? `; the service's own time: what the relay held each request and reply for is taken out (under faults ${round(replySummary.p50)}/${round(replySummary.p95)}/${round(replySummary.p99)} ms at p50/p95/p99)`
     : ''
   const allowances = percentileChecks(checks, {
     thresholds,
     summary,
     answeredAny: m.replies > 0,
-    faults,
-    chaosHeld: held,
+    // What the path's delays alone may add at a percentile, unless its holds were taken out.
+    addedDelayAllowanceMs: (q, n) => (held ? 0 : ctx.path.addedDelayAllowanceMs(q, n)),
     lost: m.lost,
     lossCode: m.lossCode,
     toolLagMaxMs: toolLagMs.max,
@@ -199,10 +197,10 @@ function judge(ctx: SuiteContext, m: LatencyMeasurement, toolLagMs: ToolLagMs): 
           detail: `${answered} of ${m.judged} answered; ${m.detail}${corruptedDetail(m.corrupted)}; throughput ${round(msgsPerSec)} msgs/s over ${Math.round(elapsedMs)} ms`
         })
   )
-  // Under delay faults a window's median moves with what the relay injected, not the service.
-  const delayFaultsOn = faults !== undefined && !held && maxInjectedDelayMs(faults) > 0
+  // With delays the path adds (and does not take out), a window's median moves with them, not the service.
+  const addedDelays = !held && ctx.path.maxAddedDelayMs > 0
   checks.push(
-    delayFaultsOn
+    addedDelays
       ? degradationUnderDelays()
       : withNote(degradationCheck(trend, m.replies, thresholds), m.trend.note)
   )
@@ -218,7 +216,8 @@ function judge(ctx: SuiteContext, m: LatencyMeasurement, toolLagMs: ToolLagMs): 
       throughput: { msgsPerSec, bytesPerSec, replies: m.replies, elapsedMs },
       probes: m.probes,
       ...(m.openLoop ? { openLoop: m.openLoop } : {}),
-      ...(faults ? { chaosAllowanceMs: allowances } : {}),
+      // Named for the relay that adds the delays; on a direct path there is none.
+      ...(ctx.path.lossy ? { chaosAllowanceMs: allowances } : {}),
       toolLagMs,
       degradation: {
         relativeChange: trend.relativeChange,
@@ -236,22 +235,21 @@ interface PercentileInput {
   /** The judged samples: answered round trips, plus each lost probe at the timeout. */
   summary: ReturnType<typeof summarize>
   answeredAny: boolean
-  faults: ReturnType<typeof chaosFaults>
-  /** The relay's holds were taken out of each round trip (the service's own time). */
-  chaosHeld: boolean
+  /** What the path's delays alone may add at quantile q over n samples (ms; 0 when nothing to allow for). */
+  addedDelayAllowanceMs(q: number, n: number): number
   lost: number
   /** The code a miss is charged with when probes were lost. */
   lossCode: ErrorCode
   /** The most the tool's event loop ran late while probing (ms): misses within it are inconclusive. */
   toolLagMaxMs: number | null
-  /** Appended to each check's message: losses and how chaos was accounted for. */
+  /** Appended to each check's message: losses and how the path's holds were accounted for. */
   detail: string
   noSamples(id: string, title: string): Check
 }
 
 /**
- * The p50, p95 and p99 checks, pushed onto `checks`; returns what the delay
- * faults alone may add at each percentile (ms) when chaos is on.
+ * The p50, p95 and p99 checks, pushed onto `checks`; returns what the
+ * path's delays alone may add at each percentile (ms).
  */
 function percentileChecks(checks: Check[], o: PercentileInput): { [key: string]: MetricValue } {
   const { thresholds, summary } = o
@@ -266,20 +264,17 @@ function percentileChecks(checks: Check[], o: PercentileInput): { [key: string]:
       checks.push(o.noSamples(id, title))
       continue
     }
-    // What the delay faults alone may add at this percentile, for this many samples. When
-    // that is not 0, the percentile under faults cannot tell a slow service from the delays
-    // the relay injected: it is reported, not judged (never a pass it did not measure).
-    const allowanceMs =
-      o.faults && !o.chaosHeld
-        ? Math.round(injectedDelayAllowanceMs(o.faults, q, summary.count))
-        : 0
+    // What the path's delays alone may add at this percentile, for this many samples. When
+    // that is not 0, the percentile cannot tell a slow service from the delays the relay
+    // added: it is reported, not judged (never a pass it did not measure).
+    const allowanceMs = Math.round(o.addedDelayAllowanceMs(q, summary.count))
     allowances[key] = allowanceMs
     if (allowanceMs > 0) {
       checks.push({
         ...skipped(
           id,
           title,
-          `${round(summary[key])} ms under chaos, not judged: with the delay faults on, ${summary.count} samples cannot separate the service's ${key} from the up to ${allowanceMs} ms the relay adds at ${key} (set chaos.network_delay and chaos.slow_response probability 0 to judge latency under the other faults)`
+          `${round(summary[key])} ms through the fault relay, not judged: with its delay faults on, ${summary.count} samples cannot separate the service's ${key} from the up to ${allowanceMs} ms the relay adds at ${key} (set chaos.network_delay and chaos.slow_response probability 0 to judge latency under the other faults)`
         ),
         value: summary[key],
         unit: 'ms'
@@ -307,12 +302,12 @@ function withNote(check: Check, note: string | undefined): Check {
   return note === undefined ? check : { ...check, message: `${check.message}; ${note}` }
 }
 
-/** The degradation check while chaos delay faults are on: not judged, with the reason. */
+/** The degradation check while the path adds delays it does not take out: not judged, with the reason. */
 function degradationUnderDelays(): Check {
   return skipped(
     IDS.degradation.id,
     IDS.degradation.title,
-    `chaos delay faults on: the first and last windows' medians follow which probes the relay delayed, not the service`
+    `relay delay faults on: the first and last windows' medians follow which probes the relay delayed, not the service`
   )
 }
 

@@ -4,7 +4,6 @@
  * and cancellation come from the engine through `signal`.
  */
 import type { OpenSocket } from '../client/socket-opener.js'
-import type { InjectedFaults } from '../chaos/relay-types.js'
 import type { CanCarry, Connect } from '../client/types.js'
 import type { Config } from '../config/schema.js'
 import type { Clock } from '../metrics/clock.js'
@@ -57,14 +56,6 @@ export interface SuiteContext {
    * they measure and judge the same way on either (src/engine/service-path.ts).
    */
   path: ServicePath
-  /**
-   * @deprecated Use `path.ledger().injected()`: what the run's relay injected
-   * so far. Kept until latency-performance and concurrent-connections move
-   * to `path`.
-   */
-  chaosInjected?(): Readonly<InjectedFaults>
-  /** @deprecated Use `path.ledger().ownTimeMs()`: the relay's holds between two clock readings (ms). */
-  chaosHeldMs?(fromMs: number, toMs: number): number
   /**
    * The run's reply-integrity counts so far (corrupted, duplicated,
    * misrouted and unsolicited messages); suites take the change over their
