@@ -18,17 +18,10 @@ const MAX_REOPEN_ATTEMPTS = 100
 /** Count bound on the waits for reopenings at close; time (healWithinMs) is the real bound. */
 const MAX_REOPEN_WAITS = 1_000
 
-export interface Healing {
-  /** Watches `connection` (now `slot`'s) for a drop. */
-  watch(slot: LoadSlot, connection: Connection): void
-  /**
-   * Under healing: waits (at most `withinMs`) for reopenings still under
-   * way, then settles the heal figures.
-   */
-  awaitReopenings(withinMs: number): Promise<void>
-}
+/** Watches `connection` (now `slot`'s) for a drop. */
+export type WatchDrops = (slot: LoadSlot, connection: Connection) => void
 
-export function createHealing(core: PoolCore, bind: BindReplies): Healing {
+export function createDropWatcher(core: PoolCore, bind: BindReplies): WatchDrops {
   const { clock, signal, healing, heal, droppedAt, awaitingServe, reopening } = core
 
   function watch(slot: LoadSlot, connection: Connection): void {
@@ -106,32 +99,34 @@ export function createHealing(core: PoolCore, bind: BindReplies): Healing {
     watch(slot, connection)
   }
 
-  /**
-   * A slot reopened in time whose probes since are all still in flight
-   * (none failed or timed out) counts as healed: the drive ended before it
-   * could answer; one that failed does not.
-   */
-  async function awaitReopenings(withinMs: number): Promise<void> {
-    const giveUpAtMs = clock.nowMs() + withinMs
-    // Bounded in time by giveUpAtMs and in count by the reconnect limit per slot.
-    for (let i = 0; i < MAX_REOPEN_WAITS && reopening.size > 0 && !signal.aborted; i++) {
-      const left = giveUpAtMs - clock.nowMs()
-      if (left <= 0) break
-      const waiting = new AbortController()
-      await Promise.race([
-        Promise.all(reopening),
-        clock.sleep(left, waiting.signal).catch(() => undefined)
-      ])
-      waiting.abort()
-    }
-    if (heal === undefined) return
-    heal.pendingAtClose = reopening.size
-    for (const [slot, sentAtReopen] of awaitingServe) {
-      const open = slot.connection?.readyState === 'OPEN'
-      if (open && slot.sent - sentAtReopen <= slot.inFlight) heal.healed++
-    }
-    awaitingServe.clear()
-  }
+  return watch
+}
 
-  return { watch, awaitReopenings }
+/**
+ * Under healing: waits (at most `withinMs`) for reopenings still under
+ * way, then settles the heal figures. A slot reopened in time whose probes
+ * since are all still in flight (none failed or timed out) counts as
+ * healed: the drive ended before it could answer; one that failed does not.
+ */
+export async function awaitReopenings(core: PoolCore, withinMs: number): Promise<void> {
+  const { clock, signal, heal, awaitingServe, reopening } = core
+  const giveUpAtMs = clock.nowMs() + withinMs
+  // Bounded in time by giveUpAtMs and in count by the reconnect limit per slot.
+  for (let i = 0; i < MAX_REOPEN_WAITS && reopening.size > 0 && !signal.aborted; i++) {
+    const left = giveUpAtMs - clock.nowMs()
+    if (left <= 0) break
+    const waiting = new AbortController()
+    await Promise.race([
+      Promise.all(reopening),
+      clock.sleep(left, waiting.signal).catch(() => undefined)
+    ])
+    waiting.abort()
+  }
+  if (heal === undefined) return
+  heal.pendingAtClose = reopening.size
+  for (const [slot, sentAtReopen] of awaitingServe) {
+    const open = slot.connection?.readyState === 'OPEN'
+    if (open && slot.sent - sentAtReopen <= slot.inFlight) heal.healed++
+  }
+  awaitingServe.clear()
 }

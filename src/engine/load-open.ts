@@ -9,6 +9,7 @@ import type { Connection } from '../client/types.js'
 import { isFdExhausted } from './fd-limit.js'
 import { MAX_PENDING_OPENS, openCount, TICK_MS, type PoolCore } from './load-core.js'
 import { stopMetering } from './load-metering.js'
+import type { WatchDrops } from './load-healing.js'
 import type { BindReplies } from './load-replies.js'
 import type { GrowResult, LoadPool, LoadSlot } from './load-types.js'
 import { connectWithin } from './probes.js'
@@ -22,7 +23,7 @@ type OpenOutcome = 'opened' | 'failed' | 'fd' | 'cut'
 export interface OpenerParts {
   bind: BindReplies
   /** Watches a new slot's connection for drops (load-healing.ts). */
-  watch(slot: LoadSlot, connection: Connection): void
+  watch: WatchDrops
 }
 
 /** A fresh slot for the `index`-th connection, opened at `now`. */

@@ -14,7 +14,7 @@
  * in load-metering.ts, and step boundaries in step-fence.ts.
  */
 import { createPoolCore, openCount, type PoolCore } from './load-core.js'
-import { createHealing, type Healing } from './load-healing.js'
+import { awaitReopenings, createDropWatcher } from './load-healing.js'
 import { stopMetering } from './load-metering.js'
 import { createOpener } from './load-open.js'
 import { createProbing } from './load-probing.js'
@@ -31,7 +31,7 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
   const core = createPoolCore(options)
   const probing = createProbing(core)
   const bind = createReplyBinder(core, probing.again)
-  const healing = createHealing(core, bind)
+  const watch = createDropWatcher(core, bind)
   return {
     slots: core.slots,
     totals: core.totals,
@@ -51,19 +51,19 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
       core.sink = sink
     },
     heal: core.heal,
-    grow: createOpener(core, { bind, watch: healing.watch }),
+    grow: createOpener(core, { bind, watch }),
     drive: probing.drive,
     settle: probing.settle,
     closeStep: (ledger) => core.fence.close(core.slots, ledger),
     openCount: () => openCount(core),
-    closeAll: () => closeAll(core, healing)
+    closeAll: () => closeAll(core)
   }
 }
 
 /** Ends metering, lets reopenings under healing finish (bounded), then closes every connection. */
-async function closeAll(core: PoolCore, healing: Healing): Promise<void> {
+async function closeAll(core: PoolCore): Promise<void> {
   stopMetering(core)
-  if (core.healing !== undefined) await healing.awaitReopenings(core.healing.healWithinMs)
+  if (core.healing !== undefined) await awaitReopenings(core, core.healing.healWithinMs)
   core.closing = true
   core.driving = false
   await Promise.all(
