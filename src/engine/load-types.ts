@@ -1,6 +1,6 @@
 /**
  * The load pool's public shapes (options, per-connection slot, totals),
- * kept apart from its scheduler so both stay small. See load-pool.ts.
+ * kept apart from its parts so each stays small. See load-pool.ts.
  */
 import type { Connect, Connection, PayloadKind } from '../client/types.js'
 import type { Clock } from '../metrics/clock.js'

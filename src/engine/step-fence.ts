@@ -2,7 +2,7 @@
  * The boundary between a load pool's ramp steps: probes still in flight
  * when a step closes belong to that step (unanswered at close), and their
  * later settlements must land there too, not in the step running when they
- * arrive. Kept apart from the pool's scheduler (load-pool.ts).
+ * arrive. Kept apart from the pool's probe loop (load-probing.ts).
  */
 import type { Clock } from '../metrics/clock.js'
 import type { LoadSlot } from './load-types.js'
