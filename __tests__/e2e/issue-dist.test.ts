@@ -17,7 +17,7 @@ import { startReferenceServer, type ReferenceServer } from '../../src/server/ref
 import { ACTION, BUILD_LIMIT_MS, ensureFreshDist } from '../fixtures/dist-build.js'
 import { CHILD_LIMIT_MS, childEnv, parseOutputFile, runNode } from '../fixtures/dist-child.js'
 import { startFakeGitHub, type FakeGitHub } from '../fixtures/fake-github.js'
-import { closedPortUrl } from '../fixtures/faulty-servers.js'
+import { closedPortUrl } from '../fixtures/ws-server.js'
 import { captureIo } from './cli-io.js'
 
 const TOKEN = 'wsh-e2e-fake-token-7Qz2Lx9Vb4'

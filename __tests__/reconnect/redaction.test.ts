@@ -7,7 +7,7 @@ import {
 import { createReconnectingClient } from '../../src/client/reconnecting-client.js'
 import { openWsSocket, type OpenSocket } from '../../src/client/socket-opener.js'
 import { attachResume } from '../../src/server/resume-protocol.js'
-import { createManualClock } from './manual-clock.js'
+import { createManualClock } from '../fixtures/clock.js'
 import { closeAfterEach, startServer, waitFor } from './servers.js'
 
 const { servers, clients } = closeAfterEach()
@@ -42,7 +42,7 @@ describe('stats.lastError', () => {
     }
     const client = createReconnectingClient({
       url: server.url,
-      clock: createManualClock({ autoAdvance: true }),
+      clock: createManualClock({ sleeps: 'auto-advance' }),
       random: () => 0.5,
       breaker: null,
       maxReconnectAttempts: 2,

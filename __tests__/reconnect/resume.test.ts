@@ -11,7 +11,7 @@ import {
   createResumeStore,
   tokenFromRequest
 } from '../../src/server/resume-protocol.js'
-import { createManualClock } from './manual-clock.js'
+import { createManualClock } from '../fixtures/clock.js'
 import { closeAfterEach, startServer, waitFor } from './servers.js'
 
 /** Auto-advanced time jumps past every ack deadline at once; these tests resend only on reconnect. */
@@ -113,7 +113,7 @@ describe('session state survives a reconnect', () => {
     const server = await startServer()
     servers.push(server)
     const store = attachResume(server.wss)
-    const clock = createManualClock({ autoAdvance: true })
+    const clock = createManualClock({ sleeps: 'auto-advance' })
     const client = reconnectOnlyClient({ url: server.url, clock, resume: { via } })
     const values: unknown[] = []
     const heldDuringGreetings: Array<string | undefined> = []
@@ -137,7 +137,7 @@ describe('session state survives a reconnect', () => {
     const server = await startServer()
     servers.push(server)
     attachResume(server.wss)
-    const clock = createManualClock({ autoAdvance: true })
+    const clock = createManualClock({ sleeps: 'auto-advance' })
     const client = reconnectOnlyClient({ url: server.url, clock })
     const values: unknown[] = []
     client.onMessage((_d, _b, json) => {

@@ -6,18 +6,20 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import type { SuiteId } from '../../src/engine/model.js'
 import {
-  closedPortUrl,
   startDroppingServer,
   startMuteServer,
   startNoPongServer,
   startRefusingServer,
   startReorderingServer,
-  startSilentServer,
   startSlowServer,
-  startWsServer,
-  answer,
-  type TestServer
+  answer
 } from '../fixtures/faulty-servers.js'
+import {
+  closedPortUrl,
+  startSilentServer,
+  startWsServer,
+  type TestServer
+} from '../fixtures/ws-server.js'
 import { check, runSuite } from './harness.js'
 
 /** Small limits so a fault shows up in milliseconds, not the seed's seconds. */
