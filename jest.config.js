@@ -36,8 +36,10 @@ export default {
       displayName: 'dist',
       testMatch: DIST,
       // Builds the bundles once per run into a temp directory, never into dist/
-      // (see __tests__/fixtures/temp-dist.mjs); runs only when a dist test is selected.
-      globalSetup: '<rootDir>/__tests__/setup/build-dist.mjs'
+      // (see __tests__/fixtures/temp-dist.mjs), in the background while other
+      // tests run; only when a dist test is selected.
+      globalSetup: '<rootDir>/__tests__/setup/build-dist.mjs',
+      globalTeardown: '<rootDir>/__tests__/setup/await-dist-build.mjs'
     }
   ],
   // No test may write the committed dist/: recorded before the run, compared after.
