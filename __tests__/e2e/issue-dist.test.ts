@@ -167,6 +167,8 @@ describe('failure issue through dist/index.js', () => {
       expect(first.summary).toContain(
         `**Failure issue:** [#${issue?.number}](https://github.com/octo-org/octo-repo/issues/${issue?.number}) opened`
       )
+      // Non-empty first: an every()/loop over nothing would pass vacuously.
+      expect(github.requests.length).toBeGreaterThan(0)
       expect(github.requests.every((r) => r.authorization === `token ${TOKEN}`)).toBe(true)
 
       const created = github.writes().filter((r) => r.method === 'POST' && /\/issues$/.test(r.path))

@@ -58,6 +58,8 @@ describe('branch store', () => {
     expect(read.records.map((r) => r.runId)).toEqual(['1000', '1001'])
     expect(api.files.get('main')!.has('history/ws-health.jsonl')).toBe(false)
     // The token travels only in the Authorization header.
+    // Non-empty first: an every()/loop over nothing would pass vacuously.
+    expect(api.requests.length).toBeGreaterThan(0)
     expect(api.requests.every((r) => r.authorization === `token ${TOKEN}`)).toBe(true)
   })
 

@@ -145,6 +145,8 @@ describe('a server that refuses the upgrade with HTTP 503', () => {
       code: 'WSH_ERR_HANDSHAKE_REJECTED',
       message: expect.stringContaining('HTTP 503')
     })
+    // Non-empty first: an every()/loop over nothing would pass vacuously.
+    expect(result.checks.length).toBeGreaterThan(0)
     expect(result.checks.every((c) => c.status === 'failed')).toBe(true)
   })
 
