@@ -10,7 +10,7 @@ const DIST = join(process.cwd(), 'dist')
 const SNAPSHOT = Symbol.for('ws-health.committed-dist')
 
 /** Path relative to `dir` -> sha256 of its content; empty when `dir` is absent. */
-export function hashTree(dir = DIST, prefix = '') {
+function hashTree(dir = DIST, prefix = '') {
   const hashes = new Map()
   if (!existsSync(dir)) return hashes
   for (const name of readdirSync(dir).sort()) {
@@ -25,7 +25,7 @@ export function hashTree(dir = DIST, prefix = '') {
 }
 
 /** The files whose hash differs between two snapshots (changed, added or removed), sorted. */
-export function changedFiles(before, after) {
+function changedFiles(before, after) {
   const names = new Set([...before.keys(), ...after.keys()])
   return [...names].filter((name) => before.get(name) !== after.get(name)).sort()
 }
