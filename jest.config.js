@@ -1,17 +1,50 @@
 // ESM jest as actions/typescript-action runs it: ts-jest with useESM and
 // ts-jest-resolver so `.js` import specifiers resolve to the `.ts` sources.
-export default {
+const shared = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   resolver: 'ts-jest-resolver',
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }]
   },
-  testMatch: ['**/__tests__/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   // Fixture repositories hold package.json files (some malformed on purpose) that jest's
   // module map must not read as packages.
-  modulePathIgnorePatterns: ['<rootDir>/__tests__/fixtures/discovery/'],
+  modulePathIgnorePatterns: ['<rootDir>/__tests__/fixtures/discovery/']
+}
+
+// Chaos tests run faults through the relay for seconds each; dist tests run the
+// bundles as child processes. Each is its own project so it can be run alone
+// (npm run test:chaos, npm run test:dist) and the unit project stays quick.
+const CHAOS = ['<rootDir>/__tests__/chaos/', '<rootDir>/__tests__/chaos-mode/']
+const DIST = ['<rootDir>/__tests__/e2e/dist.test.ts', '<rootDir>/__tests__/e2e/issue-dist.test.ts']
+
+export default {
+  projects: [
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '/dist/', ...CHAOS, ...DIST]
+    },
+    {
+      ...shared,
+      displayName: 'chaos',
+      testMatch: CHAOS.map((dir) => `${dir}**/*.test.ts`)
+    },
+    {
+      ...shared,
+      displayName: 'dist',
+      testMatch: DIST,
+      // Builds the bundles once per run into a temp directory, never into dist/
+      // (see __tests__/fixtures/temp-dist.mjs), in the background while other
+      // tests run; only when a dist test is selected.
+      globalSetup: '<rootDir>/__tests__/setup/build-dist.mjs',
+      globalTeardown: '<rootDir>/__tests__/setup/await-dist-build.mjs'
+    }
+  ],
+  // No test may write the committed dist/: recorded before the run, compared after.
+  globalSetup: '<rootDir>/__tests__/setup/record-dist.mjs',
+  globalTeardown: '<rootDir>/__tests__/setup/verify-dist.mjs',
   // Real sockets: a test that waits on a network event gets a generous, bounded limit.
   testTimeout: 30000,
   maxWorkers: 2,

@@ -46,12 +46,11 @@ describe('chaos_mode, default faults, all six suites, healthy service', () => {
       report.suites.map((s) => [s.id, 'passed'])
     )
     expect(report.status).toBe('passed')
-    // Nothing cut by a deadline, and well inside duration + 60 s.
+    // Nothing cut by a deadline (the run's own bound is engine/runner.test.ts's: 'bounds the whole run').
     const deadlineCodes = report.suites.flatMap((s) =>
       s.checks.filter((c) => c.code === 'WSH_ERR_DEADLINE')
     )
     expect(deadlineCodes).toEqual([])
-    expect(report.durationMs).toBeLessThan((DURATION_S + 60) * 1000)
 
     // The faults happened: every kind but the (unconfigured) outage window.
     const injected = report.chaos?.injected as Record<string, number> | undefined

@@ -8,15 +8,13 @@
  * stay plain.
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { WebSocketServer } from 'ws'
 import type { ConfigInput } from '../../src/config/schema.js'
 import type { Check, RunReport, SuiteResult } from '../../src/engine/model.js'
 import { runHealthCheck } from '../../src/engine/run.js'
 import { startReferenceServer } from '../../src/server/reference-server.js'
 import { makeConfig } from '../fixtures/builders.js'
 import { startDroppingServer, startSlowServer } from '../fixtures/faulty-servers.js'
+import { startWsServer, type Reply } from '../fixtures/ws-server.js'
 
 const closers: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -64,30 +62,27 @@ function checkOf(suite: SuiteResult, id: string): Check {
  * late, or (with `killEvery`) the connection terminated on every Nth ping.
  */
 async function startPingServer(delayMs: number, killEvery = 0): Promise<string> {
-  const http = createServer()
-  const wss = new WebSocketServer({ server: http, autoPong: false })
-  wss.on('connection', (ws) => {
-    let pings = 0
-    ws.on('error', () => undefined)
-    ws.on('ping', (data) => {
-      if (killEvery > 0 && ++pings % killEvery === 0) {
-        ws.terminate()
-        return
+  const echo: Reply = (ws, data, isBinary) => ws.send(data, { binary: isBinary })
+  const server = await startWsServer(
+    () => echo,
+    { autoPong: false },
+    {
+      onSocket(ws) {
+        let pings = 0
+        ws.on('ping', (data) => {
+          if (killEvery > 0 && ++pings % killEvery === 0) {
+            ws.terminate()
+            return
+          }
+          setTimeout(() => {
+            if (ws.readyState === ws.OPEN) ws.pong(data)
+          }, delayMs)
+        })
       }
-      setTimeout(() => {
-        if (ws.readyState === ws.OPEN) ws.pong(data)
-      }, delayMs)
-    })
-    ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }))
-  })
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
-  closers.push(async () => {
-    for (const client of wss.clients) client.terminate()
-    wss.close()
-    http.closeAllConnections()
-    await new Promise<void>((resolve) => http.close(() => resolve()))
-  })
-  return `ws://127.0.0.1:${(http.address() as AddressInfo).port}/ws`
+    }
+  )
+  closers.push(() => server.close())
+  return server.url
 }
 
 const LATENCY_IDS = ['latency-p50', 'latency-p95', 'latency-p99']

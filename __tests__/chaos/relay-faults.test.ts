@@ -10,7 +10,7 @@ import {
   createReconnectingClient,
   type ReconnectingClient
 } from '../../src/client/reconnecting-client.js'
-import { createManualClock, type ManualClock } from '../reconnect/manual-clock.js'
+import { createManualClock, type ManualClock } from '../fixtures/clock.js'
 import { ackingDedupe, echo, startServer, waitFor, type TestServer } from '../reconnect/servers.js'
 import { clientOptions } from '../fixtures/schema-defaults.js'
 
@@ -94,8 +94,10 @@ describe('chaos relay fault injection', () => {
     ws.on('message', (d) => got.push(d.toString()))
     ws.send('ping-1')
     await waitFor(() => relay.decisions().length === 2)
+    // The reply is held on the relay's clock, not merely late: its sleep is pending.
+    await waitFor(() => clock.sleeps.includes(2000))
     clock.advance(1999)
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(clock.pending()).toBe(1)
     expect(got).toEqual([])
     clock.advance(1)
     await waitFor(() => got.length === 1)
@@ -115,7 +117,8 @@ describe('chaos relay fault injection', () => {
     ws.send(Buffer.alloc(1000))
     ws.send(Buffer.alloc(500))
     await waitFor(() => received.length === 1) // the first fits the one-second burst
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    // The second waits for tokens on the relay's clock, which has not moved.
+    await waitFor(() => clock.pending() === 1)
     expect(received).toEqual([1000])
     clock.advance(500) // 500 bytes at 1000 B/s
     await waitFor(() => received.length === 2)

@@ -1,15 +1,13 @@
 import { describe, it, expect, afterEach } from '@jest/globals'
 import type { IncomingMessage } from 'node:http'
 import { once } from 'node:events'
-import WebSocket, { WebSocketServer } from 'ws'
-import type { AddressInfo } from 'node:net'
+import WebSocket from 'ws'
 import { NO_FAULTS } from '../../src/chaos/faults.js'
 import { startChaosRelay, type ChaosRelay } from '../../src/chaos/relay.js'
-import { createManualClock } from '../reconnect/manual-clock.js'
+import { createManualClock } from '../fixtures/clock.js'
+import { startWsServer, type Reply, type WsTestServer } from '../fixtures/ws-server.js'
 
-interface Upstream {
-  wss: WebSocketServer
-  url: string
+interface Upstream extends WsTestServer {
   requests: IncomingMessage[]
   pings: string[]
   closes: Array<[number, string]>
@@ -22,15 +20,7 @@ let sockets: WebSocket[] = []
 afterEach(async () => {
   for (const ws of sockets) ws.terminate()
   await Promise.all(relays.map((r) => r.close()))
-  await Promise.all(
-    upstreams.map(
-      (u) =>
-        new Promise<void>((resolve) => {
-          for (const ws of u.wss.clients) ws.terminate()
-          u.wss.close(() => resolve())
-        })
-    )
-  )
+  await Promise.all(upstreams.map((u) => u.close()))
   relays = []
   upstreams = []
   sockets = []
@@ -38,29 +28,25 @@ afterEach(async () => {
 
 /** Echo server that also records upgrades, pings and close codes; 'close-me' closes with 4001. */
 async function startUpstream(): Promise<Upstream> {
-  const wss = new WebSocketServer({
-    host: '127.0.0.1',
-    port: 0,
-    perMessageDeflate: false,
-    handleProtocols: (offered) => (offered.has('chat.v2') ? 'chat.v2' : false)
-  })
-  await once(wss, 'listening')
-  const upstream: Upstream = {
-    wss,
-    url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/ws`,
-    requests: [],
-    pings: [],
-    closes: []
+  const requests: IncomingMessage[] = []
+  const pings: string[] = []
+  const closes: Array<[number, string]> = []
+  const echoOrClose: Reply = (ws, data, isBinary) => {
+    if (!isBinary && data.toString() === 'close-me') ws.close(4001, 'bye')
+    else ws.send(data, { binary: isBinary })
   }
-  wss.on('connection', (ws, request) => {
-    upstream.requests.push(request)
-    ws.on('ping', (data) => upstream.pings.push(data.toString()))
-    ws.on('close', (code, reason) => upstream.closes.push([code, reason.toString()]))
-    ws.on('message', (data, isBinary) => {
-      if (!isBinary && data.toString() === 'close-me') ws.close(4001, 'bye')
-      else ws.send(data as Buffer, { binary: isBinary })
-    })
-  })
+  const server = await startWsServer(
+    () => echoOrClose,
+    { handleProtocols: (offered) => (offered.has('chat.v2') ? 'chat.v2' : false) },
+    {
+      onSocket(ws, request) {
+        requests.push(request)
+        ws.on('ping', (data) => pings.push(data.toString()))
+        ws.on('close', (code, reason) => closes.push([code, reason.toString()]))
+      }
+    }
+  )
+  const upstream: Upstream = { ...server, requests, pings, closes }
   upstreams.push(upstream)
   return upstream
 }

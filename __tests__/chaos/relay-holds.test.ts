@@ -46,10 +46,9 @@ describe('chaos relay hold ledger', () => {
     // Node timers count whole milliseconds from their own start, so each of the three holds
     // can read up to 1 ms short on the monotonic clock (seen: 498.8).
     expect(heldMs).toBeGreaterThanOrEqual(497)
-    expect(heldMs).toBeLessThan(650)
-    expect(rttMs).toBeGreaterThanOrEqual(heldMs - 5)
-    // What is left is the service and the sockets: small on loopback.
-    expect(rttMs - heldMs).toBeLessThan(200)
+    // Every hold lies inside the round trip (a hold counted twice would not fit);
+    // how much longer the round trip took is the machine's business, not the ledger's.
+    expect(heldMs).toBeLessThanOrEqual(rttMs + 5)
   })
 
   it('reports 0 when nothing was held, and nothing outside the window', async () => {

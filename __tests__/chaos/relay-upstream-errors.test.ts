@@ -9,7 +9,7 @@ import { startChaosRelay, type ChaosRelay } from '../../src/chaos/relay.js'
 import { NO_FAULTS } from '../../src/chaos/faults.js'
 import { isHealthError } from '../../src/errors.js'
 import { makeConfig } from '../fixtures/builders.js'
-import { listen } from '../fixtures/faulty-servers.js'
+import { listen } from '../fixtures/ws-server.js'
 import { wireClient } from '../suites/harness.js'
 
 let upstream: Server | undefined

@@ -3,21 +3,10 @@ import { createConnection } from '../../src/client/connection.js'
 import { createProbeProtocol } from '../../src/client/protocol.js'
 import type { Connection } from '../../src/client/types.js'
 import { ConfigSchema } from '../../src/config/schema.js'
-import type { Clock } from '../../src/metrics/clock.js'
 import { createRunRecorder } from '../../src/metrics/run-recorder.js'
-import { startWsServer, type TestServer } from './servers.js'
+import { createManualClock } from '../fixtures/clock.js'
+import { startHandlerServer, type TestServer } from '../fixtures/ws-server.js'
 import { DEFAULT_TIMEOUTS } from '../fixtures/schema-defaults.js'
-
-/** A clock the test moves by hand: durations must come from it, not from wall time. */
-function manualClock(): Clock & { t: number } {
-  const clock = {
-    t: 0,
-    now: () => BigInt(Math.round(clock.t * 1e6)),
-    nowMs: () => clock.t,
-    sleep: () => Promise.resolve()
-  }
-  return clock
-}
 
 const echo = createProbeProtocol(ConfigSchema.parse({}))
 
@@ -33,20 +22,21 @@ describe('durations come from the injected clock', () => {
   })
 
   it('connect time, probe RTT, ping RTT and state times', async () => {
-    const clock = manualClock()
+    // Durations must come from this clock, not from wall time.
+    const clock = createManualClock({ sleeps: 'instant', startMs: 0 })
     // The server moves the clock before it answers; the client reads it when the answer arrives.
-    server = await startWsServer((socket) => {
-      clock.t = 7
+    server = await startHandlerServer((socket) => {
+      clock.setMs(7)
       socket.on('message', (data, isBinary) => {
-        clock.t = 130
+        clock.setMs(130)
         socket.send(data as Buffer, { binary: isBinary })
       })
       socket.on('ping', () => {
-        clock.t = 204.5
+        clock.setMs(204.5)
       })
     })
     const recorder = createRunRecorder(clock)
-    clock.t = 2
+    clock.setMs(2)
     connection = await createConnection({
       ...DEFAULT_TIMEOUTS,
       url: server.url,
@@ -55,10 +45,10 @@ describe('durations come from the injected clock', () => {
       recorder
     })
     expect(connection.handshake.connectTimeMs).toBe(5)
-    clock.t = 100
+    clock.setMs(100)
     const trip = await connection.probe()
     expect(trip.rttMs).toBe(30)
-    clock.t = 200
+    clock.setMs(200)
     expect(await connection.ping()).toBe(4.5)
     expect(connection.states).toEqual([
       { state: 'CONNECTING', atMs: 2 },

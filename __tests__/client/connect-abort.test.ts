@@ -12,7 +12,7 @@ import { HealthError } from '../../src/errors.js'
 import { systemClock } from '../../src/metrics/clock.js'
 import { createRunRecorder } from '../../src/metrics/run-recorder.js'
 import { CancelledError } from '../../src/stop-signal.js'
-import { startSilentServer, type TestServer } from '../fixtures/faulty-servers.js'
+import { startSilentServer, type TestServer } from '../fixtures/ws-server.js'
 import { DEFAULT_TIMEOUTS } from '../fixtures/schema-defaults.js'
 
 const protocol = createProbeProtocol(ConfigSchema.parse({}))
@@ -32,9 +32,11 @@ describe('an aborted signal drops the handshake', () => {
     const reachedService = new Promise<void>((resolve) => (reached = resolve))
     let closedByClient!: () => void
     const socketClosed = new Promise<void>((resolve) => (closedByClient = resolve))
-    server = await startSilentServer((socket) => {
-      socket.once('close', () => closedByClient())
-      reached()
+    server = await startSilentServer({
+      onSocket: (socket) => {
+        socket.once('close', () => closedByClient())
+        reached()
+      }
     })
     const recorder = createRunRecorder(systemClock)
     const controller = new AbortController()

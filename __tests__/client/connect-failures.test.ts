@@ -5,13 +5,8 @@ import { ConfigSchema } from '../../src/config/schema.js'
 import { HealthError } from '../../src/errors.js'
 import { systemClock } from '../../src/metrics/clock.js'
 import { createRunRecorder } from '../../src/metrics/run-recorder.js'
-import {
-  closedPortUrl,
-  startHangUpServer,
-  startRejectingServer,
-  startSilentTcpServer,
-  type TestServer
-} from './servers.js'
+import { startHangUpServer, startRefusingServer } from '../fixtures/faulty-servers.js'
+import { closedPortUrl, startSilentServer, type TestServer } from '../fixtures/ws-server.js'
 import { DEFAULT_TIMEOUTS } from '../fixtures/schema-defaults.js'
 
 const protocol = createProbeProtocol(ConfigSchema.parse({}))
@@ -25,7 +20,7 @@ describe('connect failures are HealthErrors with reasons', () => {
   })
 
   it('a 503 answer to the upgrade is WSH_ERR_HANDSHAKE_REJECTED with status 503', async () => {
-    server = await startRejectingServer(503)
+    server = await startRefusingServer(503)
     const recorder = createRunRecorder(systemClock)
     const error = await createConnection({
       ...DEFAULT_TIMEOUTS,
@@ -59,7 +54,7 @@ describe('connect failures are HealthErrors with reasons', () => {
   })
 
   it('a server that never answers the upgrade is WSH_ERR_HANDSHAKE_TIMEOUT', async () => {
-    server = await startSilentTcpServer()
+    server = await startSilentServer()
     const error = await createConnection({
       ...DEFAULT_TIMEOUTS,
       url: server.url,
@@ -77,7 +72,7 @@ describe('connect failures are HealthErrors with reasons', () => {
   })
 
   it('a server that trickles bytes without finishing the handshake still times out', async () => {
-    server = await startSilentTcpServer(10)
+    server = await startSilentServer({ trickleMs: 10 })
     const error = await createConnection({
       ...DEFAULT_TIMEOUTS,
       url: server.url,

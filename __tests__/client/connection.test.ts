@@ -7,7 +7,7 @@ import { HealthError } from '../../src/errors.js'
 import { systemClock } from '../../src/metrics/clock.js'
 import { createRunRecorder, type RunRecorder } from '../../src/metrics/run-recorder.js'
 import { startReferenceServer, type ReferenceServer } from '../../src/server/reference-server.js'
-import { startWsServer, type TestServer } from './servers.js'
+import { startHandlerServer, type TestServer } from '../fixtures/ws-server.js'
 import { DEFAULT_TIMEOUTS } from '../fixtures/schema-defaults.js'
 
 const echo = createProbeProtocol(ConfigSchema.parse({}))
@@ -174,7 +174,7 @@ describe('connection against faulty servers', () => {
   })
 
   it('times out a probe the server never answers and counts it lost', async () => {
-    server = await startWsServer(() => undefined)
+    server = await startHandlerServer(() => undefined)
     const recorder = createRunRecorder(systemClock)
     const c = await createConnection({
       ...DEFAULT_TIMEOUTS,
@@ -199,7 +199,7 @@ describe('connection against faulty servers', () => {
 
   it('times out a ping the server never answers', async () => {
     // autoPong: false makes ws stop answering pings, as a broken service would.
-    server = await startWsServer(() => undefined, { autoPong: false })
+    server = await startHandlerServer(() => undefined, { autoPong: false })
     const c = await createConnection({
       ...DEFAULT_TIMEOUTS,
       url: server.url,
@@ -213,7 +213,7 @@ describe('connection against faulty servers', () => {
   })
 
   it('rejects a pending ping with WSH_ERR_CONNECTION_LOST when the connection drops', async () => {
-    server = await startWsServer((socket) => socket.on('ping', () => socket.terminate()), {
+    server = await startHandlerServer((socket) => socket.on('ping', () => socket.terminate()), {
       autoPong: false
     })
     const c = await createConnection({
@@ -230,7 +230,7 @@ describe('connection against faulty servers', () => {
   })
 
   it('rejects pending probes with WSH_ERR_CONNECTION_LOST when the server drops the connection', async () => {
-    server = await startWsServer((socket) => socket.on('message', () => socket.terminate()))
+    server = await startHandlerServer((socket) => socket.on('message', () => socket.terminate()))
     const c = await createConnection({
       ...DEFAULT_TIMEOUTS,
       url: server.url,
@@ -244,7 +244,7 @@ describe('connection against faulty servers', () => {
   })
 
   it('records the extensions the server accepted', async () => {
-    server = await startWsServer(() => undefined, { perMessageDeflate: true })
+    server = await startHandlerServer(() => undefined, { perMessageDeflate: true })
     // Offered only when asked for (issue 17: no inflation unless compression is on).
     const c = await createConnection({
       ...DEFAULT_TIMEOUTS,
@@ -258,7 +258,7 @@ describe('connection against faulty servers', () => {
   })
 
   it('reports a server-initiated close with its code', async () => {
-    server = await startWsServer((socket) => socket.close(4001, 'bye'))
+    server = await startHandlerServer((socket) => socket.close(4001, 'bye'))
     const c = await createConnection({
       ...DEFAULT_TIMEOUTS,
       url: server.url,

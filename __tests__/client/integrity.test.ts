@@ -5,7 +5,7 @@ import type { Connection } from '../../src/client/types.js'
 import { ConfigSchema } from '../../src/config/schema.js'
 import { systemClock } from '../../src/metrics/clock.js'
 import { createRunRecorder, type RunRecorder } from '../../src/metrics/run-recorder.js'
-import type { TestServer } from '../fixtures/faulty-servers.js'
+import type { TestServer } from '../fixtures/ws-server.js'
 import {
   startBroadcastEchoServer,
   startCorruptingServer,

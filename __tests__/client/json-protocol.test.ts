@@ -6,7 +6,7 @@ import { ConfigSchema } from '../../src/config/schema.js'
 import { systemClock } from '../../src/metrics/clock.js'
 import { createRunRecorder } from '../../src/metrics/run-recorder.js'
 import { startReferenceServer, type ReferenceServer } from '../../src/server/reference-server.js'
-import { startWsServer, type TestServer } from './servers.js'
+import { startHandlerServer, type TestServer } from '../fixtures/ws-server.js'
 import { DEFAULT_TIMEOUTS } from '../fixtures/schema-defaults.js'
 
 const json = createProbeProtocol(ConfigSchema.parse({ protocol: 'json' }))
@@ -68,7 +68,7 @@ describe('json probe protocol over real sockets', () => {
 
   it('correlates first in first out when the service does not echo the id', async () => {
     // Pongs carry a sequence of their own and no id; a broadcast is interleaved.
-    server = await startWsServer((socket) => {
+    server = await startHandlerServer((socket) => {
       let n = 0
       socket.on('message', () => {
         socket.send(JSON.stringify({ type: 'broadcast', n }))
@@ -87,7 +87,7 @@ describe('json probe protocol over real sockets', () => {
   })
 
   it('times out when the service answers only with unsolicited messages', async () => {
-    server = await startWsServer((socket) => {
+    server = await startHandlerServer((socket) => {
       socket.on('message', () => socket.send('{"type":"connection_established"}'))
     })
     const c = await connect(server.url)

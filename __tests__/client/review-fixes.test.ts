@@ -10,14 +10,13 @@ import type { Connection } from '../../src/client/types.js'
 import { systemClock } from '../../src/metrics/clock.js'
 import { makeConfig } from '../fixtures/builders.js'
 import {
-  closedPortUrl,
   startHalfOpenServer,
   startMuteServer,
   startNoIdPongServer,
   startRefusingServer,
-  startSlowServer,
-  type TestServer
+  startSlowServer
 } from '../fixtures/faulty-servers.js'
+import { closedPortUrl, type TestServer } from '../fixtures/ws-server.js'
 import { startEmptyPongServer, startKeepalivePongServer } from '../fixtures/conformance-servers.js'
 import { DEFAULT_TIMEOUTS } from '../fixtures/schema-defaults.js'
 

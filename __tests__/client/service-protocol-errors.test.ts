@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from '@jest/globals'
 import type { WebSocket } from 'ws'
 import { isHealthError } from '../../src/errors.js'
 import { makeConfig } from '../fixtures/builders.js'
-import { startWsServer, type TestServer } from '../fixtures/faulty-servers.js'
+import { startWsServer, type TestServer } from '../fixtures/ws-server.js'
 import { wireClient } from '../suites/harness.js'
 
 let server: TestServer | undefined

@@ -57,6 +57,8 @@ describe('action.yml', () => {
     const declared = Object.keys(action.inputs).sort()
     const table = FIELDS.flatMap((spec) => (spec.input ? [spec.input] : [])).sort()
     expect(declared).toEqual(table)
+    // Non-empty first: an every()/loop over nothing would pass vacuously.
+    expect(Object.values(action.inputs).length).toBeGreaterThan(0)
     for (const input of Object.values(action.inputs))
       expect(input.description.length).toBeGreaterThan(10)
   })

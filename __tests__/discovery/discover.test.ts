@@ -168,6 +168,8 @@ describe('discoverEndpoint', () => {
     })
     expect(result.candidates[0].source).toBe('env WS_PORT')
     expect(result.attempts[0]).toMatchObject({ port: closed, outcome: 'refused' })
+    // Non-empty first: an every()/loop over nothing would pass vacuously.
+    expect(result.attempts.slice(1).length).toBeGreaterThan(0)
     expect(result.attempts.slice(1).every((attempt) => attempt.outcome === 'skipped')).toBe(true)
     expect(result.warnings.map((warning) => `${warning.file}:${warning.line}`)).toContain('.env:2')
     const message = failure(result).message

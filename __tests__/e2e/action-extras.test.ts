@@ -190,6 +190,8 @@ describe('action: history_branch', () => {
     expect(records).toHaveLength(2)
     expect(records[1]).toMatchObject({ commit: 'abc123', target: server.url })
     expect(core.summaryWrites[0]).toContain('_1 previous run(s) of this target in the history._')
+    // Non-empty first: an every()/loop over nothing would pass vacuously.
+    expect(api.requests.length).toBeGreaterThan(0)
     expect(api.requests.every((request) => request.authorization?.includes(TOKEN))).toBe(true)
   })
 

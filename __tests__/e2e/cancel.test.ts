@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { startSilentServer, type TestServer } from '../fixtures/faulty-servers.js'
+import { startSilentServer, type TestServer } from '../fixtures/ws-server.js'
 import {
   CHILD_LIMIT_MS,
   childEnv,
@@ -69,7 +69,7 @@ async function reachedBy(reached: Promise<void>, child: StartedChild): Promise<v
 async function silentService(): Promise<{ url: string; reached: Promise<void> }> {
   let reachedIt!: () => void
   const reached = new Promise<void>((resolve) => (reachedIt = resolve))
-  server = await startSilentServer(() => reachedIt())
+  server = await startSilentServer({ onSocket: () => reachedIt() })
   return { url: server.url, reached }
 }
 

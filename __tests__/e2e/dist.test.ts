@@ -1,15 +1,17 @@
 /**
  * The committed bundles end to end, as a runner and a user run them:
  * `node dist/index.js` with INPUT_*, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY,
- * and `node dist/cli.js`. dist/ is rebuilt first when it is missing or older
- * than a source file (CI's check-dist then proves it equals a fresh build).
+ * and `node dist/cli.js`. The bundles are a fresh build of the sources in a
+ * temp directory (fixtures/dist-build.ts); CI's check-dist then proves the
+ * committed dist/ equals such a build.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startReferenceServer, type ReferenceServer } from '../../src/server/reference-server.js'
-import { closedPortUrl, startRefusingServer, type TestServer } from '../fixtures/faulty-servers.js'
+import { startRefusingServer } from '../fixtures/faulty-servers.js'
+import { closedPortUrl, type TestServer } from '../fixtures/ws-server.js'
 import { expectReportContract } from '../fixtures/report-contract.js'
 import { ACTION, BUILD_LIMIT_MS, CLI, ensureFreshDist } from '../fixtures/dist-build.js'
 import { childEnv, parseOutputFile, runNode } from '../fixtures/dist-child.js'
@@ -17,7 +19,7 @@ import { childEnv, parseOutputFile, runNode } from '../fixtures/dist-child.js'
 let dir = ''
 let server: ReferenceServer | TestServer | undefined
 
-// Locked: other test files (issue-dist.test.ts) may rebuild dist/ in parallel.
+// Built by the dist project's globalSetup; this builds it when this file runs alone.
 beforeAll(ensureFreshDist, BUILD_LIMIT_MS)
 
 beforeAll(async () => {

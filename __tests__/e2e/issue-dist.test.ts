@@ -17,7 +17,7 @@ import { startReferenceServer, type ReferenceServer } from '../../src/server/ref
 import { ACTION, BUILD_LIMIT_MS, ensureFreshDist } from '../fixtures/dist-build.js'
 import { CHILD_LIMIT_MS, childEnv, parseOutputFile, runNode } from '../fixtures/dist-child.js'
 import { startFakeGitHub, type FakeGitHub } from '../fixtures/fake-github.js'
-import { closedPortUrl } from '../fixtures/faulty-servers.js'
+import { closedPortUrl } from '../fixtures/ws-server.js'
 import { captureIo } from './cli-io.js'
 
 const TOKEN = 'wsh-e2e-fake-token-7Qz2Lx9Vb4'
@@ -167,6 +167,8 @@ describe('failure issue through dist/index.js', () => {
       expect(first.summary).toContain(
         `**Failure issue:** [#${issue?.number}](https://github.com/octo-org/octo-repo/issues/${issue?.number}) opened`
       )
+      // Non-empty first: an every()/loop over nothing would pass vacuously.
+      expect(github.requests.length).toBeGreaterThan(0)
       expect(github.requests.every((r) => r.authorization === `token ${TOKEN}`)).toBe(true)
 
       const created = github.writes().filter((r) => r.method === 'POST' && /\/issues$/.test(r.path))

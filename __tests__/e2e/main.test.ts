@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as core from '../../__fixtures__/core.js'
-import { closedPortUrl } from '../fixtures/faulty-servers.js'
+import { closedPortUrl } from '../fixtures/ws-server.js'
 import { startBlockingEcho } from '../fixtures/blocking-echo.js'
 import { expectReportContract } from '../fixtures/report-contract.js'
 

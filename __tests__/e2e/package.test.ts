@@ -6,23 +6,32 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { spawnSync } from 'node:child_process'
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
+import { copyFile, cp, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startReferenceServer } from '../../src/server/reference-server.js'
-import { BUILD_LIMIT_MS, ROOT, ensureFreshDist } from '../fixtures/dist-build.js'
+import { BUILD_LIMIT_MS, DIST_DIR, ensureFreshDist } from '../fixtures/dist-build.js'
 import { childEnv, runNode } from '../fixtures/dist-child.js'
 
 /** npm pack and an offline install of a dependency-free tarball take seconds; this bounds a hang. */
 const NPM_LIMIT_MS = 120_000
 const MAX_DIST_BYTES = 2 * 1024 * 1024
 
+const ROOT = process.cwd()
 let dir = ''
+/** What `npm pack` sees: the package's files with a fresh build as dist/ (never the work tree's). */
+let packageDir = ''
 
 beforeAll(ensureFreshDist, BUILD_LIMIT_MS)
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'wsh-package-'))
+  packageDir = join(dir, 'package')
+  await mkdir(packageDir)
+  for (const file of ['package.json', 'README.md', 'LICENSE']) {
+    await copyFile(join(ROOT, file), join(packageDir, file))
+  }
+  await cp(DIST_DIR, join(packageDir, 'dist'), { recursive: true })
 })
 
 afterAll(async () => {
@@ -53,14 +62,14 @@ describe('the npm package', () => {
   let tarball = ''
 
   it('dist/ is at most 2 MB', async () => {
-    const files = await readdir(join(ROOT, 'dist'))
+    const files = await readdir(DIST_DIR)
     let total = 0
-    for (const file of files) total += (await stat(join(ROOT, 'dist', file))).size
+    for (const file of files) total += (await stat(join(DIST_DIR, file))).size
     expect(total).toBeLessThanOrEqual(MAX_DIST_BYTES)
   })
 
   it('packs only the bundle, its loaders and the docs npm always ships', () => {
-    const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', dir], ROOT)) as {
+    const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', dir], packageDir)) as {
       filename: string
       files: { path: string }[]
     }[]

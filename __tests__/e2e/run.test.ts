@@ -4,7 +4,7 @@ import { runHealthCheck, type RunProgress } from '../../src/engine/run.js'
 import { isHealthError } from '../../src/errors.js'
 import { startReferenceServer, type ReferenceServer } from '../../src/server/reference-server.js'
 import { makeConfig } from '../fixtures/builders.js'
-import { closedPortUrl } from '../fixtures/faulty-servers.js'
+import { closedPortUrl } from '../fixtures/ws-server.js'
 
 let server: ReferenceServer | undefined
 

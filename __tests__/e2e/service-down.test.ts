@@ -19,12 +19,8 @@ import { SUITES } from '../../src/suites/registry.js'
 import type { Suite } from '../../src/suites/types.js'
 import { startReferenceServer, type ReferenceServer } from '../../src/server/reference-server.js'
 import { makeConfig } from '../fixtures/builders.js'
-import {
-  answer,
-  closedPortUrl,
-  startWsServer,
-  type TestServer
-} from '../fixtures/faulty-servers.js'
+import { answer } from '../fixtures/faulty-servers.js'
+import { closedPortUrl, startWsServer, type TestServer } from '../fixtures/ws-server.js'
 
 const FRAGILE = join(
   dirname(fileURLToPath(import.meta.url)),

@@ -14,7 +14,7 @@ import {
   suiteBudgets,
   type RunTiming
 } from '../../src/engine/runner.js'
-import type { Clock } from '../../src/metrics/clock.js'
+import { createManualClock } from '../fixtures/clock.js'
 import type { Suite, SuiteContext } from '../../src/suites/types.js'
 import { makeCheck, makeConfig } from '../fixtures/builders.js'
 
@@ -155,21 +155,13 @@ describe('runSuites', () => {
   })
 
   it('gives a later suite less sampling time when an earlier one overran, and says so', async () => {
-    let t = 0
-    const clock: Clock = {
-      now: () => BigInt(Math.round(t * 1e6)),
-      nowMs: () => t,
-      sleep: (ms) => {
-        t += ms
-        return Promise.resolve()
-      }
-    }
+    const clock = createManualClock({ sleeps: 'auto-advance', startMs: 0 })
     const seen: number[] = []
     // Fixed work only, and far more than its 5000 ms share of the slack.
     const slow = fake(
       'connection-lifecycle',
       async () => {
-        t += 6_500
+        clock.advance(6_500)
         return { checks: [makeCheck()], metrics: {} }
       },
       0

@@ -14,12 +14,8 @@ import { HealthError } from '../../src/errors.js'
 import { systemClock } from '../../src/metrics/clock.js'
 import type { Suite } from '../../src/suites/types.js'
 import { makeCheck, makeConfig } from '../fixtures/builders.js'
-import {
-  answer,
-  closedPortUrl,
-  startWsServer,
-  type TestServer
-} from '../fixtures/faulty-servers.js'
+import { answer } from '../fixtures/faulty-servers.js'
+import { closedPortUrl, startWsServer, type TestServer } from '../fixtures/ws-server.js'
 
 let server: TestServer | undefined
 afterEach(async () => {

@@ -19,7 +19,7 @@ import { buildStepSummary } from '../../src/report/step-summary.js'
 import { startReferenceServer, type ReferenceServer } from '../../src/server/reference-server.js'
 import { makeCheck, makeConfig } from '../fixtures/builders.js'
 import { startBlockingEcho } from '../fixtures/blocking-echo.js'
-import type { TestServer } from '../fixtures/faulty-servers.js'
+import type { TestServer } from '../fixtures/ws-server.js'
 import { runSuite } from '../suites/harness.js'
 
 /** How long each deliberate block holds the event loop (ms). */

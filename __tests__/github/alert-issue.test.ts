@@ -311,6 +311,8 @@ describe('syncAlertIssue', () => {
     const before = f.requests.length
     const none = await sync(passingReport(), trendOf([]), { runId: '2007' })
     expect(none).toEqual({ issueNumber: null, action: 'none' })
+    // Non-empty first: an every()/loop over nothing would pass vacuously.
+    expect(f.requests.slice(before).length).toBeGreaterThan(0)
     expect(f.requests.slice(before).every((r) => r.method === 'GET')).toBe(true)
   })
 

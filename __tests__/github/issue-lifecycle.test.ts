@@ -95,6 +95,8 @@ describe('syncFailureIssue lifecycle', () => {
     expect(issue.body).toContain('| Success rate | 60% |')
     expect(issue.title).toContain('ws:')
     // The token authenticated the calls...
+    // Non-empty first: an every()/loop over nothing would pass vacuously.
+    expect(fake.requests.length).toBeGreaterThan(0)
     expect(fake.requests.every((r) => r.authorization === `token ${TOKEN}`)).toBe(true)
     // ...and went nowhere else.
     expect(everythingEmitted()).not.toContain(TOKEN)

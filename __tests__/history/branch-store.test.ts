@@ -8,12 +8,12 @@ import {
   readHistoryFromBranch
 } from '../../src/history/branch-store.js'
 import { serializeHistory } from '../../src/history/jsonl.js'
-import type { Clock } from '../../src/metrics/clock.js'
+import { createManualClock } from '../fixtures/clock.js'
 import { startFakeContentsApi, type FakeContentsApi } from './fake-contents-api.js'
 import { makeRecord } from './make-record.js'
 
 const TOKEN = 'ghs_secretTokenValue1234567890'
-const instantClock: Clock = { now: () => 0n, nowMs: () => 0, sleep: () => Promise.resolve() }
+const instantClock = createManualClock({ sleeps: 'instant' })
 
 let api: FakeContentsApi
 
@@ -58,6 +58,8 @@ describe('branch store', () => {
     expect(read.records.map((r) => r.runId)).toEqual(['1000', '1001'])
     expect(api.files.get('main')!.has('history/ws-health.jsonl')).toBe(false)
     // The token travels only in the Authorization header.
+    // Non-empty first: an every()/loop over nothing would pass vacuously.
+    expect(api.requests.length).toBeGreaterThan(0)
     expect(api.requests.every((r) => r.authorization === `token ${TOKEN}`)).toBe(true)
   })
 

@@ -2,7 +2,7 @@
  * A WebSocket echo server on 127.0.0.1 whose reply delay the test sets
  * between runs: a service whose latency rises run by run.
  */
-import { WebSocketServer, type WebSocket } from 'ws'
+import { startWsServer, type Reply } from '../fixtures/ws-server.js'
 
 export interface DelayServer {
   url: string
@@ -14,31 +14,22 @@ export interface DelayServer {
 export async function startDelayServer(initialDelayMs = 0): Promise<DelayServer> {
   let delayMs = initialDelayMs
   const timers = new Set<NodeJS.Timeout>()
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 })
-  wss.on('connection', (socket: WebSocket) => {
-    socket.on('error', () => undefined)
-    socket.on('message', (data, isBinary) => {
-      const timer = setTimeout(() => {
-        timers.delete(timer)
-        if (socket.readyState === socket.OPEN) socket.send(data, { binary: isBinary })
-      }, delayMs)
-      timers.add(timer)
-    })
-  })
-  await new Promise<void>((resolve, reject) => {
-    wss.once('listening', () => resolve())
-    wss.once('error', reject)
-  })
-  const { port } = wss.address() as { port: number }
+  const delayedEcho: Reply = (socket, data, isBinary) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer)
+      if (socket.readyState === socket.OPEN) socket.send(data, { binary: isBinary })
+    }, delayMs)
+    timers.add(timer)
+  }
+  const server = await startWsServer(() => delayedEcho)
   return {
-    url: `ws://127.0.0.1:${port}/ws`,
+    url: server.url,
     setDelay: (ms) => {
       delayMs = ms
     },
     close: async () => {
       for (const timer of timers) clearTimeout(timer)
-      for (const client of wss.clients) client.terminate()
-      await new Promise<void>((resolve) => wss.close(() => resolve()))
+      await server.close()
     }
   }
 }

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { acquireFileLock, appendRecord, readHistory } from '../../src/history/file-store.js'
-import type { Clock } from '../../src/metrics/clock.js'
+import { createManualClock } from '../fixtures/clock.js'
 import { makeRecord } from './make-record.js'
 
 let dir: string
@@ -19,11 +19,7 @@ afterEach(async () => {
 })
 
 /** Sleeps resolve at once: lock waits are counted, not timed. */
-const instantClock: Clock = {
-  now: () => 0n,
-  nowMs: () => 0,
-  sleep: () => Promise.resolve()
-}
+const instantClock = createManualClock({ sleeps: 'instant' })
 
 describe('file store', () => {
   it('reads a missing file as an empty history', async () => {

@@ -164,6 +164,8 @@ describe('ws-health history (usage)', () => {
       )
       expect(io.out()).toMatch(/predicted: p95 latency rising/)
       expect(io.out() + io.err()).not.toContain(token)
+      // Non-empty first: an every()/loop over nothing would pass vacuously.
+      expect(api.requests.length).toBeGreaterThan(0)
       expect(api.requests.every((r) => r.authorization === `token ${token}`)).toBe(true)
 
       // No token, or no repository: a usage error that says what to set.

@@ -18,7 +18,7 @@ import { HealthError } from '../../src/errors.js'
 import { systemClock } from '../../src/metrics/clock.js'
 import { makeConfig } from '../fixtures/builders.js'
 import { startDeflateBombServer, startEndlessFragmentServer } from '../fixtures/hostile-servers.js'
-import type { TestServer } from '../fixtures/faulty-servers.js'
+import type { TestServer } from '../fixtures/ws-server.js'
 import { check, runSuite } from '../suites/harness.js'
 import { DEFAULT_TIMEOUTS } from '../fixtures/schema-defaults.js'
 

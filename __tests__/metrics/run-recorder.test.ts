@@ -1,16 +1,12 @@
 import { describe, expect, it } from '@jest/globals'
-import { systemClock, type Clock } from '../../src/metrics/clock.js'
+import { systemClock } from '../../src/metrics/clock.js'
 import { runHistograms } from '../../src/metrics/run-histograms.js'
 import { createRunRecorder } from '../../src/metrics/run-recorder.js'
+import { createManualClock } from '../fixtures/clock.js'
 
-function manualClock(): { clock: Clock; at: (ms: number) => void } {
-  let nowMs = 0
-  const clock: Clock = {
-    now: () => BigInt(Math.round(nowMs * 1e6)),
-    nowMs: () => nowMs,
-    sleep: () => Promise.resolve()
-  }
-  return { clock, at: (ms) => (nowMs = ms) }
+function manualClock() {
+  const clock = createManualClock({ sleeps: 'instant', startMs: 0 })
+  return { clock, at: (ms: number) => clock.setMs(ms) }
 }
 
 describe('run recorder', () => {

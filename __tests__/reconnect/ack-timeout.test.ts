@@ -6,7 +6,7 @@ import {
   createReconnectingClient,
   type ReconnectingClient
 } from '../../src/client/reconnecting-client.js'
-import { createManualClock } from './manual-clock.js'
+import { createManualClock } from '../fixtures/clock.js'
 import { ackingDedupe, startServer, waitFor, type TestServer } from './servers.js'
 import { clientOptions } from '../fixtures/schema-defaults.js'
 

@@ -7,7 +7,7 @@ import {
 import { createBreaker } from '../../src/client/breaker.js'
 import { createOutboundQueue } from '../../src/client/outbound-queue.js'
 import { isHealthError } from '../../src/errors.js'
-import { createManualClock } from './manual-clock.js'
+import { createManualClock } from '../fixtures/clock.js'
 
 const mid = (): number => 0.5
 

@@ -5,7 +5,7 @@ import {
   type ReconnectingClient
 } from '../../src/client/reconnecting-client.js'
 import { HealthError } from '../../src/errors.js'
-import { createManualClock } from './manual-clock.js'
+import { createManualClock } from '../fixtures/clock.js'
 import { ackingDedupe, closeAfterEach, closedPort, startServer, waitFor } from './servers.js'
 import { clientOptions, type PartialClientOptions } from '../fixtures/schema-defaults.js'
 
@@ -50,7 +50,7 @@ async function rejection(promise: Promise<unknown>): Promise<HealthError> {
 describe('reconnecting client against a closed port', () => {
   it('backs off 500, 1000, 2000, 4000, 8000 ms and gives up after 5 attempts', async () => {
     const port = await closedPort()
-    const clock = createManualClock({ autoAdvance: true })
+    const clock = createManualClock({ sleeps: 'auto-advance' })
     const client = reconnectOnlyClient({ url: `ws://127.0.0.1:${port}/`, clock, breaker: null })
     const error = await rejection(client.start())
     expect(error).toBeInstanceOf(HealthError)
@@ -76,7 +76,7 @@ describe('reconnecting client against a closed port', () => {
 
   it('names the configured maximum and lets the open breaker stretch the waits', async () => {
     const port = await closedPort()
-    const clock = createManualClock({ autoAdvance: true })
+    const clock = createManualClock({ sleeps: 'auto-advance' })
     const client = reconnectOnlyClient({
       url: `ws://127.0.0.1:${port}/`,
       clock,
@@ -116,7 +116,7 @@ describe('reconnecting client against a live server', () => {
       })
     })
     servers.push(server)
-    const clock = createManualClock({ autoAdvance: true })
+    const clock = createManualClock({ sleeps: 'auto-advance' })
     const client = reconnectOnlyClient({ url: server.url, clock, breaker: null })
     // Sent while the client is disconnected (during the backoff wait): queued, delivered after reconnect.
     clock.beforeWake = () => {
@@ -141,7 +141,7 @@ describe('reconnecting client against a live server', () => {
     let server = await startServer()
     servers.push(server)
     const port = server.port
-    const clock = createManualClock({ autoAdvance: true })
+    const clock = createManualClock({ sleeps: 'auto-advance' })
     const client = reconnectOnlyClient({
       url: server.url,
       clock,
@@ -175,7 +175,7 @@ describe('reconnecting client against a live server', () => {
   it('gives up when the service never returns and counts pending messages as lost', async () => {
     const server = await startServer()
     servers.push(server)
-    const clock = createManualClock({ autoAdvance: true })
+    const clock = createManualClock({ sleeps: 'auto-advance' })
     const client = reconnectOnlyClient({
       url: server.url,
       clock,

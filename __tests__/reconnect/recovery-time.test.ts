@@ -9,7 +9,7 @@ import {
   createReconnectingClient,
   type ReconnectingClient
 } from '../../src/client/reconnecting-client.js'
-import { createManualClock } from './manual-clock.js'
+import { createManualClock } from '../fixtures/clock.js'
 import { clientOptions, type PartialClientOptions } from '../fixtures/schema-defaults.js'
 import type { BackoffOptions } from '../../src/client/backoff.js'
 import { closeAfterEach, startServer, waitFor } from './servers.js'
@@ -37,7 +37,7 @@ describe('recovery time without the backoff sleep', () => {
   it('charges the service nothing when it accepts at the first attempt after a kill', async () => {
     const server = await startServer()
     servers.push(server)
-    const clock = createManualClock({ autoAdvance: true })
+    const clock = createManualClock({ sleeps: 'auto-advance' })
     const c = client({ url: server.url, clock, breaker: null })
     await c.start()
     server.sockets[0]?.terminate()
@@ -53,7 +53,7 @@ describe('recovery time without the backoff sleep', () => {
     let server = await startServer()
     servers.push(server)
     const port = server.port
-    const clock = createManualClock({ autoAdvance: true })
+    const clock = createManualClock({ sleeps: 'auto-advance' })
     const c = client({ url: server.url, clock, breaker: null })
     let sleeps = 0
     clock.beforeWake = async () => {

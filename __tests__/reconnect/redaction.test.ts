@@ -7,7 +7,7 @@ import {
 import { createReconnectingClient } from '../../src/client/reconnecting-client.js'
 import { openWsSocket, type OpenSocket } from '../../src/client/socket-opener.js'
 import { attachResume } from '../../src/server/resume-protocol.js'
-import { createManualClock } from './manual-clock.js'
+import { createManualClock } from '../fixtures/clock.js'
 import { closeAfterEach, startServer, waitFor } from './servers.js'
 import { clientOptions } from '../fixtures/schema-defaults.js'
 
@@ -44,7 +44,7 @@ describe('stats.lastError', () => {
     const client = createReconnectingClient(
       clientOptions({
         url: server.url,
-        clock: createManualClock({ autoAdvance: true }),
+        clock: createManualClock({ sleeps: 'auto-advance' }),
         random: () => 0.5,
         breaker: null,
         backoff: { maxAttempts: 2 },

@@ -2,49 +2,36 @@
  * Small purpose-built servers for the reconnect and chaos tests, all on
  * 127.0.0.1 port 0.
  */
-import { createServer, type Server } from 'node:net'
-import type { AddressInfo } from 'node:net'
 import { afterEach } from '@jest/globals'
-import { WebSocketServer, type WebSocket } from 'ws'
+import type { WebSocket } from 'ws'
 import type { ReconnectingClient } from '../../src/client/reconnecting-client.js'
+import { NO_REPLY, startWsServer, type WsTestServer } from '../fixtures/ws-server.js'
 
-export interface TestServer {
-  wss: WebSocketServer
-  port: number
-  url: string
+export { closedPort } from '../fixtures/ws-server.js'
+
+export interface TestServer extends WsTestServer {
   /** Every connection seen, in order. */
   sockets: WebSocket[]
-  close(): Promise<void>
 }
 
-/** Starts a ws server on 127.0.0.1 (port 0 unless given). */
+/** Starts a ws server on 127.0.0.1 (port 0 unless given: a restarted service keeps its port). */
 export async function startServer(
   onConnection: (ws: WebSocket, url: string) => void = () => undefined,
   port = 0
 ): Promise<TestServer> {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port, perMessageDeflate: false })
-  await new Promise<void>((resolve, reject) => {
-    wss.once('listening', resolve)
-    wss.once('error', reject)
-  })
   const sockets: WebSocket[] = []
-  wss.on('connection', (ws, request) => {
-    sockets.push(ws)
-    ws.on('error', () => undefined)
-    onConnection(ws, request.url ?? '/')
-  })
-  const bound = (wss.address() as AddressInfo).port
-  return {
-    wss,
-    port: bound,
-    url: `ws://127.0.0.1:${bound}/ws`,
-    sockets,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const ws of wss.clients) ws.terminate()
-        wss.close(() => resolve())
-      })
-  }
+  const server = await startWsServer(
+    () => NO_REPLY,
+    {},
+    {
+      port,
+      onSocket(ws, request) {
+        sockets.push(ws)
+        onConnection(ws, request.url ?? '/')
+      }
+    }
+  )
+  return { ...server, sockets }
 }
 
 /** Echoes every message back as it came (text or binary). */
@@ -64,15 +51,6 @@ export function ackingDedupe(seen: Map<string, number>): (ws: WebSocket) => void
       ws.send(JSON.stringify({ type: 'ack', id: message.id }))
     })
   }
-}
-
-/** A port nothing listens on (bound, then released). */
-export async function closedPort(): Promise<number> {
-  const server: Server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
 }
 
 /** Polls `predicate` every 5 ms until true; rejects after `timeoutMs` of real time. */

@@ -1,19 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
-import type { Clock } from '../../src/metrics/clock.js'
 import { createProgressLine, progressText, type ProgressLine } from '../../src/report/progress.js'
+import { createManualClock } from '../fixtures/clock.js'
 
-/** A clock the test moves by hand. */
-function manualClock(): Clock & { advance(ms: number): void } {
-  let nowMs = 0
-  return {
-    now: () => BigInt(Math.round(nowMs * 1e6)),
-    nowMs: () => nowMs,
-    sleep: async () => undefined,
-    advance(ms) {
-      nowMs += ms
-    }
-  }
-}
+const manualClock = () => createManualClock({ sleeps: 'instant', startMs: 0 })
 
 function stream(isTTY: boolean) {
   const writes: string[] = []

@@ -14,7 +14,7 @@ import { mergeReports } from '../../src/report/merge.js'
 import { buildStepSummary } from '../../src/report/step-summary.js'
 import { startReferenceServer, type ReferenceServer } from '../../src/server/reference-server.js'
 import { captureIo } from '../e2e/cli-io.js'
-import { closedPortUrl } from '../fixtures/faulty-servers.js'
+import { closedPortUrl } from '../fixtures/ws-server.js'
 import { mermaidBlocks, unfoldedLines, unparsedBlocks } from '../fixtures/mermaid-parse.js'
 import { makeRecord } from '../history/make-record.js'
 

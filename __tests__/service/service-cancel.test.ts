@@ -28,7 +28,9 @@ function alive(pid: number): boolean {
   const stat = `/proc/${pid}/stat`
   if (!existsSync(stat)) return true
   // Fields after the parenthesised command name: the first is the state.
-  const state = readFileSync(stat, 'utf8').replace(/^.*\) /s, '').charAt(0)
+  const state = readFileSync(stat, 'utf8')
+    .replace(/^.*\) /s, '')
+    .charAt(0)
   return state !== 'Z' && state !== 'X'
 }
 

@@ -9,7 +9,7 @@ import {
   startKeepalivePongServer,
   startNoStatusCloseServer
 } from '../fixtures/conformance-servers.js'
-import type { TestServer } from '../fixtures/faulty-servers.js'
+import type { TestServer } from '../fixtures/ws-server.js'
 import { gracefulCloseCheck } from '../../src/suites/connection-lifecycle.js'
 import { check, runSuite, statuses } from './harness.js'
 

@@ -6,18 +6,20 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import type { SuiteId } from '../../src/engine/model.js'
 import {
-  closedPortUrl,
   startDroppingServer,
   startMuteServer,
   startNoPongServer,
   startRefusingServer,
   startReorderingServer,
-  startSilentServer,
   startSlowServer,
-  startWsServer,
-  answer,
-  type TestServer
+  answer
 } from '../fixtures/faulty-servers.js'
+import {
+  closedPortUrl,
+  startSilentServer,
+  startWsServer,
+  type TestServer
+} from '../fixtures/ws-server.js'
 import { check, runSuite } from './harness.js'
 
 /** Small limits so a fault shows up in milliseconds, not the seed's seconds. */
@@ -143,6 +145,8 @@ describe('a server that refuses the upgrade with HTTP 503', () => {
       code: 'WSH_ERR_HANDSHAKE_REJECTED',
       message: expect.stringContaining('HTTP 503')
     })
+    // Non-empty first: an every()/loop over nothing would pass vacuously.
+    expect(result.checks.length).toBeGreaterThan(0)
     expect(result.checks.every((c) => c.status === 'failed')).toBe(true)
   })
 

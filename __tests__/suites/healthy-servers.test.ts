@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import type { SuiteId } from '../../src/engine/model.js'
 import { startReferenceServer } from '../../src/server/reference-server.js'
-import type { TestServer } from '../fixtures/faulty-servers.js'
+import type { TestServer } from '../fixtures/ws-server.js'
 import { startFayeServer } from '../fixtures/second-implementation.js'
 import { protocolErrorCheck } from '../../src/suites/protocol-error-probe.js'
 import { makeConfig } from '../fixtures/builders.js'

@@ -10,7 +10,7 @@ import { createProbeProtocol } from '../../src/client/protocol.js'
 import { systemClock } from '../../src/metrics/clock.js'
 import { protocolErrorCheck } from '../../src/suites/protocol-error-probe.js'
 import { makeConfig } from '../fixtures/builders.js'
-import type { TestServer } from '../fixtures/faulty-servers.js'
+import type { TestServer } from '../fixtures/ws-server.js'
 import {
   startNodejsWebsocketServer,
   startWebsocketNodeServer

@@ -13,9 +13,9 @@ import {
   startDroppingServer,
   startHalfOpenServer,
   startHalfPongServer,
-  startNoIdPongServer,
-  type TestServer
+  startNoIdPongServer
 } from '../fixtures/faulty-servers.js'
+import { type TestServer } from '../fixtures/ws-server.js'
 import { pingIntervalMs } from '../../src/suites/heartbeat-monitoring.js'
 import { MIN_DEGRADATION_MS, degradationCheck } from '../../src/suites/latency-performance.js'
 import { protocolErrorCheck } from '../../src/suites/protocol-error-probe.js'

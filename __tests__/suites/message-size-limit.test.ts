@@ -10,13 +10,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { createServer } from 'node:http'
 import { makeConfig } from '../fixtures/builders.js'
-import {
-  answer,
-  listen,
-  startSmallPayloadServer,
-  startWsServer,
-  type TestServer
-} from '../fixtures/faulty-servers.js'
+import { answer, startSmallPayloadServer } from '../fixtures/faulty-servers.js'
+import { listen, startWsServer, type TestServer } from '../fixtures/ws-server.js'
 import { sizeLimitCheck } from '../../src/suites/message-size-check.js'
 import { findSizeLimit, type SizeLimit } from '../../src/suites/message-size-search.js'
 import { check, runSuite, statuses, wireClient } from './harness.js'

@@ -15,7 +15,7 @@ import { systemClock } from '../../src/metrics/clock.js'
 import { makeConfig } from '../fixtures/builders.js'
 import { startReferenceServer } from '../../src/server/reference-server.js'
 import { protocolErrorCheck } from '../../src/suites/protocol-error-probe.js'
-import { startWsServer, type TestServer } from '../fixtures/faulty-servers.js'
+import { startWsServer, type TestServer } from '../fixtures/ws-server.js'
 import { startFayeServer } from '../fixtures/second-implementation.js'
 import {
   startUtf8DropServer,

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { startReferenceServer } from '../../src/server/reference-server.js'
-import type { TestServer } from '../fixtures/faulty-servers.js'
+import type { TestServer } from '../fixtures/ws-server.js'
 import {
   startBroadcastEchoServer,
   startCorruptingServer,
