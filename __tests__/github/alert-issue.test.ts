@@ -256,7 +256,7 @@ describe('syncAlertIssue', () => {
     await sync(passingReport(), trendOf([], [regression()]))
     expect(f.issues[0]!.body).toContain('regression: p99 latency 640 ms vs baseline 410 ms')
     expect(f.issues[0]!.body).toContain(
-      '| p99 latency | 640 ms | 410 ms | 386 ms – 434 ms | +56.0 % | 10 |'
+      '| p99 latency | 640 ms | 410 ms | 386 ms – 434 ms | +56% | 10 |'
     )
   })
 

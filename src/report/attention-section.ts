@@ -8,9 +8,9 @@
 import type { Check, RunReport, SuiteResult } from '../engine/model.js'
 import { failsRun, healthProblems } from '../engine/verdict.js'
 import type { Config } from '../config/schema.js'
-import { escapeInline } from '../github/markdown-escape.js'
+import { escapeInline } from '../format/markdown.js'
 import { gateReasons } from './gate-section.js'
-import { STATUS_ICONS, suiteTitle } from './format.js'
+import { STATUS_ICONS, suiteTitle } from '../format/status.js'
 
 /** Reason lines shown before the rest are counted (the suite tables below list every check). */
 export const MAX_REASON_LINES = 12

@@ -8,7 +8,8 @@
 import type { SuiteResult } from '../engine/model.js'
 import type { Clock } from '../metrics/clock.js'
 import type { LiveFigures } from '../metrics/run-recorder.js'
-import { STATUS_ICONS, formatDuration, formatMs, formatNumber, statusLabel } from './format.js'
+import { formatDuration, formatMs, formatNumber } from '../format/figures.js'
+import { STATUS_ICONS, checkTally, statusLabel } from '../format/status.js'
 
 /** What the log is told as the run moves; mirrors RunProgress from src/engine/run.ts. */
 export interface LiveProgress {
@@ -66,10 +67,7 @@ export function ciProgressText(
 
 /** `✅ connection-lifecycle: PASSED in 2.1 s (6 passed, 1 skipped)`. */
 export function suiteResultLine(result: SuiteResult): string {
-  const counts = new Map<string, number>()
-  for (const check of result.checks) counts.set(check.status, (counts.get(check.status) ?? 0) + 1)
-  const tally = [...counts].map(([status, count]) => `${count} ${status}`).join(', ')
-  return `${STATUS_ICONS[result.status]} ${result.id}: ${statusLabel(result.status)} in ${formatDuration(result.durationMs)} (${tally || 'no checks'})`
+  return `${STATUS_ICONS[result.status]} ${result.id}: ${statusLabel(result.status)} in ${formatDuration(result.durationMs)} (${checkTally(result.checks)})`
 }
 
 /** Starts the live log; its progress timer never keeps the process alive. */

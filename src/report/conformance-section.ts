@@ -7,7 +7,7 @@
  */
 import { isConformanceFinding } from '../engine/checks.js'
 import type { Check, RunReport, SuiteResult } from '../engine/model.js'
-import { STATUS_ICONS, suiteTitle } from './format.js'
+import { STATUS_ICONS, suiteTitle } from '../format/status.js'
 
 export const CONFORMANCE_HEADING = 'Conformance findings (RFC 6455)'
 

@@ -4,7 +4,7 @@
  * quick run prints nothing extra). Nothing depends on it.
  */
 import type { Clock } from '../metrics/clock.js'
-import { formatDuration, formatNumber } from './format.js'
+import { formatDuration, formatNumber } from '../format/figures.js'
 
 /** What the line shows; mirrors RunProgress from src/engine/run.ts. */
 export interface ProgressState {

@@ -5,7 +5,7 @@
  * the console output and the step summary.
  */
 import type { MetricValue, RunReport } from '../engine/model.js'
-import { formatDuration, formatMs, formatNumber } from './format.js'
+import { formatDuration, formatMs, formatNumber } from '../format/figures.js'
 
 function count(block: { [key: string]: MetricValue } | undefined, key: string): number {
   const value = block?.[key]

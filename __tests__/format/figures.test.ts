@@ -5,9 +5,9 @@ import {
   formatNumber,
   formatPercent,
   formatThreshold,
-  formatValue,
-  suiteTitle
-} from '../../src/report/format.js'
+  formatValue
+} from '../../src/format/figures.js'
+import { suiteTitle } from '../../src/format/status.js'
 
 describe('format', () => {
   it('rounds and trims numbers, and says n/a for anything unmeasured', () => {
