@@ -8,6 +8,7 @@
 import type { Check, RunReport, SuiteResult } from '../engine/model.js'
 import { failsRun, healthProblems } from '../engine/verdict.js'
 import type { Config } from '../config/schema.js'
+import { plural } from '../format/figures.js'
 import { escapeInline } from '../format/markdown.js'
 import { gateReasons } from './gate-section.js'
 import { STATUS_ICONS, suiteTitle } from '../format/status.js'
@@ -94,7 +95,7 @@ export function attentionSection(report: RunReport): string[] {
   const checks = groups.reduce((sum, group) => sum + group.checks.length, 0)
   const lines = [
     ...gate,
-    `### Needs attention: ${checks} check${checks === 1 ? '' : 's'}, ${groups.length} distinct reason${groups.length === 1 ? '' : 's'}`,
+    `### Needs attention: ${plural(checks, 'check')}, ${plural(groups.length, 'distinct reason')}`,
     ''
   ]
   for (const group of groups.slice(0, MAX_REASON_LINES)) lines.push(groupLine(group))

@@ -8,7 +8,8 @@
 import type { SuiteResult } from '../engine/model.js'
 import type { Clock } from '../metrics/clock.js'
 import type { LiveFigures } from '../metrics/run-recorder.js'
-import { formatDuration, formatMs, formatNumber } from '../format/figures.js'
+import { formatDuration, formatMs } from '../format/figures.js'
+import { progressPlace } from './progress.js'
 import { STATUS_ICONS, checkTally, statusLabel } from '../format/status.js'
 
 /** What the log is told as the run moves; mirrors RunProgress from src/engine/run.ts. */
@@ -54,12 +55,7 @@ export function ciProgressText(
 ): string {
   const time = `⏱ ${formatDuration(elapsedMs)}/${formatDuration(plannedMs)}`
   if (!progress) return `${time} · starting`
-  const steps =
-    progress.total > 1
-      ? ` ${formatNumber(progress.done, 0)}/${formatNumber(progress.total, 0)}`
-      : ''
-  const note = progress.note ? ` ${progress.note}` : ''
-  const where = `[${progress.index}/${progress.count}] ${progress.suite}${steps}${note}`
+  const where = progressPlace(progress)
   const figures = progress.figures?.()
   if (!figures) return `${time} · ${where}`
   return `${time} · ${where} · probes ${figures.probes} · p95 ${formatMs(figures.p95LatencyMs)} · errors ${figures.errors}`
