@@ -226,7 +226,7 @@ describe('syncAlertIssue', () => {
     expect(posted).toHaveLength(1)
     expect(posted[0]).toContain('### ⚠️ Predictive alert')
     expect(posted[0]).toContain(
-      'predicted: success rate falling 1 %/run; crosses 95 % in about 2 runs'
+      'predicted: success rate falling 1%/run; crosses 95% in about 2 runs'
     )
     expect(posted[0]).toContain('alerts=prediction:p95LatencyMs,prediction:successRate run=2003')
 

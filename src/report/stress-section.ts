@@ -12,6 +12,7 @@ import type { StressEffect } from '../engine/stress-phase.js'
 import { details, escapeMarkdown, tableHead, tableRow, toSingleLine } from '../format/markdown.js'
 import {
   NOT_AVAILABLE,
+  formatChange,
   formatDuration,
   formatMs,
   formatNumber,
@@ -124,7 +125,7 @@ function degradationLines(stress: StressView): string[] {
     const slope = num(time.slopeMsPerSec)
     const change = num(time.relativeChange)
     lines.push(
-      `latency over time (highest step that held): ${slope === null ? NOT_AVAILABLE : `${formatNumber(slope, 3)} ms/s`}, first to last window ${formatMs(num(time.firstWindowMedian))} → ${formatMs(num(time.lastWindowMedian))}${change === null ? '' : ` (${change >= 0 ? '+' : ''}${formatPercent(change)})`}`
+      `latency over time (highest step that held): ${slope === null ? NOT_AVAILABLE : `${formatNumber(slope, 3)} ms/s`}, first to last window ${formatMs(num(time.firstWindowMedian))} → ${formatMs(num(time.lastWindowMedian))}${change === null ? '' : ` (${formatChange(change)})`}`
     )
   }
   return lines
