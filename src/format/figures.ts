@@ -97,7 +97,7 @@ export function formatValue(value: number | string | boolean | null, unit: strin
 }
 
 /** Shown for a check that has no threshold. */
-export const NO_THRESHOLD = '—'
+const NO_THRESHOLD = '—'
 
 /** A threshold with its comparison (`< 500 ms`, `>= 95%`); `—` when the check has none. */
 export function formatThreshold(threshold: Threshold | null, unit: string): string {

@@ -9,17 +9,11 @@ import type { SuiteResult } from '../engine/model.js'
 import type { Clock } from '../metrics/clock.js'
 import type { LiveFigures } from '../metrics/run-recorder.js'
 import { formatDuration, formatMs } from '../format/figures.js'
-import { progressPlace } from './progress.js'
 import { STATUS_ICONS, checkTally, statusLabel } from '../format/status.js'
+import { progressPlace, type ProgressState } from './progress.js'
 
-/** What the log is told as the run moves; mirrors RunProgress from src/engine/run.ts. */
-export interface LiveProgress {
-  suite: string
-  index: number
-  count: number
-  done: number
-  total: number
-  note?: string
+/** What the log is told as the run moves: the progress line's state plus the figures so far. */
+export interface LiveProgress extends ProgressState {
   figures?(): LiveFigures
 }
 
