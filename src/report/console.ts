@@ -19,6 +19,7 @@ import {
 } from '../format/figures.js'
 import { STATUS_ICONS, statusLabel, suiteTitle } from '../format/status.js'
 import { integrityText, formatRunScore, headlineSourceText } from './run-text.js'
+import { sameUnmeasuredCause } from './annotations.js'
 import { conformanceConsoleLines, findingsNote } from './conformance-section.js'
 import { discoveryConsoleLines } from './discovery-section.js'
 import { trendConsoleLines } from './trend-section.js'
@@ -162,17 +163,7 @@ function groupedLines(checks: readonly Check[], paint: Paint): string[] {
   while (index < checks.length) {
     const first = checks[index] as Check
     let end = index + 1
-    const unmeasured = (check: Check): boolean => check.value === null
-    while (
-      end < checks.length &&
-      unmeasured(first) &&
-      unmeasured(checks[end] as Check) &&
-      (checks[end] as Check).status === first.status &&
-      (checks[end] as Check).message === first.message &&
-      (checks[end] as Check).code === first.code
-    ) {
-      end++
-    }
+    while (end < checks.length && sameUnmeasuredCause(first, checks[end] as Check)) end++
     if (end - index === 1) {
       lines.push(checkLine(first, paint))
     } else {
