@@ -11,6 +11,15 @@ const layering = {
   'src/engine/**': ['@actions/*', '**/report/**', '**/github/**'],
   'src/github/**': ['ws', '**/client/**', '**/suites/**', '**/report/**'],
   'src/history/**': ['ws', '**/client/**', '**/suites/**', '**/report/**'],
+  'src/format/**': [
+    'ws',
+    '@actions/*',
+    '**/client/**',
+    '**/suites/**',
+    '**/report/**',
+    '**/github/**',
+    '**/history/**'
+  ],
   'src/cli.ts': ['@actions/*']
 }
 

@@ -232,7 +232,7 @@ describe('syncAlertIssue', () => {
     expect(posted).toHaveLength(1)
     expect(posted[0]).toContain('### ⚠️ Predictive alert')
     expect(posted[0]).toContain(
-      'predicted: success rate falling 1 %/run; crosses 95 % in about 2 runs'
+      'predicted: success rate falling 1%/run; crosses 95% in about 2 runs'
     )
     expect(posted[0]).toContain('alerts=prediction:p95LatencyMs,prediction:successRate run=2003')
 
@@ -262,7 +262,7 @@ describe('syncAlertIssue', () => {
     await sync(passingReport(), trendOf([], [regression()]))
     expect(f.issues[0]!.body).toContain('regression: p99 latency 640 ms vs baseline 410 ms')
     expect(f.issues[0]!.body).toContain(
-      '| p99 latency | 640 ms | 410 ms | 386 ms – 434 ms | +56.0 % | 10 |'
+      '| p99 latency | 640 ms | 410 ms | 386 ms – 434 ms | +56% | 10 |'
     )
   })
 

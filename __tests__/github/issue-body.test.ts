@@ -73,6 +73,30 @@ describe('buildIssueBody', () => {
     expect(body).toContain('20 more failing check(s)')
   })
 
+  it('writes figures as the step summary does (src/format/figures.ts)', () => {
+    const base = failingReport()
+    const count = check({
+      id: 'lost',
+      title: 'Lost',
+      status: 'failed',
+      value: 3,
+      unit: 'count',
+      threshold: { op: '==', value: 0 }
+    })
+    const unbounded = check({ id: 'free', title: 'Free', status: 'failed', threshold: null })
+    const report = {
+      ...base,
+      suites: [suite({ status: 'failed', checks: [count, unbounded] })],
+      metrics: { ...base.metrics, latencyMs: { ...base.metrics.latencyMs, avg: 0.0144 } }
+    }
+    const body = buildIssueBody(report, RUN, 'k')
+    // A count carries no unit word, and a threshold-free check says so with the summary's mark.
+    expect(body).toContain('Lost: 3 (threshold == 0):')
+    expect(body).toMatch(/Free: [^\n]* \(threshold —\):/)
+    // Sub-millisecond latency keeps a third decimal, as everywhere else.
+    expect(body).toContain('| Average latency | 0.014 ms |')
+  })
+
   it('links only http(s) run URLs', () => {
     const body = buildIssueBody(failingReport(), { ...RUN, runUrl: 'javascript:alert(1)' }, 'k')
     expect(body).not.toContain('](javascript:')

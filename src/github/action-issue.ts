@@ -8,6 +8,7 @@
 import type { Config } from '../config/schema.js'
 import type { RunReport } from '../engine/model.js'
 import { describeError } from '../errors.js'
+import { httpLink } from '../format/markdown.js'
 import type { TrendReport } from '../history/trend.js'
 import { syncAlertIssue, type SyncAlertIssueOptions } from './alert-issue.js'
 import { scrubSecrets } from './api-errors.js'
@@ -126,10 +127,7 @@ export function issueSummaryLine(
 ): string {
   if (result === null || result.issueNumber === null) return ''
   const number = String(result.issueNumber)
-  const link =
-    result.issueUrl !== undefined && /^https?:\/\/[^\s()]+$/.test(result.issueUrl)
-      ? `[#${number}](${result.issueUrl})`
-      : `#${number}`
+  const link = httpLink(`#${number}`, result.issueUrl) ?? `#${number}`
   const name = kind === 'prediction' ? 'Predicted-problem issue' : 'Failure issue'
   return `**${name}:** ${link} ${VERBS[result.action]}`
 }

@@ -3,7 +3,7 @@
  * passing run whose trend raised predictions or regressions, plus the hidden
  * marker that records which alerts a comment already reported (so a repeated
  * alert does not comment again). Every figure comes from the trend; the only
- * user-controlled fragments (target, workflow) go through markdown-escape.ts.
+ * user-controlled fragments (target, workflow) go through src/format/markdown.ts.
  */
 import type { RunReport } from '../engine/model.js'
 import type { Regression } from '../history/baseline.js'
@@ -15,10 +15,11 @@ import {
 } from '../history/describe.js'
 import type { Prediction } from '../history/predict.js'
 import type { TrendReport } from '../history/trend.js'
-import type { RunIdentity } from './issue-body.js'
-import { STATUS_ICON } from './issue-format.js'
+import { NOT_AVAILABLE, formatChange, formatNumber } from '../format/figures.js'
+import { escapeMarkdown, inlineCode, tableHead, toIssueTitle } from '../format/markdown.js'
+import { STATUS_ICONS, statusLabel } from '../format/status.js'
+import { runLink, type RunIdentity } from './issue-body.js'
 import { keyMarker, redactTarget, wrapLatest } from './issue-marker.js'
-import { escapeMarkdown, inlineCode, toIssueTitle } from './markdown-escape.js'
 
 /** Alerts that concern the issue: a prediction or a regression of one metric. */
 export type IssueAlert = DescribedAlert & { kind: 'prediction' | 'regression'; metric: string }
@@ -59,14 +60,8 @@ export function isOwnComment(text: string): boolean {
   return /^### \S+ (Still failing|Recovered)\b/.test(text.trimStart())
 }
 
-function runLink(run: RunIdentity): string {
-  if (run.runUrl && /^https?:\/\/[^\s()<>]+$/.test(run.runUrl))
-    return `[workflow run](${run.runUrl})`
-  return run.runUrl ? inlineCode(run.runUrl, 300) : 'local run'
-}
-
 function days(value: number | null): string {
-  if (value === null) return 'n/a'
+  if (value === null) return NOT_AVAILABLE
   return value < 1 ? '< 1' : String(Math.round(value))
 }
 
@@ -75,19 +70,15 @@ function predictionRow(p: Prediction): string {
   return (
     `| ${METRIC_LABELS[p.metric].label} | ${formatMetric(p.metric, p.current)} | ` +
     `${formatMetric(p.metric, p.threshold)} | ${slope}/run | ${p.runsToCross} | ` +
-    `${days(p.daysToCross)} | ${p.r2.toFixed(2)} | ${p.points} |`
+    `${days(p.daysToCross)} | ${formatNumber(p.r2, 2)} | ${p.points} |`
   )
 }
 
 function regressionRow(r: Regression): string {
-  const change =
-    r.relativeChange === null
-      ? 'n/a'
-      : `${r.relativeChange > 0 ? '+' : ''}${(r.relativeChange * 100).toFixed(1)} %`
   return (
     `| ${METRIC_LABELS[r.metric].label} | ${formatMetric(r.metric, r.current)} | ` +
     `${formatMetric(r.metric, r.median)} | ${formatMetric(r.metric, r.lower)} – ` +
-    `${formatMetric(r.metric, r.upper)} | ${change} | ${r.n} |`
+    `${formatMetric(r.metric, r.upper)} | ${formatChange(r.relativeChange)} | ${r.n} |`
   )
 }
 
@@ -103,7 +94,7 @@ export function buildAlertFindings(
   const predictions = trend.predictions.filter((p) => metrics.has(p.metric))
   const regressions = trend.regressions.filter((r) => metrics.has(r.metric))
   const parts = [
-    `**Status:** ${STATUS_ICON[report.status]} ${report.status.toUpperCase()} (not failing yet) · **Run:** ${runLink(run)}` +
+    `**Status:** ${STATUS_ICONS[report.status]} ${statusLabel(report.status)} (not failing yet) · **Run:** ${runLink(run)}` +
       (run.commit ? ` · **Commit:** ${inlineCode(run.commit.slice(0, 12), 12)}` : ''),
     '',
     ...lines
@@ -112,8 +103,16 @@ export function buildAlertFindings(
     parts.push(
       '',
       '#### Predictions',
-      '| Metric | Current | Threshold | Slope | Runs to cross | Days to cross | r² | Points |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+      ...tableHead([
+        'Metric',
+        'Current',
+        'Threshold',
+        'Slope',
+        'Runs to cross',
+        'Days to cross',
+        'r²',
+        'Points'
+      ]),
       ...predictions.map(predictionRow)
     )
   }
@@ -121,8 +120,7 @@ export function buildAlertFindings(
     parts.push(
       '',
       '#### Regressions against the baseline',
-      '| Metric | Current | Baseline median | Noise band | Change | Runs |',
-      '| --- | --- | --- | --- | --- | --- |',
+      ...tableHead(['Metric', 'Current', 'Baseline median', 'Noise band', 'Change', 'Runs']),
       ...regressions.map(regressionRow)
     )
   }

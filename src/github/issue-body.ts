@@ -3,15 +3,31 @@
  * the follow-up comment for a later failure and the recovery comment. The
  * seed's issue (branch, commit, "this may indicate ...") made real with the
  * run's measured figures. Every fragment the service or a user controls goes
- * through markdown-escape.ts.
+ * through src/format/markdown.ts; figures come from src/format/figures.ts,
+ * as in the step summary.
  */
 import { isConformanceFinding } from '../engine/checks.js'
 import type { RunReport, SuiteId, SuiteResult } from '../engine/model.js'
 import { healthProblems } from '../engine/verdict.js'
 import { healthBand } from '../metrics/health-score.js'
-import { escapeMarkdown, inlineCode, toIssueTitle } from './markdown-escape.js'
+import {
+  formatMs,
+  formatPercent,
+  formatScore,
+  formatThreshold,
+  formatThroughput,
+  formatValue
+} from '../format/figures.js'
+import {
+  escapeMarkdown,
+  httpLink,
+  inlineCode,
+  tableHead,
+  tableRow,
+  toIssueTitle
+} from '../format/markdown.js'
+import { STATUS_ICONS, statusLabel } from '../format/status.js'
 import { keyMarker, redactTarget, wrapLatest } from './issue-marker.js'
-import { STATUS_ICON, checkValue, ms, num, percent, thresholdText } from './issue-format.js'
 
 /** Where and when the run happened; all optional because local runs have none of it. */
 export interface RunIdentity {
@@ -26,6 +42,8 @@ export interface RunIdentity {
 export const MAX_CHECKS_LISTED = 30
 const MESSAGE_MAX_CHARS = 200
 const TITLE_MAX_CHARS = 100
+/** A check's value or threshold: a string value may come from the service. */
+const FIGURE_MAX_CHARS = 120
 
 /** What a failing suite may indicate, in the seed's words. */
 export const SUITE_INDICATIONS: Record<SuiteId, { hint: string; why: string }> = {
@@ -102,10 +120,10 @@ export function buildIssueTitle(workflow: string, target: string): string {
   return toIssueTitle(`WebSocket health failure: ${redactTarget(target)} (${workflow})`)
 }
 
-function runLink(run: RunIdentity): string {
-  // Only an http(s) URL becomes a link; anything else is shown as text.
-  if (run.runUrl && /^https?:\/\/[^\s()<>]+$/.test(run.runUrl))
-    return `[workflow run](${run.runUrl})`
+/** The workflow run as a link; a URL that is not plain http(s) is shown as code, never linked. */
+export function runLink(run: RunIdentity): string {
+  const link = httpLink('workflow run', run.runUrl)
+  if (link !== undefined) return link
   return run.runUrl ? inlineCode(run.runUrl, 300) : 'local run'
 }
 
@@ -118,9 +136,8 @@ function runLine(run: RunIdentity, report: RunReport): string {
 }
 
 function verdictLine(report: RunReport): string {
-  const score = num(report.healthScore, 1)
   const band = Number.isFinite(report.healthScore) ? healthBand(report.healthScore) : 'unknown'
-  return `**Status:** ${STATUS_ICON[report.status]} ${report.status.toUpperCase()} · **Health score:** ${score}/100 (${band})`
+  return `**Status:** ${STATUS_ICONS[report.status]} ${statusLabel(report.status)} · **Health score:** ${formatScore(report.healthScore)} (${band})`
 }
 
 function suiteFindings(report: RunReport): string {
@@ -135,7 +152,7 @@ function suiteFindings(report: RunReport): string {
   for (const suite of suites) {
     const critical = suite.critical ? ', critical' : ''
     lines.push(
-      `- ${STATUS_ICON[suite.status]} **${escapeMarkdown(suite.title, TITLE_MAX_CHARS)}** (${inlineCode(suite.id, 40)}${critical}): ${suite.status}`
+      `- ${STATUS_ICONS[suite.status]} **${escapeMarkdown(suite.title, TITLE_MAX_CHARS)}** (${inlineCode(suite.id, 40)}${critical}): ${suite.status}`
     )
     // Conformance findings are protocol nits, listed on their own (conformanceList).
     for (const check of healthProblems(suite.checks)) {
@@ -144,10 +161,12 @@ function suiteFindings(report: RunReport): string {
         continue
       }
       listed += 1
-      const figure = `${checkValue(check.value, check.unit)} (threshold ${thresholdText(check.threshold, check.unit)})`
+      const value = escapeMarkdown(formatValue(check.value, check.unit), FIGURE_MAX_CHARS)
+      const limit = escapeMarkdown(formatThreshold(check.threshold, check.unit), FIGURE_MAX_CHARS)
+      const figure = `${value} (threshold ${limit})`
       const message = escapeMarkdown(check.message, MESSAGE_MAX_CHARS)
       lines.push(
-        `  - ${STATUS_ICON[check.status]} ${escapeMarkdown(check.title, TITLE_MAX_CHARS)}: ${figure}: ${message}`
+        `  - ${STATUS_ICONS[check.status]} ${escapeMarkdown(check.title, TITLE_MAX_CHARS)}: ${figure}: ${message}`
       )
     }
   }
@@ -159,32 +178,31 @@ function suiteFindings(report: RunReport): string {
 export function keyMetricsTable(report: RunReport): string {
   const m = report.metrics
   const rows: [string, string][] = [
-    ['Average latency', ms(m.latencyMs.avg)],
+    ['Average latency', formatMs(m.latencyMs.avg)],
     [
       'P50 / P95 / P99 latency',
-      `${ms(m.latencyMs.p50)} / ${ms(m.latencyMs.p95)} / ${ms(m.latencyMs.p99)}`
+      `${formatMs(m.latencyMs.p50)} / ${formatMs(m.latencyMs.p95)} / ${formatMs(m.latencyMs.p99)}`
     ],
-    ['Success rate', percent(m.successRate)],
-    ['Delivery rate', percent(m.deliveryRate)],
+    ['Success rate', formatPercent(m.successRate)],
+    ['Delivery rate', formatPercent(m.deliveryRate)],
     [
       'Messages sent / received / lost',
       `${m.messagesSent} / ${m.messagesReceived} / ${m.messagesLost}`
     ],
     ['Reconnections', String(m.reconnections)],
-    ['Recovery time (avg / max)', `${ms(m.recoveryTimeMs.avg)} / ${ms(m.recoveryTimeMs.max)}`],
-    ['Connect time (avg / p95)', `${ms(m.connectTimeMs.avg)} / ${ms(m.connectTimeMs.p95)}`],
     [
-      'Throughput',
-      m.throughputMsgsPerSec === null ? 'n/a' : `${num(m.throughputMsgsPerSec)} msgs/s`
+      'Recovery time (avg / max)',
+      `${formatMs(m.recoveryTimeMs.avg)} / ${formatMs(m.recoveryTimeMs.max)}`
     ],
-    ['Heartbeat success', percent(m.heartbeat.successRate)],
+    [
+      'Connect time (avg / p95)',
+      `${formatMs(m.connectTimeMs.avg)} / ${formatMs(m.connectTimeMs.p95)}`
+    ],
+    ['Throughput', formatThroughput(m.throughputMsgsPerSec)],
+    ['Heartbeat success', formatPercent(m.heartbeat.successRate)],
     ['Errors', String(m.errors)]
   ]
-  return [
-    '| Metric | Value |',
-    '|---|---|',
-    ...rows.map(([name, value]) => `| ${name} | ${value} |`)
-  ].join('\n')
+  return [...tableHead(['Metric', 'Value']), ...rows.map(tableRow)].join('\n')
 }
 
 /** "What this may indicate": the seed's hints, narrowed to the suites that failed. */
@@ -259,7 +277,7 @@ export function buildIssueBody(report: RunReport, run: RunIdentity, key: string)
 /** Comment for a later failing run while the issue is open. */
 export function buildFailureComment(report: RunReport, run: RunIdentity): string {
   return [
-    `### ${STATUS_ICON[report.status]} Still failing`,
+    `### ${STATUS_ICONS[report.status]} Still failing`,
     '',
     buildFindings(report, run),
     ''

@@ -1,7 +1,18 @@
 /**
  * One-line sentences for trend findings, shared by the step summary, the
  * console, annotations and issue comments so they all say the same thing.
+ * Figures are written by src/format/figures.ts, as in every other section;
+ * only their precision is the trend's own (trendDigits).
  */
+import {
+  formatChange,
+  formatMs,
+  formatNumber,
+  formatPercent,
+  formatThroughput,
+  plural,
+  trendDigits
+} from '../format/figures.js'
 import type { Regression } from './baseline.js'
 import type { Prediction } from './predict.js'
 import type { MetricKey } from './record.js'
@@ -24,32 +35,23 @@ export const METRIC_LABELS: Record<MetricKey, { label: string; unit: Unit }> = {
   errors: { label: 'errors', unit: 'count' }
 }
 
-function trim(value: number, digits: number): string {
-  return String(Number(value.toFixed(digits)))
-}
-
-/** A metric value with its unit: `512 ms`, `97.5 %`, `83`, `120 msgs/s`. */
+/**
+ * A metric value with its unit, to about three significant figures:
+ * `512 ms`, `97.55%`, `83`, `120 msgs/s`.
+ */
 export function formatMetric(metric: MetricKey, value: number): string {
   const { unit } = METRIC_LABELS[metric]
-  const abs = Math.abs(value)
-  if (unit === 'ratio') return `${trim(value * 100, 2)} %`
-  const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : 2
-  if (unit === 'ms') return `${trim(value, digits)} ms`
-  if (unit === 'msgs/s') return `${trim(value, digits)} msgs/s`
-  return trim(value, digits)
+  // Two decimals of a percentage: success rates differ in the second (99.95% vs 99.9%).
+  if (unit === 'ratio') return formatPercent(value, 2)
+  const digits = trendDigits(value)
+  if (unit === 'ms') return formatMs(value, digits)
+  if (unit === 'msgs/s') return formatThroughput(value, digits)
+  return formatNumber(value, digits)
 }
 
+/** How fast a metric moves, unsigned (the sentence says rising or falling): `12 ms/run`. */
 function formatRate(metric: MetricKey, perStep: number, step: 'run' | 'day'): string {
-  const { unit } = METRIC_LABELS[metric]
-  const abs = Math.abs(perStep)
-  if (unit === 'ratio') return `${trim(abs * 100, 2)} %/${step}`
-  const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : 2
-  const suffix = unit === 'ms' ? ' ms' : unit === 'msgs/s' ? ' msgs/s' : ''
-  return `${trim(abs, digits)}${suffix}/${step}`
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`
+  return `${formatMetric(metric, Math.abs(perStep))}/${step}`
 }
 
 /** "p95 latency rising 12 ms/run; crosses 500 ms in about 6 runs (about 3 days); r² 0.94 over 10 runs" */
@@ -65,7 +67,7 @@ export function describePrediction(p: Prediction): string {
   return (
     `${label} ${verb} ${formatRate(p.metric, p.slopePerRun, 'run')}; crosses ` +
     `${formatMetric(p.metric, p.threshold)} in about ${plural(p.runsToCross, 'run')}${days}; ` +
-    `r² ${p.r2.toFixed(2)} over ${plural(p.points, 'run')}`
+    `r² ${formatNumber(p.r2, 2)} over ${plural(p.points, 'run')}`
   )
 }
 
@@ -73,10 +75,7 @@ export function describePrediction(p: Prediction): string {
 export function describeRegression(r: Regression): string {
   const label = METRIC_LABELS[r.metric].label
   const spread = r.upper - r.median
-  const change =
-    r.relativeChange === null
-      ? ''
-      : `, ${r.relativeChange > 0 ? '+' : ''}${trim(r.relativeChange * 100, 1)} %`
+  const change = r.relativeChange === null ? '' : `, ${formatChange(r.relativeChange)}`
   return (
     `${label} ${formatMetric(r.metric, r.current)} vs baseline ` +
     `${formatMetric(r.metric, r.median)} ± ${formatMetric(r.metric, spread)} ` +

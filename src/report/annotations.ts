@@ -24,7 +24,11 @@ const LEVEL: Partial<Record<Check['status'], AnnotationLevel>> = {
   degraded: 'warning'
 }
 
-function sameUnmeasuredCause(a: Check, b: Check): boolean {
+/**
+ * True when two checks missed for one cause without measuring anything (same
+ * status, message and code): they are read once, on one line or annotation.
+ */
+export function sameUnmeasuredCause(a: Check, b: Check): boolean {
   return (
     a.value === null &&
     b.value === null &&

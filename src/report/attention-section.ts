@@ -8,9 +8,10 @@
 import type { Check, RunReport, SuiteResult } from '../engine/model.js'
 import { failsRun, healthProblems } from '../engine/verdict.js'
 import type { Config } from '../config/schema.js'
-import { escapeInline } from '../github/markdown-escape.js'
+import { plural } from '../format/figures.js'
+import { escapeInline } from '../format/markdown.js'
 import { gateReasons } from './gate-section.js'
-import { STATUS_ICONS, suiteTitle } from './format.js'
+import { STATUS_ICONS, suiteTitle } from '../format/status.js'
 
 /** Reason lines shown before the rest are counted (the suite tables below list every check). */
 export const MAX_REASON_LINES = 12
@@ -94,7 +95,7 @@ export function attentionSection(report: RunReport): string[] {
   const checks = groups.reduce((sum, group) => sum + group.checks.length, 0)
   const lines = [
     ...gate,
-    `### Needs attention: ${checks} check${checks === 1 ? '' : 's'}, ${groups.length} distinct reason${groups.length === 1 ? '' : 's'}`,
+    `### Needs attention: ${plural(checks, 'check')}, ${plural(groups.length, 'distinct reason')}`,
     ''
   ]
   for (const group of groups.slice(0, MAX_REASON_LINES)) lines.push(groupLine(group))

@@ -8,16 +8,12 @@
 import type { SuiteResult } from '../engine/model.js'
 import type { Clock } from '../metrics/clock.js'
 import type { LiveFigures } from '../metrics/run-recorder.js'
-import { STATUS_ICONS, formatDuration, formatMs, formatNumber, statusLabel } from './format.js'
+import { formatDuration, formatMs } from '../format/figures.js'
+import { STATUS_ICONS, checkTally, statusLabel } from '../format/status.js'
+import { progressPlace, type ProgressState } from './progress.js'
 
-/** What the log is told as the run moves; mirrors RunProgress from src/engine/run.ts. */
-export interface LiveProgress {
-  suite: string
-  index: number
-  count: number
-  done: number
-  total: number
-  note?: string
+/** What the log is told as the run moves: the progress line's state plus the figures so far. */
+export interface LiveProgress extends ProgressState {
   figures?(): LiveFigures
 }
 
@@ -53,12 +49,7 @@ export function ciProgressText(
 ): string {
   const time = `⏱ ${formatDuration(elapsedMs)}/${formatDuration(plannedMs)}`
   if (!progress) return `${time} · starting`
-  const steps =
-    progress.total > 1
-      ? ` ${formatNumber(progress.done, 0)}/${formatNumber(progress.total, 0)}`
-      : ''
-  const note = progress.note ? ` ${progress.note}` : ''
-  const where = `[${progress.index}/${progress.count}] ${progress.suite}${steps}${note}`
+  const where = progressPlace(progress)
   const figures = progress.figures?.()
   if (!figures) return `${time} · ${where}`
   return `${time} · ${where} · probes ${figures.probes} · p95 ${formatMs(figures.p95LatencyMs)} · errors ${figures.errors}`
@@ -66,10 +57,7 @@ export function ciProgressText(
 
 /** `✅ connection-lifecycle: PASSED in 2.1 s (6 passed, 1 skipped)`. */
 export function suiteResultLine(result: SuiteResult): string {
-  const counts = new Map<string, number>()
-  for (const check of result.checks) counts.set(check.status, (counts.get(check.status) ?? 0) + 1)
-  const tally = [...counts].map(([status, count]) => `${count} ${status}`).join(', ')
-  return `${STATUS_ICONS[result.status]} ${result.id}: ${statusLabel(result.status)} in ${formatDuration(result.durationMs)} (${tally || 'no checks'})`
+  return `${STATUS_ICONS[result.status]} ${result.id}: ${statusLabel(result.status)} in ${formatDuration(result.durationMs)} (${checkTally(result.checks)})`
 }
 
 /** Starts the live log; its progress timer never keeps the process alive. */

@@ -7,7 +7,8 @@
  */
 import { isConformanceFinding } from '../engine/checks.js'
 import type { Check, RunReport, SuiteResult } from '../engine/model.js'
-import { STATUS_ICONS, suiteTitle } from './format.js'
+import { plural } from '../format/figures.js'
+import { STATUS_ICONS, suiteTitle } from '../format/status.js'
 
 export const CONFORMANCE_HEADING = 'Conformance findings (RFC 6455)'
 
@@ -44,5 +45,5 @@ export function conformanceConsoleLines(report: RunReport): string[] {
 export function findingsNote(suite: SuiteResult, where: string): string {
   const count = suite.checks.filter(isConformanceFinding).length
   if (count === 0) return ''
-  return `${count} conformance finding${count === 1 ? '' : 's'} listed ${where}`
+  return `${plural(count, 'conformance finding')} listed ${where}`
 }

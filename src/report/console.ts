@@ -8,20 +8,18 @@ import { isConformanceFinding } from '../engine/checks.js'
 import type { Check, MetricValue, RunReport, Status, SuiteResult } from '../engine/model.js'
 import { healthBand } from '../metrics/health-score.js'
 import {
-  STATUS_ICONS,
+  NOT_AVAILABLE,
   formatDuration,
   formatMs,
   formatNumber,
   formatPercent,
-  integrityText,
-  formatRunScore,
-  headlineSourceText,
   formatThreshold,
   formatThroughput,
-  formatValue,
-  statusLabel,
-  suiteTitle
-} from './format.js'
+  formatValue
+} from '../format/figures.js'
+import { STATUS_ICONS, statusLabel, suiteTitle } from '../format/status.js'
+import { integrityText, formatRunScore, headlineSourceText } from './run-text.js'
+import { sameUnmeasuredCause } from './annotations.js'
 import { conformanceConsoleLines, findingsNote } from './conformance-section.js'
 import { discoveryConsoleLines } from './discovery-section.js'
 import { trendConsoleLines } from './trend-section.js'
@@ -67,7 +65,7 @@ function isRecord(value: MetricValue | undefined): value is { [key: string]: Met
 }
 
 function metricText(value: MetricValue | undefined): string {
-  if (value === null || value === undefined) return 'n/a'
+  if (value === null || value === undefined) return NOT_AVAILABLE
   if (typeof value === 'number') return formatNumber(value)
   if (typeof value === 'boolean') return value ? 'yes' : 'no'
   if (typeof value === 'string') return value
@@ -94,7 +92,7 @@ function reportedConnections(suite: SuiteResult): { [key: string]: MetricValue }
 /** "received/sent", or n/a when no heartbeat was sent: 0/0 reads as a measured failure. */
 function heartbeatText(heartbeats: { [key: string]: MetricValue }): string {
   const sent = heartbeats['sent']
-  if (sent === 0 || sent === null || sent === undefined) return 'n/a'
+  if (sent === 0 || sent === null || sent === undefined) return NOT_AVAILABLE
   return `${metricText(heartbeats['received'])}/${metricText(sent)}`
 }
 
@@ -165,17 +163,7 @@ function groupedLines(checks: readonly Check[], paint: Paint): string[] {
   while (index < checks.length) {
     const first = checks[index] as Check
     let end = index + 1
-    const unmeasured = (check: Check): boolean => check.value === null
-    while (
-      end < checks.length &&
-      unmeasured(first) &&
-      unmeasured(checks[end] as Check) &&
-      (checks[end] as Check).status === first.status &&
-      (checks[end] as Check).message === first.message &&
-      (checks[end] as Check).code === first.code
-    ) {
-      end++
-    }
+    while (end < checks.length && sameUnmeasuredCause(first, checks[end] as Check)) end++
     if (end - index === 1) {
       lines.push(checkLine(first, paint))
     } else {
@@ -258,7 +246,7 @@ export function renderConsole(report: RunReport, options: ConsoleOptions): strin
     `- Replies: ${integrityText(metrics)}`,
     metrics.heartbeat.sent > 0
       ? `- Heartbeats: ${metrics.heartbeat.received}/${metrics.heartbeat.sent} (${formatPercent(metrics.heartbeat.successRate)})`
-      : '- Heartbeats: n/a',
+      : `- Heartbeats: ${NOT_AVAILABLE}`,
     `- Connect Time: avg ${formatMs(metrics.connectTimeMs.avg)}, p95 ${formatMs(metrics.connectTimeMs.p95)}`,
     `- Throughput: ${formatThroughput(metrics.throughputMsgsPerSec)}`,
     `- Reconnections: ${metrics.reconnections}`,

@@ -7,6 +7,7 @@ import { MAX_LISTED, describeDiscovery, describeWarning } from '../discovery/des
 import { fromReportDiscovery } from '../discovery/resolve-target.js'
 import type { DiscoveryResult, ProbeAttempt } from '../discovery/types.js'
 import type { RunReport } from '../engine/model.js'
+import { tableCell as cell, tableHead, tableRow } from '../format/markdown.js'
 
 const OUTCOME_ICONS: Record<ProbeAttempt['outcome'], string> = {
   upgraded: '✅',
@@ -16,10 +17,6 @@ const OUTCOME_ICONS: Record<ProbeAttempt['outcome'], string> = {
   error: '❌',
   skipped: '⏭️',
   cancelled: '⏹️'
-}
-
-function cell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
 }
 
 /** Attempts worth showing: cancelled ones say nothing once another candidate won. */
@@ -51,19 +48,25 @@ export function discoveryMarkdown(result: DiscoveryResult): string[] {
   if (result.candidates.length === 0) {
     lines.push('No candidate ports were found in the environment or the project files.', '')
   } else {
-    lines.push('| Candidate | Found in |', '| --- | --- |')
+    lines.push(...tableHead(['Candidate', 'Found in']))
     for (const candidate of result.candidates.slice(0, MAX_LISTED)) {
       const where = candidate.path === undefined ? '' : ` ${candidate.path}`
-      lines.push(`| port ${candidate.port}${cell(where)} | ${cell(candidate.sources.join(', '))} |`)
+      lines.push(
+        tableRow([`port ${candidate.port}${cell(where)}`, cell(candidate.sources.join(', '))])
+      )
     }
     lines.push('', ...more(result.candidates.length))
   }
   const attempts = shownAttempts(result)
   if (attempts.length > 0) {
-    lines.push('| Attempt | Source | Result |', '| --- | --- | --- |')
+    lines.push(...tableHead(['Attempt', 'Source', 'Result']))
     for (const attempt of attempts.slice(0, MAX_LISTED)) {
       lines.push(
-        `| \`${cell(attempt.url)}\` | ${cell(attempt.source)} | ${OUTCOME_ICONS[attempt.outcome]} ${cell(attempt.reason)}${verdictNote(result, attempt)} |`
+        tableRow([
+          `\`${cell(attempt.url)}\``,
+          cell(attempt.source),
+          `${OUTCOME_ICONS[attempt.outcome]} ${cell(attempt.reason)}${verdictNote(result, attempt)}`
+        ])
       )
     }
     lines.push('', ...more(attempts.length))

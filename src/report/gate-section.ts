@@ -9,7 +9,8 @@ import type { ThresholdKey } from '../config/schema.js'
 import type { RunGate, ThresholdMiss } from '../engine/gate.js'
 import type { RunReport } from '../engine/model.js'
 import { describeRegression } from '../history/describe.js'
-import { formatThreshold, formatValue, suiteTitle } from './format.js'
+import { formatThreshold, formatValue } from '../format/figures.js'
+import { suiteTitle } from '../format/status.js'
 
 /** The name the user knows a threshold by: its action input, else its config-file key. */
 export function thresholdName(key: ThresholdKey): string {

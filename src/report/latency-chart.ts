@@ -6,7 +6,7 @@
  */
 import type { RunReport } from '../engine/model.js'
 import { histogramFromJson } from '../metrics/histogram.js'
-import { formatMs } from './format.js'
+import { formatMs } from '../format/figures.js'
 import { CHART_COLORS, isFarAbove, xyChartLines, type ChartSeries } from './xychart.js'
 
 interface Point {

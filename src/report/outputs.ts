@@ -4,7 +4,7 @@
  * measure the metric, never a made-up 0.
  */
 import { SUITE_IDS, type RunReport, type SuiteId } from '../engine/model.js'
-import { NOT_AVAILABLE, formatNumber } from './format.js'
+import { NOT_AVAILABLE, formatNumber } from '../format/figures.js'
 import { stressFromReport } from './stress-section.js'
 
 /** `<suite>_status` of a suite the run did not select. */

@@ -4,7 +4,7 @@
  * quick run prints nothing extra). Nothing depends on it.
  */
 import type { Clock } from '../metrics/clock.js'
-import { formatDuration, formatNumber } from './format.js'
+import { formatDuration, formatNumber } from '../format/figures.js'
 
 /** What the line shows; mirrors RunProgress from src/engine/run.ts. */
 export interface ProgressState {
@@ -40,15 +40,23 @@ export interface ProgressLine {
 const NOOP_LINE: ProgressLine = { update: () => undefined, stop: () => undefined }
 const CLEAR_LINE = '\r\u001b[K'
 
-/** The text of one progress line (no control characters). */
-export function progressText(state: ProgressState | undefined, elapsedMs: number): string {
-  const elapsed = formatDuration(elapsedMs)
-  if (!state) return `⏳ starting · ${elapsed}`
+/**
+ * Where the run is: `[2/6] message-delivery 2/3 ordering`, the same on the
+ * progress line and in the CI log.
+ */
+export function progressPlace(state: ProgressState): string {
   // Suites may count in fractional units (ms of a sampling budget): show whole steps.
   const steps =
     state.total > 1 ? ` ${formatNumber(state.done, 0)}/${formatNumber(state.total, 0)}` : ''
   const note = state.note ? ` ${state.note}` : ''
-  return `⏳ [${state.index}/${state.count}] ${state.suite}${steps}${note} · ${elapsed}`
+  return `[${state.index}/${state.count}] ${state.suite}${steps}${note}`
+}
+
+/** The text of one progress line (no control characters). */
+export function progressText(state: ProgressState | undefined, elapsedMs: number): string {
+  const elapsed = formatDuration(elapsedMs)
+  if (!state) return `⏳ starting · ${elapsed}`
+  return `⏳ ${progressPlace(state)} · ${elapsed}`
 }
 
 /** A progress line on `stream`, or a no-op when it is not a terminal. */

@@ -5,7 +5,13 @@
  * the console output and the step summary.
  */
 import type { MetricValue, RunReport } from '../engine/model.js'
-import { formatDuration, formatMs, formatNumber } from './format.js'
+import {
+  NOT_AVAILABLE,
+  formatDuration,
+  formatMs,
+  formatPercent,
+  plural
+} from '../format/figures.js'
 
 function count(block: { [key: string]: MetricValue } | undefined, key: string): number {
   const value = block?.[key]
@@ -71,9 +77,10 @@ export function toolLagWarning(report: RunReport): string | undefined {
 /** "event-loop lag p50 0.1 ms, p99 2 ms, max 12 ms; CPU 35.2 %" of the tool itself, or n/a. */
 export function toolLoadText(report: RunReport): string {
   const tool = report.metrics.tool
-  if (!tool) return 'n/a'
+  if (!tool) return NOT_AVAILABLE
   const { p50, p99, max } = tool.eventLoopLagMs
-  const cpu = tool.cpuPercent === null ? 'n/a' : `${formatNumber(tool.cpuPercent, 1)} %`
+  // cpuPercent is already in percent (it can exceed 100 with helper threads).
+  const cpu = formatPercent(tool.cpuPercent === null ? null : tool.cpuPercent / 100, 1)
   return `event-loop lag p50 ${formatMs(p50)}, p99 ${formatMs(p99)}, max ${formatMs(max)}; CPU ${cpu}`
 }
 
@@ -99,7 +106,7 @@ function objectAt(
 export function mergedLine(report: RunReport): string | undefined {
   const merged = report.config.mergedReports
   if (typeof merged !== 'number') return undefined
-  const parts = [`Merged from ${merged} report${merged === 1 ? '' : 's'}`]
+  const parts = [`Merged from ${plural(merged, 'report')}`]
   const concurrent = report.suites.find((suite) => suite.id === 'concurrent-connections')
   const connections = objectAt(concurrent?.metrics, 'connections')
   if (connections !== undefined) {

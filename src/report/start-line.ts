@@ -6,7 +6,7 @@
 import { redactUrl } from '../config/redact.js'
 import type { Config } from '../config/schema.js'
 import { applyShard } from '../engine/shard.js'
-import { formatDuration, formatMs, formatPercent } from './format.js'
+import { formatDuration, formatMs, formatPercent } from '../format/figures.js'
 
 /**
  * e.g. `ws-health: checking ws://127.0.0.1:8001/ws · suites connection-lifecycle, message-delivery ·

@@ -11,19 +11,15 @@ import { expectationText, isConformanceFinding, meetsThreshold } from '../engine
 import type { Check, RunReport, SuiteResult } from '../engine/model.js'
 import { healthBand } from '../metrics/health-score.js'
 import {
-  STATUS_ICONS,
   formatDuration,
   formatMs,
   formatPercent,
-  integrityText,
-  formatRunScore,
-  headlineSourceText,
   formatThreshold,
   formatThroughput,
-  formatValue,
-  statusLabel,
-  suiteTitle
-} from './format.js'
+  formatValue
+} from '../format/figures.js'
+import { STATUS_ICONS, checkTally, statusLabel, suiteTitle } from '../format/status.js'
+import { integrityText, formatRunScore, headlineSourceText } from './run-text.js'
 import {
   CONFORMANCE_HEADING,
   CONFORMANCE_MEANING,
@@ -41,15 +37,17 @@ import {
   toolLoadText
 } from './run-conditions.js'
 import { stressLine, stressSummarySection } from './stress-section.js'
-import { escapeInline, inlineCode } from '../github/markdown-escape.js'
+import {
+  details,
+  escapeInline,
+  inlineCode,
+  tableCell,
+  tableHead,
+  tableRow
+} from '../format/markdown.js'
 import type { Config } from '../config/schema.js'
 import { attentionSection } from './attention-section.js'
 import { latencyDistributionSection } from './latency-chart.js'
-
-/** Escapes our own text (titles, values, thresholds) for one Markdown table cell. */
-export function tableCell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
-}
 
 /** Longest message one table cell shows: check messages can quote a service's close reason. */
 const MESSAGE_MAX_CHARS = 1_000
@@ -88,19 +86,18 @@ function suiteSection(suite: SuiteResult): string[] {
     '',
     `_${critical}, ${formatDuration(suite.durationMs)}${findings ? `; ${findings}` : ''}_`,
     '',
-    '| Check | Value | Threshold | Status | Details |',
-    '| --- | --- | --- | --- | --- |'
+    ...tableHead(['Check', 'Value', 'Threshold', 'Status', 'Details'])
   ]
   // Conformance findings have their own section: this table is service health.
   for (const check of suite.checks.filter((check) => !isConformanceFinding(check))) {
     lines.push(
-      `| ${[
+      tableRow([
         tableCell(check.scope === 'client' ? `${check.title} (client resilience)` : check.title),
         tableCell(formatValue(check.value, check.unit)),
         tableCell(thresholdCell(check)),
         `${STATUS_ICONS[check.status]} ${check.status}`,
         check.code ? `${messageCell(check.message)} (${check.code})` : messageCell(check.message)
-      ].join(' | ')} |`
+      ])
     )
   }
   if (suite.checks.length === 0) lines.push('| (no checks) | | | | |')
@@ -117,11 +114,9 @@ function conformanceSection(report: RunReport): string[] {
     '',
     `_${CONFORMANCE_MEANING}_`,
     '',
-    '| Suite | Check | Finding |',
-    '| --- | --- | --- |',
-    ...findings.map(
-      ({ suite, check }) =>
-        `| ${tableCell(suiteTitle(suite))} | ${tableCell(check.title)} | ${messageCell(check.message)} |`
+    ...tableHead(['Suite', 'Check', 'Finding']),
+    ...findings.map(({ suite, check }) =>
+      tableRow([tableCell(suiteTitle(suite)), tableCell(check.title), messageCell(check.message)])
     ),
     ''
   ]
@@ -144,9 +139,8 @@ function keyMetricsRow(report: RunReport): string[] {
   return [
     '### Key metrics',
     '',
-    `| ${cells.map(([name]) => name).join(' | ')} |`,
-    `| ${cells.map(() => '---').join(' | ')} |`,
-    `| ${cells.map(([, value]) => tableCell(value)).join(' | ')} |`,
+    ...tableHead(cells.map(([name]) => name)),
+    tableRow(cells.map(([, value]) => tableCell(value))),
     ''
   ]
 }
@@ -154,11 +148,8 @@ function keyMetricsRow(report: RunReport): string[] {
 /** Every run-wide metric, folded: the key ones are already on the first screen. */
 function allMetrics(report: RunReport): string[] {
   const { metrics } = report
-  return [
-    '<details><summary>All metrics</summary>',
-    '',
-    '| Metric | Value |',
-    '| --- | --- |',
+  return details('All metrics', [
+    ...tableHead(['Metric', 'Value']),
     `| Average Latency | ${formatMs(metrics.latencyMs.avg)} |`,
     `| P50 Latency | ${formatMs(metrics.latencyMs.p50)} |`,
     `| P95 Latency | ${formatMs(metrics.latencyMs.p95)} |`,
@@ -178,18 +169,8 @@ function allMetrics(report: RunReport): string[] {
     `| Recovery Time | ${recoveryText(report)} |`,
     `| Errors | ${metrics.errors} |`,
     `| Tool Load | ${toolLoadText(report)} |`,
-    '',
-    '</details>',
     ''
-  ]
-}
-
-/** "6 passed, 1 skipped" for a suite's summary line. */
-function checkCounts(suite: SuiteResult): string {
-  const counts = new Map<string, number>()
-  for (const check of suite.checks) counts.set(check.status, (counts.get(check.status) ?? 0) + 1)
-  if (counts.size === 0) return 'no checks'
-  return [...counts].map(([status, count]) => `${count} ${status}`).join(', ')
+  ])
 }
 
 /**
@@ -205,11 +186,10 @@ function suiteSections(report: RunReport): string[] {
       continue
     }
     lines.push(
-      `<details><summary>${STATUS_ICONS[suite.status]} ${escapeInline(suiteTitle(suite))}: ${statusLabel(suite.status)} · ${checkCounts(suite)}</summary>`,
-      '',
-      ...suiteSection(suite).slice(2),
-      '</details>',
-      ''
+      ...details(
+        `${STATUS_ICONS[suite.status]} ${escapeInline(suiteTitle(suite))}: ${statusLabel(suite.status)} · ${checkTally(suite.checks)}`,
+        suiteSection(suite).slice(2)
+      )
     )
   }
   return lines

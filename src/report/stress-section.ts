@@ -9,8 +9,15 @@
 import type { StressReport, StressStep } from '../engine/breaking-point.js'
 import type { MetricValue, RunReport } from '../engine/model.js'
 import type { StressEffect } from '../engine/stress-phase.js'
-import { escapeMarkdown, toSingleLine } from '../github/markdown-escape.js'
-import { NOT_AVAILABLE, formatDuration, formatMs, formatNumber, formatPercent } from './format.js'
+import { details, escapeMarkdown, tableHead, tableRow, toSingleLine } from '../format/markdown.js'
+import {
+  NOT_AVAILABLE,
+  formatChange,
+  formatDuration,
+  formatMs,
+  formatNumber,
+  formatPercent
+} from '../format/figures.js'
 import { CHART_COLORS, isFarAbove, xyChartLines, type ChartSeries } from './xychart.js'
 
 /** The stress block as written by src/engine/stress-phase.ts. */
@@ -118,7 +125,7 @@ function degradationLines(stress: StressView): string[] {
     const slope = num(time.slopeMsPerSec)
     const change = num(time.relativeChange)
     lines.push(
-      `latency over time (highest step that held): ${slope === null ? NOT_AVAILABLE : `${formatNumber(slope, 3)} ms/s`}, first to last window ${formatMs(num(time.firstWindowMedian))} → ${formatMs(num(time.lastWindowMedian))}${change === null ? '' : ` (${change >= 0 ? '+' : ''}${formatPercent(change)})`}`
+      `latency over time (highest step that held): ${slope === null ? NOT_AVAILABLE : `${formatNumber(slope, 3)} ms/s`}, first to last window ${formatMs(num(time.firstWindowMedian))} → ${formatMs(num(time.lastWindowMedian))}${change === null ? '' : ` (${formatChange(change)})`}`
     )
   }
   return lines
@@ -221,21 +228,20 @@ export function stressSummarySection(report: RunReport): string[] {
   lines.push(`_${escapeMarkdown(limitsText(stress))}_`, '')
   if (stress.steps.length > 0) {
     // Twelve columns per step: folded, so the verdict and the charts stay in view.
-    lines.push(
-      `<details><summary>Ramp steps (${stress.steps.length})</summary>`,
-      '',
-      `| Step | ${STEP_HEADERS.join(' | ')} |`,
-      `| --- | ${STEP_HEADERS.map(() => '---').join(' | ')} |`
-    )
-    stress.steps.forEach((step, index) => {
+    const rows = stress.steps.map((step, index) => {
       const mark = isBreakingStep(stress, step) ? '❌ breaking point' : '✅'
-      lines.push(
-        `| ${index + 1} ${mark} | ${stepCells(step)
-          .map((cell) => escapeMarkdown(cell))
-          .join(' | ')} |`
-      )
+      return tableRow([
+        `${index + 1} ${mark}`,
+        ...stepCells(step).map((cell) => escapeMarkdown(cell))
+      ])
     })
-    lines.push('', '</details>', '')
+    lines.push(
+      ...details(`Ramp steps (${stress.steps.length})`, [
+        ...tableHead(['Step', ...STEP_HEADERS]),
+        ...rows,
+        ''
+      ])
+    )
   }
   const degradation = degradationLines(stress)
   if (degradation.length > 0) {
@@ -244,10 +250,10 @@ export function stressSummarySection(report: RunReport): string[] {
   }
   const scenarios = scenarioEntries(stress)
   if (scenarios.length > 0) {
-    lines.push('| Scenario | Outcome | What the service did |', '| --- | --- | --- |')
+    lines.push(...tableHead(['Scenario', 'Outcome', 'What the service did']))
     for (const [title, outcome, observed] of scenarios) {
       lines.push(
-        `| ${escapeMarkdown(title)} | ${escapeMarkdown(outcome)} | ${escapeMarkdown(observed || NOT_AVAILABLE)} |`
+        tableRow([title, outcome, observed || NOT_AVAILABLE].map((cell) => escapeMarkdown(cell)))
       )
     }
     lines.push('')

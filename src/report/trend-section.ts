@@ -16,6 +16,8 @@ import {
 } from '../history/describe.js'
 import { METRIC_KEYS, toHistoryRecord, type MetricKey } from '../history/record.js'
 import type { SeriesMetric, TrendReport } from '../history/trend.js'
+import { tableHead, tableRow } from '../format/markdown.js'
+import { NOT_AVAILABLE } from '../format/figures.js'
 import { CHART_COLORS, isFarAbove, xyChartLines, type ChartSeries } from './xychart.js'
 
 /** Metrics charted in the summary, in this order. */
@@ -216,11 +218,8 @@ export function trendMarkdown(trend: TrendReport, options: TrendViewOptions = {}
   if (rows.length === 0) {
     lines.push('_Baselines need at least 5 earlier runs of this target._', '')
   } else {
-    lines.push(
-      `| Metric | Baseline (median ± ${k}·MAD) | Runs | This run |`,
-      '| --- | --- | --- | --- |'
-    )
-    for (const row of rows) lines.push(`| ${row.join(' | ')} |`)
+    lines.push(...tableHead(['Metric', `Baseline (median ± ${k}·MAD)`, 'Runs', 'This run']))
+    for (const row of rows) lines.push(tableRow(row))
     lines.push('')
   }
   if (trend.regressions.length > 0) {
@@ -248,7 +247,7 @@ function pad(text: string, width: number): string {
 
 function seriesCell(trend: TrendReport, metric: SeriesMetric, index: number): string {
   const value = trend.series.metrics[metric][index]
-  return typeof value === 'number' ? formatMetric(metric, value) : 'n/a'
+  return typeof value === 'number' ? formatMetric(metric, value) : NOT_AVAILABLE
 }
 
 /** Console lines: last runs, baselines, regressions, predictions and alerts. */

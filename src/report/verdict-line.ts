@@ -4,7 +4,8 @@
  * first check that missed and its reason.
  */
 import type { RunReport } from '../engine/model.js'
-import { formatRunScore, statusLabel, suiteTitle } from './format.js'
+import { statusLabel, suiteTitle } from '../format/status.js'
+import { formatRunScore } from './run-text.js'
 import { stressVerdictReason } from './stress-section.js'
 
 /** At most this many suites are named; the rest are counted. */

@@ -1,9 +1,11 @@
 /**
- * Escaping for text that the service under test (or a user) controls, before
- * it lands in an issue or comment: check messages, close reasons, the target
- * URL. Such text must read as plain words, never as markup, a link, an image,
- * raw HTML, a mention that pings a team, or a reference that cross-links
- * another issue.
+ * Markdown for the step summary and the issues alike. Escaping for text that
+ * the service under test (or a user) controls, before it lands in a summary,
+ * issue or comment: check messages, close reasons, the target URL. Such text
+ * must read as plain words, never as markup, a link, an image, raw HTML, a
+ * mention that pings a team, or a reference that cross-links another issue.
+ * Then the few blocks every Markdown sink writes: table rows and cells,
+ * folded details, links that only ever point at http(s).
  */
 
 /** Default cap on one escaped fragment, in characters (GitHub bodies max out at 65 536). */
@@ -92,4 +94,36 @@ export function inlineCode(text: unknown, maxChars = DEFAULT_FRAGMENT_MAX_CHARS)
   // A space on each side keeps a leading or trailing backtick from merging with the fence.
   const pad = line.startsWith('`') || line.endsWith('`') ? ' ' : ''
   return `${fence}${pad}${line}${pad}${fence}`
+}
+
+/**
+ * Escapes our own text (titles, figures, thresholds) for one table cell: a
+ * pipe would open a new cell and a newline would end the row. Text the
+ * service controls goes through escapeInline instead.
+ */
+export function tableCell(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
+}
+
+/** One table row from cells already escaped for a cell: `| a | b |`. */
+export function tableRow(cells: readonly string[]): string {
+  return `| ${cells.join(' | ')} |`
+}
+
+/** A table's header row and its delimiter row. */
+export function tableHead(headers: readonly string[]): string[] {
+  return [tableRow(headers), tableRow(headers.map(() => '---'))]
+}
+
+/**
+ * A folded block: `summary` shown, `body` (Markdown lines, ending with a
+ * blank line when it ends with a table) a click away, then a blank line.
+ */
+export function details(summary: string, body: readonly string[]): string[] {
+  return [`<details><summary>${summary}</summary>`, '', ...body, '</details>', '']
+}
+
+/** A Markdown link when `url` is a plain http(s) URL; undefined for anything else, which must not become a link. */
+export function httpLink(text: string, url: string | undefined): string | undefined {
+  return url !== undefined && /^https?:\/\/[^\s()<>]+$/.test(url) ? `[${text}](${url})` : undefined
 }

@@ -1,13 +1,16 @@
 import { describe, expect, it } from '@jest/globals'
 import {
+  formatChange,
   formatDuration,
   formatMs,
   formatNumber,
   formatPercent,
   formatThreshold,
   formatValue,
-  suiteTitle
-} from '../../src/report/format.js'
+  plural,
+  trendDigits
+} from '../../src/format/figures.js'
+import { checkTally, suiteTitle } from '../../src/format/status.js'
 
 describe('format', () => {
   it('rounds and trims numbers, and says n/a for anything unmeasured', () => {
@@ -45,5 +48,31 @@ describe('format', () => {
       'Latency & Performance'
     )
     expect(suiteTitle({ id: 'custom', title: 'Custom' })).toBe('Custom')
+  })
+
+  it('signs a change only when it is one', () => {
+    expect(formatChange(0.56)).toBe('+56%')
+    expect(formatChange(-0.032)).toBe('-3.2%')
+    expect(formatChange(0.0001)).toBe('0%')
+    expect(formatChange(0)).toBe('0%')
+    expect(formatChange(null)).toBe('n/a')
+  })
+
+  it('keeps about three significant figures for trends', () => {
+    expect([512.4, 41.26, 2.571, -150].map((v) => formatNumber(v, trendDigits(v)))).toEqual([
+      '512',
+      '41.3',
+      '2.57',
+      '-150'
+    ])
+  })
+
+  it('counts words and checks', () => {
+    expect(plural(1, 'run')).toBe('1 run')
+    expect(plural(3, 'run')).toBe('3 runs')
+    expect(checkTally([{ status: 'passed' }, { status: 'skipped' }, { status: 'passed' }])).toBe(
+      '2 passed, 1 skipped'
+    )
+    expect(checkTally([])).toBe('no checks')
   })
 })

@@ -1,10 +1,15 @@
 import { describe, expect, it } from '@jest/globals'
 import {
+  details,
   escapeMarkdown,
+  httpLink,
   inlineCode,
+  tableCell,
+  tableHead,
+  tableRow,
   toIssueTitle,
   toSingleLine
-} from '../../src/github/markdown-escape.js'
+} from '../../src/format/markdown.js'
 
 describe('escapeMarkdown', () => {
   it.each([
@@ -50,5 +55,41 @@ describe('toIssueTitle', () => {
     expect(title).not.toContain('@team')
     expect(title).not.toContain('\n')
     expect(title.length).toBeLessThanOrEqual(200)
+  })
+})
+
+describe('tables, details and links', () => {
+  it('escapes our own text for one table cell', () => {
+    expect(tableCell('a|b\nc')).toBe('a\\|b c')
+    expect(tableCell('C:\\x')).toBe('C:\\\\x')
+  })
+
+  it('writes a header, its delimiter and rows', () => {
+    expect([...tableHead(['Metric', 'Value']), tableRow(['P95', '3 ms'])]).toEqual([
+      '| Metric | Value |',
+      '| --- | --- |',
+      '| P95 | 3 ms |'
+    ])
+  })
+
+  it('folds a body under its summary', () => {
+    expect(details('All metrics', ['| a |', ''])).toEqual([
+      '<details><summary>All metrics</summary>',
+      '',
+      '| a |',
+      '',
+      '</details>',
+      ''
+    ])
+  })
+
+  it('links only plain http(s) URLs', () => {
+    expect(httpLink('run', 'https://github.com/o/r/actions/runs/7')).toBe(
+      '[run](https://github.com/o/r/actions/runs/7)'
+    )
+    expect(httpLink('run', 'javascript:alert(1)')).toBeUndefined()
+    expect(httpLink('run', 'https://x.test/a) [y](https://evil.test')).toBeUndefined()
+    expect(httpLink('run', 'https://x.test/<img>')).toBeUndefined()
+    expect(httpLink('run', undefined)).toBeUndefined()
   })
 })
