@@ -1,22 +1,22 @@
 /**
  * The instrumented connection over `ws`: connect time, handshake details,
  * state log, probe round trips by correlation id, RFC 6455 ping RTT and
- * close codes, reported into the run's recorder. Listeners are attached
- * once per connection and state lives in fields, so the message handler
- * allocates nothing beyond the reply it resolves (STYLE.md §5).
+ * close codes, reported into the run's recorder. State lives in fields,
+ * so the message handler allocates nothing beyond the reply it resolves
+ * (STYLE.md §5).
  *
  * A run may hold thousands of idle connections (benchmark (c) counts the
- * heap each costs), so a connection retains little: the ws listeners are
- * shared functions (owned-socket.ts), its parts call back through its
- * methods rather than closures, probe and ping state is created on first
- * use, the opening handshake is dropped once settled and `closed` is
- * created when first asked for.
+ * heap each costs), so a connection retains little: its socket hands it ws
+ * events through emit() with no listener per connection (owned-socket.ts),
+ * its parts call back through its methods rather than closures, probe and
+ * ping state is created on first use, the opening handshake is dropped
+ * once open and `closed` is created when first asked for.
  *
  * Its parts live beside it: option defaults and checks in
  * connection-options.ts, counters in connection-meter.ts, the opening
  * handshake in opening-handshake.ts, probe matching and deadlines in
  * pending-probes.ts, pings in ping-tracker.ts, the closing handshake in
- * close-handshake.ts and the ws listeners in owned-socket.ts.
+ * close-handshake.ts and the ws event dispatch in owned-socket.ts.
  */
 import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
