@@ -4,7 +4,7 @@
  * `opened` exactly once, resolved when OPEN or rejected with the HealthError
  * connect-errors.ts builds for a refused, broken or overlong handshake.
  */
-import WebSocket from 'ws'
+import type WebSocket from 'ws'
 import type { IncomingMessage } from 'node:http'
 import { HealthError, type ErrorCode } from '../errors.js'
 import {
@@ -14,6 +14,7 @@ import {
   handshakeTimedOut
 } from './connect-errors.js'
 import type { ConnectionLimits, CreateConnectionOptions } from './connection-options.js'
+import { OwnedSocket } from './owned-socket.js'
 import type { Connection, HandshakeInfo } from './types.js'
 
 /** ws's own handshake timer normally fires first; the backstop waits this much longer. */
@@ -30,9 +31,9 @@ export function createSocket(
   options: CreateConnectionOptions,
   limits: ConnectionLimits,
   safeUrl: string
-): WebSocket | InvalidTarget {
+): OwnedSocket | InvalidTarget {
   try {
-    return new WebSocket(options.url, options.subprotocols ?? [], {
+    return new OwnedSocket(options.url, options.subprotocols ?? [], {
       handshakeTimeout: limits.handshakeTimeoutMs,
       headers: options.headers,
       maxPayload: limits.maxPayload,

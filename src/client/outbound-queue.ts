@@ -42,35 +42,55 @@ export function createOutboundQueue(maxSize: number = DEFAULT_MAX_QUEUE): Outbou
   if (!Number.isInteger(maxSize) || maxSize < 1) {
     throw new RangeError(`maxQueue: got ${maxSize}; expected an integer >= 1`)
   }
-  // Map keeps insertion order, which is send order.
-  const pending = new Map<string, OutboundMessage>()
-  return {
-    get size() {
-      return pending.size
-    },
-    maxSize,
-    push(id, data) {
-      if (pending.size >= maxSize || pending.has(id)) return false
-      pending.set(id, { id, data, writes: 0, generation: -1, ackDeadlineMs: -1, ackTimeouts: 0 })
-      return true
-    },
-    ack: (id) => pending.delete(id),
-    has: (id) => pending.has(id),
-    generationOf: (id) => pending.get(id)?.generation,
-    unsentOn(generation, limit = Number.POSITIVE_INFINITY) {
-      const out: OutboundMessage[] = []
-      for (const message of pending.values()) {
-        if (out.length >= limit) break
-        if (message.generation !== generation) out.push(message)
-      }
-      return out
-    },
-    writtenOn(generation) {
-      const out: OutboundMessage[] = []
-      for (const message of pending.values()) {
-        if (message.generation === generation) out.push(message)
-      }
-      return out
+  return new Queue(maxSize)
+}
+
+/** Methods on the prototype and the map created on the first push: an unused queue costs one small object. */
+class Queue implements OutboundQueue {
+  /** Insertion order is send order. */
+  private pending: Map<string, OutboundMessage> | undefined
+
+  constructor(readonly maxSize: number) {}
+
+  get size(): number {
+    return this.pending?.size ?? 0
+  }
+
+  push(id: string, data: string | Buffer): boolean {
+    const pending = (this.pending ??= new Map())
+    if (pending.size >= this.maxSize || pending.has(id)) return false
+    pending.set(id, { id, data, writes: 0, generation: -1, ackDeadlineMs: -1, ackTimeouts: 0 })
+    return true
+  }
+
+  ack(id: string): boolean {
+    return this.pending?.delete(id) ?? false
+  }
+
+  has(id: string): boolean {
+    return this.pending?.has(id) ?? false
+  }
+
+  generationOf(id: string): number | undefined {
+    return this.pending?.get(id)?.generation
+  }
+
+  unsentOn(generation: number, limit = Number.POSITIVE_INFINITY): OutboundMessage[] {
+    const out: OutboundMessage[] = []
+    if (this.pending === undefined) return out
+    for (const message of this.pending.values()) {
+      if (out.length >= limit) break
+      if (message.generation !== generation) out.push(message)
     }
+    return out
+  }
+
+  writtenOn(generation: number): OutboundMessage[] {
+    const out: OutboundMessage[] = []
+    if (this.pending === undefined) return out
+    for (const message of this.pending.values()) {
+      if (message.generation === generation) out.push(message)
+    }
+    return out
   }
 }

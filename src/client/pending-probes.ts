@@ -38,20 +38,31 @@ interface PendingProbe {
   reject(error: Error): void
 }
 
-export interface PendingProbesHooks {
-  clock: Clock
-  protocol: ProbeProtocol
+/**
+ * The connection the probes belong to. Methods rather than closures: one
+ * connection object serves them all, so idle connections hold no hook
+ * closures (heap per connection, benchmark (c)).
+ */
+export interface ProbesOwner {
+  /** Puts an encoded probe on the wire (called once per probe, after it is registered). */
+  sendProbe(sent: EncodedProbe): void
   /** Builds the error a timed-out probe rejects with (and records it). */
-  timedOut(id: number, timeoutMs: number): Error
+  probeTimedOut(id: number, timeoutMs: number): Error
   /** Called once per answered probe, before it resolves; `bytes` is the reply's size. */
-  answered(rttMs: number, intact: boolean, bytes: number): void
+  probeAnswered(rttMs: number, intact: boolean, bytes: number): void
   /**
    * Builds the error a probe whose reply came back corrupted (not byte for
-   * byte what was sent) rejects with; answered() has recorded it already.
+   * byte what was sent) rejects with; probeAnswered() has recorded it already.
    */
-  corrupted(id: number, bytes: number): Error
-  /** This connection's nonce (uint32); random when not given. */
-  nonce?: number
+  probeCorrupted(id: number, bytes: number): Error
+}
+
+/** What a probe set needs besides its owner. */
+export interface ProbesSetup {
+  clock: Clock
+  protocol: ProbeProtocol
+  /** The connection's nonce (uint32, newProbeNonce()), carried by its probes. */
+  nonce: number
 }
 
 export interface PendingProbes {
@@ -61,14 +72,10 @@ export interface PendingProbes {
   nextId(): number
   /**
    * Registers probe `id` with a deadline `timeoutMs` from now and hands it to
-   * `send`; the promise settles through take() or a timeout, or rejectAll().
+   * the owner's sendProbe(); the promise settles through settle() or a
+   * timeout, or rejectAll().
    */
-  start(
-    id: number,
-    sent: EncodedProbe,
-    timeoutMs: number,
-    send: (sent: EncodedProbe) => void
-  ): Promise<RoundTrip>
+  start(id: number, sent: EncodedProbe, timeoutMs: number): Promise<RoundTrip>
   /** This connection's nonce, carried by its probes (ProbeProtocol.encode). */
   readonly nonce: number
   /**
@@ -80,12 +87,47 @@ export interface PendingProbes {
   rejectAll(error: (id: number) => Error): void
 }
 
-export function createPendingProbes(hooks: PendingProbesHooks): PendingProbes {
-  return new Probes(hooks)
+/**
+ * The probe set of one connection. Connections create it on their first
+ * probe: until then settleUnprobed() sorts their messages.
+ */
+export function createPendingProbes(setup: ProbesSetup, owner: ProbesOwner): PendingProbes {
+  return new Probes(setup, owner)
 }
 
 /** Nonces are uint32: the probes carry them as 8 hex digits or 4 bytes. */
 const NONCE_LIMIT = 0x100000000
+
+/** A random nonce for a new connection. */
+export function newProbeNonce(): number {
+  return randomInt(NONCE_LIMIT)
+}
+
+/**
+ * What Probes.settle() makes of a message on a connection that has sent no
+ * probe yet: nothing of ours can be answered, so it is another connection's
+ * probe (cross-talk) or unsolicited.
+ */
+export function settleUnprobed(
+  protocol: ProbeProtocol,
+  nonce: number,
+  data: Buffer,
+  isBinary: boolean
+): Settled {
+  return protocol.match(data, isBinary, nonce) === FOREIGN ? SETTLED.crossTalk : SETTLED.unsolicited
+}
+
+/**
+ * Parks a new promise's resolve and reject in the record being registered:
+ * one shared executor instead of a closure (and its context) per probe.
+ * The executor runs synchronously inside `new Promise`, so the slot never
+ * holds a record past that call.
+ */
+let registering: PendingProbe | undefined
+function parkSettlers(resolve: (trip: RoundTrip) => void, reject: (error: Error) => void): void {
+  registering!.resolve = resolve
+  registering!.reject = reject
+}
 
 class Probes implements PendingProbes {
   readonly nonce: number
@@ -93,6 +135,8 @@ class Probes implements PendingProbes {
   /** The last reply was correlated by its own id (not first in first out). */
   private matchedById = false
   private readonly pending = new Map<number, PendingProbe>()
+  private readonly clock: Clock
+  private readonly protocol: ProbeProtocol
   private nextProbeId = 0
   private probeTimer: NodeJS.Timeout | undefined
   /** Deadline the probe timer is armed for (Infinity when none). */
@@ -100,12 +144,18 @@ class Probes implements PendingProbes {
 
   /**
    * Probes that timed out: a reply to one arriving later is late, not a
-   * duplicate. Timeouts are rare, so this stays small (bounded by probes sent).
+   * duplicate. Timeouts are rare, so this stays small (bounded by probes
+   * sent) and is created on the first one.
    */
-  private readonly expired = new Set<number>()
+  private expired: Set<number> | undefined
 
-  constructor(private readonly hooks: PendingProbesHooks) {
-    this.nonce = hooks.nonce ?? randomInt(NONCE_LIMIT)
+  constructor(
+    setup: ProbesSetup,
+    private readonly owner: ProbesOwner
+  ) {
+    this.clock = setup.clock
+    this.protocol = setup.protocol
+    this.nonce = setup.nonce
   }
 
   get size(): number {
@@ -116,35 +166,45 @@ class Probes implements PendingProbes {
     return this.nextProbeId++
   }
 
-  start(
-    id: number,
-    sent: EncodedProbe,
-    timeoutMs: number,
-    send: (sent: EncodedProbe) => void
-  ): Promise<RoundTrip> {
-    return new Promise<RoundTrip>((resolve, reject) => {
-      const startMs = this.hooks.clock.nowMs()
-      const deadlineMs = startMs + timeoutMs
-      this.pending.set(id, { startMs, sent, timeoutMs, deadlineMs, resolve, reject })
-      // One timer per connection, armed for the earliest deadline: a timer
-      // per probe cost a Timeout object and a timer-list insert and remove per message.
-      if (deadlineMs < this.probeTimerAtMs) this.armProbeTimer(deadlineMs, startMs)
-      send(sent)
-    })
+  start(id: number, sent: EncodedProbe, timeoutMs: number): Promise<RoundTrip> {
+    const startMs = this.clock.nowMs()
+    const deadlineMs = startMs + timeoutMs
+    const probe: PendingProbe = {
+      startMs,
+      sent,
+      timeoutMs,
+      deadlineMs,
+      resolve: settleNothing,
+      reject: settleNothing
+    }
+    registering = probe
+    const trip = new Promise<RoundTrip>(parkSettlers)
+    registering = undefined
+    this.pending.set(id, probe)
+    // One timer per connection, armed for the earliest deadline: a timer
+    // per probe cost a Timeout object and a timer-list insert and remove per message.
+    if (deadlineMs < this.probeTimerAtMs) this.armProbeTimer(deadlineMs, startMs)
+    try {
+      this.owner.sendProbe(sent)
+    } catch (error) {
+      // As when the send ran inside the executor: the probe rejects (and stays pending until its deadline).
+      probe.reject(error as Error)
+    }
+    return trip
   }
 
   settle(data: Buffer, isBinary: boolean): Settled {
-    const protocol = this.hooks.protocol
+    const protocol = this.protocol
     const matched = protocol.match(data, isBinary, this.nonce)
     if (matched === NO_MATCH) return SETTLED.unsolicited
     if (matched === FOREIGN) return SETTLED.crossTalk
     const probe = this.take(matched)
     if (probe === undefined) return this.unanswerable(matched)
-    const rttMs = this.hooks.clock.nowMs() - probe.startMs
+    const rttMs = this.clock.nowMs() - probe.startMs
     const intact = protocol.intact(data, isBinary, probe.sent)
-    this.hooks.answered(rttMs, intact, data.length)
+    this.owner.probeAnswered(rttMs, intact, data.length)
     if (!intact) {
-      probe.reject(this.hooks.corrupted(this.matchedId, data.length))
+      probe.reject(this.owner.probeCorrupted(this.matchedId, data.length))
       return SETTLED.answered
     }
     probe.resolve({
@@ -162,7 +222,8 @@ class Probes implements PendingProbes {
    * probe timed out, a duplicate when it was answered already.
    */
   private unanswerable(id: number): Settled {
-    if (id < 0 || id >= this.nextProbeId || this.expired.has(id)) return SETTLED.unsolicited
+    if (id < 0 || id >= this.nextProbeId || this.expired?.has(id) === true)
+      return SETTLED.unsolicited
     // Still pending means take() found it; a probe rejected with its closed
     // connection gets no further messages. What is left was answered.
     return SETTLED.duplicate
@@ -174,8 +235,7 @@ class Probes implements PendingProbes {
     let id = matched
     // A json service may echo an id field of its own: a reply to an id we
     // never sent is correlated first in first out, like one with no id.
-    const fifo =
-      id === MATCH_FIFO || (this.hooks.protocol.name === 'json' && id >= this.nextProbeId)
+    const fifo = id === MATCH_FIFO || (this.protocol.name === 'json' && id >= this.nextProbeId)
     if (fifo) id = this.pending.keys().next().value as number
     this.matchedById = !fifo
     const probe = this.pending.get(id)
@@ -199,7 +259,7 @@ class Probes implements PendingProbes {
   sweep(): void {
     // The armed deadline has passed by the timer's account even if the
     // injected clock disagrees (a manual clock in tests), so never re-arm for it.
-    const now = Math.max(this.hooks.clock.nowMs(), this.probeTimerAtMs)
+    const now = Math.max(this.clock.nowMs(), this.probeTimerAtMs)
     this.probeTimer = undefined
     this.probeTimerAtMs = Number.POSITIVE_INFINITY
     let next = Number.POSITIVE_INFINITY
@@ -207,15 +267,15 @@ class Probes implements PendingProbes {
       if (probe.deadlineMs <= now) this.timeout(id)
       else if (probe.deadlineMs < next) next = probe.deadlineMs
     }
-    if (next !== Number.POSITIVE_INFINITY) this.armProbeTimer(next, this.hooks.clock.nowMs())
+    if (next !== Number.POSITIVE_INFINITY) this.armProbeTimer(next, this.clock.nowMs())
   }
 
   private timeout(id: number): void {
     const probe = this.pending.get(id)
     if (probe === undefined) return
     this.pending.delete(id)
-    this.expired.add(id)
-    probe.reject(this.hooks.timedOut(id, probe.timeoutMs))
+    ;(this.expired ??= new Set()).add(id)
+    probe.reject(this.owner.probeTimedOut(id, probe.timeoutMs))
   }
 
   private armProbeTimer(atMs: number, nowMs: number): void {
@@ -227,6 +287,8 @@ class Probes implements PendingProbes {
     this.probeTimer.unref()
   }
 }
+
+function settleNothing(): void {}
 
 function onProbeDeadline(probes: Probes): void {
   probes.sweep()

@@ -24,21 +24,26 @@ const PING_ID_BYTES = 4
  */
 export const MISMATCH_CONFIRM_SHARE = 0.25
 
-export interface PingTrackerHooks {
-  clock: Clock
+/**
+ * The connection the pings belong to. Methods rather than closures: one
+ * connection object serves them all (heap per connection, benchmark (c)).
+ */
+export interface PingsOwner {
+  /** Puts a ping with this payload on the wire (called once per ping, after it is registered). */
+  sendPing(payload: Buffer): void
   /** Builds the error a timed-out ping rejects with (and records it). */
-  timedOut(id: number, timeoutMs: number): Error
+  pongTimedOut(id: number, timeoutMs: number): Error
   /** Called once per answered ping with its RTT in ms. */
-  answered(rttMs: number): void
+  pongAnswered(rttMs: number): void
   /** Called once per ping answered by a pong whose payload did not echo it (RFC 6455 §5.5.3). */
-  mismatched(): void
+  pongMismatched(): void
 }
 
 export interface PingTracker {
   /** Pings awaiting a pong. */
   readonly size: number
-  /** Registers a ping and hands its payload to `send`; resolves with the RTT in ms. */
-  start(timeoutMs: number, send: (payload: Buffer) => void): Promise<number>
+  /** Registers a ping and hands its payload to the owner's sendPing(); resolves with the RTT in ms. */
+  start(timeoutMs: number): Promise<number>
   /** Pongs that answered no pending ping (unsolicited keepalives, late or foreign payloads). */
   readonly unsolicited: number
   /** Pings answered only by a pong with another payload. */
@@ -60,8 +65,9 @@ interface PendingPing {
   reject(error: Error): void
 }
 
-export function createPingTracker(hooks: PingTrackerHooks): PingTracker {
-  return new Pings(hooks)
+/** The ping tracker of one connection (connections create it on their first ping). */
+export function createPingTracker(clock: Clock, owner: PingsOwner): PingTracker {
+  return new Pings(clock, owner)
 }
 
 class Pings implements PingTracker {
@@ -70,7 +76,10 @@ class Pings implements PingTracker {
   private unsolicitedCount = 0
   private mismatchedCount = 0
 
-  constructor(private readonly hooks: PingTrackerHooks) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly owner: PingsOwner
+  ) {}
 
   get size(): number {
     return this.pending.size
@@ -84,15 +93,15 @@ class Pings implements PingTracker {
     return this.mismatchedCount
   }
 
-  start(timeoutMs: number, send: (payload: Buffer) => void): Promise<number> {
+  start(timeoutMs: number): Promise<number> {
     const id = this.nextId
     this.nextId = (this.nextId + 1) >>> 0
     const payload = Buffer.allocUnsafe(PING_ID_BYTES)
     payload.writeUInt32BE(id, 0)
     return new Promise<number>((resolve, reject) => {
       const timer = setTimeout(onPingTimeout, timeoutMs, this, id)
-      this.pending.set(id, { startMs: this.hooks.clock.nowMs(), timeoutMs, timer, resolve, reject })
-      send(payload)
+      this.pending.set(id, { startMs: this.clock.nowMs(), timeoutMs, timer, resolve, reject })
+      this.owner.sendPing(payload)
     })
   }
 
@@ -102,13 +111,13 @@ class Pings implements PingTracker {
     if (exact !== undefined) {
       // A candidate this ping held was a keepalive after all.
       if (exact.candidateMs !== undefined) this.unsolicitedCount++
-      this.answer(payload.readUInt32BE(0), exact, this.hooks.clock.nowMs())
+      this.answer(payload.readUInt32BE(0), exact, this.clock.nowMs())
       return
     }
     // Map iterates in insertion order: the first ping without a candidate is the oldest.
     for (const [id, ping] of this.pending) {
       if (ping.candidateMs !== undefined) continue
-      ping.candidateMs = this.hooks.clock.nowMs()
+      ping.candidateMs = this.clock.nowMs()
       const remainingMs = ping.startMs + ping.timeoutMs - ping.candidateMs
       const confirmMs = Math.max(0, Math.min(ping.timeoutMs * MISMATCH_CONFIRM_SHARE, remainingMs))
       ping.confirmTimer = setTimeout(onMismatchConfirmed, confirmMs, this, id)
@@ -138,14 +147,14 @@ class Pings implements PingTracker {
       return
     }
     this.pending.delete(id)
-    ping.reject(this.hooks.timedOut(id, ping.timeoutMs))
+    ping.reject(this.owner.pongTimedOut(id, ping.timeoutMs))
   }
 
   confirmMismatch(id: number): void {
     const ping = this.pending.get(id)
     if (ping?.candidateMs === undefined) return
     this.mismatchedCount++
-    this.hooks.mismatched()
+    this.owner.pongMismatched()
     this.answer(id, ping, ping.candidateMs)
   }
 
@@ -154,7 +163,7 @@ class Pings implements PingTracker {
     clearTimeout(ping.timer)
     clearTimeout(ping.confirmTimer)
     const rttMs = atMs - ping.startMs
-    this.hooks.answered(rttMs)
+    this.owner.pongAnswered(rttMs)
     ping.resolve(rttMs)
   }
 }
