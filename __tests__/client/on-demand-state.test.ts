@@ -13,7 +13,9 @@ import { ConfigSchema } from '../../src/config/schema.js'
 import { HealthError } from '../../src/errors.js'
 import { systemClock } from '../../src/metrics/clock.js'
 import { createRunRecorder } from '../../src/metrics/run-recorder.js'
-import { answer, startWsServer, type TestServer } from '../fixtures/faulty-servers.js'
+import { answer } from '../fixtures/faulty-servers.js'
+import { DEFAULT_TIMEOUTS } from '../fixtures/schema-defaults.js'
+import { startWsServer, type TestServer } from '../fixtures/ws-server.js'
 
 const echo = createProbeProtocol(ConfigSchema.parse({}))
 /** A probe of some other connection: its nonce is not the receiving connection's. */
@@ -52,6 +54,7 @@ describe('connection state created on demand', () => {
 
   async function connect(url: string): Promise<Connection> {
     const c = await createConnection({
+      ...DEFAULT_TIMEOUTS,
       url,
       clock: systemClock,
       protocol: echo,
