@@ -16,7 +16,7 @@ import type { Check, SuiteId, SuiteResult } from '../../src/engine/model.js'
 import { runHealthCheck } from '../../src/engine/run.js'
 import { serviceUnreachable } from '../../src/engine/verdict.js'
 import { SUITES } from '../../src/suites/registry.js'
-import type { Suite } from '../../src/suites/types.js'
+import type { Suite } from '../../src/engine/suite-types.js'
 import { startReferenceServer, type ReferenceServer } from '../../src/server/reference-server.js'
 import { makeConfig } from '../fixtures/builders.js'
 import {

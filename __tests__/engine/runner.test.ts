@@ -15,7 +15,7 @@ import {
   type RunTiming
 } from '../../src/engine/runner.js'
 import type { Clock } from '../../src/metrics/clock.js'
-import type { Suite, SuiteContext } from '../../src/suites/types.js'
+import type { Suite, SuiteContext } from '../../src/engine/suite-types.js'
 import { makeCheck, makeConfig } from '../fixtures/builders.js'
 
 const connect: Connect = () => Promise.reject(new Error('fake suites never connect'))

@@ -12,7 +12,7 @@ import { runSuites } from '../../src/engine/runner.js'
 import { createServiceProbe, type ServiceProbe } from '../../src/engine/service-down.js'
 import { HealthError } from '../../src/errors.js'
 import { systemClock } from '../../src/metrics/clock.js'
-import type { Suite } from '../../src/suites/types.js'
+import type { Suite } from '../../src/engine/suite-types.js'
 import { makeCheck, makeConfig } from '../fixtures/builders.js'
 import {
   answer,

@@ -6,7 +6,7 @@
  */
 import { suiteSettings, type Config } from '../config/schema.js'
 import type { CancelledError } from '../stop-signal.js'
-import type { Suite } from '../suites/types.js'
+import type { Suite } from './suite-types.js'
 import { notRun } from './checks.js'
 import type { Check, SuiteId, SuiteResult } from './model.js'
 import { suiteStatus } from './verdict.js'

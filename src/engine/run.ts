@@ -21,7 +21,7 @@ import { runHistograms } from '../metrics/run-histograms.js'
 import { startToolMonitor, type ToolMetrics } from '../metrics/tool-monitor.js'
 import { applyShard } from './shard.js'
 import { SUITES } from '../suites/registry.js'
-import type { Suite } from '../suites/types.js'
+import type { Suite } from './suite-types.js'
 import type { ChaosRelay } from '../chaos/relay.js'
 import {
   chaosReport,

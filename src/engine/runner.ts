@@ -9,7 +9,7 @@ import type { CanCarry, Connect } from '../client/types.js'
 import { suiteSettings, type Config } from '../config/schema.js'
 import { describeError, isHealthError } from '../errors.js'
 import { systemClock, type Clock } from '../metrics/clock.js'
-import type { ServiceControl, Suite } from '../suites/types.js'
+import type { ServiceControl, Suite } from './suite-types.js'
 import { failedToMeasure, skipped } from './checks.js'
 import {
   ABORT_GRACE_MS,

@@ -13,7 +13,7 @@ import { openWsSocket, type OpenSocket } from '../client/socket-opener.js'
 import { scrubText } from '../config/scrub.js'
 import { HealthError, describeError } from '../errors.js'
 import { systemClock, type Clock } from '../metrics/clock.js'
-import type { ServiceControl } from '../suites/types.js'
+import type { ServiceControl } from './suite-types.js'
 import { spawnGroup, stopGroup, type ServiceGroup } from './service-group.js'
 
 export const SERVICE_DEFAULTS = Object.freeze({
