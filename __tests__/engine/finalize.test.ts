@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { finalize } from '../../src/engine/finalize.js'
 import type { RunReport } from '../../src/engine/model.js'
-import { runHealthCheck } from '../../src/engine/run.js'
+import { runHealthCheck } from '../../src/run/run.js'
 import { histogramOf } from '../../src/metrics/histogram.js'
 import { toJsonReport } from '../../src/report/json.js'
 import { mergeReports } from '../../src/report/merge.js'

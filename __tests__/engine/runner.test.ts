@@ -13,7 +13,7 @@ import {
   shrunkBudgetMs,
   suiteBudgets,
   type RunTiming
-} from '../../src/engine/runner.js'
+} from '../../src/run/runner.js'
 import type { Clock } from '../../src/metrics/clock.js'
 import type { Suite, SuiteContext } from '../../src/engine/suite-types.js'
 import { makeCheck, makeConfig } from '../fixtures/builders.js'

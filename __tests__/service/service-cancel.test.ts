@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from '@jest/globals'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runHealthCheck } from '../../src/engine/run.js'
+import { runHealthCheck } from '../../src/run/run.js'
 import { pause } from '../../src/engine/deadline.js'
 import { CancelledError } from '../../src/stop-signal.js'
 import { makeConfig } from '../fixtures/builders.js'
@@ -28,7 +28,9 @@ function alive(pid: number): boolean {
   const stat = `/proc/${pid}/stat`
   if (!existsSync(stat)) return true
   // Fields after the parenthesised command name: the first is the state.
-  const state = readFileSync(stat, 'utf8').replace(/^.*\) /s, '').charAt(0)
+  const state = readFileSync(stat, 'utf8')
+    .replace(/^.*\) /s, '')
+    .charAt(0)
   return state !== 'Z' && state !== 'X'
 }
 

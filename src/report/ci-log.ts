@@ -10,7 +10,7 @@ import type { Clock } from '../metrics/clock.js'
 import type { LiveFigures } from '../metrics/run-recorder.js'
 import { STATUS_ICONS, formatDuration, formatMs, formatNumber, statusLabel } from './format.js'
 
-/** What the log is told as the run moves; mirrors RunProgress from src/engine/run.ts. */
+/** What the log is told as the run moves; mirrors RunProgress from src/run/run.ts. */
 export interface LiveProgress {
   suite: string
   index: number
