@@ -2,16 +2,84 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 import prettier from 'eslint-config-prettier'
 
-// Dependencies point one way: measuring never formats, reporting never measures.
-const layering = {
-  'src/metrics/**': ['**/report/**', '**/github/**', '@actions/*'],
-  'src/client/**': ['**/report/**', '**/github/**', '**/suites/**', '@actions/*'],
-  'src/suites/**': ['ws', '@actions/*', '**/report/**', '**/github/**'],
-  'src/report/**': ['ws', '**/client/**', '**/chaos/**', '**/server/**'],
-  'src/engine/**': ['@actions/*', '**/report/**', '**/github/**'],
-  'src/github/**': ['ws', '**/client/**', '**/suites/**', '**/report/**'],
-  'src/history/**': ['ws', '**/client/**', '**/suites/**', '**/report/**'],
-  'src/cli.ts': ['@actions/*']
+// Layers, top to bottom (CONTRIBUTING.md, "Layout"): a folder of src/ imports only from the
+// folders below it, so no two folders import each other and a lower layer never learns
+// about the one that drives it. The entry points (src/*.ts but the shared files below)
+// sit above every folder.
+const LAYERS = [
+  'report',
+  'github',
+  'history',
+  'discovery',
+  'run',
+  'suites',
+  'engine',
+  'chaos',
+  'server',
+  'client',
+  'metrics',
+  'config',
+  'core'
+]
+const ENTRY_POINTS = ['main', 'cli', 'index', 'action-extras', 'cli-commands', 'cli-help', 'bundle']
+// Top-level files every layer may import: the error codes and two leaf helpers.
+const SHARED_FILES = ['src/errors.ts', 'src/stop-signal.ts', 'src/make-dirs.ts']
+
+// Below a folder's own layer, still forbidden: measuring never formats, reporting never
+// measures, and only the entry points and src/config/ speak to the Actions runtime.
+const ALSO_BANNED = {
+  report: ['ws', '**/client/**', '**/chaos/**', '**/server/**'],
+  github: ['ws', '**/client/**', '**/suites/**'],
+  history: ['ws', '**/client/**', '**/suites/**'],
+  run: ['@actions/*'],
+  suites: ['ws', '@actions/*'],
+  engine: ['@actions/*'],
+  client: ['@actions/*'],
+  metrics: ['@actions/*']
+}
+
+// Type-only imports that still point up, until the shapes they name move down: the report
+// model (engine/model.ts) embeds history's Regression (RunReport.gate) and metrics/ builds
+// the model's metric blocks. Code never crosses these edges; house.mjs counts none.
+const TYPE_ONLY_UP = {
+  engine: ['**/history/baseline.js'],
+  metrics: ['**/engine/model.js']
+}
+
+const LAYER_MESSAGE =
+  'Layering: a folder imports only from the layers below it (CONTRIBUTING.md, Layout).'
+
+function layerRule(folder) {
+  const above = LAYERS.slice(0, LAYERS.indexOf(folder)).map((name) => `**/${name}/**`)
+  const entryPoints = ENTRY_POINTS.map((name) => `../${name}.js`)
+  const typeOnly = TYPE_ONLY_UP[folder] ?? []
+  return {
+    files: [`src/${folder}/**`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              // The negations leave the type-only edges to the pattern after this one.
+              group: [
+                ...above,
+                ...entryPoints,
+                ...(ALSO_BANNED[folder] ?? []),
+                ...typeOnly.map((pattern) => `!${pattern}`)
+              ],
+              message: LAYER_MESSAGE
+            },
+            ...typeOnly.map((pattern) => ({
+              group: [pattern],
+              allowTypeImports: true,
+              message: LAYER_MESSAGE
+            }))
+          ]
+        }
+      ]
+    }
+  }
 }
 
 export default tseslint.config(
@@ -50,19 +118,26 @@ export default tseslint.config(
       ]
     }
   },
-  ...Object.entries(layering).map(([files, patterns]) => ({
-    files: [files],
+  ...LAYERS.map(layerRule),
+  {
+    files: SHARED_FILES,
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          patterns: patterns.map((group) => ({
-            group: [group],
-            message: 'Layering: see STYLE.md (measuring never formats, reporting never measures).'
-          }))
+          patterns: [
+            {
+              group: ['./*/**', ...ENTRY_POINTS.map((name) => `./${name}.js`)],
+              message: LAYER_MESSAGE
+            }
+          ]
         }
       ]
     }
-  })),
+  },
+  {
+    files: ['src/cli.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['@actions/*'] }] }
+  },
   prettier
 )
