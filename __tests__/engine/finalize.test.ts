@@ -5,7 +5,7 @@ import { runHealthCheck } from '../../src/run/run.js'
 import { histogramOf } from '../../src/metrics/histogram.js'
 import { toJsonReport } from '../../src/report/json.js'
 import { mergeReports } from '../../src/report/merge.js'
-import { parseReport } from '../../src/report/report-files.js'
+import { parseReport } from '../../src/commands/report-files.js'
 import { startReferenceServer, type ReferenceServer } from '../../src/server/reference-server.js'
 import { makeConfig } from '../fixtures/builders.js'
 import {
