@@ -148,6 +148,22 @@ export default tseslint.config(
     }
   },
   {
+    // The environment is configuration: only src/config/ reads it (config/environment.ts),
+    // and the entry points, which hand process.env to it.
+    files: ['src/**/*.ts'],
+    ignores: ['src/config/**', 'src/main.ts', 'src/cli.ts', 'src/index.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Read the environment through src/config/environment.ts (runEnvironment).'
+        }
+      ]
+    }
+  },
+  {
     files: ['src/cli.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: ['@actions/*'] }] }
   },
