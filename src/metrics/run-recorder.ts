@@ -4,7 +4,7 @@
  * numbers and samples go to typed arrays, so recording allocates nothing.
  */
 import type { ErrorCode } from '../errors.js'
-import type { RunMetrics } from '../engine/model.js'
+import type { RunMetrics } from './run-metrics.js'
 import type { Clock } from './clock.js'
 import { createSampleRecorder, type SampleRecorder } from './recorder.js'
 
