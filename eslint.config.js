@@ -50,19 +50,12 @@ const ALSO_BANNED = {
   metrics: ['@actions/*']
 }
 
-// A type-only import that still points up, until the shape it names moves down: the report
-// model (engine/gate.ts, RunReport.gate) embeds history's Regression. Code never crosses it.
-const TYPE_ONLY_UP = {
-  engine: ['**/history/baseline.js']
-}
-
 const LAYER_MESSAGE =
   'Layering: a folder imports only from the layers below it (CONTRIBUTING.md, Layout).'
 
 function layerRule(folder) {
   const above = LAYERS.slice(0, LAYERS.indexOf(folder)).map((name) => `**/${name}/**`)
   const entryPoints = ENTRY_POINTS.map((name) => `../${name}.js`)
-  const typeOnly = TYPE_ONLY_UP[folder] ?? []
   return {
     files: [`src/${folder}/**`],
     rules: {
@@ -71,20 +64,9 @@ function layerRule(folder) {
         {
           patterns: [
             {
-              // The negations leave the type-only edges to the pattern after this one.
-              group: [
-                ...above,
-                ...entryPoints,
-                ...(ALSO_BANNED[folder] ?? []),
-                ...typeOnly.map((pattern) => `!${pattern}`)
-              ],
+              group: [...above, ...entryPoints, ...(ALSO_BANNED[folder] ?? [])],
               message: LAYER_MESSAGE
-            },
-            ...typeOnly.map((pattern) => ({
-              group: [pattern],
-              allowTypeImports: true,
-              message: LAYER_MESSAGE
-            }))
+            }
           ]
         }
       ]
