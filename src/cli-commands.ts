@@ -17,7 +17,7 @@ import {
 import type { RunReport } from './engine/model.js'
 import { HealthError, isHealthError } from './errors.js'
 import { keepRunHistory, type HistoryOutcome } from './history/run-history.js'
-import { viewBranchHistory, viewHistory } from './report/history-command.js'
+import { viewBranchHistory, viewHistory } from './commands/history-command.js'
 import type { BranchLocation } from './history/branch-store.js'
 
 const EXIT_FOUND = 0

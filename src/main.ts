@@ -20,8 +20,8 @@ import { buildErrorSummary, buildStepSummary } from './report/step-summary.js'
 import { verdictLine } from './report/verdict-line.js'
 import { gateLine } from './report/gate-section.js'
 import { toolLagWarning } from './report/run-conditions.js'
-import { mergeReportFiles } from './report/merge-command.js'
-import { expandGlobs } from './report/report-files.js'
+import { mergeReportFiles } from './commands/merge-command.js'
+import { expandGlobs } from './commands/report-files.js'
 import { alertIssueApplies, issueSummaryLine, syncRunIssue } from './github/action-issue.js'
 import {
   annotateChecks,

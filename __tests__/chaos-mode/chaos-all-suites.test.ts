@@ -8,7 +8,7 @@
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { SUITE_IDS, type RunReport } from '../../src/engine/model.js'
-import { runHealthCheck } from '../../src/engine/run.js'
+import { runHealthCheck } from '../../src/run/run.js'
 import { startReferenceServer, type ReferenceServer } from '../../src/server/reference-server.js'
 import { LOSSY_MAX_KILLS, LOSSY_MAX_MESSAGES } from '../../src/suites/self-healing-clients.js'
 import { makeConfig } from '../fixtures/builders.js'

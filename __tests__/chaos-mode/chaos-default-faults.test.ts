@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from '@jest/globals'
 import { DEFAULT_FAULTS } from '../../src/chaos/faults.js'
 import { chaosProbeTimeoutMs } from '../../src/engine/chaos-mode.js'
 import type { RunReport } from '../../src/engine/model.js'
-import { runHealthCheck } from '../../src/engine/run.js'
+import { runHealthCheck } from '../../src/run/run.js'
 import { startReferenceServer, type ReferenceServer } from '../../src/server/reference-server.js'
 import { makeConfig } from '../fixtures/builders.js'
 

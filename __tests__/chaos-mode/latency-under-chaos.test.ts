@@ -10,7 +10,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import type { ConfigInput } from '../../src/config/schema.js'
 import type { Check, RunReport, SuiteResult } from '../../src/engine/model.js'
-import { runHealthCheck } from '../../src/engine/run.js'
+import { runHealthCheck } from '../../src/run/run.js'
 import { startReferenceServer } from '../../src/server/reference-server.js'
 import { makeConfig } from '../fixtures/builders.js'
 import { startDroppingServer, startSlowServer } from '../fixtures/faulty-servers.js'

@@ -1,6 +1,6 @@
 /** chaos.outage: a configured outage window in chaos mode, on real sockets against the reference server. */
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { runHealthCheck } from '../../src/engine/run.js'
+import { runHealthCheck } from '../../src/run/run.js'
 import { loadConfig } from '../../src/config/load.js'
 import { isHealthError } from '../../src/errors.js'
 import { buildStepSummary } from '../../src/report/step-summary.js'

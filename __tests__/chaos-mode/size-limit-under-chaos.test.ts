@@ -5,7 +5,7 @@
  * message), and the size tries survive the injected faults.
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { runHealthCheck } from '../../src/engine/run.js'
+import { runHealthCheck } from '../../src/run/run.js'
 import { startReferenceServer, type ReferenceServer } from '../../src/server/reference-server.js'
 import { makeConfig } from '../fixtures/builders.js'
 

@@ -14,7 +14,7 @@ import { loadConfig } from '../../src/config/load.js'
 import { isHealthError } from '../../src/errors.js'
 import { histogramOf } from '../../src/metrics/histogram.js'
 import { mergeReports } from '../../src/report/merge.js'
-import { parseReport } from '../../src/report/report-files.js'
+import { parseReport } from '../../src/commands/report-files.js'
 import { makeReport } from '../fixtures/reports.js'
 import type { RunReport } from '../../src/engine/model.js'
 

@@ -1,6 +1,6 @@
 /** runHealthCheck, the one orchestrator behind the action and the CLI, on real sockets. */
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { runHealthCheck, type RunProgress } from '../../src/engine/run.js'
+import { runHealthCheck, type RunProgress } from '../../src/run/run.js'
 import { isHealthError } from '../../src/errors.js'
 import { startReferenceServer, type ReferenceServer } from '../../src/server/reference-server.js'
 import { makeConfig } from '../fixtures/builders.js'

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { finalize } from '../../src/engine/finalize.js'
 import type { RunReport } from '../../src/engine/model.js'
-import { runHealthCheck } from '../../src/engine/run.js'
+import { runHealthCheck } from '../../src/run/run.js'
 import { histogramOf } from '../../src/metrics/histogram.js'
 import { toJsonReport } from '../../src/report/json.js'
 import { mergeReports } from '../../src/report/merge.js'
-import { parseReport } from '../../src/report/report-files.js'
+import { parseReport } from '../../src/commands/report-files.js'
 import { startReferenceServer, type ReferenceServer } from '../../src/server/reference-server.js'
 import { makeConfig } from '../fixtures/builders.js'
 import {

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
 import type { RunReport, Summary, SuiteResult } from '../../src/engine/model.js'
-import { runHealthCheck } from '../../src/engine/run.js'
+import { runHealthCheck } from '../../src/run/run.js'
 import { mergeReports } from '../../src/report/merge.js'
 import { buildStepSummary } from '../../src/report/step-summary.js'
 import { startReferenceServer, type ReferenceServer } from '../../src/server/reference-server.js'

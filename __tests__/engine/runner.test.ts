@@ -13,9 +13,9 @@ import {
   shrunkBudgetMs,
   suiteBudgets,
   type RunTiming
-} from '../../src/engine/runner.js'
+} from '../../src/run/runner.js'
 import { createManualClock } from '../fixtures/clock.js'
-import type { Suite, SuiteContext } from '../../src/suites/types.js'
+import type { Suite, SuiteContext } from '../../src/engine/suite-types.js'
 import { makeCheck, makeConfig } from '../fixtures/builders.js'
 
 const connect: Connect = () => Promise.reject(new Error('fake suites never connect'))

@@ -5,7 +5,7 @@
  * inconclusive. Over real sockets; the loop is blocked by bounded busy loops.
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { runHealthCheck } from '../../src/engine/run.js'
+import { runHealthCheck } from '../../src/run/run.js'
 import {
   TOOL_LAG_WARN_MS,
   inconclusiveWithinLag,

@@ -10,7 +10,7 @@ import { histogramOf } from '../../src/metrics/histogram.js'
 import { summarize } from '../../src/metrics/recorder.js'
 import { toJsonReport } from '../../src/report/json.js'
 import { mergeReports } from '../../src/report/merge.js'
-import { expandGlobs, parseReport, readReportFiles } from '../../src/report/report-files.js'
+import { expandGlobs, parseReport, readReportFiles } from '../../src/commands/report-files.js'
 import {
   makeReport,
   makeReportCheck,

@@ -4,7 +4,7 @@
  * progress line moves instead of sitting on one step for seconds.
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { runHealthCheck, type RunProgress } from '../../src/engine/run.js'
+import { runHealthCheck, type RunProgress } from '../../src/run/run.js'
 import { startReferenceServer, type ReferenceServer } from '../../src/server/reference-server.js'
 import { makeConfig } from '../fixtures/builders.js'
 

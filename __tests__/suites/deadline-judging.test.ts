@@ -74,7 +74,7 @@ describe('message-delivery under protocol json', () => {
     )
     expect(rate.message).not.toContain('intact')
     // Any of the protocol-error close codes, or a drop, passes: the threshold names them all. The probe
-    // runs after every suite (src/engine/protocol-violations.ts), so it is called directly.
+    // runs after every suite (src/run/protocol-violations.ts), so it is called directly.
     const { connect } = wireClient(server.url, makeConfig({ url: server.url, protocol: 'json' }))
     const probe = await protocolErrorCheck({ connect, signal: new AbortController().signal })
     expect(probe.threshold).toMatchObject({

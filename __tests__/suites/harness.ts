@@ -7,7 +7,7 @@ import { createProbeProtocol, type ProbeProtocol } from '../../src/client/protoc
 import type { Config, ConfigInput } from '../../src/config/schema.js'
 import type { Connect } from '../../src/client/types.js'
 import type { SuiteId, SuiteResult } from '../../src/engine/model.js'
-import { runSuites, type RunSuitesResult, type RunTiming } from '../../src/engine/runner.js'
+import { runSuites, type RunSuitesResult, type RunTiming } from '../../src/run/runner.js'
 import { systemClock } from '../../src/metrics/clock.js'
 import { createRunRecorder, type RunRecorder } from '../../src/metrics/run-recorder.js'
 import { SUITES } from '../../src/suites/registry.js'

@@ -77,7 +77,7 @@ describe('what the suites measure against the reference server', () => {
     }
     expect(check(result, 'delivery-rate').value).toBe(1)
     expect(check(result, 'order-preserved').value).toBe(0)
-    // The probe runs after every suite (src/engine/protocol-violations.ts): called directly here.
+    // The probe runs after every suite (src/run/protocol-violations.ts): called directly here.
     const { connect } = wireClient(server.url, makeConfig({ url: server.url }))
     const probe = await protocolErrorCheck({ connect, signal: new AbortController().signal })
     expect(probe).toMatchObject({ status: 'passed', value: 1007 })

@@ -7,7 +7,7 @@
  * so; under chaos, a drop the relay's outage caused is not judged.
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { runHealthCheck } from '../../src/engine/run.js'
+import { runHealthCheck } from '../../src/run/run.js'
 import { startReferenceServer, type ReferenceServer } from '../../src/server/reference-server.js'
 import { IDLE_IDS } from '../../src/suites/heartbeat-idle.js'
 import { makeConfig } from '../fixtures/builders.js'

@@ -4,7 +4,7 @@
  * RSS. Run in a child of its own per service, so the peak is this run's.
  */
 import { ConfigSchema } from '../../src/config/schema.js'
-import { runHealthCheck } from '../../src/engine/run.js'
+import { runHealthCheck } from '../../src/run/run.js'
 
 export interface MemoryRunOptions {
   url: string

@@ -1,6 +1,6 @@
 /**
  * Benchmark (d): the time to turn 10^6 latency samples into the report's
- * numbers as src/engine/run.ts does at the end of a run (toRunMetrics,
+ * numbers as src/run/run.ts does at the end of a run (toRunMetrics,
  * healthScore, and the mergeable histograms of runHistograms), against a
  * baseline of sorting a Float64Array of the same samples once, the least
  * any exact-percentile report must do.

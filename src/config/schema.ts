@@ -38,7 +38,7 @@ const positiveMs = z.number().int().positive().max(MAX_TIMEOUT_MS)
 const latencyLimitMs = z.number().positive().max(MAX_TIMEOUT_MS)
 const ratio = z.number().min(0).max(1)
 
-/** Per-suite settings every suite reads (src/engine/runner.ts): the seed's `test_suites.<id>` block. */
+/** Per-suite settings every suite reads (src/run/runner.ts): the seed's `test_suites.<id>` block. */
 const commonSuiteSettings = {
   /** Hard limit for the suite in seconds (it is also cut by the run deadline). */
   timeout: z.number().positive().max(MAX_DURATION_S).optional(),

@@ -7,7 +7,7 @@
 import { runSlowReader } from '../client/slow-reader.js'
 import { PROBE_CAP_FACTOR } from '../client/message-cap.js'
 import { describeError } from '../errors.js'
-import type { SuiteContext } from '../suites/types.js'
+import type { SuiteContext } from './suite-types.js'
 import type { LoadPool } from './load-pool.js'
 import type { MetricValue } from './model.js'
 import { closeQuietly, connectWithin, runProbes } from './probes.js'

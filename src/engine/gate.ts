@@ -8,7 +8,7 @@
  * is gated the same way as a single run.
  */
 import type { Config, ThresholdKey } from '../config/schema.js'
-import type { Regression } from '../history/baseline.js'
+import type { Regression } from '../core/tracked-metrics.js'
 import { meetsThreshold } from './checks.js'
 import type { Check, RunReport, SuiteId, ThresholdOp } from './model.js'
 

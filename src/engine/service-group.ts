@@ -7,6 +7,7 @@
  * grace period).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { runEnvironment } from '../config/environment.js'
 import { describeError } from '../errors.js'
 import type { Clock } from '../metrics/clock.js'
 
@@ -36,7 +37,7 @@ export function spawnGroup(options: GroupSpawn, clock: Clock): ServiceGroup {
   const proc: ChildProcess = spawn(options.command, {
     shell: true,
     cwd: options.cwd,
-    env: options.env ?? process.env,
+    env: options.env ?? runEnvironment(),
     // Its own process group, so stop() and restart() reach the shell's children too.
     detached,
     stdio: ['ignore', 'pipe', 'pipe']

@@ -10,10 +10,11 @@ import { createWriteStream, type WriteStream } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openWsSocket, type OpenSocket } from '../client/socket-opener.js'
+import { runEnvironment } from '../config/environment.js'
 import { scrubText } from '../config/scrub.js'
 import { HealthError, describeError } from '../errors.js'
 import { systemClock, type Clock } from '../metrics/clock.js'
-import type { ServiceControl } from '../suites/types.js'
+import type { ServiceControl } from './suite-types.js'
 import { spawnGroup, stopGroup, type ServiceGroup } from './service-group.js'
 
 export const SERVICE_DEFAULTS = Object.freeze({
@@ -210,7 +211,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const settings = resolveOptions(options)
   const { clock, stopGraceMs } = settings
   const output = captureOutput(
-    options.logDir ?? (process.env.RUNNER_TEMP || tmpdir()),
+    options.logDir ?? (runEnvironment().RUNNER_TEMP || tmpdir()),
     options.secrets ?? []
   )
   const spawnService = (): ServiceGroup =>

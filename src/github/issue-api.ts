@@ -4,6 +4,7 @@
  * warnings.
  */
 import { getOctokit } from '@actions/github'
+import { runEnvironment } from '../config/environment.js'
 import { httpStatusOf } from './api-errors.js'
 import { hasKeyMarker } from './issue-marker.js'
 
@@ -33,7 +34,7 @@ export function createCallContext(options: {
 }): CallContext {
   return {
     octokit: getOctokit(options.token, {
-      baseUrl: options.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com',
+      baseUrl: options.apiUrl || runEnvironment().GITHUB_API_URL || 'https://api.github.com',
       log: {
         debug: () => {},
         info: () => {},

@@ -67,7 +67,7 @@ export interface IssueThreadTarget {
   report: RunReport
   /** Token with `issues: write`; never logged. */
   token: string
-  /** REST base URL; default `process.env.GITHUB_API_URL ?? 'https://api.github.com'`, read at call time. */
+  /** REST base URL; default `GITHUB_API_URL ?? 'https://api.github.com'`, read at call time. */
   apiUrl?: string
   repo: { owner: string; repo: string }
   /** Workflow name: with the report's target, it identifies the thread. */

@@ -7,12 +7,9 @@
  */
 import { median, medianAbsoluteDeviation } from 'simple-statistics'
 import { METRIC_KEYS, metricOf, type HistoryRecord, type MetricKey } from './record.js'
+import type { Direction, Regression, Severity } from '../core/tracked-metrics.js'
 
-/** Which way a metric gets worse. */
-export type Direction = 'up-is-bad' | 'down-is-bad'
-
-/** Seed advice: critical for connection failures, warning for performance, info for recovery. */
-export type Severity = 'critical' | 'warning' | 'info'
+export type { Direction, Regression, Severity } from '../core/tracked-metrics.js'
 
 export const METRIC_DIRECTIONS: Record<MetricKey, Direction> = {
   healthScore: 'down-is-bad',
@@ -97,22 +94,6 @@ export interface MetricBaseline {
 }
 
 export type Baselines = Partial<Record<MetricKey, MetricBaseline>>
-
-export interface Regression {
-  kind: 'regression'
-  metric: MetricKey
-  severity: Severity
-  direction: Direction
-  current: number
-  median: number
-  mad: number
-  n: number
-  /** Edges of the noise band, median ± k·MAD. */
-  lower: number
-  upper: number
-  /** (current − median) / |median|; null when the median is 0. */
-  relativeChange: number | null
-}
 
 function positiveInt(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) {

@@ -12,26 +12,11 @@ import {
   type SuiteId,
   type Verdict
 } from '../engine/model.js'
+import { METRIC_KEYS, type MetricKey } from '../core/tracked-metrics.js'
 
 export const HISTORY_RECORD_VERSION = 1
 
-/** Metrics tracked across runs; every key is a number or null (not measured). */
-export const METRIC_KEYS = [
-  'healthScore',
-  'avgLatencyMs',
-  'p50LatencyMs',
-  'p95LatencyMs',
-  'p99LatencyMs',
-  'successRate',
-  'deliveryRate',
-  'reconnections',
-  'recoveryTimeMaxMs',
-  'connectTimeAvgMs',
-  'throughputMsgsPerSec',
-  'errors'
-] as const
-
-export type MetricKey = (typeof METRIC_KEYS)[number]
+export { METRIC_KEYS, type MetricKey } from '../core/tracked-metrics.js'
 
 export type HistoryMetrics = Record<MetricKey, number | null>
 

@@ -11,7 +11,7 @@
  * with a fixed value range chosen up front; a few lines of log-bucketing give
  * a readable JSON block, any range, and no dependency in the bundle.
  */
-import type { HistogramJson } from '../engine/model.js'
+import type { HistogramJson } from './run-metrics.js'
 import { quantileRanks } from './quantile.js'
 
 /** Relative error of every value read back (1 %). */

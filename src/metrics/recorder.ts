@@ -3,7 +3,7 @@
  * (doubling when full) with a plain-number counter, so recording a sample
  * allocates nothing. Statistics run once, on a sorted copy, when asked.
  */
-import type { Summary } from '../engine/model.js'
+import type { Summary } from './run-metrics.js'
 import { quantileOfSorted } from './quantile.js'
 
 /** Initial capacity in samples; doubling amortises growth to O(1) per add. */

@@ -3,7 +3,7 @@
  * run: histograms of the recorded samples plus the two counts that the
  * metrics block rounds away, so merged reports recompute every figure.
  */
-import type { LatencyHistograms } from '../engine/model.js'
+import type { LatencyHistograms } from './run-metrics.js'
 import { histogramOf } from './histogram.js'
 import type { RunRecorder } from './run-recorder.js'
 

@@ -4,7 +4,7 @@
  * numbers and samples go to typed arrays, so recording allocates nothing.
  */
 import type { ErrorCode } from '../errors.js'
-import type { RunMetrics } from '../engine/model.js'
+import type { RunMetrics } from './run-metrics.js'
 import type { Clock } from './clock.js'
 import { createSampleRecorder, type SampleRecorder } from './recorder.js'
 
@@ -105,7 +105,7 @@ export interface RunRecorder {
    * replies per second of samplingMs(), null when no probe was sent or none
    * was in flight for a measurable time; `_runMs` is no longer used for it.
    * Rates are null when nothing was attempted. The report's headline
-   * latency and throughput are not these: src/engine/headline.ts replaces
+   * latency and throughput are not these: src/run/headline.ts replaces
    * them with latency-performance's judged samples and wall-clock window.
    */
   toRunMetrics(_runMs?: number): RunMetrics

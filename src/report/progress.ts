@@ -6,7 +6,7 @@
 import type { Clock } from '../metrics/clock.js'
 import { formatDuration, formatNumber } from '../format/figures.js'
 
-/** What the line shows; mirrors RunProgress from src/engine/run.ts. */
+/** What the line shows; mirrors RunProgress from src/run/run.ts. */
 export interface ProgressState {
   suite: string
   index: number

@@ -22,7 +22,7 @@ import {
   integrityNow,
   integritySince
 } from './integrity-checks.js'
-import type { Suite, SuiteContext } from './types.js'
+import type { Suite, SuiteContext } from '../engine/suite-types.js'
 
 /** Ramp steps from a quarter of the connections to all of them. */
 export const RAMP_STEPS = 4

@@ -23,7 +23,7 @@ import {
 import type { Lane } from '../engine/service-path.js'
 import { HealthError, describeError } from '../errors.js'
 import { summarize } from '../metrics/recorder.js'
-import type { Suite, SuiteContext } from './types.js'
+import type { Suite, SuiteContext } from '../engine/suite-types.js'
 
 /** Connects timed for the connect-time check; five keeps the suite quick while max ~ p95. */
 export const CONNECT_SAMPLES = 5

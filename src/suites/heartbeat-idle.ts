@@ -19,7 +19,7 @@ import { heartbeatPingIntervalS, type Config } from '../config/schema.js'
 import { failedToMeasure, measure, skipped } from '../engine/checks.js'
 import type { Check, MetricValue } from '../engine/model.js'
 import { closeQuietly, connectWithin } from '../engine/probes.js'
-import type { SuiteContext } from './types.js'
+import type { SuiteContext } from '../engine/suite-types.js'
 
 /** Ceiling on the default idle window (ms): past two minutes a health check turns into a soak test. */
 export const DEFAULT_IDLE_MAX_MS = 120_000

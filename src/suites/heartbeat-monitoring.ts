@@ -20,7 +20,7 @@ import { HealthError, describeError } from '../errors.js'
 import { healthBand, healthScore } from '../metrics/health-score.js'
 import { createSampleRecorder, summarize } from '../metrics/recorder.js'
 import { idleMsFor, watchIdleConnections } from './heartbeat-idle.js'
-import type { Suite, SuiteContext } from './types.js'
+import type { Suite, SuiteContext } from '../engine/suite-types.js'
 
 /** Pings aimed for within the budget when no ping_interval is configured: enough for a p99 to mean something. */
 export const TARGET_PINGS = 100

@@ -7,7 +7,7 @@
 import { skipped, verify } from '../engine/checks.js'
 import type { Check } from '../engine/model.js'
 import { integrityOf, type ReplyIntegrity } from '../engine/reply-integrity.js'
-import type { SuiteContext } from './types.js'
+import type { SuiteContext } from '../engine/suite-types.js'
 
 export { integritySince, type ReplyIntegrity } from '../engine/reply-integrity.js'
 

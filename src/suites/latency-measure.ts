@@ -22,7 +22,7 @@ import { runOpenLoop } from '../engine/open-loop.js'
 import type { Lane } from '../engine/service-path.js'
 import type { ErrorCode } from '../errors.js'
 import { summarize } from '../metrics/recorder.js'
-import type { SuiteContext } from './types.js'
+import type { SuiteContext } from '../engine/suite-types.js'
 
 /** Upper bound on probes, whatever the budget (a fast local echo does ~20k/s). */
 export const MAX_LATENCY_PROBES = 1_000_000

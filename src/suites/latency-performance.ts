@@ -32,7 +32,7 @@ import {
   openLatencyLanes,
   type LatencyMeasurement
 } from './latency-measure.js'
-import type { Suite, SuiteContext } from './types.js'
+import type { Suite, SuiteContext } from '../engine/suite-types.js'
 
 export { MAX_LATENCY_PROBES } from './latency-measure.js'
 /** Fewer samples than this cannot tell a trend from noise: the degradation check is skipped. */

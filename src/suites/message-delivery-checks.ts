@@ -9,7 +9,7 @@ import type { Check, MetricValue } from '../engine/model.js'
 import type { ProbeRunResult } from '../engine/probes.js'
 import { HealthError } from '../errors.js'
 import { corruptedDetail } from './integrity-checks.js'
-import type { SuiteContext } from './types.js'
+import type { SuiteContext } from '../engine/suite-types.js'
 
 /** Probes for the delivery-rate check: enough to resolve a 1 % loss. */
 export const DELIVERY_PROBES = 100

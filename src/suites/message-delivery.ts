@@ -18,7 +18,7 @@ import type { Check, MetricValue } from '../engine/model.js'
 import { MESSAGE_TOO_BIG, closedWith, type ProbeRunResult } from '../engine/probes.js'
 import type { Lane } from '../engine/service-path.js'
 import { describeError, HealthError } from '../errors.js'
-import type { Suite, SuiteContext } from './types.js'
+import type { Suite, SuiteContext } from '../engine/suite-types.js'
 import { sizeLimitCheck } from './message-size-check.js'
 import { findSizeLimit } from './message-size-search.js'
 import {

@@ -9,7 +9,7 @@ import { errorCode, failedToMeasure, measure, verify } from '../engine/checks.js
 import type { Check } from '../engine/model.js'
 import { describeError, HealthError } from '../errors.js'
 import type { SizeLimit } from './message-size-search.js'
-import type { SuiteContext } from './types.js'
+import type { SuiteContext } from '../engine/suite-types.js'
 
 /** What the search found (one clause) and how (the parenthesis after it). */
 export function describeSizeLimit(

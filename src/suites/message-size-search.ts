@@ -12,7 +12,7 @@ import type { Connection } from '../client/types.js'
 import { abortable } from '../engine/deadline.js'
 import { MESSAGE_TOO_BIG, closeQuietly, closedWith, connectWithin } from '../engine/probes.js'
 import { HealthError } from '../errors.js'
-import type { SuiteContext } from './types.js'
+import type { SuiteContext } from '../engine/suite-types.js'
 
 export { MESSAGE_TOO_BIG, closedWith }
 

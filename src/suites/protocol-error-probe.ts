@@ -12,7 +12,7 @@ import { closeQuietly, connectWithin } from '../engine/probes.js'
 import { HealthError } from '../errors.js'
 import { withTimeout } from '../engine/deadline.js'
 import type { CloseInfo } from '../client/types.js'
-import type { SuiteContext } from './types.js'
+import type { SuiteContext } from '../engine/suite-types.js'
 
 /** Time the service gets to close after a protocol error (ms); a healthy one closes in one round trip. */
 export const PROTOCOL_ERROR_CLOSE_MS = 5_000

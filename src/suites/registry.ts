@@ -9,7 +9,7 @@ import { heartbeatMonitoringSuite } from './heartbeat-monitoring.js'
 import { latencyPerformanceSuite } from './latency-performance.js'
 import { messageDeliverySuite } from './message-delivery.js'
 import { selfHealingSuite } from './self-healing.js'
-import type { Suite } from './types.js'
+import type { Suite } from '../engine/suite-types.js'
 
 /** The built-in suites, in DESIGN.md order. */
 export const BUILT_IN_SUITES: readonly Suite[] = [

@@ -12,7 +12,7 @@ import { RESUME_NAME_DEFAULTS, type Config } from '../config/schema.js'
 import { createRandom } from '../chaos/random.js'
 import type { ServicePath } from '../engine/service-path.js'
 import { runSeed } from '../engine/suite-relay.js'
-import type { SuiteContext } from './types.js'
+import type { SuiteContext } from '../engine/suite-types.js'
 
 /** Unacknowledged messages a suite client may hold (the suite sends far fewer). */
 const SUITE_MAX_QUEUE = 20_000

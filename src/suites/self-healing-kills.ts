@@ -15,7 +15,7 @@ import {
   killPlan,
   type AckMode
 } from './self-healing-clients.js'
-import type { SuiteContext } from './types.js'
+import type { SuiteContext } from '../engine/suite-types.js'
 
 /** One ack-wait round (ms): the clients' ack deadline, so each round can see a resend land. */
 export const ACK_STALL_MS = SUITE_ACK_TIMEOUT_MS

@@ -13,7 +13,7 @@ import { startWithin, until, waitForReconnect } from '../engine/recovery-steps.j
 import type { SuiteRelay } from '../engine/suite-relay.js'
 import { CHECK, breakerCheck, givesUpCheck } from './self-healing-checks.js'
 import { retryBudgetMs, suiteClient } from './self-healing-clients.js'
-import type { SuiteContext } from './types.js'
+import type { SuiteContext } from '../engine/suite-types.js'
 
 /** Attempts of the breaker client: enough to outlast the outage; time bounds it anyway. */
 export const BREAKER_CLIENT_ATTEMPTS = 50

@@ -10,7 +10,7 @@ import type { SuiteRelay } from '../engine/suite-relay.js'
 import type { RestartObservation } from './self-healing-checks.js'
 import { resumeOptions, retryBudgetMs, suiteClient, type AckMode } from './self-healing-clients.js'
 import { readState, setState } from './self-healing-state.js'
-import type { SuiteContext } from './types.js'
+import type { SuiteContext } from '../engine/suite-types.js'
 
 /** Clients that ride through a service restart. */
 export const RESTART_CLIENTS = 3

@@ -7,7 +7,7 @@ import type { ReconnectingClient } from '../client/reconnecting-client.js'
 import { request, until } from '../engine/recovery-steps.js'
 import type { ResumeObservation } from './self-healing-checks.js'
 import type { AckMode } from './self-healing-clients.js'
-import type { SuiteContext } from './types.js'
+import type { SuiteContext } from '../engine/suite-types.js'
 
 /** Key the state check writes before the drops and reads after. */
 export const STATE_KEY = 'ws-health-self-healing'

@@ -35,7 +35,7 @@ import { killPhase, lossObservation } from './self-healing-kills.js'
 import { runOutage } from './self-healing-outage.js'
 import { restartPhase } from './self-healing-restart.js'
 import { probeAck, readState, setState } from './self-healing-state.js'
-import type { Suite, SuiteContext } from './types.js'
+import type { Suite, SuiteContext } from '../engine/suite-types.js'
 
 /**
  * Longest wait for a reply to a probe or state message (ms); bounded by

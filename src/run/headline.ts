@@ -15,7 +15,7 @@ import type {
   LatencyHistograms,
   RunMetrics,
   SuiteResult
-} from './model.js'
+} from '../engine/model.js'
 
 /** The suite whose judged samples are the headline. */
 export const HEADLINE_SUITE = 'latency-performance'

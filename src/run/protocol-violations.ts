@@ -18,10 +18,10 @@ import {
   PROTOCOL_ERROR_CLOSE_MS,
   protocolErrorCheck
 } from '../suites/protocol-error-probe.js'
-import { notRun, skipped, verify } from './checks.js'
-import { CLOSE_TIMEOUT_MS, PROBE_SLACK_MS } from './probes.js'
-import { createDeadline } from './deadline.js'
-import type { Check } from './model.js'
+import { notRun, skipped, verify } from '../engine/checks.js'
+import { CLOSE_TIMEOUT_MS, PROBE_SLACK_MS } from '../engine/probes.js'
+import { createDeadline } from '../engine/deadline.js'
+import type { Check } from '../engine/model.js'
 import type { RunSuitesResult } from './runner.js'
 import {
   SERVICE_UP_WINDOW_MS,
@@ -29,8 +29,8 @@ import {
   serviceDownCheck,
   type ServiceDown,
   type ServiceProbe
-} from './service-down.js'
-import { UNREACHABLE_CODES, overallVerdict, suiteStatus } from './verdict.js'
+} from '../engine/service-down.js'
+import { UNREACHABLE_CODES, overallVerdict, suiteStatus } from '../engine/verdict.js'
 
 export const SURVIVES_CHECK = {
   id: 'service-survives-protocol-errors',

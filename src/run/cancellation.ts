@@ -6,10 +6,10 @@
  */
 import { suiteSettings, type Config } from '../config/schema.js'
 import type { CancelledError } from '../stop-signal.js'
-import type { Suite } from '../suites/types.js'
-import { notRun } from './checks.js'
-import type { Check, SuiteId, SuiteResult } from './model.js'
-import { suiteStatus } from './verdict.js'
+import type { Suite } from '../engine/suite-types.js'
+import { notRun } from '../engine/checks.js'
+import type { Check, SuiteId, SuiteResult } from '../engine/model.js'
+import { suiteStatus } from '../engine/verdict.js'
 
 /** Codes a check of an interrupted suite gets only because the interruption cut it. */
 const CUT_CODES = new Set<Check['code']>([

@@ -9,8 +9,8 @@ import type { CanCarry, Connect } from '../client/types.js'
 import { suiteSettings, type Config } from '../config/schema.js'
 import { describeError, isHealthError } from '../errors.js'
 import { systemClock, type Clock } from '../metrics/clock.js'
-import type { ServiceControl, Suite } from '../suites/types.js'
-import { failedToMeasure, skipped } from './checks.js'
+import type { ServiceControl, Suite } from '../engine/suite-types.js'
+import { failedToMeasure, skipped } from '../engine/checks.js'
 import {
   ABORT_GRACE_MS,
   REPORT_RESERVE_MS,
@@ -20,7 +20,7 @@ import {
   createDeadline,
   deadlineError,
   pause
-} from './deadline.js'
+} from '../engine/deadline.js'
 import type {
   Check,
   HeadlineSamples,
@@ -28,7 +28,7 @@ import type {
   SuiteOutcome,
   SuiteResult,
   Verdict
-} from './model.js'
+} from '../engine/model.js'
 import { summarize } from '../metrics/recorder.js'
 import {
   measuredSomething,
@@ -38,12 +38,12 @@ import {
   worthAsking,
   type ServiceDown,
   type ServiceProbe
-} from './service-down.js'
-import { integrityOf, integritySince, type ReplyIntegrity } from './reply-integrity.js'
+} from '../engine/service-down.js'
+import { integrityOf, integritySince, type ReplyIntegrity } from '../engine/reply-integrity.js'
 import { cancellationOf } from '../stop-signal.js'
 import { interruptedChecks } from './cancellation.js'
-import { overallVerdict, suiteStatus } from './verdict.js'
-import { createServicePath, type FaultSource } from './service-path.js'
+import { overallVerdict, suiteStatus } from '../engine/verdict.js'
+import { createServicePath, type FaultSource } from '../engine/service-path.js'
 
 /** Time limits of a run; the defaults implement DESIGN.md, tests shrink them. */
 export interface RunTiming {

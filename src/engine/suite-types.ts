@@ -7,9 +7,9 @@ import type { OpenSocket } from '../client/socket-opener.js'
 import type { CanCarry, Connect } from '../client/types.js'
 import type { Config } from '../config/schema.js'
 import type { Clock } from '../metrics/clock.js'
-import type { SuiteId, SuiteOutcome } from '../engine/model.js'
-import type { ReplyIntegrity } from '../engine/reply-integrity.js'
-import type { ServicePath } from '../engine/service-path.js'
+import type { SuiteId, SuiteOutcome } from './model.js'
+import type { ReplyIntegrity } from './reply-integrity.js'
+import type { ServicePath } from './service-path.js'
 
 /** The service under test when ws-health started it (server_command). */
 export interface ServiceControl {

@@ -10,7 +10,7 @@ import { readHistoryFromBranch, type BranchLocation } from '../history/branch-st
 import { readHistory } from '../history/file-store.js'
 import type { HistoryReadResult } from '../history/jsonl.js'
 import { analyzeTrend } from '../history/trend.js'
-import { trendTextLines } from './trend-section.js'
+import { trendTextLines } from '../report/trend-section.js'
 
 export interface HistoryView {
   lines: string[]
