@@ -1,9 +1,13 @@
 // Builds the committed bundle with @vercel/ncc (minified):
-//   dist/ws-health.js  one bundle of the engine and its dependencies (src/bundle.ts)
+//   dist/ws-health.js  the bundle of the engine and its dependencies (src/bundle.ts):
+//                      webpack's runtime, plus dist/<id>.index.js chunks it loads on
+//                      first use (the action's side, the CLI's side, what they share,
+//                      and what one command alone needs), minified here too
 //   dist/index.js      the action's loader (action.yml runs.main)
 //   dist/cli.js        the ws-health CLI's loader (shebang, executable; package.json bin)
 // One shared bundle instead of one per entry halves dist/, and minifying
-// halves it again (dist/ stays under 2 MB; the loaders are two lines each).
+// halves it again (dist/ stays under 2 MB; the loaders are a few lines each).
+// Chunks keep a start-up from parsing what it does not run (BENCHMARKS.md, (e)).
 // ncc writes into a temp folder (it names its output index.js), then the
 // bundle moves into dist/. The build must be byte-for-byte reproducible
 // because CI fails when dist/ differs from a fresh build, so ncc's cache is
@@ -22,6 +26,7 @@ import {
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { transformSync } from 'esbuild'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const dist = join(root, 'dist')
@@ -29,16 +34,41 @@ const nccCli = join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.
 const SHEBANG = '#!/usr/bin/env node\n'
 
 const BUNDLE = { source: 'src/bundle.ts', output: 'ws-health.js' }
+/**
+ * The loader both entry files share. V8's compile cache (Node >= 22.1; the
+ * action runs on node24) keeps the bundle's compiled code between runs, so
+ * a second start skips parsing and compiling it; it must be on before the
+ * bundle is imported, hence the dynamic import. On Node 20 the function does
+ * not exist and the loader just imports. The cache lives in Node's default
+ * place (the OS temp folder; NODE_COMPILE_CACHE moves it,
+ * NODE_DISABLE_COMPILE_CACHE turns it off) and a stale entry is simply
+ * recompiled.
+ */
+function loaderCode(comment, starter) {
+  return [
+    comment,
+    // A default import: a named one of a function Node 20 lacks fails to link.
+    "import module from 'node:module'",
+    '',
+    'module.enableCompileCache?.()',
+    `const { ${starter} } = await import('./${BUNDLE.output}')`,
+    `await ${starter}()`,
+    ''
+  ].join('\n')
+}
 /** The two entry files: each imports its starter from the bundle and calls it. */
 const LOADERS = [
   {
     output: 'index.js',
-    code: `// The action (action.yml runs.main); built by scripts/package.mjs, see src/index.ts.\nimport { runActionProcess } from './${BUNDLE.output}'\n\nawait runActionProcess()\n`,
+    code: loaderCode(
+      '// The action (action.yml runs.main); built by scripts/package.mjs, see src/index.ts.',
+      'runActionProcess'
+    ),
     executable: false
   },
   {
     output: 'cli.js',
-    code: `${SHEBANG}// The ws-health CLI; built by scripts/package.mjs, see src/cli.ts.\nimport { runCliProcess } from './${BUNDLE.output}'\n\nawait runCliProcess()\n`,
+    code: `${SHEBANG}${loaderCode('// The ws-health CLI; built by scripts/package.mjs, see src/cli.ts.', 'runCliProcess')}`,
     executable: true
   }
 ]
@@ -81,6 +111,25 @@ function writeWrapper(name, source) {
   return relative(root, join(folder, 'entry.ts'))
 }
 
+/**
+ * ncc minifies only its main output; the chunks come out as webpack wrote
+ * them, more than twice their minified size. Parsing is most of a cold
+ * start, so each chunk is minified here the way ncc minifies the main file
+ * (terser with keep_fnames/keep_classnames): names stay as written
+ * (keepNames), since error and class names show in messages. esbuild's
+ * output depends only on its version and the input, so the build stays
+ * reproducible.
+ */
+function minifyChunk(code) {
+  return transformSync(code, {
+    format: 'esm',
+    target: 'node20',
+    minify: true,
+    keepNames: true,
+    legalComments: 'inline'
+  }).code
+}
+
 async function build(entry, work) {
   const name = entry.output.replace(/\.js$/, '')
   const out = join(work, name)
@@ -107,7 +156,7 @@ async function build(entry, work) {
   const chunks = readdirSync(out)
     .filter((name) => CHUNK.test(name))
     .sort()
-    .map((name) => ({ name, code: readFileSync(join(out, name), 'utf8') }))
+    .map((name) => ({ name, code: minifyChunk(readFileSync(join(out, name), 'utf8')) }))
   return {
     code: readFileSync(join(out, 'index.js'), 'utf8'),
     chunks,
@@ -133,7 +182,7 @@ async function main() {
     writeFileSync(join(dist, 'package.json'), `${JSON.stringify({ type: 'module' }, null, 2)}\n`)
     writeFileSync(
       join(dist, 'licenses.txt'),
-      `Third-party licenses bundled in dist/${BUNDLE.output}\n\n${built.licenses.trim()}\n`
+      `Third-party licenses bundled in dist/${BUNDLE.output} and its chunks\n\n${built.licenses.trim()}\n`
     )
     const files = [
       BUNDLE.output,

@@ -1,20 +1,22 @@
 /**
  * The one bundle (dist/ws-health.js) behind the action's and the CLI's
- * two-line loaders (dist/index.js, dist/cli.js; scripts/package.mjs writes
+ * small loaders (dist/index.js, dist/cli.js; scripts/package.mjs writes
  * them): one copy of the engine and its dependencies instead of two.
- * Importing it runs nothing. Each starter loads its side on demand, so the
- * CLI never evaluates @actions/core and the action never the CLI's parts:
- * ncc splits what they share into chunks beside the bundle.
+ * Importing it runs nothing. Each starter loads its side on first use, and
+ * ncc (webpack) puts each side in its own chunk beside the bundle, with what
+ * both share in chunks of their own: the CLI never parses nor evaluates
+ * @actions/core, Octokit or undici, and the action never the CLI's parts.
+ * Start-up time is mostly parsing and evaluating code (BENCHMARKS.md, (e)).
  */
 
 /** The action (dist/index.js). */
 export async function runActionProcess(): Promise<void> {
-  const action = await import(/* webpackMode: "eager" */ './main.js')
+  const action = await import('./main.js')
   await action.runActionProcess()
 }
 
 /** The ws-health CLI (dist/cli.js). */
 export async function runCliProcess(): Promise<void> {
-  const cli = await import(/* webpackMode: "eager" */ './cli.js')
+  const cli = await import('./cli.js')
   await cli.runCliProcess()
 }

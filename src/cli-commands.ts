@@ -2,6 +2,8 @@
  * The CLI's discovery and history parts, kept out of src/cli.ts so its
  * glue stays short: `ws-health discover [DIR]`, `ws-health history FILE`,
  * the run's target when --url is missing, and the run history after a run.
+ * What only one command needs is imported when that command runs, so a
+ * start-up evaluates no more than it uses (BENCHMARKS.md, (e)).
  */
 import type { CliIo } from './cli.js'
 import type { ParsedArgv } from './config/argv.js'
@@ -16,8 +18,7 @@ import {
 } from './discovery/resolve-target.js'
 import type { RunReport } from './engine/model.js'
 import { HealthError, isHealthError } from './errors.js'
-import { keepRunHistory, type HistoryOutcome } from './history/run-history.js'
-import { viewBranchHistory, viewHistory } from './commands/history-command.js'
+import type { HistoryOutcome } from './history/run-history.js'
 import type { BranchLocation } from './history/branch-store.js'
 
 const EXIT_FOUND = 0
@@ -54,6 +55,7 @@ export async function historyCommand(parsed: ParsedArgv, io: CliIo): Promise<num
   const { repo, ...flags } = parsed.flags
   const config = loadConfig({ flags, env: io.env, cwd: workingDir(io) })
   const file = parsed.positionals[0]
+  const { viewBranchHistory, viewHistory } = await import('./commands/history-command.js')
   const view =
     file !== undefined && flags.historyBranch === undefined
       ? await viewHistory(file, config)
@@ -143,6 +145,9 @@ export async function finishRunReport(
   io: CliIo
 ): Promise<HistoryOutcome | null> {
   if (target.discovery) report.discovery = toReportDiscovery(target.discovery)
+  // Loaded here, after the run: the history records' schemas and the trend
+  // statistics are not worth building before the first connection.
+  const { keepRunHistory } = await import('./history/run-history.js')
   const { outcome, warnings } = await keepRunHistory(report, config, {
     env: io.env,
     token: config.githubToken || io.env.GITHUB_TOKEN || io.env.GH_TOKEN || undefined

@@ -3,7 +3,9 @@
  * the action -> console report, optional JSON report, and the verdict as the
  * exit code (0 healthy, 1 the service failed validation, 2 bad usage or
  * configuration, or an internal error; 130 / 143 when SIGINT / SIGTERM
- * cancelled the run). It never imports @actions/core.
+ * cancelled the run). It never imports @actions/core. `merge` and `serve`
+ * load their modules when they run: a start-up parses and evaluates only
+ * what its command uses (BENCHMARKS.md, (e)).
  */
 import { realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
@@ -14,9 +16,7 @@ import { describeError, isHealthError } from './errors.js'
 import { systemClock } from './metrics/clock.js'
 import { emitCliReport, humanStream, type CliPresentation } from './report/cli-report.js'
 import { startLiveOutput } from './report/live-output.js'
-import { runMergeCommand } from './commands/merge-command.js'
 import type { ProgressStream } from './report/progress.js'
-import { startReferenceServer } from './server/reference-server.js'
 import { commandHelp } from './cli-help.js'
 import {
   INTERRUPTED_EXIT,
@@ -73,8 +73,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         return await discoverCommand(parsed, io, stop.signal)
       case 'history':
         return await historyCommand(parsed, io)
-      case 'merge':
+      case 'merge': {
+        const { runMergeCommand } = await import('./commands/merge-command.js')
         return await runMergeCommand(parsed, io, presentation(parsed, io))
+      }
     }
   } catch (error) {
     io.stderr.write(`${errorLine(error)}\n`)
@@ -150,6 +152,7 @@ function presentation(parsed: ParsedArgv, io: CliIo): CliPresentation {
 
 async function serveCommand(parsed: ParsedArgv, io: CliIo, signal: AbortSignal): Promise<number> {
   const port = typeof parsed.flags.port === 'number' ? parsed.flags.port : undefined
+  const { startReferenceServer } = await import('./server/reference-server.js')
   // Resume on: `serve` is the self-healing suite's reference peer (session state across reconnects).
   const server = await startReferenceServer({ port, resume: true })
   try {

@@ -20,8 +20,6 @@ import { buildErrorSummary, buildStepSummary } from './report/step-summary.js'
 import { verdictLine } from './report/verdict-line.js'
 import { gateLine } from './report/gate-section.js'
 import { toolLagWarning } from './report/run-conditions.js'
-import { mergeReportFiles } from './commands/merge-command.js'
-import { expandGlobs } from './commands/report-files.js'
 import { alertIssueApplies, issueSummaryLine, syncRunIssue } from './github/action-issue.js'
 import {
   annotateChecks,
@@ -45,6 +43,16 @@ export function defaultReportPath(env: NodeJS.ProcessEnv = process.env): string 
 }
 
 /**
+ * The merge job's report. Loaded on first use: a job that runs suites never
+ * needs the merge code, and a start-up should not evaluate it (BENCHMARKS.md, (e)).
+ */
+async function mergeReports(patterns: string): Promise<RunReport> {
+  const { mergeReportFiles } = await import('./commands/merge-command.js')
+  const { expandGlobs } = await import('./commands/report-files.js')
+  return mergeReportFiles(await expandGlobs(patterns))
+}
+
+/**
  * Runs the action; resolves even when the check fails (the failure is set on
  * the step). `signal` cancels the run (default: SIGINT or SIGTERM to this process).
  */
@@ -57,7 +65,7 @@ export async function run(signal?: AbortSignal): Promise<void> {
     // merge_reports: combine other jobs' reports instead of running suites.
     const report =
       config.mergeReports !== undefined
-        ? await mergeReportFiles(await expandGlobs(config.mergeReports))
+        ? await mergeReports(config.mergeReports)
         : await runActionCheck(config, stop.signal)
     // History is a side channel too: it warns and never changes the verdict.
     const history = await keepActionHistory(report, config)

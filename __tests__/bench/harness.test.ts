@@ -205,6 +205,26 @@ describe('bench harness without sockets', () => {
     expect(table).toContain('| (d) report for 10^6 samples |')
   })
 
+  it('judges (e) cold start against 2x `node -e 0`, and never without a first connection', () => {
+    const series = (firstConnectionMs: number | null) => ({
+      firstConnectionMs,
+      exitMs: 400,
+      exitCodes: [0, 0, 0],
+      stderrTail: ''
+    })
+    const rows = rowsFromResults({
+      'e-coldstart': { nodeE0Ms: 50, cli: series(100), action: series(101) }
+    })
+    const byId = new Map(rows.map((r) => [r.id, r]))
+    expect(byId.get('e.cli')).toMatchObject({ ratio: 2, goal: '<= 2x', met: true })
+    expect(byId.get('e.action')).toMatchObject({ ratio: 2.02, goal: '<= 2x', met: false })
+    const none = rowsFromResults({
+      'e-coldstart': { nodeE0Ms: 50, cli: series(null), action: null }
+    })
+    expect(none).toHaveLength(1)
+    expect(none[0]).toMatchObject({ id: 'e.cli', ratio: null, met: null })
+  })
+
   it('adds an (h) row per (b) window from the lag the tool monitor saw, with no goal', () => {
     const rows = rowsFromResults({
       plan: {},

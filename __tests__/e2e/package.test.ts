@@ -16,6 +16,8 @@ import { childEnv, runNode } from '../fixtures/dist-child.js'
 /** npm pack and an offline install of a dependency-free tarball take seconds; this bounds a hang. */
 const NPM_LIMIT_MS = 120_000
 const MAX_DIST_BYTES = 2 * 1024 * 1024
+/** The chunks ncc splits off the bundle for what a starter loads on first use (scripts/package.mjs). */
+const CHUNK = /^\d+\.index\.js$/
 
 const ROOT = process.cwd()
 let dir = ''
@@ -68,7 +70,7 @@ describe('the npm package', () => {
     expect(total).toBeLessThanOrEqual(MAX_DIST_BYTES)
   })
 
-  it('packs only the bundle, its loaders and the docs npm always ships', () => {
+  it('packs only the bundle, its chunks, its loaders and the docs npm always ships', async () => {
     const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', dir], packageDir)) as {
       filename: string
       files: { path: string }[]
@@ -86,8 +88,11 @@ describe('the npm package', () => {
       'dist/ws-health.js',
       'package.json'
     ]
+    const chunks = (await readdir(DIST_DIR)).filter((file) => CHUNK.test(file))
     // LICENSE is shipped once the repository has one.
-    expect(paths.filter((path) => path !== 'LICENSE')).toEqual(expected)
+    expect(paths.filter((path) => path !== 'LICENSE')).toEqual(
+      [...expected, ...chunks.map((file) => `dist/${file}`)].sort()
+    )
   })
 
   it('installs globally offline and runs as ws-health outside the clone', async () => {

@@ -6,7 +6,6 @@
 import type { Config } from '../config/schema.js'
 import type { MetricValue } from '../engine/model.js'
 import { HealthError } from '../errors.js'
-import { discoverEndpoint } from './discover.js'
 import { requireDiscoveredUrl } from './describe.js'
 import type { DiscoveryResult } from './types.js'
 
@@ -55,6 +54,9 @@ export async function discoverWithConfig(
   config: Config,
   options: ResolveTargetOptions
 ): Promise<DiscoveryResult> {
+  // Loaded on first use: scanning pulls in the project-file parsers (yaml
+  // among them), which a run with a url never needs at start-up.
+  const { discoverEndpoint } = await import('./discover.js')
   return discoverEndpoint({
     dir: options.dir,
     env: { ...options.env },

@@ -3,7 +3,7 @@
  * shared AbortSignal. Errors propagate; issue-lifecycle.ts turns them into
  * warnings.
  */
-import { getOctokit } from '@actions/github'
+import type { getOctokit } from '@actions/github'
 import { runEnvironment } from '../config/environment.js'
 import { httpStatusOf } from './api-errors.js'
 import { hasKeyMarker } from './issue-marker.js'
@@ -23,15 +23,18 @@ export interface CallContext {
 /**
  * The Octokit client and repository for one sync, every call bounded by one
  * AbortSignal of `timeoutMs`. Octokit's own notices go to `warn` (the
- * caller's scrubbing log), never straight to stderr.
+ * caller's scrubbing log), never straight to stderr. @actions/github is
+ * loaded here, on first use (its own chunk in dist/): a run that opens no
+ * issue never parses nor evaluates Octokit.
  */
-export function createCallContext(options: {
+export async function createCallContext(options: {
   token: string
   apiUrl?: string
   repo: { owner: string; repo: string }
   timeoutMs: number
   warn(message: string): void
-}): CallContext {
+}): Promise<CallContext> {
+  const { getOctokit } = await import('@actions/github')
   return {
     octokit: getOctokit(options.token, {
       baseUrl: options.apiUrl || runEnvironment().GITHUB_API_URL || 'https://api.github.com',

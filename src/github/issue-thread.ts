@@ -196,7 +196,7 @@ export async function syncIssueThread(
 
   const progress = { step: 'search for the open failure issue' as IssueStep, partial: none }
   try {
-    const ctx = createCallContext({
+    const ctx = await createCallContext({
       token: target.token,
       apiUrl: target.apiUrl,
       repo: target.repo,

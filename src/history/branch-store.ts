@@ -145,9 +145,10 @@ async function client(location: BranchLocation): Promise<Octokit> {
     )
   }
   const apiUrl = location.apiUrl ?? DEFAULT_API_URL
-  // Loaded on first use: Octokit is the largest part of the bundle, and a CLI
-  // run without --history-branch should not pay for it at start-up.
-  const github = await import(/* webpackMode: "eager" */ '@actions/github')
+  // Loaded on first use (its own chunk in dist/): Octokit and undici are the
+  // largest part of the bundle, and a CLI run without --history-branch should
+  // not parse them at start-up.
+  const github = await import('@actions/github')
   return github.getOctokit(location.token, { baseUrl: apiUrl.replace(/\/+$/, '') })
 }
 
