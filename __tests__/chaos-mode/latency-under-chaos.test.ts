@@ -253,7 +253,13 @@ describe('latency under chaos mode', () => {
       { op: '<', value: 200 },
       { op: '<', value: 300 }
     ])
-    for (const id of LATENCY_IDS) expect(checkOf(latency, id).status).toBe('passed')
+    for (const id of LATENCY_IDS) {
+      const check = checkOf(latency, id)
+      // Judged against the plain limit: passed, or on a loaded machine inconclusive because
+      // this process's own lag was larger than the miss (tool-lag.ts), never a chaos excuse.
+      if (check.status === 'skipped') expect(check.message).toContain('inconclusive')
+      else expect(check.status).toBe('passed')
+    }
     const heartbeat = checkOf(suiteOf(report, 'heartbeat-monitoring'), 'heartbeat-p99')
     expect(heartbeat.threshold).toEqual({ op: '<', value: 250 })
     expect(heartbeat.message).not.toContain('chaos')
