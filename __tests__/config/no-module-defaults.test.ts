@@ -5,6 +5,9 @@
  * in its own default again would go ahead instead of naming the setting.
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createBackoff, type BackoffOptions } from '../../src/client/backoff.js'
 import { createBreaker, type BreakerOptions } from '../../src/client/breaker.js'
 import { createConnection, type CreateConnectionOptions } from '../../src/client/connection.js'
@@ -14,10 +17,21 @@ import type { ReconnectingClientOptions } from '../../src/client/reconnect-types
 import { probeCandidates, type ProbeOptions } from '../../src/discovery/probe.js'
 import { startService, type ServiceOptions } from '../../src/engine/service.js'
 import { syncFailureIssue, type SyncFailureIssueOptions } from '../../src/github/issue-lifecycle.js'
+import { findRegressions, type RegressionOptions } from '../../src/history/baseline.js'
+import { appendRecordToBranch, type BranchAppendOptions } from '../../src/history/branch-store.js'
+import { appendRecord, type AppendOptions } from '../../src/history/file-store.js'
+import { analyzeTrend } from '../../src/history/trend.js'
 import { systemClock } from '../../src/metrics/clock.js'
+import {
+  trendMarkdown,
+  trendTextLines,
+  type TrendViewOptions
+} from '../../src/report/trend-section.js'
 import { makeConfig } from '../fixtures/builders.js'
 import { startFakeGitHub, type FakeGitHub } from '../fixtures/fake-github.js'
+import { DEFAULT_REGRESSION } from '../fixtures/schema-defaults.js'
 import { failingReport } from '../github/report-builder.js'
+import { makeRecord, makeSeries } from '../history/make-record.js'
 
 /** A port nothing listens on: a module that dialled anyway would fail with a connect error instead. */
 const NOWHERE = 'ws://127.0.0.1:1/ws'
@@ -85,6 +99,62 @@ describe('modules keep no copy of a schema default', () => {
       )
       expect(fake.requests).toEqual([])
       expect(warnings).toHaveLength(2)
+    })
+  })
+
+  describe('the run history', () => {
+    let dir: string | undefined
+    let fake: FakeGitHub | undefined
+    afterEach(async () => {
+      if (dir !== undefined) await rm(dir, { recursive: true, force: true })
+      await fake?.close()
+      dir = undefined
+      fake = undefined
+    })
+
+    it('a history file names history_keep left out (keep), and writes nothing', async () => {
+      dir = await mkdtemp(join(tmpdir(), 'wsh-no-default-'))
+      const file = join(dir, 'history.jsonl')
+      await expect(appendRecord(file, makeRecord(0), {} as AppendOptions)).rejects.toThrow(
+        /^keep: got undefined/
+      )
+      expect(await readdir(dir)).toEqual([])
+    })
+
+    it('a history branch names keep left out, and calls no API', async () => {
+      fake = await startFakeGitHub()
+      const options = {
+        token: 'test-token',
+        apiUrl: fake.url,
+        owner: 'octo-org',
+        repo: 'octo-repo',
+        branch: 'ws-health-history',
+        path: 'history.jsonl',
+        record: makeRecord(0)
+      } as BranchAppendOptions
+      await expect(appendRecordToBranch(options)).rejects.toThrow(/^keep: got undefined/)
+      expect(fake.requests).toEqual([])
+    })
+
+    it('regressions name regression_k and regression_min_change left out', () => {
+      const history = makeSeries(6, () => ({ p95LatencyMs: 200 }))
+      const current = makeRecord(6, { p95LatencyMs: 400 })
+      expect(() => findRegressions(history, current, {} as RegressionOptions)).toThrow(
+        /^k: got undefined/
+      )
+      const kOnly = { k: DEFAULT_REGRESSION.k } as RegressionOptions
+      expect(() => findRegressions(history, current, kOnly)).toThrow(
+        /^minRelativeChange: got undefined/
+      )
+    })
+
+    it('the trend section names the band width left out instead of printing it', () => {
+      const trend = analyzeTrend([], makeRecord(0), makeConfig(), {
+        regression: DEFAULT_REGRESSION
+      })
+      const options = {} as TrendViewOptions
+      expect(() => trendMarkdown(trend, options)).toThrow(/^k: got undefined/)
+      expect(() => trendTextLines(trend, options)).toThrow(/^k: got undefined/)
     })
   })
 })

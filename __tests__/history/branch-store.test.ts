@@ -9,6 +9,7 @@ import {
 } from '../../src/history/branch-store.js'
 import { serializeHistory } from '../../src/history/jsonl.js'
 import { createManualClock } from '../fixtures/clock.js'
+import { DEFAULT_HISTORY_KEEP } from '../fixtures/schema-defaults.js'
 import { startFakeContentsApi, type FakeContentsApi } from './fake-contents-api.js'
 import { makeRecord } from './make-record.js'
 
@@ -35,6 +36,7 @@ function location(overrides: Partial<{ branch: string; path: string }> = {}) {
     path: 'history/ws-health.jsonl',
     clock: instantClock,
     retryDelayMs: 1,
+    keep: DEFAULT_HISTORY_KEEP,
     ...overrides
   }
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { acquireFileLock, appendRecord, readHistory } from '../../src/history/file-store.js'
 import { createManualClock } from '../fixtures/clock.js'
+import { DEFAULT_HISTORY_KEEP } from '../fixtures/schema-defaults.js'
 import { makeRecord } from './make-record.js'
 
 let dir: string
@@ -40,8 +41,8 @@ describe('file store', () => {
   })
 
   it('skips corrupt lines with a warning naming them, and drops them on the next write', async () => {
-    await appendRecord(file, makeRecord(0))
-    await appendRecord(file, makeRecord(1))
+    await appendRecord(file, makeRecord(0), { keep: DEFAULT_HISTORY_KEEP })
+    await appendRecord(file, makeRecord(1), { keep: DEFAULT_HISTORY_KEEP })
     const good = (await readFile(file, 'utf8')).trimEnd().split('\n')
     const text = [good[0], '{"v":1,"time":"trunc', good[1], '{"v":99}', ''].join('\n')
     await writeFile(file, text)
@@ -50,7 +51,7 @@ describe('file store', () => {
     expect(read.skippedLines).toEqual([2, 4])
     expect(read.warnings).toHaveLength(1)
     expect(read.warnings[0]).toContain('line 2, 4')
-    const appended = await appendRecord(file, makeRecord(2))
+    const appended = await appendRecord(file, makeRecord(2), { keep: DEFAULT_HISTORY_KEEP })
     expect(appended.warnings).toEqual(read.warnings)
     expect((await readHistory(file)).skippedLines).toEqual([])
   })
@@ -71,10 +72,14 @@ describe('file store', () => {
   })
 
   it('waits for a held lock and fails after its attempts with a clear error', async () => {
-    await appendRecord(file, makeRecord(0))
+    await appendRecord(file, makeRecord(0), { keep: DEFAULT_HISTORY_KEEP })
     await writeFile(`${file}.lock`, '12345')
     await expect(
-      appendRecord(file, makeRecord(1), { lockAttempts: 3, clock: instantClock })
+      appendRecord(file, makeRecord(1), {
+        keep: DEFAULT_HISTORY_KEEP,
+        lockAttempts: 3,
+        clock: instantClock
+      })
     ).rejects.toMatchObject({
       code: 'WSH_ERR_REPORT',
       message: expect.stringContaining('after 3 attempts')
@@ -83,11 +88,15 @@ describe('file store', () => {
   })
 
   it('takes over a stale lock left by a crashed writer', async () => {
-    await appendRecord(file, makeRecord(0))
+    await appendRecord(file, makeRecord(0), { keep: DEFAULT_HISTORY_KEEP })
     await writeFile(`${file}.lock`, '12345')
     const old = new Date(Date.now() - 120_000)
     await utimes(`${file}.lock`, old, old)
-    await appendRecord(file, makeRecord(1), { lockAttempts: 2, clock: instantClock })
+    await appendRecord(file, makeRecord(1), {
+      keep: DEFAULT_HISTORY_KEEP,
+      lockAttempts: 2,
+      clock: instantClock
+    })
     expect((await readHistory(file)).records).toHaveLength(2)
   })
 

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { RunReport } from '../../src/engine/model.js'
+import { regressionOptions } from '../../src/history/baseline.js'
 import { describeAlerts } from '../../src/history/describe.js'
 import { appendRecord, readHistory } from '../../src/history/file-store.js'
 import { toHistoryRecord } from '../../src/history/record.js'
@@ -40,8 +41,10 @@ describe('report -> history file -> trend block', () => {
       const report = reportOfRun(run, 100 + 15 * run + jitter())
       const current = toHistoryRecord(report, { commit: `sha${run}`, runId: run })
       const { records } = await readHistory(file)
-      report.trend = toReportTrend(analyzeTrend(records, current, config))
-      await appendRecord(file, current)
+      report.trend = toReportTrend(
+        analyzeTrend(records, current, config, { regression: regressionOptions(config) })
+      )
+      await appendRecord(file, current, { keep: config.historyKeep })
       last = report
     }
     const trend = JSON.parse(JSON.stringify(last!.trend)) as {
@@ -58,7 +61,9 @@ describe('report -> history file -> trend block', () => {
 
     const { records } = await readHistory(file)
     const current = records.pop()!
-    const [alert] = describeAlerts(analyzeTrend(records, current, config))
+    const [alert] = describeAlerts(
+      analyzeTrend(records, current, config, { regression: regressionOptions(config) })
+    )
     expect(alert).toMatchObject({ kind: 'prediction', severity: 'warning' })
     expect(alert!.text).toMatch(
       /^predicted: p95 latency rising 1\d(\.\d)? ms\/run; crosses 300 ms in about [567] runs \(within a day\)/

@@ -12,6 +12,9 @@ import { makeRecord, makeSeries, noise } from './make-record.js'
 
 const thresholds = ThresholdsSchema.parse({})
 const config = { thresholds }
+/** The band width and minimum change these cases are built around (the schema's defaults too). */
+const REGRESSION = { k: 3, minRelativeChange: 0.2 }
+const TREND = { regression: REGRESSION }
 
 describe('flat history with noise', () => {
   it('raises no regression, prediction or alert', () => {
@@ -24,7 +27,7 @@ describe('flat history with noise', () => {
       healthScore: 95 + jitter() / 10
     }))
     const current = series.pop()!
-    const trend = analyzeTrend(series, current, config)
+    const trend = analyzeTrend(series, current, config, TREND)
     expect(trend.baseline.p95LatencyMs?.n).toBe(10)
     expect(trend.regressions).toEqual([])
     expect(trend.predictions).toEqual([])
@@ -109,22 +112,26 @@ describe('single spike', () => {
     const spike = base.median + 2.5 * base.mad
     // The relative rule alone would alert; the noise band is what holds it back.
     expect(spike / base.median - 1).toBeGreaterThan(0.2)
-    expect(findRegressions(history, makeRecord(10, { p95LatencyMs: spike }))).toEqual([])
+    expect(findRegressions(history, makeRecord(10, { p95LatencyMs: spike }), REGRESSION)).toEqual(
+      []
+    )
     const beyond = base.median + 3.5 * base.mad
-    expect(findRegressions(history, makeRecord(10, { p95LatencyMs: beyond }))).toHaveLength(1)
+    expect(
+      findRegressions(history, makeRecord(10, { p95LatencyMs: beyond }), REGRESSION)
+    ).toHaveLength(1)
   })
 
   it('a past outlier does not move the baseline', () => {
     const withOutlier = [...history.slice(0, 9), makeRecord(9, { p95LatencyMs: 5000 })]
     const base = computeBaselines(withOutlier).p95LatencyMs!
     expect(base.median).toBeLessThan(240)
-    const trend = analyzeTrend(withOutlier, makeRecord(10, { p95LatencyMs: 210 }), config)
+    const trend = analyzeTrend(withOutlier, makeRecord(10, { p95LatencyMs: 210 }), config, TREND)
     expect(trend.regressions).toEqual([])
   })
 
   it('outside the band but under the minimum relative change does not alert', () => {
     const flat = makeSeries(10, () => ({ p95LatencyMs: 200 }))
-    expect(findRegressions(flat, makeRecord(10, { p95LatencyMs: 230 }))).toEqual([])
+    expect(findRegressions(flat, makeRecord(10, { p95LatencyMs: 230 }), REGRESSION)).toEqual([])
   })
 })
 
@@ -134,7 +141,7 @@ describe('step change', () => {
 
   it('flags a latency step as a warning regression with its band', () => {
     const current = makeRecord(10, { p95LatencyMs: 320 })
-    const [r, ...rest] = findRegressions(history, current)
+    const [r, ...rest] = findRegressions(history, current, REGRESSION)
     expect(rest).toEqual([])
     expect(r).toMatchObject({
       kind: 'regression',
@@ -151,7 +158,7 @@ describe('step change', () => {
 
   it('flags a success-rate drop as critical, sorted first among alerts', () => {
     const current = makeRecord(10, { p95LatencyMs: 320, successRate: 0.7 })
-    const trend = analyzeTrend(history, current, config)
+    const trend = analyzeTrend(history, current, config, TREND)
     expect(trend.alerts.map((a) => [a.kind, a.metric, a.severity])).toEqual([
       ['regression', 'successRate', 'critical'],
       ['regression', 'p95LatencyMs', 'warning']
@@ -161,9 +168,9 @@ describe('step change', () => {
   })
 
   it('does not flag an improvement', () => {
-    expect(findRegressions(history, makeRecord(10, { p95LatencyMs: 50, successRate: 1 }))).toEqual(
-      []
-    )
+    expect(
+      findRegressions(history, makeRecord(10, { p95LatencyMs: 50, successRate: 1 }), REGRESSION)
+    ).toEqual([])
   })
 })
 
@@ -171,14 +178,14 @@ describe('baseline edge cases', () => {
   it('with MAD = 0 the minimum relative change decides', () => {
     const flat = makeSeries(6, () => ({ p95LatencyMs: 200 }))
     expect(computeBaselines(flat).p95LatencyMs).toEqual({ median: 200, mad: 0, n: 6 })
-    expect(findRegressions(flat, makeRecord(6, { p95LatencyMs: 250 }))).toHaveLength(1)
-    expect(findRegressions(flat, makeRecord(6, { p95LatencyMs: 239 }))).toEqual([])
+    expect(findRegressions(flat, makeRecord(6, { p95LatencyMs: 250 }), REGRESSION)).toHaveLength(1)
+    expect(findRegressions(flat, makeRecord(6, { p95LatencyMs: 239 }), REGRESSION)).toEqual([])
   })
 
   it('a zero median uses the absolute floor: one error does not alert, five do', () => {
     const clean = makeSeries(6, () => ({ errors: 0 }))
-    expect(findRegressions(clean, makeRecord(6, { errors: 1 }))).toEqual([])
-    const [r] = findRegressions(clean, makeRecord(6, { errors: 5 }))
+    expect(findRegressions(clean, makeRecord(6, { errors: 1 }), REGRESSION)).toEqual([])
+    const [r] = findRegressions(clean, makeRecord(6, { errors: 5 }), REGRESSION)
     expect(r).toMatchObject({ metric: 'errors', severity: 'critical', relativeChange: null })
   })
 
@@ -195,11 +202,14 @@ describe('baseline edge cases', () => {
   it('honours direction overrides and rejects bad options', () => {
     const flat = makeSeries(6, () => ({ throughputMsgsPerSec: 500 }))
     const up = makeRecord(6, { throughputMsgsPerSec: 900 })
-    expect(findRegressions(flat, up)).toEqual([])
+    expect(findRegressions(flat, up, REGRESSION)).toEqual([])
     expect(
-      findRegressions(flat, up, { directions: { throughputMsgsPerSec: 'up-is-bad' } })
+      findRegressions(flat, up, {
+        ...REGRESSION,
+        directions: { throughputMsgsPerSec: 'up-is-bad' }
+      })
     ).toHaveLength(1)
-    expect(() => findRegressions(flat, up, { k: -1 })).toThrow(/k: got -1/)
+    expect(() => findRegressions(flat, up, { ...REGRESSION, k: -1 })).toThrow(/k: got -1/)
     expect(() => computeBaselines(flat, { window: 1.5 })).toThrow(/window: got 1.5/)
   })
 })
@@ -211,7 +221,7 @@ describe('analyzeTrend', () => {
       makeRecord(1, {}, { status: 'failed' }),
       makeRecord(2, {}, { status: 'degraded' })
     ]
-    const trend = analyzeTrend(history, makeRecord(3), config)
+    const trend = analyzeTrend(history, makeRecord(3), config, TREND)
     expect(trend.recovery).toEqual({
       kind: 'recovery',
       severity: 'info',
@@ -222,11 +232,11 @@ describe('analyzeTrend', () => {
     expect(describeAlerts(trend)[0]!.text).toBe(
       'recovered: passed after 2 runs that did not pass (last was degraded)'
     )
-    expect(analyzeTrend(history.slice(0, 1), makeRecord(1), config).recovery).toBeNull()
+    expect(analyzeTrend(history.slice(0, 1), makeRecord(1), config, TREND).recovery).toBeNull()
   })
 
   it('works on an empty history', () => {
-    const trend = analyzeTrend([], makeRecord(0), config)
+    const trend = analyzeTrend([], makeRecord(0), config, TREND)
     expect(trend).toMatchObject({
       historySize: 0,
       baseline: {},
@@ -246,14 +256,14 @@ describe('analyzeTrend', () => {
       target: 'ws://elsewhere/ws'
     }))
     const current = makeRecord(12, { p95LatencyMs: 212, successRate: null })
-    const trend = analyzeTrend([...mine, ...other], current, config, { seriesLength: 5 })
+    const trend = analyzeTrend([...mine, ...other], current, config, { ...TREND, seriesLength: 5 })
     expect(trend.historySize).toBe(12)
     expect(trend.baseline.p95LatencyMs!.median).toBeLessThan(300)
     expect(trend.regressions).toEqual([])
     expect(trend.series.metrics.p95LatencyMs).toEqual([208, 209, 210, 211, 212])
     expect(trend.series.metrics.successRate).toEqual([1, 1, 1, 1, null])
     expect(trend.series.statuses).toHaveLength(5)
-    expect(() => analyzeTrend(mine, current, config, { seriesLength: 0 })).toThrow(
+    expect(() => analyzeTrend(mine, current, config, { ...TREND, seriesLength: 0 })).toThrow(
       /seriesLength: got 0/
     )
   })
@@ -262,7 +272,7 @@ describe('analyzeTrend', () => {
     const jitter = noise(42, 3)
     const series = makeSeries(10, (i) => ({ p95LatencyMs: 200 + 20 * i + jitter() }))
     const current = series.pop()!
-    const trend = analyzeTrend(series, current, config)
+    const trend = analyzeTrend(series, current, config, TREND)
     const block = toReportTrend(trend)
     expect(JSON.parse(JSON.stringify(block))).toEqual(block)
     expect(block['predictions']).toHaveLength(1)

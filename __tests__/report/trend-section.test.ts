@@ -7,7 +7,10 @@ import {
   trendTextLines
 } from '../../src/report/trend-section.js'
 import { makeConfig } from '../fixtures/builders.js'
+import { DEFAULT_REGRESSION } from '../fixtures/schema-defaults.js'
 import { makeReport, makeRunMetrics } from '../fixtures/reports.js'
+
+const TREND = { regression: DEFAULT_REGRESSION }
 
 function reportWithP95(run: number, p95: number) {
   const base = makeRunMetrics()
@@ -27,8 +30,8 @@ describe('trend section', () => {
   })
 
   it('says baselines need more runs, and charts nothing from a single run', () => {
-    const trend = analyzeTrend([], recordWithP95(0, 50), makeConfig())
-    const text = trendMarkdown(trend).join('\n')
+    const trend = analyzeTrend([], recordWithP95(0, 50), makeConfig(), TREND)
+    const text = trendMarkdown(trend, { k: DEFAULT_REGRESSION.k }).join('\n')
     expect(text).toContain('_0 previous run(s) of this target in the history._')
     expect(text).toContain('_Baselines need at least 5 earlier runs of this target._')
     expect(text).not.toContain('xychart-beta')
@@ -42,7 +45,8 @@ describe('trend section', () => {
     const history = p95s.slice(0, -1).map((p95, run) => recordWithP95(run, p95))
     const report = reportWithP95(5, p95s[5]!)
     const current = toHistoryRecord(report)
-    const trend = analyzeTrend(history, current, makeConfig({ thresholds: { p95LatencyMs: 300 } }))
+    const config = makeConfig({ thresholds: { p95LatencyMs: 300 } })
+    const trend = analyzeTrend(history, current, config, TREND)
     report.trend = toReportTrend(trend)
     report.config = { ...report.config, regressionK: 3, thresholds: { p95LatencyMs: 300 } }
     const text = trendSummarySection(report).join('\n')
@@ -59,7 +63,7 @@ describe('trend section', () => {
     expect(text).toMatch(/ {2}line \[0, 0, 0, 0, 0, 0\]/)
     expect(text).toContain('grey: baseline band upper edge')
     expect(text).toContain('| p95 latency | 10 ms ± 22.2 ms | 5 | 12 ms |')
-    const lines = trendTextLines(trend).join('\n')
+    const lines = trendTextLines(trend, { k: 3 }).join('\n')
     expect(lines).toContain('Regressions: none')
     expect(lines).toContain('Predictions: none')
   })
@@ -73,12 +77,31 @@ describe('trend section', () => {
     const trend = analyzeTrend(
       records.slice(0, -1),
       records.at(-1)!,
-      makeConfig({ thresholds: { p95LatencyMs: 200 } })
+      makeConfig({ thresholds: { p95LatencyMs: 200 } }),
+      TREND
     )
-    const text = trendMarkdown(trend, { thresholds: { p95LatencyMs: 200 } }).join('\n')
+    const text = trendMarkdown(trend, {
+      k: DEFAULT_REGRESSION.k,
+      thresholds: { p95LatencyMs: 200 }
+    }).join('\n')
     expect(text).toContain('x-axis "commit" [0000000, 1111111, 2222222, 3333333, 4444444, 5555555]')
     expect(text).toContain('  line [200, 200, 200, 200, 200, 200]')
     expect(text).toContain('red: threshold')
     expect(text).toContain('y-axis "ms" 0 --> 250')
+  })
+
+  it("draws the band at the report's regression_k, and at the schema's default when none is recorded", () => {
+    const history = [10, 30, 5, 35, 8].map((p95, run) => recordWithP95(run, p95))
+    const report = reportWithP95(5, 12)
+    report.trend = toReportTrend(
+      analyzeTrend(history, toHistoryRecord(report), makeConfig(), TREND)
+    )
+    report.config = { ...report.config, regressionK: 2 }
+    expect(trendSummarySection(report).join('\n')).toContain('Baseline (median ± 2·MAD)')
+    const { regressionK: _recorded, ...unrecorded } = report.config
+    report.config = unrecorded
+    expect(trendSummarySection(report).join('\n')).toContain(
+      `Baseline (median ± ${DEFAULT_REGRESSION.k}·MAD)`
+    )
   })
 })

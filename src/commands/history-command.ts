@@ -6,6 +6,7 @@
 import { stat } from 'node:fs/promises'
 import type { Config } from '../config/schema.js'
 import { HealthError, describeError } from '../errors.js'
+import { regressionOptions } from '../history/baseline.js'
 import { readHistoryFromBranch, type BranchLocation } from '../history/branch-store.js'
 import { readHistory } from '../history/file-store.js'
 import type { HistoryReadResult } from '../history/jsonl.js'
@@ -67,9 +68,7 @@ function describeHistory(file: string, read: HistoryReadResult, config: Config):
   }
   const previous = records.slice(0, -1)
   const others = new Set(records.filter((r) => r.target !== current.target).map((r) => r.target))
-  const trend = analyzeTrend(previous, current, config, {
-    regression: { k: config.regressionK, minRelativeChange: config.regressionMinChange }
-  })
+  const trend = analyzeTrend(previous, current, config, { regression: regressionOptions(config) })
   const lines = [
     `History ${file}: ${records.length} run(s); newest ${current.time} against ${current.target} (${current.status}, health score ${current.healthScore})`
   ]

@@ -6,6 +6,7 @@
  * very quiet metric, MAD near 0, does not alert on a trivial wobble).
  */
 import { median, medianAbsoluteDeviation } from 'simple-statistics'
+import type { Config } from '../config/schema.js'
 import { METRIC_KEYS, metricOf, type HistoryRecord, type MetricKey } from './record.js'
 import type { Direction, Regression, Severity } from '../core/tracked-metrics.js'
 
@@ -72,18 +73,25 @@ export interface BaselineOptions {
 }
 
 export interface RegressionOptions extends BaselineOptions {
-  /** Width of the noise band in scaled MADs (default 3). */
-  k?: number
-  /** Worse by at least this share of the median (default 0.2 = 20 %). */
-  minRelativeChange?: number
+  /** Width of the noise band in scaled MADs (config regressionK). */
+  k: number
+  /** Worse by at least this share of the median, 0.2 = 20 % (config regressionMinChange). */
+  minRelativeChange: number
   /** Per-metric overrides of the minimum absolute change, in the metric's unit. */
   minAbsoluteChange?: Partial<Record<MetricKey, number>>
   /** Per-metric overrides of which way is worse. */
   directions?: Partial<Record<MetricKey, Direction>>
 }
 
+/** Not user settings: how far back a baseline looks and how many runs it needs. */
 export const BASELINE_DEFAULTS = { window: 10, minPoints: 5 } as const
-export const REGRESSION_DEFAULTS = { ...BASELINE_DEFAULTS, k: 3, minRelativeChange: 0.2 } as const
+
+/** The regression settings of a run's config (regression_k, regression_min_change). */
+export function regressionOptions(
+  config: Pick<Config, 'regressionK' | 'regressionMinChange'>
+): RegressionOptions {
+  return { k: config.regressionK, minRelativeChange: config.regressionMinChange }
+}
 
 export interface MetricBaseline {
   median: number
@@ -140,13 +148,10 @@ export function computeBaselines(
 export function findRegressions(
   history: readonly HistoryRecord[],
   current: HistoryRecord,
-  options: RegressionOptions = {}
+  options: RegressionOptions
 ): Regression[] {
-  const k = nonNegative('k', options.k ?? REGRESSION_DEFAULTS.k)
-  const minRelative = nonNegative(
-    'minRelativeChange',
-    options.minRelativeChange ?? REGRESSION_DEFAULTS.minRelativeChange
-  )
+  const k = nonNegative('k', options.k)
+  const minRelative = nonNegative('minRelativeChange', options.minRelativeChange)
   const baselines = computeBaselines(history, options)
   const regressions: Regression[] = []
   for (const key of METRIC_KEYS) {

@@ -13,7 +13,6 @@ import { systemClock, type Clock } from '../metrics/clock.js'
 import { HealthError, describeError } from '../errors.js'
 import type { HistoryRecord } from './record.js'
 import {
-  DEFAULT_KEEP,
   checkKeep,
   parseHistory,
   serializeHistory,
@@ -41,8 +40,8 @@ export interface BranchLocation {
 
 export interface BranchAppendOptions extends BranchLocation {
   record: HistoryRecord
-  /** Keep only the last N runs (default DEFAULT_KEEP = 100). */
-  keep?: number
+  /** Keep only the last N runs (config historyKeep; the schema owns its default). */
+  keep: number
   /** Extra attempts after a conflicting write (default 5). */
   maxRetries?: number
   /** First wait before retrying a conflict, doubled per attempt with jitter (ms, default 200). */
@@ -269,7 +268,7 @@ export async function readHistoryFromBranch(location: BranchLocation): Promise<H
 export async function appendRecordToBranch(
   options: BranchAppendOptions
 ): Promise<BranchAppendResult> {
-  const keep = options.keep ?? DEFAULT_KEEP
+  const { keep } = options
   checkKeep(keep)
   const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES
   if (!Number.isInteger(maxRetries) || maxRetries < 0) {

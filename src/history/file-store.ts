@@ -38,7 +38,6 @@ import { systemClock, type Clock } from '../metrics/clock.js'
 import { HealthError, describeError } from '../errors.js'
 import type { HistoryRecord } from './record.js'
 import {
-  DEFAULT_KEEP,
   checkKeep,
   parseHistory,
   serializeHistory,
@@ -47,8 +46,8 @@ import {
 } from './jsonl.js'
 
 export interface AppendOptions {
-  /** Keep only the last N runs (default DEFAULT_KEEP = 100). */
-  keep?: number
+  /** Keep only the last N runs (config historyKeep; the schema owns its default). */
+  keep: number
   /** Attempts to take the lock before giving up (default 400, about 10 s). */
   lockAttempts?: number
   /** A lock file older than this is left by a crashed writer and is removed (ms, default 30 000). */
@@ -193,9 +192,9 @@ export async function acquireFileLock(
 export async function appendRecord(
   path: string,
   record: HistoryRecord,
-  options: AppendOptions = {}
+  options: AppendOptions
 ): Promise<AppendResult> {
-  const keep = options.keep ?? DEFAULT_KEEP
+  const { keep } = options
   checkKeep(keep)
   const attempts = options.lockAttempts ?? DEFAULT_LOCK_ATTEMPTS
   if (!Number.isInteger(attempts) || attempts < 1) {

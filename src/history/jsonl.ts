@@ -14,9 +14,6 @@ export interface HistoryReadResult {
   warnings: string[]
 }
 
-/** Default number of runs a history keeps. */
-export const DEFAULT_KEEP = 100
-
 /**
  * Parses JSON-lines history text, skipping bad lines.
  * @param text file content

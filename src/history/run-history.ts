@@ -7,6 +7,7 @@
 import type { Config } from '../config/schema.js'
 import type { RunReport } from '../engine/model.js'
 import { describeError } from '../errors.js'
+import { regressionOptions } from './baseline.js'
 import { appendRecordToBranch, readHistoryFromBranch, type BranchLocation } from './branch-store.js'
 import { describeAlerts, type DescribedAlert } from './describe.js'
 import { appendRecord, readHistory } from './file-store.js'
@@ -57,9 +58,7 @@ export function historySettings(
     ref: env.GITHUB_REF || undefined,
     runId: env.GITHUB_RUN_ID || undefined
   }
-  const trend: TrendOptions = {
-    regression: { k: config.regressionK, minRelativeChange: config.regressionMinChange }
-  }
+  const trend: TrendOptions = { regression: regressionOptions(config) }
   const base = { keep: config.historyKeep, meta, trend }
   if (config.historyBranch !== undefined) {
     if (config.historyFile !== undefined) {

@@ -67,7 +67,8 @@ export interface TrendReport {
 }
 
 export interface TrendOptions {
-  regression?: RegressionOptions
+  /** The config's regression settings (regressionOptions(config)). */
+  regression: RegressionOptions
   prediction?: PredictOptions
   /** Runs in `series`, the current one included (default 20). */
   seriesLength?: number
@@ -107,7 +108,7 @@ export function analyzeTrend(
   history: readonly HistoryRecord[],
   current: HistoryRecord,
   config: { thresholds: Thresholds },
-  options: TrendOptions = {}
+  options: TrendOptions
 ): TrendReport {
   const seriesLength = options.seriesLength ?? DEFAULT_SERIES_LENGTH
   if (!Number.isInteger(seriesLength) || seriesLength < 1) {

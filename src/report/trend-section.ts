@@ -6,7 +6,8 @@
  * so every surface says the same thing.
  */
 import type { RunReport } from '../engine/model.js'
-import { METRIC_DIRECTIONS, REGRESSION_DEFAULTS } from '../history/baseline.js'
+import { ConfigSchema } from '../config/schema.js'
+import { METRIC_DIRECTIONS } from '../history/baseline.js'
 import {
   METRIC_LABELS,
   describeAlerts,
@@ -29,8 +30,8 @@ const SEVERITY_ICONS = { critical: '🚨', warning: '⚠️', info: 'ℹ️' } a
 export type ChartThresholds = Partial<Record<SeriesMetric, number>>
 
 export interface TrendViewOptions {
-  /** Width of the baseline band in scaled MADs (config regressionK; default 3). */
-  k?: number
+  /** Width of the baseline band in scaled MADs (config regressionK). */
+  k: number
   thresholds?: ChartThresholds
   /** This run's value per metric (the "This run" column); default: the series' last values. */
   current?: Partial<Record<MetricKey, number | null>>
@@ -63,11 +64,22 @@ export function viewOptionsFromReport(report: RunReport): TrendViewOptions {
     const value = config.thresholds?.[metric]
     if (typeof value === 'number') thresholds[metric] = value
   }
+  // Every run records its regressionK; a report without a valid one (hand-built or edited)
+  // is read at the schema's default rather than failing the summary.
+  const recordedK = ConfigSchema.shape.regressionK.safeParse(config.regressionK)
   return {
-    k: typeof config.regressionK === 'number' ? config.regressionK : undefined,
+    k: recordedK.success ? recordedK.data : ConfigSchema.shape.regressionK.parse(undefined),
     thresholds,
     current: toHistoryRecord(report).metrics
   }
+}
+
+/** The band width, checked: a missing k would print "± undefined·MAD". */
+function bandWidth(options: TrendViewOptions): number {
+  if (!Number.isFinite(options.k) || options.k < 0) {
+    throw new RangeError(`k: got ${options.k}; expected a finite number >= 0 (regression_k)`)
+  }
+  return options.k
 }
 
 /** Chart numbers: ratios as percentages, everything else as is, 2 decimals at most. */
@@ -123,7 +135,7 @@ function chart(trend: TrendReport, metric: SeriesMetric, options: TrendViewOptio
   const series: ChartSeries[] = [{ name: `${label} per run`, color: CHART_COLORS.data, values }]
   const notes: string[] = []
   const base = trend.baseline[metric]
-  const k = options.k ?? REGRESSION_DEFAULTS.k
+  const { k } = options
   if (base) {
     const [lower, upper] = bandEdges(metric, base.median, k * base.mad)
     const band = `baseline band ${formatMetric(metric, base.median)} ± ${formatMetric(metric, k * base.mad)} (median ± ${k}·MAD of ${base.n} runs)`
@@ -179,7 +191,7 @@ function capitalize(text: string): string {
 }
 
 function baselineRows(trend: TrendReport, options: TrendViewOptions): string[][] {
-  const k = options.k ?? REGRESSION_DEFAULTS.k
+  const { k } = options
   const rows: string[][] = []
   const last = trend.series.metrics
   for (const metric of METRIC_KEYS) {
@@ -198,8 +210,8 @@ function baselineRows(trend: TrendReport, options: TrendViewOptions): string[][]
 }
 
 /** The "Trends" section of the step summary. */
-export function trendMarkdown(trend: TrendReport, options: TrendViewOptions = {}): string[] {
-  const k = options.k ?? REGRESSION_DEFAULTS.k
+export function trendMarkdown(trend: TrendReport, options: TrendViewOptions): string[] {
+  const k = bandWidth(options)
   const lines = [
     '### 📈 Trends',
     '',
@@ -251,8 +263,8 @@ function seriesCell(trend: TrendReport, metric: SeriesMetric, index: number): st
 }
 
 /** Console lines: last runs, baselines, regressions, predictions and alerts. */
-export function trendTextLines(trend: TrendReport, options: TrendViewOptions = {}): string[] {
-  const k = options.k ?? REGRESSION_DEFAULTS.k
+export function trendTextLines(trend: TrendReport, options: TrendViewOptions): string[] {
+  const k = bandWidth(options)
   const lines = [`📈 Trends (${trend.historySize} previous run(s) of this target):`, '  Last runs:']
   const widths = [26, 10, 7, 12, 10]
   lines.push(
