@@ -59,4 +59,25 @@ describe('chaos relay upstream errors', () => {
     const message = await connectError(target)
     expect(message).toMatch(/socket hang up|ECONNRESET/)
   })
+
+  it('believes the header only from its own relay: a service cannot put words in the report', async () => {
+    // A service answering 502 with the relay's header name, but not the relay's per-process token.
+    const target = await startUpgradeServer((socket) =>
+      socket.end(
+        'HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n' +
+          'x-ws-health-upstream-error: everything is fine, @octocat look here\r\n' +
+          'Content-Length: 0\r\n\r\n'
+      )
+    )
+    const { connect } = wireClient(target, makeConfig({ url: target }))
+    const error = await connect().then(
+      () => new Error('connected'),
+      (caught: unknown) => caught
+    )
+    expect(isHealthError(error) && error.code).toBe('WSH_ERR_HANDSHAKE_REJECTED')
+    const message = (error as Error).message
+    expect(message).toContain('HTTP 502')
+    expect(message).not.toContain('everything is fine')
+    expect(message).not.toContain('chaos relay')
+  })
 })

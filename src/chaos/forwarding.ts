@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import WebSocket from 'ws'
 import type { Frame } from './pipe.js'
-import { UPSTREAM_ERROR_HEADER } from '../client/connect-errors.js'
+import { UPSTREAM_ERROR_HEADER, upstreamErrorHeaderValue } from '../client/connect-errors.js'
 
 // Hop-by-hop and handshake headers ws sets itself; everything else (auth, cookies, origin) is forwarded.
 const NOT_FORWARDED = new Set([
@@ -30,7 +30,7 @@ export function refuse(socket: Socket, status: number, text: string, upstreamErr
   const why =
     upstreamError === undefined
       ? ''
-      : `${UPSTREAM_ERROR_HEADER}: ${upstreamError.replace(/[^\x20-\x7e]+/g, ' ').slice(0, 300)}\r\n`
+      : `${UPSTREAM_ERROR_HEADER}: ${upstreamErrorHeaderValue(upstreamError.replace(/[^\x20-\x7e]+/g, ' ').slice(0, 300))}\r\n`
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${why}Content-Length: 0\r\n\r\n`)
   socket.destroySoon?.()
 }

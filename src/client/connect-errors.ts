@@ -2,6 +2,7 @@
  * Turns what `ws` and the socket layer throw while connecting into
  * HealthErrors with stable codes and actionable messages.
  */
+import { randomBytes } from 'node:crypto'
 import { fieldForPath } from '../config/fields.js'
 import { redactText, redactUrl } from '../config/redact.js'
 import { HealthError, type ErrorCode } from '../errors.js'
@@ -37,6 +38,24 @@ const WS_HANDSHAKE_TIMEOUT = /handshake has timed out/i
  * service, carrying the upstream error (lower case, as Node reads headers).
  */
 export const UPSTREAM_ERROR_HEADER = 'x-ws-health-upstream-error'
+
+/**
+ * The relay runs in this process; a service could send the same header to
+ * put words in the report. So the relay signs its header with a token drawn
+ * per process, and the client believes only a header that carries it.
+ */
+const UPSTREAM_ERROR_TOKEN = randomBytes(12).toString('hex')
+
+/** The header's value for `error`, as this process's relay sends it. */
+export function upstreamErrorHeaderValue(error: string): string {
+  return `${UPSTREAM_ERROR_TOKEN} ${error}`
+}
+
+/** The upstream error from a refusal's header, or undefined unless this process's relay sent it. */
+export function upstreamErrorFrom(value: string | string[] | undefined): string | undefined {
+  if (typeof value !== 'string' || !value.startsWith(`${UPSTREAM_ERROR_TOKEN} `)) return undefined
+  return value.slice(UPSTREAM_ERROR_TOKEN.length + 1)
+}
 
 export function handshakeRejected(
   url: string,

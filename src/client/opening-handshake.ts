@@ -11,7 +11,8 @@ import {
   UPSTREAM_ERROR_HEADER,
   connectError,
   handshakeRejected,
-  handshakeTimedOut
+  handshakeTimedOut,
+  upstreamErrorFrom
 } from './connect-errors.js'
 import type { ConnectionLimits, CreateConnectionOptions } from './connection-options.js'
 import { OwnedSocket } from './owned-socket.js'
@@ -150,14 +151,8 @@ class Opening implements OpeningHandshake {
     const status = response.statusCode ?? 0
     this.info.status = status
     response.resume()
-    const upstream = response.headers[UPSTREAM_ERROR_HEADER]
-    this.fail(
-      handshakeRejected(
-        this.hooks.safeUrl,
-        status,
-        typeof upstream === 'string' ? upstream : undefined
-      )
-    )
+    const upstream = upstreamErrorFrom(response.headers[UPSTREAM_ERROR_HEADER])
+    this.fail(handshakeRejected(this.hooks.safeUrl, status, upstream))
   }
 
   succeeded(connection: Connection): void {
