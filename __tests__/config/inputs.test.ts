@@ -41,6 +41,14 @@ describe('readActionInputs', () => {
     expect(config.protocol).toBe('echo')
   })
 
+  it("refuses report_path '-': standard output is the CLI's, a step writes a file", () => {
+    setInput('url', 'ws://127.0.0.1:9/ws')
+    setInput('report_path', '-')
+    const error = thrown(() => readActionInputs())
+    expect(error.code).toBe('WSH_ERR_CONFIG')
+    expect(error.message).toContain('report_path: got "-"; expected a file path')
+  })
+
   it('refuses an input that moved to the config file, naming its key', () => {
     setInput('url', 'ws://127.0.0.1:9/ws')
     setInput('handshake_timeout_ms', '5000')

@@ -27,10 +27,20 @@ export function readActionInputs(env: NodeJS.ProcessEnv = process.env): RawSetti
     if (value === '') continue
     if (spec.kind === 'headers') maskHeaderValues(value)
     else if (spec.secret) core.setSecret(value)
+    if (spec.input === 'report_path' && value.trim() === STDOUT_REPORT) {
+      // The CLI's `--report -` prints the report; a step has no stdout to hand it on.
+      throw new HealthError(
+        'WSH_ERR_CONFIG',
+        'Invalid configuration: report_path: got "-"; expected a file path, or empty for ws-health-report.json in RUNNER_TEMP ("-", standard output, is for the CLI\'s --report)'
+      )
+    }
     raw[spec.path] = value
   }
   return raw
 }
+
+/** What `--report -` means to the CLI: the JSON report on standard output. */
+const STDOUT_REPORT = '-'
 
 function maskHeaderValues(text: string): void {
   const parsed = parseHeaders(text)
