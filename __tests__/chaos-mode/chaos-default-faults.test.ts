@@ -6,12 +6,12 @@
  * for the full message timeout.
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { DEFAULT_FAULTS } from '../../src/chaos/faults.js'
 import { chaosProbeTimeoutMs } from '../../src/engine/chaos-mode.js'
 import type { RunReport } from '../../src/engine/model.js'
 import { runHealthCheck } from '../../src/run/run.js'
 import { startReferenceServer, type ReferenceServer } from '../../src/server/reference-server.js'
 import { makeConfig } from '../fixtures/builders.js'
+import { DEFAULT_FAULTS } from '../fixtures/schema-defaults.js'
 
 const servers: ReferenceServer[] = []
 afterEach(async () => {

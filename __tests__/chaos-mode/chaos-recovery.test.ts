@@ -32,7 +32,7 @@ afterEach(async () => {
 
 async function relayed(): Promise<{ relay: ChaosRelay; target: string }> {
   server = await startReferenceServer()
-  relay = await startChaosRelay({ target: server.url, seed: 1, faults: NO_FAULTS })
+  relay = await startChaosRelay({ target: server.url, seed: 1, base: NO_FAULTS })
   return { relay, target: server.url }
 }
 

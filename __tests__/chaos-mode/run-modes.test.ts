@@ -82,7 +82,7 @@ describe('chaos mode', () => {
       suites: ['connection-lifecycle'],
       chaosMode: true
     })
-    config.chaos.networkDelay = { minMs: 600, maxMs: 50 }
+    config.chaos.networkDelay = { ...config.chaos.networkDelay, minMs: 600, maxMs: 50 }
     const error = await runHealthCheck(config).catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'WSH_ERR_CONFIG' })
     expect(String((error as Error).message)).toContain('networkDelay.maxMs: got 50')

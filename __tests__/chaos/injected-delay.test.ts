@@ -7,7 +7,6 @@
 import { describe, expect, it } from '@jest/globals'
 import {
   createFaultPlanner,
-  DEFAULT_FAULTS,
   NO_FAULTS,
   resolveFaults,
   type FaultConfig
@@ -20,6 +19,7 @@ import {
   maxInjectedDelayMs
 } from '../../src/chaos/injected-delay.js'
 import { createRandom, deriveSeed } from '../../src/chaos/random.js'
+import { DEFAULT_FAULTS } from '../fixtures/schema-defaults.js'
 
 const QS = [0.01, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1]
 

@@ -1,15 +1,15 @@
 import { describe, it, expect } from '@jest/globals'
 import {
   createFaultPlanner,
-  DEFAULT_FAULTS,
   NO_FAULTS,
   resolveFaults,
   type FaultDecision
 } from '../../src/chaos/faults.js'
 import { createRandom, deriveSeed, randomSeed } from '../../src/chaos/random.js'
+import { DEFAULT_FAULTS } from '../fixtures/schema-defaults.js'
 
 function plan(seed: number, count: number): FaultDecision[] {
-  const decide = createFaultPlanner(resolveFaults(), createRandom(seed).next)
+  const decide = createFaultPlanner(resolveFaults({}, DEFAULT_FAULTS), createRandom(seed).next)
   return Array.from({ length: count }, (_, i) =>
     decide(i % 3 === 0 ? 'server-to-client' : 'client-to-server')
   )
@@ -73,19 +73,22 @@ describe('fault planner', () => {
     }
   })
 
-  it('has the seed defaults and rejects bad settings naming them', () => {
-    expect(DEFAULT_FAULTS).toMatchObject({
+  it('a default config has the seed scenarios, and bad settings are rejected naming them', () => {
+    expect(DEFAULT_FAULTS).toEqual({
       randomDisconnect: { probability: 0.1, reconnectDelayMs: 1000 },
       networkDelay: { probability: 0.2, minMs: 100, maxMs: 500 },
-      messageLoss: { probability: 0.05 },
-      slowResponse: { probability: 0.15, delayMs: 2000 }
+      messageLoss: { probability: 0.05, direction: 'both' },
+      slowResponse: { probability: 0.15, delayMs: 2000 },
+      bandwidth: { bytesPerSecond: 0 }
     })
-    expect(() => resolveFaults({ messageLoss: { probability: 1.5 } })).toThrow(
+    expect(() => resolveFaults({ messageLoss: { probability: 1.5 } }, DEFAULT_FAULTS)).toThrow(
       /^faults\.messageLoss\.probability: got 1\.5/
     )
-    expect(() => resolveFaults({ networkDelay: { minMs: 600 } })).toThrow(
+    expect(() => resolveFaults({ networkDelay: { minMs: 600 } }, DEFAULT_FAULTS)).toThrow(
       /^faults\.networkDelay\.maxMs/
     )
-    expect(() => resolveFaults({ bandwidth: { bytesPerSecond: -1 } })).toThrow(/bandwidth/)
+    expect(() => resolveFaults({ bandwidth: { bytesPerSecond: -1 } }, DEFAULT_FAULTS)).toThrow(
+      /bandwidth/
+    )
   })
 })

@@ -105,10 +105,20 @@ describe('chaos relay backpressure', () => {
 
   it('rejects inconsistent limits naming the option', async () => {
     await expect(
-      startChaosRelay({ target: 'ws://127.0.0.1:1/', highWaterBytes: 10, maxQueuedBytes: 5 })
+      startChaosRelay({
+        target: 'ws://127.0.0.1:1/',
+        base: NO_FAULTS,
+        highWaterBytes: 10,
+        maxQueuedBytes: 5
+      })
     ).rejects.toThrow(/highWaterBytes: got 10/)
     await expect(
-      startChaosRelay({ target: 'ws://127.0.0.1:1/', highWaterBytes: 10, lowWaterBytes: 10 })
+      startChaosRelay({
+        target: 'ws://127.0.0.1:1/',
+        base: NO_FAULTS,
+        highWaterBytes: 10,
+        lowWaterBytes: 10
+      })
     ).rejects.toThrow(/lowWaterBytes: got 10/)
   })
 })

@@ -65,8 +65,20 @@ describe('cross-field config rules', () => {
     )
   })
 
-  it('a chaos block in order loads', () => {
+  it('chaos max_ms below the seed min default is caught too', () => {
+    const cwd = withFile({ chaos: { network_delay: { max_ms: 50 } } })
+    const error = thrown(() => loadConfig({ env: {}, cwd }))
+    expect(error.message).toContain(
+      `chaos.network_delay.max_ms: expected at least chaos.network_delay.min_ms (100 ms), got 50 (in ${FILE})`
+    )
+  })
+
+  it('a chaos block in order loads, complete with the defaults of the fields left out', () => {
     const cwd = withFile({ chaos: { network_delay: { min_ms: 20, max_ms: 20 } } })
-    expect(loadConfig({ env: {}, cwd }).chaos.networkDelay).toEqual({ minMs: 20, maxMs: 20 })
+    expect(loadConfig({ env: {}, cwd }).chaos.networkDelay).toEqual({
+      probability: 0.2,
+      minMs: 20,
+      maxMs: 20
+    })
   })
 })

@@ -8,6 +8,9 @@ import { afterEach, describe, expect, it } from '@jest/globals'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { resolveFaults, type FaultConfig } from '../../src/chaos/faults.js'
+import { startChaosRelay } from '../../src/chaos/relay.js'
+import type { ChaosRelayOptions } from '../../src/chaos/relay-types.js'
 import { createBackoff, type BackoffOptions } from '../../src/client/backoff.js'
 import { createBreaker, type BreakerOptions } from '../../src/client/breaker.js'
 import { createConnection, type CreateConnectionOptions } from '../../src/client/connection.js'
@@ -63,6 +66,15 @@ describe('modules keep no copy of a schema default', () => {
   it('server_command needs its ready timeout from the caller, before anything is spawned', async () => {
     const options = { command: 'node --version', url: NOWHERE } as ServiceOptions
     await expect(startService(options)).rejects.toThrow(/^readyTimeoutMs: got undefined/)
+  })
+
+  it('the chaos relay names its fault settings left out, before it listens', async () => {
+    await expect(startChaosRelay({ target: NOWHERE } as ChaosRelayOptions)).rejects.toThrow(
+      /^base: got undefined; expected the complete fault settings/
+    )
+    expect(() => resolveFaults({}, undefined as unknown as FaultConfig)).toThrow(
+      /^base: got undefined/
+    )
   })
 
   it('discovery needs its per-attempt timeout from the caller', async () => {

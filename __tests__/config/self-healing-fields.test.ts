@@ -1,8 +1,8 @@
 import { describe, it, expect, afterEach } from '@jest/globals'
-import { faultOverrides } from '../../src/engine/chaos-mode.js'
-import { resolveFaults, DEFAULT_FAULTS } from '../../src/chaos/faults.js'
+import { configFaults } from '../../src/engine/chaos-mode.js'
 import { loadConfig } from '../../src/config/load.js'
 import { isHealthError } from '../../src/errors.js'
+import { DEFAULT_FAULTS } from '../fixtures/schema-defaults.js'
 import { makeProject } from './test-helpers.js'
 
 const cleanups: Array<() => void> = []
@@ -31,8 +31,7 @@ describe('chaos, self-healing and server_command settings', () => {
       }
     })
     const config = loadConfig({ env: {}, cwd })
-    const faults = resolveFaults(faultOverrides(config))
-    expect(faults).toEqual({
+    expect(configFaults(config)).toEqual({
       randomDisconnect: { probability: 0.2, reconnectDelayMs: 500 },
       networkDelay: { ...DEFAULT_FAULTS.networkDelay, maxMs: 800 },
       messageLoss: { probability: 0.05, direction: 'server-to-client' },

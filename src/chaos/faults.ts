@@ -1,16 +1,12 @@
 /**
- * The chaos relay's fault settings, their defaults (the seed's scenarios)
- * and validation. Probabilities are per relayed data message unless noted.
+ * The chaos relay's fault settings and their validation. Probabilities are
+ * per relayed data message unless noted. The defaults (the seed's scenarios)
+ * live in the config schema only; a caller passes the complete settings.
  */
 
-import {
-  DEFAULT_FAULTS,
-  type Direction,
-  type FaultConfig,
-  type FaultOverrides
-} from '../core/fault-config.js'
+import type { Direction, FaultConfig, FaultOverrides } from '../core/fault-config.js'
 
-export { DEFAULT_FAULTS, type Direction, type FaultConfig, type FaultOverrides }
+export type { Direction, FaultConfig, FaultOverrides }
 
 /** Every fault off: the relay forwards faithfully (used to check the relay itself). */
 export const NO_FAULTS: Readonly<FaultConfig> = Object.freeze({
@@ -42,13 +38,21 @@ function delay(name: string, value: number): void {
 }
 
 /**
- * Merges overrides onto `base` (default: the seed's scenarios) and validates
- * the result; throws RangeError naming the bad option.
+ * Merges overrides onto `base` (the complete settings: a parsed config's
+ * chaos faults, or NO_FAULTS) and validates the result; throws RangeError
+ * naming the bad option.
  */
 export function resolveFaults(
-  overrides: FaultOverrides = {},
-  base: Readonly<FaultConfig> = DEFAULT_FAULTS
+  overrides: FaultOverrides | undefined,
+  base: Readonly<FaultConfig>
 ): FaultConfig {
+  // A JavaScript caller may leave `base` out: name it rather than fail on a property read.
+  if ((base as Readonly<FaultConfig> | undefined) === undefined) {
+    throw new RangeError(
+      "base: got undefined; expected the complete fault settings (a parsed config's chaos faults, or NO_FAULTS)"
+    )
+  }
+  overrides ??= {}
   const faults: FaultConfig = {
     randomDisconnect: { ...base.randomDisconnect, ...overrides.randomDisconnect },
     networkDelay: { ...base.networkDelay, ...overrides.networkDelay },

@@ -10,10 +10,13 @@ export interface ChaosRelayOptions {
   target: string
   /** 32-bit seed; default randomSeed() (read it back from `relay.seed` and print it). */
   seed?: number
-  /** Overrides on top of `base` (default: the seed's scenarios, DEFAULT_FAULTS). */
+  /** Overrides on top of `base` (default: none). */
   faults?: FaultOverrides
-  /** Starting fault set the overrides apply to (pass NO_FAULTS to enable faults one by one). */
-  base?: Readonly<FaultConfig>
+  /**
+   * The complete fault settings the overrides apply to: a parsed config's
+   * (src/engine/chaos-mode.ts configFaults), or NO_FAULTS to enable faults one by one.
+   */
+  base: Readonly<FaultConfig>
   clock?: Clock
   /** Upstream handshake limit, ms (default 10000). */
   handshakeTimeoutMs?: number

@@ -25,7 +25,6 @@ import { systemClock, type Clock } from '../metrics/clock.js'
 import { isMessageTooBig, RELAY_TOO_BIG_REASON } from '../client/message-cap.js'
 import {
   createFaultPlanner,
-  DEFAULT_FAULTS,
   MAX_FAULT_DELAY_MS,
   resolveFaults,
   type Direction,
@@ -184,7 +183,7 @@ function relayState(options: ChaosRelayOptions): RelayState {
     target,
     clock: options.clock ?? systemClock,
     seed,
-    faults: resolveFaults(options.faults, options.base ?? DEFAULT_FAULTS),
+    faults: resolveFaults(options.faults, options.base),
     handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_RELAY_HANDSHAKE_TIMEOUT_MS,
     maxPayload: options.maxPayload,
     limits: flowLimits(options),

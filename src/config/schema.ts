@@ -4,7 +4,6 @@
  * object by src/config/load.ts and parsed here once.
  */
 import { z } from 'zod'
-import { DEFAULT_FAULTS } from '../core/fault-config.js'
 import { SUITE_IDS, type SuiteId } from '../core/suite-ids.js'
 import {
   headerNameProblem,
@@ -214,39 +213,44 @@ export const JsonProtocolSchema = z
   })
   .strict()
 
-const chaosProbability = ratio.optional()
 /** Matches the relay's own bound on any added delay (src/chaos/faults.ts MAX_FAULT_DELAY_MS). */
-const chaosDelayMs = z.number().min(0).max(60_000).optional()
+const chaosDelayMs = z.number().min(0).max(60_000)
 
 /**
- * Chaos fault overrides from the config file (`chaos.<fault>.<field>`);
- * anything unset keeps the seed's scenario (src/chaos/faults.ts DEFAULT_FAULTS).
+ * Chaos faults from the config file (`chaos.<fault>.<field>`); the defaults
+ * are the seed's scenarios, and this is their only home, so a parsed config
+ * carries the complete fault settings the relay applies. `prefault({})` runs
+ * an absent fault block through its fields' defaults.
  */
 export const ChaosFaultsSchema = z
   .object({
     randomDisconnect: z
-      .object({ probability: chaosProbability, reconnectDelayMs: chaosDelayMs })
+      .object({ probability: ratio.default(0.1), reconnectDelayMs: chaosDelayMs.default(1000) })
       .strict()
-      .default({}),
+      .prefault({}),
     networkDelay: z
-      .object({ probability: chaosProbability, minMs: chaosDelayMs, maxMs: chaosDelayMs })
-      .strict()
-      .default({}),
-    messageLoss: z
       .object({
-        probability: chaosProbability,
-        direction: z.enum(['both', 'client-to-server', 'server-to-client']).optional()
+        probability: ratio.default(0.2),
+        minMs: chaosDelayMs.default(100),
+        maxMs: chaosDelayMs.default(500)
       })
       .strict()
-      .default({}),
+      .prefault({}),
+    messageLoss: z
+      .object({
+        probability: ratio.default(0.05),
+        direction: z.enum(['both', 'client-to-server', 'server-to-client']).default('both')
+      })
+      .strict()
+      .prefault({}),
     slowResponse: z
-      .object({ probability: chaosProbability, delayMs: chaosDelayMs })
+      .object({ probability: ratio.default(0.15), delayMs: chaosDelayMs.default(2000) })
       .strict()
-      .default({}),
+      .prefault({}),
     bandwidth: z
-      .object({ bytesPerSecond: z.number().min(0).optional() })
+      .object({ bytesPerSecond: z.number().min(0).default(0) })
       .strict()
-      .default({}),
+      .prefault({}),
     /**
      * Outage window (off unless given; not one of the seed's scenarios):
      * `startMs` after the suites start, the relay drops every open connection
@@ -263,16 +267,14 @@ export const ChaosFaultsSchema = z
   .strict()
   .superRefine((chaos, ctx) => {
     // Checked at load time even without chaos mode, so a bad file never passes
-    // silently. An unset bound is the seed scenario's (resolveFaults' base).
+    // silently. Both bounds are resolved here (an unset one is its default).
     const { minMs, maxMs } = chaos.networkDelay
-    const min = minMs ?? DEFAULT_FAULTS.networkDelay.minMs
-    const max = maxMs ?? DEFAULT_FAULTS.networkDelay.maxMs
-    if (max < min) {
+    if (maxMs < minMs) {
       ctx.addIssue({
         code: 'custom',
         path: ['networkDelay', 'maxMs'],
-        input: max,
-        message: `at least chaos.network_delay.min_ms (${min} ms${minMs === undefined ? ', the default' : ''})`
+        input: maxMs,
+        message: `at least chaos.network_delay.min_ms (${minMs} ms)`
       })
     }
   })

@@ -1,7 +1,8 @@
 /**
- * The chaos relay's fault settings and the seed's scenarios (the defaults):
- * the lowest layer, because configuration validates and defaults them and
- * the relay (src/chaos/faults.ts) applies them.
+ * The shape of the chaos relay's fault settings: the lowest layer, because
+ * configuration validates them and the relay (src/chaos/faults.ts) applies
+ * them. Their defaults (the seed's scenarios) live in the config schema
+ * (src/config/schema.ts ChaosFaultsSchema) only.
  */
 
 /** Which way a message travels through the relay. */
@@ -28,12 +29,3 @@ export interface FaultConfig {
 
 /** Partial overrides, section by section. */
 export type FaultOverrides = { [K in keyof FaultConfig]?: Partial<FaultConfig[K]> }
-
-/** The seed's chaos scenarios. */
-export const DEFAULT_FAULTS: Readonly<FaultConfig> = Object.freeze({
-  randomDisconnect: { probability: 0.1, reconnectDelayMs: 1000 },
-  networkDelay: { probability: 0.2, minMs: 100, maxMs: 500 },
-  messageLoss: { probability: 0.05, direction: 'both' as const },
-  slowResponse: { probability: 0.15, delayMs: 2000 },
-  bandwidth: { bytesPerSecond: 0 }
-})

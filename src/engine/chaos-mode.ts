@@ -1,17 +1,12 @@
 /**
  * Chaos mode (`chaos_mode: true`): the run's suites talk to the service
- * through a seeded chaos relay with the configured faults (the seed's
- * scenarios unless the config file's `chaos.*` overrides them). The seed is
+ * through a seeded chaos relay with the config's faults (`chaos.*`, whose
+ * schema defaults are the seed's scenarios). The seed is
  * always known, so any run can be replayed; the report carries it with the
  * injected fault counts. An optional outage window (`chaos.outage`) is
  * scheduled on the run's clock relative to the start of the suites.
  */
-import {
-  DEFAULT_FAULTS,
-  resolveFaults,
-  type FaultConfig,
-  type FaultOverrides
-} from '../chaos/faults.js'
+import { resolveFaults, type FaultConfig } from '../chaos/faults.js'
 import { randomSeed } from '../chaos/random.js'
 import { startChaosRelay, type ChaosRelay } from '../chaos/relay.js'
 import { messageCapBytes } from '../client/message-cap.js'
@@ -36,18 +31,10 @@ export interface ChaosModeRelay extends ChaosRelay {
   }
 }
 
-/** The config's fault overrides with unset fields left out (so the seed's defaults apply). */
-export function faultOverrides(config: Config): FaultOverrides {
-  const overrides: Record<string, Record<string, unknown>> = {}
-  for (const [fault, fields] of Object.entries(config.chaos)) {
-    // The outage window is scheduled here, not a per-message fault of the relay.
-    if (fault === 'outage' || fields === undefined) continue
-    const set = Object.fromEntries(
-      Object.entries(fields as Record<string, unknown>).filter(([, v]) => v !== undefined)
-    )
-    if (Object.keys(set).length > 0) overrides[fault] = set
-  }
-  return overrides as FaultOverrides
+/** The complete fault settings of a parsed config (the outage window is scheduled apart). */
+export function configFaults(config: Config): FaultConfig {
+  const { randomDisconnect, networkDelay, messageLoss, slowResponse, bandwidth } = config.chaos
+  return { randomDisconnect, networkDelay, messageLoss, slowResponse, bandwidth }
 }
 
 /**
@@ -63,9 +50,9 @@ export async function startChaosMode(
   target: string,
   clock: Clock
 ): Promise<ChaosModeRelay> {
-  const faults = faultOverrides(config)
+  let faults: FaultConfig
   try {
-    resolveFaults(faults, DEFAULT_FAULTS)
+    faults = resolveFaults({}, configFaults(config))
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
     throw new HealthError(
@@ -76,7 +63,7 @@ export async function startChaosMode(
   const relay = await startChaosRelay({
     target,
     seed: config.chaosSeed ?? randomSeed(),
-    faults,
+    base: faults,
     clock,
     handshakeTimeoutMs: config.handshakeTimeoutMs,
     maxPayload: messageCapBytes(config)
