@@ -58,6 +58,9 @@ beforeAll(async () => {
         'latency-performance',
         '--duration',
         '1',
+        // Closed loop: one probe at a time reads each run's set delay, not a busy machine's queue.
+        '--latency-mode',
+        'closed',
         '--config',
         configFile,
         '--history',

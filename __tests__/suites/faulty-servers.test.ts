@@ -113,7 +113,8 @@ describe('latency-performance against a server that answers after 100 ms', () =>
     })
     expect(result.status).toBe('failed')
     expect(check(result, 'latency-p50').status).toBe('failed')
-    expect(check(result, 'latency-p50').value).toBeGreaterThanOrEqual(100)
+    // A timer may fire up to 1 ms early against the monotonic clock: 100 ms reads 99.9.
+    expect(check(result, 'latency-p50').value).toBeGreaterThanOrEqual(99)
     expect(check(result, 'latency-p95').status).toBe('failed')
     // Slow, not lossy: every sampled probe was answered.
     expect(check(result, 'probe-success-rate')).toMatchObject({ status: 'passed', value: 1 })
