@@ -34,8 +34,7 @@ export interface LoadPoolOptions {
    * totals.backlogged). A connection's schedule pauses while it is down (the
    * drop is counted) and restarts when it reopens.
    * `closed-loop` (default): a connection sends when fewer than `window` are
-   * in flight and intervalMs has passed since its last send (stress floods
-   * this way to find the rate the service sustains).
+   * in flight and intervalMs has passed since its last send.
    */
   pacing?: 'open-loop' | 'closed-loop'
   /** ms between RFC 6455 pings per connection (0 = none). */
