@@ -226,6 +226,25 @@ describe('stress mode', () => {
     expect(splitDuration(60_000, true)).toEqual({ suitesMs: 36_000, stressMs: 24_000 })
   })
 
+  it("shares max_in_flight among each step's connections, not the ramp's top", async () => {
+    // 16 in flight over 2, 4, 8 connections: 8, 4, 2 per connection. A 400 ms stall keeps
+    // about 5 probes of a connection (10/s) outstanding: under the first step's 8 nothing is
+    // backlogged; a later step's smaller share backlogs some (which step breaks on that
+    // depends on timing). Sharing by the top (16 / 8 = 2) would backlog the first step too.
+    const server = await startStallingServer({ periodMs: 1_000, stallMs: 400, firstStallAtMs: 0 })
+    closers.push(() => server.close())
+    const report = await runStress(
+      stressOptions(
+        server.url,
+        { connectionCount: 2, maxConnections: 8, maxInFlight: 16, thresholds: LENIENT },
+        { stepMs: 1_000, budgetMs: 6_000 }
+      )
+    )
+    expect(report.steps[0]).toMatchObject({ connections: 2, backlogged: 0, errors: 0 })
+    expect(report.steps.length).toBeGreaterThan(1)
+    expect(report.steps.at(-1)?.backlogged).toBeGreaterThan(0)
+  }, 20_000)
+
   it('breaks on the error rate when the service loses replies', async () => {
     const server = await startDroppingServer(3)
     closers.push(() => server.close())

@@ -171,6 +171,12 @@ export interface LoadPool {
   closeStep(ledger: { lateReplies: number }): number
   /** Healing figures when LoadPoolOptions.healing is set; undefined otherwise. */
   readonly heal?: Readonly<HealFigures>
+  /**
+   * Changes the probes in flight allowed per connection (an integer >= 1)
+   * from the next send on (stress: max_in_flight shared by each step's
+   * connections). Probes already in flight stay.
+   */
+  setWindow(window: number): void
   /** Open connections now. */
   openCount(): number
   /** Closes every connection (bounded in time); never rejects. */

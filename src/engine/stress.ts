@@ -94,11 +94,11 @@ export interface StressOptions extends ScenarioContext {
 }
 
 /**
- * Probes one stress connection may have outstanding: max_in_flight shared by
- * the ramp's top connection count, so no step exceeds it; at least 1.
+ * Probes one stress connection may have outstanding in a step of
+ * `connections`: max_in_flight shared by them, so no step exceeds it; at least 1.
  */
-function stressWindow(maxInFlight: number, plannedMax: number): number {
-  return Math.max(1, Math.floor(maxInFlight / plannedMax))
+function stressWindow(maxInFlight: number, connections: number): number {
+  return Math.max(1, Math.floor(maxInFlight / connections))
 }
 
 async function burst(pool: LoadPool, options: StressOptions): Promise<StressStep['burst']> {
@@ -158,7 +158,7 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
     // A fixed schedule per connection: probes due while the window is full fail as
     // backlogged (WSH_ERR_PROBE_BACKLOG) instead of waiting for the service.
     pacing: 'open-loop',
-    window: stressWindow(config.maxInFlight, plannedMax),
+    window: stressWindow(config.maxInFlight, targets[0]),
     intervalMs: d.probeIntervalMs,
     heartbeatIntervalMs: 0,
     timeoutMs: probeTimeoutMs
@@ -189,6 +189,7 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
         report.stoppedAt = { connections: pool.openCount(), reason: TIME_BUDGET_REASON }
         break
       }
+      pool.setWindow(stressWindow(config.maxInFlight, target))
       const step = await runStep(pool, {
         connections: target,
         sampleMs: stepMs,
