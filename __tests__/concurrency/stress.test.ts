@@ -16,6 +16,7 @@ import { startReferenceServer } from '../../src/server/reference-server.js'
 import { makeConfig } from '../fixtures/builders.js'
 import { startDroppingServer } from '../fixtures/faulty-servers.js'
 import { startBufferLimitedServer, startLoadSensitiveServer } from '../fixtures/load-servers.js'
+import { startStallingServer } from '../fixtures/stall-server.js'
 
 const closers: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -73,10 +74,35 @@ describe('stress mode', () => {
     expect(report.steps.map((s) => s.connections)).toEqual([2, 4, 8, 16])
     expect(report.breakingPoint).toMatchObject({ connections: 16, reason: 'p95', limit: 480 })
     expect(report.breakingPoint?.p95Ms).toBeGreaterThan(480)
+    // Each step offers 10 probes/s per connection (open loop); msgs/s is what the service achieved.
+    expect(report.steps.map((s) => s.offeredMsgsPerSec)).toEqual([20, 40, 80, 160])
+    expect(report.breakingPoint?.offeredMsgsPerSec).toBe(160)
+    expect(report.breakingPoint?.msgsPerSec).toBe(report.steps[3]?.msgsPerSec)
     expect(report.verdict).toMatch(
-      /^breaking point at 16 connections, [\d.]+ msgs\/s: p95 [\d.]+ ms > 480 ms$/
+      /^breaking point at 16 connections, [\d.]+ msgs\/s \(of 160 offered\): p95 [\d.]+ ms > 480 ms$/
     )
     expect(report.degradation.againstLoad?.slopeMsPerConnection).toBeGreaterThan(5)
+  }, 20_000)
+
+  it("shows a stalling service in the step p95, counted from each probe's intended send", async () => {
+    // Every reply held for 400 ms of each 1000 ms: 40 % of the probes a fixed schedule sends
+    // wait up to 400 ms, so p95 (from intended send) is about 350 ms. A closed-loop flood would
+    // send only a window's worth into each stall and dilute it with the fast replies around it.
+    const server = await startStallingServer({ periodMs: 1_000, stallMs: 400, firstStallAtMs: 0 })
+    closers.push(() => server.close())
+    const report = await runStress(
+      stressOptions(
+        server.url,
+        { connectionCount: 4, maxConnections: 4, thresholds: { p95LatencyMs: 200 } },
+        { stepMs: 2_000 }
+      )
+    )
+    expect(report.steps).toHaveLength(1)
+    const step = report.steps[0]
+    expect(step).toMatchObject({ connections: 4, offeredMsgsPerSec: 40, errors: 0 })
+    expect(step?.replies).toBeGreaterThan(0)
+    expect(step?.p95Ms).toBeGreaterThan(200)
+    expect(report.breakingPoint).toMatchObject({ connections: 4, reason: 'p95', limit: 200 })
   }, 20_000)
 
   it('reports no breaking point against a healthy server and counts what the server saw', async () => {
@@ -199,6 +225,25 @@ describe('stress mode', () => {
     expect(splitDuration(60_000, false)).toEqual({ suitesMs: 60_000, stressMs: 0 })
     expect(splitDuration(60_000, true)).toEqual({ suitesMs: 36_000, stressMs: 24_000 })
   })
+
+  it("shares max_in_flight among each step's connections, not the ramp's top", async () => {
+    // 16 in flight over 2, 4, 8 connections: 8, 4, 2 per connection. A 400 ms stall keeps
+    // about 5 probes of a connection (10/s) outstanding: under the first step's 8 nothing is
+    // backlogged; a later step's smaller share backlogs some (which step breaks on that
+    // depends on timing). Sharing by the top (16 / 8 = 2) would backlog the first step too.
+    const server = await startStallingServer({ periodMs: 1_000, stallMs: 400, firstStallAtMs: 0 })
+    closers.push(() => server.close())
+    const report = await runStress(
+      stressOptions(
+        server.url,
+        { connectionCount: 2, maxConnections: 8, maxInFlight: 16, thresholds: LENIENT },
+        { stepMs: 1_000, budgetMs: 6_000 }
+      )
+    )
+    expect(report.steps[0]).toMatchObject({ connections: 2, backlogged: 0, errors: 0 })
+    expect(report.steps.length).toBeGreaterThan(1)
+    expect(report.steps.at(-1)?.backlogged).toBeGreaterThan(0)
+  }, 20_000)
 
   it('breaks on the error rate when the service loses replies', async () => {
     const server = await startDroppingServer(3)

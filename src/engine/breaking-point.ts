@@ -10,13 +10,22 @@ import type { MetricValue } from './model.js'
 import type { StepFigures } from './ramp.js'
 
 export type StressStep = StepFigures & {
+  /**
+   * Probes/s the step's schedule offered (connections x the per-connection
+   * rate); msgsPerSec is what the service achieved. Optional: reports written
+   * before stress was open loop lack it.
+   */
+  offeredMsgsPerSec?: number
   /** The step's large-message burst: sent, intact replies, slowest RTT (ms). */
   burst: { sent: number; intact: number; maxRttMs: number | null; bytes: number } | null
 }
 
 export type BreakingPoint = {
   connections: number
+  /** Replies/s the service achieved at the breaking step. */
   msgsPerSec: number
+  /** Probes/s the breaking step offered (absent in reports from before open-loop stress). */
+  offeredMsgsPerSec?: number
   /** Which threshold broke first. */
   reason: 'p95' | 'error-rate' | 'no-replies'
   p95Ms: number | null
@@ -57,12 +66,16 @@ export function errorRateLimit(config: Config): number {
 }
 
 /** The first threshold `step` crosses (error rate, then no replies, then p95), or null. */
-export function breaking(step: StepFigures, config: Config): BreakingPoint | null {
+export function breaking(
+  step: StepFigures & Pick<StressStep, 'offeredMsgsPerSec'>,
+  config: Config
+): BreakingPoint | null {
   const p95Limit = config.thresholds.p95LatencyMs
   const errorLimit = errorRateLimit(config)
   const base = {
     connections: step.connections,
     msgsPerSec: step.msgsPerSec,
+    ...(step.offeredMsgsPerSec === undefined ? {} : { offeredMsgsPerSec: step.offeredMsgsPerSec }),
     p95Ms: step.p95Ms,
     errorRate: step.errorRate
   }
@@ -106,7 +119,9 @@ export function verdict(report: StressReport): string {
         : bp.reason === 'error-rate'
           ? `error rate ${shown((bp.errorRate ?? 0) * 100)} % > ${shown(bp.limit * 100)} %`
           : 'no reply within the step'
-    return `breaking point at ${bp.connections} connections, ${shown(bp.msgsPerSec)} msgs/s: ${why}`
+    const offered =
+      bp.offeredMsgsPerSec === undefined ? '' : ` (of ${shown(bp.offeredMsgsPerSec)} offered)`
+    return `breaking point at ${bp.connections} connections, ${shown(bp.msgsPerSec)} msgs/s${offered}: ${why}`
   }
   if (report.steps.length === 0) return `no stress step completed${stopped}`
   const maxConnections = Math.max(...report.steps.map((s) => s.connections))

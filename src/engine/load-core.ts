@@ -31,6 +31,8 @@ export interface PoolCore {
   readonly slots: LoadSlot[]
   readonly totals: PoolTotals
   readonly probeOptions: ProbeOptions
+  /** Probes in flight per connection: options.window until LoadPool.setWindow changes it. */
+  window: number
   /** Probes in flight when a step closes stay that step's (step-fence.ts). */
   readonly fence: StepFence
   readonly handlers: Map<LoadSlot, SlotHandlers>
@@ -113,6 +115,7 @@ export function createPoolCore(options: LoadPoolOptions): PoolCore {
       fdFailures: 0
     },
     probeOptions: { kind: options.kind, bytes: options.bytes, timeoutMs: options.timeoutMs },
+    window: options.window,
     fence: createStepFence(clock),
     handlers: new Map(),
     healing,

@@ -55,9 +55,17 @@ export function createLoadPool(options: LoadPoolOptions): LoadPool {
     drive: probing.drive,
     settle: probing.settle,
     closeStep: (ledger) => core.fence.close(core.slots, ledger),
+    setWindow: (window) => setWindow(core, window),
     openCount: () => openCount(core),
     closeAll: () => closeAll(core)
   }
+}
+
+function setWindow(core: PoolCore, window: number): void {
+  if (!Number.isInteger(window) || window < 1) {
+    throw new RangeError(`window: got ${window}; expected an integer >= 1`)
+  }
+  core.window = window
 }
 
 /** Ends metering, lets reopenings under healing finish (bounded), then closes every connection. */

@@ -41,12 +41,12 @@ function sendScheduled(
   connection: Connection,
   intendedMs: number
 ): void {
-  const { options, totals } = core
-  if (slot.inFlight >= options.window) {
+  const { totals } = core
+  if (slot.inFlight >= core.window) {
     slot.failures++
     totals.failures++
     totals.backlogged++
-    core.firstProbeError ??= backlogError(options.window, 'the window of its connection')
+    core.firstProbeError ??= backlogError(core.window, 'the window of its connection')
     return
   }
   slot.inFlight++
@@ -76,7 +76,7 @@ function serve(core: PoolCore, slot: LoadSlot, now: number): void {
     slot.schedule.takeDue(now, (intendedMs) => sendScheduled(core, slot, connection, intendedMs))
     return
   }
-  while (slot.inFlight < options.window && now >= slot.nextSendAtMs) {
+  while (slot.inFlight < core.window && now >= slot.nextSendAtMs) {
     send(core, slot, connection, now)
   }
 }

@@ -34,8 +34,7 @@ export interface LoadPoolOptions {
    * totals.backlogged). A connection's schedule pauses while it is down (the
    * drop is counted) and restarts when it reopens.
    * `closed-loop` (default): a connection sends when fewer than `window` are
-   * in flight and intervalMs has passed since its last send (stress floods
-   * this way to find the rate the service sustains).
+   * in flight and intervalMs has passed since its last send.
    */
   pacing?: 'open-loop' | 'closed-loop'
   /** ms between RFC 6455 pings per connection (0 = none). */
@@ -172,6 +171,12 @@ export interface LoadPool {
   closeStep(ledger: { lateReplies: number }): number
   /** Healing figures when LoadPoolOptions.healing is set; undefined otherwise. */
   readonly heal?: Readonly<HealFigures>
+  /**
+   * Changes the probes in flight allowed per connection (an integer >= 1)
+   * from the next send on (stress: max_in_flight shared by each step's
+   * connections). Probes already in flight stay.
+   */
+  setWindow(window: number): void
   /** Open connections now. */
   openCount(): number
   /** Closes every connection (bounded in time); never rejects. */

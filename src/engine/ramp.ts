@@ -16,9 +16,15 @@ export type StepFigures = {
   msgsPerSec: number
   p50Ms: number | null
   p95Ms: number | null
-  /** Failed probes, failed opens and drops over probes sent plus opens attempted, 0-1; null when nothing was attempted. */
+  /** Failed probes (backlogged ones included), failed opens and drops over probes due (sent or backlogged) plus opens attempted, 0-1; null when nothing was attempted. */
   errorRate: number | null
   sent: number
+  /**
+   * Open loop: probes that fell due while their connection's window was full,
+   * not sent, counted in errors (WSH_ERR_PROBE_BACKLOG). Optional: reports
+   * written before it existed lack it.
+   */
+  backlogged?: number
   replies: number
   errors: number
   openAttempts: number
@@ -124,10 +130,12 @@ export async function runStep(pool: LoadPool, options: StepOptions): Promise<Ste
   const openFailures = after.openFailures - before.openFailures
   const fdFailures = after.fdFailures - before.fdFailures
   const drops = after.drops - before.drops
+  const backlogged = after.backlogged - sampling.backlogged
   const probeErrors = after.timeouts - sampling.timeouts + (after.failures - sampling.failures)
   const errors = probeErrors + openFailures + drops
   // Opens that never reached the service (out of descriptors here) are not attempts on it.
-  const attempts = sent + openAttempts - fdFailures
+  // A backlogged probe was due but never sent: an attempt that failed, like a timeout.
+  const attempts = sent + backlogged + openAttempts - fdFailures
   const summary = rtts.summary()
   const figures: StepFigures = {
     connections,
@@ -136,6 +144,7 @@ export async function runStep(pool: LoadPool, options: StepOptions): Promise<Ste
     p95Ms: summary.p95,
     errorRate: attempts === 0 ? null : Math.min(1, errors / attempts),
     sent,
+    backlogged,
     replies,
     errors,
     openAttempts,

@@ -1,10 +1,12 @@
 /**
  * Stress mode: ramps connections in steps past connection_count (bounded by
- * max_connections and the process's file-descriptor budget), floods each
- * step closed-loop (every connection keeps a window of probes in flight, so
- * the rate is the highest the service sustains), sends a burst of large
- * messages per step, and finds the breaking point: the first step whose p95
- * latency or error rate crosses its threshold. Then it reports degradation
+ * max_connections and the process's file-descriptor budget), offers each
+ * step a fixed arrival rate (open loop, as k6's ramping-arrival-rate: every
+ * connection probes on its own schedule and each RTT counts from the probe's
+ * intended send, so a stall of the service is not diluted by the replies
+ * around it), sends a burst of large messages per step, and finds the
+ * breaking point: the first step whose p95 latency or error rate crosses its
+ * threshold. Then it reports degradation
  * over time and against load, and the resource-exhaustion scenarios.
  * Stress connections are not recorded in the run's metrics: they overload
  * the service on purpose.
@@ -33,8 +35,12 @@ import { geometricTargets, runStep } from './ramp.js'
 export type { BreakingPoint, StressReport, StressStep } from './breaking-point.js'
 
 export const STRESS_DEFAULTS = {
-  /** Probes in flight per connection while flooding. */
-  window: 4,
+  /**
+   * ms between probes on one connection: the interval concurrent-connections
+   * uses (MIN_PROBE_INTERVAL_MS), so a step offers connections x 10 probes/s
+   * and the first step offers what that suite's last step did.
+   */
+  probeIntervalMs: 100,
   /** Connections multiply by this from one step to the next. */
   factor: 2,
   /** Ramp steps at most, whatever the limits. */
@@ -85,6 +91,14 @@ export interface StressOptions extends ScenarioContext {
   stepMs?: number
   /** Runs the resource-exhaustion scenarios (default true). */
   scenarios?: boolean
+}
+
+/**
+ * Probes one stress connection may have outstanding in a step of
+ * `connections`: max_in_flight shared by them, so no step exceeds it; at least 1.
+ */
+function stressWindow(maxInFlight: number, connections: number): number {
+  return Math.max(1, Math.floor(maxInFlight / connections))
 }
 
 async function burst(pool: LoadPool, options: StressOptions): Promise<StressStep['burst']> {
@@ -141,8 +155,11 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
     labelPrefix: 'stress_',
     openRatePerSec: config.openRatePerSec,
     record: false,
-    window: d.window,
-    intervalMs: 0,
+    // A fixed schedule per connection: probes due while the window is full fail as
+    // backlogged (WSH_ERR_PROBE_BACKLOG) instead of waiting for the service.
+    pacing: 'open-loop',
+    window: stressWindow(config.maxInFlight, targets[0]),
+    intervalMs: d.probeIntervalMs,
     heartbeatIntervalMs: 0,
     timeoutMs: probeTimeoutMs
   })
@@ -172,6 +189,7 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
         report.stoppedAt = { connections: pool.openCount(), reason: TIME_BUDGET_REASON }
         break
       }
+      pool.setWindow(stressWindow(config.maxInFlight, target))
       const step = await runStep(pool, {
         connections: target,
         sampleMs: stepMs,
@@ -181,12 +199,19 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
       })
       // The step's own object, not a copy: replies to its probes that arrive later are
       // counted into it (StepFigures.lateReplies).
-      const figures: StressStep = Object.assign(step.figures, { burst: await burst(pool, options) })
+      const figures: StressStep = Object.assign(step.figures, {
+        offeredMsgsPerSec: (step.figures.connections * 1000) / d.probeIntervalMs,
+        burst: await burst(pool, options)
+      })
       if (figures.burst) {
         const failed = figures.burst.sent - figures.burst.intact
         figures.errors += failed
         const attempts =
-          figures.sent + figures.openAttempts - (figures.fdFailures ?? 0) + figures.burst.sent
+          figures.sent +
+          (figures.backlogged ?? 0) +
+          figures.openAttempts -
+          (figures.fdFailures ?? 0) +
+          figures.burst.sent
         figures.errorRate = attempts === 0 ? null : Math.min(1, figures.errors / attempts)
       }
       report.steps.push(figures)

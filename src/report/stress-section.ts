@@ -32,7 +32,8 @@ export const SCENARIO_TITLES: Record<string, string> = {
 
 const STEP_HEADERS = [
   'Connections',
-  'Msgs/s',
+  'Offered msgs/s',
+  'Achieved msgs/s',
   'P50',
   'P95',
   'Error rate',
@@ -77,6 +78,7 @@ function burstText(step: StressStep): string {
 function stepCells(step: StressStep): string[] {
   return [
     String(step.connections),
+    step.offeredMsgsPerSec === undefined ? NOT_AVAILABLE : formatNumber(step.offeredMsgsPerSec, 1),
     formatNumber(step.msgsPerSec, 1),
     formatMs(step.p50Ms),
     formatMs(step.p95Ms),
@@ -227,7 +229,7 @@ export function stressSummarySection(report: RunReport): string[] {
   }
   lines.push(`_${escapeMarkdown(limitsText(stress))}_`, '')
   if (stress.steps.length > 0) {
-    // Twelve columns per step: folded, so the verdict and the charts stay in view.
+    // Thirteen columns per step: folded, so the verdict and the charts stay in view.
     const rows = stress.steps.map((step, index) => {
       const mark = isBreakingStep(stress, step) ? '❌ breaking point' : '✅'
       return tableRow([
