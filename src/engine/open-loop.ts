@@ -135,21 +135,21 @@ export interface OpenLoopResult {
   aborted: boolean
 }
 
-interface Tally {
-  scheduled: number
-  sent: number
-  replies: number
-  timeouts: number
-  corrupted: number
-  failures: number
-  backlogged: number
-  abandoned: number
-  fifoReplies: number
-  bytes: number
-  inFlight: number
-  firstError: unknown
-  aborted: boolean
-}
+/** What the run counts as it goes: the result's counters, plus what is outstanding. */
+type Tally = Pick<
+  OpenLoopResult,
+  | 'scheduled'
+  | 'sent'
+  | 'replies'
+  | 'timeouts'
+  | 'corrupted'
+  | 'failures'
+  | 'backlogged'
+  | 'abandoned'
+  | 'fifoReplies'
+  | 'bytes'
+  | 'aborted'
+> & { inFlight: number; firstError: unknown }
 
 function checkOptions(options: OpenLoopOptions): void {
   const { connections, ratePerSec, maxInFlight, timeoutMs } = options
