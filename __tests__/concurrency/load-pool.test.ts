@@ -1,12 +1,10 @@
 /** The load pool's per-connection time accounting: throughput is replies over the time a connection was up. */
 import { describe, it, expect, afterEach } from '@jest/globals'
-import { createConnector, connectionOptionsFromConfig } from '../../src/client/connection.js'
-import { createProbeProtocol } from '../../src/client/protocol.js'
-import { createLoadPool, type LoadPool } from '../../src/engine/load-pool.js'
+import type { LoadPool } from '../../src/engine/load-pool.js'
 import { slotThroughputs } from '../../src/engine/per-connection.js'
 import { runStep } from '../../src/engine/ramp.js'
 import { systemClock } from '../../src/metrics/clock.js'
-import { makeConfig } from '../fixtures/builders.js'
+import { startTestPool } from '../fixtures/load-pool.js'
 import { startDroppingOnceServer, startUnfairServer } from '../fixtures/load-servers.js'
 
 const closers: (() => Promise<void>)[] = []
@@ -15,25 +13,7 @@ afterEach(async () => {
 })
 
 function pool(url: string): LoadPool {
-  const config = makeConfig({ url })
-  const created = createLoadPool({
-    connect: createConnector({
-      url,
-      clock: systemClock,
-      protocol: createProbeProtocol(config),
-      ...connectionOptionsFromConfig(config)
-    }),
-    clock: systemClock,
-    signal: new AbortController().signal,
-    labelPrefix: 'conn_',
-    openRatePerSec: 1000,
-    window: 1,
-    intervalMs: 10,
-    heartbeatIntervalMs: 0,
-    timeoutMs: 5_000
-  })
-  closers.push(() => created.closeAll())
-  return created
+  return startTestPool(url, closers)
 }
 
 describe('load pool time accounting', () => {

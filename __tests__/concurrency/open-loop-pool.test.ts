@@ -6,17 +6,14 @@
  * reason instead of vanishing.
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
-import {
-  connectionOptionsFromConfig,
-  connectionTimeouts,
-  createConnector
-} from '../../src/client/connection.js'
+import { connectionTimeouts, createConnector } from '../../src/client/connection.js'
 import { createProbeProtocol } from '../../src/client/protocol.js'
 import { createLoadPool, type LoadPool } from '../../src/engine/load-pool.js'
 import { runStep } from '../../src/engine/ramp.js'
 import { isHealthError } from '../../src/errors.js'
 import { systemClock } from '../../src/metrics/clock.js'
 import { makeConfig } from '../fixtures/builders.js'
+import { startTestPool } from '../fixtures/load-pool.js'
 import { startReferenceServer } from '../../src/server/reference-server.js'
 import { startStallingServer } from '../fixtures/stall-server.js'
 
@@ -31,26 +28,7 @@ const SAMPLE_MS = 1_500
 const STALL = { periodMs: 60_000, stallMs: 400, firstStallAtMs: 500 }
 
 function openLoopPool(url: string, window: number): LoadPool {
-  const config = makeConfig({ url })
-  const created = createLoadPool({
-    connect: createConnector({
-      url,
-      clock: systemClock,
-      protocol: createProbeProtocol(config),
-      ...connectionOptionsFromConfig(config)
-    }),
-    clock: systemClock,
-    signal: new AbortController().signal,
-    labelPrefix: 'conn_',
-    openRatePerSec: 1000,
-    pacing: 'open-loop',
-    window,
-    intervalMs: INTERVAL_MS,
-    heartbeatIntervalMs: 0,
-    timeoutMs: 5_000
-  })
-  closers.push(() => created.closeAll())
-  return created
+  return startTestPool(url, closers, { pacing: 'open-loop', window, intervalMs: INTERVAL_MS })
 }
 
 describe('load pool, open-loop pacing', () => {

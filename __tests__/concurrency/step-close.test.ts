@@ -5,12 +5,10 @@
  * service that answers every message after a fixed delay.
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { connectionOptionsFromConfig, createConnector } from '../../src/client/connection.js'
-import { createProbeProtocol } from '../../src/client/protocol.js'
-import { createLoadPool, type LoadPool } from '../../src/engine/load-pool.js'
+import type { LoadPool } from '../../src/engine/load-pool.js'
 import { runStep } from '../../src/engine/ramp.js'
 import { systemClock } from '../../src/metrics/clock.js'
-import { makeConfig } from '../fixtures/builders.js'
+import { startTestPool } from '../fixtures/load-pool.js'
 import { startSlowServer } from '../fixtures/faulty-servers.js'
 
 /** How long the service holds each reply (ms): far longer than the first step lasts. */
@@ -22,25 +20,7 @@ afterEach(async () => {
 })
 
 function pool(url: string): LoadPool {
-  const config = makeConfig({ url })
-  const created = createLoadPool({
-    connect: createConnector({
-      url,
-      clock: systemClock,
-      protocol: createProbeProtocol(config),
-      ...connectionOptionsFromConfig(config)
-    }),
-    clock: systemClock,
-    signal: new AbortController().signal,
-    labelPrefix: 'conn_',
-    openRatePerSec: 1000,
-    window: 1,
-    intervalMs: 10,
-    heartbeatIntervalMs: 0,
-    timeoutMs: 30_000
-  })
-  closers.push(() => created.closeAll())
-  return created
+  return startTestPool(url, closers, { timeoutMs: 30_000 })
 }
 
 describe('probes in flight at the end of a step', () => {
