@@ -91,7 +91,8 @@ describe('json probe protocol over real sockets', () => {
       socket.on('message', () => socket.send('{"type":"connection_established"}'))
     })
     const c = await connect(server.url)
-    await expect(c.probe({ timeoutMs: 50 })).rejects.toMatchObject({
+    // Long enough that the unsolicited reply arrives while the probe waits, even on a loaded machine.
+    await expect(c.probe({ timeoutMs: 1_000 })).rejects.toMatchObject({
       code: 'WSH_ERR_MESSAGE_TIMEOUT'
     })
     expect(c.stats.unsolicited).toBe(1)
