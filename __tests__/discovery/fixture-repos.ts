@@ -163,10 +163,4 @@ export async function startSilentServer(): Promise<TestServer> {
   }
 }
 
-/** A port that was just free on 127.0.0.1 and has nothing listening. */
-export async function closedPort(): Promise<number> {
-  const server = net.createServer()
-  const port = await listening(server)
-  await closeServer(server)
-  return port
-}
+export { closedPort } from '../fixtures/ws-server.js'
