@@ -69,10 +69,16 @@ describe('concurrent-connections at the descriptor limit', () => {
     expect(opened.value).toBe(8)
     expect(opened.message).toContain('stopped at 8 of connection_count 20 connections')
     expect(opened.message).toContain('file-descriptor limit')
-    expect(server.stats.connections).toBe(8)
-    expect(check(result, 'no-drops').status).toBe('passed')
     expect(check(result, 'all-served').value).toBe(8)
-    expect(result.metrics.connections).toMatchObject({ target: 20, opened: 8, fdExhausted: true })
+    expect(result.metrics.connections).toMatchObject({
+      target: 20,
+      opened: 8,
+      attempted: 8,
+      fdExhausted: true
+    })
+    // A connection the loaded machine dropped is reopened into its own slot, never a ninth.
+    const { reconnections } = result.metrics.connections as { reconnections: number }
+    expect(server.stats.connections).toBe(8 + reconnections)
     expect(result.status).not.toBe('failed')
   }, 20_000)
 
