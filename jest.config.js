@@ -1,11 +1,12 @@
-// ESM jest as actions/typescript-action runs it: ts-jest with useESM and
-// ts-jest-resolver so `.js` import specifiers resolve to the `.ts` sources.
+// ESM jest as actions/typescript-action runs it (ts-jest-resolver so `.js` import
+// specifiers resolve to the `.ts` sources), with esbuild stripping the types instead of
+// ts-jest: see __tests__/setup/esbuild-transform.mjs.
 const shared = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   resolver: 'ts-jest-resolver',
   transform: {
-    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }]
+    '^.+\\.ts$': '<rootDir>/__tests__/setup/esbuild-transform.mjs'
   },
   // Fixture repositories hold package.json files (some malformed on purpose) that jest's
   // module map must not read as packages.
