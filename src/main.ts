@@ -93,7 +93,7 @@ export async function run(signal?: AbortSignal): Promise<void> {
     annotateChecks(report)
     const lagWarning = toolLagWarning(report)
     if (lagWarning !== undefined) core.warning(lagWarning, { title: 'ws-health tool lag' })
-    const issueKind = alertIssueApplies(config, report.status) ? 'prediction' : 'failure'
+    const issueKind = alertIssueApplies(config, report) ? 'prediction' : 'failure'
     summary = [
       buildStepSummary(report, { failOn: config.failOn }),
       issueSummaryLine(issue, issueKind)

@@ -385,8 +385,11 @@ describe('syncRunIssue (the action glue)', () => {
     const config = loadConfig({
       inputs: { url: 'ws://127.0.0.1:1/', alertIssue: 'true', githubToken: TOKEN }
     })
-    expect(alertIssueApplies(config, 'passed')).toBe(true)
-    expect(alertIssueApplies(config, 'failed')).toBe(false)
+    expect(alertIssueApplies(config, { status: 'passed' })).toBe(true)
+    expect(alertIssueApplies(config, { status: 'failed' })).toBe(false)
+    // A regression gate failed the step: the failure issue's, whatever the verdict says.
+    const regressed = { thresholdMisses: [], regressions: [{ metric: 'p95LatencyMs' }] }
+    expect(alertIssueApplies(config, { status: 'passed', gate: regressed as never })).toBe(false)
     const result = await syncRunIssue({
       config,
       report: passingReport(),

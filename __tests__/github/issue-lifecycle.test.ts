@@ -198,6 +198,41 @@ describe('syncFailureIssue lifecycle', () => {
     expect(await sync(degraded, { issueOn: 'degraded' })).toMatchObject({ action: 'created' })
   })
 
+  it('a run its gate failed reports on the issue and never closes it as recovered', async () => {
+    await start()
+    // A degraded verdict whose degradation is a threshold the user set: the step failed.
+    const missed = passingReport({
+      status: 'degraded',
+      healthScore: 80,
+      gate: {
+        thresholdMisses: [
+          {
+            suite: 'latency-performance',
+            check: 'latency-p95',
+            title: 'latency p95',
+            threshold: 'p95LatencyMs',
+            value: 240,
+            op: '<',
+            limit: 200,
+            unit: 'ms'
+          }
+        ],
+        regressions: []
+      }
+    })
+    expect(await sync(missed, { issueOn: 'failed' })).toMatchObject({
+      issueNumber: 1,
+      action: 'created'
+    })
+    // A passing verdict with a regression fail_on_regression failed on is no recovery.
+    const regressed = passingReport({
+      gate: { thresholdMisses: [], regressions: [{ metric: 'p95LatencyMs' }] as never }
+    })
+    expect(await sync(regressed)).toMatchObject({ issueNumber: 1, action: 'commented' })
+    expect(fake.issues[0]!.state).toBe('open')
+    expect(await sync(passingReport())).toMatchObject({ issueNumber: 1, action: 'closed' })
+  })
+
   it('keeps one issue per (workflow, target) and ignores pull requests and other targets', async () => {
     await start()
     const key = issueKey(WORKFLOW, 'ws://127.0.0.1:8001/ws')

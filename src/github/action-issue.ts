@@ -47,9 +47,9 @@ export function issueEnabled(
 /** True when this run's issue work belongs to the alert path (`alert_issue` and not failing). */
 export function alertIssueApplies(
   config: Pick<Config, 'alertIssue' | 'issueOn'>,
-  status: RunReport['status']
+  report: Pick<RunReport, 'status' | 'gate'>
 ): boolean {
-  return config.alertIssue === true && !isFailingRun(status, config.issueOn)
+  return config.alertIssue === true && !isFailingRun(report, config.issueOn)
 }
 
 /**
@@ -63,7 +63,7 @@ export async function syncRunIssue(options: RunIssueOptions): Promise<IssueThrea
     log.info('Failure issue left as it is: the run was cancelled')
     return null
   }
-  const alert = alertIssueApplies(config, report.status)
+  const alert = alertIssueApplies(config, report)
   if (!alert && !issueEnabled(config)) return null
   const name = alert ? 'Predictive alert issue' : 'Failure issue'
   const token = config.githubToken ?? ''

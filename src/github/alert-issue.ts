@@ -74,7 +74,7 @@ export function alertStrategy(options: SyncAlertIssueOptions): ThreadStrategy {
     branch: options.branch,
     commit: options.commit
   }
-  const failing = isFailingRun(report.status, options.issueOn)
+  const failing = isFailingRun(report, options.issueOn)
   const alerting = alerts.length > 0 && trend !== null
   // No alert: a passing run is a recovery, exactly as in the failure lifecycle.
   const intent: ThreadIntent = failing

@@ -36,7 +36,7 @@ export function failureStrategy(options: SyncFailureIssueOptions): ThreadStrateg
     branch: options.branch,
     commit: options.commit
   }
-  const intent: ThreadIntent = isFailingRun(report.status, options.issueOn)
+  const intent: ThreadIntent = isFailingRun(report, options.issueOn)
     ? 'report'
     : // Only a passing run is a recovery; a degraded run below `issueOn` leaves the issue as it is.
       report.status === 'passed'

@@ -8,7 +8,7 @@
  * whether to act; the thread does the API work. A side channel: API failures
  * become a warning and never throw or change the health verdict.
  */
-import type { RunReport, RunStatus } from '../engine/model.js'
+import type { RunReport } from '../engine/model.js'
 import { HealthError, describeError } from '../errors.js'
 import { describeApiFailure, scrubSecrets, type IssueStep } from './api-errors.js'
 import {
@@ -54,12 +54,21 @@ export const ISSUE_LIMITS = {
 } as const
 
 /**
- * True when a run with `status` should open or update the failure issue
- * under `issueOn`. A cancelled run judged nothing: it neither fails nor
- * recovers, so the issue is left as it is (syncRunIssue does not call it).
+ * True when `report` should open or update the failure issue under
+ * `issueOn`: a failed verdict (or a degraded one under `issueOn: degraded`),
+ * or a gate that failed it (src/engine/gate.ts): a threshold the user set
+ * and the service missed, or a regression they asked to fail on. Such a run
+ * failed the step whatever its verdict, so it must never read as a recovery.
+ * A cancelled run judged nothing: it neither fails nor recovers, so the
+ * issue is left as it is (syncRunIssue does not call it).
  */
-export function isFailingRun(status: RunStatus, issueOn: IssueOn): boolean {
-  return status === 'failed' || (issueOn === 'degraded' && status === 'degraded')
+export function isFailingRun(
+  report: Pick<RunReport, 'status' | 'gate'>,
+  issueOn: IssueOn
+): boolean {
+  const { status, gate } = report
+  if (status === 'failed' || (issueOn === 'degraded' && status === 'degraded')) return true
+  return gate !== undefined && (gate.thresholdMisses.length > 0 || gate.regressions.length > 0)
 }
 
 /** Which repository and run the thread belongs to, and how to reach the API. */
