@@ -128,6 +128,15 @@ describe('ws-health merge', () => {
     }
   })
 
+  it('refuses a cancelled shard, saying why and what to do (exit 2)', async () => {
+    const cancelled = join(dir, 'cancelled.json')
+    await writeFile(cancelled, JSON.stringify({ schemaVersion: 1, status: 'cancelled' }))
+    const io = captureIo()
+    expect(await main(['merge', cancelled], io)).toBe(EXIT.usage)
+    expect(io.err()).toContain('cancelled.json: status: cancelled; this run was interrupted')
+    expect(io.err()).toContain('run that shard again, or merge only the reports that finished')
+  })
+
   it('a bad --shard is a config error (exit 2) naming the input', async () => {
     const io = captureIo()
     expect(await main(['run', '--url', 'ws://127.0.0.1:1/ws', '--shard', '3/2'], io)).toBe(

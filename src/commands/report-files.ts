@@ -173,6 +173,11 @@ export function parseReport(text: string, name: string): RunReport {
       `schemaVersion ${JSON.stringify(report.schemaVersion)} is not supported; this ws-health reads schemaVersion 1`
     )
   }
+  if (report.status === 'cancelled') {
+    bad(
+      'status: cancelled; this run was interrupted and judged nothing, so no merged verdict can include it: run that shard again, or merge only the reports that finished'
+    )
+  }
   if (!['passed', 'degraded', 'failed'].includes(report.status as string)) {
     bad(`status: got ${JSON.stringify(report.status)}; expected passed, degraded or failed`)
   }
