@@ -52,7 +52,7 @@ export default {
   // workers per core of the 2-core CI machine keep both cores busy (234 s with 2 workers,
   // about 100-150 s with 6). Tests assert behaviour, never wall-clock limits, so the extra
   // contention slows them without changing what they check.
-  maxWorkers: 8,
+  maxWorkers: 6,
   testSequencer: '<rootDir>/__tests__/setup/slow-first-sequencer.mjs',
   collectCoverageFrom: ['src/**/*.ts', '!src/index.ts']
 }
