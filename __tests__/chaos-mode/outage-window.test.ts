@@ -62,9 +62,11 @@ describe('chaos mode outage window', () => {
       outage: { startMs: 200, durationMs: 500 },
       flow: { overflows: 0 }
     })
-    // The suite running then really lost its connections to the outage.
+    // The suite running then really lost its connections to the outage: the ones it held
+    // dropped, or, on a machine slow enough that it was still opening them, they were refused.
     const checks = report.suites.flatMap((suite) => suite.checks)
-    expect(checks.find((check) => check.id === 'no-drops')?.status).toBe('failed')
+    const statusOf = (id: string) => checks.find((check) => check.id === id)?.status
+    expect([statusOf('no-drops'), statusOf('all-opened')]).toContain('failed')
     const outage = report.chaos?.outage as { startedAfterMs: number | null }
     expect(typeof outage.startedAfterMs).toBe('number')
     const flow = report.chaos?.flow as { peakQueuedBytes: number; pauses: number }
