@@ -8,38 +8,8 @@ import {
   suiteStatusOutputName,
   toOutputs
 } from '../../src/report/outputs.js'
+import { DESIGN_OUTPUTS } from '../fixtures/design-outputs.js'
 import { emptyRunMetrics, makeReport, makeSuiteResult } from '../fixtures/reports.js'
-
-// Every output DESIGN.md names; action.yml must declare the same set.
-const DESIGN_OUTPUTS = [
-  'status',
-  'health_score',
-  'avg_latency_ms',
-  'p50_latency_ms',
-  'p95_latency_ms',
-  'p99_latency_ms',
-  'success_rate',
-  'delivery_rate',
-  'reconnections',
-  'recovery_time_ms',
-  'connect_time_ms',
-  'messages_sent',
-  'messages_received',
-  'throughput',
-  'report_path',
-  'issue_number',
-  'predictive_alert',
-  'stress_breaking_point_connections',
-  'stress_breaking_point_msgs_per_sec',
-  'stress_max_connections',
-  'tool_lag_p99_ms',
-  'connection_lifecycle_status',
-  'self_healing_status',
-  'message_delivery_status',
-  'heartbeat_monitoring_status',
-  'concurrent_connections_status',
-  'latency_performance_status'
-]
 
 describe('toOutputs', () => {
   it('sets every DESIGN.md output, and nothing else', () => {
