@@ -4,12 +4,16 @@
  * placeholders (__WS_PORT__, ...) with the ephemeral ports of real servers.
  */
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
-import http from 'node:http'
-import net from 'node:net'
+import { createServer } from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { WebSocketServer } from 'ws'
+import {
+  NO_REPLY,
+  serveOn,
+  startSilentServer as startSilentTcpServer,
+  startWsServer as startSharedWsServer
+} from '../fixtures/ws-server.js'
 
 export const FIXTURES = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -44,6 +48,7 @@ export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true })
 }
 
+/** A discovery test's server: its port and what reached it. */
 export interface TestServer {
   port: number
   /** Upgrade requests (WebSocket servers) or requests (HTTP servers) seen, by path. */
@@ -55,20 +60,9 @@ export interface TestServer {
   close(): Promise<void>
 }
 
-function listening(server: net.Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port))
-  })
-}
-
-function closeServer(server: net.Server): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()))
-}
-
 /**
- * A real WebSocket server on 127.0.0.1 that upgrades only `paths` (404 for
- * other paths). `delayMs` holds each upgrade back, to make it finish last.
+ * A real WebSocket server on 127.0.0.1 (the shared starter) that upgrades only
+ * `paths` (404 for other paths). `delayMs` holds each upgrade back, to make it finish last.
  */
 export async function startWsServer(
   options: { paths?: string[]; delayMs?: number } = {}
@@ -76,50 +70,43 @@ export async function startWsServer(
   const seen: string[] = []
   const closeCodes: number[] = []
   const timers = new Set<NodeJS.Timeout>()
-  const server = http.createServer((_request, response) => {
-    response.writeHead(426).end()
-  })
-  const wss = new WebSocketServer({ noServer: true })
   let onFirstClose: (code: number) => void = () => undefined
   const firstClose = new Promise<number>((resolve) => (onFirstClose = resolve))
-  wss.on('connection', (socket) =>
-    socket.on('close', (code) => {
-      closeCodes.push(code)
-      onFirstClose(code)
-    })
+  const server = await startSharedWsServer(
+    () => NO_REPLY,
+    {},
+    {
+      onSocket: (socket) =>
+        socket.on('close', (code) => {
+          closeCodes.push(code)
+          onFirstClose(code)
+        }),
+      gate(request, socket, accept) {
+        // http drops its own socket listeners on upgrade; a client reset must not crash the test.
+        socket.on('error', () => undefined)
+        const route = request.url ?? '/'
+        seen.push(route)
+        if (options.paths !== undefined && !options.paths.includes(route)) {
+          socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
+          return
+        }
+        if (options.delayMs === undefined) return accept()
+        const timer = setTimeout(() => {
+          timers.delete(timer)
+          if (!socket.destroyed) accept()
+        }, options.delayMs)
+        timers.add(timer)
+      }
+    }
   )
-  server.on('upgrade', (request, socket, head) => {
-    // http drops its own socket listeners on upgrade; a client reset must not crash the test.
-    socket.on('error', () => undefined)
-    const route = request.url ?? '/'
-    seen.push(route)
-    if (options.paths !== undefined && !options.paths.includes(route)) {
-      socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
-      return
-    }
-    const accept = (): void =>
-      wss.handleUpgrade(request, socket, head, (client) => wss.emit('connection', client, request))
-    if (options.delayMs === undefined) accept()
-    else {
-      const timer = setTimeout(() => {
-        timers.delete(timer)
-        if (!socket.destroyed) accept()
-      }, options.delayMs)
-      timers.add(timer)
-    }
-  })
-  const port = await listening(server)
   return {
-    port,
+    port: server.port,
     seen,
     closeCodes,
     firstClose,
     close: async () => {
       for (const timer of timers) clearTimeout(timer)
-      for (const client of wss.clients) client.terminate()
-      wss.close()
-      server.closeAllConnections()
-      await closeServer(server)
+      await server.close()
     }
   }
 }
@@ -127,40 +114,19 @@ export async function startWsServer(
 /** A plain HTTP server that answers every request (upgrades included) with `status`. */
 export async function startHttpServer(status: number): Promise<TestServer> {
   const seen: string[] = []
-  const server = http.createServer((request, response) => {
-    seen.push(request.url ?? '/')
-    response.writeHead(status, { 'content-type': 'text/plain' }).end('not a websocket')
-  })
-  const port = await listening(server)
-  return {
-    port,
-    seen,
-    closeCodes: [],
-    close: async () => {
-      server.closeAllConnections()
-      await closeServer(server)
-    }
-  }
+  const server = await serveOn(
+    createServer((request, response) => {
+      seen.push(request.url ?? '/')
+      response.writeHead(status, { 'content-type': 'text/plain' }).end('not a websocket')
+    })
+  )
+  return { port: server.port, seen, closeCodes: [], close: server.close }
 }
 
 /** A TCP server that accepts connections and never answers (a hung service). */
 export async function startSilentServer(): Promise<TestServer> {
-  const sockets = new Set<net.Socket>()
-  const server = net.createServer((socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-    socket.on('error', () => undefined)
-  })
-  const port = await listening(server)
-  return {
-    port,
-    seen: [],
-    closeCodes: [],
-    close: async () => {
-      for (const socket of sockets) socket.destroy()
-      await closeServer(server)
-    }
-  }
+  const server = await startSilentTcpServer()
+  return { port: server.port, seen: [], closeCodes: [], close: server.close }
 }
 
 export { closedPort } from '../fixtures/ws-server.js'
