@@ -106,6 +106,22 @@ describe('stress section', () => {
     expect(markdown).toContain('red: p95 limit 500 ms')
   })
 
+  it('draws what each step offered beside what it achieved, when every step says', () => {
+    const offered = (connections: number, rate: number): StressStep => ({
+      ...step(connections, 10),
+      offeredMsgsPerSec: rate
+    })
+    // The second step offered 40 msgs/s and got 40: the lines meet; the third fell behind.
+    const steps = [offered(2, 20), offered(4, 40), { ...offered(8, 80), msgsPerSec: 50 }]
+    const markdown = stressSummarySection(makeReport({ stress: stressBlock({ steps }) })).join('\n')
+    expect(markdown).toContain('line [20, 40, 50]')
+    expect(markdown).toContain('line [20, 40, 80]')
+    expect(markdown).toContain('green: messages per second offered at each step')
+    // Without the offered rate of every step (closed loop), only the achieved line.
+    const closed = stressSummarySection(makeReport({ stress: stressBlock() })).join('\n')
+    expect(closed).not.toContain('offered at each step')
+  })
+
   it('draws no chart from a single step and says when no step completed', () => {
     const one = stressSummarySection(makeReport({ stress: stressBlock({ steps: [step(2, 10)] }) }))
     expect(one.join('\n')).not.toContain('xychart-beta')

@@ -176,20 +176,25 @@ export function stressConsoleLines(report: RunReport): string[] {
 }
 
 /**
- * A mermaid xychart of one figure per step against connections, with its
- * limit when the limit fits the data's range (a limit far above is stated
- * under the chart instead); empty below two points.
+ * A mermaid xychart of one figure per step against connections, with what
+ * the step offered (`offered`, one value per point) and its limit when the
+ * limit fits the data's range (a limit far above is stated under the chart
+ * instead); empty below two points.
  */
 function stepChart(
   title: string,
   figure: string,
   yLabel: string,
   points: [number, number][],
-  limit?: { value: number; text: string }
+  limit?: { value: number; text: string },
+  offered?: { name: string; values: number[] }
 ): string[] {
   if (points.length < 2) return []
   const values = points.map(([, y]) => y)
   const series: ChartSeries[] = [{ name: figure, color: CHART_COLORS.data, values }]
+  if (offered !== undefined) {
+    series.push({ name: offered.name, color: CHART_COLORS.second, values: offered.values })
+  }
   const notes: string[] = []
   if (limit !== undefined) {
     if (isFarAbove(limit.value, values)) {
@@ -275,10 +280,19 @@ export function stressSummarySection(report: RunReport): string[] {
       'Stress: throughput (msgs/s) by connections',
       'messages per second at each step',
       'msgs/s',
-      stress.steps.map((step): [number, number] => [step.connections, step.msgsPerSec])
+      stress.steps.map((step): [number, number] => [step.connections, step.msgsPerSec]),
+      undefined,
+      offeredSeries(stress.steps)
     )
   )
   return lines
+}
+
+/** What the open-loop schedule offered at each step, when every step says (a service that keeps up draws the same line). */
+function offeredSeries(steps: StressStep[]): { name: string; values: number[] } | undefined {
+  const offered = steps.map((step) => step.offeredMsgsPerSec)
+  if (offered.some((value) => value === undefined)) return undefined
+  return { name: 'messages per second offered at each step', values: offered as number[] }
 }
 
 /** "Stress: breaking point at ... (below connection_count 10)" when stress degraded the run; else undefined. */
