@@ -12,6 +12,7 @@ import { systemClock } from '../../src/metrics/clock.js'
 import { summarize } from '../../src/metrics/recorder.js'
 import { startReferenceServer } from '../../src/server/reference-server.js'
 import { makeConfig } from '../fixtures/builders.js'
+import { startDroppingServer } from '../fixtures/faulty-servers.js'
 import { wireClient } from '../suites/harness.js'
 
 const closers: Array<() => Promise<void>> = []
@@ -85,5 +86,38 @@ describe('runOpenLoop over a real socket', () => {
     expect(latency.max).toBeGreaterThanOrEqual(lateness.max ?? Infinity)
     const rtt = summarize(result.rttsMs)
     expect(rtt.max).toBeLessThan(latency.max ?? 0)
+  })
+
+  it('gives every sent probe exactly one outcome, each reply its own scheduled time', async () => {
+    // Every 4th probe is dropped: it times out, the other three are answered.
+    const server = await startDroppingServer(4)
+    closers.push(() => server.close())
+    const config = makeConfig({ url: server.url })
+    const connection: Connection = await wireClient(server.url, config).connect({ label: 'ol_2' })
+    closers.push(() => closeQuietly(connection))
+    const result = await runOpenLoop({
+      connections: [connection],
+      ratePerSec: 400,
+      maxInFlight: 1_000,
+      timeoutMs: 250,
+      stopAtMs: systemClock.nowMs() + 200,
+      signal: new AbortController().signal,
+      clock: systemClock
+    })
+    expect(result.sent).toBe(result.scheduled)
+    expect(result.timeouts).toBe(Math.floor(result.sent / 4))
+    expect(result.replies + result.timeouts).toBe(result.sent)
+    expect(result.failures + result.corrupted + result.abandoned).toBe(0)
+    expect(result.latenciesMs).toHaveLength(result.replies)
+    expect(result.intendedAtMs).toHaveLength(result.replies)
+    for (let i = 0; i < result.replies; i++) {
+      // A reply is charged from its own probe's slot on the schedule (never a dropped probe's) ...
+      const slot = Math.round((result.intendedAtMs[i] - result.startMs) / 2.5)
+      expect(result.intendedAtMs[i]).toBe(result.startMs + slot * 2.5)
+      expect(slot % 4).not.toBe(3)
+      // ... with its send's lateness on top of its round trip.
+      expect(result.latenciesMs[i]).toBeGreaterThanOrEqual(result.rttsMs[i])
+    }
+    expect(new Set(result.intendedAtMs).size).toBe(result.replies)
   })
 })
