@@ -15,6 +15,7 @@ import { createRunRecorder } from '../../src/metrics/run-recorder.js'
 import { startReferenceServer } from '../../src/server/reference-server.js'
 import { startDroppingServer, startMuteServer } from '../fixtures/faulty-servers.js'
 import { startCorruptingServer } from '../fixtures/integrity-servers.js'
+import { startWsServer } from '../fixtures/ws-server.js'
 import { DEFAULT_TIMEOUTS } from '../fixtures/schema-defaults.js'
 
 interface Outcome {
@@ -128,5 +129,36 @@ describe('Connection.probeTo', () => {
     connection.probeTo({}, sink, 6)
     expect(sink.outcomes).toEqual([{ token: 6, answered: false, code: 'WSH_ERR_CONNECTION_LOST' }])
     expect(connection.stats.messagesSent).toBe(0)
+  })
+
+  it('holds a burst of probes until releaseWrites, then sends them all', async () => {
+    // An echo server that counts the messages of each connection, in connection order.
+    const received: number[] = []
+    const server = await startWsServer(() => {
+      const index = received.push(0) - 1
+      return (socket, data, isBinary) => {
+        received[index]++
+        socket.send(data, { binary: isBinary })
+      }
+    })
+    const held = await connectTo(server)
+    const other = await connectTo(server)
+    const sink = recordingSink()
+    held.holdWrites()
+    held.holdWrites()
+    for (const token of [1, 2, 3]) held.probeTo({}, sink, token)
+    held.releaseWrites()
+    // A round trip through the same server after the probes: had they been written, it read them first.
+    await other.probe()
+    expect(received).toEqual([0, 1])
+    expect(sink.outcomes).toHaveLength(0)
+    held.releaseWrites()
+    await sink.settled(3)
+    expect(received).toEqual([3, 1])
+    expect(sink.outcomes.map((o) => [o.token, o.answered])).toEqual([
+      [1, true],
+      [2, true],
+      [3, true]
+    ])
   })
 })

@@ -86,6 +86,12 @@ describe('runOpenLoop over a real socket', () => {
     expect(latency.max).toBeGreaterThanOrEqual(lateness.max ?? Infinity)
     const rtt = summarize(result.rttsMs)
     expect(rtt.max).toBeLessThan(latency.max ?? 0)
+    // They left together, in one write after the stall: each counts as sent at that same
+    // moment, so their lateness falls by exactly one interval (2 ms) from one to the next.
+    const first = result.sendLatenessMs.findIndex((ms) => ms >= stallMs / 2)
+    for (let i = first; i < first + 39; i++) {
+      expect(result.sendLatenessMs[i] - result.sendLatenessMs[i + 1]).toBeCloseTo(2, 6)
+    }
   })
 
   it('gives every sent probe exactly one outcome, each reply its own scheduled time', async () => {

@@ -208,6 +208,14 @@ class InstrumentedConnection implements Connection, SocketOwner, ProbesOwner, Pi
     probes.startTo(id, sent, timeoutMs, sink, token)
   }
 
+  holdWrites(): void {
+    this.tcp?.cork()
+  }
+
+  releaseWrites(): void {
+    this.tcp?.uncork()
+  }
+
   ping(timeoutMs?: number): Promise<number> {
     if (this.readyState !== 'OPEN') return Promise.reject(this.notOpen('ping'))
     const limit = positive('timeoutMs', timeoutMs, this.pongTimeoutMs)

@@ -175,6 +175,16 @@ export interface Connection {
    * deadline, the close, or this call itself when the probe cannot be sent).
    */
   probeTo(options: ProbeOptions, sink: ProbeSink, token: number): void
+  /**
+   * Holds the frames sent from now on in the process until releaseWrites(),
+   * which hands them to the kernel in one system call: a burst of probes
+   * that fell due together then leaves at once instead of one write (tens
+   * of microseconds on loopback) after another. Calls nest, and every hold
+   * needs its release: hold and release around one synchronous burst.
+   */
+  holdWrites(): void
+  /** Ends one holdWrites(); the last release writes what was held. */
+  releaseWrites(): void
   /** Sends an RFC 6455 ping and resolves with the pong's RTT in ms (rejects WSH_ERR_PONG_TIMEOUT). */
   ping(timeoutMs?: number): Promise<number>
   /** Sends raw data with no expectations (counted as sent). */
