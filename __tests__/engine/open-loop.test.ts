@@ -5,10 +5,10 @@
  * latency of every probe it held up (issue 16 section 1).
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
-import type { Connection } from '../../src/client/types.js'
+import type { Connection, ProbeSink } from '../../src/client/types.js'
 import { createProbeSchedule, runOpenLoop } from '../../src/engine/open-loop.js'
 import { closeQuietly } from '../../src/engine/probes.js'
-import { systemClock } from '../../src/metrics/clock.js'
+import { systemClock, type Clock } from '../../src/metrics/clock.js'
 import { summarize } from '../../src/metrics/recorder.js'
 import { startReferenceServer } from '../../src/server/reference-server.js'
 import { makeConfig } from '../fixtures/builders.js'
@@ -125,5 +125,57 @@ describe('runOpenLoop over a real socket', () => {
       expect(result.latenciesMs[i]).toBeGreaterThanOrEqual(result.rttsMs[i])
     }
     expect(new Set(result.intendedAtMs).size).toBe(result.replies)
+  })
+})
+
+describe('runOpenLoop between replies', () => {
+  it('sends what falls due while one read of many replies is handled, between two of them', async () => {
+    // Time moves only when the loop reads the clock (1 us a reading) or a reply is handled.
+    let nowMs = 0
+    const clock: Clock = {
+      now: () => BigInt(Math.round(nowMs * 1e6)),
+      nowMs: () => (nowMs += 0.001),
+      sleep: (ms) => {
+        nowMs += ms
+        return Promise.resolve()
+      }
+    }
+    const events: string[] = []
+    let pending: Array<{ sink: ProbeSink; token: number }> = []
+    // One read that holds ten replies, each taking 0.5 ms to handle.
+    const deliver = (): void => {
+      const read = pending
+      pending = []
+      for (const { sink, token } of read) {
+        nowMs += 0.5
+        events.push(`reply ${token}`)
+        sink.probeAnswered(token, 0.5, 64, true)
+      }
+    }
+    const connection = {
+      label: 'batched',
+      readyState: 'OPEN',
+      holdWrites: () => undefined,
+      releaseWrites: () => undefined,
+      probeTo(_options: unknown, sink: ProbeSink, token: number) {
+        events.push(`send ${token}`)
+        if (pending.push({ sink, token }) === 10) setImmediate(deliver)
+      }
+    } as unknown as Connection
+    const result = await runOpenLoop({
+      connections: [connection],
+      ratePerSec: 1_000,
+      maxInFlight: 1_000,
+      maxProbes: 30,
+      timeoutMs: 5_000,
+      stopAtMs: 1_000,
+      signal: new AbortController().signal,
+      clock
+    })
+    expect(result).toMatchObject({ scheduled: 30, sent: 30, replies: 30 })
+    // Probe 10 fell due while the first read was handled: it left before that read's last reply.
+    expect(events.indexOf('send 10')).toBeLessThan(events.indexOf('reply 9'))
+    expect(events.indexOf('send 10')).toBeGreaterThan(events.indexOf('reply 0'))
+    expect(Math.max(...result.sendLatenessMs)).toBeLessThan(0.6)
   })
 })

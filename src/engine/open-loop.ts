@@ -226,6 +226,8 @@ class OpenLoopRun implements ProbeSink {
   private lane = 0
   private lastSendMs = Number.NaN
   private progressAt = 0
+  /** True until the schedule is over: replies handled meanwhile may send what fell due. */
+  private scheduling = true
   /** True while sendBurst() holds the writes: its probes are stamped sent after the write. */
   private bursting = false
   /** Resolves the current spin (see spin()). */
@@ -252,6 +254,14 @@ class OpenLoopRun implements ProbeSink {
 
   /** Sends every probe as it falls due until the schedule ends, the signal aborts or no connection is open. */
   async sendOnSchedule(): Promise<void> {
+    try {
+      await this.sendUntilOver()
+    } finally {
+      this.scheduling = false
+    }
+  }
+
+  private async sendUntilOver(): Promise<void> {
     const { clock, signal } = this.options
     while (!signal.aborted) {
       this.takeDue()
@@ -270,14 +280,20 @@ class OpenLoopRun implements ProbeSink {
     const tally = this.tally
     if (tally.aborted) return
     // From when the probe was due to its reply, whenever it actually left.
+    const nowMs = this.options.clock.nowMs()
     const dueMs = this.dueBySend.at(token) ?? Number.NaN
-    this.latencies.add(this.options.clock.nowMs() - dueMs)
+    this.latencies.add(nowMs - dueMs)
     this.rtts.add(rttMs)
     this.intended.add(dueMs)
     tally.replies++
     tally.bytes += bytes
     if (!matchedById) tally.fifoReplies++
     this.settled()
+    // One read can hold hundreds of replies, handled back to back: a send
+    // that falls due meanwhile goes out between two of them, not after the last.
+    if (this.scheduling && nowMs >= this.schedule.nextDueMs() && !this.options.signal.aborted) {
+      this.takeDue()
+    }
   }
 
   probeFailed(_token: number, error: unknown): void {
