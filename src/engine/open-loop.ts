@@ -27,8 +27,6 @@ import { MAX_PROBES } from './probes.js'
  * would be charged to every probe as latency.
  */
 export const SPIN_WINDOW_MS = 1.5
-/** Sample buffers start this large and double as needed. */
-const INITIAL_SAMPLES = 4096
 
 /** A fixed schedule of sends; pure, so the pool and the runner share it. */
 export interface ProbeSchedule {
@@ -238,18 +236,21 @@ class OpenLoopRun implements ProbeSink {
   constructor(private readonly options: OpenLoopOptions) {
     this.maxProbes = Math.min(options.maxProbes ?? MAX_PROBES, MAX_PROBES)
     this.probeOptions = { kind: options.kind, bytes: options.bytes, timeoutMs: options.timeoutMs }
-    const initialCapacity = Math.max(1, Math.min(INITIAL_SAMPLES, this.maxProbes))
-    this.latencies = createSampleRecorder({ initialCapacity })
-    this.rtts = createSampleRecorder({ initialCapacity })
-    this.intended = createSampleRecorder({ initialCapacity })
-    this.lateness = createSampleRecorder({ initialCapacity })
-    this.dueBySend = createSampleRecorder({ initialCapacity })
     this.startMs = options.clock.nowMs()
     this.schedule = createProbeSchedule(options.ratePerSec, this.startMs)
     this.stopAtMs = Math.min(
       options.stopAtMs,
       this.startMs + this.maxProbes * this.schedule.intervalMs
     )
+    // Room for every probe the schedule can hold: a buffer that doubles mid-run copies
+    // all five at once, a pause charged to the probes due meanwhile.
+    const scheduled = Math.ceil((this.stopAtMs - this.startMs) / this.schedule.intervalMs) + 1
+    const initialCapacity = Math.max(1, Math.min(scheduled, this.maxProbes))
+    this.latencies = createSampleRecorder({ initialCapacity })
+    this.rtts = createSampleRecorder({ initialCapacity })
+    this.intended = createSampleRecorder({ initialCapacity })
+    this.lateness = createSampleRecorder({ initialCapacity })
+    this.dueBySend = createSampleRecorder({ initialCapacity })
   }
 
   /** Sends every probe as it falls due until the schedule ends, the signal aborts or no connection is open. */
