@@ -5,13 +5,14 @@
  * latency of every probe it held up (issue 16 section 1).
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
-import type { Connection } from '../../src/client/types.js'
+import type { Connection, ProbeSink } from '../../src/client/types.js'
 import { createProbeSchedule, runOpenLoop } from '../../src/engine/open-loop.js'
 import { closeQuietly } from '../../src/engine/probes.js'
-import { systemClock } from '../../src/metrics/clock.js'
+import { systemClock, type Clock } from '../../src/metrics/clock.js'
 import { summarize } from '../../src/metrics/recorder.js'
 import { startReferenceServer } from '../../src/server/reference-server.js'
 import { makeConfig } from '../fixtures/builders.js'
+import { startDroppingServer } from '../fixtures/faulty-servers.js'
 import { wireClient } from '../suites/harness.js'
 
 const closers: Array<() => Promise<void>> = []
@@ -85,5 +86,96 @@ describe('runOpenLoop over a real socket', () => {
     expect(latency.max).toBeGreaterThanOrEqual(lateness.max ?? Infinity)
     const rtt = summarize(result.rttsMs)
     expect(rtt.max).toBeLessThan(latency.max ?? 0)
+    // They left together, in one write after the stall: each counts as sent at that same
+    // moment, so their lateness falls by exactly one interval (2 ms) from one to the next.
+    const first = result.sendLatenessMs.findIndex((ms) => ms >= stallMs / 2)
+    for (let i = first; i < first + 39; i++) {
+      expect(result.sendLatenessMs[i] - result.sendLatenessMs[i + 1]).toBeCloseTo(2, 6)
+    }
+  })
+
+  it('gives every sent probe exactly one outcome, each reply its own scheduled time', async () => {
+    // Every 4th probe is dropped: it times out, the other three are answered.
+    const server = await startDroppingServer(4)
+    closers.push(() => server.close())
+    const config = makeConfig({ url: server.url })
+    const connection: Connection = await wireClient(server.url, config).connect({ label: 'ol_2' })
+    closers.push(() => closeQuietly(connection))
+    const result = await runOpenLoop({
+      connections: [connection],
+      ratePerSec: 400,
+      maxInFlight: 1_000,
+      timeoutMs: 250,
+      stopAtMs: systemClock.nowMs() + 200,
+      signal: new AbortController().signal,
+      clock: systemClock
+    })
+    expect(result.sent).toBe(result.scheduled)
+    expect(result.timeouts).toBe(Math.floor(result.sent / 4))
+    expect(result.replies + result.timeouts).toBe(result.sent)
+    expect(result.failures + result.corrupted + result.abandoned).toBe(0)
+    expect(result.latenciesMs).toHaveLength(result.replies)
+    expect(result.intendedAtMs).toHaveLength(result.replies)
+    for (let i = 0; i < result.replies; i++) {
+      // A reply is charged from its own probe's slot on the schedule (never a dropped probe's) ...
+      const slot = Math.round((result.intendedAtMs[i] - result.startMs) / 2.5)
+      expect(result.intendedAtMs[i]).toBe(result.startMs + slot * 2.5)
+      expect(slot % 4).not.toBe(3)
+      // ... with its send's lateness on top of its round trip.
+      expect(result.latenciesMs[i]).toBeGreaterThanOrEqual(result.rttsMs[i])
+    }
+    expect(new Set(result.intendedAtMs).size).toBe(result.replies)
+  })
+})
+
+describe('runOpenLoop between replies', () => {
+  it('sends what falls due while one read of many replies is handled, between two of them', async () => {
+    // Time moves only when the loop reads the clock (1 us a reading) or a reply is handled.
+    let nowMs = 0
+    const clock: Clock = {
+      now: () => BigInt(Math.round(nowMs * 1e6)),
+      nowMs: () => (nowMs += 0.001),
+      sleep: (ms) => {
+        nowMs += ms
+        return Promise.resolve()
+      }
+    }
+    const events: string[] = []
+    let pending: Array<{ sink: ProbeSink; token: number }> = []
+    // One read that holds ten replies, each taking 0.5 ms to handle.
+    const deliver = (): void => {
+      const read = pending
+      pending = []
+      for (const { sink, token } of read) {
+        nowMs += 0.5
+        events.push(`reply ${token}`)
+        sink.probeAnswered(token, 0.5, 64, true)
+      }
+    }
+    const connection = {
+      label: 'batched',
+      readyState: 'OPEN',
+      holdWrites: () => undefined,
+      releaseWrites: () => undefined,
+      probeTo(_options: unknown, sink: ProbeSink, token: number) {
+        events.push(`send ${token}`)
+        if (pending.push({ sink, token }) === 10) setImmediate(deliver)
+      }
+    } as unknown as Connection
+    const result = await runOpenLoop({
+      connections: [connection],
+      ratePerSec: 1_000,
+      maxInFlight: 1_000,
+      maxProbes: 30,
+      timeoutMs: 5_000,
+      stopAtMs: 1_000,
+      signal: new AbortController().signal,
+      clock
+    })
+    expect(result).toMatchObject({ scheduled: 30, sent: 30, replies: 30 })
+    // Probe 10 fell due while the first read was handled: it left before that read's last reply.
+    expect(events.indexOf('send 10')).toBeLessThan(events.indexOf('reply 9'))
+    expect(events.indexOf('send 10')).toBeGreaterThan(events.indexOf('reply 0'))
+    expect(Math.max(...result.sendLatenessMs)).toBeLessThan(0.6)
   })
 })

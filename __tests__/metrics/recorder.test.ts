@@ -12,6 +12,15 @@ describe('sample recorder', () => {
     expect(values[999]).toBe(999)
   })
 
+  it('reads one sample by index, across growth, and nothing past the last', () => {
+    const recorder = createSampleRecorder({ initialCapacity: 2 })
+    for (let i = 0; i < 5; i++) recorder.add(i * 1.5)
+    expect([0, 1, 2, 3, 4].map((i) => recorder.at(i))).toEqual([0, 1.5, 3, 4.5, 6])
+    // The buffer holds 8 slots by now: the unused ones are not samples.
+    expect(recorder.at(5)).toBeUndefined()
+    expect(recorder.at(-1)).toBeUndefined()
+  })
+
   it('summarises known data with simple-statistics quantiles', () => {
     const r = createSampleRecorder()
     // 1..100 shuffled: sorting must happen inside summary().

@@ -59,6 +59,7 @@ import type {
   ConnectionStats,
   HandshakeInfo,
   ProbeOptions,
+  ProbeSink,
   ReadyState,
   RoundTrip,
   StateChange
@@ -186,23 +187,33 @@ class InstrumentedConnection implements Connection, SocketOwner, ProbesOwner, Pi
   }
 
   probe(options: ProbeOptions = NO_PROBE_OPTIONS): Promise<RoundTrip> {
-    const kind = options.kind ?? 'text'
-    const carry = this.protocol.canCarry(kind)
-    if (carry !== true) return Promise.reject(new HealthError('WSH_ERR_PROTOCOL', carry))
-    if (this.readyState !== 'OPEN') return Promise.reject(this.notOpen('probe'))
-    const timeoutMs = positive('timeoutMs', options.timeoutMs, this.messageTimeoutMs)
-    const probes = (this.probes ??= createPendingProbes(
-      { clock: this.clock, protocol: this.protocol, nonce: this.nonce },
-      this
-    ))
+    const refusal = this.probeRefusal(options)
+    if (refusal !== undefined) return Promise.reject(refusal)
+    const timeoutMs = this.probeTimeoutMs(options)
+    const probes = this.probeSet()
     const id = probes.nextId()
-    let sent: EncodedProbe
-    try {
-      sent = this.protocol.encode(id, kind, options.bytes, this.nonce)
-    } catch (error) {
-      return Promise.reject(error)
-    }
+    const sent = this.encodeProbe(id, options)
+    if (sent instanceof Error) return Promise.reject(sent)
     return probes.start(id, sent, timeoutMs)
+  }
+
+  probeTo(options: ProbeOptions, sink: ProbeSink, token: number): void {
+    const refusal = this.probeRefusal(options)
+    if (refusal !== undefined) return sink.probeFailed(token, refusal)
+    const timeoutMs = this.probeTimeoutMs(options)
+    const probes = this.probeSet()
+    const id = probes.nextId()
+    const sent = this.encodeProbe(id, options)
+    if (sent instanceof Error) return sink.probeFailed(token, sent)
+    probes.startTo(id, sent, timeoutMs, sink, token)
+  }
+
+  holdWrites(): void {
+    this.tcp?.cork()
+  }
+
+  releaseWrites(): void {
+    this.tcp?.uncork()
   }
 
   ping(timeoutMs?: number): Promise<number> {
@@ -419,6 +430,35 @@ class InstrumentedConnection implements Connection, SocketOwner, ProbesOwner, Pi
   }
 
   // ------------------------------------------------------------ internals
+
+  private probeSet(): PendingProbes {
+    return (this.probes ??= createPendingProbes(
+      { clock: this.clock, protocol: this.protocol, nonce: this.nonce },
+      this
+    ))
+  }
+
+  /** Why a probe of these options cannot be sent now (protocol, state), or undefined. */
+  private probeRefusal(options: ProbeOptions): HealthError | undefined {
+    const carry = this.protocol.canCarry(options.kind ?? 'text')
+    if (carry !== true) return new HealthError('WSH_ERR_PROTOCOL', carry)
+    if (this.readyState !== 'OPEN') return this.notOpen('probe')
+    return undefined
+  }
+
+  /** Probe `id` in the protocol's wire format, or the error encoding it raised. */
+  private encodeProbe(id: number, options: ProbeOptions): EncodedProbe | Error {
+    try {
+      return this.protocol.encode(id, options.kind ?? 'text', options.bytes, this.nonce)
+    } catch (error) {
+      return error as Error
+    }
+  }
+
+  /** Throws a RangeError for a timeout that is not > 0, as for the connection's own limits. */
+  private probeTimeoutMs(options: ProbeOptions): number {
+    return positive('timeoutMs', options.timeoutMs, this.messageTimeoutMs)
+  }
 
   /**
    * Fails the connection for a reason of the client's own and drops it at

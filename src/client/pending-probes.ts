@@ -3,7 +3,8 @@
  * id in send order, the matching of a received message to the probe it
  * answers (RTT from the injected clock, integrity from the protocol), and
  * the deadlines after which an unanswered probe times out. settle() runs
- * once per message, so it allocates nothing but the RoundTrip it resolves.
+ * once per message, so it allocates nothing but the RoundTrip it resolves
+ * (and nothing at all for a probe whose outcome goes to a ProbeSink).
  *
  * Every message is sorted once: a reply (intact, or corrupted: the probe
  * then rejects, it was not answered), a second copy of an answered reply
@@ -13,7 +14,7 @@
 import { randomInt } from 'node:crypto'
 import type { Clock } from '../metrics/clock.js'
 import { FOREIGN, MATCH_FIFO, NO_MATCH, type EncodedProbe, type ProbeProtocol } from './protocol.js'
-import type { RoundTrip } from './types.js'
+import type { ProbeSink, RoundTrip } from './types.js'
 
 /** What settle() made of a message. */
 export const SETTLED = {
@@ -34,8 +35,10 @@ interface PendingProbe {
   timeoutMs: number
   /** Clock ms after which the probe times out. */
   deadlineMs: number
-  resolve(trip: RoundTrip): void
-  reject(error: Error): void
+  /** Where the outcome goes: a caller's sink (probeTo), or the settlers of probe()'s promise. */
+  sink: ProbeSink
+  /** The caller's token for `sink` (the probe id for a promise). */
+  token: number
 }
 
 /**
@@ -76,6 +79,12 @@ export interface PendingProbes {
    * timeout, or rejectAll().
    */
   start(id: number, sent: EncodedProbe, timeoutMs: number): Promise<RoundTrip>
+  /**
+   * start() without a promise: the outcome goes to `sink` with `token`,
+   * synchronously from settle(), the deadline sweep, rejectAll(), or this
+   * call when the send throws.
+   */
+  startTo(id: number, sent: EncodedProbe, timeoutMs: number, sink: ProbeSink, token: number): void
   /** This connection's nonce, carried by its probes (ProbeProtocol.encode). */
   readonly nonce: number
   /**
@@ -117,14 +126,28 @@ export function settleUnprobed(
   return protocol.match(data, isBinary, nonce) === FOREIGN ? SETTLED.crossTalk : SETTLED.unsolicited
 }
 
+/** The sink of a probe() promise: the reply becomes its RoundTrip (the token is the probe id). */
+class PromiseSettlers implements ProbeSink {
+  resolve: (trip: RoundTrip) => void = settleNothing
+  reject: (error: unknown) => void = settleNothing
+
+  probeAnswered(id: number, rttMs: number, bytes: number, matchedById: boolean): void {
+    this.resolve({ id, rttMs, intact: true, bytes, matchedById })
+  }
+
+  probeFailed(_id: number, error: unknown): void {
+    this.reject(error)
+  }
+}
+
 /**
- * Parks a new promise's resolve and reject in the record being registered:
+ * Parks a new promise's resolve and reject in the settlers being created:
  * one shared executor instead of a closure (and its context) per probe.
  * The executor runs synchronously inside `new Promise`, so the slot never
- * holds a record past that call.
+ * holds settlers past that call.
  */
-let registering: PendingProbe | undefined
-function parkSettlers(resolve: (trip: RoundTrip) => void, reject: (error: Error) => void): void {
+let registering: PromiseSettlers | undefined
+function parkSettlers(resolve: (trip: RoundTrip) => void, reject: (error: unknown) => void): void {
   registering!.resolve = resolve
   registering!.reject = reject
 }
@@ -167,30 +190,28 @@ class Probes implements PendingProbes {
   }
 
   start(id: number, sent: EncodedProbe, timeoutMs: number): Promise<RoundTrip> {
-    const startMs = this.clock.nowMs()
-    const deadlineMs = startMs + timeoutMs
-    const probe: PendingProbe = {
-      startMs,
-      sent,
-      timeoutMs,
-      deadlineMs,
-      resolve: settleNothing,
-      reject: settleNothing
-    }
-    registering = probe
+    const settlers = new PromiseSettlers()
+    registering = settlers
     const trip = new Promise<RoundTrip>(parkSettlers)
     registering = undefined
-    this.pending.set(id, probe)
+    this.startTo(id, sent, timeoutMs, settlers, id)
+    return trip
+  }
+
+  startTo(id: number, sent: EncodedProbe, timeoutMs: number, sink: ProbeSink, token: number): void {
+    const startMs = this.clock.nowMs()
+    const deadlineMs = startMs + timeoutMs
+    this.pending.set(id, { startMs, sent, timeoutMs, deadlineMs, sink, token })
     // One timer per connection, armed for the earliest deadline: a timer
     // per probe cost a Timeout object and a timer-list insert and remove per message.
     if (deadlineMs < this.probeTimerAtMs) this.armProbeTimer(deadlineMs, startMs)
     try {
       this.owner.sendProbe(sent)
     } catch (error) {
-      // As when the send ran inside the executor: the probe rejects (and stays pending until its deadline).
-      probe.reject(error as Error)
+      // The probe fails now; it stays pending until its deadline, which then finds it settled.
+      this.pending.delete(id)
+      sink.probeFailed(token, error)
     }
-    return trip
   }
 
   settle(data: Buffer, isBinary: boolean): Settled {
@@ -204,16 +225,10 @@ class Probes implements PendingProbes {
     const intact = protocol.intact(data, isBinary, probe.sent)
     this.owner.probeAnswered(rttMs, intact, data.length)
     if (!intact) {
-      probe.reject(this.owner.probeCorrupted(this.matchedId, data.length))
+      probe.sink.probeFailed(probe.token, this.owner.probeCorrupted(this.matchedId, data.length))
       return SETTLED.answered
     }
-    probe.resolve({
-      id: this.matchedId,
-      rttMs,
-      intact,
-      bytes: probe.sent.data.length,
-      matchedById: this.matchedById
-    })
+    probe.sink.probeAnswered(probe.token, rttMs, probe.sent.data.length, this.matchedById)
     return SETTLED.answered
   }
 
@@ -251,7 +266,7 @@ class Probes implements PendingProbes {
     this.probeTimerAtMs = Number.POSITIVE_INFINITY
     for (const [id, probe] of this.pending) {
       this.pending.delete(id)
-      probe.reject(error(id))
+      probe.sink.probeFailed(probe.token, error(id))
     }
   }
 
@@ -275,7 +290,7 @@ class Probes implements PendingProbes {
     if (probe === undefined) return
     this.pending.delete(id)
     ;(this.expired ??= new Set()).add(id)
-    probe.reject(this.owner.probeTimedOut(id, probe.timeoutMs))
+    probe.sink.probeFailed(probe.token, this.owner.probeTimedOut(id, probe.timeoutMs))
   }
 
   private armProbeTimer(atMs: number, nowMs: number): void {

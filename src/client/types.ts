@@ -65,6 +65,21 @@ export interface RoundTrip {
   matchedById?: boolean
 }
 
+/**
+ * Where Connection.probeTo() reports each probe, with the caller's token.
+ * Called synchronously inside the connection's own event handlers: it must
+ * not throw.
+ */
+export interface ProbeSink {
+  /**
+   * The probe's reply arrived intact: the same figures as RoundTrip (id is
+   * the token's probe; intact is always true).
+   */
+  probeAnswered(token: number, rttMs: number, bytes: number, matchedById: boolean): void
+  /** The probe failed with a HealthError, as probe() would reject (corrupted, timed out, lost, not sent). */
+  probeFailed(token: number, error: unknown): void
+}
+
 export interface ConnectionStats {
   messagesSent: number
   messagesReceived: number
@@ -151,6 +166,25 @@ export interface Connection {
    * protocol cannot carry `kind` (check `canCarry` first).
    */
   probe(options?: ProbeOptions): Promise<RoundTrip>
+  /**
+   * probe() for a caller that sends thousands of probes a second (the
+   * open-loop scheduler): the outcome goes to `sink` with the caller's
+   * `token` instead of through a promise, so a probe costs no promise, no
+   * reaction closure and no RoundTrip object. Exactly one sink call per
+   * probe, synchronously from whatever settles it (the reply, its
+   * deadline, the close, or this call itself when the probe cannot be sent).
+   */
+  probeTo(options: ProbeOptions, sink: ProbeSink, token: number): void
+  /**
+   * Holds the frames sent from now on in the process until releaseWrites(),
+   * which hands them to the kernel in one system call: a burst of probes
+   * that fell due together then leaves at once instead of one write (tens
+   * of microseconds on loopback) after another. Calls nest, and every hold
+   * needs its release: hold and release around one synchronous burst.
+   */
+  holdWrites(): void
+  /** Ends one holdWrites(); the last release writes what was held. */
+  releaseWrites(): void
   /** Sends an RFC 6455 ping and resolves with the pong's RTT in ms (rejects WSH_ERR_PONG_TIMEOUT). */
   ping(timeoutMs?: number): Promise<number>
   /** Sends raw data with no expectations (counted as sent). */

@@ -16,6 +16,8 @@ export interface SampleRecorder {
   add(ms: number): void
   /** The samples in insertion order, as a view (valid until the next add). */
   values(): Float64Array
+  /** The sample at `index` (0-based, insertion order), without a view; undefined past the end. */
+  at(index: number): number | undefined
   /** avg, p50, p95, p99, max and count; all null (count 0) when empty. */
   summary(): Summary
   /** Appends every sample of `other`. */
@@ -56,6 +58,10 @@ class Float64SampleRecorder implements SampleRecorder {
 
   values(): Float64Array {
     return this.buffer.subarray(0, this.size)
+  }
+
+  at(index: number): number | undefined {
+    return index >= 0 && index < this.size ? this.buffer[index] : undefined
   }
 
   summary(): Summary {
