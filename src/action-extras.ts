@@ -4,7 +4,8 @@
  * GITHUB_WORKSPACE), annotations for discovery warnings and trend alerts,
  * and the run history after a run. Never calls core.setFailed.
  */
-import * as core from '@actions/core'
+import type * as ActionsCore from '@actions/core'
+import { EOL } from 'node:os'
 import { actionWorkspace, runEnvironment } from './config/environment.js'
 import type { Config } from './config/schema.js'
 import type { DiscoveryError } from './discovery/describe.js'
@@ -22,8 +23,10 @@ import { checkAnnotations } from './report/annotations.js'
 import { buildDiscoveryFailureSummary } from './report/discovery-section.js'
 import { startLiveOutput } from './report/live-output.js'
 
+type Core = typeof ActionsCore
+
 /** Discovery warnings as annotations on the project file and line they concern. */
-function annotateDiscoveryWarnings(warnings: readonly DiscoveryWarning[]): void {
+function annotateDiscoveryWarnings(core: Core, warnings: readonly DiscoveryWarning[]): void {
   for (const warning of warnings) {
     const onFile = !warning.file.startsWith('env ')
     core.warning(describeWarning(warning), {
@@ -43,11 +46,17 @@ export async function runActionCheck(config: Config, signal?: AbortSignal): Prom
   const env = runEnvironment()
   const target = await resolveTarget(config, { dir: actionWorkspace(env), env, signal })
   if (target.discovery) {
-    annotateDiscoveryWarnings(target.discovery.warnings)
+    // Discovery took its probes' time already; what it found is annotated at once.
+    const core = await import('@actions/core')
+    annotateDiscoveryWarnings(core, target.discovery.warnings)
     core.info(`No url given; discovered ${target.url}`)
   }
   // The step's log shows the run as it goes: start line, a group per suite, progress every 10 s.
-  const log = { isTTY: false, write: (text: string) => core.info(text.replace(/\n$/, '')) }
+  // Lines go to stdout as core.info writes them; core itself is loaded after the run.
+  const log = {
+    isTTY: false,
+    write: (text: string) => process.stdout.write(`${text.replace(/\n$/, '')}${EOL}`)
+  }
   const live = startLiveOutput({
     config,
     url: target.url,
@@ -74,11 +83,11 @@ export async function runActionCheck(config: Config, signal?: AbortSignal): Prom
  * The step summary for a run that discovery could not start (what was tried,
  * why each was rejected), with its warnings annotated; undefined for any other error.
  */
-export function discoveryFailureSummary(error: unknown): string | undefined {
+export function discoveryFailureSummary(core: Core, error: unknown): string | undefined {
   if (!isHealthError(error) || error.code !== 'WSH_ERR_DISCOVERY') return undefined
   const result = (error as DiscoveryError).discovery
   if (result === undefined) return undefined
-  annotateDiscoveryWarnings(result.warnings)
+  annotateDiscoveryWarnings(core, result.warnings)
   return buildDiscoveryFailureSummary(result)
 }
 
@@ -87,17 +96,18 @@ export function discoveryFailureSummary(error: unknown): string | undefined {
  * one, titled `<suite> / <check>` (src/report/annotations.ts); they describe
  * the verdict and never set it.
  */
-export function annotateChecks(report: RunReport): void {
+export function annotateChecks(core: Core, report: RunReport): void {
   for (const { level, title, message } of checkAnnotations(report)) {
     if (level === 'error') core.error(message, { title })
     else core.warning(message, { title })
   }
 }
 
-const ANNOTATE: Record<Severity, (message: string, props: core.AnnotationProperties) => void> = {
-  critical: (message, props) => core.error(message, props),
-  warning: (message, props) => core.warning(message, props),
-  info: (message, props) => core.notice(message, props)
+/** The annotation a trend alert of each severity becomes. */
+const ANNOTATION_LEVEL: Record<Severity, 'error' | 'warning' | 'notice'> = {
+  critical: 'error',
+  warning: 'warning',
+  info: 'notice'
 }
 
 /**
@@ -107,6 +117,7 @@ const ANNOTATE: Record<Severity, (message: string, props: core.AnnotationPropert
  * value with the trend (for alert_issue). History problems are warnings.
  */
 export async function keepActionHistory(
+  core: Core,
   report: RunReport,
   config: Config
 ): Promise<{ predictive: boolean; trend: TrendReport | null }> {
@@ -119,7 +130,9 @@ export async function keepActionHistory(
   for (const warning of warnings) core.warning(warning, { title: 'ws-health history' })
   if (outcome === null) return { predictive: false, trend: null }
   for (const alert of outcome.alerts) {
-    ANNOTATE[alert.severity](alert.text, { title: `ws-health trend (${alert.severity})` })
+    core[ANNOTATION_LEVEL[alert.severity]](alert.text, {
+      title: `ws-health trend (${alert.severity})`
+    })
   }
   if (outcome.count !== null) core.info(`Run history: ${outcome.count} run(s) kept`)
   return { predictive: outcome.predictive, trend: outcome.trend }

@@ -5,7 +5,7 @@
  * cancel the run as in the CLI: the report, outputs (status=cancelled) and
  * summary are still written, and the step exits 130 / 143.
  */
-import * as core from '@actions/core'
+import type * as ActionsCore from '@actions/core'
 import { join } from 'node:path'
 import { readActionInputs } from './config/inputs.js'
 import { loadConfig } from './config/load.js'
@@ -53,6 +53,14 @@ async function mergeReports(patterns: string): Promise<RunReport> {
 }
 
 /**
+ * @actions/core, loaded once the run is over: the inputs, masks and live log
+ * before it need none of it (src/core/workflow-commands.ts says why).
+ */
+function loadCore(): Promise<typeof ActionsCore> {
+  return import('@actions/core')
+}
+
+/**
  * Runs the action; resolves even when the check fails (the failure is set on
  * the step). `signal` cancels the run (default: SIGINT or SIGTERM to this process).
  */
@@ -67,11 +75,12 @@ export async function run(signal?: AbortSignal): Promise<void> {
       config.mergeReports !== undefined
         ? await mergeReports(config.mergeReports)
         : await runActionCheck(config, stop.signal)
+    const core = await loadCore()
     // History is a side channel too: it warns and never changes the verdict.
-    const history = await keepActionHistory(report, config)
+    const history = await keepActionHistory(core, report, config)
     // After the history, which adds the regressions fail_on_regression gates on.
     const gate = applyGate(report, config)
-    const reportPath = await writeReport(config.reportPath ?? defaultReportPath(), report)
+    const reportPath = await writeReport(core, config.reportPath ?? defaultReportPath(), report)
     // A side channel: it warns (issues: write) and never changes the verdict.
     const issue = await syncRunIssue({
       config,
@@ -90,7 +99,7 @@ export async function run(signal?: AbortSignal): Promise<void> {
     }
     // Per-connection lines only with step debug logging on (RUNNER_DEBUG): the JSON report keeps them.
     core.info(renderConsole(report, { color: false, verbose: core.isDebug() }))
-    annotateChecks(report)
+    annotateChecks(core, report)
     const lagWarning = toolLagWarning(report)
     if (lagWarning !== undefined) core.warning(lagWarning, { title: 'ws-health tool lag' })
     const issueKind = alertIssueApplies(config, report.status) ? 'prediction' : 'failure'
@@ -105,11 +114,12 @@ export async function run(signal?: AbortSignal): Promise<void> {
       failure = `WebSocket health ${verdictLine(report)} (fail_on: ${config.failOn})${gated ? `; ${gated}` : ''}`
     }
   } catch (error) {
+    const core = await loadCore()
     // A config error is the user's to fix; anything else is ours and says so.
     failure = isHealthError(error)
       ? describeError(error)
       : `ws-health internal error (WSH_ERR_INTERNAL): ${describeError(error)}`
-    const discoverySummary = discoveryFailureSummary(error)
+    const discoverySummary = discoveryFailureSummary(core, error)
     summary = discoverySummary ?? buildErrorSummary(failure)
     // No service found is a failed validation: later steps read status=failed, not a blank.
     // A configuration error sets none: nothing was attempted (the step fails with the reason).
@@ -120,7 +130,7 @@ export async function run(signal?: AbortSignal): Promise<void> {
     await writeSummary(summary)
     stop.dispose()
   }
-  if (failure !== undefined) core.setFailed(failure)
+  if (failure !== undefined) (await loadCore()).setFailed(failure)
   // Interrupted: the shell's code for the signal (after setFailed, which sets 1).
   const cancel = cancellationOf(stop.signal)
   if (cancel) process.exitCode = INTERRUPTED_EXIT[cancel.signal]
@@ -135,7 +145,11 @@ export async function runActionProcess(): Promise<void> {
 }
 
 /** Writes the JSON report; a write failure warns and leaves report_path empty. */
-async function writeReport(path: string, report: RunReport): Promise<string> {
+async function writeReport(
+  core: typeof ActionsCore,
+  path: string,
+  report: RunReport
+): Promise<string> {
   try {
     return await writeJsonReport(path, report)
   } catch (error) {
@@ -149,6 +163,7 @@ async function writeReport(path: string, report: RunReport): Promise<string> {
 /** The summary is a side channel: failing to write it warns and never changes the verdict. */
 async function writeSummary(markdown: string | undefined): Promise<void> {
   if (markdown === undefined) return
+  const core = await loadCore()
   try {
     await core.summary.addRaw(markdown, true).write()
   } catch (error) {
