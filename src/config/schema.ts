@@ -14,6 +14,14 @@ import {
 
 export const SuiteIdSchema = z.enum(SUITE_IDS)
 
+/**
+ * Parse options for schemas parsed once or a few times per process (the
+ * config and its defaults). On an object schema's first parse zod compiles a
+ * fast path with `new Function`, which costs more than it saves for one
+ * parse; a start-up pays it on its way to the first connection (BENCHMARKS.md, (e)).
+ */
+export const PARSE_ONCE = { jitless: true } as const
+
 /** A zod refinement from a rule that returns its problem in words (src/config/handshake-values.ts). */
 function problemIn<T>(rule: (value: T) => string | undefined) {
   return (value: T, ctx: z.RefinementCtx): void => {
@@ -182,7 +190,7 @@ const LATENCY_KEYS = ['p50LatencyMs', 'p95LatencyMs', 'p99LatencyMs'] as const
  * number counts as unset here and is left to the schema to report.
  */
 export function fitUnsetLatencyLimits(raw: Record<string, unknown>): Record<string, unknown> {
-  const defaults = ThresholdsSchema.parse({})
+  const defaults = ThresholdsSchema.parse({}, PARSE_ONCE)
   const set = LATENCY_KEYS.map((key) => {
     const value = raw[key]
     return typeof value === 'number' && value > 0 ? value : undefined
@@ -359,10 +367,10 @@ export const ConfigSchema = z
     chaosMode: z.boolean().default(false),
     chaosSeed: z.number().int().min(0).max(0xffffffff).optional(),
     /** Fault overrides for chaos mode (config file `chaos.*`). */
-    chaos: ChaosFaultsSchema.default(ChaosFaultsSchema.parse({})),
+    chaos: ChaosFaultsSchema.default(ChaosFaultsSchema.parse({}, PARSE_ONCE)),
     /** Reconnect attempts per recovery before giving up (seed: 5). */
     maxReconnectAttempts: z.number().int().min(1).max(100).default(5),
-    selfHealing: SelfHealingSchema.default(SelfHealingSchema.parse({})),
+    selfHealing: SelfHealingSchema.default(SelfHealingSchema.parse({}, PARSE_ONCE)),
     /** Shell command that starts the service under test (run in the working directory). */
     serverCommand: z.string().trim().min(1).optional(),
     /** Seconds to wait for server_command to accept WebSocket handshakes at `url`. */
@@ -375,7 +383,7 @@ export const ConfigSchema = z
      */
     protocolViolations: z.boolean().default(true),
     protocol: z.enum(['echo', 'json']).default('echo'),
-    json: JsonProtocolSchema.default(JsonProtocolSchema.parse({})),
+    json: JsonProtocolSchema.default(JsonProtocolSchema.parse({}, PARSE_ONCE)),
     /** Subprotocols offered in the handshake. */
     subprotocols: z
       .array(z.string().min(1))
@@ -460,7 +468,7 @@ export const ConfigSchema = z
     regressionK: z.number().min(0).max(100).default(3),
     /** A regression must also be worse than the baseline median by this share (0.2 = 20 %). */
     regressionMinChange: z.number().min(0).max(100).default(0.2),
-    thresholds: ThresholdsSchema.default(ThresholdsSchema.parse({})),
+    thresholds: ThresholdsSchema.default(ThresholdsSchema.parse({}, PARSE_ONCE)),
     /**
      * The thresholds the user set (input, flag, environment or config file),
      * recorded by src/config/load.ts, never typed by the user: a missed
