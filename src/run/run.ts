@@ -23,6 +23,7 @@ import { applyShard } from '../engine/shard.js'
 import { SUITES } from '../suites/registry.js'
 import type { Suite } from '../engine/suite-types.js'
 import type { ChaosRelay } from '../chaos/relay.js'
+import { chaosRetryWindowMs } from '../engine/chaos-timing.js'
 import { failedToMeasure } from '../engine/checks.js'
 import { finalize } from '../engine/finalize.js'
 import { withHeadline } from './headline.js'
@@ -320,7 +321,7 @@ async function runSelectedSuites(
   // the suites judge the service's recovery, not the injected refusal (chaos-mode.ts).
   let connect = direct
   if (relay) {
-    const { chaosRetryWindowMs, createChaosConnector } = await chaosMode()
+    const { createChaosConnector } = await chaosMode()
     connect = createChaosConnector({
       connect: direct,
       relayUrl: relay.url,
