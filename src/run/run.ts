@@ -31,7 +31,7 @@ import type { MetricValue, RunReport, SuiteId, SuiteResult } from '../engine/mod
 import { protocolViolationChecks, withMessageDeliveryChecks } from './protocol-violations.js'
 import { createServiceProbe, type ServiceProbe } from '../engine/service-down.js'
 import { runSuites, selectedSuiteIds, type RunSuitesResult, type RunTiming } from './runner.js'
-import { startService, type RunningService } from '../engine/service.js'
+import type { RunningService } from '../engine/service.js'
 import { overallVerdict } from '../engine/verdict.js'
 import { splitDuration } from '../engine/stress-budget.js'
 import type { StressOverrides } from '../engine/stress-phase.js'
@@ -126,6 +126,8 @@ export async function runHealthCheck(whole: Config, deps: RunDeps = {}): Promise
     // server_command: the run starts the service, and stops it in `finally`.
     if (config.serverCommand !== undefined) {
       try {
+        // Loaded only here: child processes are for server_command alone.
+        const { startService } = await import('../engine/service.js')
         service = await startService({
           command: config.serverCommand,
           url,
