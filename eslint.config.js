@@ -23,7 +23,16 @@ const LAYERS = [
   'config',
   'core'
 ]
-const ENTRY_POINTS = ['main', 'cli', 'index', 'action-extras', 'cli-commands', 'cli-help', 'bundle']
+const ENTRY_POINTS = [
+  'main',
+  'cli',
+  'index',
+  'action-extras',
+  'action-report',
+  'cli-commands',
+  'cli-help',
+  'bundle'
+]
 // Top-level files every layer may import: the error codes and two leaf helpers.
 const SHARED_FILES = ['src/errors.ts', 'src/stop-signal.ts', 'src/make-dirs.ts']
 

@@ -130,6 +130,32 @@ function minifyChunk(code) {
   }).code
 }
 
+/** ws's optional native add-ons (see withoutNativeAddons). */
+const NATIVE_ADDONS = ['bufferutil', 'utf-8-validate']
+
+/**
+ * ncc leaves each external as a plain require beside dist/, so the bundle
+ * would load whatever copy a node_modules above dist/ holds: native code in a
+ * development clone (5-10 ms of a cold start, BENCHMARKS.md (e)), nothing in
+ * the action's checkout or an npm install. Each becomes "module not found"
+ * instead, which ws catches: dist/ runs ws's JavaScript on every machine.
+ */
+function withoutNativeAddons(code) {
+  let result = code
+  for (const name of NATIVE_ADDONS) {
+    const pattern = new RegExp(`[\\w$]+\\(import\\.meta\\.url\\)\\(${JSON.stringify(name)}\\)`, 'g')
+    const found = result.match(pattern)?.length ?? 0
+    if (found !== 1)
+      throw new Error(`expected one require of ${name} in the bundle, found ${found}`)
+    const notFound = JSON.stringify(`Cannot find module '${name}'`)
+    result = result.replace(
+      pattern,
+      `(()=>{throw Object.assign(new Error(${notFound}),{code:"MODULE_NOT_FOUND"})})()`
+    )
+  }
+  return result
+}
+
 async function build(entry, work) {
   const name = entry.output.replace(/\.js$/, '')
   const out = join(work, name)
@@ -149,8 +175,9 @@ async function build(entry, work) {
     '--quiet',
     // ws loads these native speed-ups only if present (try/catch). Dev dependencies
     // (websocket-node's) install them here, and ncc would bundle their per-platform
-    // binaries; the action must stay pure JavaScript and the same on every machine.
-    ...['bufferutil', 'utf-8-validate'].flatMap((name) => ['--external', name])
+    // binaries; the action must stay pure JavaScript and the same on every machine
+    // (withoutNativeAddons below makes sure it never loads them either).
+    ...NATIVE_ADDONS.flatMap((name) => ['--external', name])
   ])
   if (status !== 0) throw new Error(`ncc failed for ${entry.source} (exit ${status})`)
   const unexpected = readdirSync(out).filter((name) => !EXPECTED.has(name) && !CHUNK.test(name))
@@ -162,7 +189,7 @@ async function build(entry, work) {
     .sort()
     .map((name) => ({ name, code: minifyChunk(readFileSync(join(out, name), 'utf8')) }))
   return {
-    code: readFileSync(join(out, 'index.js'), 'utf8'),
+    code: withoutNativeAddons(readFileSync(join(out, 'index.js'), 'utf8')),
     chunks,
     licenses: readFileSync(join(out, 'licenses.txt'), 'utf8')
   }

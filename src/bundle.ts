@@ -5,8 +5,11 @@
  * Importing it runs nothing. Each starter loads its side on first use, and
  * ncc (webpack) puts each side in its own chunk beside the bundle, with what
  * both share in chunks of their own: the CLI never parses nor evaluates
- * @actions/core, Octokit or undici, and the action never the CLI's parts.
- * Start-up time is mostly parsing and evaluating code (BENCHMARKS.md, (e)).
+ * @actions/core, Octokit or undici, and the action never the CLI's parts;
+ * the action loads @actions/core only after its run (src/action-report.ts).
+ * Start-up time is mostly parsing and evaluating code (BENCHMARKS.md, (e)),
+ * so what a start needs only later (a suite's code, chaos, stress, the
+ * report) is imported where it is used and lands in a chunk of its own.
  */
 
 /** The action (dist/index.js). */

@@ -3,9 +3,10 @@
  * the action -> console report, optional JSON report, and the verdict as the
  * exit code (0 healthy, 1 the service failed validation, 2 bad usage or
  * configuration, or an internal error; 130 / 143 when SIGINT / SIGTERM
- * cancelled the run). It never imports @actions/core. `merge` and `serve`
- * load their modules when they run: a start-up parses and evaluates only
- * what its command uses (BENCHMARKS.md, (e)).
+ * cancelled the run). It never imports @actions/core. `merge`, `serve` and
+ * `help` load their modules when they run, and `run` loads its report once
+ * the run is over: a start-up parses and evaluates only what its command
+ * uses before it connects (BENCHMARKS.md, (e)).
  */
 import { realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
@@ -14,10 +15,9 @@ import { loadConfig } from './config/load.js'
 import { runHealthCheck } from './run/run.js'
 import { describeError, isHealthError } from './errors.js'
 import { systemClock } from './metrics/clock.js'
-import { emitCliReport, humanStream, type CliPresentation } from './report/cli-report.js'
+import { humanStream, type CliPresentation } from './report/cli-streams.js'
 import { startLiveOutput } from './report/live-output.js'
 import type { ProgressStream } from './report/progress.js'
-import { commandHelp } from './cli-help.js'
 import {
   INTERRUPTED_EXIT,
   cancellationOf,
@@ -59,9 +59,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   try {
     const parsed = parseArgv(argv)
     switch (parsed.command) {
-      case 'help':
+      case 'help': {
+        const { commandHelp } = await import('./cli-help.js')
         io.stdout.write(`${commandHelp(parsed.topic)}\n`)
         return EXIT.healthy
+      }
       case 'version':
         io.stdout.write(`ws-health ${VERSION}\n`)
         return EXIT.healthy
@@ -132,6 +134,9 @@ async function runCommand(parsed: ParsedArgv, io: CliIo, signal: AbortSignal): P
     live.stop()
   }
   await finishRunReport(report, config, target, io)
+  // Loaded once the run is over: the console and JSON reports are not worth
+  // evaluating before the first connection (BENCHMARKS.md, (e)).
+  const { emitCliReport } = await import('./report/cli-report.js')
   const code = await emitCliReport(report, config, io, shown)
   // Interrupted: the shell's code for the signal, whatever was measured before it.
   const cancel = cancellationOf(signal)

@@ -5,28 +5,12 @@
  * cancel the run as in the CLI: the report, outputs (status=cancelled) and
  * summary are still written, and the step exits 130 / 143.
  */
-import * as core from '@actions/core'
 import { join } from 'node:path'
+import type { ActionOutcome } from './action-report.js'
+import { runActionCheck } from './action-extras.js'
 import { readActionInputs } from './config/inputs.js'
 import { loadConfig } from './config/load.js'
-import { applyGate } from './engine/gate.js'
-import { failsRun } from './engine/verdict.js'
 import type { RunReport } from './engine/model.js'
-import { describeError, isHealthError } from './errors.js'
-import { renderConsole } from './report/console.js'
-import { writeJsonReport } from './report/json.js'
-import { notStartedOutputs, toOutputs } from './report/outputs.js'
-import { buildErrorSummary, buildStepSummary } from './report/step-summary.js'
-import { verdictLine } from './report/verdict-line.js'
-import { gateLine } from './report/gate-section.js'
-import { toolLagWarning } from './report/run-conditions.js'
-import { alertIssueApplies, issueSummaryLine, syncRunIssue } from './github/action-issue.js'
-import {
-  annotateChecks,
-  discoveryFailureSummary,
-  keepActionHistory,
-  runActionCheck
-} from './action-extras.js'
 import {
   INTERRUPTED_EXIT,
   cancellationOf,
@@ -53,13 +37,23 @@ async function mergeReports(patterns: string): Promise<RunReport> {
 }
 
 /**
+ * The action's side after the run (src/action-report.ts), and @actions/core,
+ * the report code, the failure issue and the history with it: loaded once
+ * the run is over, so a start evaluates none of it before its first
+ * connection (BENCHMARKS.md, (e)). The inputs, masks and live log before it
+ * need none of it (src/core/workflow-commands.ts).
+ */
+function afterRun(): Promise<typeof import('./action-report.js')> {
+  return import('./action-report.js')
+}
+
+/**
  * Runs the action; resolves even when the check fails (the failure is set on
  * the step). `signal` cancels the run (default: SIGINT or SIGTERM to this process).
  */
 export async function run(signal?: AbortSignal): Promise<void> {
   const stop = signal ? { signal, dispose: () => undefined } : processStopSignal()
-  let summary: string | undefined
-  let failure: string | undefined
+  let outcome: ActionOutcome = {}
   try {
     const config = loadConfig({ inputs: readActionInputs() })
     // merge_reports: combine other jobs' reports instead of running suites.
@@ -67,60 +61,16 @@ export async function run(signal?: AbortSignal): Promise<void> {
       config.mergeReports !== undefined
         ? await mergeReports(config.mergeReports)
         : await runActionCheck(config, stop.signal)
-    // History is a side channel too: it warns and never changes the verdict.
-    const history = await keepActionHistory(report, config)
-    // After the history, which adds the regressions fail_on_regression gates on.
-    const gate = applyGate(report, config)
-    const reportPath = await writeReport(config.reportPath ?? defaultReportPath(), report)
-    // A side channel: it warns (issues: write) and never changes the verdict.
-    const issue = await syncRunIssue({
-      config,
-      report,
-      trend: history.trend,
-      env: process.env,
-      log: { info: (m) => core.info(m), warning: (m) => core.warning(m) }
-    })
-    const outputs = toOutputs(report, {
-      reportPath,
-      issueNumber: issue?.issueNumber ?? null,
-      predictiveAlert: history.predictive
-    })
-    for (const [name, value] of Object.entries(outputs)) {
-      core.setOutput(name, value)
-    }
-    // Per-connection lines only with step debug logging on (RUNNER_DEBUG): the JSON report keeps them.
-    core.info(renderConsole(report, { color: false, verbose: core.isDebug() }))
-    annotateChecks(report)
-    const lagWarning = toolLagWarning(report)
-    if (lagWarning !== undefined) core.warning(lagWarning, { title: 'ws-health tool lag' })
-    const issueKind = alertIssueApplies(config, report) ? 'prediction' : 'failure'
-    summary = [
-      buildStepSummary(report, { failOn: config.failOn }),
-      issueSummaryLine(issue, issueKind)
-    ]
-      .filter((s) => s !== '')
-      .join('\n\n')
-    if (failsRun(report.status, config.failOn, gate)) {
-      const gated = gateLine(report)
-      failure = `WebSocket health ${verdictLine(report)} (fail_on: ${config.failOn})${gated ? `; ${gated}` : ''}`
-    }
+    outcome = await (
+      await afterRun()
+    ).reportRun(report, config, config.reportPath ?? defaultReportPath())
   } catch (error) {
-    // A config error is the user's to fix; anything else is ours and says so.
-    failure = isHealthError(error)
-      ? describeError(error)
-      : `ws-health internal error (WSH_ERR_INTERNAL): ${describeError(error)}`
-    const discoverySummary = discoveryFailureSummary(error)
-    summary = discoverySummary ?? buildErrorSummary(failure)
-    // No service found is a failed validation: later steps read status=failed, not a blank.
-    // A configuration error sets none: nothing was attempted (the step fails with the reason).
-    if (discoverySummary !== undefined) {
-      for (const [name, value] of Object.entries(notStartedOutputs())) core.setOutput(name, value)
-    }
+    outcome = (await afterRun()).reportError(error)
   } finally {
-    await writeSummary(summary)
+    await (await afterRun()).writeSummary(outcome.summary)
     stop.dispose()
   }
-  if (failure !== undefined) core.setFailed(failure)
+  if (outcome.failure !== undefined) (await import('@actions/core')).setFailed(outcome.failure)
   // Interrupted: the shell's code for the signal (after setFailed, which sets 1).
   const cancel = cancellationOf(stop.signal)
   if (cancel) process.exitCode = INTERRUPTED_EXIT[cancel.signal]
@@ -132,26 +82,4 @@ export async function runActionProcess(): Promise<void> {
   // The step's result, outputs and summary are written: exit now, so a socket or
   // timer a misbehaving service left behind cannot hold the job open.
   exitAfterFlush(Number(process.exitCode ?? 0))
-}
-
-/** Writes the JSON report; a write failure warns and leaves report_path empty. */
-async function writeReport(path: string, report: RunReport): Promise<string> {
-  try {
-    return await writeJsonReport(path, report)
-  } catch (error) {
-    core.warning(
-      `could not write the JSON report to ${path} (report_path): ${describeError(error)}`
-    )
-    return ''
-  }
-}
-
-/** The summary is a side channel: failing to write it warns and never changes the verdict. */
-async function writeSummary(markdown: string | undefined): Promise<void> {
-  if (markdown === undefined) return
-  try {
-    await core.summary.addRaw(markdown, true).write()
-  } catch (error) {
-    core.warning(`could not write the step summary: ${describeError(error)}`)
-  }
 }

@@ -6,7 +6,7 @@
  * for the full message timeout.
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { chaosProbeTimeoutMs } from '../../src/engine/chaos-mode.js'
+import { chaosProbeTimeoutMs } from '../../src/engine/chaos-timing.js'
 import type { RunReport } from '../../src/engine/model.js'
 import { runHealthCheck } from '../../src/run/run.js'
 import { startReferenceServer, type ReferenceServer } from '../../src/server/reference-server.js'

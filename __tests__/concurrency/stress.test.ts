@@ -4,12 +4,8 @@ import { createProbeProtocol } from '../../src/client/protocol.js'
 import type { Connect } from '../../src/client/types.js'
 import type { ConfigInput } from '../../src/config/schema.js'
 import { slowReader } from '../../src/engine/exhaustion.js'
-import {
-  runStress,
-  splitDuration,
-  type StressOptions,
-  type StressReport
-} from '../../src/engine/stress.js'
+import { runStress, type StressOptions, type StressReport } from '../../src/engine/stress.js'
+import { splitDuration } from '../../src/engine/stress-budget.js'
 import { HealthError } from '../../src/errors.js'
 import { systemClock } from '../../src/metrics/clock.js'
 import { startReferenceServer } from '../../src/server/reference-server.js'

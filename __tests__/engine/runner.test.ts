@@ -344,3 +344,54 @@ describe('runSuites', () => {
     expect(strict.status).toBe('failed')
   })
 })
+
+describe('suites whose code loads on demand (src/suites/registry.ts)', () => {
+  const OUTCOME = { checks: [makeCheck()], metrics: {} }
+
+  it("loads a suite's code before its time starts and runs the loaded code", async () => {
+    const clock = createManualClock()
+    const events: string[] = []
+    const code = fake('connection-lifecycle', async () => {
+      events.push('loaded code ran')
+      return OUTCOME
+    })
+    const deferred: Suite = {
+      ...code,
+      run: async () => {
+        events.push('stand-in ran')
+        return OUTCOME
+      },
+      load: async () => {
+        events.push('load')
+        // Loading takes 5 s of the clock: none of it may be charged to the suite.
+        clock.setMs(clock.nowMs() + 5_000)
+        return code
+      }
+    }
+    const result = await runSuites({
+      config: makeConfig({ suites: ['connection-lifecycle'] }),
+      registry: new Map([[deferred.id, deferred]]),
+      target: 'ws://127.0.0.1:1/ws',
+      connect,
+      canCarry,
+      clock,
+      timing: { ...FAST, runSlackMs: 60_000 }
+    })
+    expect(events).toEqual(['load', 'loaded code ran'])
+    expect(result.suites[0]).toMatchObject({ status: 'passed', durationMs: 0 })
+  })
+
+  it('leaves a suite whose code fails to load to report that failure itself', async () => {
+    const deferred: Suite = {
+      ...fake('connection-lifecycle', async () => {
+        throw new Error('chunk 123 is missing')
+      }),
+      load: async () => {
+        throw new Error('chunk 123 is missing')
+      }
+    }
+    const result = await run([deferred], { suites: ['connection-lifecycle'] })
+    expect(result.suites[0]?.status).toBe('failed')
+    expect(JSON.stringify(result.suites[0]?.checks)).toContain('chunk 123 is missing')
+  })
+})

@@ -10,7 +10,7 @@ import { startChaosRelay, type ChaosRelay } from '../../src/chaos/relay.js'
 import { createConnector } from '../../src/client/connection.js'
 import { createProbeProtocol } from '../../src/client/protocol.js'
 import type { ConfigInput } from '../../src/config/schema.js'
-import { chaosRetryWindowMs } from '../../src/engine/chaos-mode.js'
+import { chaosRetryWindowMs } from '../../src/engine/chaos-timing.js'
 import type { CloseInfo, Connection } from '../../src/client/types.js'
 import {
   CUT_STEP_TRIES,

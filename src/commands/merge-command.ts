@@ -7,7 +7,8 @@
 import type { ParsedArgv } from '../config/argv.js'
 import { loadConfig } from '../config/load.js'
 import type { RunReport } from '../engine/model.js'
-import { emitCliReport, humanStream, type CliPresentation } from '../report/cli-report.js'
+import { emitCliReport } from '../report/cli-report.js'
+import { humanStream, type CliPresentation } from '../report/cli-streams.js'
 import { mergeReports } from '../report/merge.js'
 import { readReportFiles } from './report-files.js'
 

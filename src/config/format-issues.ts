@@ -2,7 +2,7 @@
  * Formats zod issues as `<name>: expected <allowed>, got <value>` using the
  * name the user typed, so a message points at the line to change.
  */
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { ConfigSchema } from './schema.js'
 import { BOOLEAN_WORDS } from './coerce.js'
 import { redactText } from './redact.js'
@@ -20,7 +20,7 @@ export interface FormatIssueOptions {
   /** Paths whose values must never be shown. */
   isSecret?: (path: readonly PropertyKey[]) => boolean
   /** Schema the issues came from, to describe what is allowed (default ConfigSchema). */
-  schema?: z.ZodType
+  schema?: z.ZodMiniType
 }
 
 /** One line per issue: `<name>: expected <allowed>, got <value>`. */
@@ -69,7 +69,7 @@ function safeJson(value: unknown): string {
   }
 }
 
-function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType | undefined): string {
+function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodMiniType | undefined): string {
   switch (issue.code) {
     case 'too_small':
       if (issue.origin === 'array') return `at least ${String(issue.minimum)} item(s)`
@@ -104,22 +104,24 @@ function isSuiteList(path: readonly PropertyKey[]): boolean {
 }
 
 /** The schema of the field at `path`, unwrapped from default/optional. */
-function leafSchema(root: z.ZodType, path: readonly PropertyKey[]): z.ZodType | undefined {
-  let schema: z.ZodType | undefined = unwrap(root)
+function leafSchema(root: z.ZodMiniType, path: readonly PropertyKey[]): z.ZodMiniType | undefined {
+  let schema: z.ZodMiniType | undefined = unwrap(root)
   for (const part of path) {
-    if (schema instanceof z.ZodObject) schema = unwrap(schema.shape[String(part)] as z.ZodType)
-    else if (schema instanceof z.ZodArray) schema = unwrap(schema.element as z.ZodType)
-    else if (schema instanceof z.ZodRecord) schema = unwrap(schema.valueType as z.ZodType)
+    if (schema instanceof z.ZodMiniObject)
+      schema = unwrap(schema.shape[String(part)] as z.ZodMiniType)
+    else if (schema instanceof z.ZodMiniArray) schema = unwrap(schema.def.element as z.ZodMiniType)
+    else if (schema instanceof z.ZodMiniRecord)
+      schema = unwrap(schema.def.valueType as z.ZodMiniType)
     else return undefined
     if (!schema) return undefined
   }
   return schema
 }
 
-function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
+function unwrap(schema: z.ZodMiniType | undefined): z.ZodMiniType | undefined {
   let current = schema
-  while (current instanceof z.ZodDefault || current instanceof z.ZodOptional) {
-    current = current.unwrap() as z.ZodType
+  while (current instanceof z.ZodMiniDefault || current instanceof z.ZodMiniOptional) {
+    current = current.def.innerType as z.ZodMiniType
   }
   return current
 }
@@ -129,7 +131,7 @@ interface Bound {
   inclusive: boolean
 }
 
-function numberBounds(schema: z.ZodNumber): { min?: Bound; max?: Bound } {
+function numberBounds(schema: z.ZodMiniNumber): { min?: Bound; max?: Bound } {
   const bounds: { min?: Bound; max?: Bound } = {}
   for (const check of schema.def.checks ?? []) {
     const def = check._zod.def as { check: string; value?: number; inclusive?: boolean }
@@ -141,23 +143,31 @@ function numberBounds(schema: z.ZodNumber): { min?: Bound; max?: Bound } {
   return bounds
 }
 
-function numberNoun(schema: z.ZodType | undefined): string {
-  return schema instanceof z.ZodNumber && schema.isInt ? 'an integer' : 'a number'
+/** Whether a number schema only takes integers (an `int` format check, as z.int() adds). */
+function isInteger(schema: z.ZodMiniNumber): boolean {
+  return (schema.def.checks ?? []).some((check) => {
+    const def = check._zod.def as { check: string; format?: string }
+    return def.check === 'number_format' && (def.format ?? '').includes('int')
+  })
+}
+
+function numberNoun(schema: z.ZodMiniType | undefined): string {
+  return schema instanceof z.ZodMiniNumber && isInteger(schema) ? 'an integer' : 'a number'
 }
 
 /**
  * Small ranges (ratios, scores, attempts) are worth showing whole; large upper
  * bounds are sanity caps, reported only when a value exceeds them.
  */
-function smallRange(schema: z.ZodType | undefined): string | undefined {
-  if (!(schema instanceof z.ZodNumber)) return undefined
+function smallRange(schema: z.ZodMiniType | undefined): string | undefined {
+  if (!(schema instanceof z.ZodMiniNumber)) return undefined
   const { min, max } = numberBounds(schema)
   if (!min?.inclusive || !max?.inclusive || max.value > 100) return undefined
   return `${numberNoun(schema)} from ${String(min.value)} to ${String(max.value)}`
 }
 
-function describeSchema(schema: z.ZodType): string {
-  if (schema instanceof z.ZodNumber) {
+function describeSchema(schema: z.ZodMiniType): string {
+  if (schema instanceof z.ZodMiniNumber) {
     const { min, max } = numberBounds(schema)
     const noun = numberNoun(schema)
     const range = smallRange(schema)
@@ -166,17 +176,17 @@ function describeSchema(schema: z.ZodType): string {
     if (max) return `${noun} ${max.inclusive ? '<=' : '<'} ${String(max.value)}`
     return noun
   }
-  if (schema instanceof z.ZodBoolean) return `a boolean (${BOOLEAN_WORDS})`
-  if (schema instanceof z.ZodEnum) return `one of ${schema.options.map(String).join(', ')}`
-  if (schema instanceof z.ZodArray) {
-    const element = unwrap(schema.element as z.ZodType)
-    if (element instanceof z.ZodEnum) {
+  if (schema instanceof z.ZodMiniBoolean) return `a boolean (${BOOLEAN_WORDS})`
+  if (schema instanceof z.ZodMiniEnum) return `one of ${schema.options.map(String).join(', ')}`
+  if (schema instanceof z.ZodMiniArray) {
+    const element = unwrap(schema.def.element as z.ZodMiniType)
+    if (element instanceof z.ZodMiniEnum) {
       return `a comma-separated list of ${element.options.map(String).join(', ')}`
     }
     return 'a comma-separated list'
   }
-  if (schema instanceof z.ZodRecord) return 'an object of name/value strings'
-  if (schema instanceof z.ZodObject) return 'an object'
-  if (schema instanceof z.ZodString) return 'a string'
+  if (schema instanceof z.ZodMiniRecord) return 'an object of name/value strings'
+  if (schema instanceof z.ZodMiniObject) return 'an object'
+  if (schema instanceof z.ZodMiniString) return 'a string'
   return 'a valid value'
 }

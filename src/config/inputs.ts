@@ -1,9 +1,12 @@
 /**
- * The only caller of core.getInput in the project: reads every declared
+ * The only reader of action inputs in the project: reads every declared
  * action input into raw settings. Empty inputs are left out so the config
- * file, environment and schema defaults apply.
+ * file, environment and schema defaults apply. It reads `INPUT_*` and masks
+ * secrets itself, exactly as core.getInput and core.setSecret do, so the
+ * action reaches its first connection without loading @actions/core
+ * (src/core/workflow-commands.ts says why).
  */
-import * as core from '@actions/core'
+import { maskSecret } from '../core/workflow-commands.js'
 import { HealthError } from '../errors.js'
 import { parseHeaders } from './coerce.js'
 import { FIELDS, FORMER_INPUTS, FILE_KEYS, type FieldSpec } from './fields.js'
@@ -23,10 +26,10 @@ export function readActionInputs(env: NodeJS.ProcessEnv = process.env): RawSetti
     // Reserved inputs (github_token) always carry a value; they are read by
     // the feature that uses them, once it exists.
     if (!spec.input || spec.stage === 'reserved') continue
-    const value = core.getInput(spec.input)
+    const value = inputValue(env, spec.input)
     if (value === '') continue
     if (spec.kind === 'headers') maskHeaderValues(value)
-    else if (spec.secret) core.setSecret(value)
+    else if (spec.secret) maskSecret(value)
     if (spec.input === 'report_path' && value.trim() === STDOUT_REPORT) {
       // The CLI's `--report -` prints the report; a step has no stdout to hand it on.
       throw new HealthError(
@@ -46,11 +49,11 @@ function maskHeaderValues(text: string): void {
   const parsed = parseHeaders(text)
   if (!parsed.ok || typeof parsed.value !== 'object' || parsed.value === null) {
     // Unparseable: mask the whole text, the loader reports the problem.
-    core.setSecret(text)
+    maskSecret(text)
     return
   }
   for (const value of Object.values(parsed.value)) {
-    if (typeof value === 'string' && value !== '') core.setSecret(value)
+    if (typeof value === 'string' && value !== '') maskSecret(value)
   }
 }
 
@@ -62,6 +65,11 @@ function variableFor(input: string): string {
 }
 
 const DECLARED_VARIABLES = new Set([...DECLARED_INPUTS].map(variableFor))
+
+/** An input as core.getInput(name) returns it: its variable, or '', trimmed. */
+function inputValue(env: NodeJS.ProcessEnv, input: string): string {
+  return (env[variableFor(input)] || '').trim()
+}
 
 /**
  * The runner only warns about an input action.yml does not declare and then

@@ -14,7 +14,13 @@ import { coerceValue } from './coerce.js'
 import { FIELDS, fieldForPath, type FieldSpec } from './fields.js'
 import { DEFAULT_CONFIG_PATHS, readConfigFile, type Layer, type SourcedValue } from './file.js'
 import { describeValue, formatConfigIssues } from './format-issues.js'
-import { ConfigSchema, THRESHOLD_KEYS, fitUnsetLatencyLimits, type Config } from './schema.js'
+import {
+  ConfigSchema,
+  PARSE_ONCE,
+  THRESHOLD_KEYS,
+  fitUnsetLatencyLimits,
+  type Config
+} from './schema.js'
 
 /**
  * Raw, pre-validation settings from one source: keys are dotted camelCase
@@ -90,7 +96,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   recordExplicitThresholds(candidate)
 
   // reportInput: a cross-field rule on a field left at its default reports that default.
-  const parsed = ConfigSchema.safeParse(candidate, { reportInput: true })
+  const parsed = ConfigSchema.safeParse(candidate, { ...PARSE_ONCE, reportInput: true })
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const sourced = originOf(merged, issue.path)

@@ -125,27 +125,9 @@ export function chaosReport(relay: ChaosModeRelay): { [key: string]: MetricValue
   }
 }
 
-/** A connect refused by the relay's fault window is retried for this many reconnect delays. */
-export const CHAOS_CONNECT_RETRY_FACTOR = 3
-/** The retry window is at least this long (ms), even with no reconnect delay configured. */
-export const CHAOS_CONNECT_MIN_RETRY_MS = 500
 /** First pause between retries (ms); it doubles up to CHAOS_CONNECT_MAX_BACKOFF_MS. */
 export const CHAOS_CONNECT_INITIAL_BACKOFF_MS = 25
 export const CHAOS_CONNECT_MAX_BACKOFF_MS = 250
-
-/**
- * How long (ms) the chaos connector keeps retrying a refused connect:
- * CHAOS_CONNECT_RETRY_FACTOR x the relay's reconnect delay, at least
- * CHAOS_CONNECT_MIN_RETRY_MS. Long enough to ride out the 503 window a random
- * disconnect opens (plus one more disconnect behind it), short enough that a
- * service which really refuses still fails in bounded time.
- */
-export function chaosRetryWindowMs(faults: Pick<FaultConfig, 'randomDisconnect'>): number {
-  return Math.max(
-    CHAOS_CONNECT_MIN_RETRY_MS,
-    CHAOS_CONNECT_RETRY_FACTOR * faults.randomDisconnect.reconnectDelayMs
-  )
-}
 
 export interface ChaosConnectorOptions {
   /** The run's connector, bound to the relay's URL. */
@@ -222,32 +204,4 @@ function throughRelay(error: unknown, target: string, relayUrl: string, attempts
   const status = (error as HealthError & { status?: number }).status
   if (status !== undefined) Object.assign(wrapped, { status })
   return wrapped
-}
-
-/** Margin (ms) added to the slowest round trip the faults can cause, for the service itself. */
-export const CHAOS_PROBE_MARGIN_MS = 1_000
-/** The resend timeout is at least this long (ms), even with no delay faults. */
-export const CHAOS_PROBE_MIN_TIMEOUT_MS = 1_000
-/** Resends per probe under chaos before it counts as lost (ProbeRunOptions.maxResends). */
-export const CHAOS_PROBE_MAX_RESENDS = 2
-
-/**
- * Per-probe resend timeout (ms) under chaos: the slowest round trip the
- * faults can cause on their own, 2 x network_delay.max (each direction) +
- * slow_response.delay (server-to-client only), plus CHAOS_PROBE_MARGIN_MS,
- * at least CHAOS_PROBE_MIN_TIMEOUT_MS and at most `messageTimeoutMs`. The
- * relay's pipes are first in first out, so a delayed frame holds later ones
- * back by at most its own delay. A probe unanswered by then was dropped by
- * the relay's message_loss: waiting the full message timeout for it would
- * judge the fault, not the service, so it is resent instead.
- */
-export function chaosProbeTimeoutMs(
-  faults: Pick<FaultConfig, 'networkDelay' | 'slowResponse'>,
-  messageTimeoutMs: number
-): number {
-  const slowest = 2 * faults.networkDelay.maxMs + faults.slowResponse.delayMs
-  return Math.min(
-    messageTimeoutMs,
-    Math.max(CHAOS_PROBE_MIN_TIMEOUT_MS, slowest + CHAOS_PROBE_MARGIN_MS)
-  )
 }

@@ -9,7 +9,7 @@
 import { ThresholdsSchema } from '../config/schema.js'
 import type { MetricValue, RunReport } from './model.js'
 import { runScore } from './run-score.js'
-import { verdictWithStress } from './stress-phase.js'
+import { verdictWithStress } from './stress-verdict.js'
 import { overallVerdict } from './verdict.js'
 
 /** A report before its judgement; any judgement it carries is recomputed. */

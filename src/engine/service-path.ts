@@ -29,7 +29,7 @@ import type {
 import type { Config } from '../config/schema.js'
 import { HealthError, isHealthError } from '../errors.js'
 import type { Clock } from '../metrics/clock.js'
-import { CHAOS_PROBE_MAX_RESENDS, chaosProbeTimeoutMs, chaosRetryWindowMs } from './chaos-mode.js'
+import { CHAOS_PROBE_MAX_RESENDS, chaosProbeTimeoutMs, chaosRetryWindowMs } from './chaos-timing.js'
 import type { MetricValue } from './model.js'
 import {
   MESSAGE_TOO_BIG,

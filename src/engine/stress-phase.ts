@@ -17,8 +17,9 @@ import { describeError } from '../errors.js'
 import type { Clock } from '../metrics/clock.js'
 import { errorRateLimit } from './breaking-point.js'
 import { ABORT_GRACE_MS, SUITE_GRACE_MS, createDeadline, pause } from './deadline.js'
-import type { MetricValue, Verdict } from './model.js'
+import type { MetricValue } from './model.js'
 import { runStress, stressMetrics, type StressOptions, type StressReport } from './stress.js'
+import type { StressEffect } from './stress-verdict.js'
 
 /** Test hooks passed through to runStress (limits, step time, scenarios). */
 export type StressOverrides = Partial<
@@ -47,16 +48,6 @@ export interface StressPhaseOptions {
   notRunBecause?: string
 }
 
-/** The stress block's judgement of the run, written beside the measurements. */
-export type StressEffect = {
-  /** connection_count the breaking point is compared with. */
-  connectionCount: number
-  /** True when the breaking point lies below connection_count (the run is then at best degraded). */
-  degradesRun: boolean
-  /** One line saying why stress mode did or did not change the verdict. */
-  note: string
-}
-
 /** How the stress result bears on the verdict (see the module comment). */
 export function stressEffect(stress: StressReport, connectionCount: number): StressEffect {
   const bp = stress.breakingPoint
@@ -75,14 +66,6 @@ export function stressEffect(stress: StressReport, connectionCount: number): Str
         ? 'no breaking point: information only, the suites judge health'
         : `the breaking point is at or above connection_count (${connectionCount}): information only, the suites judge health`
   }
-}
-
-/** The run's verdict after stress mode: `passed` becomes `degraded` when stress says so. */
-export function verdictWithStress(
-  verdict: Verdict,
-  effect: Pick<StressEffect, 'degradesRun'> | undefined
-): Verdict {
-  return effect?.degradesRun === true && verdict === 'passed' ? 'degraded' : verdict
 }
 
 /** A stress report for a phase that measured nothing, with the reason as its verdict. */

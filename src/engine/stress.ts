@@ -59,22 +59,6 @@ export const STRESS_DEFAULTS = {
 const TIME_BUDGET_REASON = 'stress time budget (raise duration or open_rate)'
 
 /**
- * Share of the run's sampling time stress mode takes when config.stressTest
- * is on; the suites get the rest, so the run still ends within duration + 60 s.
- */
-export const STRESS_DURATION_SHARE = 0.4
-
-/** Splits `durationMs` between the suites and stress mode (all to the suites when stress is off). */
-export function splitDuration(
-  durationMs: number,
-  stressTest: boolean
-): { suitesMs: number; stressMs: number } {
-  if (!stressTest) return { suitesMs: durationMs, stressMs: 0 }
-  const stressMs = Math.round(durationMs * STRESS_DURATION_SHARE)
-  return { suitesMs: durationMs - stressMs, stressMs }
-}
-
-/**
  * The scenarios' view of the run plus stress mode's own settings. `connect`
  * is the run's connector (stress passes `record: false` to it); `signal`
  * aborts stress mode, which then returns what it measured.

@@ -78,4 +78,9 @@ export interface Suite {
    */
   samplingMs?(config: Config, budgetMs: number): number
   run(ctx: SuiteContext): Promise<SuiteOutcome>
+  /**
+   * Loads the suite's code when the registry defers it (src/suites/registry.ts);
+   * the runner awaits it before the suite's time starts. Absent: `run` is the code.
+   */
+  load?(): Promise<Suite>
 }

@@ -7,6 +7,7 @@
  * GitHub keeps only ten of each level per step, and thirty copies of one
  * ECONNREFUSED would hide the rest.
  */
+import { escapeCommandData, escapeCommandProperty } from '../core/workflow-commands.js'
 import type { Check, RunReport } from '../engine/model.js'
 
 export type AnnotationLevel = 'error' | 'warning'
@@ -60,20 +61,10 @@ export function checkAnnotations(report: RunReport): Annotation[] {
   return annotations
 }
 
-/** A workflow command's data: `%`, CR and LF escaped as the runner expects. */
-function escapeData(text: string): string {
-  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')
-}
-
-/** A workflow command's property value: data escaping plus `:` and `,`. */
-function escapeProperty(text: string): string {
-  return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C')
-}
-
 /**
  * The line GitHub Actions reads as an annotation
  * (`::error title=<suite> / <check>::<reason>`), as @actions/core writes it.
  */
 export function annotationCommand(annotation: Annotation): string {
-  return `::${annotation.level} title=${escapeProperty(annotation.title)}::${escapeData(annotation.message)}`
+  return `::${annotation.level} title=${escapeCommandProperty(annotation.title)}::${escapeCommandData(annotation.message)}`
 }

@@ -15,50 +15,13 @@ import { renderConsole } from './console.js'
 import { gateLine } from './gate-section.js'
 import { toJsonReport, writeJsonReport } from './json.js'
 import { verdictLine } from './verdict-line.js'
-
-export interface ReportStream {
-  isTTY?: boolean
-  write(text: string): unknown
-}
-
-export interface ReportIo {
-  stdout: ReportStream
-  stderr: ReportStream
-}
-
-/** `--report -`: the JSON report goes to stdout instead of a file. */
-export const STDOUT_REPORT = '-'
-
-/** How the CLI presents a report (from --json, --quiet, --verbose, --no-color and the environment). */
-export interface CliPresentation {
-  /** ANSI colours in the human output. */
-  color: boolean
-  /** The JSON report on stdout (--json). */
-  json?: boolean
-  /** Only the verdict line (--quiet). */
-  quiet?: boolean
-  /** Per-connection lines in the console report (--verbose). */
-  verbose?: boolean
-  /** GITHUB_ACTIONS=true: annotations for failed and degraded checks. */
-  github?: boolean
-}
-
-/** Whether the JSON report takes stdout, which sends every human line to stderr. */
-export function jsonOnStdout(
-  config: Pick<Config, 'reportPath'>,
-  presentation: Pick<CliPresentation, 'json'>
-): boolean {
-  return presentation.json === true || config.reportPath === STDOUT_REPORT
-}
-
-/** The stream for human output: stdout, or stderr when stdout carries the JSON report. */
-export function humanStream(
-  io: ReportIo,
-  config: Pick<Config, 'reportPath'>,
-  presentation: Pick<CliPresentation, 'json'>
-): ReportStream {
-  return jsonOnStdout(config, presentation) ? io.stderr : io.stdout
-}
+import {
+  STDOUT_REPORT,
+  humanStream,
+  jsonOnStdout,
+  type CliPresentation,
+  type ReportIo
+} from './cli-streams.js'
 
 /**
  * Prints the report, writes --report, and returns the exit code (0 or 1).

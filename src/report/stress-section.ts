@@ -8,7 +8,7 @@
  */
 import type { StressReport, StressStep } from '../engine/breaking-point.js'
 import type { MetricValue, RunReport } from '../engine/model.js'
-import type { StressEffect } from '../engine/stress-phase.js'
+import type { StressEffect } from '../engine/stress-verdict.js'
 import { details, escapeMarkdown, tableHead, tableRow, toSingleLine } from '../format/markdown.js'
 import {
   NOT_AVAILABLE,

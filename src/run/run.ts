@@ -23,12 +23,7 @@ import { applyShard } from '../engine/shard.js'
 import { SUITES } from '../suites/registry.js'
 import type { Suite } from '../engine/suite-types.js'
 import type { ChaosRelay } from '../chaos/relay.js'
-import {
-  chaosReport,
-  chaosRetryWindowMs,
-  createChaosConnector,
-  startChaosMode
-} from '../engine/chaos-mode.js'
+import { chaosRetryWindowMs } from '../engine/chaos-timing.js'
 import { failedToMeasure } from '../engine/checks.js'
 import { finalize } from '../engine/finalize.js'
 import { withHeadline } from './headline.js'
@@ -36,14 +31,24 @@ import type { MetricValue, RunReport, SuiteId, SuiteResult } from '../engine/mod
 import { protocolViolationChecks, withMessageDeliveryChecks } from './protocol-violations.js'
 import { createServiceProbe, type ServiceProbe } from '../engine/service-down.js'
 import { runSuites, selectedSuiteIds, type RunSuitesResult, type RunTiming } from './runner.js'
-import { startService, type RunningService } from '../engine/service.js'
+import type { RunningService } from '../engine/service.js'
 import { overallVerdict } from '../engine/verdict.js'
-import { splitDuration } from '../engine/stress.js'
-import { runStressPhase, type StressEffect, type StressOverrides } from '../engine/stress-phase.js'
+import { splitDuration } from '../engine/stress-budget.js'
+import type { StressOverrides } from '../engine/stress-phase.js'
+import type { StressEffect } from '../engine/stress-verdict.js'
 import { REPORT_RESERVE_MS, RUN_SLACK_MS } from '../engine/deadline.js'
 import { toolLoad } from '../engine/tool-lag.js'
 import { cancellationOf, isCancellation } from '../stop-signal.js'
 import { cancelledBeforeSuites, withoutCancelledFailures } from './cancellation.js'
+
+/**
+ * Chaos mode's relay and connector, loaded when a run turns chaos on: a run
+ * without it never evaluates the relay (BENCHMARKS.md, (e)). Stress mode is
+ * loaded the same way, after the suites.
+ */
+function chaosMode(): Promise<typeof import('../engine/chaos-mode.js')> {
+  return import('../engine/chaos-mode.js')
+}
 
 /** Where a run is, for a progress line; nothing else depends on it. */
 export interface RunProgress {
@@ -121,6 +126,8 @@ export async function runHealthCheck(whole: Config, deps: RunDeps = {}): Promise
     // server_command: the run starts the service, and stops it in `finally`.
     if (config.serverCommand !== undefined) {
       try {
+        // Loaded only here: child processes are for server_command alone.
+        const { startService } = await import('../engine/service.js')
         service = await startService({
           command: config.serverCommand,
           url,
@@ -139,7 +146,7 @@ export async function runHealthCheck(whole: Config, deps: RunDeps = {}): Promise
       }
     }
     if (result === undefined) {
-      if (config.chaosMode) relay = await startChaosMode(config, url, clock)
+      if (config.chaosMode) relay = await (await chaosMode()).startChaosMode(config, url, clock)
       const measured = await measureService({
         config,
         url,
@@ -160,7 +167,7 @@ export async function runHealthCheck(whole: Config, deps: RunDeps = {}): Promise
   } finally {
     tool = toolMonitor.stop()
     if (relay) {
-      chaos = chaosReport(relay)
+      chaos = (await chaosMode()).chaosReport(relay)
       await relay.close()
     }
     await service?.stop()
@@ -246,7 +253,9 @@ async function measureService(options: MeasureOptions): Promise<Measured> {
     (deps.timing?.runSlackMs ?? RUN_SLACK_MS) -
     (deps.timing?.reportReserveMs ?? REPORT_RESERVE_MS)
   const stress = config.stressTest
-    ? await runStressPhase({
+    ? await (
+        await import('../engine/stress-phase.js')
+      ).runStressPhase({
         config,
         // Straight to the service, never through the chaos relay (stress-phase.ts says why).
         url,
@@ -312,15 +321,17 @@ async function runSelectedSuites(
   })
   // Under chaos a connect the relay refuses in its fault window is retried (bounded), so
   // the suites judge the service's recovery, not the injected refusal (chaos-mode.ts).
-  const connect = relay
-    ? createChaosConnector({
-        connect: direct,
-        relayUrl: relay.url,
-        target: url,
-        clock,
-        retryWindowMs: chaosRetryWindowMs(relay.faults)
-      })
-    : direct
+  let connect = direct
+  if (relay) {
+    const { createChaosConnector } = await chaosMode()
+    connect = createChaosConnector({
+      connect: direct,
+      relayUrl: relay.url,
+      target: url,
+      clock,
+      retryWindowMs: chaosRetryWindowMs(relay.faults)
+    })
+  }
   const onProgress = deps.onProgress
   return runSuites({
     config,

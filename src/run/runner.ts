@@ -188,7 +188,7 @@ export async function runSuites(options: RunSuitesOptions): Promise<RunSuitesRes
   let headline: HeadlineSamples | undefined
   try {
     for (const [index, id] of ids.entries()) {
-      const suite = registry.get(id)
+      let suite = registry.get(id)
       if (down) {
         // Stated once per suite instead of a page of refused connections.
         const title = suite?.title ?? id
@@ -197,6 +197,7 @@ export async function runSuites(options: RunSuitesOptions): Promise<RunSuitesRes
         notify(() => options.onSuiteEnd?.(skippedSuite))
         continue
       }
+      suite = await withCode(suite)
       // Behind schedule (earlier suites overran, e.g. under chaos): sample less, not get cut.
       const leftMs = runLimitMs - (clock.nowMs() - startMs)
       const budgetMs = shrunkBudgetMs(planned, index, leftMs, slackShareMs)
@@ -238,6 +239,19 @@ export async function runSuites(options: RunSuitesOptions): Promise<RunSuitesRes
     runDeadlineHit: runDeadline.signal.aborted,
     ...(down ? { serviceDown: down } : {}),
     ...(headline ? { headline } : {})
+  }
+}
+
+/**
+ * The suite with its code loaded, so loading is never charged to its time;
+ * a load that fails is left to `run`, which fails the same way and is reported.
+ */
+async function withCode(suite: Suite | undefined): Promise<Suite | undefined> {
+  if (suite?.load === undefined) return suite
+  try {
+    return await suite.load()
+  } catch {
+    return suite
   }
 }
 

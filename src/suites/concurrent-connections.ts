@@ -23,6 +23,7 @@ import {
   integritySince
 } from './integrity-checks.js'
 import type { Suite, SuiteContext } from '../engine/suite-types.js'
+import { SUITE_CATALOG } from './catalog.js'
 
 /** Ramp steps from a quarter of the connections to all of them. */
 export const RAMP_STEPS = 4
@@ -227,12 +228,7 @@ export function inFlightPerConnection(maxInFlight: number, connections: number):
 
 /** The suite with injected limits (tests); the registry uses concurrentConnectionsSuite. */
 export function createConcurrentConnectionsSuite(options: ConcurrentSuiteOptions = {}): Suite {
-  return {
-    id: 'concurrent-connections',
-    title: 'Concurrent connections',
-    durationWeight: 2,
-    run: (ctx) => run(ctx, options)
-  }
+  return { ...SUITE_CATALOG['concurrent-connections'], run: (ctx) => run(ctx, options) }
 }
 
 export const concurrentConnectionsSuite: Suite = createConcurrentConnectionsSuite()

@@ -24,6 +24,7 @@ import type { Lane } from '../engine/service-path.js'
 import { HealthError, describeError } from '../errors.js'
 import { summarize } from '../metrics/recorder.js'
 import type { Suite, SuiteContext } from '../engine/suite-types.js'
+import { SUITE_CATALOG } from './catalog.js'
 
 /** Connects timed for the connect-time check; five keeps the suite quick while max ~ p95. */
 export const CONNECT_SAMPLES = 5
@@ -432,9 +433,4 @@ export function gracefulCloseCheck(info: CloseInfo): Check {
   })
 }
 
-export const connectionLifecycleSuite: Suite = {
-  id: 'connection-lifecycle',
-  title: 'Connection lifecycle',
-  durationWeight: 0,
-  run
-}
+export const connectionLifecycleSuite: Suite = { ...SUITE_CATALOG['connection-lifecycle'], run }

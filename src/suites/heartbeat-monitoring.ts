@@ -19,8 +19,9 @@ import type { Lane } from '../engine/service-path.js'
 import { HealthError, describeError } from '../errors.js'
 import { healthBand, healthScore } from '../metrics/health-score.js'
 import { createSampleRecorder, summarize } from '../metrics/recorder.js'
-import { idleMsFor, watchIdleConnections } from './heartbeat-idle.js'
+import { watchIdleConnections } from './heartbeat-idle.js'
 import type { Suite, SuiteContext } from '../engine/suite-types.js'
+import { SUITE_CATALOG } from './catalog.js'
 
 /** Pings aimed for within the budget when no ping_interval is configured: enough for a p99 to mean something. */
 export const TARGET_PINGS = 100
@@ -364,10 +365,4 @@ async function appHeartbeat(ctx: SuiteContext, connection: Connection): Promise<
   })
 }
 
-export const heartbeatMonitoringSuite: Suite = {
-  id: 'heartbeat-monitoring',
-  title: 'Heartbeat monitoring',
-  durationWeight: 1,
-  samplingMs: idleMsFor,
-  run
-}
+export const heartbeatMonitoringSuite: Suite = { ...SUITE_CATALOG['heartbeat-monitoring'], run }

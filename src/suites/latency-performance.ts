@@ -33,6 +33,7 @@ import {
   type LatencyMeasurement
 } from './latency-measure.js'
 import type { Suite, SuiteContext } from '../engine/suite-types.js'
+import { SUITE_CATALOG } from './catalog.js'
 
 export { MAX_LATENCY_PROBES } from './latency-measure.js'
 /** Fewer samples than this cannot tell a trend from noise: the degradation check is skipped. */
@@ -316,9 +317,4 @@ function round(value: number | null): number | null {
   return value === null ? null : Math.round(value * 100) / 100
 }
 
-export const latencyPerformanceSuite: Suite = {
-  id: 'latency-performance',
-  title: 'Latency and performance',
-  durationWeight: 2,
-  run
-}
+export const latencyPerformanceSuite: Suite = { ...SUITE_CATALOG['latency-performance'], run }

@@ -19,6 +19,7 @@ import { MESSAGE_TOO_BIG, closedWith, type ProbeRunResult } from '../engine/prob
 import type { Lane } from '../engine/service-path.js'
 import { describeError, HealthError } from '../errors.js'
 import type { Suite, SuiteContext } from '../engine/suite-types.js'
+import { SUITE_CATALOG } from './catalog.js'
 import { sizeLimitCheck } from './message-size-check.js'
 import { findSizeLimit } from './message-size-search.js'
 import {
@@ -273,9 +274,4 @@ function timeoutCheck(
       })
 }
 
-export const messageDeliverySuite: Suite = {
-  id: 'message-delivery',
-  title: 'Message delivery',
-  durationWeight: 0,
-  run
-}
+export const messageDeliverySuite: Suite = { ...SUITE_CATALOG['message-delivery'], run }

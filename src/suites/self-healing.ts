@@ -36,6 +36,7 @@ import { runOutage } from './self-healing-outage.js'
 import { restartPhase } from './self-healing-restart.js'
 import { probeAck, readState, setState } from './self-healing-state.js'
 import type { Suite, SuiteContext } from '../engine/suite-types.js'
+import { SUITE_CATALOG } from './catalog.js'
 
 /**
  * Longest wait for a reply to a probe or state message (ms); bounded by
@@ -245,10 +246,4 @@ function recoveryFigures(
   }
 }
 
-export const selfHealingSuite: Suite = {
-  id: 'self-healing',
-  title: 'Self-healing and recovery',
-  // Kills, one outage and an optional restart are fixed work; the soak between them takes a share.
-  durationWeight: 1,
-  run
-}
+export const selfHealingSuite: Suite = { ...SUITE_CATALOG['self-healing'], run }
