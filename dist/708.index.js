@@ -1,0 +1,1 @@
+var _=Object.defineProperty;var t=(r,o)=>_(r,"name",{value:o,configurable:!0});const m=708,S=[708],i={7708:((r,o,d)=>{d.d(o,{JS:t(()=>s,"JS"),Pj:t(()=>u,"Pj"),wW:t(()=>c,"wW")});const u="-";function s(n,e){return e.json===!0||n.reportPath===u}t(s,"jsonOnStdout");function c(n,e,p){return s(e,p)?n.stderr:n.stdout}t(c,"humanStream")})};export{m as id,S as ids,i as modules};
