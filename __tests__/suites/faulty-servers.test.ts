@@ -69,7 +69,8 @@ describe('heartbeat-monitoring against a server that hangs up after its first po
     const { result } = await runSuite('heartbeat-monitoring', server.url, GENEROUS_LIMITS)
     expect(result.status).toBe('failed')
     expect(check(result, 'ping-pong')).toMatchObject({ status: 'failed' })
-    expect(check(result, 'ping-pong').message).toContain('closed by the service')
+    // Seen before the next ping is due, or (on a loaded machine) while that ping waits.
+    expect(check(result, 'ping-pong').message).toMatch(/closed by the service|closed \(code 1006\)/)
   })
 })
 
