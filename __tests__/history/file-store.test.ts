@@ -102,17 +102,24 @@ describe('file store', () => {
 
   it('lets exactly one of several writers take over a stale lock at a time', async () => {
     const old = new Date(Date.now() - 120_000)
-    for (let round = 0; round < 15; round++) {
+    for (let round = 0; round < 30; round++) {
       const roundFile = join(dir, `race-${round}.jsonl`)
       await writeFile(`${roundFile}.lock`, 'crashed-writer')
       await utimes(`${roundFile}.lock`, old, old)
       // Every writer sees the same stale lock at once; only one may hold the lock at a time,
       // so every record survives (two holders would read the same file and one would be lost).
       await Promise.all(
-        [0, 1, 2, 3].map((w) => appendRecord(roundFile, makeRecord(w), { keep: 100 }))
+        [0, 1, 2, 3, 4, 5].map((w) => appendRecord(roundFile, makeRecord(w), { keep: 100 }))
       )
       const { records } = await readHistory(roundFile)
-      expect(records.map((r) => r.runId).sort()).toEqual(['1000', '1001', '1002', '1003'])
+      expect(records.map((r) => r.runId).sort()).toEqual([
+        '1000',
+        '1001',
+        '1002',
+        '1003',
+        '1004',
+        '1005'
+      ])
       const left = (await readdir(dir)).filter((name) => name.startsWith(`race-${round}.jsonl.`))
       expect(left).toEqual([]) // no lock or taken-over lock left behind
     }

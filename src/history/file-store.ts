@@ -26,8 +26,8 @@
  * so the later restore sees only one of them; jobs that run concurrently
  * should use the branch store (branch-store.ts), which retries on conflict.
  * Within one machine, writers serialize on a lock file next to the history,
- * holding a random owner id: a stale lock is taken away by an atomic rename
- * (so only one writer can), and a writer releases the lock only while it
+ * holding a random owner id: a stale lock is taken away by one writer at a
+ * time (takeOverStaleLock), and a writer releases the lock only while it
  * still holds its own id.
  */
 import { randomBytes } from 'node:crypto'
@@ -135,8 +135,44 @@ async function removeIfOwned(lockPath: string, owner: string): Promise<boolean> 
 }
 
 /**
+ * Removes the lock at `lockPath` if it still holds `staleOwner` and is still
+ * older than `staleMs`. Takeovers are serialized on a guard file
+ * (`<lock>.takeover`, exclusive create): the one writer holding it judges the
+ * lock again and unlinks it, and nothing else can replace a lock that exists
+ * (creation is link(), which fails on an existing name), so a fresh lock is
+ * never removed. Moving the lock aside to check it and linking it back, as
+ * release does, left a moment with no lock in which a third writer could
+ * take it while its holder went on: two writers, one record lost.
+ */
+async function takeOverStaleLock(
+  lockPath: string,
+  staleOwner: string,
+  staleMs: number
+): Promise<void> {
+  const guard = `${lockPath}.takeover`
+  try {
+    await writeFile(guard, staleOwner, { flag: 'wx' })
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    // Another writer is taking over now; a guard older than staleMs was left by a crash.
+    const info = await stat(guard).catch(() => null)
+    if (info && Date.now() - info.mtimeMs > staleMs) await unlink(guard).catch(() => undefined)
+    return
+  }
+  try {
+    const owner = await readOwner(lockPath)
+    const info = await stat(lockPath).catch(() => null)
+    if (owner === staleOwner && info && Date.now() - info.mtimeMs > staleMs) {
+      await unlink(lockPath).catch(() => undefined)
+    }
+  } finally {
+    await unlink(guard).catch(() => undefined)
+  }
+}
+
+/**
  * Takes the lock file `lockPath` (exclusive create holding a random owner
- * id). A lock older than `staleMs` is taken away with removeIfOwned, then
+ * id). A lock older than `staleMs` is taken away with takeOverStaleLock, then
  * the exclusive create is retried, so exactly one writer wins it. Release
  * removes the lock only while it still holds this writer's id.
  * @param attempts tries before WSH_ERR_REPORT
@@ -170,8 +206,7 @@ export async function acquireFileLock(
     // File mtimes are wall-clock, so staleness is judged with Date (not a duration we report).
     const info = await stat(lockPath).catch(() => null)
     if (info && staleOwner !== null && Date.now() - info.mtimeMs > staleMs) {
-      // Only the lock we judged stale is removed: if it was replaced meanwhile, the ids differ.
-      await removeIfOwned(lockPath, staleOwner)
+      await takeOverStaleLock(lockPath, staleOwner, staleMs)
       continue
     }
     await clock.sleep(LOCK_RETRY_MS / 2 + Math.random() * LOCK_RETRY_MS)
