@@ -48,11 +48,11 @@ export default {
   globalTeardown: '<rootDir>/__tests__/setup/verify-dist.mjs',
   // Real sockets: a test that waits on a network event gets a generous, bounded limit.
   testTimeout: 30000,
-  // Most of a test's time is spent waiting on sockets and timers, not on the CPU: three
-  // workers per core of the 2-core CI machine keep both cores busy (234 s with 2 workers,
-  // about 100-150 s with 6). Tests assert behaviour, never wall-clock limits, so the extra
-  // contention slows them without changing what they check.
-  maxWorkers: 6,
+  // Most of a test's time is spent waiting on sockets and timers, not on the CPU: four
+  // workers per core of the 2-core CI machine keep both cores busy (fresh clones: 234 s
+  // with 2 workers, 138-145 s with 6, 92-99 s with 8). Tests assert behaviour, never
+  // wall-clock limits, so the extra contention slows them without changing what they check.
+  maxWorkers: 8,
   testSequencer: '<rootDir>/__tests__/setup/slow-first-sequencer.mjs',
   collectCoverageFrom: ['src/**/*.ts', '!src/index.ts']
 }
