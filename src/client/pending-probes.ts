@@ -14,7 +14,7 @@
 import { randomInt } from 'node:crypto'
 import type { Clock } from '../metrics/clock.js'
 import { FOREIGN, MATCH_FIFO, NO_MATCH, type EncodedProbe, type ProbeProtocol } from './protocol.js'
-import type { ProbeSink, RoundTrip } from './types.js'
+import type { PayloadKind, ProbeSink, RoundTrip } from './types.js'
 
 /** What settle() made of a message. */
 export const SETTLED = {
@@ -148,20 +148,25 @@ const TOKEN = 3
 /** Ids of the pending probes sent before and after this one (NONE at the ends). */
 const PREV_ID = 4
 const NEXT_ID = 5
-const FIELDS = 6
+/** What the intact check rebuilds the probe from (ProbeProtocol.intact): its kind (index in KINDS) and length. */
+const KIND = 6
+const SENT_BYTES = 7
+const FIELDS = 8
+const KINDS: readonly PayloadKind[] = ['text', 'json', 'binary', 'large']
 const NONE = -1
 /** Slots a probe set starts with (a power of two): loopback keeps a handful in flight. */
 const INITIAL_SLOTS = 16
 
 /**
  * Pending probes live in a ring of slots indexed by probe id (ids are
- * consecutive per connection): numbers in one Float64Array, references in
- * two arrays, and the pending ones linked in send order through their ids,
- * instead of a Map entry and an object per probe. At 20 000 probes/s a
- * probe held up for a few ms outlives a scavenge, and what it kept (its
- * entry, object and boxed times) was copied, then promoted, so every
- * scavenge cost more and old space grew towards a mark-compact (issue 16,
- * bench (g)). The ring doubles when the ids from the oldest pending probe
+ * consecutive per connection): numbers in one Float64Array, sinks in an
+ * array, and the pending ones linked in send order through their ids,
+ * instead of a Map entry and an object per probe; the probe's bytes are
+ * not kept either (the protocol rebuilds them to check the reply). At
+ * 20 000 probes/s a probe held up for a few ms outlives a scavenge, and
+ * what it kept (its entry, object, boxed times and payload) was copied,
+ * then promoted, so every scavenge cost more and old space grew towards a
+ * mark-compact (issue 16, bench (g)). The ring doubles when the ids from the oldest pending probe
  * to the newest no longer fit; the links keep the timeout sweep to the
  * probes still pending, however far back the oldest one is.
  */
@@ -181,7 +186,6 @@ class Probes implements PendingProbes {
   private fields = new Float64Array(INITIAL_SLOTS * FIELDS)
   /** Per slot: where the outcome goes; undefined = the slot holds no pending probe. */
   private sinks = emptySlots<ProbeSink>(INITIAL_SLOTS)
-  private sent = emptySlots<EncodedProbe>(INITIAL_SLOTS)
   private probeTimer: NodeJS.Timeout | undefined
   /** Deadline the probe timer is armed for (Infinity when none). */
   private probeTimerAtMs = Number.POSITIVE_INFINITY
@@ -247,16 +251,17 @@ class Probes implements PendingProbes {
     const at = slot * FIELDS
     const rttMs = this.clock.nowMs() - this.fields[at + START_MS]
     const token = this.fields[at + TOKEN]
+    const kind = KINDS[this.fields[at + KIND]]
+    const sentBytes = this.fields[at + SENT_BYTES]
     const sink = this.sinks[slot]!
-    const sent = this.sent[slot]!
     this.remove(id)
-    const intact = protocol.intact(data, isBinary, sent)
+    const intact = protocol.intact(data, isBinary, id, kind, sentBytes, this.nonce)
     this.owner.probeAnswered(rttMs, intact, data.length)
     if (!intact) {
       sink.probeFailed(token, this.owner.probeCorrupted(id, data.length))
       return SETTLED.answered
     }
-    sink.probeAnswered(token, rttMs, sent.data.length, this.matchedById)
+    sink.probeAnswered(token, rttMs, sentBytes, this.matchedById)
     return SETTLED.answered
   }
 
@@ -307,13 +312,14 @@ class Probes implements PendingProbes {
     fields[at + DEADLINE_MS] = deadlineMs
     fields[at + TIMEOUT_MS] = timeoutMs
     fields[at + TOKEN] = token
+    fields[at + KIND] = KINDS.indexOf(sent.kind)
+    fields[at + SENT_BYTES] = sent.data.length
     fields[at + PREV_ID] = this.tailId
     fields[at + NEXT_ID] = NONE
     if (this.tailId === NONE) this.headId = id
     else fields[(this.tailId & this.mask) * FIELDS + NEXT_ID] = id
     this.tailId = id
     this.sinks[slot] = sink
-    this.sent[slot] = sent
     this.pendingCount++
   }
 
@@ -328,7 +334,6 @@ class Probes implements PendingProbes {
     if (next === NONE) this.tailId = prev
     else fields[(next & this.mask) * FIELDS + PREV_ID] = prev
     this.sinks[slot] = undefined
-    this.sent[slot] = undefined
     this.pendingCount--
   }
 
@@ -339,18 +344,15 @@ class Probes implements PendingProbes {
     const mask = slots - 1
     const fields = new Float64Array(slots * FIELDS)
     const sinks = emptySlots<ProbeSink>(slots)
-    const sent = emptySlots<EncodedProbe>(slots)
     for (let id = this.headId; id !== NONE;) {
       const from = (id & this.mask) * FIELDS
       const to = id & mask
       fields.set(this.fields.subarray(from, from + FIELDS), to * FIELDS)
       sinks[to] = this.sinks[id & this.mask]
-      sent[to] = this.sent[id & this.mask]
       id = this.fields[from + NEXT_ID]
     }
     this.fields = fields
     this.sinks = sinks
-    this.sent = sent
     this.mask = mask
   }
 
