@@ -23,7 +23,8 @@ describe('echo protocol', () => {
     const sent = echo.encode(4242, kind)
     expect(sent.binary).toBe(binary)
     expect(echo.match(Buffer.from(sent.data), binary)).toBe(4242)
-    expect(echo.intact(Buffer.from(sent.data), binary, sent)).toBe(true)
+    expect(sent.kind).toBe(kind)
+    expect(echo.intact(Buffer.from(sent.data), binary, 4242, kind, sent.data.length)).toBe(true)
   })
 
   it('sizes probes: default text 64 bytes, large from config, explicit bytes', () => {
@@ -38,8 +39,45 @@ describe('echo protocol', () => {
     const corrupted = Buffer.from(sent.data)
     corrupted[corrupted.length - 1] ^= 0xff
     expect(echo.match(corrupted, true)).toBe(9)
-    expect(echo.intact(corrupted, true, sent)).toBe(false)
-    expect(echo.intact(sent.data.subarray(0, 100), true, sent)).toBe(false)
+    expect(echo.intact(Buffer.from(sent.data), true, 9, 'binary', 256)).toBe(true)
+    expect(echo.intact(corrupted, true, 9, 'binary', 256)).toBe(false)
+    expect(echo.intact(sent.data.subarray(0, 100), true, 9, 'binary', 256)).toBe(false)
+  })
+
+  it.each([
+    ['text', 64],
+    ['text', 100_000],
+    ['json', 64],
+    ['json', 70_000],
+    ['binary', 256],
+    ['binary', 200_000],
+    ['large', undefined]
+  ] as const)(
+    'checks a %s reply of %s bytes against the probe rebuilt from id, kind, size and nonce',
+    (kind, bytes) => {
+      const sent = echo.encode(305419, kind, bytes, 0xdeadbeef)
+      const size = sent.data.length
+      const reply = Buffer.from(sent.data)
+      expect(echo.intact(reply, sent.binary, 305419, kind, size, 0xdeadbeef)).toBe(true)
+      // Any other probe: another id, nonce or kind, or the same one cut short.
+      expect(echo.intact(reply, sent.binary, 305418, kind, size, 0xdeadbeef)).toBe(false)
+      expect(echo.intact(reply, sent.binary, 305419, kind, size, 0xdeadbeee)).toBe(false)
+      const other = kind === 'text' ? 'json' : 'text'
+      expect(echo.intact(reply, sent.binary, 305419, other, size, 0xdeadbeef)).toBe(false)
+      expect(
+        echo.intact(reply.subarray(0, size - 1), sent.binary, 305419, kind, size, 0xdeadbeef)
+      ).toBe(false)
+      // One flipped bit anywhere: at the head, in the middle, at the end.
+      for (const at of [0, 5, 11, Math.floor(size / 2), size - 1]) {
+        const corrupted = Buffer.from(sent.data)
+        corrupted[at] ^= 0x01
+        expect(echo.intact(corrupted, sent.binary, 305419, kind, size, 0xdeadbeef)).toBe(false)
+      }
+    }
+  )
+
+  it('encodes a text probe as wsh:<id>:<nonce>: then filler', () => {
+    expect(echo.encode(12, 'text', 24, 0xdeadbeef).data.toString()).toBe('wsh:12:deadbeef:aaaaaaaa')
   })
 
   it('treats anything without a probe header as unsolicited', () => {

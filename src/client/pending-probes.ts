@@ -14,7 +14,7 @@
 import { randomInt } from 'node:crypto'
 import type { Clock } from '../metrics/clock.js'
 import { FOREIGN, MATCH_FIFO, NO_MATCH, type EncodedProbe, type ProbeProtocol } from './protocol.js'
-import type { ProbeSink, RoundTrip } from './types.js'
+import type { PayloadKind, ProbeSink, RoundTrip } from './types.js'
 
 /** What settle() made of a message. */
 export const SETTLED = {
@@ -28,18 +28,6 @@ export const SETTLED = {
   unsolicited: 3
 } as const
 export type Settled = (typeof SETTLED)[keyof typeof SETTLED]
-
-interface PendingProbe {
-  startMs: number
-  sent: EncodedProbe
-  timeoutMs: number
-  /** Clock ms after which the probe times out. */
-  deadlineMs: number
-  /** Where the outcome goes: a caller's sink (probeTo), or the settlers of probe()'s promise. */
-  sink: ProbeSink
-  /** The caller's token for `sink` (the probe id for a promise). */
-  token: number
-}
 
 /**
  * The connection the probes belong to. Methods rather than closures: one
@@ -152,15 +140,52 @@ function parkSettlers(resolve: (trip: RoundTrip) => void, reject: (error: unknow
   registering!.reject = reject
 }
 
+/** Fields of one slot in Probes.fields (a stride of FIELDS doubles per slot). */
+const START_MS = 0
+const DEADLINE_MS = 1
+const TIMEOUT_MS = 2
+const TOKEN = 3
+/** Ids of the pending probes sent before and after this one (NONE at the ends). */
+const PREV_ID = 4
+const NEXT_ID = 5
+/** What the intact check rebuilds the probe from (ProbeProtocol.intact): its kind (index in KINDS) and length. */
+const KIND = 6
+const SENT_BYTES = 7
+const FIELDS = 8
+const KINDS: readonly PayloadKind[] = ['text', 'json', 'binary', 'large']
+const NONE = -1
+/** Slots a probe set starts with (a power of two): loopback keeps a handful in flight. */
+const INITIAL_SLOTS = 16
+
+/**
+ * Pending probes live in a ring of slots indexed by probe id (ids are
+ * consecutive per connection): numbers in one Float64Array, sinks in an
+ * array, and the pending ones linked in send order through their ids,
+ * instead of a Map entry and an object per probe; the probe's bytes are
+ * not kept either (the protocol rebuilds them to check the reply). At
+ * 20 000 probes/s a probe held up for a few ms outlives a scavenge, and
+ * what it kept (its entry, object, boxed times and payload) was copied,
+ * then promoted, so every scavenge cost more and old space grew towards a
+ * mark-compact (issue 16, bench (g)). The ring doubles when the ids from the oldest pending probe
+ * to the newest no longer fit; the links keep the timeout sweep to the
+ * probes still pending, however far back the oldest one is.
+ */
 class Probes implements PendingProbes {
   readonly nonce: number
-  private matchedId = -1
   /** The last reply was correlated by its own id (not first in first out). */
   private matchedById = false
-  private readonly pending = new Map<number, PendingProbe>()
   private readonly clock: Clock
   private readonly protocol: ProbeProtocol
   private nextProbeId = 0
+  /** Oldest and newest pending probe ids (NONE when none is pending). */
+  private headId = NONE
+  private tailId = NONE
+  private pendingCount = 0
+  /** Slots in the ring minus one (a power of two minus one): slot of id = id & mask. */
+  private mask = INITIAL_SLOTS - 1
+  private fields = new Float64Array(INITIAL_SLOTS * FIELDS)
+  /** Per slot: where the outcome goes; undefined = the slot holds no pending probe. */
+  private sinks = emptySlots<ProbeSink>(INITIAL_SLOTS)
   private probeTimer: NodeJS.Timeout | undefined
   /** Deadline the probe timer is armed for (Infinity when none). */
   private probeTimerAtMs = Number.POSITIVE_INFINITY
@@ -182,7 +207,7 @@ class Probes implements PendingProbes {
   }
 
   get size(): number {
-    return this.pending.size
+    return this.pendingCount
   }
 
   nextId(): number {
@@ -201,15 +226,15 @@ class Probes implements PendingProbes {
   startTo(id: number, sent: EncodedProbe, timeoutMs: number, sink: ProbeSink, token: number): void {
     const startMs = this.clock.nowMs()
     const deadlineMs = startMs + timeoutMs
-    this.pending.set(id, { startMs, sent, timeoutMs, deadlineMs, sink, token })
+    this.add(id, startMs, deadlineMs, timeoutMs, token, sink, sent)
     // One timer per connection, armed for the earliest deadline: a timer
     // per probe cost a Timeout object and a timer-list insert and remove per message.
     if (deadlineMs < this.probeTimerAtMs) this.armProbeTimer(deadlineMs, startMs)
     try {
       this.owner.sendProbe(sent)
     } catch (error) {
-      // The probe fails now; it stays pending until its deadline, which then finds it settled.
-      this.pending.delete(id)
+      // The probe fails now; the deadline sweep then finds it settled.
+      this.remove(id)
       sink.probeFailed(token, error)
     }
   }
@@ -219,16 +244,24 @@ class Probes implements PendingProbes {
     const matched = protocol.match(data, isBinary, this.nonce)
     if (matched === NO_MATCH) return SETTLED.unsolicited
     if (matched === FOREIGN) return SETTLED.crossTalk
-    const probe = this.take(matched)
-    if (probe === undefined) return this.unanswerable(matched)
-    const rttMs = this.clock.nowMs() - probe.startMs
-    const intact = protocol.intact(data, isBinary, probe.sent)
+    const id = this.take(matched)
+    if (id === NONE) return this.unanswerable(matched)
+    // Read out and free the slot before calling out: a sink may send the next probe at once.
+    const slot = id & this.mask
+    const at = slot * FIELDS
+    const rttMs = this.clock.nowMs() - this.fields[at + START_MS]
+    const token = this.fields[at + TOKEN]
+    const kind = KINDS[this.fields[at + KIND]]
+    const sentBytes = this.fields[at + SENT_BYTES]
+    const sink = this.sinks[slot]!
+    this.remove(id)
+    const intact = protocol.intact(data, isBinary, id, kind, sentBytes, this.nonce)
     this.owner.probeAnswered(rttMs, intact, data.length)
     if (!intact) {
-      probe.sink.probeFailed(probe.token, this.owner.probeCorrupted(this.matchedId, data.length))
+      sink.probeFailed(token, this.owner.probeCorrupted(id, data.length))
       return SETTLED.answered
     }
-    probe.sink.probeAnswered(probe.token, rttMs, probe.sent.data.length, this.matchedById)
+    sink.probeAnswered(token, rttMs, sentBytes, this.matchedById)
     return SETTLED.answered
   }
 
@@ -244,29 +277,95 @@ class Probes implements PendingProbes {
     return SETTLED.duplicate
   }
 
-  /** Finds and removes the pending probe matched id `matched` answers; sets matchedId. */
-  private take(matched: number): PendingProbe | undefined {
-    if (this.pending.size === 0) return undefined
-    let id = matched
+  /** The id of the pending probe matched id `matched` answers, or NONE. */
+  private take(matched: number): number {
+    if (this.pendingCount === 0) return NONE
     // A json service may echo an id field of its own: a reply to an id we
     // never sent is correlated first in first out, like one with no id.
-    const fifo = id === MATCH_FIFO || (this.protocol.name === 'json' && id >= this.nextProbeId)
-    if (fifo) id = this.pending.keys().next().value as number
+    const fifo =
+      matched === MATCH_FIFO || (this.protocol.name === 'json' && matched >= this.nextProbeId)
     this.matchedById = !fifo
-    const probe = this.pending.get(id)
-    if (probe !== undefined) {
-      this.pending.delete(id)
-      this.matchedId = id
+    if (fifo) return this.headId
+    return this.isPending(matched) ? matched : NONE
+  }
+
+  private isPending(id: number): boolean {
+    return id >= this.headId && id <= this.tailId && this.sinks[id & this.mask] !== undefined
+  }
+
+  /** Puts probe `id` (newer than every pending one) in its slot, at the end of the list. */
+  private add(
+    id: number,
+    startMs: number,
+    deadlineMs: number,
+    timeoutMs: number,
+    token: number,
+    sink: ProbeSink,
+    sent: EncodedProbe
+  ): void {
+    if (this.pendingCount > 0 && id - this.headId > this.mask) this.grow(id - this.headId + 1)
+    // Ids are below 2^32 (ProbeProtocol.encode): & takes their low bits exactly.
+    const slot = id & this.mask
+    const at = slot * FIELDS
+    const fields = this.fields
+    fields[at + START_MS] = startMs
+    fields[at + DEADLINE_MS] = deadlineMs
+    fields[at + TIMEOUT_MS] = timeoutMs
+    fields[at + TOKEN] = token
+    fields[at + KIND] = KINDS.indexOf(sent.kind)
+    fields[at + SENT_BYTES] = sent.data.length
+    fields[at + PREV_ID] = this.tailId
+    fields[at + NEXT_ID] = NONE
+    if (this.tailId === NONE) this.headId = id
+    else fields[(this.tailId & this.mask) * FIELDS + NEXT_ID] = id
+    this.tailId = id
+    this.sinks[slot] = sink
+    this.pendingCount++
+  }
+
+  /** Takes pending probe `id` out of its slot and the list. */
+  private remove(id: number): void {
+    const fields = this.fields
+    const slot = id & this.mask
+    const prev = fields[slot * FIELDS + PREV_ID]
+    const next = fields[slot * FIELDS + NEXT_ID]
+    if (prev === NONE) this.headId = next
+    else fields[(prev & this.mask) * FIELDS + NEXT_ID] = next
+    if (next === NONE) this.tailId = prev
+    else fields[(next & this.mask) * FIELDS + PREV_ID] = prev
+    this.sinks[slot] = undefined
+    this.pendingCount--
+  }
+
+  /** Doubles the ring until `span` consecutive ids fit, moving each pending probe to its new slot. */
+  private grow(span: number): void {
+    let slots = (this.mask + 1) * 2
+    while (slots < span) slots *= 2
+    const mask = slots - 1
+    const fields = new Float64Array(slots * FIELDS)
+    const sinks = emptySlots<ProbeSink>(slots)
+    for (let id = this.headId; id !== NONE;) {
+      const from = (id & this.mask) * FIELDS
+      const to = id & mask
+      fields.set(this.fields.subarray(from, from + FIELDS), to * FIELDS)
+      sinks[to] = this.sinks[id & this.mask]
+      id = this.fields[from + NEXT_ID]
     }
-    return probe
+    this.fields = fields
+    this.sinks = sinks
+    this.mask = mask
   }
 
   rejectAll(error: (id: number) => Error): void {
     clearTimeout(this.probeTimer)
     this.probeTimerAtMs = Number.POSITIVE_INFINITY
-    for (const [id, probe] of this.pending) {
-      this.pending.delete(id)
-      probe.sink.probeFailed(probe.token, error(id))
+    while (this.headId !== NONE) {
+      const id = this.headId
+      const slot = id & this.mask
+      const sink = this.sinks[slot]!
+      const token = this.fields[slot * FIELDS + TOKEN]
+      this.remove(id)
+      sink.probeFailed(token, error(id))
     }
   }
 
@@ -278,19 +377,29 @@ class Probes implements PendingProbes {
     this.probeTimer = undefined
     this.probeTimerAtMs = Number.POSITIVE_INFINITY
     let next = Number.POSITIVE_INFINITY
-    for (const [id, probe] of this.pending) {
-      if (probe.deadlineMs <= now) this.timeout(id)
-      else if (probe.deadlineMs < next) next = probe.deadlineMs
+    for (let id = this.headId; id !== NONE;) {
+      const at = (id & this.mask) * FIELDS
+      const deadlineMs = this.fields[at + DEADLINE_MS]
+      // Read before timing out: a sink told of the timeout may send probes (added at the end).
+      const after = this.fields[at + NEXT_ID]
+      if (deadlineMs <= now) this.timeout(id)
+      else if (deadlineMs < next) next = deadlineMs
+      // A sink that settled more than its own probe (closing the connection) broke the walk.
+      id = after === NONE || this.isPending(after) ? after : this.headId
     }
+    // A probe sent by a sink meanwhile may have armed the timer already.
+    next = Math.min(next, this.probeTimerAtMs)
     if (next !== Number.POSITIVE_INFINITY) this.armProbeTimer(next, this.clock.nowMs())
   }
 
   private timeout(id: number): void {
-    const probe = this.pending.get(id)
-    if (probe === undefined) return
-    this.pending.delete(id)
+    const slot = id & this.mask
+    const sink = this.sinks[slot]!
+    const token = this.fields[slot * FIELDS + TOKEN]
+    const timeoutMs = this.fields[slot * FIELDS + TIMEOUT_MS]
+    this.remove(id)
     ;(this.expired ??= new Set()).add(id)
-    probe.sink.probeFailed(probe.token, this.owner.probeTimedOut(id, probe.timeoutMs))
+    sink.probeFailed(token, this.owner.probeTimedOut(id, timeoutMs))
   }
 
   private armProbeTimer(atMs: number, nowMs: number): void {
@@ -301,6 +410,11 @@ class Probes implements PendingProbes {
     // the process alive; an idle connection's stale deadline must not.
     this.probeTimer.unref()
   }
+}
+
+/** `slots` empty slots: an array of undefined (holey arrays would be slower to read). */
+function emptySlots<T>(slots: number): (T | undefined)[] {
+  return new Array<T | undefined>(slots).fill(undefined)
 }
 
 function settleNothing(): void {}

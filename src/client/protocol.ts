@@ -21,11 +21,16 @@ export const FOREIGN = -3
 /** Default payload sizes in bytes per kind (large comes from config). */
 export const DEFAULT_PAYLOAD_BYTES = { text: 64, json: 64, binary: 256 } as const
 
-/** One encoded probe; `data` is sent as is and kept for the intact check. */
+/**
+ * One encoded probe; `data` is sent as is. The intact check needs only its
+ * id, kind and length (see ProbeProtocol.intact), so nothing of it has to
+ * be kept while the probe is in flight.
+ */
 export interface EncodedProbe {
   data: Buffer
   /** Sent as a binary frame (otherwise text). */
   binary: boolean
+  kind: PayloadKind
 }
 
 export interface ProbeProtocol {
@@ -43,8 +48,20 @@ export interface ProbeProtocol {
    * connection's, default 0). Cheap byte checks run before any parse.
    */
   match(data: Buffer, isBinary: boolean, nonce?: number): number
-  /** Whether a matched reply carries what the probe expects. */
-  intact(data: Buffer, isBinary: boolean, sent: EncodedProbe): boolean
+  /**
+   * Whether a matched reply carries what probe `id` expects, for the probe
+   * encode(id, kind, …, nonce) made `sentBytes` long: encoding is
+   * deterministic, so the protocol rebuilds what was sent instead of the
+   * connection keeping every probe's bytes until its reply.
+   */
+  intact(
+    data: Buffer,
+    isBinary: boolean,
+    id: number,
+    kind: PayloadKind,
+    sentBytes: number,
+    nonce?: number
+  ): boolean
   /** Whether probes carry the connection's nonce, so a misrouted reply can be told (FOREIGN). */
   readonly carriesNonce: boolean
 }
@@ -187,44 +204,85 @@ function startsWith(data: Buffer, prefix: Buffer): boolean {
   )
 }
 
-function fillFromPool(target: Buffer, from: number, seed: number): void {
+function fillFromPool(target: Buffer, from: number, end: number, seed: number): void {
   const source = pool()
   let offset = (seed * 7919) % source.length
   let at = from
-  while (at < target.length) {
-    const n = source.copy(target, at, offset)
+  while (at < end) {
+    const n = source.copy(target, at, offset, offset + Math.min(end - at, source.length - offset))
     at += n
     offset = 0
   }
 }
 
-function encodeText(id: number, nonce: number, bytes: number | undefined): EncodedProbe {
+/** Bytes before a text probe's filler: `wsh:<id>:<nonce>:`. */
+function textHeadBytes(id: number): number {
+  return TEXT_PREFIX.length + digitCount(id) + 1 + NONCE_HEX_DIGITS + 1
+}
+
+/** Bytes of a JSON probe's fixed parts (everything but the filler) for `id`. */
+function jsonFixedBytes(id: number): number {
+  return (
+    JSON_PREFIX.length +
+    digitCount(id) +
+    JSON_NONCE.length +
+    NONCE_HEX_DIGITS +
+    JSON_BODY.length +
+    JSON_END.length
+  )
+}
+
+/** The size of an echo probe of `kind`: `bytes` (checked) or the kind's default. */
+function echoSize(id: number, kind: PayloadKind, bytes: number | undefined, large: number): number {
+  switch (kind) {
+    case 'text':
+      return checkBytes(bytes ?? DEFAULT_PAYLOAD_BYTES.text, textHeadBytes(id), 'text')
+    case 'json':
+      return Math.max(bytes ?? DEFAULT_PAYLOAD_BYTES.json, jsonFixedBytes(id))
+    case 'binary':
+    case 'large': {
+      const fallback = kind === 'large' ? large : DEFAULT_PAYLOAD_BYTES.binary
+      return checkBytes(bytes ?? fallback, BINARY_HEADER_BYTES, kind)
+    }
+  }
+}
+
+/**
+ * Writes echo probe `id` of `kind` into target[0, size). The head is
+ * written byte by byte and the rest filled: no string is built per probe.
+ */
+function writeEcho(target: Buffer, size: number, id: number, kind: PayloadKind, nonce: number) {
+  switch (kind) {
+    case 'text':
+      return writeText(target, size, id, nonce)
+    case 'json':
+      return writeJson(target, size, id, nonce)
+    case 'binary':
+    case 'large':
+      target.writeUInt32BE(BINARY_MAGIC, 0)
+      target.writeUInt32BE(id, 4)
+      target.writeUInt32BE(nonce, 8)
+      return fillFromPool(target, BINARY_HEADER_BYTES, size, id)
+  }
+}
+
+function writeText(data: Buffer, size: number, id: number, nonce: number): void {
   const idEnd = TEXT_PREFIX.length + digitCount(id)
-  const headBytes = idEnd + 1 + NONCE_HEX_DIGITS + 1
-  const size = checkBytes(bytes ?? DEFAULT_PAYLOAD_BYTES.text, headBytes, 'text')
-  // allocUnsafe slices Node's shared pool for small sizes; Buffer.alloc
-  // would create an ArrayBuffer (and GC work) per probe. The head is
-  // written byte by byte: no string is built per probe.
-  const data = Buffer.allocUnsafe(size)
+  const headBytes = textHeadBytes(id)
   TEXT_PREFIX.copy(data, 0)
   writeDigits(data, TEXT_PREFIX.length, id, idEnd)
   data[idEnd] = COLON
   writeHex(data, idEnd + 1, nonce)
   data[headBytes - 1] = COLON
-  data.fill(0x61, headBytes)
-  return { data, binary: false }
+  data.fill(0x61, headBytes, size)
 }
 
-function encodeJson(id: number, nonce: number, bytes: number | undefined): EncodedProbe {
+function writeJson(data: Buffer, size: number, id: number, nonce: number): void {
   const idEnd = JSON_PREFIX.length + digitCount(id)
   const nonceAt = idEnd + JSON_NONCE.length
   const bodyAt = nonceAt + NONCE_HEX_DIGITS
   const payloadAt = bodyAt + JSON_BODY.length
-  const minimum = payloadAt + JSON_END.length
-  const size = Math.max(bytes ?? DEFAULT_PAYLOAD_BYTES.json, minimum)
-  // Written in place like text (no JSON.stringify, no string per probe): the
-  // payload is plain 'x's, so the bytes are valid JSON by construction.
-  const data = Buffer.allocUnsafe(size)
+  // The payload is plain 'x's, so the bytes are valid JSON by construction.
   JSON_PREFIX.copy(data, 0)
   writeDigits(data, JSON_PREFIX.length, id, idEnd)
   JSON_NONCE.copy(data, idEnd)
@@ -232,7 +290,19 @@ function encodeJson(id: number, nonce: number, bytes: number | undefined): Encod
   JSON_BODY.copy(data, bodyAt)
   data.fill(0x78, payloadAt, size - JSON_END.length)
   JSON_END.copy(data, size - JSON_END.length)
-  return { data, binary: false }
+}
+
+/**
+ * Where intact() rebuilds the expected probe: one buffer shared by every
+ * connection (the check is synchronous), kept up to SCRATCH_BYTES; a larger
+ * probe gets a buffer of its own for the one check.
+ */
+const SCRATCH_BYTES = 64 * 1024
+let scratch: Buffer | undefined
+function expectedBuffer(size: number): Buffer {
+  if (size > SCRATCH_BYTES) return Buffer.allocUnsafe(size)
+  scratch ??= Buffer.allocUnsafeSlow(SCRATCH_BYTES)
+  return scratch
 }
 
 function matchEcho(data: Buffer, nonce: number): number {
@@ -266,29 +336,22 @@ function createEchoProtocol(largePayloadBytes: number): ProbeProtocol {
     encode(id, kind, bytes, nonce = 0) {
       checkId(id)
       checkNonce(nonce)
-      switch (kind) {
-        case 'text':
-          return encodeText(id, nonce, bytes)
-        case 'json':
-          return encodeJson(id, nonce, bytes)
-        case 'binary':
-        case 'large': {
-          const fallback = kind === 'large' ? largePayloadBytes : DEFAULT_PAYLOAD_BYTES.binary
-          const size = checkBytes(bytes ?? fallback, BINARY_HEADER_BYTES, kind)
-          const data = Buffer.allocUnsafe(size)
-          data.writeUInt32BE(BINARY_MAGIC, 0)
-          data.writeUInt32BE(id, 4)
-          data.writeUInt32BE(nonce, 8)
-          fillFromPool(data, BINARY_HEADER_BYTES, id)
-          return { data, binary: true }
-        }
-      }
+      const size = echoSize(id, kind, bytes, largePayloadBytes)
+      // allocUnsafe slices Node's shared pool for small sizes; Buffer.alloc
+      // would create an ArrayBuffer (and GC work) per probe.
+      const data = Buffer.allocUnsafe(size)
+      writeEcho(data, size, id, kind, nonce)
+      return { data, binary: kind === 'binary' || kind === 'large', kind }
     },
     match(data, _isBinary, nonce = 0) {
       return matchEcho(data, nonce)
     },
-    intact(data, _isBinary, sent) {
-      return data.equals(sent.data)
+    intact(data, _isBinary, id, kind, sentBytes, nonce = 0) {
+      // Byte for byte what encode() sent: rebuilt, since the same id, kind, size and nonce give the same bytes.
+      if (data.length !== sentBytes) return false
+      const expected = expectedBuffer(sentBytes)
+      writeEcho(expected, sentBytes, id, kind, nonce)
+      return data.compare(expected, 0, sentBytes) === 0
     }
   }
 }
@@ -333,7 +396,7 @@ function createJsonProtocol(settings: JsonSettings): ProbeProtocol {
         const size = Math.max(0, (bytes ?? DEFAULT_PAYLOAD_BYTES.text) - text.length)
         text = text.split('{{payload}}').join('x'.repeat(size))
       }
-      return { data: Buffer.from(text), binary: false }
+      return { data: Buffer.from(text), binary: false, kind }
     },
     match(data, isBinary) {
       if (isBinary || data.length < 2) return NO_MATCH
