@@ -81,9 +81,15 @@ describe('protocol-violation probes run last', () => {
     await exited
     expect(report.status).toBe('failed')
     // Every suite measured on a live service first, message-delivery included.
-    for (const id of ['connection-lifecycle', 'latency-performance'] as const) {
-      expect(report.suites.find((suite) => suite.id === id)?.status).toBe('passed')
-    }
+    expect(report.suites.find((suite) => suite.id === 'connection-lifecycle')?.status).toBe(
+      'passed'
+    )
+    // Latency judged on a live service: a loaded machine may miss a limit, the crash may not show.
+    const latency = report.suites.find((suite) => suite.id === 'latency-performance')
+    expect(latency?.checks.length).toBeGreaterThan(0)
+    expect(latency?.checks.filter((c) => c.status === 'not-run' || c.code !== undefined)).toEqual(
+      []
+    )
     const delivery = report.suites.find((suite) => suite.id === 'message-delivery')
     expect(check(delivery, 'delivery-rate').status).toBe('passed')
     expect(check(delivery, 'text-round-trip').status).toBe('passed')
