@@ -76,6 +76,21 @@ describe('echo protocol', () => {
     }
   )
 
+  it.each([0, 9, 10, 305419, 4294967295])(
+    'refuses a text reply to probe %s with any one byte changed (checked in place up to 1 KiB, rebuilt above)',
+    (id) => {
+      for (const bytes of [64, 1024, 1025]) {
+        const sent = echo.encode(id, 'text', bytes, 0x0123abcd)
+        expect(echo.intact(Buffer.from(sent.data), false, id, 'text', bytes, 0x0123abcd)).toBe(true)
+        for (let at = 0; at < bytes; at++) {
+          const corrupted = Buffer.from(sent.data)
+          corrupted[at] ^= 0x01
+          expect(echo.intact(corrupted, false, id, 'text', bytes, 0x0123abcd)).toBe(false)
+        }
+      }
+    }
+  )
+
   it('encodes a text probe as wsh:<id>:<nonce>: then filler', () => {
     expect(echo.encode(12, 'text', 24, 0xdeadbeef).data.toString()).toBe('wsh:12:deadbeef:aaaaaaaa')
   })
