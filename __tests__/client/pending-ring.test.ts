@@ -5,53 +5,15 @@
  * and duplicate replies must be told apart exactly as they were with one
  * entry per probe, however far the ring has grown.
  */
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import type WebSocket from 'ws'
-import { createConnection } from '../../src/client/connection.js'
-import { createProbeProtocol } from '../../src/client/protocol.js'
-import type { Connection, ProbeSink } from '../../src/client/types.js'
-import { ConfigSchema } from '../../src/config/schema.js'
-import { isHealthError } from '../../src/errors.js'
-import { systemClock } from '../../src/metrics/clock.js'
-import { createRunRecorder } from '../../src/metrics/run-recorder.js'
+import { connectionsClosedAfterEach, recordingSink, type Outcome } from './probe-sink-fixtures.js'
 import { startWsServer } from '../fixtures/ws-server.js'
-import { DEFAULT_TIMEOUTS } from '../fixtures/schema-defaults.js'
 
 /** Far more than the ring's first size (16), so it must grow while they are out. */
 const PROBES = 100
 /** Probe ids the service never answers (they time out). */
 const dropped = (id: number): boolean => id % 10 === 3
-
-interface Outcome {
-  token: number
-  answered: boolean
-  matchedById?: boolean
-  code?: string
-}
-
-function recordingSink(): ProbeSink & { outcomes: Outcome[]; settled(n: number): Promise<void> } {
-  const outcomes: Outcome[] = []
-  const waiters: Array<{ n: number; resolve: () => void }> = []
-  const wake = (): void => {
-    for (const waiter of waiters) if (outcomes.length >= waiter.n) waiter.resolve()
-  }
-  return {
-    outcomes,
-    probeAnswered(token, _rttMs, _bytes, matchedById) {
-      outcomes.push({ token, answered: true, matchedById })
-      wake()
-    },
-    probeFailed(token, error) {
-      outcomes.push({ token, answered: false, code: isHealthError(error) ? error.code : 'other' })
-      wake()
-    },
-    settled(n) {
-      return outcomes.length >= n
-        ? Promise.resolve()
-        : new Promise((resolve) => waiters.push({ n, resolve }))
-    }
-  }
-}
 
 /** The probe id of an echo text probe (`wsh:<id>:...`). */
 function probeId(data: Buffer): number {
@@ -86,23 +48,7 @@ function startReversingServer() {
   })
 }
 
-const closers: Array<() => Promise<void>> = []
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((close) => close()))
-})
-
-async function connectTo(server: { url: string; close(): Promise<void> }): Promise<Connection> {
-  closers.push(() => server.close())
-  const connection = await createConnection({
-    ...DEFAULT_TIMEOUTS,
-    url: server.url,
-    clock: systemClock,
-    protocol: createProbeProtocol(ConfigSchema.parse({})),
-    recorder: createRunRecorder(systemClock)
-  })
-  closers.push(async () => connection.terminate())
-  return connection
-}
+const connectTo = connectionsClosedAfterEach()
 
 describe('pending probes past the first ring size', () => {
   it('matches replies in any order, times out the unanswered, and tells late from duplicate', async () => {

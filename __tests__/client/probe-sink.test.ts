@@ -4,71 +4,14 @@
  * each way a probe ends: answered, corrupted, timed out, lost with the
  * connection, or refused before it was sent (then synchronously).
  */
-import { afterEach, describe, expect, it } from '@jest/globals'
-import { createConnection } from '../../src/client/connection.js'
-import { createProbeProtocol } from '../../src/client/protocol.js'
-import type { Connection, ProbeSink } from '../../src/client/types.js'
-import { ConfigSchema } from '../../src/config/schema.js'
-import { isHealthError } from '../../src/errors.js'
-import { systemClock } from '../../src/metrics/clock.js'
-import { createRunRecorder } from '../../src/metrics/run-recorder.js'
+import { describe, expect, it } from '@jest/globals'
+import { connectionsClosedAfterEach, recordingSink } from './probe-sink-fixtures.js'
 import { startReferenceServer } from '../../src/server/reference-server.js'
 import { startDroppingServer, startMuteServer } from '../fixtures/faulty-servers.js'
 import { startCorruptingServer } from '../fixtures/integrity-servers.js'
 import { startWsServer } from '../fixtures/ws-server.js'
-import { DEFAULT_TIMEOUTS } from '../fixtures/schema-defaults.js'
 
-interface Outcome {
-  token: number
-  answered: boolean
-  rttMs?: number
-  bytes?: number
-  matchedById?: boolean
-  code?: string
-}
-
-/** A sink that records every call, and resolves `settled(n)` once it has n outcomes. */
-function recordingSink(): ProbeSink & { outcomes: Outcome[]; settled(n: number): Promise<void> } {
-  const outcomes: Outcome[] = []
-  const waiters: Array<{ n: number; resolve: () => void }> = []
-  const wake = (): void => {
-    for (const waiter of waiters) if (outcomes.length >= waiter.n) waiter.resolve()
-  }
-  return {
-    outcomes,
-    probeAnswered(token, rttMs, bytes, matchedById) {
-      outcomes.push({ token, answered: true, rttMs, bytes, matchedById })
-      wake()
-    },
-    probeFailed(token, error) {
-      outcomes.push({ token, answered: false, code: isHealthError(error) ? error.code : 'other' })
-      wake()
-    },
-    settled(n) {
-      return outcomes.length >= n
-        ? Promise.resolve()
-        : new Promise((resolve) => waiters.push({ n, resolve }))
-    }
-  }
-}
-
-const closers: Array<() => Promise<void>> = []
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((close) => close()))
-})
-
-async function connectTo(server: { url: string; close(): Promise<void> }): Promise<Connection> {
-  closers.push(() => server.close())
-  const connection = await createConnection({
-    ...DEFAULT_TIMEOUTS,
-    url: server.url,
-    clock: systemClock,
-    protocol: createProbeProtocol(ConfigSchema.parse({})),
-    recorder: createRunRecorder(systemClock)
-  })
-  closers.push(async () => connection.terminate())
-  return connection
-}
+const connectTo = connectionsClosedAfterEach()
 
 describe('Connection.probeTo', () => {
   it('reports each answered probe once, with its token and the figures probe() resolves with', async () => {
