@@ -310,20 +310,13 @@ const TEXT_IN_PLACE_MAX_BYTES = 1024
  * the text probe writeText(…, size, id, nonce) writes, read in place.
  */
 function textIntact(data: Buffer, size: number, id: number, nonce: number): boolean {
-  if (!holdsAt(data, TEXT_PREFIX, 0)) return false
   const idEnd = TEXT_PREFIX.length + digitCount(id)
-  let v = id
-  for (let i = idEnd - 1; i >= TEXT_PREFIX.length; i--) {
-    if (data[i] !== CHAR_0 + (v % 10)) return false
-    v = Math.floor(v / 10)
+  const headBytes = textHeadBytes(id)
+  // The id's digits end exactly at idEnd (no leading zeros), and the hex reader takes lower case only.
+  if (!startsWith(data, TEXT_PREFIX) || readDigits(data, TEXT_PREFIX.length, COLON) !== id) {
+    return false
   }
-  if (data[idEnd] !== COLON) return false
-  for (let i = 0; i < NONCE_HEX_DIGITS; i++) {
-    const nibble = (nonce >>> (28 - 4 * i)) & 0xf
-    const expected = nibble < 10 ? CHAR_0 + nibble : CHAR_A_LOWER + nibble - 10
-    if (data[idEnd + 1 + i] !== expected) return false
-  }
-  const headBytes = idEnd + 1 + NONCE_HEX_DIGITS + 1
+  if (data[idEnd] !== COLON || readHex(data, idEnd + 1) !== nonce) return false
   if (data[headBytes - 1] !== COLON) return false
   for (let i = headBytes; i < size; i++) {
     if (data[i] !== TEXT_FILLER) return false
