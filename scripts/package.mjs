@@ -121,13 +121,59 @@ function writeWrapper(name, source) {
  * reproducible.
  */
 function minifyChunk(code) {
-  return transformSync(code, {
+  const minified = transformSync(compileFactoriesEagerly(code), {
     format: 'esm',
     target: 'node20',
     minify: true,
     keepNames: true,
     legalComments: 'inline'
   }).code
+  return withoutNamedGetters(minified)
+}
+
+/**
+ * webpack writes each module of a chunk as an arrow function, which V8
+ * compiles lazily: it pre-parses the whole body when the chunk loads, then
+ * parses it again when the module first runs, and every module of a chunk
+ * runs on the way to the first connection (BENCHMARKS.md, (e)). A
+ * parenthesized `function` expression is the one shape V8 compiles at once
+ * (the PIFE heuristic), so each factory becomes one; esbuild keeps those
+ * parentheses. Inside, `this` becomes module.exports, as CommonJS defines it
+ * (webpack already replaces a top-level `this` in ES modules). webpack
+ * starts each factory on a line of its own, right after the line with its
+ * id; the build stops if any is missed.
+ */
+function compileFactoriesEagerly(code) {
+  const modules = code.match(/^\/\*{3}\/ \d+:$/gm)?.length ?? 0
+  // webpack already writes a function where the module reads a top-level `this`.
+  const functions = code.match(/^\/\*{3}\/ \(function\([\w$, ]*\) \{$/gm)?.length ?? 0
+  let arrows = 0
+  const result = code.replace(/^\/\*{3}\/ \(\(([\w$, ]*)\) => \{$/gm, (_line, params) => {
+    arrows += 1
+    return `/***/ (function(${params}) {`
+  })
+  if (arrows + functions !== modules) {
+    throw new Error(`found ${arrows + functions} of a chunk's ${modules} module factories`)
+  }
+  return result
+}
+
+/**
+ * keepNames wraps the getters webpack writes for a module's exports
+ * (`{W: () => x}`) in a naming call (`W:e(()=>x,"W")`), several hundred of
+ * them on the way to the first connection. A function written as a
+ * property's value already takes the property's name, so the wrapper is
+ * dropped where the two names agree. The helper is the one esbuild declares
+ * at the chunk's start.
+ */
+function withoutNamedGetters(code) {
+  const helper = /^var [\w$]+=Object\.defineProperty;var ([\w$]+)=\(/.exec(code)?.[1]
+  if (helper === undefined) return code
+  const escaped = helper.replace(/\$/g, '\\$')
+  const wrapped = new RegExp(`([{,])([\\w$]+):${escaped}\\(\\(\\)=>([\\w$]+),"([\\w$]+)"\\)`, 'g')
+  return code.replace(wrapped, (all, before, key, value, name) =>
+    key === name ? `${before}${key}:()=>${value}` : all
+  )
 }
 
 /** ws's optional native add-ons (see withoutNativeAddons). */
