@@ -46,7 +46,7 @@ const PLAN = full
       throughput: { rounds: 3, messages: 50_000, windows: [64] },
       hold: { cap: 10_000, window: 64, rounds: 2 },
       report: { samples: 1_000_000, repeats: 5 },
-      coldstart: { repeats: 3 },
+      coldstart: { repeats: 7 },
       workload: { connections: 20, messages: 2_000 },
       openLoop: { rates: [5_000, 20_000], runMs: 2_000, warmupMs: 500 },
       // Issue 17's figures: 20 connections against each hostile service.
