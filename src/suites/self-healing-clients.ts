@@ -183,6 +183,37 @@ export function suiteClient(ctx: SuiteContext, url: string, plan: ClientPlan): R
   })
 }
 
+/** Most attempts healingAttempts gives a client, however short its delays (bounds the loop). */
+export const MAX_HEALING_ATTEMPTS = 1_000
+
+/**
+ * Reconnect attempts of a client that heals through the path (the kill
+ * phase's and the restart's): max_reconnect_attempts, or more where the path
+ * refuses connects after each drop it injects (chaos mode's 503 window,
+ * ServicePath.healWindowMs), so that even the shortest delays the policy can
+ * draw outlast that window. Those refusals are the run's own fault: a client
+ * that gave up inside one would blame the service for them. The
+ * concurrent-connections pool heals within the same window. The gives-up
+ * check keeps max_reconnect_attempts: it judges the policy, not the service.
+ */
+export function healingAttempts(
+  config: Config,
+  path: Pick<ServicePath, 'healWindowMs'>,
+  attempts: number = config.maxReconnectAttempts
+): number {
+  const windowMs = path.healWindowMs
+  if (windowMs === undefined) return attempts
+  const sh = config.selfHealing
+  let shortestMs = 0
+  let n = 0
+  while (n < MAX_HEALING_ATTEMPTS && (n < attempts || shortestMs < windowMs)) {
+    n += 1
+    const base = Math.min(sh.initialDelayMs * sh.backoffFactor ** (n - 1), sh.maxDelayMs)
+    shortestMs += base * (1 - sh.jitter)
+  }
+  return n
+}
+
 /** Upper bound of a whole recovery under the suite's policy (ms): every delay at its max, plus a handshake each. */
 export function retryBudgetMs(config: Config, attempts: number): number {
   const sh = config.selfHealing

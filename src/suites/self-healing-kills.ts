@@ -9,6 +9,7 @@ import type { SuiteRelay } from '../engine/suite-relay.js'
 import { HealthError, describeError } from '../errors.js'
 import type { KillObservation, LossObservation } from './self-healing-checks.js'
 import {
+  healingAttempts,
   retryBudgetMs,
   SUITE_ACK_TIMEOUT_MS,
   ackWaitRoundMs,
@@ -38,7 +39,7 @@ export async function killPhase(
   const { kills, messages: total } = killPlan(config, ctx.path)
   const perKill = Math.ceil(total / (kills + 1))
   const waitMs =
-    config.thresholds.reconnectTimeMs + retryBudgetMs(config, config.maxReconnectAttempts)
+    config.thresholds.reconnectTimeMs + retryBudgetMs(config, healingAttempts(config, ctx.path))
   const recoveries: RecoveryRecord[] = []
   const firstRecord = client.stats.recoveries.length
   let counter = 1

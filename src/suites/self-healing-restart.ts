@@ -8,7 +8,13 @@ import type { MetricValue } from '../engine/model.js'
 import { startWithin, waitForReconnect } from '../engine/recovery-steps.js'
 import type { SuiteRelay } from '../engine/suite-relay.js'
 import type { RestartObservation } from './self-healing-checks.js'
-import { resumeOptions, retryBudgetMs, suiteClient, type AckMode } from './self-healing-clients.js'
+import {
+  healingAttempts,
+  resumeOptions,
+  retryBudgetMs,
+  suiteClient,
+  type AckMode
+} from './self-healing-clients.js'
 import { readState, setState } from './self-healing-state.js'
 import type { SuiteContext } from '../engine/suite-types.js'
 
@@ -42,7 +48,7 @@ export async function restartPhase(
   }
   // Enough attempts that the retry budget covers the service's own start-up (server_ready_timeout).
   const readyMs = config.serverReadyTimeout * 1000
-  let attempts = config.maxReconnectAttempts
+  let attempts = healingAttempts(config, ctx.path)
   while (attempts < 100 && retryBudgetMs(config, attempts) < readyMs) attempts++
   const resume = resumeOn ? resumeOptions(config) : undefined
   const group: ReconnectingClient[] = []

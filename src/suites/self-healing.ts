@@ -27,6 +27,7 @@ import {
 import {
   ackMode,
   ackWaitRoundMs,
+  healingAttempts,
   killPlan,
   resumeOptions,
   suiteClient
@@ -96,7 +97,7 @@ async function phases(
   const main = track(
     suiteClient(ctx, relay.url, {
       name: 'k',
-      maxAttempts,
+      maxAttempts: healingAttempts(config, ctx.path),
       breaker: false,
       resume,
       idField: ack.idField,
