@@ -42,7 +42,7 @@ const PLAN = full
       memory: { connections: 20 }
     }
   : {
-      latency: { rounds: 4, messages: 2_500, warmup: 500 },
+      latency: { rounds: 2, messages: 5_000, warmup: 1_000 },
       throughput: { rounds: 3, messages: 50_000, windows: [64] },
       hold: { cap: 10_000, window: 64, rounds: 2 },
       report: { samples: 1_000_000, repeats: 5 },
