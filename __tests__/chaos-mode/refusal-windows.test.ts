@@ -4,7 +4,8 @@
  * Self-healing's kill-phase client must ride those windows out, as the
  * concurrent-connections pool does (its heal window): a reconnect policy
  * that gives up inside one would blame the service for the relay's own
- * refusals ("a drop the service caused not healed").
+ * refusals ("a drop the service caused not healed"). And the time spent
+ * waiting them out is the relay's, not the service's reconnect time.
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { runHealthCheck } from '../../src/run/run.js'
@@ -36,6 +37,8 @@ describe('self-healing under chaos refusal windows', () => {
         },
         // Five attempts 10 ms apart: all of them fall inside one refusal window.
         maxReconnectAttempts: 5,
+        // Below the refusal window: only the service's own time can pass it.
+        thresholds: { reconnectTimeMs: 300 },
         selfHealing: { initialDelayMs: 10, backoffFactor: 1, maxDelayMs: 10, jitter: 0, kills: 2 }
       })
     )
@@ -51,7 +54,23 @@ describe('self-healing under chaos refusal windows', () => {
       ['reconnect-time', 'passed', expect.any(String)],
       ['messages-lost', 'passed', expect.any(String)]
     ])
-    // The relay's drops were healed, not absent.
+    // The relay's drops were healed, not absent, and their 503 windows were not charged.
     expect(suite?.metrics.reconnections as number).toBeGreaterThan(2)
+    const steps = suite?.metrics.recoverySteps as {
+      recoveryMs: number
+      backoffSleepMs: number
+      pathRefusedMs: number
+      timeToReconnectMs: number
+    }[]
+    expect(steps.some((step) => step.pathRefusedMs > 0)).toBe(true)
+    for (const step of steps) {
+      const parts = step.recoveryMs + step.backoffSleepMs + step.pathRefusedMs
+      expect(parts).toBeCloseTo(step.timeToReconnectMs, 6)
+    }
+    const reconnect = suite?.checks.find((c) => c.id === 'reconnect-time')
+    expect(reconnect?.value as number).toBeLessThan(300)
+    expect(reconnect?.message).toMatch(
+      /nor the time the chaos relay refused connects after its own drops \(max [1-9]\d* ms\)/
+    )
   }, 60_000)
 })

@@ -71,11 +71,14 @@ describe('self-healing suite', () => {
     const steps = result.metrics.recoverySteps as {
       recoveryMs: number
       backoffSleepMs: number
+      pathRefusedMs: number
       timeToReconnectMs: number
     }[]
     expect(steps).toHaveLength(3)
     for (const step of steps) {
       expect(step.backoffSleepMs).toBeGreaterThan(0)
+      // A direct path refuses nothing on its own account.
+      expect(step.pathRefusedMs).toBe(0)
       expect(step.recoveryMs + step.backoffSleepMs).toBeCloseTo(step.timeToReconnectMs, 6)
     }
     const slowest = Math.max(...steps.map((step) => step.recoveryMs))

@@ -4,6 +4,7 @@
  */
 import type { Clock } from '../metrics/clock.js'
 import type { FaultConfig, FaultDecision, FaultOverrides } from './faults.js'
+import type { RefusalWindow } from './refusal-ledger.js'
 
 export interface ChaosRelayOptions {
   /** Service URL (ws:// or wss://). Clients dial `relay.url`, which carries the same path and query. */
@@ -94,6 +95,12 @@ export interface ChaosRelay {
    * latest MAX_HOLD_LEDGER holds are kept.
    */
   heldBetween(fromMs: number, toMs: number): number
+  /**
+   * When between `fromMs` and `toMs` (relay clock) the relay refused new
+   * upgrades on its own account: after a disconnect it injected, or in an
+   * outage. Clipped to the span, in order; the latest MAX_REFUSAL_WINDOWS kept.
+   */
+  refusalsBetween(fromMs: number, toMs: number): RefusalWindow[]
   /** Drops every open connection abruptly (no close frame); returns how many. */
   dropAll(): number
   /** Stops accepting, drops everything, clears every timer. */

@@ -41,6 +41,7 @@ import {
 import { createPipe, type Pipe, type PipeFlow } from './pipe.js'
 import { flowLimits, RELAY_OVERFLOW_CLOSE_CODE } from './relay-flow.js'
 import { createRandom, deriveSeed, randomSeed } from './random.js'
+import { createRefusalLedger, type RefusalLedger } from './refusal-ledger.js'
 import type {
   ChaosRelay,
   ChaosRelayOptions,
@@ -96,6 +97,7 @@ interface RelayState {
   nextIndex: number
   outageUntilMs: number
   refuseUntilMs: number
+  refusals: RefusalLedger
   closed: boolean
 }
 
@@ -139,6 +141,7 @@ export async function startChaosRelay(options: ChaosRelayOptions): Promise<Chaos
     connections: state.connections,
     decisions: () => state.log,
     heldBetween: (fromMs, toMs) => heldBetween(state, fromMs, toMs),
+    refusalsBetween: (fromMs, toMs) => state.refusals.between(fromMs, toMs),
     get flow() {
       for (const pipe of state.pipes) notePeak(state, pipe)
       return state.flowStats
@@ -146,6 +149,7 @@ export async function startChaosRelay(options: ChaosRelayOptions): Promise<Chaos
     setOutage(on) {
       if (on === false) {
         state.outageUntilMs = 0
+        state.refusals.endAt(clock.nowMs())
         return
       }
       if (typeof on === 'number' && (!Number.isFinite(on) || on < 0)) {
@@ -153,6 +157,7 @@ export async function startChaosRelay(options: ChaosRelayOptions): Promise<Chaos
       }
       if (!inOutage(state)) injected.outages += 1
       state.outageUntilMs = on === true ? Number.POSITIVE_INFINITY : clock.nowMs() + on
+      state.refusals.refuse(clock.nowMs(), state.outageUntilMs)
       dropAll()
     },
     dropAll,
@@ -205,6 +210,7 @@ function relayState(options: ChaosRelayOptions): RelayState {
     nextIndex: 0,
     outageUntilMs: 0,
     refuseUntilMs: 0,
+    refusals: createRefusalLedger(),
     closed: false
   }
 }
@@ -242,10 +248,10 @@ function onData(
   link.messages += 1
   if (decision.disconnect) {
     injected.disconnects += 1
-    state.refuseUntilMs = Math.max(
-      state.refuseUntilMs,
-      state.clock.nowMs() + state.faults.randomDisconnect.reconnectDelayMs
-    )
+    const nowMs = state.clock.nowMs()
+    const untilMs = nowMs + state.faults.randomDisconnect.reconnectDelayMs
+    state.refuseUntilMs = Math.max(state.refuseUntilMs, untilMs)
+    state.refusals.refuse(nowMs, untilMs)
     kill(state, link)
     return
   }

@@ -80,6 +80,7 @@ export function createReconnectLoop(core: ClientCore, parts: ReconnectLoopParts)
         noteError(core, new HealthError('WSH_ERR_CIRCUIT_OPEN', 'circuit open: attempt refused'))
         continue
       }
+      const attemptAtMs = clock.nowMs()
       let socket: ClientSocket
       try {
         socket = await dial(core)
@@ -93,7 +94,7 @@ export function createReconnectLoop(core: ClientCore, parts: ReconnectLoopParts)
         return
       }
       breaker?.onSuccess()
-      closeRecovery(record, clock.nowMs(), sleptMs)
+      closeRecovery(record, clock.nowMs(), attemptAtMs, sleptMs)
       stats.reconnections += 1
       adopt(socket)
       return

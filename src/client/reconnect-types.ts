@@ -72,6 +72,8 @@ export interface RecoveryRecord {
   startedAtMs: number
   /** Clock.nowMs() when a connection was open again (null while running or when it gave up). */
   endedAtMs: number | null
+  /** The client's sleep before the attempt that succeeded, clock ms (null until then). */
+  lastSleep: { fromMs: number; toMs: number } | null
   /** endedAtMs - startedAtMs, ms: the client's whole wait, its own backoff sleep included. */
   timeToReconnectMs: number | null
   /**

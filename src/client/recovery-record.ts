@@ -26,6 +26,7 @@ export function openRecovery(
     closeCode,
     startedAtMs,
     endedAtMs: null,
+    lastSleep: null,
     timeToReconnectMs: null,
     recoveryMs: null,
     backoffSleepMs: 0,
@@ -50,16 +51,61 @@ export function noteDelay(
   if (stats.delaysMs.length < MAX_DELAYS) stats.delaysMs.push(delayMs)
 }
 
-/** A connection is open again at `endedAtMs`; `lastSleptMs` is the measured sleep before that attempt. */
+/**
+ * A connection is open again at `endedAtMs`, by the attempt begun at
+ * `attemptAtMs`; `lastSleptMs` is the measured sleep before that attempt.
+ */
 export function closeRecovery(
   record: RecoveryRecord,
   endedAtMs: number,
+  attemptAtMs: number,
   lastSleptMs: number
 ): void {
   record.endedAtMs = endedAtMs
+  record.lastSleep = { fromMs: attemptAtMs - lastSleptMs, toMs: attemptAtMs }
   record.timeToReconnectMs = record.endedAtMs - record.startedAtMs
   // The service may have been back at any point of this last sleep: it is not charged.
   record.backoffSleepMs += lastSleptMs
   record.recoveryMs = Math.max(0, record.timeToReconnectMs - record.backoffSleepMs)
   record.succeeded = true
+}
+
+/** A span of clock ms. */
+interface Span {
+  fromMs: number
+  toMs: number
+}
+
+/**
+ * The part of a closed recovery charged to the service, ms: its recoveryMs,
+ * less the time within it that the path refused connects on its own account
+ * (`refusals`: a chaos relay's 503 window after a drop it injected, an
+ * outage), counted once where that overlaps the client's last sleep. Never
+ * more than recoveryMs; null while the recovery is open.
+ */
+export function serviceRecoveryMs(
+  record: RecoveryRecord,
+  refusals: readonly Span[]
+): number | null {
+  const { startedAtMs, endedAtMs, lastSleep, recoveryMs } = record
+  if (endedAtMs === null || recoveryMs === null) return null
+  if (refusals.length === 0 || lastSleep === null) return recoveryMs
+  const notCharged = coveredMs([...refusals, lastSleep], startedAtMs, endedAtMs)
+  return Math.max(0, Math.min(recoveryMs, endedAtMs - startedAtMs - notCharged))
+}
+
+/** How much of `fromMs`..`toMs` the spans cover together, ms (an overlap counted once). */
+function coveredMs(spans: readonly Span[], fromMs: number, toMs: number): number {
+  const clipped = spans
+    .map((span) => ({ fromMs: Math.max(fromMs, span.fromMs), toMs: Math.min(toMs, span.toMs) }))
+    .filter((span) => span.toMs > span.fromMs)
+    .sort((a, b) => a.fromMs - b.fromMs)
+  let covered = 0
+  let reachedMs = fromMs
+  for (const span of clipped) {
+    const startMs = Math.max(reachedMs, span.fromMs)
+    if (span.toMs > startMs) covered += span.toMs - startMs
+    reachedMs = Math.max(reachedMs, span.toMs)
+  }
+  return covered
 }

@@ -18,6 +18,7 @@
 import type { FaultConfig } from '../chaos/faults.js'
 import { injectedDelayAllowanceMs, maxInjectedDelayMs } from '../chaos/injected-delay.js'
 import type { InjectedFaults } from '../chaos/relay-types.js'
+import type { RefusalWindow } from '../chaos/refusal-ledger.js'
 import type {
   CloseInfo,
   Connect,
@@ -48,6 +49,8 @@ export interface FaultSource {
   injected(): Readonly<InjectedFaults>
   /** How long (ms) the relay held the frames that arrived between two clock readings. */
   heldBetween?(fromMs: number, toMs: number): number
+  /** When between two clock readings the relay refused new upgrades on its own account. */
+  refusalsBetween?(fromMs: number, toMs: number): readonly RefusalWindow[]
 }
 
 /**
@@ -153,6 +156,12 @@ export interface ServicePath {
   /** How long (ms) the path may refuse connects after a drop it injected (0 on a direct path). */
   readonly refusalWindowMs: number
   /**
+   * When between two clock readings the path refused connects on its own
+   * account (the relay's 503 window after a drop it injected, an outage);
+   * none on a direct path.
+   */
+  refusalsBetween(fromMs: number, toMs: number): readonly RefusalWindow[]
+  /**
    * When drops are per-message faults to heal from: how long (ms) after one
    * the path may take to let a connection back in (refusalWindowMs).
    * Undefined on a direct path, and with a scheduled outage window
@@ -232,6 +241,7 @@ export function createServicePath(options: ServicePathOptions): ServicePath {
       : { count: 1, timeoutMs: messageTimeoutMs },
     stepTries: lossy ? CUT_STEP_TRIES : 1,
     refusalWindowMs: faults === undefined ? 0 : chaosRetryWindowMs(faults),
+    refusalsBetween: (fromMs, toMs) => options.relay?.refusalsBetween?.(fromMs, toMs) ?? [],
     healWindowMs:
       faults === undefined || config.chaos.outage !== undefined
         ? undefined

@@ -350,7 +350,8 @@ async function runSelectedSuites(
           relay: {
             faults: relay.faults,
             injected: () => ({ ...relay.injected }),
-            heldBetween: (fromMs: number, toMs: number) => relay.heldBetween(fromMs, toMs)
+            heldBetween: (fromMs: number, toMs: number) => relay.heldBetween(fromMs, toMs),
+            refusalsBetween: (fromMs: number, toMs: number) => relay.refusalsBetween(fromMs, toMs)
           }
         }
       : {}),

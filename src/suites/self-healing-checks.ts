@@ -42,13 +42,16 @@ export interface KillObservation {
 export function reconnectCheck(
   kill: KillObservation,
   thresholds: Thresholds,
-  margin: number
+  margin: number,
+  serviceMs: (record: RecoveryRecord) => number
 ): Check {
   const { id, title } = CHECK.reconnect
   const records = [...kill.recoveries, ...kill.natural]
-  // The service's time to accept again: the client's own backoff sleep is not charged to it.
-  const times = records.map((r) => r.recoveryMs ?? 0)
+  // The service's time to accept again: neither the client's own backoff sleep nor the path's
+  // own refusals (chaos mode) are charged to it.
+  const times = records.map(serviceMs)
   const sleeps = records.map((r) => r.backoffSleepMs)
+  const refused = records.map((r, i) => Math.max(0, (r.recoveryMs ?? 0) - times[i]))
   if (kill.failure) {
     const check = failedToMeasure(id, title, kill.failure.error, {
       op: '<',
@@ -68,7 +71,7 @@ export function reconnectCheck(
     limit: thresholds.reconnectTimeMs,
     margin,
     code: 'WSH_ERR_RECONNECT_EXHAUSTED',
-    detail: `max of ${times.length} recoveries (${kill.recoveries.length} after kills, ${kill.natural.length} after drops the suite did not cause), avg ${ms(avg)} ms, from the drop until the service accepted again; the client's own backoff sleep (max ${ms(Math.max(0, ...sleeps))} ms) is not counted`
+    detail: `max of ${times.length} recoveries (${kill.recoveries.length} after kills, ${kill.natural.length} after drops the suite did not cause), avg ${ms(avg)} ms, from the drop until the service accepted again; the client's own backoff sleep (max ${ms(Math.max(0, ...sleeps))} ms) is not counted${refused.some((r) => r > 0) ? `, nor the time the chaos relay refused connects after its own drops (max ${ms(Math.max(...refused))} ms)` : ''}`
   })
 }
 

@@ -9,6 +9,7 @@
  */
 import type { ReconnectingClient, RecoveryRecord } from '../client/reconnecting-client.js'
 import { failedToMeasure } from '../engine/checks.js'
+import { serviceRecoveryMs } from '../client/recovery-record.js'
 import type { Check, MetricValue } from '../engine/model.js'
 import { startWithin, until } from '../engine/recovery-steps.js'
 import { startSuiteRelay, type SuiteRelay } from '../engine/suite-relay.js'
@@ -159,7 +160,12 @@ async function phases(
   const killRecords = [...kill.recoveries, ...kill.natural]
   const restartRecords = restart?.records ?? []
   const healed = [...killRecords, ...restartRecords]
-  for (const record of healed) ctx.recordReconnect?.(record.recoveryMs ?? 0)
+  const serviceMs = (record: RecoveryRecord): number =>
+    serviceRecoveryMs(
+      record,
+      ctx.path.refusalsBetween(record.startedAtMs, record.endedAtMs ?? record.startedAtMs)
+    ) ?? 0
+  for (const record of healed) ctx.recordReconnect?.(serviceMs(record))
   const allRecords = clients.flatMap((c) => c.stats.recoveries.filter((r) => r.cause === 'drop'))
   const succeeded = allRecords.filter((r) => r.succeeded)
   const notMeasured = (id: string, title: string): Check =>
@@ -173,7 +179,7 @@ async function phases(
     )
 
   const checks: Check[] = [
-    reconnectCheck(kill, config.thresholds, margin),
+    reconnectCheck(kill, config.thresholds, margin, serviceMs),
     // Backoff, giving up and the breaker are ws-health's own client against its own relay.
     clientResilience(
       backoffCheck(delaySamples(clients.flatMap((c) => c.stats.recoveries)), main.backoff)
@@ -197,7 +203,7 @@ async function phases(
       reconnections: succeeded.length,
       forcedReconnections: kill.recoveries.length + restartRecords.length,
       unforcedDrops,
-      ...recoveryFigures(killRecords, restartRecords),
+      ...recoveryFigures(killRecords, restartRecords, serviceMs),
       attemptsPerRecovery:
         succeeded.length > 0
           ? succeeded.reduce((sum, r) => sum + r.attempts, 0) / succeeded.length
@@ -225,25 +231,31 @@ async function phases(
 }
 
 /**
- * Recovery time is the service's (drop to accepted again, recoveryMs); the
- * client's own backoff sleep is reported beside it, per recovery too.
+ * Recovery time is the service's (drop to accepted again, `serviceMs`); the
+ * client's own backoff sleep and the time the path refused connects on its
+ * own account (chaos mode) are reported beside it, per recovery too.
  */
 function recoveryFigures(
   killRecords: readonly RecoveryRecord[],
-  restartRecords: readonly RecoveryRecord[]
+  restartRecords: readonly RecoveryRecord[],
+  serviceMs: (record: RecoveryRecord) => number
 ): { [key: string]: MetricValue } {
   const healed = [...killRecords, ...restartRecords]
-  const recovery = summarize(healed.map((r) => r.recoveryMs ?? 0))
+  const recovery = summarize(healed.map(serviceMs))
   const backoffSleep = summarize(healed.map((r) => r.backoffSleepMs))
   return {
     recoveryTimeMs: { avg: recovery.avg, max: recovery.max },
     backoffSleepMs: { avg: backoffSleep.avg, max: backoffSleep.max },
-    recoverySteps: healed.map((r) => ({
-      cause: restartRecords.includes(r) ? 'restart' : r.cause,
-      recoveryMs: r.recoveryMs,
-      backoffSleepMs: r.backoffSleepMs,
-      timeToReconnectMs: r.timeToReconnectMs
-    }))
+    recoverySteps: healed.map((r) => {
+      const charged = serviceMs(r)
+      return {
+        cause: restartRecords.includes(r) ? 'restart' : r.cause,
+        recoveryMs: charged,
+        backoffSleepMs: r.backoffSleepMs,
+        pathRefusedMs: Math.max(0, (r.recoveryMs ?? 0) - charged),
+        timeToReconnectMs: r.timeToReconnectMs
+      }
+    })
   }
 }
 
