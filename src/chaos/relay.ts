@@ -149,7 +149,8 @@ export async function startChaosRelay(options: ChaosRelayOptions): Promise<Chaos
     setOutage(on) {
       if (on === false) {
         state.outageUntilMs = 0
-        state.refusals.endAt(clock.nowMs())
+        // A 503 window an injected disconnect opened before may outlast the outage.
+        state.refusals.endAt(Math.max(clock.nowMs(), state.refuseUntilMs))
         return
       }
       if (typeof on === 'number' && (!Number.isFinite(on) || on < 0)) {
