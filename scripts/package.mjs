@@ -138,10 +138,10 @@ function minifyChunk(code) {
  * runs on the way to the first connection (BENCHMARKS.md, (e)). A
  * parenthesized `function` expression is the one shape V8 compiles at once
  * (the PIFE heuristic), so each factory becomes one; esbuild keeps those
- * parentheses. Inside, `this` becomes module.exports, as CommonJS defines it
- * (webpack already replaces a top-level `this` in ES modules). webpack
- * starts each factory on a line of its own, right after the line with its
- * id; the build stops if any is missed.
+ * parentheses. webpack writes an arrow only for a module that never reads a
+ * top-level `this`, so nothing else changes. It starts each factory on a
+ * line of its own, right after the line with its id; the build stops if any
+ * is missed.
  */
 function compileFactoriesEagerly(code) {
   const modules = code.match(/^\/\*{3}\/ \d+:$/gm)?.length ?? 0

@@ -144,31 +144,19 @@ export const ThresholdsSchema = z
       // A limit that failed its own rule is already reported once. Unset limits were already
       // fitted around the set ones (fitUnsetLatencyLimits), so a conflict here is the user's own.
       if (!(t.p50LatencyMs > 0 && t.p95LatencyMs > 0 && t.p99LatencyMs > 0)) return
-      if (t.p50LatencyMs > t.p99LatencyMs) {
+      const atLeast = (key: LatencyKey, lower: LatencyKey, name: string): void =>
         ctx.addIssue({
           code: 'custom',
-          path: ['p99LatencyMs'],
-          input: t.p99LatencyMs,
-          message: `at least the p50 limit (${t.p50LatencyMs} ms)`
+          path: [key],
+          input: t[key],
+          message: `at least the ${name} limit (${t[lower]} ms)`
         })
+      if (t.p50LatencyMs > t.p99LatencyMs) {
+        atLeast('p99LatencyMs', 'p50LatencyMs', 'p50')
         return
       }
-      if (t.p50LatencyMs > t.p95LatencyMs) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['p95LatencyMs'],
-          input: t.p95LatencyMs,
-          message: `at least the p50 limit (${t.p50LatencyMs} ms)`
-        })
-      }
-      if (t.p95LatencyMs > t.p99LatencyMs) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['p99LatencyMs'],
-          input: t.p99LatencyMs,
-          message: `at least the p95 limit (${t.p95LatencyMs} ms)`
-        })
-      }
+      if (t.p50LatencyMs > t.p95LatencyMs) atLeast('p95LatencyMs', 'p50LatencyMs', 'p50')
+      if (t.p95LatencyMs > t.p99LatencyMs) atLeast('p99LatencyMs', 'p95LatencyMs', 'p95')
     })
   )
 
@@ -180,6 +168,7 @@ export type ThresholdKey = keyof Thresholds
 export const THRESHOLD_KEYS = Object.keys(ThresholdsSchema.shape) as ThresholdKey[]
 
 const LATENCY_KEYS = ['p50LatencyMs', 'p95LatencyMs', 'p99LatencyMs'] as const
+type LatencyKey = (typeof LATENCY_KEYS)[number]
 
 /**
  * Independent latency limits: the percentile limits the user left unset are
